@@ -1,0 +1,225 @@
+//! What a server holds: the catalog snapshot, and one reader module per target.
+//!
+//! A [`Snapshot`] is the planner's only view of a database. Readers fill it with a fixed
+//! number of bulk queries; `grantplan snapshot` writes it as JSON and `plan --catalog`
+//! reads it back, so a plan can be reproduced without a connection. The JSON format is
+//! documented in `docs/snapshot.md`; [`SNAPSHOT_VERSION`] changes whenever a field's
+//! meaning does.
+
+pub mod postgres;
+
+use crate::model::{Grantee, Principal, PrincipalKind, Privilege, Target};
+use serde::{Deserialize, Serialize};
+
+/// The `format` field every snapshot carries, so a wrong file is named as such.
+pub const SNAPSHOT_FORMAT: &str = "grantplan-snapshot";
+/// The snapshot layout version this build reads and writes.
+pub const SNAPSHOT_VERSION: u32 = 1;
+
+/// Everything the planner needs to know about a server's principals and grants.
+///
+/// Lists are sorted by the reader (see [`Snapshot::normalize`]), so two snapshots of the
+/// same state serialize byte-identically.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Snapshot {
+    /// Always [`SNAPSHOT_FORMAT`].
+    pub format: String,
+    /// Always [`SNAPSHOT_VERSION`] for this build.
+    pub version: u32,
+    pub target: Target,
+    pub server: ServerInfo,
+    /// Every group, role and user.
+    pub principals: Vec<PrincipalInfo>,
+    /// Direct memberships: `member` belongs to `parent`.
+    pub memberships: Vec<Membership>,
+    pub schemas: Vec<SchemaInfo>,
+    /// Redshift ML models; always empty on PostgreSQL.
+    #[serde(default)]
+    pub models: Vec<ModelInfo>,
+    pub functions: Vec<FunctionInfo>,
+    /// Who holds CREATE MODEL (Redshift); always empty on PostgreSQL.
+    #[serde(default)]
+    pub create_model: Vec<Grantee>,
+}
+
+/// Identity of the server a snapshot was read from. Never holds a password.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerInfo {
+    /// `server_version` as reported (`15.18 (Debian ...)`).
+    pub version: String,
+    /// The database the snapshot covers.
+    pub database: String,
+    /// The login that read it.
+    pub login: String,
+    /// Whether that login is a superuser (it sees every grant).
+    pub login_superuser: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PrincipalInfo {
+    pub kind: PrincipalKind,
+    pub name: String,
+    /// May log in (a user).
+    pub login: bool,
+    pub superuser: bool,
+}
+
+impl PrincipalInfo {
+    pub fn principal(&self) -> Principal {
+        Principal::new(self.kind, self.name.clone())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Membership {
+    pub parent: Principal,
+    pub member: Principal,
+}
+
+/// One privilege held by one grantee.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Acl {
+    pub grantee: Grantee,
+    pub privilege: Privilege,
+    /// Held WITH GRANT OPTION. Recorded, not managed.
+    #[serde(default)]
+    pub grant_option: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SchemaInfo {
+    pub name: String,
+    /// Owner's name: owners are never revoked from.
+    pub owner: String,
+    pub grants: Vec<Acl>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelInfo {
+    pub schema: String,
+    pub name: String,
+    pub owner: String,
+    pub grants: Vec<Acl>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FunctionInfo {
+    pub schema: String,
+    pub name: String,
+    /// Identity argument types as the server formats them (`integer, text`), used
+    /// verbatim in `ON FUNCTION s.f(...)`.
+    pub args: String,
+    pub owner: String,
+    pub grants: Vec<Acl>,
+}
+
+impl Snapshot {
+    /// An empty snapshot of `target`, to be filled by a reader.
+    pub fn empty(target: Target) -> Self {
+        Snapshot {
+            format: SNAPSHOT_FORMAT.to_string(),
+            version: SNAPSHOT_VERSION,
+            target,
+            server: ServerInfo::default(),
+            principals: Vec::new(),
+            memberships: Vec::new(),
+            schemas: Vec::new(),
+            models: Vec::new(),
+            functions: Vec::new(),
+            create_model: Vec::new(),
+        }
+    }
+
+    /// Sorts every list and every ACL and drops exact duplicates, so equal states give
+    /// equal snapshots whatever order the server returned rows in.
+    pub fn normalize(&mut self) {
+        self.principals.sort();
+        self.principals.dedup();
+        self.memberships.sort();
+        self.memberships.dedup();
+        for s in &mut self.schemas {
+            s.grants.sort();
+            s.grants.dedup();
+        }
+        self.schemas.sort();
+        for m in &mut self.models {
+            m.grants.sort();
+            m.grants.dedup();
+        }
+        self.models.sort();
+        for f in &mut self.functions {
+            f.grants.sort();
+            f.grants.dedup();
+        }
+        self.functions.sort();
+        self.create_model.sort();
+        self.create_model.dedup();
+    }
+
+    /// Reads a snapshot from JSON, refusing other formats and versions with a message
+    /// that says what to do.
+    pub fn from_json(text: &str) -> Result<Snapshot, String> {
+        let value: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| format!("not valid JSON: {e}"))?;
+        let format = value.get("format").and_then(|v| v.as_str());
+        if format != Some(SNAPSHOT_FORMAT) {
+            return Err(format!(
+                "not a grantplan snapshot (its `format` field is not \"{SNAPSHOT_FORMAT}\"); \
+                 write one with `grantplan snapshot --database-url URL > snapshot.json`"
+            ));
+        }
+        let version = value.get("version").and_then(|v| v.as_u64());
+        if version != Some(SNAPSHOT_VERSION as u64) {
+            return Err(format!(
+                "snapshot version {} is not supported by this grantplan (it reads version \
+                 {SNAPSHOT_VERSION}); take a new snapshot with this version",
+                version.map_or("(missing)".to_string(), |v| v.to_string())
+            ));
+        }
+        let mut snap: Snapshot =
+            serde_json::from_value(value).map_err(|e| format!("invalid snapshot: {e}"))?;
+        snap.normalize();
+        Ok(snap)
+    }
+
+    /// Pretty JSON with a trailing newline; stable for equal snapshots.
+    pub fn to_json(&self) -> String {
+        let mut s = serde_json::to_string_pretty(self).expect("snapshot serializes");
+        s.push('\n');
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_round_trip_and_version_check() {
+        let mut s = Snapshot::empty(Target::Postgres);
+        s.schemas.push(SchemaInfo {
+            name: "a".into(),
+            owner: "postgres".into(),
+            grants: vec![Acl {
+                grantee: Grantee::Public,
+                privilege: Privilege::Usage,
+                grant_option: false,
+            }],
+        });
+        let json = s.to_json();
+        assert_eq!(Snapshot::from_json(&json).unwrap(), s);
+        let wrong = json.replace("\"version\": 1", "\"version\": 99");
+        let err = Snapshot::from_json(&wrong).unwrap_err();
+        assert!(err.contains("version 99"), "{err}");
+        let err = Snapshot::from_json("{\"schemas\": []}").unwrap_err();
+        assert!(err.contains("not a grantplan snapshot"), "{err}");
+    }
+}

@@ -1,0 +1,105 @@
+//! Identifiers: the one place that decides how a name is written in SQL.
+//!
+//! Every name that reaches SQL text passes through [`quote`]. A name is written bare only
+//! when it is a lower-case regular identifier (`[a-z_][a-z0-9_$]*`) and not a keyword;
+//! otherwise it is delimited with `"` and every `"` inside it doubled. sqlparser's keyword
+//! list is the reference for keywords: quoting a non-reserved keyword is harmless, while
+//! leaving a reserved one bare is a syntax error (or worse, a different statement).
+
+use crate::model::Target;
+use std::borrow::Cow;
+
+/// Writes `name` as an SQL identifier, quoting only where needed.
+pub fn quote(name: &str) -> Cow<'_, str> {
+    if is_bare(name) {
+        Cow::Borrowed(name)
+    } else {
+        let mut s = String::with_capacity(name.len() + 2);
+        s.push('"');
+        for c in name.chars() {
+            if c == '"' {
+                s.push('"');
+            }
+            s.push(c);
+        }
+        s.push('"');
+        Cow::Owned(s)
+    }
+}
+
+/// `schema.name`, each part quoted as needed.
+pub fn qualified(schema: &str, name: &str) -> String {
+    format!("{}.{}", quote(schema), quote(name))
+}
+
+/// True when `name` can be written without quotes and still mean exactly `name`.
+pub fn is_bare(name: &str) -> bool {
+    let mut chars = name.chars();
+    let Some(first) = chars.next() else {
+        return false;
+    };
+    (first.is_ascii_lowercase() || first == '_')
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '$')
+        && !is_keyword(name)
+}
+
+/// True when sqlparser knows `word` as a keyword (in any dialect).
+pub fn is_keyword(word: &str) -> bool {
+    let upper = word.to_ascii_uppercase();
+    sqlparser::keywords::ALL_KEYWORDS
+        .binary_search(&upper.as_str())
+        .is_ok()
+}
+
+/// The name as the server will store it.
+///
+/// Redshift folds ASCII letters to lower case even inside double quotes unless
+/// `enable_case_sensitive_identifier` is on; user names keep their case. PostgreSQL keeps
+/// a quoted name exactly, and grantplan always quotes names that are not lower case, so
+/// nothing is folded there.
+pub fn fold(target: Target, name: &str, case_sensitive: bool, is_user: bool) -> String {
+    match target {
+        Target::Redshift if !case_sensitive && !is_user => name.to_ascii_lowercase(),
+        _ => name.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_lower_case_names_stay_bare() {
+        for n in ["demo_ml", "retention_analyst_grp", "_x", "a$1", "t2"] {
+            assert_eq!(quote(n), n);
+        }
+    }
+
+    #[test]
+    fn everything_else_is_quoted_and_quotes_are_doubled() {
+        assert_eq!(quote("Sales ML"), "\"Sales ML\"");
+        assert_eq!(quote("a\"b"), "\"a\"\"b\"");
+        assert_eq!(quote("x; drop table y"), "\"x; drop table y\"");
+        assert_eq!(quote("données"), "\"données\"");
+        assert_eq!(quote("1abc"), "\"1abc\"");
+        assert_eq!(quote("$a"), "\"$a\"");
+        assert_eq!(quote(""), "\"\"");
+    }
+
+    #[test]
+    fn keywords_are_quoted() {
+        assert!(sqlparser::keywords::ALL_KEYWORDS.windows(2).all(|w| w[0] < w[1]));
+        for k in ["select", "table", "user", "group", "public", "grant", "order"] {
+            assert_eq!(quote(k), format!("\"{k}\""), "{k}");
+        }
+    }
+
+    #[test]
+    fn redshift_folds_ascii_except_users_and_case_sensitive_mode() {
+        assert_eq!(fold(Target::Redshift, "Demo_ML", false, false), "demo_ml");
+        assert_eq!(fold(Target::Redshift, "Démo", false, false), "dÉmo".replace('É', "é"));
+        assert_eq!(fold(Target::Redshift, "Alice", false, true), "Alice");
+        assert_eq!(fold(Target::Redshift, "Demo", true, false), "Demo");
+        assert_eq!(fold(Target::Postgres, "Demo", false, false), "Demo");
+    }
+}

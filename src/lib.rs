@@ -1,0 +1,13 @@
+//! grantplan: Amazon Redshift ML permissions (and PostgreSQL grants) as code.
+//!
+//! The shape: [`config`] loads grants.yaml; a [`catalog`] reader (one module per target)
+//! turns a live server into a [`catalog::Snapshot`]; the pure [`plan`] function diffs the
+//! two into typed [`sql::Statement`]s; [`sql`] renders them; [`executor`] applies them in
+//! one transaction. Only the catalog readers and the executor touch a database.
+
+pub mod catalog;
+pub mod config;
+pub mod diag;
+pub mod ident;
+pub mod model;
+pub mod sql;

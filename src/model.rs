@@ -1,0 +1,361 @@
+//! The vocabulary every other module speaks: targets, principals, grantees,
+//! securable objects and privileges.
+//!
+//! These types are deliberately plain data with a total order. The planner computes a
+//! plan as set differences of `(Securable, Privilege, Grantee)` tuples, and the derived
+//! `Ord` is what makes every plan deterministic: the variant order below is the order in
+//! which statements appear (CREATE MODEL, then schemas, then models, then functions), which
+//! is also the order of the seed document.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+/// The kind of server a grants.yaml is written for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Target {
+    /// Amazon Redshift: groups, roles and users are separate namespaces; ML models exist.
+    #[default]
+    Redshift,
+    /// PostgreSQL: everything is a role; no models, no CREATE MODEL.
+    Postgres,
+}
+
+impl Target {
+    /// Longest identifier the server keeps, in bytes. PostgreSQL silently truncates
+    /// longer names (so a longer name could never converge); Redshift rejects them.
+    pub fn max_identifier_bytes(self) -> usize {
+        match self {
+            Target::Redshift => 127,
+            Target::Postgres => 63,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Target::Redshift => "redshift",
+            Target::Postgres => "postgres",
+        }
+    }
+
+    /// The identity of a grantee as the server sees it.
+    ///
+    /// On PostgreSQL groups, roles and users are all roles in one namespace, so the kind a
+    /// grants.yaml gives a name is only documentation: two grantees with the same name
+    /// are the same role. Comparing canonical grantees keeps the planner target-neutral.
+    pub fn canonical(self, grantee: &Grantee) -> Grantee {
+        match (self, grantee) {
+            (Target::Postgres, Grantee::Principal(p)) => {
+                Grantee::Principal(Principal::new(PrincipalKind::Role, p.name.clone()))
+            }
+            _ => grantee.clone(),
+        }
+    }
+
+    /// [`Target::canonical`] for a principal.
+    pub fn canonical_principal(self, principal: &Principal) -> Principal {
+        match self {
+            Target::Postgres => Principal::new(PrincipalKind::Role, principal.name.clone()),
+            Target::Redshift => principal.clone(),
+        }
+    }
+}
+
+impl fmt::Display for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// `authoritative` revokes managed privileges the file does not list; `additive` never
+/// revokes and reports what it would have revoked as warnings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    #[default]
+    Authoritative,
+    Additive,
+}
+
+/// What kind of principal a name refers to. The order (group, role, user) is the order
+/// of the sections in grants.yaml and of statements in a plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PrincipalKind {
+    Group,
+    Role,
+    User,
+}
+
+impl PrincipalKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PrincipalKind::Group => "group",
+            PrincipalKind::Role => "role",
+            PrincipalKind::User => "user",
+        }
+    }
+
+    /// The grants.yaml section that declares this kind.
+    pub fn section(self) -> &'static str {
+        match self {
+            PrincipalKind::Group => "groups",
+            PrincipalKind::Role => "roles",
+            PrincipalKind::User => "users",
+        }
+    }
+}
+
+impl fmt::Display for PrincipalKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A named group, role or user. `name` is exactly as the server stores it (already folded
+/// where the target folds names).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Principal {
+    pub kind: PrincipalKind,
+    pub name: String,
+}
+
+impl Principal {
+    pub fn new(kind: PrincipalKind, name: impl Into<String>) -> Self {
+        Principal {
+            kind,
+            name: name.into(),
+        }
+    }
+}
+
+impl fmt::Display for Principal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.kind, self.name)
+    }
+}
+
+impl FromStr for Principal {
+    type Err = String;
+    /// Parses the `kind:name` form used in snapshots and plans.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let (kind, name) = s
+            .split_once(':')
+            .ok_or_else(|| format!("`{s}` is not of the form group:NAME, role:NAME or user:NAME"))?;
+        let kind = match kind {
+            "group" => PrincipalKind::Group,
+            "role" => PrincipalKind::Role,
+            "user" => PrincipalKind::User,
+            other => return Err(format!("unknown principal kind `{other}` in `{s}`")),
+        };
+        if name.is_empty() {
+            return Err(format!("empty name in `{s}`"));
+        }
+        Ok(Principal::new(kind, name))
+    }
+}
+
+impl Serialize for Principal {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Principal {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// Who receives a privilege: a principal or everyone (`PUBLIC`).
+///
+/// Serialized as `public` or `kind:name` (`group:analysts`), which reads well in JSON and
+/// cannot be confused: PUBLIC is not a valid principal name on either target.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Grantee {
+    Principal(Principal),
+    Public,
+}
+
+impl Grantee {
+    pub fn principal(kind: PrincipalKind, name: impl Into<String>) -> Self {
+        Grantee::Principal(Principal::new(kind, name))
+    }
+
+    pub fn as_principal(&self) -> Option<&Principal> {
+        match self {
+            Grantee::Principal(p) => Some(p),
+            Grantee::Public => None,
+        }
+    }
+}
+
+impl fmt::Display for Grantee {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Grantee::Public => f.write_str("public"),
+            Grantee::Principal(p) => p.fmt(f),
+        }
+    }
+}
+
+impl FromStr for Grantee {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s == "public" {
+            Ok(Grantee::Public)
+        } else {
+            s.parse().map(Grantee::Principal)
+        }
+    }
+}
+
+impl Serialize for Grantee {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Grantee {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// A privilege grantplan manages. The order is the order privileges are listed in one
+/// merged statement (`GRANT CREATE, USAGE ON SCHEMA ...`, as in the seed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Privilege {
+    /// Redshift's cluster-wide right to run CREATE MODEL (stored as USAGE on the
+    /// pseudo-language `mlfunc`). Only on [`Securable::CreateModel`].
+    CreateModel,
+    /// CREATE on a schema.
+    Create,
+    /// USAGE on a schema.
+    Usage,
+    /// EXECUTE on a model or function.
+    Execute,
+}
+
+impl Privilege {
+    pub fn sql(self) -> &'static str {
+        match self {
+            Privilege::CreateModel => "CREATE MODEL",
+            Privilege::Create => "CREATE",
+            Privilege::Usage => "USAGE",
+            Privilege::Execute => "EXECUTE",
+        }
+    }
+}
+
+impl fmt::Display for Privilege {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.sql())
+    }
+}
+
+/// Something privileges are granted on.
+///
+/// The variant order is the statement order of a plan; within a variant, objects sort by
+/// name, which is what makes glob expansions deterministic.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Securable {
+    /// The cluster-wide CREATE MODEL right (Redshift only).
+    CreateModel,
+    Schema {
+        name: String,
+    },
+    Model {
+        schema: String,
+        name: String,
+    },
+    /// One overload of a function. `args` are the identity argument types as the server
+    /// formats them (`integer, text`); `None` only in an offline plan, where overloads
+    /// cannot be known.
+    Function {
+        schema: String,
+        name: String,
+        args: Option<String>,
+    },
+}
+
+impl Securable {
+    /// The kind word used in messages and counts (`schema`, `model`, ...).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Securable::CreateModel => "create_model",
+            Securable::Schema { .. } => "schema",
+            Securable::Model { .. } => "model",
+            Securable::Function { .. } => "function",
+        }
+    }
+
+    /// A human-readable name, unquoted (`demo_ml.score(integer)`); for messages only,
+    /// never for SQL.
+    pub fn display_name(&self) -> String {
+        match self {
+            Securable::CreateModel => "CREATE MODEL".to_string(),
+            Securable::Schema { name } => name.clone(),
+            Securable::Model { schema, name } => format!("{schema}.{name}"),
+            Securable::Function { schema, name, args } => match args {
+                Some(a) => format!("{schema}.{name}({a})"),
+                None => format!("{schema}.{name}"),
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grantee_round_trips_through_its_string_form() {
+        for g in [
+            Grantee::Public,
+            Grantee::principal(PrincipalKind::Group, "analysts"),
+            Grantee::principal(PrincipalKind::Role, "ds:share"),
+            Grantee::principal(PrincipalKind::User, "Sales ML"),
+        ] {
+            let s = g.to_string();
+            assert_eq!(s.parse::<Grantee>().unwrap(), g, "{s}");
+        }
+        assert!("analysts".parse::<Grantee>().is_err());
+        assert!("team:x".parse::<Grantee>().is_err());
+        assert!("user:".parse::<Grantee>().is_err());
+    }
+
+    #[test]
+    fn postgres_erases_principal_kinds_redshift_keeps_them() {
+        let g = Grantee::principal(PrincipalKind::Group, "a");
+        let u = Grantee::principal(PrincipalKind::User, "a");
+        assert_eq!(
+            Target::Postgres.canonical(&g),
+            Target::Postgres.canonical(&u)
+        );
+        assert_ne!(
+            Target::Redshift.canonical(&g),
+            Target::Redshift.canonical(&u)
+        );
+    }
+
+    #[test]
+    fn securables_order_like_the_seed() {
+        let mut v = vec![
+            Securable::Model {
+                schema: "a".into(),
+                name: "m".into(),
+            },
+            Securable::Schema { name: "z".into() },
+            Securable::CreateModel,
+        ];
+        v.sort();
+        assert_eq!(v[0], Securable::CreateModel);
+        assert_eq!(v[1], Securable::Schema { name: "z".into() });
+    }
+}

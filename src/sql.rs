@@ -1,0 +1,296 @@
+//! The typed statements a plan is made of, and the one renderer that turns them into SQL
+//! for each target.
+//!
+//! The planner never builds SQL text; it builds [`Statement`]s. Rendering is the only
+//! place where the target's syntax (`GROUP g` vs a bare role name, `ALTER GROUP` vs
+//! `GRANT role TO member`) is decided, and names go through [`crate::ident`] so quoting is
+//! decided in exactly one place.
+
+use crate::ident::{qualified, quote};
+use crate::model::{Grantee, Principal, PrincipalKind, Privilege, Securable, Target};
+use serde::{Deserialize, Serialize};
+
+/// One change to the server's grants.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum Statement {
+    /// `CREATE GROUP g` / `CREATE ROLE r` for a declared principal that does not exist.
+    /// Users are never created.
+    CreatePrincipal { principal: Principal },
+    /// Make `member` a member of `parent` (a group or role).
+    AddMember {
+        parent: Principal,
+        member: Principal,
+    },
+    /// Remove `member` from `parent`.
+    RemoveMember {
+        parent: Principal,
+        member: Principal,
+    },
+    /// Take privileges back. `privileges` is sorted, non-empty.
+    Revoke {
+        privileges: Vec<Privilege>,
+        on: Securable,
+        grantee: Grantee,
+    },
+    /// Give privileges. `privileges` is sorted, non-empty.
+    Grant {
+        privileges: Vec<Privilege>,
+        on: Securable,
+        grantee: Grantee,
+    },
+}
+
+impl Statement {
+    /// A short word for counting and summaries.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Statement::CreatePrincipal { .. } => "create",
+            Statement::AddMember { .. } | Statement::RemoveMember { .. } => "membership",
+            Statement::Revoke { .. } => "revoke",
+            Statement::Grant { .. } => "grant",
+        }
+    }
+
+    /// The statement as SQL for `target`, with its terminating `;`.
+    pub fn render(&self, target: Target) -> String {
+        match target {
+            Target::Redshift => render_redshift(self),
+            Target::Postgres => render_postgres(self),
+        }
+    }
+}
+
+fn privilege_list(privileges: &[Privilege]) -> String {
+    privileges
+        .iter()
+        .map(|p| p.sql())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `ON SCHEMA s` / `ON MODEL s.m` / `ON FUNCTION s.f(args)`; empty for CREATE MODEL,
+/// which is granted on nothing.
+fn on_clause(on: &Securable) -> String {
+    match on {
+        Securable::CreateModel => String::new(),
+        Securable::Schema { name } => format!(" ON SCHEMA {}", quote(name)),
+        Securable::Model { schema, name } => format!(" ON MODEL {}", qualified(schema, name)),
+        Securable::Function { schema, name, args } => match args {
+            Some(args) => format!(" ON FUNCTION {}({args})", qualified(schema, name)),
+            None => format!(" ON FUNCTION {}", qualified(schema, name)),
+        },
+    }
+}
+
+fn redshift_grantee(g: &Grantee) -> String {
+    match g {
+        Grantee::Public => "PUBLIC".to_string(),
+        Grantee::Principal(p) => redshift_principal(p),
+    }
+}
+
+/// In Redshift a bare name after TO/FROM is a user; groups and roles need their keyword.
+fn redshift_principal(p: &Principal) -> String {
+    match p.kind {
+        PrincipalKind::Group => format!("GROUP {}", quote(&p.name)),
+        PrincipalKind::Role => format!("ROLE {}", quote(&p.name)),
+        PrincipalKind::User => quote(&p.name).into_owned(),
+    }
+}
+
+fn render_redshift(s: &Statement) -> String {
+    match s {
+        Statement::CreatePrincipal { principal } => match principal.kind {
+            PrincipalKind::Group => format!("CREATE GROUP {};", quote(&principal.name)),
+            // Users are never created; a role is the only other kind.
+            _ => format!("CREATE ROLE {};", quote(&principal.name)),
+        },
+        Statement::AddMember { parent, member } => match parent.kind {
+            PrincipalKind::Group => format!(
+                "ALTER GROUP {} ADD USER {};",
+                quote(&parent.name),
+                quote(&member.name)
+            ),
+            _ => format!(
+                "GRANT ROLE {} TO {};",
+                quote(&parent.name),
+                redshift_principal(member)
+            ),
+        },
+        Statement::RemoveMember { parent, member } => match parent.kind {
+            PrincipalKind::Group => format!(
+                "ALTER GROUP {} DROP USER {};",
+                quote(&parent.name),
+                quote(&member.name)
+            ),
+            _ => format!(
+                "REVOKE ROLE {} FROM {};",
+                quote(&parent.name),
+                redshift_principal(member)
+            ),
+        },
+        Statement::Grant {
+            privileges,
+            on,
+            grantee,
+        } => format!(
+            "GRANT {}{} TO {};",
+            privilege_list(privileges),
+            on_clause(on),
+            redshift_grantee(grantee)
+        ),
+        Statement::Revoke {
+            privileges,
+            on,
+            grantee,
+        } => format!(
+            "REVOKE {}{} FROM {};",
+            privilege_list(privileges),
+            on_clause(on),
+            redshift_grantee(grantee)
+        ),
+    }
+}
+
+/// In PostgreSQL every principal is a role and `GROUP` is noise, so grantees are bare
+/// role names.
+fn postgres_grantee(g: &Grantee) -> String {
+    match g {
+        Grantee::Public => "PUBLIC".to_string(),
+        Grantee::Principal(p) => quote(&p.name).into_owned(),
+    }
+}
+
+fn render_postgres(s: &Statement) -> String {
+    match s {
+        // Groups and roles are both NOLOGIN roles; saying so keeps the intent visible.
+        Statement::CreatePrincipal { principal } => {
+            format!("CREATE ROLE {} NOLOGIN;", quote(&principal.name))
+        }
+        Statement::AddMember { parent, member } => {
+            format!("GRANT {} TO {};", quote(&parent.name), quote(&member.name))
+        }
+        Statement::RemoveMember { parent, member } => {
+            format!("REVOKE {} FROM {};", quote(&parent.name), quote(&member.name))
+        }
+        Statement::Grant {
+            privileges,
+            on,
+            grantee,
+        } => format!(
+            "GRANT {}{} TO {};",
+            privilege_list(privileges),
+            on_clause(on),
+            postgres_grantee(grantee)
+        ),
+        Statement::Revoke {
+            privileges,
+            on,
+            grantee,
+        } => format!(
+            "REVOKE {}{} FROM {};",
+            privilege_list(privileges),
+            on_clause(on),
+            postgres_grantee(grantee)
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn group(n: &str) -> Grantee {
+        Grantee::principal(PrincipalKind::Group, n)
+    }
+
+    #[test]
+    fn renders_the_seed_statements() {
+        let stmts = [
+            Statement::Grant {
+                privileges: vec![Privilege::CreateModel],
+                on: Securable::CreateModel,
+                grantee: group("retention_analyst_grp"),
+            },
+            Statement::Grant {
+                privileges: vec![Privilege::Create, Privilege::Usage],
+                on: Securable::Schema {
+                    name: "demo_ml".into(),
+                },
+                grantee: group("retention_analyst_grp"),
+            },
+            Statement::Grant {
+                privileges: vec![Privilege::Execute],
+                on: Securable::Model {
+                    schema: "demo_ml".into(),
+                    name: "customer_churn_auto_model".into(),
+                },
+                grantee: group("marketing_analyst_grp"),
+            },
+        ];
+        let sql: Vec<_> = stmts.iter().map(|s| s.render(Target::Redshift)).collect();
+        assert_eq!(
+            sql,
+            [
+                "GRANT CREATE MODEL TO GROUP retention_analyst_grp;",
+                "GRANT CREATE, USAGE ON SCHEMA demo_ml TO GROUP retention_analyst_grp;",
+                "GRANT EXECUTE ON MODEL demo_ml.customer_churn_auto_model TO GROUP marketing_analyst_grp;",
+            ]
+        );
+    }
+
+    #[test]
+    fn redshift_grantees_carry_their_kind() {
+        let revoke = |g| Statement::Revoke {
+            privileges: vec![Privilege::Usage],
+            on: Securable::Schema { name: "s".into() },
+            grantee: g,
+        };
+        assert_eq!(
+            revoke(Grantee::principal(PrincipalKind::Role, "Ml Admin")).render(Target::Redshift),
+            "REVOKE USAGE ON SCHEMA s FROM ROLE \"Ml Admin\";"
+        );
+        assert_eq!(
+            revoke(Grantee::principal(PrincipalKind::User, "dave")).render(Target::Redshift),
+            "REVOKE USAGE ON SCHEMA s FROM dave;"
+        );
+        assert_eq!(
+            revoke(Grantee::Public).render(Target::Postgres),
+            "REVOKE USAGE ON SCHEMA s FROM PUBLIC;"
+        );
+    }
+
+    #[test]
+    fn membership_forms_per_target() {
+        let add = Statement::AddMember {
+            parent: Principal::new(PrincipalKind::Group, "g"),
+            member: Principal::new(PrincipalKind::User, "Alice"),
+        };
+        assert_eq!(add.render(Target::Redshift), "ALTER GROUP g ADD USER \"Alice\";");
+        assert_eq!(add.render(Target::Postgres), "GRANT g TO \"Alice\";");
+        let drop = Statement::RemoveMember {
+            parent: Principal::new(PrincipalKind::Role, "r"),
+            member: Principal::new(PrincipalKind::User, "bob"),
+        };
+        assert_eq!(drop.render(Target::Redshift), "REVOKE ROLE r FROM bob;");
+        assert_eq!(drop.render(Target::Postgres), "REVOKE r FROM bob;");
+    }
+
+    #[test]
+    fn functions_carry_their_argument_types() {
+        let s = Statement::Grant {
+            privileges: vec![Privilege::Execute],
+            on: Securable::Function {
+                schema: "Demo".into(),
+                name: "score".into(),
+                args: Some("integer, text".into()),
+            },
+            grantee: group("select"),
+        };
+        assert_eq!(
+            s.render(Target::Postgres),
+            "GRANT EXECUTE ON FUNCTION \"Demo\".score(integer, text) TO \"select\";"
+        );
+    }
+}
