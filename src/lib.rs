@@ -1,13 +1,19 @@
 //! grantplan: Amazon Redshift ML permissions (and PostgreSQL grants) as code.
 //!
 //! The shape: [`config`] loads grants.yaml; a [`catalog`] reader (one module per target)
-//! turns a live server into a [`catalog::Snapshot`]; the pure [`plan`] function diffs the
-//! two into typed [`sql::Statement`]s; [`sql`] renders them; [`executor`] applies them in
-//! one transaction. Only the catalog readers and the executor touch a database.
+//! turns a live server into a [`catalog::Snapshot`]; the pure [`plan::plan`] function
+//! diffs the two into typed [`sql::Statement`]s; [`sql`] renders them; [`executor`] applies
+//! them in one transaction. Only the catalog readers and the executor touch a database;
+//! [`cli`] is a thin layer that decides what to print where.
 
 pub mod catalog;
+pub mod cli;
 pub mod config;
+pub mod db;
 pub mod diag;
+pub mod executor;
 pub mod ident;
 pub mod model;
+pub mod output;
+pub mod plan;
 pub mod sql;

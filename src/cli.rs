@@ -1,0 +1,406 @@
+//! The command line: arguments in, exit code out. Everything it does is a call into the
+//! library; this module only decides what to print where.
+//!
+//! Exit codes (stable, relied on by CI recipes): 0 success and no changes; 1 error; 2
+//! changes present (only with `--detailed-exitcode`).
+
+use crate::catalog::{self, Snapshot};
+use crate::config::{self, Config};
+use crate::diag::{self, Diagnostic};
+use crate::output::{self, Source};
+use crate::plan::{self, Plan, PlanOptions};
+use crate::{db, executor};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::collections::HashMap;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "grantplan",
+    version,
+    about = "Amazon Redshift ML permissions (and PostgreSQL grants) as code",
+    long_about = "Describe groups, roles, users, schemas, models and functions with their \
+                  CREATE MODEL, CREATE/USAGE and EXECUTE grants in grants.yaml; grantplan \
+                  reads what the server holds and prints, or applies in one transaction, \
+                  the GRANT/REVOKE statements that make it match."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Check grants.yaml; exit 0 when valid, 1 when not.
+    Validate {
+        #[command(flatten)]
+        file: FileArg,
+    },
+    /// Print the statements that would make the server match grants.yaml.
+    Plan(PlanArgs),
+    /// Plan, show the plan, confirm, and run it in one transaction.
+    Apply(ApplyArgs),
+    /// Write the server's current principals and grants as JSON (for `plan --catalog`).
+    Snapshot(SnapshotArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct FileArg {
+    /// The grants file.
+    #[arg(short = 'f', long = "file", default_value = "grants.yaml", value_name = "FILE")]
+    pub path: PathBuf,
+}
+
+#[derive(Args, Debug)]
+pub struct DbArg {
+    /// Connection URL (postgres://USER@HOST:PORT/DB). Default: $GRANTPLAN_DATABASE_URL,
+    /// then $DATABASE_URL; PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE fill the gaps.
+    #[arg(long, value_name = "URL")]
+    pub database_url: Option<String>,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// SQL statements, one per line, after a comment line saying what was planned against.
+    Sql,
+    /// A JSON document with every statement, a summary and the warnings.
+    Json,
+}
+
+#[derive(Args, Debug)]
+pub struct PlanArgs {
+    #[command(flatten)]
+    pub file: FileArg,
+    #[command(flatten)]
+    pub db: DbArg,
+    /// Plan against a snapshot written by `grantplan snapshot` instead of a database.
+    #[arg(long, value_name = "SNAPSHOT.json", conflicts_with = "database_url")]
+    pub catalog: Option<PathBuf>,
+    #[arg(long, value_enum, default_value = "sql")]
+    pub format: Format,
+    /// Exit 2 when the plan has changes, 0 when it has none, 1 on error.
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+    /// A named schema, model or function that does not exist is an error.
+    #[arg(long)]
+    pub strict: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct ApplyArgs {
+    #[command(flatten)]
+    pub file: FileArg,
+    #[command(flatten)]
+    pub db: DbArg,
+    /// Apply without asking for confirmation (required when stdin is not a terminal).
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// A named schema, model or function that does not exist is an error.
+    #[arg(long)]
+    pub strict: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct SnapshotArgs {
+    #[command(flatten)]
+    pub db: DbArg,
+    /// Write to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+/// Why a command stopped; rendered once, by [`Failure::report`].
+enum Failure {
+    /// Located findings (bad grants.yaml, missing users, ...).
+    Diagnostics(Vec<Diagnostic>),
+    /// Anything else: a message that already says what to do.
+    Message(String),
+}
+
+impl From<Vec<Diagnostic>> for Failure {
+    fn from(d: Vec<Diagnostic>) -> Self {
+        Failure::Diagnostics(d)
+    }
+}
+
+impl From<String> for Failure {
+    fn from(m: String) -> Self {
+        Failure::Message(m)
+    }
+}
+
+type Outcome = Result<u8, Failure>;
+
+/// Runs the command line. Broken pipes end quietly.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let code = match run(cli) {
+        Ok(code) => code,
+        Err(f) => {
+            f.report();
+            1
+        }
+    };
+    ExitCode::from(code)
+}
+
+fn run(cli: Cli) -> Outcome {
+    match cli.command {
+        Command::Validate { file } => validate(&file.path),
+        Command::Plan(args) => plan_cmd(args),
+        Command::Apply(args) => apply_cmd(args),
+        Command::Snapshot(args) => snapshot_cmd(args),
+    }
+}
+
+fn color() -> bool {
+    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+}
+
+/// Renders diagnostics to stderr with the source line of each location.
+fn report_diagnostics(diags: &[Diagnostic]) {
+    let mut sources: HashMap<String, Option<String>> = HashMap::new();
+    let color = color();
+    let mut err = std::io::stderr().lock();
+    for d in diags {
+        let source = d.location.as_ref().and_then(|l| {
+            sources
+                .entry(l.file.clone())
+                .or_insert_with(|| std::fs::read_to_string(&l.file).ok())
+                .clone()
+        });
+        let _ = writeln!(err, "{}", diag::render(d, source.as_deref(), color));
+    }
+    let errors = diags.iter().filter(|d| d.is_error()).count();
+    if errors > 1 {
+        let _ = writeln!(err, "error: {errors} errors; nothing was sent to the database");
+    }
+}
+
+impl Failure {
+    fn report(self) {
+        match self {
+            Failure::Diagnostics(d) => report_diagnostics(&d),
+            Failure::Message(m) => {
+                let _ = writeln!(std::io::stderr(), "error: {m}");
+            }
+        }
+    }
+}
+
+/// Writes to stdout; a closed pipe (`grantplan plan | head`) is not an error.
+fn print(text: &str) -> Result<(), Failure> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(Failure::Message(format!("cannot write output: {e}"))),
+    }
+}
+
+fn load_config(path: &Path) -> Result<Config, Failure> {
+    let config = config::load(path)?;
+    Ok(config)
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::Message(format!("cannot start the async runtime: {e}")))
+}
+
+fn env(k: &str) -> Option<String> {
+    std::env::var(k).ok()
+}
+
+/// The resolved connection settings, or `None` when no URL was given anywhere.
+fn connection(db: &DbArg) -> Result<Option<tokio_postgres::Config>, Failure> {
+    match db::url_from(db.database_url.as_deref(), &env) {
+        None => Ok(None),
+        Some((url, _)) => Ok(Some(db::resolve(&url, &env)?)),
+    }
+}
+
+fn require_connection(db: &DbArg, command: &str) -> Result<tokio_postgres::Config, Failure> {
+    connection(db)?.ok_or_else(|| {
+        Failure::Message(format!(
+            "{command} needs a database: pass --database-url postgres://USER@HOST:PORT/DB, \
+             or set GRANTPLAN_DATABASE_URL"
+        ))
+    })
+}
+
+async fn read_catalog(client: &tokio_postgres::Client) -> Result<Snapshot, Failure> {
+    catalog::postgres::read(client)
+        .await
+        .map_err(|e| Failure::Message(format!("cannot read the catalog: {e}")))
+}
+
+fn validate(path: &Path) -> Outcome {
+    let config = load_config(path)?;
+    report_diagnostics(&config.warnings);
+    let count = |k| {
+        config
+            .principals
+            .iter()
+            .filter(|d| d.principal.kind == k)
+            .count()
+    };
+    use crate::model::PrincipalKind::*;
+    print(&format!(
+        "{} is valid (target {}, mode {}): {} groups, {} roles, {} users, {} schemas, {} models, {} functions\n",
+        config.file,
+        config.target,
+        match config.mode {
+            crate::model::Mode::Authoritative => "authoritative",
+            crate::model::Mode::Additive => "additive",
+        },
+        count(Group),
+        count(Role),
+        count(User),
+        config.schemas.len(),
+        config.models.len(),
+        config.functions.len()
+    ))?;
+    Ok(0)
+}
+
+fn plan_cmd(args: PlanArgs) -> Outcome {
+    let config = load_config(&args.file.path)?;
+    let options = PlanOptions {
+        strict: args.strict,
+    };
+    let (snapshot, source) = if let Some(file) = &args.catalog {
+        let text = std::fs::read_to_string(file)
+            .map_err(|e| format!("cannot read snapshot {}: {e}", file.display()))?;
+        let snap = Snapshot::from_json(&text)
+            .map_err(|e| format!("{}: {e}", file.display()))?;
+        (
+            Some(snap),
+            Source::Snapshot {
+                file: file.display().to_string(),
+            },
+        )
+    } else if let Some(conn) = connection(&args.db)? {
+        let server = db::describe_target(&conn);
+        let snap = runtime()?.block_on(async {
+            let client = db::connect(&conn).await?;
+            read_catalog(&client).await
+        })?;
+        (Some(snap), Source::Database { server })
+    } else {
+        (None, Source::Offline)
+    };
+    let plan = plan::plan(&config, snapshot.as_ref(), options)?;
+    print_plan(&plan, &source, args.format)?;
+    Ok(if args.detailed_exitcode && !plan.is_empty() {
+        2
+    } else {
+        0
+    })
+}
+
+fn print_plan(plan: &Plan, source: &Source, format: Format) -> Result<(), Failure> {
+    match format {
+        Format::Sql => {
+            report_diagnostics(&plan.warnings);
+            print(&output::sql(plan, source))
+        }
+        Format::Json => print(&output::json(plan, source)),
+    }
+}
+
+fn apply_cmd(args: ApplyArgs) -> Outcome {
+    // Everything that can be checked without the server is checked first: bad input
+    // never opens a connection.
+    let config = load_config(&args.file.path)?;
+    let conn = require_connection(&args.db, "apply")?;
+    let server = db::describe_target(&conn);
+    let rt = runtime()?;
+    rt.block_on(async {
+        let mut client = db::connect(&conn).await?;
+        let snap = read_catalog(&client).await?;
+        let plan = plan::plan(&config, Some(&snap), PlanOptions { strict: args.strict })?;
+        let source = Source::Database {
+            server: server.clone(),
+        };
+        print_plan(&plan, &source, Format::Sql)?;
+        if plan.is_empty() {
+            eprintln!("nothing to apply: {server} already matches {}", config.file);
+            return Ok(0);
+        }
+        let sql = plan.sql_lines();
+        if !args.yes {
+            confirm(&format!(
+                "Apply these {} statements to {server} in one transaction?",
+                sql.len()
+            ))?;
+        }
+        let bar = progress_bar(sql.len());
+        let result = executor::apply(&mut client, &sql, &mut |done| bar.set_position(done as u64)).await;
+        bar.finish_and_clear();
+        match result {
+            Ok(applied) => {
+                eprintln!(
+                    "applied {} statements to {server} in one transaction ({} round trips)",
+                    applied.statements, applied.batches
+                );
+                Ok(0)
+            }
+            Err(e) => Err(Failure::Message(e.to_string())),
+        }
+    })
+}
+
+/// A progress bar on stderr for long applies; hidden when stderr is not a terminal.
+fn progress_bar(total: usize) -> indicatif::ProgressBar {
+    if total < executor::BATCH_SIZE || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(total as u64);
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("applying {bar:40} {pos}/{len} statements")
+    {
+        bar.set_style(style);
+    }
+    bar
+}
+
+/// Asks on the terminal; without a terminal there is nobody to ask, so it refuses.
+fn confirm(question: &str) -> Result<(), Failure> {
+    if !std::io::stdin().is_terminal() {
+        return Err(Failure::Message(
+            "refusing to apply without confirmation: standard input is not a terminal; \
+             review the plan above and pass --yes to apply it"
+                .into(),
+        ));
+    }
+    eprint!("{question} Type yes to continue: ");
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    std::io::stdin()
+        .read_line(&mut answer)
+        .map_err(|e| Failure::Message(format!("cannot read the answer: {e}")))?;
+    match answer.trim() {
+        "yes" | "y" => Ok(()),
+        _ => Err(Failure::Message("not applied: the answer was not yes".into())),
+    }
+}
+
+fn snapshot_cmd(args: SnapshotArgs) -> Outcome {
+    let conn = require_connection(&args.db, "snapshot")?;
+    let snap = runtime()?.block_on(async {
+        let client = db::connect(&conn).await?;
+        read_catalog(&client).await
+    })?;
+    let json = snap.to_json();
+    match &args.out {
+        Some(path) => std::fs::write(path, json)
+            .map_err(|e| Failure::Message(format!("cannot write {}: {e}", path.display())))?,
+        None => print(&json)?,
+    }
+    Ok(0)
+}

@@ -1,0 +1,1030 @@
+//! The planner: grants.yaml + catalog snapshot in, statements out. Pure: no I/O.
+//!
+//! A plan is computed as set differences of typed `(object, privilege, grantee)` tuples,
+//! never of text. The rules it implements are the contract's:
+//!
+//! - The file is the whole truth for every object it names or matches: privileges held by
+//!   grantees it does not list are revoked (mode `authoritative`) or reported (mode
+//!   `additive`). CREATE MODEL is the whole truth for every principal on Redshift.
+//! - Some grantees are never revoked from, because revoking would be wrong or dangerous:
+//!   the object's owner, superusers, `ignore:` principals, and the server's reserved roles
+//!   (`pg_*` on PostgreSQL, `rdsdb` on Redshift).
+//! - Declared groups and roles that do not exist are created; users never are, and nothing
+//!   is dropped.
+//! - A named object that does not exist is a warning (a model not trained yet is normal),
+//!   an error under `--strict`; globs expand against the catalog.
+//!
+//! Statement order is fixed so plans can be reviewed as diffs: principals to create, then
+//! membership changes, then per object (CREATE MODEL, schemas, models, functions, each by
+//! name) the grantees in the order grants.yaml declares them, then PUBLIC, then grantees the
+//! file does not declare. Privileges of one grantee on one object merge into one statement.
+
+use crate::catalog::{Acl, Snapshot};
+use crate::config::{Config, ObjectRule};
+use crate::diag::{Diagnostic, Location};
+use crate::model::{Grantee, Mode, Principal, PrincipalKind, Privilege, Securable, Target};
+use crate::sql::Statement;
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// Options that change what counts as an error.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PlanOptions {
+    /// A named object that does not exist is an error instead of a warning.
+    pub strict: bool,
+}
+
+/// The statements that bring a server to the state grants.yaml describes.
+#[derive(Debug, Clone, Serialize)]
+pub struct Plan {
+    pub target: Target,
+    pub mode: Mode,
+    /// Planned without a catalog: everything declared is taken to exist and hold nothing.
+    pub offline: bool,
+    pub statements: Vec<Statement>,
+    pub warnings: Vec<Diagnostic>,
+}
+
+impl Plan {
+    pub fn is_empty(&self) -> bool {
+        self.statements.is_empty()
+    }
+
+    /// The plan's SQL, one statement per line.
+    pub fn sql_lines(&self) -> Vec<String> {
+        self.statements
+            .iter()
+            .map(|s| s.render(self.target))
+            .collect()
+    }
+}
+
+/// Computes the plan for `config` against `catalog` (`None`: offline).
+///
+/// Errors (a user that does not exist, a missing object under `--strict`, a snapshot of
+/// the wrong target) are returned together; warnings travel in the plan.
+pub fn plan(
+    config: &Config,
+    catalog: Option<&Snapshot>,
+    options: PlanOptions,
+) -> Result<Plan, Vec<Diagnostic>> {
+    if let Some(snap) = catalog {
+        if snap.target != config.target {
+            return Err(vec![Diagnostic::error(format!(
+                "{} declares target `{}` but the catalog is a {} server",
+                config.file, config.target, snap.target
+            ))
+            .help(format!(
+                "set `target: {}` in {} if this is the right server, or connect to a {} server",
+                snap.target, config.file, config.target
+            ))]);
+        }
+    }
+    let world = match catalog {
+        Some(snap) => World::from_snapshot(snap),
+        None => World::offline(config),
+    };
+    Planner {
+        config,
+        world: &world,
+        options,
+        offline: catalog.is_none(),
+        errors: Vec::new(),
+        warnings: config.warnings.clone(),
+    }
+    .run()
+}
+
+/// What the server holds, indexed for the planner; grantees are canonical (see
+/// [`Target::canonical`]).
+struct World {
+    target: Target,
+    principals: HashMap<Principal, bool /* superuser */>,
+    memberships: BTreeSet<(Principal, Principal)>,
+    objects: BTreeMap<Securable, ObjectState>,
+}
+
+#[derive(Default)]
+struct ObjectState {
+    owner: Option<String>,
+    held: BTreeSet<(Grantee, Privilege)>,
+}
+
+impl World {
+    fn from_snapshot(snap: &Snapshot) -> World {
+        let t = snap.target;
+        let held = |grants: &[Acl]| -> BTreeSet<(Grantee, Privilege)> {
+            grants
+                .iter()
+                .map(|a| (t.canonical(&a.grantee), a.privilege))
+                .collect()
+        };
+        let mut objects = BTreeMap::new();
+        for s in &snap.schemas {
+            objects.insert(
+                Securable::Schema {
+                    name: s.name.clone(),
+                },
+                ObjectState {
+                    owner: Some(s.owner.clone()),
+                    held: held(&s.grants),
+                },
+            );
+        }
+        for m in &snap.models {
+            objects.insert(
+                Securable::Model {
+                    schema: m.schema.clone(),
+                    name: m.name.clone(),
+                },
+                ObjectState {
+                    owner: Some(m.owner.clone()),
+                    held: held(&m.grants),
+                },
+            );
+        }
+        for f in &snap.functions {
+            objects.insert(
+                Securable::Function {
+                    schema: f.schema.clone(),
+                    name: f.name.clone(),
+                    args: Some(f.args.clone()),
+                },
+                ObjectState {
+                    owner: Some(f.owner.clone()),
+                    held: held(&f.grants),
+                },
+            );
+        }
+        if t == Target::Redshift {
+            objects.insert(
+                Securable::CreateModel,
+                ObjectState {
+                    owner: None,
+                    held: snap
+                        .create_model
+                        .iter()
+                        .map(|g| (t.canonical(g), Privilege::CreateModel))
+                        .collect(),
+                },
+            );
+        }
+        World {
+            target: t,
+            principals: snap
+                .principals
+                .iter()
+                .map(|p| (t.canonical_principal(&p.principal()), p.superuser))
+                .collect(),
+            memberships: snap
+                .memberships
+                .iter()
+                .map(|m| {
+                    (
+                        t.canonical_principal(&m.parent),
+                        t.canonical_principal(&m.member),
+                    )
+                })
+                .collect(),
+            objects,
+        }
+    }
+
+    /// The offline world: every declared principal and member exists, every object the
+    /// file names exactly exists, nothing holds any grant, globs match nothing.
+    fn offline(config: &Config) -> World {
+        let t = config.target;
+        let mut principals = HashMap::new();
+        for d in &config.principals {
+            principals.insert(t.canonical_principal(&d.principal), false);
+            for m in d.members.iter().flatten() {
+                principals.insert(t.canonical_principal(&m.principal), false);
+            }
+        }
+        let mut objects = BTreeMap::new();
+        if t == Target::Redshift {
+            objects.insert(Securable::CreateModel, ObjectState::default());
+        }
+        for (kind, rules) in config_rules(config) {
+            for rule in rules {
+                if let Some(s) = exact_securable(kind, rule) {
+                    objects.insert(s, ObjectState::default());
+                }
+            }
+        }
+        World {
+            target: t,
+            principals,
+            memberships: BTreeSet::new(),
+            objects,
+        }
+    }
+
+    fn exists(&self, p: &Principal) -> bool {
+        self.principals
+            .contains_key(&self.target.canonical_principal(p))
+    }
+
+    fn is_superuser(&self, g: &Grantee) -> bool {
+        g.as_principal()
+            .and_then(|p| self.principals.get(&self.target.canonical_principal(p)))
+            .copied()
+            .unwrap_or(false)
+    }
+}
+
+/// The securable an exact (non-glob) rule names; functions offline have unknown overloads.
+fn exact_securable(kind: RuleKind, rule: &ObjectRule) -> Option<Securable> {
+    use crate::config::NamePart::Exact;
+    match (kind, &rule.schema, &rule.name) {
+        (RuleKind::Schema, Exact(schema), _) => Some(Securable::Schema {
+            name: schema.clone(),
+        }),
+        (RuleKind::Function, Exact(schema), Some(Exact(name))) => Some(Securable::Function {
+            schema: schema.clone(),
+            name: name.clone(),
+            args: None,
+        }),
+        (RuleKind::Model, Exact(schema), Some(Exact(name))) => Some(Securable::Model {
+            schema: schema.clone(),
+            name: name.clone(),
+        }),
+        _ => None,
+    }
+}
+
+/// The object sections of a config with the kind of each.
+fn config_rules(config: &Config) -> [(RuleKind, &Vec<ObjectRule>); 3] {
+    [
+        (RuleKind::Schema, &config.schemas),
+        (RuleKind::Model, &config.models),
+        (RuleKind::Function, &config.functions),
+    ]
+}
+
+struct Planner<'a> {
+    config: &'a Config,
+    world: &'a World,
+    options: PlanOptions,
+    offline: bool,
+    errors: Vec<Diagnostic>,
+    warnings: Vec<Diagnostic>,
+}
+
+/// Which section of grants.yaml a rule comes from.
+#[derive(Clone, Copy, PartialEq)]
+enum RuleKind {
+    Schema,
+    Model,
+    Function,
+}
+
+impl RuleKind {
+    fn noun(self) -> &'static str {
+        match self {
+            RuleKind::Schema => "schema",
+            RuleKind::Model => "model",
+            RuleKind::Function => "function",
+        }
+    }
+}
+
+impl Planner<'_> {
+    fn run(mut self) -> Result<Plan, Vec<Diagnostic>> {
+        let target = self.config.target;
+        let mut statements = Vec::new();
+
+        // 1. Principals: create missing groups and roles; users must exist.
+        let mut created = BTreeSet::new();
+        for d in &self.config.principals {
+            if self.world.exists(&d.principal) {
+                continue;
+            }
+            if d.principal.kind == PrincipalKind::User {
+                self.errors.push(
+                    Diagnostic::error(format!(
+                        "user `{}` does not exist on the server",
+                        d.principal.name
+                    ))
+                    .at(Some(d.loc.clone()))
+                    .help("grantplan never creates users: create the user first, or remove it from users:"),
+                );
+            } else if self.config.is_ignored(&d.principal.name) {
+                self.warnings.push(
+                    Diagnostic::warning(format!(
+                        "{} `{}` does not exist and is ignored, so it is not created",
+                        d.principal.kind, d.principal.name
+                    ))
+                    .at(Some(d.loc.clone())),
+                );
+            } else {
+                created.insert(target.canonical_principal(&d.principal));
+                statements.push(Statement::CreatePrincipal {
+                    principal: d.principal.clone(),
+                });
+            }
+        }
+
+        // 2. Exact membership where `members` is given.
+        statements.extend(self.memberships(&created));
+
+        // 3. Privileges on every managed object.
+        let desired = self.desired();
+        let mut changes: Vec<(Securable, Grantee, bool, Vec<Privilege>)> = Vec::new();
+        let empty = ObjectState::default();
+        for (securable, want) in &desired {
+            let state = self.world.objects.get(securable).unwrap_or(&empty);
+            let mut grants: BTreeMap<Grantee, Vec<Privilege>> = BTreeMap::new();
+            let mut revokes: BTreeMap<Grantee, Vec<Privilege>> = BTreeMap::new();
+            for (grantee, privilege) in want.difference(&state.held) {
+                if self.is_owner(state, grantee) {
+                    continue; // an owner holds every privilege on its object implicitly
+                }
+                grants.entry(grantee.clone()).or_default().push(*privilege);
+            }
+            for (grantee, privilege) in state.held.difference(want) {
+                if self.is_protected(state, grantee) {
+                    continue;
+                }
+                if let Some(p) = grantee.as_principal() {
+                    if created.contains(p) {
+                        continue;
+                    }
+                }
+                revokes.entry(grantee.clone()).or_default().push(*privilege);
+            }
+            for (grantee, privileges) in revokes {
+                if self.config.mode == Mode::Additive {
+                    let sql = Statement::Revoke {
+                        privileges: privileges.clone(),
+                        on: securable.clone(),
+                        grantee: grantee.clone(),
+                    }
+                    .render(target);
+                    self.warnings.push(
+                        Diagnostic::warning(format!(
+                            "{} holds {} on {} {}, which {} does not list; not revoked in additive mode",
+                            grantee_words(&grantee),
+                            privilege_words(&privileges),
+                            securable.kind().replace('_', " "),
+                            securable.display_name(),
+                            self.config.file
+                        ))
+                        .help(format!("authoritative mode would run: {sql}")),
+                    );
+                } else {
+                    changes.push((securable.clone(), grantee, false, privileges));
+                }
+            }
+            for (grantee, privileges) in grants {
+                changes.push((securable.clone(), grantee, true, privileges));
+            }
+        }
+        changes.sort_by(|a, b| {
+            (&a.0, self.grantee_rank(&a.1), a.2).cmp(&(&b.0, self.grantee_rank(&b.1), b.2))
+        });
+        for (on, grantee, is_grant, privileges) in changes {
+            let grantee = self.display_grantee(&grantee);
+            statements.push(if is_grant {
+                Statement::Grant {
+                    privileges,
+                    on,
+                    grantee,
+                }
+            } else {
+                Statement::Revoke {
+                    privileges,
+                    on,
+                    grantee,
+                }
+            });
+        }
+
+        if !self.errors.is_empty() {
+            return Err(self.errors);
+        }
+        Ok(Plan {
+            target,
+            mode: self.config.mode,
+            offline: self.offline,
+            statements,
+            warnings: self.warnings,
+        })
+    }
+
+    /// Statements that make every `members:` list exact.
+    fn memberships(&mut self, created: &BTreeSet<Principal>) -> Vec<Statement> {
+        let target = self.config.target;
+        let mut adds = Vec::new();
+        let mut removes = Vec::new();
+        for d in &self.config.principals {
+            let Some(members) = &d.members else { continue };
+            let parent = target.canonical_principal(&d.principal);
+            let mut wanted = BTreeSet::new();
+            for m in members {
+                let key = target.canonical_principal(&m.principal);
+                if !self.world.exists(&m.principal) && !created.contains(&key) {
+                    self.errors.push(
+                        Diagnostic::error(format!(
+                            "member {} `{}` of {} `{}` does not exist on the server",
+                            m.principal.kind, m.principal.name, d.principal.kind, d.principal.name
+                        ))
+                        .at(Some(m.loc.clone()))
+                        .help(if m.principal.kind == PrincipalKind::User {
+                            "grantplan never creates users: create the user first, or remove it from members"
+                        } else {
+                            "declare it under roles: so grantplan creates it, or remove it from members"
+                        }),
+                    );
+                    continue;
+                }
+                if self.config.is_ignored(&m.principal.name) {
+                    self.warnings.push(
+                        Diagnostic::warning(format!(
+                            "member `{}` is ignored; its membership is left as it is",
+                            m.principal.name
+                        ))
+                        .at(Some(m.loc.clone())),
+                    );
+                    continue;
+                }
+                wanted.insert(key.clone());
+                if !self.world.memberships.contains(&(parent.clone(), key)) {
+                    adds.push(Statement::AddMember {
+                        parent: d.principal.clone(),
+                        member: m.principal.clone(),
+                    });
+                }
+            }
+            for (p, member) in self.world.memberships.iter() {
+                if p != &parent || wanted.contains(member) || self.config.is_ignored(&member.name) {
+                    continue;
+                }
+                let stmt = Statement::RemoveMember {
+                    parent: d.principal.clone(),
+                    member: self.display_principal(member),
+                };
+                if self.config.mode == Mode::Additive {
+                    self.warnings.push(
+                        Diagnostic::warning(format!(
+                            "`{}` is a member of {} `{}` but not listed in its members; not removed in additive mode",
+                            member.name, d.principal.kind, d.principal.name
+                        ))
+                        .at(Some(d.loc.clone()))
+                        .help(format!("authoritative mode would run: {}", stmt.render(target))),
+                    );
+                } else {
+                    removes.push(stmt);
+                }
+            }
+        }
+        adds.extend(removes);
+        adds
+    }
+
+    /// The grants the file asks for, per managed object (keys are every object the file
+    /// names or matches, even with no grants: those are revoked from).
+    fn desired(&mut self) -> BTreeMap<Securable, BTreeSet<(Grantee, Privilege)>> {
+        let target = self.config.target;
+        let mut desired: BTreeMap<Securable, BTreeSet<(Grantee, Privilege)>> = BTreeMap::new();
+
+        if target == Target::Redshift {
+            let want = desired.entry(Securable::CreateModel).or_default();
+            for d in &self.config.principals {
+                if !d.create_model {
+                    continue;
+                }
+                if self.config.is_ignored(&d.principal.name) {
+                    continue;
+                }
+                want.insert((
+                    target.canonical(&Grantee::Principal(d.principal.clone())),
+                    Privilege::CreateModel,
+                ));
+            }
+        }
+
+        let config = self.config;
+        for (kind, rules) in config_rules(config) {
+            for rule in rules {
+                let matched = self.expand(kind, rule);
+                for securable in matched {
+                    let want = desired.entry(securable).or_default();
+                    for g in &rule.grants {
+                        if let Grantee::Principal(p) = &g.grantee {
+                            if self.config.is_ignored(&p.name) {
+                                continue;
+                            }
+                        }
+                        want.insert((target.canonical(&g.grantee), g.privilege));
+                    }
+                }
+            }
+        }
+        // Warn once per ignored grantee listed in a rule.
+        for rule in config
+            .schemas
+            .iter()
+            .chain(&config.models)
+            .chain(&config.functions)
+        {
+            for g in &rule.grants {
+                if let Grantee::Principal(p) = &g.grantee {
+                    if config.is_ignored(&p.name) {
+                        self.warnings.push(
+                            Diagnostic::warning(format!(
+                                "`{}` is listed in ignore:, so {} on `{}` is not granted to it",
+                                p.name, g.privilege, rule.key
+                            ))
+                            .at(Some(g.loc.clone())),
+                        );
+                    }
+                }
+            }
+        }
+        desired
+    }
+
+    /// The existing objects a rule names or matches; warns (or errors under `--strict`)
+    /// when it names nothing.
+    fn expand(&mut self, kind: RuleKind, rule: &ObjectRule) -> Vec<Securable> {
+        let matched: Vec<Securable> = self
+            .world
+            .objects
+            .keys()
+            .filter(|s| match (kind, s) {
+                (RuleKind::Schema, Securable::Schema { name }) => rule.schema.matches(name),
+                (RuleKind::Model, Securable::Model { schema, name })
+                | (RuleKind::Function, Securable::Function { schema, name, .. }) => {
+                    rule.schema.matches(schema)
+                        && rule.name.as_ref().is_some_and(|n| n.matches(name))
+                }
+                _ => false,
+            })
+            .cloned()
+            .collect();
+        if matched.is_empty() {
+            self.missing(kind, rule);
+        }
+        matched
+    }
+
+    fn missing(&mut self, kind: RuleKind, rule: &ObjectRule) {
+        let noun = kind.noun();
+        let loc: Option<Location> = Some(rule.loc.clone());
+        if rule.is_glob() {
+            let why = if self.offline {
+                "an offline plan knows no objects, so globs match nothing".to_string()
+            } else {
+                format!("no existing {noun} matches it")
+            };
+            self.warnings.push(
+                Diagnostic::warning(format!("`{}` matches no {noun}: {why}", rule.key)).at(loc),
+            );
+            return;
+        }
+        let d = Diagnostic::warning(format!(
+            "{noun} `{}` does not exist; its grants are left out of this plan",
+            rule.key
+        ))
+        .at(loc)
+        .help(match kind {
+            RuleKind::Model => "normal for a model not trained yet: plan again after CREATE MODEL",
+            _ => "create it, or plan again once it exists",
+        });
+        if self.options.strict {
+            let mut d = d;
+            d.severity = crate::diag::Severity::Error;
+            d.help = Some(format!(
+                "--strict makes a missing {noun} an error: create it, or remove it from {}",
+                self.config.file
+            ));
+            self.errors.push(d);
+        } else {
+            self.warnings.push(d);
+        }
+    }
+
+    fn is_owner(&self, state: &ObjectState, g: &Grantee) -> bool {
+        match (g.as_principal(), &state.owner) {
+            (Some(p), Some(owner)) => {
+                p.name == *owner
+                    && (self.world.target == Target::Postgres || p.kind == PrincipalKind::User)
+            }
+            _ => false,
+        }
+    }
+
+    /// Owners, superusers, ignored principals and the server's reserved roles are never
+    /// revoked from: revoking from them is either meaningless or breaks the server.
+    fn is_protected(&self, state: &ObjectState, g: &Grantee) -> bool {
+        let Some(p) = g.as_principal() else {
+            return false;
+        };
+        let reserved = match self.world.target {
+            Target::Postgres => p.name.starts_with("pg_"),
+            Target::Redshift => p.name == "rdsdb",
+        };
+        reserved
+            || self.is_owner(state, g)
+            || self.world.is_superuser(g)
+            || self.config.is_ignored(&p.name)
+    }
+
+    /// Sort key of a grantee within one object: declared principals in file order, then
+    /// PUBLIC, then principals the file does not declare, by kind and name.
+    fn grantee_rank(&self, g: &Grantee) -> (usize, Option<Principal>) {
+        let declared_count = self.config.principals.len();
+        match g {
+            Grantee::Public => (declared_count, None),
+            Grantee::Principal(p) => {
+                let key = self.config.target.canonical_principal(p);
+                match self.config.principals.iter().position(|d| {
+                    self.config.target.canonical_principal(&d.principal) == key
+                }) {
+                    Some(i) => (i, None),
+                    None => (declared_count + 1, Some(p.clone())),
+                }
+            }
+        }
+    }
+
+    /// The grantee as it should be written: on PostgreSQL the canonical form erased the
+    /// kind, so the declared kind (or the catalog's) is restored for readable output.
+    fn display_grantee(&self, g: &Grantee) -> Grantee {
+        match g {
+            Grantee::Public => Grantee::Public,
+            Grantee::Principal(p) => Grantee::Principal(self.display_principal(p)),
+        }
+    }
+
+    fn display_principal(&self, p: &Principal) -> Principal {
+        match self.config.declared(p) {
+            Some(d) => d.principal.clone(),
+            None => p.clone(),
+        }
+    }
+}
+
+fn grantee_words(g: &Grantee) -> String {
+    match g {
+        Grantee::Public => "PUBLIC".to_string(),
+        Grantee::Principal(p) => format!("{} `{}`", p.kind, p.name),
+    }
+}
+
+fn privilege_words(p: &[Privilege]) -> String {
+    p.iter().map(|p| p.sql()).collect::<Vec<_>>().join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::{FunctionInfo, Membership, ModelInfo, PrincipalInfo, SchemaInfo};
+    use crate::model::PrincipalKind::{Group, Role, User};
+
+    fn config(yaml: &str) -> Config {
+        crate::config::parse("grants.yaml", yaml).unwrap_or_else(|d| {
+            panic!(
+                "config errors: {}",
+                d.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("\n")
+            )
+        })
+    }
+
+    fn sql(p: &Plan) -> Vec<String> {
+        p.sql_lines()
+    }
+
+    fn acl(g: &str, p: Privilege) -> Acl {
+        Acl {
+            grantee: g.parse().unwrap(),
+            privilege: p,
+            grant_option: false,
+        }
+    }
+
+    /// A small builder so each test states only the catalog facts it is about.
+    struct Cat(Snapshot);
+
+    impl Cat {
+        fn new(target: Target) -> Cat {
+            Cat(Snapshot::empty(target))
+        }
+        fn principal(mut self, kind: PrincipalKind, name: &str, superuser: bool) -> Cat {
+            self.0.principals.push(PrincipalInfo {
+                kind,
+                name: name.into(),
+                login: kind == User,
+                superuser,
+            });
+            self
+        }
+        fn member(mut self, parent: (PrincipalKind, &str), member: &str) -> Cat {
+            self.0.memberships.push(Membership {
+                parent: Principal::new(parent.0, parent.1),
+                member: Principal::new(User, member),
+            });
+            self
+        }
+        fn schema(mut self, name: &str, owner: &str, grants: Vec<Acl>) -> Cat {
+            self.0.schemas.push(SchemaInfo {
+                name: name.into(),
+                owner: owner.into(),
+                grants,
+            });
+            self
+        }
+        fn model(mut self, schema: &str, name: &str, grants: Vec<Acl>) -> Cat {
+            self.0.models.push(ModelInfo {
+                schema: schema.into(),
+                name: name.into(),
+                owner: "owner".into(),
+                grants,
+            });
+            self
+        }
+        fn function(mut self, schema: &str, name: &str, args: &str, grants: Vec<Acl>) -> Cat {
+            self.0.functions.push(FunctionInfo {
+                schema: schema.into(),
+                name: name.into(),
+                args: args.into(),
+                owner: "owner".into(),
+                grants,
+            });
+            self
+        }
+        fn create_model(mut self, g: &str) -> Cat {
+            self.0.create_model.push(g.parse().unwrap());
+            self
+        }
+        fn done(mut self) -> Snapshot {
+            self.0.normalize();
+            self.0
+        }
+    }
+
+    const SEED: &str = include_str!("../grants.yaml");
+
+    #[test]
+    fn offline_seed_plan_is_exactly_the_seed_statements() {
+        let p = plan(&config(SEED), None, PlanOptions::default()).unwrap();
+        assert!(p.offline);
+        assert_eq!(
+            sql(&p),
+            [
+                "GRANT CREATE MODEL TO GROUP retention_analyst_grp;",
+                "GRANT CREATE, USAGE ON SCHEMA demo_ml TO GROUP retention_analyst_grp;",
+                "GRANT USAGE ON SCHEMA demo_ml TO GROUP marketing_analyst_grp;",
+                "GRANT EXECUTE ON MODEL demo_ml.customer_churn_auto_model TO GROUP marketing_analyst_grp;",
+            ]
+        );
+    }
+
+    fn seed_catalog() -> Cat {
+        Cat::new(Target::Redshift)
+            .principal(Group, "retention_analyst_grp", false)
+            .principal(Group, "marketing_analyst_grp", false)
+            .principal(User, "admin", true)
+            .principal(User, "owner", false)
+    }
+
+    #[test]
+    fn a_catalog_that_matches_gives_an_empty_plan() {
+        let snap = seed_catalog()
+            .create_model("group:retention_analyst_grp")
+            .schema(
+                "demo_ml",
+                "owner",
+                vec![
+                    acl("group:retention_analyst_grp", Privilege::Create),
+                    acl("group:retention_analyst_grp", Privilege::Usage),
+                    acl("group:marketing_analyst_grp", Privilege::Usage),
+                ],
+            )
+            .model(
+                "demo_ml",
+                "customer_churn_auto_model",
+                vec![acl("group:marketing_analyst_grp", Privilege::Execute)],
+            )
+            .done();
+        let p = plan(&config(SEED), Some(&snap), PlanOptions::default()).unwrap();
+        assert_eq!(sql(&p), Vec::<String>::new());
+        assert!(p.warnings.is_empty(), "{:?}", p.warnings);
+    }
+
+    #[test]
+    fn drift_is_revoked_in_authoritative_mode_and_only_warned_in_additive() {
+        let snap = seed_catalog()
+            .principal(Group, "interns", false)
+            .create_model("group:retention_analyst_grp")
+            .create_model("group:interns")
+            .schema(
+                "demo_ml",
+                "owner",
+                vec![
+                    acl("group:retention_analyst_grp", Privilege::Usage),
+                    acl("group:marketing_analyst_grp", Privilege::Usage),
+                    acl("group:marketing_analyst_grp", Privilege::Create),
+                    acl("public", Privilege::Usage),
+                ],
+            )
+            .model("demo_ml", "customer_churn_auto_model", vec![])
+            .done();
+        let p = plan(&config(SEED), Some(&snap), PlanOptions::default()).unwrap();
+        assert_eq!(
+            sql(&p),
+            [
+                "REVOKE CREATE MODEL FROM GROUP interns;",
+                "GRANT CREATE ON SCHEMA demo_ml TO GROUP retention_analyst_grp;",
+                "REVOKE CREATE ON SCHEMA demo_ml FROM GROUP marketing_analyst_grp;",
+                "REVOKE USAGE ON SCHEMA demo_ml FROM PUBLIC;",
+                "GRANT EXECUTE ON MODEL demo_ml.customer_churn_auto_model TO GROUP marketing_analyst_grp;",
+            ]
+        );
+
+        let additive = SEED.replace("mode: authoritative", "mode: additive");
+        let p = plan(&config(&additive), Some(&snap), PlanOptions::default()).unwrap();
+        assert!(sql(&p).iter().all(|s| s.starts_with("GRANT")), "{:?}", sql(&p));
+        let warned: Vec<_> = p.warnings.iter().map(|w| w.to_string()).collect();
+        assert_eq!(warned.len(), 3, "{warned:#?}");
+        assert!(warned[0].contains("group `interns` holds CREATE MODEL"), "{warned:#?}");
+        assert!(warned.iter().any(|w| w.contains("REVOKE USAGE ON SCHEMA demo_ml FROM PUBLIC;")));
+    }
+
+    #[test]
+    fn owners_superusers_ignored_and_reserved_roles_are_never_revoked_from() {
+        let yaml = "target: postgres\nignore: [\"etl_*\"]\ngroups: {readers: {}}\nschemas:\n  app: {usage: [readers]}\n";
+        let snap = Cat::new(Target::Postgres)
+            .principal(Role, "readers", false)
+            .principal(User, "app_owner", false)
+            .principal(User, "postgres", true)
+            .principal(User, "etl_loader", false)
+            .principal(Role, "pg_read_all_data", false)
+            .principal(User, "mallory", false)
+            .schema(
+                "app",
+                "app_owner",
+                vec![
+                    acl("user:app_owner", Privilege::Usage),
+                    acl("user:app_owner", Privilege::Create),
+                    acl("user:postgres", Privilege::Usage),
+                    acl("user:etl_loader", Privilege::Usage),
+                    acl("role:pg_read_all_data", Privilege::Usage),
+                    acl("user:mallory", Privilege::Create),
+                    acl("role:readers", Privilege::Usage),
+                ],
+            )
+            .done();
+        let p = plan(&config(yaml), Some(&snap), PlanOptions::default()).unwrap();
+        assert_eq!(sql(&p), ["REVOKE CREATE ON SCHEMA app FROM mallory;"]);
+    }
+
+    #[test]
+    fn missing_objects_warn_and_strict_makes_them_errors() {
+        let snap = seed_catalog().create_model("group:retention_analyst_grp").done();
+        let p = plan(&config(SEED), Some(&snap), PlanOptions::default()).unwrap();
+        assert!(sql(&p).is_empty(), "{:?}", sql(&p));
+        let w: Vec<_> = p.warnings.iter().map(|w| w.to_string()).collect();
+        assert_eq!(w.len(), 2, "{w:#?}");
+        assert!(w[0].contains("schema `demo_ml` does not exist"), "{w:#?}");
+        assert!(w[1].contains("model `demo_ml.customer_churn_auto_model` does not exist"));
+        assert!(w[1].starts_with("grants.yaml:"), "located: {w:#?}");
+
+        let errors = plan(&config(SEED), Some(&snap), PlanOptions { strict: true }).unwrap_err();
+        assert_eq!(errors.len(), 2);
+        assert!(errors.iter().all(|e| e.is_error() && e.location.is_some()));
+    }
+
+    #[test]
+    fn missing_groups_and_roles_are_created_users_are_an_error() {
+        let yaml = "groups: {analysts: {create_model: true}}\nroles: {ml_admin: {}}\nschemas: {s: {usage: [analysts, ml_admin]}}\n";
+        let snap = Cat::new(Target::Redshift)
+            .schema("s", "owner", vec![])
+            .principal(User, "owner", false)
+            .done();
+        let p = plan(&config(yaml), Some(&snap), PlanOptions::default()).unwrap();
+        assert_eq!(
+            sql(&p),
+            [
+                "CREATE GROUP analysts;",
+                "CREATE ROLE ml_admin;",
+                "GRANT CREATE MODEL TO GROUP analysts;",
+                "GRANT USAGE ON SCHEMA s TO GROUP analysts;",
+                "GRANT USAGE ON SCHEMA s TO ROLE ml_admin;",
+            ]
+        );
+        let yaml = "users: {dave: {}}\ngroups: {g: {members: [erin]}}\n";
+        let errors = plan(&config(yaml), Some(&snap), PlanOptions::default()).unwrap_err();
+        let text: Vec<_> = errors.iter().map(|e| e.to_string()).collect();
+        assert_eq!(text.len(), 2, "{text:#?}");
+        assert!(text.iter().any(|t| t.contains("user `dave` does not exist")));
+        assert!(text.iter().any(|t| t.contains("member user `erin` of group `g` does not exist")));
+    }
+
+    #[test]
+    fn members_lists_are_exact() {
+        let yaml = "groups:\n  g: {members: [alice, bob]}\nroles:\n  r: {members: [carol]}\n";
+        let snap = Cat::new(Target::Redshift)
+            .principal(Group, "g", false)
+            .principal(Role, "r", false)
+            .principal(User, "alice", false)
+            .principal(User, "bob", false)
+            .principal(User, "carol", false)
+            .principal(User, "mallory", false)
+            .member((Group, "g"), "alice")
+            .member((Group, "g"), "mallory")
+            .member((Role, "r"), "carol")
+            .done();
+        let p = plan(&config(yaml), Some(&snap), PlanOptions::default()).unwrap();
+        assert_eq!(
+            sql(&p),
+            ["ALTER GROUP g ADD USER bob;", "ALTER GROUP g DROP USER mallory;"]
+        );
+    }
+
+    #[test]
+    fn globs_expand_against_the_catalog_and_double_matches_union() {
+        let yaml = "groups: {a: {}, b: {}}\nschemas:\n  \"sales_*\": {usage: [a]}\n  sales_eu: {usage: [b]}\nmodels:\n  \"ml.*\": {execute: [a]}\n  ml.churn: {execute: [b]}\n";
+        let snap = Cat::new(Target::Redshift)
+            .principal(Group, "a", false)
+            .principal(Group, "b", false)
+            .schema("sales_us", "o", vec![])
+            .schema("sales_eu", "o", vec![])
+            .schema("other", "o", vec![acl("group:b", Privilege::Usage)])
+            .model("ml", "churn", vec![])
+            .model("ml", "ltv", vec![])
+            .done();
+        let p = plan(&config(yaml), Some(&snap), PlanOptions::default()).unwrap();
+        assert_eq!(
+            sql(&p),
+            [
+                "GRANT USAGE ON SCHEMA sales_eu TO GROUP a;",
+                "GRANT USAGE ON SCHEMA sales_eu TO GROUP b;",
+                "GRANT USAGE ON SCHEMA sales_us TO GROUP a;",
+                "GRANT EXECUTE ON MODEL ml.churn TO GROUP a;",
+                "GRANT EXECUTE ON MODEL ml.churn TO GROUP b;",
+                "GRANT EXECUTE ON MODEL ml.ltv TO GROUP a;",
+            ]
+        );
+    }
+
+    #[test]
+    fn offline_globs_match_nothing_and_say_so() {
+        let yaml = "groups: {a: {}}\nschemas:\n  \"sales_*\": {usage: [a]}\n";
+        let p = plan(&config(yaml), None, PlanOptions::default()).unwrap();
+        assert!(sql(&p).is_empty());
+        assert!(p.warnings[0].message.contains("offline plan knows no objects"));
+    }
+
+    #[test]
+    fn functions_are_granted_per_overload_and_public_is_managed() {
+        let yaml = "target: postgres\ngroups: {scorers: {}}\nfunctions:\n  app.score: {execute: [scorers]}\n";
+        let snap = Cat::new(Target::Postgres)
+            .principal(Role, "scorers", false)
+            .principal(User, "owner", false)
+            .function("app", "score", "integer", vec![acl("public", Privilege::Execute)])
+            .function("app", "score", "text, integer[]", vec![acl("user:owner", Privilege::Execute)])
+            .function("app", "other", "", vec![acl("public", Privilege::Execute)])
+            .done();
+        let p = plan(&config(yaml), Some(&snap), PlanOptions::default()).unwrap();
+        assert_eq!(
+            sql(&p),
+            [
+                "GRANT EXECUTE ON FUNCTION app.score(integer) TO scorers;",
+                "REVOKE EXECUTE ON FUNCTION app.score(integer) FROM PUBLIC;",
+                "GRANT EXECUTE ON FUNCTION app.score(text, integer[]) TO scorers;",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_snapshot_of_another_target_is_refused() {
+        let snap = Cat::new(Target::Postgres).done();
+        let e = plan(&config(SEED), Some(&snap), PlanOptions::default()).unwrap_err();
+        assert!(e[0].message.contains("declares target `redshift`"), "{e:?}");
+    }
+
+    #[test]
+    fn grantees_follow_declaration_order_then_public_then_undeclared() {
+        let yaml = "groups: {zeta: {}, alpha: {}}\nschemas:\n  s: {usage: [alpha, zeta, public]}\n";
+        let snap = Cat::new(Target::Redshift)
+            .principal(Group, "zeta", false)
+            .principal(Group, "alpha", false)
+            .principal(Group, "beta", false)
+            .principal(User, "aaron", false)
+            .schema("s", "o", vec![acl("group:beta", Privilege::Usage), acl("user:aaron", Privilege::Usage)])
+            .done();
+        let p = plan(&config(yaml), Some(&snap), PlanOptions::default()).unwrap();
+        assert_eq!(
+            sql(&p),
+            [
+                "GRANT USAGE ON SCHEMA s TO GROUP zeta;",
+                "GRANT USAGE ON SCHEMA s TO GROUP alpha;",
+                "GRANT USAGE ON SCHEMA s TO PUBLIC;",
+                "REVOKE USAGE ON SCHEMA s FROM GROUP beta;",
+                "REVOKE USAGE ON SCHEMA s FROM aaron;",
+            ]
+        );
+    }
+}

@@ -1,0 +1,362 @@
+//! A throwaway PostgreSQL 15 server for integration tests.
+//!
+//! Every integration test binary that says `mod common;` gets ONE server, started lazily
+//! on first use ([`server`]) and shared by all of that binary's tests. Tests keep out of
+//! each other's way by working in their own database ([`fresh_db`]) and by giving the
+//! roles they create unique names ([`unique`]): databases are per test, roles are
+//! cluster-wide.
+//!
+//! Why it is built this way:
+//! - Crates that download PostgreSQL or pull container images cannot reach anything here,
+//!   so the harness drives the distribution's binaries (`/usr/lib/postgresql/15/bin`, or
+//!   `GRANTPLAN_PG_BIN`) with `initdb` and `pg_ctl`.
+//! - `initdb` and `postgres` refuse to run as root, so as root every binary runs through
+//!   `runuser -u postgres` in a directory that user owns.
+//! - Statics are never dropped in a Rust test binary, so a `Drop` guard would leak one
+//!   server per run. Instead a watchdog shell (see [`Watchdog`]) waits on a pipe whose
+//!   write end this process holds; when the process exits for any reason (success,
+//!   panic, SIGKILL), the kernel closes the pipe and the watchdog stops the server and
+//!   removes its directory.
+//! - A missing PostgreSQL is a failure, never a silent skip: a test that cannot start the
+//!   server panics, under `CI=true` and outside it alike.
+
+// Each test binary uses a different subset of these helpers.
+#![allow(dead_code)]
+
+use std::io::Read;
+use std::os::unix::fs::MetadataExt;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{ChildStdin, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use tokio_postgres::{Client, NoTls};
+
+/// Where Debian's postgresql-15 package puts its binaries.
+const DEFAULT_BIN: &str = "/usr/lib/postgresql/15/bin";
+
+/// A running server owned by this test process.
+pub struct Server {
+    port: u16,
+    /// Temporary directory holding `data/`, the socket and `log`.
+    dir: PathBuf,
+    /// How long initdb + start took, for anyone curious about test overhead.
+    pub startup: Duration,
+    /// Held, never written: its closing at process exit is the watchdog's signal.
+    _watchdog: ChildStdin,
+}
+
+impl Server {
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The temporary directory (data directory is `dir/data`, log is `dir/log`).
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// `postgres://user@127.0.0.1:port/db`; user and db are percent-encoded, so hostile
+    /// role names (`Sales ML`, `a"b`) work. Authentication is `trust`: no password.
+    pub fn url(&self, db: &str, user: &str) -> String {
+        format!(
+            "postgres://{}@127.0.0.1:{}/{}",
+            percent_encode(user),
+            self.port,
+            percent_encode(db)
+        )
+    }
+
+    /// [`Server::url`] for the bootstrap superuser `postgres`.
+    pub fn admin_url(&self, db: &str) -> String {
+        self.url(db, "postgres")
+    }
+
+    /// The server log so far (for failure messages).
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.join("log")).unwrap_or_default()
+    }
+}
+
+/// The server of this test binary, started on first call.
+///
+/// Panics (in every test that calls it) when PostgreSQL cannot be started; the message
+/// says why and what to install.
+pub fn server() -> &'static Server {
+    static SERVER: OnceLock<Result<Server, String>> = OnceLock::new();
+    // The outcome is stored, error included, so a broken setup fails every test quickly
+    // with the same message instead of retrying initdb in each one.
+    match SERVER.get_or_init(start) {
+        Ok(s) => s,
+        Err(e) => {
+            let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false");
+            if ci {
+                panic!(
+                    "cannot start the throwaway PostgreSQL server, and under CI a test that \
+                     needs it fails rather than being skipped:\n{e}"
+                );
+            }
+            panic!(
+                "cannot start the throwaway PostgreSQL server:\n{e}\n\nThe integration tests \
+                 need PostgreSQL 15 binaries: `apt-get install postgresql-15` (Debian/Ubuntu), \
+                 or point GRANTPLAN_PG_BIN at a directory holding initdb and pg_ctl."
+            );
+        }
+    }
+}
+
+/// A new, empty database for one test, with a superuser (`postgres`) client connected to
+/// it. Names are unique per process and call, so tests never share a database.
+pub async fn fresh_db(name_hint: &str) -> (String, Client) {
+    let s = server();
+    let hint: String = name_hint
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
+        .take(30)
+        .collect();
+    let name = unique(&format!("t_{hint}"));
+    let admin = connect(&s.admin_url("postgres")).await;
+    admin
+        .batch_execute(&format!("CREATE DATABASE {}", quote_ident(&name)))
+        .await
+        .unwrap_or_else(|e| panic!("CREATE DATABASE {name}: {}", describe(&e)));
+    drop(admin);
+    let client = connect(&s.admin_url(&name)).await;
+    (name, client)
+}
+
+/// `prefix_PID_N`: a name no other test (in this or a concurrent test process) uses.
+/// Roles are cluster-wide, so every role a test creates needs one of these.
+pub fn unique(prefix: &str) -> String {
+    static COUNTER: AtomicUsize = AtomicUsize::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    format!("{prefix}_{}_{n}", std::process::id())
+}
+
+/// Connects and spawns the connection task on the current tokio runtime. Panics with the
+/// server's full error (tokio-postgres's `Display` only says `db error`).
+pub async fn connect(url: &str) -> Client {
+    let (client, conn) = tokio_postgres::connect(url, NoTls)
+        .await
+        .unwrap_or_else(|e| panic!("connect {url}: {}", describe(&e)));
+    tokio::spawn(async move {
+        // Ends when the client is dropped or the test's runtime shuts down.
+        let _ = conn.await;
+    });
+    client
+}
+
+/// `"name"` with `"` doubled: always quoted, for test SQL only.
+pub fn quote_ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// An error with SQLSTATE, message, detail and hint where the server sent them.
+pub fn describe(e: &tokio_postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => format!(
+            "{} {}: {}{}{}",
+            db.severity(),
+            db.code().code(),
+            db.message(),
+            db.detail().map(|d| format!("\nDETAIL: {d}")).unwrap_or_default(),
+            db.hint().map(|h| format!("\nHINT: {h}")).unwrap_or_default(),
+        ),
+        None => match std::error::Error::source(e) {
+            Some(src) => format!("{e}: {src}"),
+            None => e.to_string(),
+        },
+    }
+}
+
+fn percent_encode(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// How the binaries are run: as root through `runuser -u postgres`, otherwise directly.
+struct Runner {
+    bin: PathBuf,
+    as_postgres: bool,
+}
+
+impl Runner {
+    /// `program` as the right user. Bare names (`sh`, `mktemp`) are looked up in PATH;
+    /// PostgreSQL tools are passed as `self.tool(..)`.
+    fn command(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
+        if self.as_postgres {
+            let mut c = Command::new("runuser");
+            c.args(["-u", "postgres", "--"]).arg(program);
+            c
+        } else {
+            Command::new(program)
+        }
+    }
+
+    fn tool(&self, name: &str) -> PathBuf {
+        self.bin.join(name)
+    }
+
+    /// Runs to completion; Err carries the command's output.
+    fn run(&self, what: &str, cmd: &mut Command) -> Result<String, String> {
+        let out = cmd
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|e| format!("{what}: cannot run {cmd:?}: {e}"))?;
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        if out.status.success() {
+            Ok(text)
+        } else {
+            Err(format!("{what} failed ({}): {cmd:?}\n{text}", out.status))
+        }
+    }
+}
+
+/// Stops the server and removes its directory when this process exits.
+///
+/// A shell reads its stdin, a pipe whose only write end is held in the [`Server`] static
+/// (std opens pipes close-on-exec, so no other child inherits it). `read` returns only
+/// when the pipe closes, which the kernel does when this process exits, however it exits.
+/// The shell then runs `pg_ctl stop -m fast` and `rm -rf`. It runs in its own process
+/// group so that a Ctrl-C aimed at `cargo test` does not kill it before it has cleaned
+/// up, and its output goes nowhere so it cannot hold a caller's pipe open.
+struct Watchdog;
+
+impl Watchdog {
+    fn spawn(runner: &Runner, dir: &Path) -> Result<ChildStdin, String> {
+        let pg_ctl = runner.tool("pg_ctl");
+        let mut cmd = runner.command("sh");
+        cmd.arg("-c")
+            .arg(r#"read _; "$1" -D "$2" stop -m fast; rm -rf "$3""#)
+            .arg("grantplan-pg-watchdog")
+            .arg(&pg_ctl)
+            .arg(dir.join("data"))
+            .arg(dir)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .process_group(0);
+        let mut child = cmd
+            .spawn()
+            .map_err(|e| format!("cannot spawn the watchdog {cmd:?}: {e}"))?;
+        // The Child handle is dropped without waiting: the watchdog outlives us by design.
+        Ok(child.stdin.take().expect("piped stdin"))
+    }
+}
+
+fn start() -> Result<Server, String> {
+    let t0 = Instant::now();
+    let bin = std::env::var_os("GRANTPLAN_PG_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(DEFAULT_BIN));
+    for tool in ["initdb", "pg_ctl"] {
+        if !bin.join(tool).exists() {
+            return Err(format!(
+                "{} not found (PostgreSQL 15 binaries are expected in {})",
+                bin.join(tool).display(),
+                bin.display()
+            ));
+        }
+    }
+    // The owner of /proc/self is our effective uid.
+    let root = std::fs::metadata("/proc/self").map(|m| m.uid() == 0).unwrap_or(false);
+    let runner = Runner {
+        bin,
+        as_postgres: root,
+    };
+
+    // As root the directory must belong to `postgres` and be reachable by it: make it in
+    // /tmp as that user.
+    let template = if root {
+        "/tmp/grantplan-pg-XXXXXX".to_string()
+    } else {
+        std::env::temp_dir()
+            .join("grantplan-pg-XXXXXX")
+            .to_string_lossy()
+            .into_owned()
+    };
+    let dir = runner.run("mktemp", runner.command("mktemp").args(["-d", &template]))?;
+    let dir = PathBuf::from(dir.trim());
+    // From here on the watchdog removes the directory whatever happens, including a
+    // failed start (its stdin closes when this function returns an error).
+    let watchdog = Watchdog::spawn(&runner, &dir)?;
+    let data = dir.join("data");
+
+    runner.run(
+        "initdb",
+        runner
+            .command(runner.tool("initdb"))
+            .arg("-D")
+            .arg(&data)
+            .args(["-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8"])
+            .args(["--locale", "C"]),
+    )?;
+
+    // The port is picked by binding :0 and releasing it; another process could take it
+    // in between, so a failed start is retried with a new port.
+    let mut last_err = String::new();
+    for _ in 0..3 {
+        let port = free_port()?;
+        let opts = format!(
+            "-c port={port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={} \
+             -c fsync=off -c synchronous_commit=off -c full_page_writes=off \
+             -c max_connections=100 -c shared_preload_libraries=pg_stat_statements",
+            dir.display()
+        );
+        // shared_preload_libraries: tests count the statements a catalog read issues
+        // with pg_stat_statements (shipped with Debian's postgresql-15).
+        match runner.run(
+            "pg_ctl start",
+            runner
+                .command(runner.tool("pg_ctl"))
+                .arg("-D")
+                .arg(&data)
+                .args(["-o", &opts, "-w", "-t", "60", "-l"])
+                .arg(dir.join("log"))
+                .arg("start"),
+        ) {
+            Ok(_) => {
+                return Ok(Server {
+                    port,
+                    dir,
+                    startup: t0.elapsed(),
+                    _watchdog: watchdog,
+                })
+            }
+            Err(e) => {
+                let mut log = String::new();
+                let _ = std::fs::File::open(dir.join("log"))
+                    .and_then(|mut f| f.read_to_string(&mut log));
+                last_err = format!("{e}\nserver log:\n{log}");
+            }
+        }
+    }
+    Err(last_err)
+}
+
+fn free_port() -> Result<u16, String> {
+    let l = std::net::TcpListener::bind("127.0.0.1:0")
+        .map_err(|e| format!("cannot bind a free port: {e}"))?;
+    l.local_addr()
+        .map(|a| a.port())
+        .map_err(|e| format!("cannot read the bound port: {e}"))
+}
