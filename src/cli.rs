@@ -49,7 +49,12 @@ pub enum Command {
 #[derive(Args, Debug)]
 pub struct FileArg {
     /// The grants file.
-    #[arg(short = 'f', long = "file", default_value = "grants.yaml", value_name = "FILE")]
+    #[arg(
+        short = 'f',
+        long = "file",
+        default_value = "grants.yaml",
+        value_name = "FILE"
+    )]
     pub path: PathBuf,
 }
 
@@ -175,7 +180,10 @@ fn report_diagnostics(diags: &[Diagnostic]) {
     }
     let errors = diags.iter().filter(|d| d.is_error()).count();
     if errors > 1 {
-        let _ = writeln!(err, "error: {errors} errors; nothing was sent to the database");
+        let _ = writeln!(
+            err,
+            "error: {errors} errors; nothing was sent to the database"
+        );
     }
 }
 
@@ -276,8 +284,7 @@ fn plan_cmd(args: PlanArgs) -> Outcome {
     let (snapshot, source) = if let Some(file) = &args.catalog {
         let text = std::fs::read_to_string(file)
             .map_err(|e| format!("cannot read snapshot {}: {e}", file.display()))?;
-        let snap = Snapshot::from_json(&text)
-            .map_err(|e| format!("{}: {e}", file.display()))?;
+        let snap = Snapshot::from_json(&text).map_err(|e| format!("{}: {e}", file.display()))?;
         (
             Some(snap),
             Source::Snapshot {
@@ -323,7 +330,13 @@ fn apply_cmd(args: ApplyArgs) -> Outcome {
     rt.block_on(async {
         let mut client = db::connect(&conn).await?;
         let snap = read_catalog(&client).await?;
-        let plan = plan::plan(&config, Some(&snap), PlanOptions { strict: args.strict })?;
+        let plan = plan::plan(
+            &config,
+            Some(&snap),
+            PlanOptions {
+                strict: args.strict,
+            },
+        )?;
         let source = Source::Database {
             server: server.clone(),
         };
@@ -340,7 +353,8 @@ fn apply_cmd(args: ApplyArgs) -> Outcome {
             ))?;
         }
         let bar = progress_bar(sql.len());
-        let result = executor::apply(&mut client, &sql, &mut |done| bar.set_position(done as u64)).await;
+        let result =
+            executor::apply(&mut client, &sql, &mut |done| bar.set_position(done as u64)).await;
         bar.finish_and_clear();
         match result {
             Ok(applied) => {
@@ -386,7 +400,9 @@ fn confirm(question: &str) -> Result<(), Failure> {
         .map_err(|e| Failure::Message(format!("cannot read the answer: {e}")))?;
     match answer.trim() {
         "yes" | "y" => Ok(()),
-        _ => Err(Failure::Message("not applied: the answer was not yes".into())),
+        _ => Err(Failure::Message(
+            "not applied: the answer was not yes".into(),
+        )),
     }
 }
 

@@ -62,7 +62,11 @@ pub fn resolve(url: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<Config
             Some(u) => {
                 config.user(u);
             }
-            None => return Err("no user: put one in the URL (postgres://USER@HOST/DB) or set PGUSER".into()),
+            None => {
+                return Err(
+                    "no user: put one in the URL (postgres://USER@HOST/DB) or set PGUSER".into(),
+                )
+            }
         }
     }
     if config.get_password().is_none() {

@@ -151,7 +151,10 @@ pub fn render(d: &Diagnostic, source: Option<&str>, color: bool) -> String {
 }
 
 fn char_to_byte(s: &str, chars: usize) -> usize {
-    s.char_indices().nth(chars).map(|(i, _)| i).unwrap_or(s.len())
+    s.char_indices()
+        .nth(chars)
+        .map(|(i, _)| i)
+        .unwrap_or(s.len())
 }
 
 #[cfg(test)]
@@ -186,7 +189,10 @@ mod tests {
             .at(Some(loc()))
             .help("did you mean `analysts`?");
         let out = render(&d, Some(src), false);
-        assert!(out.contains("error: group `analsts` is not declared"), "{out}");
+        assert!(
+            out.contains("error: group `analsts` is not declared"),
+            "{out}"
+        );
         assert!(out.contains("grants.yaml:2:12"), "{out}");
         assert!(out.contains("x: {use: [analsts]}"), "{out}");
         assert!(out.contains("^^^^^^^"), "{out}");

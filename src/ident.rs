@@ -88,8 +88,12 @@ mod tests {
 
     #[test]
     fn keywords_are_quoted() {
-        assert!(sqlparser::keywords::ALL_KEYWORDS.windows(2).all(|w| w[0] < w[1]));
-        for k in ["select", "table", "user", "group", "public", "grant", "order"] {
+        assert!(sqlparser::keywords::ALL_KEYWORDS
+            .windows(2)
+            .all(|w| w[0] < w[1]));
+        for k in [
+            "select", "table", "user", "group", "public", "grant", "order",
+        ] {
             assert_eq!(quote(k), format!("\"{k}\""), "{k}");
         }
     }
@@ -97,7 +101,10 @@ mod tests {
     #[test]
     fn redshift_folds_ascii_except_users_and_case_sensitive_mode() {
         assert_eq!(fold(Target::Redshift, "Demo_ML", false, false), "demo_ml");
-        assert_eq!(fold(Target::Redshift, "Démo", false, false), "dÉmo".replace('É', "é"));
+        assert_eq!(
+            fold(Target::Redshift, "Démo", false, false),
+            "dÉmo".replace('É', "é")
+        );
         assert_eq!(fold(Target::Redshift, "Alice", false, true), "Alice");
         assert_eq!(fold(Target::Redshift, "Demo", true, false), "Demo");
         assert_eq!(fold(Target::Postgres, "Demo", false, false), "Demo");

@@ -12,7 +12,9 @@ use std::fmt;
 use std::str::FromStr;
 
 /// The kind of server a grants.yaml is written for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Target {
     /// Amazon Redshift: groups, roles and users are separate namespaces; ML models exist.
@@ -140,9 +142,9 @@ impl FromStr for Principal {
     type Err = String;
     /// Parses the `kind:name` form used in snapshots and plans.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let (kind, name) = s
-            .split_once(':')
-            .ok_or_else(|| format!("`{s}` is not of the form group:NAME, role:NAME or user:NAME"))?;
+        let (kind, name) = s.split_once(':').ok_or_else(|| {
+            format!("`{s}` is not of the form group:NAME, role:NAME or user:NAME")
+        })?;
         let kind = match kind {
             "group" => PrincipalKind::Group,
             "role" => PrincipalKind::Role,

@@ -29,9 +29,10 @@ pub fn sql(plan: &Plan, source: &Source) -> String {
         Source::Database { server } => {
             out.push_str(&format!("-- plan for {server} ({})", plan.target))
         }
-        Source::Snapshot { file } => {
-            out.push_str(&format!("-- plan against snapshot {file} ({})", plan.target))
-        }
+        Source::Snapshot { file } => out.push_str(&format!(
+            "-- plan against snapshot {file} ({})",
+            plan.target
+        )),
     }
     out.push('\n');
     if plan.is_empty() {

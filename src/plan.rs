@@ -639,9 +639,12 @@ impl Planner<'_> {
             Grantee::Public => (declared_count, None),
             Grantee::Principal(p) => {
                 let key = self.config.target.canonical_principal(p);
-                match self.config.principals.iter().position(|d| {
-                    self.config.target.canonical_principal(&d.principal) == key
-                }) {
+                match self
+                    .config
+                    .principals
+                    .iter()
+                    .position(|d| self.config.target.canonical_principal(&d.principal) == key)
+                {
                     Some(i) => (i, None),
                     None => (declared_count + 1, Some(p.clone())),
                 }
@@ -687,7 +690,10 @@ mod tests {
         crate::config::parse("grants.yaml", yaml).unwrap_or_else(|d| {
             panic!(
                 "config errors: {}",
-                d.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("\n")
+                d.iter()
+                    .map(|d| d.to_string())
+                    .collect::<Vec<_>>()
+                    .join("\n")
             )
         })
     }
@@ -845,11 +851,20 @@ mod tests {
 
         let additive = SEED.replace("mode: authoritative", "mode: additive");
         let p = plan(&config(&additive), Some(&snap), PlanOptions::default()).unwrap();
-        assert!(sql(&p).iter().all(|s| s.starts_with("GRANT")), "{:?}", sql(&p));
+        assert!(
+            sql(&p).iter().all(|s| s.starts_with("GRANT")),
+            "{:?}",
+            sql(&p)
+        );
         let warned: Vec<_> = p.warnings.iter().map(|w| w.to_string()).collect();
         assert_eq!(warned.len(), 3, "{warned:#?}");
-        assert!(warned[0].contains("group `interns` holds CREATE MODEL"), "{warned:#?}");
-        assert!(warned.iter().any(|w| w.contains("REVOKE USAGE ON SCHEMA demo_ml FROM PUBLIC;")));
+        assert!(
+            warned[0].contains("group `interns` holds CREATE MODEL"),
+            "{warned:#?}"
+        );
+        assert!(warned
+            .iter()
+            .any(|w| w.contains("REVOKE USAGE ON SCHEMA demo_ml FROM PUBLIC;")));
     }
 
     #[test]
@@ -882,7 +897,9 @@ mod tests {
 
     #[test]
     fn missing_objects_warn_and_strict_makes_them_errors() {
-        let snap = seed_catalog().create_model("group:retention_analyst_grp").done();
+        let snap = seed_catalog()
+            .create_model("group:retention_analyst_grp")
+            .done();
         let p = plan(&config(SEED), Some(&snap), PlanOptions::default()).unwrap();
         assert!(sql(&p).is_empty(), "{:?}", sql(&p));
         let w: Vec<_> = p.warnings.iter().map(|w| w.to_string()).collect();
@@ -918,8 +935,12 @@ mod tests {
         let errors = plan(&config(yaml), Some(&snap), PlanOptions::default()).unwrap_err();
         let text: Vec<_> = errors.iter().map(|e| e.to_string()).collect();
         assert_eq!(text.len(), 2, "{text:#?}");
-        assert!(text.iter().any(|t| t.contains("user `dave` does not exist")));
-        assert!(text.iter().any(|t| t.contains("member user `erin` of group `g` does not exist")));
+        assert!(text
+            .iter()
+            .any(|t| t.contains("user `dave` does not exist")));
+        assert!(text
+            .iter()
+            .any(|t| t.contains("member user `erin` of group `g` does not exist")));
     }
 
     #[test]
@@ -939,7 +960,10 @@ mod tests {
         let p = plan(&config(yaml), Some(&snap), PlanOptions::default()).unwrap();
         assert_eq!(
             sql(&p),
-            ["ALTER GROUP g ADD USER bob;", "ALTER GROUP g DROP USER mallory;"]
+            [
+                "ALTER GROUP g ADD USER bob;",
+                "ALTER GROUP g DROP USER mallory;"
+            ]
         );
     }
 
@@ -974,7 +998,9 @@ mod tests {
         let yaml = "groups: {a: {}}\nschemas:\n  \"sales_*\": {usage: [a]}\n";
         let p = plan(&config(yaml), None, PlanOptions::default()).unwrap();
         assert!(sql(&p).is_empty());
-        assert!(p.warnings[0].message.contains("offline plan knows no objects"));
+        assert!(p.warnings[0]
+            .message
+            .contains("offline plan knows no objects"));
     }
 
     #[test]
@@ -983,8 +1009,18 @@ mod tests {
         let snap = Cat::new(Target::Postgres)
             .principal(Role, "scorers", false)
             .principal(User, "owner", false)
-            .function("app", "score", "integer", vec![acl("public", Privilege::Execute)])
-            .function("app", "score", "text, integer[]", vec![acl("user:owner", Privilege::Execute)])
+            .function(
+                "app",
+                "score",
+                "integer",
+                vec![acl("public", Privilege::Execute)],
+            )
+            .function(
+                "app",
+                "score",
+                "text, integer[]",
+                vec![acl("user:owner", Privilege::Execute)],
+            )
             .function("app", "other", "", vec![acl("public", Privilege::Execute)])
             .done();
         let p = plan(&config(yaml), Some(&snap), PlanOptions::default()).unwrap();
@@ -1013,7 +1049,14 @@ mod tests {
             .principal(Group, "alpha", false)
             .principal(Group, "beta", false)
             .principal(User, "aaron", false)
-            .schema("s", "o", vec![acl("group:beta", Privilege::Usage), acl("user:aaron", Privilege::Usage)])
+            .schema(
+                "s",
+                "o",
+                vec![
+                    acl("group:beta", Privilege::Usage),
+                    acl("user:aaron", Privilege::Usage),
+                ],
+            )
             .done();
         let p = plan(&config(yaml), Some(&snap), PlanOptions::default()).unwrap();
         assert_eq!(

@@ -172,7 +172,11 @@ fn render_postgres(s: &Statement) -> String {
             format!("GRANT {} TO {};", quote(&parent.name), quote(&member.name))
         }
         Statement::RemoveMember { parent, member } => {
-            format!("REVOKE {} FROM {};", quote(&parent.name), quote(&member.name))
+            format!(
+                "REVOKE {} FROM {};",
+                quote(&parent.name),
+                quote(&member.name)
+            )
         }
         Statement::Grant {
             privileges,
@@ -267,7 +271,10 @@ mod tests {
             parent: Principal::new(PrincipalKind::Group, "g"),
             member: Principal::new(PrincipalKind::User, "Alice"),
         };
-        assert_eq!(add.render(Target::Redshift), "ALTER GROUP g ADD USER \"Alice\";");
+        assert_eq!(
+            add.render(Target::Redshift),
+            "ALTER GROUP g ADD USER \"Alice\";"
+        );
         assert_eq!(add.render(Target::Postgres), "GRANT g TO \"Alice\";");
         let drop = Statement::RemoveMember {
             parent: Principal::new(PrincipalKind::Role, "r"),

@@ -1,0 +1,343 @@
+//! The PostgreSQL catalog reader: a live server into a [`Snapshot`].
+//!
+//! Why it reads the way it does:
+//! - **A fixed number of queries**, whatever the catalog holds: the five bulk queries in
+//!   [`QUERIES`], run once each, inside one transaction. Each query joins and explodes
+//!   ACLs server-side and returns all its rows at once; nothing is ever asked per schema,
+//!   role or function, so a catalog of ten thousand objects costs the same round trips
+//!   as an empty one.
+//! - **The simple query protocol** (`simple_query`), with text results: `aclitem` has no
+//!   binary output function, so the extended protocol cannot even fetch an ACL; text
+//!   results also avoid tokio-postgres's type-introspection queries, and the simple
+//!   protocol is what the Redshift reader needs too. Only text columns are decoded
+//!   (booleans arrive as `t` / `f`).
+//! - **`acldefault` for NULL ACLs**: a NULL `nspacl` / `proacl` does not mean "no
+//!   grants" but "the built-in default" (the owner holds everything; on functions PUBLIC
+//!   also holds EXECUTE). `aclexplode(coalesce(acl, acldefault(kind, owner)))` makes
+//!   those implicit grants explicit, so the planner sees PUBLIC's EXECUTE and can revoke
+//!   it like any other grant.
+//! - **One REPEATABLE READ, READ ONLY transaction** with `search_path = pg_catalog`: all
+//!   queries see the same state, the reader cannot change anything, and argument types
+//!   that are not built in are always schema-qualified (`public.money_t`), so they render
+//!   the same whatever the session's search_path.
+//!
+//! Principal kinds are informational on PostgreSQL (a login role is reported as a user,
+//! any other as a role); the planner erases them.
+
+use super::{Acl, FunctionInfo, Membership, PrincipalInfo, SchemaInfo, ServerInfo, Snapshot};
+use crate::model::{Grantee, Principal, PrincipalKind, Privilege, Target};
+use std::collections::BTreeMap;
+use tokio_postgres::{Client, SimpleQueryMessage, SimpleQueryRow};
+
+/// Opens the reader's transaction (one round trip, two statements).
+pub const BEGIN: &str = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; \
+                         SET LOCAL search_path = pg_catalog";
+
+/// Ends it. The transaction is read-only; COMMIT just releases its snapshot.
+pub const COMMIT: &str = "COMMIT";
+
+/// The schemas a read covers (as a `WHERE` condition on `pg_namespace n`): all but the
+/// system catalog, the information schema, and the per-session TOAST / temporary ones.
+/// A macro so both object queries share it as one literal.
+macro_rules! user_schemas {
+    () => {
+        "n.nspname NOT IN ('pg_catalog', 'information_schema') \
+         AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%'"
+    };
+}
+
+/// Server identity: database, login, version, whether the login is a superuser.
+pub const SERVER_QUERY: &str = "SELECT current_database(), current_user, \
+     current_setting('server_version'), \
+     coalesce((SELECT r.rolsuper FROM pg_roles r WHERE r.rolname = current_user), false)";
+
+/// Every role: name, may log in, superuser.
+pub const ROLES_QUERY: &str = "SELECT r.rolname, r.rolcanlogin, r.rolsuper FROM pg_roles r";
+
+/// Every direct membership: parent role and its login flag, member and its login flag.
+pub const MEMBERSHIPS_QUERY: &str = "SELECT DISTINCT p.rolname, p.rolcanlogin, \
+     m.rolname, m.rolcanlogin \
+     FROM pg_auth_members a \
+     JOIN pg_roles p ON p.oid = a.roleid \
+     JOIN pg_roles m ON m.oid = a.member";
+
+/// One row per (schema, CREATE/USAGE ACL entry), or one row with NULL privilege for a
+/// schema whose ACL holds neither: oid, name, owner, privilege, grantable, grantee oid,
+/// grantee name, grantee login flag.
+pub const SCHEMAS_QUERY: &str = concat!(
+    "SELECT n.oid, n.nspname, pg_get_userbyid(n.nspowner), \
+     a.privilege_type, a.is_grantable, a.grantee, g.rolname, g.rolcanlogin \
+     FROM pg_namespace n \
+     LEFT JOIN LATERAL aclexplode(coalesce(n.nspacl, acldefault('n', n.nspowner))) a \
+     ON a.privilege_type IN ('CREATE', 'USAGE') \
+     LEFT JOIN pg_roles g ON g.oid = a.grantee \
+     WHERE ",
+    user_schemas!()
+);
+
+/// One row per (plain function, EXECUTE ACL entry), or one with NULL privilege: oid,
+/// schema, name, identity argument types, owner, privilege, grantable, grantee oid,
+/// grantee name, grantee login flag. Aggregates, window functions and procedures are
+/// left out, and so are functions that belong to an extension (not the user's to
+/// manage; the extension's scripts reset their grants).
+pub const FUNCTIONS_QUERY: &str = concat!(
+    "SELECT p.oid, n.nspname, p.proname, oidvectortypes(p.proargtypes), \
+     pg_get_userbyid(p.proowner), \
+     a.privilege_type, a.is_grantable, a.grantee, g.rolname, g.rolcanlogin \
+     FROM pg_proc p \
+     JOIN pg_namespace n ON n.oid = p.pronamespace \
+     LEFT JOIN LATERAL aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a \
+     ON a.privilege_type = 'EXECUTE' \
+     LEFT JOIN pg_roles g ON g.oid = a.grantee \
+     WHERE p.prokind = 'f' \
+     AND ",
+    user_schemas!(),
+    " AND NOT EXISTS (SELECT 1 FROM pg_depend d \
+     WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')"
+);
+
+/// Every query a read runs, in order, each exactly once (between [`BEGIN`] and
+/// [`COMMIT`]).
+pub const QUERIES: [&str; 5] = [
+    SERVER_QUERY,
+    ROLES_QUERY,
+    MEMBERSHIPS_QUERY,
+    SCHEMAS_QUERY,
+    FUNCTIONS_QUERY,
+];
+
+/// Why a catalog could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    /// The server (or the connection) failed a query.
+    #[error("reading the PostgreSQL catalog ({what}) failed: {}", describe_error(.source))]
+    Query {
+        /// Which step: `roles`, `schemas`, ...
+        what: &'static str,
+        #[source]
+        source: tokio_postgres::Error,
+    },
+    /// A query returned something the reader does not understand.
+    #[error("unexpected result while reading the PostgreSQL catalog ({what}): {detail}")]
+    Unexpected { what: &'static str, detail: String },
+}
+
+impl ReadError {
+    /// The underlying tokio-postgres error, if any (e.g. to inspect the SQLSTATE).
+    pub fn pg_error(&self) -> Option<&tokio_postgres::Error> {
+        match self {
+            ReadError::Query { source, .. } => Some(source),
+            ReadError::Unexpected { .. } => None,
+        }
+    }
+}
+
+pub use crate::db::describe_error;
+
+/// Reads principals, memberships, schemas and functions with their grants.
+///
+/// Runs [`BEGIN`], each of [`QUERIES`] once, then [`COMMIT`]: the number of round trips
+/// does not depend on the catalog's size. Must be called outside a transaction; on error
+/// the reader's transaction is rolled back. The result is normalized.
+pub async fn read(client: &Client) -> Result<Snapshot, ReadError> {
+    run(client, "begin", BEGIN).await?;
+    match read_in_transaction(client).await {
+        Ok(snap) => {
+            run(client, "commit", COMMIT).await?;
+            Ok(snap)
+        }
+        Err(e) => {
+            // Leave the session usable; the original error is the one worth reporting.
+            let _ = client.simple_query("ROLLBACK").await;
+            Err(e)
+        }
+    }
+}
+
+async fn read_in_transaction(client: &Client) -> Result<Snapshot, ReadError> {
+    let mut snap = Snapshot::empty(Target::Postgres);
+    snap.server = read_server(&rows(client, "server", SERVER_QUERY).await?)?;
+
+    for r in rows(client, "roles", ROLES_QUERY).await? {
+        let c = Cols::new(&r, "roles");
+        let login = c.flag(1)?;
+        snap.principals.push(PrincipalInfo {
+            kind: kind_of(login),
+            name: c.text(0)?.to_string(),
+            login,
+            superuser: c.flag(2)?,
+        });
+    }
+
+    for r in rows(client, "memberships", MEMBERSHIPS_QUERY).await? {
+        let c = Cols::new(&r, "memberships");
+        snap.memberships.push(Membership {
+            parent: Principal::new(kind_of(c.flag(1)?), c.text(0)?),
+            member: Principal::new(kind_of(c.flag(3)?), c.text(2)?),
+        });
+    }
+
+    // Rows are grouped by object oid: one object, many ACL rows.
+    let mut schemas: BTreeMap<&str, SchemaInfo> = BTreeMap::new();
+    let schema_rows = rows(client, "schemas", SCHEMAS_QUERY).await?;
+    for r in &schema_rows {
+        let c = Cols::new(r, "schemas");
+        let entry = match schemas.entry(c.text(0)?) {
+            std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::btree_map::Entry::Vacant(v) => v.insert(SchemaInfo {
+                name: c.text(1)?.to_string(),
+                owner: c.text(2)?.to_string(),
+                grants: Vec::new(),
+            }),
+        };
+        if let Some(acl) = c.acl(3)? {
+            entry.grants.push(acl);
+        }
+    }
+    snap.schemas = schemas.into_values().collect();
+
+    let mut functions: BTreeMap<&str, FunctionInfo> = BTreeMap::new();
+    let function_rows = rows(client, "functions", FUNCTIONS_QUERY).await?;
+    for r in &function_rows {
+        let c = Cols::new(r, "functions");
+        let entry = match functions.entry(c.text(0)?) {
+            std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::btree_map::Entry::Vacant(v) => v.insert(FunctionInfo {
+                schema: c.text(1)?.to_string(),
+                name: c.text(2)?.to_string(),
+                args: c.text(3)?.to_string(),
+                owner: c.text(4)?.to_string(),
+                grants: Vec::new(),
+            }),
+        };
+        if let Some(acl) = c.acl(5)? {
+            entry.grants.push(acl);
+        }
+    }
+    snap.functions = functions.into_values().collect();
+
+    snap.normalize();
+    Ok(snap)
+}
+
+fn read_server(rows: &[SimpleQueryRow]) -> Result<ServerInfo, ReadError> {
+    let [r] = rows else {
+        return Err(ReadError::Unexpected {
+            what: "server",
+            detail: format!("expected one row, got {}", rows.len()),
+        });
+    };
+    let c = Cols::new(r, "server");
+    Ok(ServerInfo {
+        database: c.text(0)?.to_string(),
+        login: c.text(1)?.to_string(),
+        version: c.text(2)?.to_string(),
+        login_superuser: c.flag(3)?,
+    })
+}
+
+/// A login role reads as a user, any other as a role (informational on PostgreSQL).
+fn kind_of(login: bool) -> PrincipalKind {
+    if login {
+        PrincipalKind::User
+    } else {
+        PrincipalKind::Role
+    }
+}
+
+async fn run(client: &Client, what: &'static str, sql: &str) -> Result<(), ReadError> {
+    client
+        .simple_query(sql)
+        .await
+        .map(drop)
+        .map_err(|source| ReadError::Query { what, source })
+}
+
+/// Runs one query and keeps its data rows.
+async fn rows(
+    client: &Client,
+    what: &'static str,
+    sql: &str,
+) -> Result<Vec<SimpleQueryRow>, ReadError> {
+    let messages = client
+        .simple_query(sql)
+        .await
+        .map_err(|source| ReadError::Query { what, source })?;
+    Ok(messages
+        .into_iter()
+        .filter_map(|m| match m {
+            SimpleQueryMessage::Row(r) => Some(r),
+            _ => None,
+        })
+        .collect())
+}
+
+/// Typed access to one text row, with errors that name the query and column.
+struct Cols<'a> {
+    row: &'a SimpleQueryRow,
+    what: &'static str,
+}
+
+impl<'a> Cols<'a> {
+    fn new(row: &'a SimpleQueryRow, what: &'static str) -> Self {
+        Cols { row, what }
+    }
+
+    fn unexpected(&self, detail: String) -> ReadError {
+        ReadError::Unexpected {
+            what: self.what,
+            detail,
+        }
+    }
+
+    fn opt(&self, i: usize) -> Result<Option<&'a str>, ReadError> {
+        self.row
+            .try_get(i)
+            .map_err(|e| self.unexpected(format!("column {i}: {}", describe_error(&e))))
+    }
+
+    fn text(&self, i: usize) -> Result<&'a str, ReadError> {
+        self.opt(i)?
+            .ok_or_else(|| self.unexpected(format!("column {i} is NULL")))
+    }
+
+    fn flag(&self, i: usize) -> Result<bool, ReadError> {
+        match self.text(i)? {
+            "t" => Ok(true),
+            "f" => Ok(false),
+            other => Err(self.unexpected(format!("column {i}: `{other}` is not a boolean"))),
+        }
+    }
+
+    /// The ACL entry in columns `i..i+5` (privilege, grantable, grantee oid, grantee
+    /// name, grantee login), or `None` when the object has no managed entry (NULL
+    /// privilege from the LEFT JOIN).
+    fn acl(&self, i: usize) -> Result<Option<Acl>, ReadError> {
+        let Some(privilege) = self.opt(i)? else {
+            return Ok(None);
+        };
+        let privilege = match privilege {
+            "CREATE" => Privilege::Create,
+            "USAGE" => Privilege::Usage,
+            "EXECUTE" => Privilege::Execute,
+            other => return Err(self.unexpected(format!("unexpected privilege `{other}`"))),
+        };
+        let grant_option = self.flag(i + 1)?;
+        let grantee = if self.text(i + 2)? == "0" {
+            Grantee::Public
+        } else {
+            let name = self.opt(i + 3)?.ok_or_else(|| {
+                self.unexpected(format!(
+                    "ACL grantee oid {} is not a role",
+                    self.text(i + 2).unwrap_or("?")
+                ))
+            })?;
+            Grantee::Principal(Principal::new(kind_of(self.flag(i + 4)?), name))
+        };
+        Ok(Some(Acl {
+            grantee,
+            privilege,
+            grant_option,
+        }))
+    }
+}

@@ -167,8 +167,12 @@ pub fn describe(e: &tokio_postgres::Error) -> String {
             db.severity(),
             db.code().code(),
             db.message(),
-            db.detail().map(|d| format!("\nDETAIL: {d}")).unwrap_or_default(),
-            db.hint().map(|h| format!("\nHINT: {h}")).unwrap_or_default(),
+            db.detail()
+                .map(|d| format!("\nDETAIL: {d}"))
+                .unwrap_or_default(),
+            db.hint()
+                .map(|h| format!("\nHINT: {h}"))
+                .unwrap_or_default(),
         ),
         None => match std::error::Error::source(e) {
             Some(src) => format!("{e}: {src}"),
@@ -278,7 +282,9 @@ fn start() -> Result<Server, String> {
         }
     }
     // The owner of /proc/self is our effective uid.
-    let root = std::fs::metadata("/proc/self").map(|m| m.uid() == 0).unwrap_or(false);
+    let root = std::fs::metadata("/proc/self")
+        .map(|m| m.uid() == 0)
+        .unwrap_or(false);
     let runner = Runner {
         bin,
         as_postgres: root,

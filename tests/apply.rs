@@ -1,0 +1,533 @@
+//! plan and apply against a real PostgreSQL server started by the tests (tests/common).
+//! Each test has its own database and its own role names (roles are cluster-wide).
+
+mod common;
+
+use assert_cmd::Command;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use tokio_postgres::Client;
+
+/// The binary with no database settings inherited from the shell.
+fn grantplan() -> Command {
+    let mut cmd = Command::cargo_bin("grantplan").unwrap();
+    for var in [
+        "GRANTPLAN_DATABASE_URL",
+        "DATABASE_URL",
+        "PGHOST",
+        "PGPORT",
+        "PGUSER",
+        "PGPASSWORD",
+        "PGDATABASE",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd.env("NO_COLOR", "1");
+    cmd
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn run(args: &[&str], file: &Path, url: &str) -> Run {
+    let out = grantplan()
+        .args(args)
+        .arg("-f")
+        .arg(file)
+        .arg("--database-url")
+        .arg(url)
+        .output()
+        .unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+fn write_config(dir: &tempfile::TempDir, yaml: &str) -> PathBuf {
+    let path = dir.path().join("grants.yaml");
+    std::fs::write(&path, yaml).unwrap();
+    path
+}
+
+/// `(grantee, privilege)` pairs of a schema's ACL, PUBLIC as "public".
+async fn schema_acl(client: &Client, schema: &str) -> BTreeSet<(String, String)> {
+    let rows = client
+        .query(
+            "SELECT coalesce(r.rolname, 'public')::text, a.privilege_type::text
+               FROM pg_namespace n,
+                    aclexplode(coalesce(n.nspacl, acldefault('n', n.nspowner))) a
+               LEFT JOIN pg_roles r ON r.oid = a.grantee
+              WHERE n.nspname = $1",
+            &[&schema],
+        )
+        .await
+        .unwrap();
+    rows.iter().map(|r| (r.get(0), r.get(1))).collect()
+}
+
+fn has(acl: &BTreeSet<(String, String)>, grantee: &str, privilege: &str) -> bool {
+    acl.contains(&(grantee.to_string(), privilege.to_string()))
+}
+
+async fn role_exists(client: &Client, name: &str) -> bool {
+    client
+        .query_opt("SELECT 1 FROM pg_roles WHERE rolname = $1", &[&name])
+        .await
+        .unwrap()
+        .is_some()
+}
+
+#[tokio::test]
+async fn apply_converges_and_drift_is_corrected_both_ways() {
+    let (db, client) = common::fresh_db("converge").await;
+    let url = common::server().admin_url(&db);
+    let readers = common::unique("readers");
+    let writers = common::unique("writers");
+    let alice = common::unique("alice");
+    let intruder = common::unique("intruder");
+    client
+        .batch_execute(&format!(
+            "CREATE SCHEMA app; CREATE SCHEMA reports;
+             CREATE ROLE {alice} LOGIN; CREATE ROLE {intruder} NOLOGIN;"
+        ))
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = write_config(
+        &dir,
+        &format!(
+            "target: postgres
+groups:
+  {readers}:
+    members: [{alice}]
+roles:
+  {writers}: {{}}
+schemas:
+  app:
+    create: [{writers}]
+    usage: [{writers}, {readers}]
+  reports:
+    usage: [{readers}]
+"
+        ),
+    );
+
+    let first = run(&["apply", "--yes"], &file, &url);
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    assert!(
+        first
+            .stdout
+            .contains(&format!("CREATE ROLE {readers} NOLOGIN;")),
+        "{}",
+        first.stdout
+    );
+    assert!(
+        first
+            .stdout
+            .contains(&format!("GRANT {readers} TO {alice};")),
+        "{}",
+        first.stdout
+    );
+    assert!(
+        first.stderr.contains("in one transaction"),
+        "{}",
+        first.stderr
+    );
+    let acl = schema_acl(&client, "app").await;
+    assert!(
+        has(&acl, &writers, "CREATE") && has(&acl, &writers, "USAGE"),
+        "{acl:?}"
+    );
+    assert!(
+        has(&acl, &readers, "USAGE") && !has(&acl, &readers, "CREATE"),
+        "{acl:?}"
+    );
+
+    // Converged: nothing left to do, exit 0 with --detailed-exitcode.
+    let again = run(&["plan", "--detailed-exitcode"], &file, &url);
+    assert_eq!(again.code, 0, "{}\n{}", again.stdout, again.stderr);
+    assert!(again.stdout.contains("-- no changes"), "{}", again.stdout);
+
+    // Drift: a grant added by hand is revoked; a grant removed by hand comes back.
+    client
+        .batch_execute(&format!(
+            "GRANT USAGE ON SCHEMA reports TO {intruder};
+             REVOKE USAGE ON SCHEMA app FROM {readers};"
+        ))
+        .await
+        .unwrap();
+    let drift = run(&["plan", "--detailed-exitcode"], &file, &url);
+    assert_eq!(drift.code, 2, "{}", drift.stderr);
+    assert_eq!(
+        drift.stdout.lines().skip(1).collect::<Vec<_>>(),
+        [
+            format!("GRANT USAGE ON SCHEMA app TO {readers};"),
+            format!("REVOKE USAGE ON SCHEMA reports FROM {intruder};"),
+        ]
+    );
+    let fix = run(&["apply", "--yes"], &file, &url);
+    assert_eq!(fix.code, 0, "{}", fix.stderr);
+    assert!(has(&schema_acl(&client, "app").await, &readers, "USAGE"));
+    assert!(!has(
+        &schema_acl(&client, "reports").await,
+        &intruder,
+        "USAGE"
+    ));
+    assert_eq!(run(&["plan", "--detailed-exitcode"], &file, &url).code, 0);
+}
+
+#[tokio::test]
+async fn additive_mode_warns_instead_of_revoking() {
+    let (db, client) = common::fresh_db("additive").await;
+    let url = common::server().admin_url(&db);
+    let readers = common::unique("readers");
+    let intruder = common::unique("intruder");
+    client
+        .batch_execute(&format!(
+            "CREATE SCHEMA app; CREATE ROLE {readers}; CREATE ROLE {intruder};
+             GRANT USAGE ON SCHEMA app TO {readers}, {intruder};"
+        ))
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = write_config(
+        &dir,
+        &format!("target: postgres\nmode: additive\ngroups: {{{readers}: {{}}}}\nschemas:\n  app: {{usage: [{readers}]}}\n"),
+    );
+    let plan = run(&["plan", "--detailed-exitcode"], &file, &url);
+    assert_eq!(plan.code, 0, "{}\n{}", plan.stdout, plan.stderr);
+    assert!(
+        plan.stderr
+            .contains(&format!("`{intruder}` holds USAGE on schema app")),
+        "{}",
+        plan.stderr
+    );
+    assert!(
+        plan.stderr.contains("not revoked in additive mode"),
+        "{}",
+        plan.stderr
+    );
+    let apply = run(&["apply", "--yes"], &file, &url);
+    assert_eq!(apply.code, 0, "{}", apply.stderr);
+    assert!(has(&schema_acl(&client, "app").await, &intruder, "USAGE"));
+}
+
+#[tokio::test]
+async fn owners_superusers_and_ignored_principals_are_never_revoked_from() {
+    let (db, client) = common::fresh_db("protected").await;
+    let url = common::server().admin_url(&db);
+    let owner = common::unique("owner");
+    let boss = common::unique("boss");
+    let etl = common::unique("etl");
+    let other = common::unique("other");
+    client
+        .batch_execute(&format!(
+            "CREATE ROLE {owner}; CREATE ROLE {boss} SUPERUSER; CREATE ROLE {etl}; CREATE ROLE {other};
+             CREATE SCHEMA app AUTHORIZATION {owner};
+             GRANT USAGE, CREATE ON SCHEMA app TO {boss}, {etl}, {other};"
+        ))
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = write_config(
+        &dir,
+        &format!("target: postgres\nignore: [\"{etl}\"]\nschemas:\n  app: {{}}\n"),
+    );
+    let out = run(&["apply", "--yes"], &file, &url);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(
+        out.stdout.lines().skip(1).collect::<Vec<_>>(),
+        [format!("REVOKE CREATE, USAGE ON SCHEMA app FROM {other};")]
+    );
+    let acl = schema_acl(&client, "app").await;
+    for keep in [&owner, &boss, &etl] {
+        assert!(
+            has(&acl, keep, "USAGE") && has(&acl, keep, "CREATE"),
+            "{keep}: {acl:?}"
+        );
+    }
+    assert!(!has(&acl, &other, "USAGE"), "{acl:?}");
+}
+
+#[tokio::test]
+async fn hostile_names_round_trip_through_apply_and_read_back() {
+    let (db, client) = common::fresh_db("hostile").await;
+    let url = common::server().admin_url(&db);
+    // Unique suffixes keep role names distinct from other tests; the 63-byte name is
+    // exactly PostgreSQL's limit.
+    let tag = common::unique("h").replace('_', "");
+    let names = [
+        format!("Sales ML {tag}"),
+        format!("a\"b{tag}"),
+        format!("x; drop table y{tag}"),
+        "select".to_string(),
+        format!("données{tag}"),
+        {
+            let base = format!("r{tag}_");
+            format!("{base}{}", "n".repeat(63 - base.len()))
+        },
+    ];
+    assert_eq!(names[5].len(), 63);
+    // Schemas are per database, so plain hostile names work there.
+    let schemas = ["Sales ML", "a\"b", "x; drop table y", "select", "données"];
+    for s in schemas {
+        client
+            .batch_execute(&format!("CREATE SCHEMA \"{}\"", s.replace('"', "\"\"")))
+            .await
+            .unwrap();
+    }
+    let yaml_str = |s: &str| serde_json::to_string(s).unwrap(); // JSON strings are YAML
+    let mut yaml = String::from("target: postgres\ngroups:\n");
+    for n in &names {
+        yaml.push_str(&format!("  {}: {{}}\n", yaml_str(n)));
+    }
+    yaml.push_str("schemas:\n");
+    for (i, s) in schemas.iter().enumerate() {
+        yaml.push_str(&format!(
+            "  {}:\n    usage: [{}]\n    create: [{}]\n",
+            yaml_str(s),
+            yaml_str(&names[i]),
+            yaml_str(&names[(i + 1) % names.len()])
+        ));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let file = write_config(&dir, &yaml);
+    // `select` may exist from another run of this binary's cluster: only this test uses it.
+    let out = run(&["apply", "--yes"], &file, &url);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    for n in &names {
+        assert!(role_exists(&client, n).await, "role {n:?} missing");
+    }
+    for (i, s) in schemas.iter().enumerate() {
+        let acl = schema_acl(&client, s).await;
+        assert!(has(&acl, &names[i], "USAGE"), "{s}: {acl:?}");
+        assert!(
+            has(&acl, &names[(i + 1) % names.len()], "CREATE"),
+            "{s}: {acl:?}"
+        );
+    }
+    // Nothing was executed that the names smuggled in.
+    assert_eq!(
+        client
+            .query_one(
+                "SELECT count(*) FROM pg_namespace WHERE nspname = 'x; drop table y'",
+                &[]
+            )
+            .await
+            .unwrap()
+            .get::<_, i64>(0),
+        1
+    );
+    let again = run(&["plan", "--detailed-exitcode"], &file, &url);
+    assert_eq!(again.code, 0, "{}\n{}", again.stdout, again.stderr);
+}
+
+#[tokio::test]
+async fn a_failing_statement_leaves_the_database_exactly_as_before() {
+    let (db, client) = common::fresh_db("failure").await;
+    let admin = common::unique("admin");
+    let newgrp = common::unique("newgrp");
+    let readers = common::unique("readers");
+    // `admin` may create roles and owns `mine`, but has no privilege at all on `theirs`:
+    // the GRANT on `theirs` fails after CREATE ROLE and the GRANT on `mine` succeeded.
+    client
+        .batch_execute(&format!(
+            "CREATE ROLE {admin} LOGIN CREATEROLE; CREATE ROLE {readers};
+             CREATE SCHEMA mine AUTHORIZATION {admin}; CREATE SCHEMA theirs;
+             GRANT USAGE ON SCHEMA theirs TO {readers};"
+        ))
+        .await
+        .unwrap();
+    let before_mine = schema_acl(&client, "mine").await;
+    let before_theirs = schema_acl(&client, "theirs").await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = write_config(
+        &dir,
+        &format!(
+            "target: postgres\ngroups:\n  {newgrp}: {{}}\n  {readers}: {{}}\nschemas:\n  mine: {{usage: [{newgrp}]}}\n  theirs: {{usage: [{newgrp}, {readers}]}}\n"
+        ),
+    );
+    let url = common::server().url(&db, &admin);
+    let out = run(&["apply", "--yes"], &file, &url);
+    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr.contains("statement 3 of 3 failed"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr
+            .contains(&format!("GRANT USAGE ON SCHEMA theirs TO {newgrp};")),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("42501"),
+        "server code shown: {}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("rolled back"), "{}", out.stderr);
+    assert!(
+        !role_exists(&client, &newgrp).await,
+        "CREATE ROLE was rolled back"
+    );
+    assert_eq!(schema_acl(&client, "mine").await, before_mine);
+    assert_eq!(schema_acl(&client, "theirs").await, before_theirs);
+}
+
+#[tokio::test]
+async fn apply_without_a_terminal_or_yes_refuses_and_changes_nothing() {
+    let (db, client) = common::fresh_db("noyes").await;
+    let url = common::server().admin_url(&db);
+    let grp = common::unique("grp");
+    client.batch_execute("CREATE SCHEMA app").await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = write_config(
+        &dir,
+        &format!(
+            "target: postgres\ngroups: {{{grp}: {{}}}}\nschemas:\n  app: {{usage: [{grp}]}}\n"
+        ),
+    );
+    let out = run(&["apply"], &file, &url);
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stderr
+            .contains("refusing to apply without confirmation"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stdout
+            .contains(&format!("GRANT USAGE ON SCHEMA app TO {grp};")),
+        "the plan is shown: {}",
+        out.stdout
+    );
+    assert!(!role_exists(&client, &grp).await);
+}
+
+#[tokio::test]
+async fn snapshot_then_plan_from_it_matches_plan_from_the_database() {
+    let (db, client) = common::fresh_db("snapshot").await;
+    let url = common::server().admin_url(&db);
+    let grp = common::unique("grp");
+    let stray = common::unique("stray");
+    client
+        .batch_execute(&format!(
+            "CREATE SCHEMA app; CREATE ROLE {stray}; GRANT CREATE ON SCHEMA app TO {stray};
+             CREATE FUNCTION app.f(integer) RETURNS integer LANGUAGE sql AS 'SELECT 1';
+             CREATE FUNCTION app.f(text, integer[]) RETURNS integer LANGUAGE sql AS 'SELECT 2';"
+        ))
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = write_config(
+        &dir,
+        &format!("target: postgres\ngroups: {{{grp}: {{}}}}\nschemas:\n  app: {{usage: [{grp}]}}\nfunctions:\n  app.f: {{execute: [{grp}]}}\n"),
+    );
+    let snap_path = dir.path().join("snap.json");
+    let out = grantplan()
+        .args(["snapshot", "--database-url", &url, "--out"])
+        .arg(&snap_path)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let live = run(&["plan"], &file, &url);
+    let offline = grantplan()
+        .args(["plan", "-f"])
+        .arg(&file)
+        .arg("--catalog")
+        .arg(&snap_path)
+        .output()
+        .unwrap();
+    assert_eq!(offline.status.code(), Some(0));
+    let body = |s: &str| s.lines().skip(1).map(String::from).collect::<Vec<_>>();
+    let from_snapshot = body(&String::from_utf8_lossy(&offline.stdout));
+    assert_eq!(body(&live.stdout), from_snapshot);
+    assert_eq!(
+        from_snapshot,
+        [
+            format!("CREATE ROLE {grp} NOLOGIN;"),
+            format!("GRANT USAGE ON SCHEMA app TO {grp};"),
+            format!("REVOKE CREATE ON SCHEMA app FROM {stray};"),
+            format!("GRANT EXECUTE ON FUNCTION app.f(integer) TO {grp};"),
+            "REVOKE EXECUTE ON FUNCTION app.f(integer) FROM PUBLIC;".to_string(),
+            format!("GRANT EXECUTE ON FUNCTION app.f(text, integer[]) TO {grp};"),
+            "REVOKE EXECUTE ON FUNCTION app.f(text, integer[]) FROM PUBLIC;".to_string(),
+        ]
+    );
+    // And the whole thing applies and converges, per overload.
+    assert_eq!(run(&["apply", "--yes"], &file, &url).code, 0);
+    let again = run(&["plan", "--detailed-exitcode"], &file, &url);
+    assert_eq!(again.code, 0, "{}", again.stdout);
+}
+
+/// The executor on its own: a failure deep in a multi-batch apply is pinned to its
+/// statement, and nothing of the earlier batches survives.
+#[tokio::test]
+async fn executor_names_the_failing_statement_across_batches() {
+    let (_db, mut client) = common::fresh_db("executor").await;
+    let prefix = common::unique("bulk");
+    let total = grantplan::executor::BATCH_SIZE * 2 + 50;
+    let bad = grantplan::executor::BATCH_SIZE + 17; // 0-based: in the second batch
+    let statements: Vec<String> = (0..total)
+        .map(|i| {
+            if i == bad {
+                "GRANT USAGE ON SCHEMA no_such_schema TO PUBLIC;".to_string()
+            } else {
+                format!("CREATE ROLE {prefix}_{i};")
+            }
+        })
+        .collect();
+    let mut progress = Vec::new();
+    let err = grantplan::executor::apply(&mut client, &statements, &mut |n| progress.push(n))
+        .await
+        .unwrap_err();
+    match &err {
+        grantplan::executor::ApplyError::Statement {
+            number,
+            total: t,
+            code,
+            sql,
+            ..
+        } => {
+            assert_eq!(*number, bad + 1);
+            assert_eq!(*t, total);
+            assert_eq!(code.as_deref(), Some("3F000"));
+            assert_eq!(sql, &statements[bad]);
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+    assert_eq!(progress, [grantplan::executor::BATCH_SIZE]);
+    let n: i64 = client
+        .query_one(
+            "SELECT count(*) FROM pg_roles WHERE rolname LIKE $1",
+            &[&format!("{prefix}%")],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(n, 0, "every statement was rolled back");
+
+    // Without the bad one, all batches commit.
+    let good: Vec<String> = statements
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| *i != bad)
+        .map(|(_, s)| s)
+        .collect();
+    let applied = grantplan::executor::apply(&mut client, &good, &mut |_| {})
+        .await
+        .unwrap();
+    assert_eq!(applied.statements, total - 1);
+    assert_eq!(applied.batches, 3);
+}

@@ -1,0 +1,211 @@
+//! The binary as users run it: arguments, exit codes, what goes to stdout and stderr.
+//! No database here (see tests/apply.rs for those); where a database URL is given, it
+//! points at a listener of this test that counts connection attempts.
+
+use assert_cmd::Command;
+use std::net::TcpListener;
+use std::path::PathBuf;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The binary with a clean environment: no database variables leak in from the shell.
+fn grantplan() -> Command {
+    let mut cmd = Command::cargo_bin("grantplan").unwrap();
+    cmd.current_dir(root());
+    for var in [
+        "GRANTPLAN_DATABASE_URL",
+        "DATABASE_URL",
+        "PGHOST",
+        "PGPORT",
+        "PGUSER",
+        "PGPASSWORD",
+        "PGDATABASE",
+        "PGSSLMODE",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd.env("NO_COLOR", "1");
+    cmd
+}
+
+const SEED_PLAN: &str = "GRANT CREATE MODEL TO GROUP retention_analyst_grp;
+GRANT CREATE, USAGE ON SCHEMA demo_ml TO GROUP retention_analyst_grp;
+GRANT USAGE ON SCHEMA demo_ml TO GROUP marketing_analyst_grp;
+GRANT EXECUTE ON MODEL demo_ml.customer_churn_auto_model TO GROUP marketing_analyst_grp;
+";
+
+#[test]
+fn offline_plan_of_the_shipped_file_is_the_seed() {
+    let out = grantplan().arg("plan").output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let (first, rest) = stdout.split_once('\n').unwrap();
+    assert!(first.starts_with("-- offline plan: "), "{first}");
+    assert_eq!(rest, SEED_PLAN);
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+}
+
+#[test]
+fn detailed_exitcode_is_2_when_there_are_changes() {
+    grantplan()
+        .args(["plan", "--detailed-exitcode"])
+        .assert()
+        .code(2);
+    // Converged: the matching snapshot gives no changes, exit 0.
+    grantplan()
+        .args([
+            "plan",
+            "--detailed-exitcode",
+            "--catalog",
+            "tests/data/plans/02_seed_converged/catalog.json",
+        ])
+        .assert()
+        .code(0)
+        .stdout(contains("-- no changes"));
+}
+
+fn contains(s: &'static str) -> impl predicates::Predicate<[u8]> {
+    predicates::function::function(move |out: &[u8]| String::from_utf8_lossy(out).contains(s))
+}
+
+#[test]
+fn json_format_is_a_document_with_every_statement() {
+    let out = grantplan()
+        .args(["plan", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["format"], "grantplan-plan");
+    assert_eq!(v["source"]["kind"], "offline");
+    assert_eq!(v["summary"]["grant"], 4);
+    let sql: String = v["statements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| format!("{}\n", s["sql"].as_str().unwrap()))
+        .collect();
+    assert_eq!(sql, SEED_PLAN);
+    assert_eq!(v["statements"][1]["privileges"][0], "CREATE");
+    assert_eq!(v["statements"][1]["grantee"], "group:retention_analyst_grp");
+}
+
+#[test]
+fn validate_accepts_the_shipped_file() {
+    grantplan()
+        .arg("validate")
+        .assert()
+        .code(0)
+        .stdout(contains("grants.yaml is valid"));
+}
+
+#[test]
+fn a_missing_file_is_a_clear_error() {
+    let out = grantplan()
+        .args(["validate", "-f", "nope/grants.yaml"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("cannot read nope/grants.yaml"), "{err}");
+}
+
+/// Every invalid input: exit 1, a message naming the file and line, and not a single
+/// connection attempt even when a database URL is given.
+#[test]
+fn invalid_inputs_exit_1_with_a_location_and_never_connect() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let url = format!(
+        "postgres://admin:hunter2@127.0.0.1:{}/dev",
+        listener.local_addr().unwrap().port()
+    );
+    let dir = root().join("tests/data/invalid");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    assert!(files.len() >= 10);
+    for file in files {
+        let rel = file.strip_prefix(root()).unwrap().to_path_buf();
+        let name = file.file_stem().unwrap().to_string_lossy().to_string();
+
+        let out = grantplan()
+            .args(["validate", "-f"])
+            .arg(&rel)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{name}");
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert!(
+            stderr.contains(&format!("{}:", rel.display())),
+            "{name}: message must name the file and line:\n{stderr}"
+        );
+        insta::assert_snapshot!(format!("invalid_{name}"), stderr);
+
+        for command in ["plan", "apply"] {
+            let out = grantplan()
+                .args([command, "--database-url", &url, "--yes", "-f"])
+                .arg(&rel)
+                .output()
+                .unwrap();
+            assert_eq!(out.status.code(), Some(1), "{command} {name}");
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert!(!stderr.contains("hunter2"), "{name}: password printed");
+        }
+        match listener.accept() {
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+            other => panic!("{name}: a connection was attempted: {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn apply_without_a_database_says_how_to_give_one() {
+    let out = grantplan().args(["apply", "--yes"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("apply needs a database"), "{err}");
+    assert!(err.contains("--database-url"), "{err}");
+}
+
+#[test]
+fn an_unreachable_server_is_reported_without_the_password() {
+    // Bind then drop: nothing listens on this port.
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let out = grantplan()
+        .args(["plan", "--database-url"])
+        .arg(format!("postgres://admin:hunter2@127.0.0.1:{port}/dev"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!("admin@127.0.0.1:{port}/dev")),
+        "{err}"
+    );
+    assert!(!err.contains("hunter2"), "{err}");
+}
+
+#[test]
+fn a_snapshot_of_the_wrong_kind_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("snap.json");
+    std::fs::write(&bad, "{\"schemas\": []}").unwrap();
+    let out = grantplan()
+        .args(["plan", "--catalog"])
+        .arg(&bad)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("not a grantplan snapshot"), "{err}");
+    assert!(err.contains(&bad.display().to_string()), "{err}");
+}

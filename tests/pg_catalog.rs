@@ -1,0 +1,587 @@
+//! The PostgreSQL catalog reader against a real server (see `common` for the harness).
+//!
+//! Roles are cluster-wide and tests run concurrently, so every assertion about roles is
+//! filtered to the names the test created; schemas and functions live in the test's own
+//! database and are asserted whole.
+
+mod common;
+
+use common::{fresh_db, quote_ident as q, unique};
+use grantplan::catalog::postgres::{self, ReadError, QUERIES};
+use grantplan::catalog::{Acl, FunctionInfo, Membership, PrincipalInfo, SchemaInfo, Snapshot};
+use grantplan::model::{Grantee, Principal, PrincipalKind, Privilege, Target};
+use std::collections::BTreeSet;
+use std::time::{Duration, Instant};
+
+use Privilege::{Create, Execute, Usage};
+
+fn user(name: &str) -> Grantee {
+    Grantee::principal(PrincipalKind::User, name)
+}
+
+fn role(name: &str) -> Grantee {
+    Grantee::principal(PrincipalKind::Role, name)
+}
+
+fn acl(grantee: Grantee, privilege: Privilege) -> Acl {
+    Acl {
+        grantee,
+        privilege,
+        grant_option: false,
+    }
+}
+
+fn acl_go(grantee: Grantee, privilege: Privilege) -> Acl {
+    Acl {
+        grant_option: true,
+        ..acl(grantee, privilege)
+    }
+}
+
+fn schema(name: &str, owner: &str, mut grants: Vec<Acl>) -> SchemaInfo {
+    grants.sort();
+    SchemaInfo {
+        name: name.into(),
+        owner: owner.into(),
+        grants,
+    }
+}
+
+fn function(
+    schema: &str,
+    name: &str,
+    args: &str,
+    owner: &str,
+    mut grants: Vec<Acl>,
+) -> FunctionInfo {
+    grants.sort();
+    FunctionInfo {
+        schema: schema.into(),
+        name: name.into(),
+        args: args.into(),
+        owner: owner.into(),
+        grants,
+    }
+}
+
+/// `base` padded with `é` (2 bytes) and `x` to exactly 63 bytes, PostgreSQL's limit.
+fn name_of_63_bytes(base: &str) -> String {
+    let mut s = base.to_string();
+    while s.len() + 2 <= 63 {
+        s.push('é');
+    }
+    while s.len() < 63 {
+        s.push('x');
+    }
+    assert_eq!(s.len(), 63);
+    s
+}
+
+async fn exec(c: &tokio_postgres::Client, sql: &str) {
+    c.batch_execute(sql)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}\n{}", common::describe(&e)));
+}
+
+async fn read(c: &tokio_postgres::Client) -> Snapshot {
+    postgres::read(c).await.unwrap_or_else(|e| panic!("{e}"))
+}
+
+#[tokio::test]
+async fn reads_exact_principals_memberships_schemas_and_functions() {
+    let (db, c) = fresh_db("exact").await;
+
+    // Roles: hostile names keep a unique suffix, since roles are cluster-wide.
+    let alice = unique("alice"); // login: a user
+    let analysts = unique("analysts"); // nologin: a role
+    let boss = unique("boss"); // superuser
+    let sales = unique("Sales ML"); // space and capitals
+    let quote = unique("a\"b"); // embedded double quote
+    let long = name_of_63_bytes(&unique("données"));
+    exec(
+        &c,
+        &format!(
+            "CREATE ROLE {alice} LOGIN;
+             CREATE ROLE {analysts} NOLOGIN;
+             CREATE ROLE {boss} LOGIN SUPERUSER;
+             CREATE ROLE {sales} NOLOGIN;
+             CREATE ROLE {quote} LOGIN;
+             CREATE ROLE {long} NOLOGIN;
+             GRANT {analysts} TO {alice}, {quote};
+             GRANT {sales} TO {analysts};
+             GRANT {long} TO {boss};",
+            alice = q(&alice),
+            analysts = q(&analysts),
+            boss = q(&boss),
+            sales = q(&sales),
+            quote = q(&quote),
+            long = q(&long),
+        ),
+    )
+    .await;
+
+    // Schemas and functions live in this test's database: exact hostile names.
+    let long_schema = name_of_63_bytes("");
+    exec(
+        &c,
+        &format!(
+            r#"
+            CREATE SCHEMA demo_ml;
+            GRANT USAGE ON SCHEMA demo_ml TO {analysts};
+            GRANT CREATE, USAGE ON SCHEMA demo_ml TO {alice} WITH GRANT OPTION;
+            GRANT USAGE ON SCHEMA demo_ml TO PUBLIC;
+
+            CREATE SCHEMA "Sales ML" AUTHORIZATION {alice};   -- NULL acl, owned by alice
+            CREATE SCHEMA "a""b";
+            REVOKE ALL ON SCHEMA "a""b" FROM postgres;        -- empty acl: no grants at all
+            CREATE SCHEMA "select";
+            GRANT ALL ON SCHEMA "select" TO {sales};
+            GRANT USAGE ON SCHEMA "select" TO {quote};
+            CREATE SCHEMA "données" AUTHORIZATION {analysts}; -- NULL acl, owned by a role
+            CREATE SCHEMA {long_schema};
+            GRANT USAGE ON SCHEMA {long_schema} TO {long};
+
+            CREATE FUNCTION demo_ml.f(integer) RETURNS integer LANGUAGE sql AS 'SELECT 1';
+            CREATE FUNCTION demo_ml.f(text, integer[]) RETURNS integer LANGUAGE sql AS 'SELECT 2';
+            REVOKE EXECUTE ON FUNCTION demo_ml.f(text, integer[]) FROM PUBLIC;
+            GRANT EXECUTE ON FUNCTION demo_ml.f(text, integer[]) TO {analysts} WITH GRANT OPTION;
+            CREATE FUNCTION demo_ml.g(OUT a integer, INOUT b text) LANGUAGE sql AS 'SELECT 1, $1';
+            CREATE DOMAIN "données".t AS text;
+            CREATE FUNCTION "Sales ML"."a""b"(x "données".t, VARIADIC y numeric[])
+                RETURNS integer LANGUAGE sql AS 'SELECT 3';
+            ALTER FUNCTION "Sales ML"."a""b"("données".t, numeric[]) OWNER TO {alice};
+            CREATE FUNCTION "select"."select"() RETURNS integer LANGUAGE sql AS 'SELECT 4';
+            GRANT EXECUTE ON FUNCTION "select"."select"() TO {long};
+
+            -- Not plain functions, or not the user's: never reported.
+            CREATE PROCEDURE demo_ml.p() LANGUAGE sql AS 'SELECT 1';
+            CREATE AGGREGATE demo_ml.agg(integer) (SFUNC = int4pl, STYPE = integer);
+            CREATE EXTENSION "uuid-ossp" SCHEMA demo_ml;
+            "#,
+            alice = q(&alice),
+            analysts = q(&analysts),
+            sales = q(&sales),
+            quote = q(&quote),
+            long = q(&long),
+            long_schema = q(&long_schema),
+        ),
+    )
+    .await;
+
+    let snap = read(&c).await;
+
+    assert_eq!(snap.target, Target::Postgres);
+    assert_eq!(snap.server.database, db);
+    assert_eq!(snap.server.login, "postgres");
+    assert!(snap.server.login_superuser);
+    assert!(
+        snap.server.version.starts_with("15."),
+        "{}",
+        snap.server.version
+    );
+    assert!(snap.models.is_empty() && snap.create_model.is_empty());
+
+    let mine: BTreeSet<&str> = [&alice, &analysts, &boss, &sales, &quote, &long]
+        .into_iter()
+        .map(String::as_str)
+        .collect();
+    let principals: Vec<_> = snap
+        .principals
+        .iter()
+        .filter(|p| mine.contains(p.name.as_str()))
+        .cloned()
+        .collect();
+    let info = |kind, name: &str, login, superuser| PrincipalInfo {
+        kind,
+        name: name.into(),
+        login,
+        superuser,
+    };
+    let mut expected = vec![
+        info(PrincipalKind::User, &alice, true, false),
+        info(PrincipalKind::Role, &analysts, false, false),
+        info(PrincipalKind::User, &boss, true, true),
+        info(PrincipalKind::Role, &sales, false, false),
+        info(PrincipalKind::User, &quote, true, false),
+        info(PrincipalKind::Role, &long, false, false),
+    ];
+    expected.sort();
+    assert_eq!(principals, expected);
+    // The bootstrap superuser and PostgreSQL's predefined roles are principals too.
+    assert!(snap
+        .principals
+        .contains(&info(PrincipalKind::User, "postgres", true, true)));
+    assert!(snap.principals.contains(&info(
+        PrincipalKind::Role,
+        "pg_database_owner",
+        false,
+        false
+    )));
+
+    let memberships: Vec<_> = snap
+        .memberships
+        .iter()
+        .filter(|m| mine.contains(m.parent.name.as_str()) || mine.contains(m.member.name.as_str()))
+        .cloned()
+        .collect();
+    let member = |pk, parent: &str, mk, m: &str| Membership {
+        parent: Principal::new(pk, parent),
+        member: Principal::new(mk, m),
+    };
+    let (r, u) = (PrincipalKind::Role, PrincipalKind::User);
+    let mut expected = vec![
+        member(r, &analysts, u, &alice),
+        member(r, &analysts, u, &quote),
+        member(r, &sales, r, &analysts),
+        member(r, &long, u, &boss),
+    ];
+    expected.sort();
+    assert_eq!(memberships, expected);
+
+    let pg = user("postgres");
+    let mut expected = vec![
+        schema(
+            "public",
+            "pg_database_owner",
+            vec![
+                acl(role("pg_database_owner"), Create),
+                acl(role("pg_database_owner"), Usage),
+                acl(Grantee::Public, Usage),
+            ],
+        ),
+        schema(
+            "demo_ml",
+            "postgres",
+            vec![
+                acl(pg.clone(), Create),
+                acl(pg.clone(), Usage),
+                acl(role(&analysts), Usage),
+                acl_go(user(&alice), Create),
+                acl_go(user(&alice), Usage),
+                acl(Grantee::Public, Usage),
+            ],
+        ),
+        schema(
+            "Sales ML",
+            &alice,
+            vec![acl(user(&alice), Create), acl(user(&alice), Usage)],
+        ),
+        schema("a\"b", "postgres", vec![]),
+        schema(
+            "select",
+            "postgres",
+            vec![
+                acl(pg.clone(), Create),
+                acl(pg.clone(), Usage),
+                acl(role(&sales), Create),
+                acl(role(&sales), Usage),
+                acl(user(&quote), Usage),
+            ],
+        ),
+        schema(
+            "données",
+            &analysts,
+            vec![acl(role(&analysts), Create), acl(role(&analysts), Usage)],
+        ),
+        schema(
+            &long_schema,
+            "postgres",
+            vec![
+                acl(pg.clone(), Create),
+                acl(pg.clone(), Usage),
+                acl(role(&long), Usage),
+            ],
+        ),
+    ];
+    expected.sort();
+    assert_eq!(snap.schemas, expected);
+
+    let mut expected = vec![
+        // Default ACL (NULL): the owner and PUBLIC hold EXECUTE.
+        function(
+            "demo_ml",
+            "f",
+            "integer",
+            "postgres",
+            vec![acl(pg.clone(), Execute), acl(Grantee::Public, Execute)],
+        ),
+        // PUBLIC revoked: its EXECUTE is gone.
+        function(
+            "demo_ml",
+            "f",
+            "text, integer[]",
+            "postgres",
+            vec![acl(pg.clone(), Execute), acl_go(role(&analysts), Execute)],
+        ),
+        // Identity arguments only: OUT parameters are not part of them.
+        function(
+            "demo_ml",
+            "g",
+            "text",
+            "postgres",
+            vec![acl(pg.clone(), Execute), acl(Grantee::Public, Execute)],
+        ),
+        // Types outside pg_catalog are schema-qualified and quoted.
+        function(
+            "Sales ML",
+            "a\"b",
+            "\"données\".t, numeric[]",
+            &alice,
+            vec![acl(user(&alice), Execute), acl(Grantee::Public, Execute)],
+        ),
+        function(
+            "select",
+            "select",
+            "",
+            "postgres",
+            vec![
+                acl(pg.clone(), Execute),
+                acl(Grantee::Public, Execute),
+                acl(role(&long), Execute),
+            ],
+        ),
+    ];
+    expected.sort();
+    assert_eq!(snap.functions, expected);
+
+    // Deterministic and round-trips through the snapshot file format.
+    let again = read(&c).await;
+    assert_eq!(again, snap);
+    assert_eq!(again.to_json(), snap.to_json());
+    assert_eq!(Snapshot::from_json(&snap.to_json()).unwrap(), snap);
+
+    // The reader left no transaction open: the session is usable as before.
+    exec(&c, "CREATE SCHEMA after_read").await;
+}
+
+#[tokio::test]
+async fn a_login_that_is_not_superuser_reads_too() {
+    let s = common::server();
+    let (db, c) = fresh_db("nonsuper").await;
+    let reader = unique("reader");
+    exec(&c, &format!("CREATE ROLE {} LOGIN", q(&reader))).await;
+    exec(
+        &c,
+        &format!("CREATE SCHEMA s; GRANT USAGE ON SCHEMA s TO {}", q(&reader)),
+    )
+    .await;
+
+    let rc = common::connect(&s.url(&db, &reader)).await;
+    let snap = read(&rc).await;
+    assert_eq!(snap.server.login, reader);
+    assert_eq!(snap.server.database, db);
+    assert!(!snap.server.login_superuser);
+    let s_schema = snap.schemas.iter().find(|s| s.name == "s").unwrap();
+    let mut expected = vec![
+        acl(user(&reader), Usage),
+        acl(user("postgres"), Create),
+        acl(user("postgres"), Usage),
+    ];
+    expected.sort();
+    assert_eq!(s_schema.grants, expected);
+}
+
+/// Counts, on the server, the statements a read executes (pg_stat_statements, preloaded
+/// by the harness), on a nearly empty catalog and on one with 200 more schemas and 400
+/// more functions. One query per object would make the second count grow.
+#[tokio::test]
+async fn the_number_of_statements_does_not_depend_on_the_catalog_size() {
+    let s = common::server();
+    let (db, c) = fresh_db("count").await;
+    // The extension's own functions are in `public`; being extension members, they must
+    // not be reported.
+    exec(&c, "CREATE EXTENSION pg_stat_statements").await;
+    let reader = unique("counted_reader");
+    exec(&c, &format!("CREATE ROLE {} LOGIN SUPERUSER", q(&reader))).await;
+    let group = unique("grp");
+    exec(&c, &format!("CREATE ROLE {}", q(&group))).await;
+
+    // Statements run by `reader` in this database, as seen by the server.
+    let counted = || async {
+        let row = c
+            .query_one(
+                "SELECT coalesce(sum(s.calls), 0)::bigint FROM pg_stat_statements s \
+                 WHERE s.userid = (SELECT oid FROM pg_roles WHERE rolname = $1) \
+                 AND s.dbid = (SELECT oid FROM pg_database WHERE datname = $2)",
+                &[&reader, &db],
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{}", common::describe(&e)));
+        row.get::<_, i64>(0)
+    };
+
+    let rc = common::connect(&s.url(&db, &reader)).await;
+    let before = counted().await;
+    let small = read(&rc).await;
+    let small_count = counted().await - before;
+
+    let mut sql = String::new();
+    for i in 0..200 {
+        sql.push_str(&format!(
+            "CREATE SCHEMA s{i};
+             GRANT USAGE ON SCHEMA s{i} TO {g};
+             CREATE FUNCTION s{i}.f(integer) RETURNS integer LANGUAGE sql AS 'SELECT 1';
+             CREATE FUNCTION s{i}.f(text) RETURNS integer LANGUAGE sql AS 'SELECT 1';
+             GRANT EXECUTE ON FUNCTION s{i}.f(text) TO {g};\n",
+            g = q(&group)
+        ));
+    }
+    exec(&c, &sql).await;
+
+    let before = counted().await;
+    let t = Instant::now();
+    let big = read(&rc).await;
+    let big_elapsed = t.elapsed();
+    let big_count = counted().await - before;
+
+    // BEGIN and SET LOCAL (sent together), the queries, COMMIT.
+    let expected = (QUERIES.len() + 3) as i64;
+    assert_eq!(small_count, expected, "statements for a small catalog");
+    assert_eq!(big_count, expected, "statements for a large catalog");
+
+    assert_eq!(small.schemas.len(), 1, "{:?}", small.schemas); // public
+    assert!(small.functions.is_empty(), "{:?}", small.functions);
+    assert_eq!(big.schemas.len(), 201);
+    assert_eq!(big.functions.len(), 400);
+    let f = big
+        .functions
+        .iter()
+        .find(|f| f.schema == "s137" && f.args == "text")
+        .unwrap();
+    assert!(f.grants.contains(&acl(role(&group), Execute)), "{f:?}");
+    assert!(big_elapsed < Duration::from_secs(10), "{big_elapsed:?}");
+}
+
+#[tokio::test]
+async fn server_errors_carry_sqlstate_message_and_hint() {
+    let s = common::server();
+    let (db, c) = fresh_db("errors").await;
+
+    // A catalog locked down in this database: the reader's first query is refused
+    // inside its transaction, and the error carries the server's own words.
+    let reader = unique("locked_out");
+    exec(
+        &c,
+        &format!(
+            "CREATE ROLE {} LOGIN; REVOKE SELECT ON pg_catalog.pg_roles FROM PUBLIC",
+            q(&reader)
+        ),
+    )
+    .await;
+    let rc = common::connect(&s.url(&db, &reader)).await;
+    let err = postgres::read(&rc).await.unwrap_err();
+    assert!(
+        matches!(err, ReadError::Query { what: "server", .. }),
+        "{err:?}"
+    );
+    let msg = err.to_string();
+    assert!(msg.contains("42501"), "{msg}");
+    assert!(msg.contains("permission denied for view pg_roles"), "{msg}");
+    assert!(!msg.ends_with("db error"), "{msg}");
+    assert_eq!(
+        err.pg_error().and_then(|e| e.code()),
+        Some(&tokio_postgres::error::SqlState::INSUFFICIENT_PRIVILEGE)
+    );
+    // The reader rolled its transaction back: the session works as before.
+    rc.batch_execute("SELECT 1").await.unwrap();
+
+    // Called inside a caller's failed transaction, BEGIN itself fails; the reader opened
+    // nothing, so it leaves the caller's transaction alone.
+    exec(&c, "BEGIN").await;
+    assert!(c.batch_execute("SELECT 1/0").await.is_err());
+    let err = postgres::read(&c).await.unwrap_err();
+    assert!(
+        matches!(err, ReadError::Query { what: "begin", .. }),
+        "{err:?}"
+    );
+    let msg = err.to_string();
+    assert!(msg.contains("25P02"), "{msg}");
+    assert!(msg.contains("current transaction is aborted"), "{msg}");
+    exec(&c, "ROLLBACK; SELECT 1").await;
+
+    let e = c
+        .simple_query("SELECT rolnam FROM pg_roles")
+        .await
+        .unwrap_err();
+    let msg = postgres::describe_error(&e);
+    assert!(
+        msg.starts_with("ERROR 42703: column \"rolnam\" does not exist"),
+        "{msg}"
+    );
+    assert!(msg.contains("hint: Perhaps you meant"), "{msg}");
+    assert!(msg.contains("at character 8"), "{msg}");
+}
+
+/// The harness's watchdog: a test process that exits (or is killed) leaves no server
+/// and no directory behind. Runs this very test binary as a child, see
+/// [`watchdog_child`].
+#[test]
+fn the_server_is_stopped_and_removed_when_the_test_process_ends() {
+    for how in ["exit", "kill"] {
+        let exe = std::env::current_exe().unwrap();
+        let mut child = std::process::Command::new(exe)
+            .args([
+                "watchdog_child",
+                "--exact",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env("GRANTPLAN_WATCHDOG_CHILD", how)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        let (dir, port) = loop {
+            line.clear();
+            let n = std::io::BufRead::read_line(&mut out, &mut line).unwrap();
+            assert!(
+                n > 0,
+                "the child exited without reporting its server ({how})"
+            );
+            // libtest prints `test watchdog_child ... ` on the same line.
+            if let Some((_, rest)) = line.trim().split_once("WATCHDOG_CHILD ") {
+                let (dir, port) = rest.rsplit_once(' ').unwrap();
+                break (std::path::PathBuf::from(dir), port.parse::<u16>().unwrap());
+            }
+        };
+        assert!(
+            dir.join("data/postmaster.pid").exists(),
+            "{}",
+            dir.display()
+        );
+        assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_ok());
+        if how == "kill" {
+            child.kill().unwrap(); // SIGKILL: no unwinding, no destructors, no atexit
+        }
+        let status = child.wait().unwrap();
+        assert_eq!(status.success(), how == "exit", "{status:?}");
+
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while dir.exists() || std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            assert!(
+                Instant::now() < deadline,
+                "server at {} (port {port}) still there 30 s after the test process ended ({how})",
+                dir.display()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+/// Not a test on its own: [`the_server_is_stopped_and_removed_when_the_test_process_ends`]
+/// runs it in a child process, where it starts the server, reports it, and then exits
+/// normally or waits to be killed.
+#[test]
+fn watchdog_child() {
+    let Ok(how) = std::env::var("GRANTPLAN_WATCHDOG_CHILD") else {
+        return;
+    };
+    let s = common::server();
+    println!("WATCHDOG_CHILD {} {}", s.dir().display(), s.port());
+    if how == "kill" {
+        std::thread::sleep(Duration::from_secs(120));
+        panic!("the parent should have killed this process");
+    }
+}
