@@ -132,7 +132,7 @@ pub fn render(d: &Diagnostic, source: Option<&str>, color: bool) -> String {
             let start = char_to_byte(line_text, loc.column.saturating_sub(1));
             let end = char_to_byte(line_text, loc.column.saturating_sub(1) + loc.len.max(1));
             let end = end.max(start + 1).min(line_text.len().max(start));
-            let origin = format!("{}", loc.file);
+            let origin = loc.file.clone();
             let snippet = Snippet::source(line_text)
                 .line_start(loc.line)
                 .path(origin)

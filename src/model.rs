@@ -348,7 +348,7 @@ mod tests {
 
     #[test]
     fn securables_order_like_the_seed() {
-        let mut v = vec![
+        let mut v = [
             Securable::Model {
                 schema: "a".into(),
                 name: "m".into(),

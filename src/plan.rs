@@ -353,6 +353,8 @@ impl Planner<'_> {
                 }
                 revokes.entry(grantee.clone()).or_default().push(*privilege);
             }
+            let mut revokes: Vec<_> = revokes.into_iter().collect();
+            revokes.sort_by_key(|(g, _)| self.grantee_rank(g));
             for (grantee, privileges) in revokes {
                 if self.config.mode == Mode::Additive {
                     let sql = Statement::Revoke {
@@ -361,13 +363,19 @@ impl Planner<'_> {
                         grantee: grantee.clone(),
                     }
                     .render(target);
+                    let what = match securable {
+                        Securable::CreateModel => privilege_words(&privileges),
+                        _ => format!(
+                            "{} on {} {}",
+                            privilege_words(&privileges),
+                            securable.kind(),
+                            securable.display_name()
+                        ),
+                    };
                     self.warnings.push(
                         Diagnostic::warning(format!(
-                            "{} holds {} on {} {}, which {} does not list; not revoked in additive mode",
+                            "{} holds {what}, which {} does not list; not revoked in additive mode",
                             grantee_words(&grantee),
-                            privilege_words(&privileges),
-                            securable.kind().replace('_', " "),
-                            securable.display_name(),
                             self.config.file
                         ))
                         .help(format!("authoritative mode would run: {sql}")),
@@ -548,6 +556,12 @@ impl Planner<'_> {
     /// The existing objects a rule names or matches; warns (or errors under `--strict`)
     /// when it names nothing.
     fn expand(&mut self, kind: RuleKind, rule: &ObjectRule) -> Vec<Securable> {
+        if self.offline && rule.is_glob() {
+            // The contract: offline, globs match nothing (not even the objects the file
+            // names, which are only assumed to exist).
+            self.missing(kind, rule);
+            return Vec::new();
+        }
         let matched: Vec<Securable> = self
             .world
             .objects
@@ -565,6 +579,15 @@ impl Planner<'_> {
             .collect();
         if matched.is_empty() {
             self.missing(kind, rule);
+        } else if self.offline && kind == RuleKind::Function {
+            self.warnings.push(
+                Diagnostic::warning(format!(
+                    "offline, the overloads of function `{}` are unknown: its statements name no argument types",
+                    rule.key
+                ))
+                .at(Some(rule.loc.clone()))
+                .help("PostgreSQL accepts that only for a function with one overload, Redshift not at all: plan against a database or snapshot for one statement per overload"),
+            );
         }
         matched
     }

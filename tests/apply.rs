@@ -287,10 +287,19 @@ async fn hostile_names_round_trip_through_apply_and_read_back() {
         yaml.push_str(&format!("  {}: {{}}\n", yaml_str(n)));
     }
     yaml.push_str("schemas:\n");
+    // A schema key holding `"` or `.` is written as a quoted part (`"a""b"`), the key
+    // grammar of grants.yaml; the others are written as they are.
+    let schema_key = |s: &str| {
+        if s.contains(['"', '.']) {
+            yaml_str(&format!("\"{}\"", s.replace('"', "\"\"")))
+        } else {
+            yaml_str(s)
+        }
+    };
     for (i, s) in schemas.iter().enumerate() {
         yaml.push_str(&format!(
             "  {}:\n    usage: [{}]\n    create: [{}]\n",
-            yaml_str(s),
+            schema_key(s),
             yaml_str(&names[i]),
             yaml_str(&names[(i + 1) % names.len()])
         ));

@@ -146,13 +146,14 @@ fn invalid_inputs_exit_1_with_a_location_and_never_connect() {
         );
         insta::assert_snapshot!(format!("invalid_{name}"), stderr);
 
-        for command in ["plan", "apply"] {
+        for command in [&["plan"][..], &["apply", "--yes"][..]] {
             let out = grantplan()
-                .args([command, "--database-url", &url, "--yes", "-f"])
+                .args(command)
+                .args(["--database-url", &url, "-f"])
                 .arg(&rel)
                 .output()
                 .unwrap();
-            assert_eq!(out.status.code(), Some(1), "{command} {name}");
+            assert_eq!(out.status.code(), Some(1), "{command:?} {name}");
             let stderr = String::from_utf8_lossy(&out.stderr);
             assert!(!stderr.contains("hunter2"), "{name}: password printed");
         }

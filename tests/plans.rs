@@ -52,12 +52,17 @@ fn run_case(dir: &Path) -> String {
 }
 
 /// Every statement must be valid SQL. On PostgreSQL sqlparser knows every form grantplan
-/// emits; on Redshift it has no grammar for CREATE MODEL, ON MODEL and the GROUP/ROLE
+/// emits but role membership; on Redshift it has no grammar for CREATE MODEL, ON MODEL and the GROUP/ROLE
 /// statements (crates.md), so there only schema and function grants are checked here.
 fn check_parses(p: &grantplan::plan::Plan, dir: &Path) {
     for (statement, sql) in p.statements.iter().zip(p.sql_lines()) {
         let parsed = match p.target {
-            Target::Postgres => Parser::parse_sql(&PostgreSqlDialect {}, &sql),
+            // sqlparser has no grammar for role membership (`GRANT role TO member`);
+            // tests/apply.rs runs those against a real PostgreSQL instead.
+            Target::Postgres => match statement {
+                Statement::AddMember { .. } | Statement::RemoveMember { .. } => continue,
+                _ => Parser::parse_sql(&PostgreSqlDialect {}, &sql),
+            },
             Target::Redshift => match statement {
                 Statement::Grant { on, .. } | Statement::Revoke { on, .. }
                     if matches!(on, Securable::Schema { .. } | Securable::Function { .. }) =>

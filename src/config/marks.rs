@@ -132,7 +132,11 @@ impl Marks {
     fn loc(&self, file: &str, path: &str, key: bool) -> Location {
         match self.nearest(path) {
             Some(n) => {
-                let span = if key { n.key.unwrap_or(n.value) } else { n.value };
+                let span = if key {
+                    n.key.unwrap_or(n.value)
+                } else {
+                    n.value
+                };
                 Location {
                     file: file.to_string(),
                     line: span.line,
@@ -362,6 +366,8 @@ enum Frame {
         locate_at_first_key: bool,
         /// True for a mapping used as a key.
         is_key: bool,
+        /// Where a flow collection's `{` or `[` is, to point at it when it is not closed.
+        opened: Option<(char, Span)>,
     },
     Seq {
         path: String,
@@ -369,6 +375,8 @@ enum Frame {
         ctx: Ctx,
         next: usize,
         is_key: bool,
+        /// Where a flow collection's `{` or `[` is, to point at it when it is not closed.
+        opened: Option<(char, Span)>,
     },
 }
 
@@ -439,17 +447,30 @@ impl Walker<'_> {
     }
 
     fn syntax_error(&mut self, info: &str, mark: Marker) {
-        let help = if self
+        // A tab in the indentation of the error's line.
+        let tab_indent = self
             .chars
             .iter()
             .skip(mark.index().saturating_sub(mark.col()))
-            .take_while(|c| **c != '\n')
-            .any(|c| *c == '\t')
-            || info.contains("tab")
-        {
-            "indent with spaces: YAML does not allow tabs for indentation"
-        } else {
-            "check the indentation, the `key: value` colons and the closing brackets and quotes around this place"
+            .take_while(|c| **c == ' ' || **c == '\t')
+            .any(|c| *c == '\t');
+        let unclosed = self.stack.iter().rev().find_map(|f| match f {
+            Frame::Map { opened, .. } | Frame::Seq { opened, .. } => *opened,
+        });
+        let help = match unclosed {
+            _ if tab_indent || info.contains("tab") => {
+                "indent with spaces: YAML does not allow tabs for indentation".to_string()
+            }
+            Some((c, at)) if info.contains("flow") => format!(
+                "the `{c}` at line {}, column {} is not closed where expected: check for a \
+                 missing `{}` or `,`",
+                at.line,
+                at.column,
+                if c == '[' { ']' } else { '}' }
+            ),
+            _ => "check the indentation, the `key: value` colons and the closing brackets and \
+                  quotes around this place"
+                .to_string(),
         };
         let loc = Location {
             file: self.file.to_string(),
@@ -481,9 +502,15 @@ impl Walker<'_> {
                         len: 3,
                     };
                     self.scan.errors.push(
-                        Diagnostic::error("grants.yaml holds more than one YAML document")
-                            .at(Some(loc))
-                            .help("keep a single document: remove this `---` line and merge what follows into the first document"),
+                        Diagnostic::error(format!(
+                            "{} holds more than one YAML document",
+                            self.file
+                        ))
+                        .at(Some(loc))
+                        .help(
+                            "keep a single document: remove this `---` line and merge what \
+                             follows into the first document",
+                        ),
                     );
                     self.scan.fatal = true;
                     return false;
@@ -517,7 +544,10 @@ impl Walker<'_> {
     /// The length in characters of the scalar token starting at `index`.
     fn scalar_len(&self, index: usize, style: TScalarStyle, value: &str) -> usize {
         let rest = self.chars.get(index..).unwrap_or(&[]);
-        let to_eol = rest.iter().take_while(|c| **c != '\n' && **c != '\r').count();
+        let to_eol = rest
+            .iter()
+            .take_while(|c| **c != '\n' && **c != '\r')
+            .count();
         match style {
             TScalarStyle::Plain => {
                 let n = value.chars().count();
@@ -705,14 +735,18 @@ impl Walker<'_> {
         scalar: Option<String>,
     ) {
         let plain = plain_path(&segs);
-        self.scan.marks.nodes.entry(path.to_string()).or_insert(Node {
-            segs,
-            plain,
-            key,
-            value,
-            kind,
-            scalar,
-        });
+        self.scan
+            .marks
+            .nodes
+            .entry(path.to_string())
+            .or_insert(Node {
+                segs,
+                plain,
+                key,
+                value,
+                kind,
+                scalar,
+            });
     }
 
     /// A scalar or alias that is not a key.
@@ -789,6 +823,7 @@ impl Walker<'_> {
                     blanking: None,
                     locate_at_first_key: false,
                     is_key: true,
+                    opened: None,
                 }
             } else {
                 Frame::Seq {
@@ -797,6 +832,7 @@ impl Walker<'_> {
                     ctx: Ctx::Skip,
                     next: 0,
                     is_key: true,
+                    opened: None,
                 }
             };
             self.stack.push(frame);
@@ -804,6 +840,7 @@ impl Walker<'_> {
         }
         let opener = if map { '{' } else { '[' };
         let flow = self.chars.get(mark.index()) == Some(&opener);
+        let opened = flow.then(|| (opener, self.span_at(mark, 1)));
         let (path, segs, ctx) = match self.place() {
             Some((path, segs, key, ctx)) => {
                 let value = self.span_at(mark, 1);
@@ -827,6 +864,7 @@ impl Walker<'_> {
                 blanking: None,
                 locate_at_first_key: !flow && ctx != Ctx::Skip,
                 is_key: false,
+                opened,
             }
         } else {
             Frame::Seq {
@@ -835,6 +873,7 @@ impl Walker<'_> {
                 ctx,
                 next: 0,
                 is_key: false,
+                opened,
             }
         };
         self.stack.push(frame);
@@ -909,10 +948,26 @@ fn unknown_key(ctx: Ctx, key: &str, path: &str, valid: &[&str]) -> Diagnostic {
          group's or role's `members:`"
             .to_string()
     } else {
-        match nearest(key, valid.iter().copied()) {
-            Some(s) => format!("did you mean `{s}`? Valid keys here: {list}"),
-            None => format!("valid keys here: {list}"),
+        match (nearest(key, valid.iter().copied()), belongs(key)) {
+            (Some(s), _) => format!("did you mean `{s}`? Valid keys here: {list}"),
+            (None, Some(place)) => format!("`{key}` belongs {place}; valid keys here: {list}"),
+            (None, None) => format!("valid keys here: {list}"),
         }
     };
     Diagnostic::error(message).help(help)
+}
+
+/// Where a key that is valid somewhere in grants.yaml belongs.
+fn belongs(key: &str) -> Option<&'static str> {
+    match key {
+        "create" | "usage" => Some("under a schema: `schemas: {demo_ml: {usage: [analysts]}}`"),
+        "execute" => {
+            Some("under a model or function: `models: {demo_ml.churn: {execute: [analysts]}}`")
+        }
+        "create_model" => {
+            Some("under a group, role or user: `groups: {analysts: {create_model: true}}`")
+        }
+        "members" => Some("under a group or role: `groups: {analysts: {members: [alice]}}`"),
+        _ => None,
+    }
 }

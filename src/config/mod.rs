@@ -5,6 +5,13 @@
 //! stores them) and every item keeps the [`Location`] it came from, so the planner can
 //! point back at the line that asked for something.
 
+mod marks;
+mod names;
+mod raw;
+mod resolve;
+#[cfg(test)]
+mod tests;
+
 use crate::diag::{Diagnostic, Location};
 use crate::model::{Grantee, Mode, Principal, Privilege, Target};
 
@@ -135,7 +142,74 @@ pub fn load(path: &std::path::Path) -> Result<Config, Vec<Diagnostic>> {
 }
 
 /// Validates and resolves the text of a grants.yaml named `file`.
+///
+/// Three stages, each collecting every problem it finds:
+/// 1. a marks pass over the YAML events (`marks.rs`): syntax errors, duplicate keys,
+///    unknown keys, and the line and column of every YAML path;
+/// 2. typed deserialization with serde_yaml (`raw.rs`) of the text with the entries found
+///    wrong in stage 1 blanked out (so the rest is still checked in the same run);
+/// 3. validation and name resolution (`resolve.rs`).
+///
+/// On failure the errors come first, in file order, followed by the warnings.
 pub fn parse(file: &str, text: &str) -> Result<Config, Vec<Diagnostic>> {
-    let _ = (file, text);
-    todo!("config loader")
+    let scan = marks::scan(file, text);
+    let mut errors = scan.errors;
+    if scan.fatal {
+        return Err(finish(errors, Vec::new()));
+    }
+    if scan.empty {
+        errors.push(
+            Diagnostic::error(format!("{file} declares nothing: the document is empty"))
+                .at(Some(Location {
+                    file: file.to_string(),
+                    line: 1,
+                    column: 1,
+                    path: String::new(),
+                    len: 1,
+                }))
+                .help(
+                    "declare what grantplan manages: `target: redshift`, then `groups:`, \
+                     `schemas:` and `models:` with their grants",
+                ),
+        );
+        return Err(finish(errors, Vec::new()));
+    }
+    let blanked;
+    let source = if scan.blank.is_empty() {
+        text
+    } else {
+        blanked = marks::blank(text, &scan.blank);
+        if !marks::is_well_formed(&blanked) {
+            // Cannot happen for ordinary files; the errors found so far stand alone.
+            return Err(finish(errors, Vec::new()));
+        }
+        blanked.as_str()
+    };
+    let raw = match raw::from_str(source) {
+        Ok(raw) => raw,
+        Err(e) => {
+            errors.push(raw::serde_error(file, &e, &scan.marks));
+            return Err(finish(errors, Vec::new()));
+        }
+    };
+    let (mut config, more) = resolve::resolve(file, raw, &scan.marks);
+    errors.extend(more);
+    if errors.is_empty() {
+        config.warnings.sort_by_key(file_order);
+        Ok(config)
+    } else {
+        Err(finish(errors, config.warnings))
+    }
+}
+
+fn file_order(d: &Diagnostic) -> Option<(usize, usize)> {
+    d.location.as_ref().map(|l| (l.line, l.column))
+}
+
+/// Errors in file order, then warnings in file order.
+fn finish(mut errors: Vec<Diagnostic>, mut warnings: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    errors.sort_by_key(file_order);
+    warnings.sort_by_key(file_order);
+    errors.extend(warnings);
+    errors
 }

@@ -41,7 +41,10 @@ pub(crate) struct RawGroup {
 }
 
 #[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields, expecting = "a mapping with `create_model`, or nothing")]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a mapping with `create_model`, or nothing"
+)]
 pub(crate) struct RawUser {
     pub create_model: Option<bool>,
 }
@@ -58,7 +61,10 @@ pub(crate) struct RawSchema {
 
 /// A model or a function.
 #[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields, expecting = "a mapping with `execute`, or nothing")]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a mapping with `execute`, or nothing"
+)]
 pub(crate) struct RawExecute {
     pub execute: Option<Vec<String>>,
 }

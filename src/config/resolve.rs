@@ -1,0 +1,861 @@
+//! Validation and name resolution: from the raw, typed file to a [`Config`] in which
+//! every name is checked, folded the way the target stores it, and resolved to a
+//! declared principal, each item keeping the location of the token that asked for it.
+//!
+//! Every problem is collected (not only the first), each located at the exact key or
+//! list item, with advice.
+
+use std::collections::HashSet;
+
+use super::marks::{index_path, key_path, nearest, Marks};
+use super::names::{split_key, split_prefix, KeyPart};
+use super::raw::RawConfig;
+use super::{Config, DeclaredPrincipal, IgnorePattern, Member, NamePart, ObjectRule, RuleGrant};
+use crate::diag::{Diagnostic, Location};
+use crate::ident;
+use crate::model::{Grantee, Principal, PrincipalKind, Privilege, Target};
+
+/// A declared principal, as the resolver looks names up.
+struct Decl {
+    kind: PrincipalKind,
+    /// Folded, as the server stores it.
+    name: String,
+    /// As written in the file.
+    written: String,
+    line: usize,
+}
+
+/// One of `schemas:`, `models:`, `functions:`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Section {
+    Schemas,
+    Models,
+    Functions,
+}
+
+impl Section {
+    fn key(self) -> &'static str {
+        match self {
+            Section::Schemas => "schemas",
+            Section::Models => "models",
+            Section::Functions => "functions",
+        }
+    }
+
+    fn object(self) -> &'static str {
+        match self {
+            Section::Schemas => "schema",
+            Section::Models => "model",
+            Section::Functions => "function",
+        }
+    }
+}
+
+/// One list of grantees in a rule, as written: key, privilege, entries.
+type RawList = (&'static str, Privilege, Vec<String>);
+
+/// One principal entry as written: kind, name, `create_model`, `members`.
+type RawPrincipal = (PrincipalKind, String, Option<bool>, Option<Vec<String>>);
+
+/// What an object rule names (each part: is it a glob, folded text), with the line and
+/// key of the rule that named it first.
+type Named = (Vec<(bool, String)>, usize, String);
+
+struct Resolver<'a> {
+    file: &'a str,
+    marks: &'a Marks,
+    target: Target,
+    case_sensitive: bool,
+    errors: Vec<Diagnostic>,
+    warnings: Vec<Diagnostic>,
+    /// Spellings already warned about, so a name used ten times warns once.
+    warned: HashSet<String>,
+    decls: Vec<Decl>,
+}
+
+/// Checks and resolves `raw`. Returns the config (meaningful only when there are no
+/// errors) and the errors.
+pub(crate) fn resolve(file: &str, raw: RawConfig, marks: &Marks) -> (Config, Vec<Diagnostic>) {
+    let target = raw.target.unwrap_or_default();
+    let mut r = Resolver {
+        file,
+        marks,
+        target,
+        case_sensitive: raw.case_sensitive_identifiers.unwrap_or(false),
+        errors: Vec::new(),
+        warnings: Vec::new(),
+        warned: HashSet::new(),
+        decls: Vec::new(),
+    };
+    if target == Target::Postgres && r.case_sensitive {
+        let loc = r.key_loc("case_sensitive_identifiers");
+        r.warnings.push(
+            Diagnostic::warning("`case_sensitive_identifiers` has no effect on postgres")
+                .at(Some(loc))
+                .help("PostgreSQL keeps the case of every name grantplan writes; remove the key"),
+        );
+    }
+
+    let ignore = r.ignore(raw.ignore.unwrap_or_default());
+
+    // Principals: groups, then roles, then users, each in file order.
+    let mut entries: Vec<RawPrincipal> = Vec::new();
+    for (kind, section) in [
+        (PrincipalKind::Group, raw.groups),
+        (PrincipalKind::Role, raw.roles),
+    ] {
+        for (name, e) in section.unwrap_or_default() {
+            let e = e.unwrap_or_default();
+            entries.push((kind, name, e.create_model, e.members));
+        }
+    }
+    for (name, e) in raw.users.unwrap_or_default() {
+        let e = e.unwrap_or_default();
+        entries.push((PrincipalKind::User, name, e.create_model, None));
+    }
+    let mut principals = Vec::new();
+    let mut members = Vec::new();
+    for (kind, name, create_model, list) in entries {
+        let (p, path) = r.declare(kind, &name, create_model);
+        principals.push(p);
+        members.push((path, list));
+    }
+    for (p, (path, list)) in principals.iter_mut().zip(members) {
+        p.members = r.members(&p.principal, &path, list);
+    }
+
+    let schemas = r.rules(
+        Section::Schemas,
+        raw.schemas
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(k, e)| {
+                let e = e.unwrap_or_default();
+                (
+                    k,
+                    vec![
+                        ("create", Privilege::Create, e.create.unwrap_or_default()),
+                        ("usage", Privilege::Usage, e.usage.unwrap_or_default()),
+                    ],
+                )
+            })
+            .collect(),
+    );
+    let models = if target == Target::Postgres {
+        if marks.contains("models") {
+            let loc = r.key_loc("models");
+            r.errors.push(
+                Diagnostic::error(
+                    "`models:` cannot be used with `target: postgres`: ML models exist only \
+                     on Amazon Redshift (Redshift ML)",
+                )
+                .at(Some(loc))
+                .help(
+                    "set `target: redshift` if this file manages a Redshift cluster, or remove \
+                     the `models:` section",
+                ),
+            );
+        }
+        Vec::new()
+    } else {
+        r.rules(Section::Models, execute_lists(raw.models))
+    };
+    let functions = r.rules(Section::Functions, execute_lists(raw.functions));
+
+    let config = Config {
+        file: file.to_string(),
+        target,
+        mode: raw.mode.unwrap_or_default(),
+        case_sensitive_identifiers: r.case_sensitive,
+        ignore,
+        principals,
+        schemas,
+        models,
+        functions,
+        warnings: r.warnings,
+    };
+    (config, r.errors)
+}
+
+fn execute_lists(
+    section: Option<indexmap::IndexMap<String, Option<super::raw::RawExecute>>>,
+) -> Vec<(String, Vec<RawList>)> {
+    section
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(k, e)| {
+            let list = e.unwrap_or_default().execute.unwrap_or_default();
+            (k, vec![("execute", Privilege::Execute, list)])
+        })
+        .collect()
+}
+
+fn target_name(t: Target) -> &'static str {
+    match t {
+        Target::Redshift => "Redshift",
+        Target::Postgres => "PostgreSQL",
+    }
+}
+
+/// `a group`, `a role`, `a user`.
+fn a(kind: PrincipalKind) -> String {
+    format!("a {kind}")
+}
+
+impl Resolver<'_> {
+    fn key_loc(&self, path: &str) -> Location {
+        self.marks.key_loc(self.file, path)
+    }
+
+    fn value_loc(&self, path: &str) -> Location {
+        self.marks.value_loc(self.file, path)
+    }
+
+    fn error(&mut self, message: impl Into<String>, loc: &Location, help: impl Into<String>) {
+        self.errors
+            .push(Diagnostic::error(message).at(Some(loc.clone())).help(help));
+    }
+
+    fn warn(&mut self, message: impl Into<String>, loc: &Location, help: impl Into<String>) {
+        self.warnings.push(
+            Diagnostic::warning(message)
+                .at(Some(loc.clone()))
+                .help(help),
+        );
+    }
+
+    /// Checks one identifier: not empty, no control characters, within the target's
+    /// length limit in bytes. `what` names it for messages (`group name`).
+    fn check_name(&mut self, name: &str, what: &str, loc: &Location) -> bool {
+        if name.is_empty() {
+            self.error(
+                format!("empty {what}"),
+                loc,
+                "write a name, or remove the entry",
+            );
+            return false;
+        }
+        if name.chars().any(char::is_control) {
+            self.error(
+                format!("{what} {name:?} contains a control character"),
+                loc,
+                "remove it: names cannot hold line breaks, tabs or other control characters",
+            );
+            return false;
+        }
+        let max = self.target.max_identifier_bytes();
+        if name.len() > max {
+            let why = match self.target {
+                Target::Postgres => {
+                    "PostgreSQL would silently truncate it and the plan could never converge"
+                }
+                Target::Redshift => "Redshift rejects longer names",
+            };
+            let multibyte = if name.is_ascii() {
+                ""
+            } else {
+                " (non-ASCII characters take 2 to 4 bytes each)"
+            };
+            self.error(
+                format!(
+                    "{what} `{name}` is {} bytes long; {} allows at most {max} bytes",
+                    name.len(),
+                    target_name(self.target)
+                ),
+                loc,
+                format!("shorten it to {max} bytes or fewer{multibyte}: {why}"),
+            );
+            return false;
+        }
+        true
+    }
+
+    /// Warns when the target will store `written` as `folded`.
+    fn warn_folded(&mut self, written: &str, folded: &str, loc: &Location) {
+        if written != folded && self.warned.insert(written.to_string()) {
+            self.warn(
+                format!(
+                    "`{written}` is stored as `{folded}` on Redshift; write it that way or set \
+                     case_sensitive_identifiers: true"
+                ),
+                loc,
+                "Redshift folds ASCII letters to lower case, even inside double quotes, unless \
+                 enable_case_sensitive_identifier is on",
+            );
+        }
+    }
+
+    fn fold(&self, name: &str, kind: PrincipalKind) -> String {
+        ident::fold(
+            self.target,
+            name,
+            self.case_sensitive,
+            kind == PrincipalKind::User,
+        )
+    }
+
+    fn ignore(&mut self, list: Vec<String>) -> Vec<IgnorePattern> {
+        let mut out = Vec::new();
+        for (i, text) in list.into_iter().enumerate() {
+            let loc = self.value_loc(&index_path("ignore", i));
+            if text.is_empty() {
+                self.error(
+                    "empty pattern in `ignore`",
+                    &loc,
+                    "write a principal name or a glob such as `ds:*`, or remove the entry",
+                );
+                continue;
+            }
+            match glob::Pattern::new(&text) {
+                Ok(pattern) => out.push(IgnorePattern { text, pattern, loc }),
+                Err(e) => self.error(
+                    format!("invalid glob `{text}` in `ignore`: {}", e.msg),
+                    &loc,
+                    "globs use `*`, `?` and `[...]`; write `[*]`, `[?]` or `[[]` for the \
+                     character itself",
+                ),
+            }
+        }
+        out
+    }
+
+    /// Declares one group, role or user; returns it and its YAML path.
+    fn declare(
+        &mut self,
+        kind: PrincipalKind,
+        name: &str,
+        create_model: Option<bool>,
+    ) -> (DeclaredPrincipal, String) {
+        let path = key_path(kind.section(), name);
+        let loc = self.key_loc(&path);
+        let what = format!("{kind} name");
+        self.check_name(name, &what, &loc);
+        if name.eq_ignore_ascii_case("public") {
+            self.error(
+                format!("`{name}` cannot be declared as {}", a(kind)),
+                &loc,
+                format!(
+                    "PUBLIC means every user: grant to it by writing `public` in a list, and give \
+                     the {kind} another name"
+                ),
+            );
+        }
+        let folded = self.fold(name, kind);
+        self.warn_folded(name, &folded, &loc);
+
+        let same_section = self
+            .decls
+            .iter()
+            .find(|d| d.kind == kind && d.name == folded);
+        if let Some(d) = same_section {
+            let (written, line) = (d.written.clone(), d.line);
+            self.error(
+                format!(
+                    "{kind} `{folded}` is declared twice (as `{written}` at line {line} and as \
+                     `{name}` here)"
+                ),
+                &loc,
+                format!(
+                    "{} stores both spellings as `{folded}`: keep one entry",
+                    target_name(self.target)
+                ),
+            );
+        } else {
+            let clash = self.decls.iter().find(|d| {
+                d.name == folded
+                    && match self.target {
+                        Target::Postgres => true,
+                        Target::Redshift => {
+                            matches!(
+                                (d.kind, kind),
+                                (PrincipalKind::Role, PrincipalKind::User)
+                                    | (PrincipalKind::User, PrincipalKind::Role)
+                            )
+                        }
+                    }
+            });
+            if let Some(d) = clash {
+                let (other, line) = (d.kind, d.line);
+                let help = match self.target {
+                    Target::Postgres => format!(
+                        "PostgreSQL has one namespace: groups, roles and users are all roles. \
+                         Declare `{folded}` once, under the section that describes it"
+                    ),
+                    Target::Redshift => "Redshift does not allow a role and a user to share a \
+                                         name: rename one of them or remove one declaration"
+                        .to_string(),
+                };
+                self.error(
+                    format!(
+                        "`{folded}` is declared under both `{}:` (line {line}) and `{}:`",
+                        other.section(),
+                        kind.section()
+                    ),
+                    &loc,
+                    help,
+                );
+            }
+        }
+        self.decls.push(Decl {
+            kind,
+            name: folded.clone(),
+            written: name.to_string(),
+            line: loc.line,
+        });
+
+        let cm_path = key_path(&path, "create_model");
+        let mut create_model = create_model.unwrap_or(false);
+        if self.target == Target::Postgres && self.marks.contains(&cm_path) {
+            let cm_loc = self.key_loc(&cm_path);
+            self.error(
+                "`create_model` cannot be used with `target: postgres`: CREATE MODEL exists only \
+                 on Amazon Redshift (Redshift ML)",
+                &cm_loc,
+                format!(
+                    "set `target: redshift` if this file manages a Redshift cluster, or remove \
+                     `create_model` from this {kind}"
+                ),
+            );
+            create_model = false;
+        }
+        let principal = DeclaredPrincipal {
+            principal: Principal::new(kind, folded),
+            create_model,
+            members: None,
+            loc,
+        };
+        (principal, path)
+    }
+
+    /// Resolves the `members:` list of `owner` (declared at `path`).
+    fn members(
+        &mut self,
+        owner: &Principal,
+        path: &str,
+        list: Option<Vec<String>>,
+    ) -> Option<Vec<Member>> {
+        let mpath = key_path(path, "members");
+        let Some(list) = list else {
+            if self.marks.contains(&mpath) {
+                let loc = self.key_loc(&mpath);
+                self.warn(
+                    "`members:` has no value, so membership is not managed",
+                    &loc,
+                    "write `members: []` to remove every member, list the members, or remove \
+                     the key",
+                );
+            }
+            return None;
+        };
+        let mut out: Vec<Member> = Vec::new();
+        for (i, text) in list.iter().enumerate() {
+            let loc = self.value_loc(&index_path(&mpath, i));
+            let (prefix, name) = split_prefix(text);
+            let principal = match prefix {
+                None if text.eq_ignore_ascii_case("public") => {
+                    self.error(
+                        "`public` cannot be a member",
+                        &loc,
+                        "PUBLIC already includes every user: list user names instead",
+                    );
+                    continue;
+                }
+                Some(PrincipalKind::Group) => {
+                    self.error(
+                        format!("group `{name}` cannot be a member of {}", a(owner.kind)),
+                        &loc,
+                        "groups cannot be members: list the group's users instead, or make it a \
+                         role (roles can be granted to roles)",
+                    );
+                    continue;
+                }
+                Some(PrincipalKind::Role) => {
+                    if owner.kind != PrincipalKind::Role {
+                        self.error(
+                            format!("role `{name}` cannot be a member of a group"),
+                            &loc,
+                            "a group's members are users: list users, or declare this as a role \
+                             under `roles:`, where `role:NAME` members are allowed",
+                        );
+                        continue;
+                    }
+                    if !self.check_name(name, "role name", &loc) {
+                        continue;
+                    }
+                    let folded = self.fold(name, PrincipalKind::Role);
+                    if !self.is_declared(PrincipalKind::Role, &folded) {
+                        let help = self.suggest_in(PrincipalKind::Role, name);
+                        self.error(
+                            format!("role `{name}` is not declared under `roles:`"),
+                            &loc,
+                            help,
+                        );
+                        continue;
+                    }
+                    self.warn_folded(name, &folded, &loc);
+                    if folded == owner.name {
+                        self.error(
+                            format!("role `{folded}` cannot be a member of itself"),
+                            &loc,
+                            "remove this entry",
+                        );
+                        continue;
+                    }
+                    Principal::new(PrincipalKind::Role, folded)
+                }
+                Some(PrincipalKind::User) | None => {
+                    if name.eq_ignore_ascii_case("public") {
+                        self.error(
+                            "`public` cannot be a member",
+                            &loc,
+                            "PUBLIC already includes every user: list user names instead",
+                        );
+                        continue;
+                    }
+                    if !self.check_name(name, "member name", &loc) {
+                        continue;
+                    }
+                    if prefix.is_none() && self.target == Target::Redshift {
+                        self.warn_member_kind(owner, name, &loc);
+                    }
+                    Principal::new(PrincipalKind::User, self.fold(name, PrincipalKind::User))
+                }
+            };
+            if out.iter().any(|m| m.principal == principal) {
+                self.warn(
+                    format!("`{text}` is listed twice in `members`"),
+                    &loc,
+                    "remove the repeated entry",
+                );
+                continue;
+            }
+            out.push(Member { principal, loc });
+        }
+        Some(out)
+    }
+
+    /// A bare member name is a user; warn when the file only declares it as a group or
+    /// role, which is likely a mistake.
+    fn warn_member_kind(&mut self, owner: &Principal, name: &str, loc: &Location) {
+        if self.is_declared(PrincipalKind::User, name) {
+            return;
+        }
+        let other = [PrincipalKind::Group, PrincipalKind::Role]
+            .into_iter()
+            .find(|k| self.is_declared(*k, &self.fold(name, *k)));
+        if let Some(k) = other {
+            let help = if k == PrincipalKind::Role && owner.kind == PrincipalKind::Role {
+                format!("to make the role a member, write `role:{name}`; if a user of that name is meant, write `user:{name}`")
+            } else {
+                format!("a bare member name is a user; write `user:{name}` if that user is meant")
+            };
+            self.warn(
+                format!(
+                    "member `{name}` is taken as a user, but `{name}` is declared as {}",
+                    a(k)
+                ),
+                loc,
+                help,
+            );
+        }
+    }
+
+    fn is_declared(&self, kind: PrincipalKind, folded: &str) -> bool {
+        self.decls
+            .iter()
+            .any(|d| d.kind == kind && d.name == folded)
+    }
+
+    /// Advice for a name not declared under `kind`'s section.
+    fn suggest_in(&self, kind: PrincipalKind, name: &str) -> String {
+        let section = kind.section();
+        let candidates = self
+            .decls
+            .iter()
+            .filter(|d| d.kind == kind)
+            .map(|d| d.written.as_str());
+        match nearest(name, candidates) {
+            Some(s) => {
+                format!("did you mean `{kind}:{s}`? If not, declare `{name}` under `{section}:`")
+            }
+            None => format!("declare `{name}` under `{section}:`"),
+        }
+    }
+
+    /// Resolves one entry of a `create`, `usage` or `execute` list.
+    fn grantee(&mut self, text: &str, loc: &Location) -> Option<Grantee> {
+        if text.eq_ignore_ascii_case("public") {
+            return Some(Grantee::Public);
+        }
+        let (prefix, name) = split_prefix(text);
+        if name.is_empty() {
+            self.error(
+                format!("empty name in grantee `{text}`"),
+                loc,
+                "write a name after the prefix, e.g. `group:analysts`",
+            );
+            return None;
+        }
+        if name.eq_ignore_ascii_case("public") {
+            self.error(
+                format!("`{text}` is not a principal"),
+                loc,
+                "write `public` (without a prefix) to grant to every user",
+            );
+            return None;
+        }
+        let found: Vec<(PrincipalKind, String, String)> = self
+            .decls
+            .iter()
+            .filter(|d| {
+                prefix.is_none_or(|k| k == d.kind || self.target == Target::Postgres)
+                    && d.name == self.fold(name, d.kind)
+            })
+            .map(|d| (d.kind, d.name.clone(), d.written.clone()))
+            .collect();
+        match (found.as_slice(), prefix) {
+            ([], Some(kind)) => {
+                let elsewhere: Vec<PrincipalKind> = self
+                    .decls
+                    .iter()
+                    .filter(|d| d.name == self.fold(name, d.kind))
+                    .map(|d| d.kind)
+                    .collect();
+                let help = match elsewhere.first() {
+                    Some(k) => format!(
+                        "`{name}` is declared under `{}:`; write `{k}:{name}`",
+                        k.section()
+                    ),
+                    None => self.suggest_in(kind, name),
+                };
+                self.error(
+                    format!(
+                        "{kind} `{name}` is not declared under `{}:`",
+                        kind.section()
+                    ),
+                    loc,
+                    help,
+                );
+                None
+            }
+            ([], None) => {
+                let help = match nearest(name, self.decls.iter().map(|d| d.written.as_str())) {
+                    Some(s) => format!(
+                        "did you mean `{s}`? If not, declare `{name}` under `groups:`, `roles:` \
+                         or `users:`"
+                    ),
+                    None => {
+                        format!("declare `{name}` under `groups:`, `roles:` or `users:`")
+                    }
+                };
+                self.error(format!("grantee `{name}` is not declared"), loc, help);
+                None
+            }
+            ([(kind, folded, _), ..], _) if found.len() == 1 || self.target == Target::Postgres => {
+                let (kind, folded) = (*kind, folded.clone());
+                self.warn_folded(name, &folded, loc);
+                Some(Grantee::principal(kind, folded))
+            }
+            (_, _) => {
+                let kinds: Vec<PrincipalKind> = found.iter().map(|f| f.0).collect();
+                let sections = kinds
+                    .iter()
+                    .map(|k| format!("`{}:`", k.section()))
+                    .collect::<Vec<_>>()
+                    .join(" and ");
+                let forms = kinds
+                    .iter()
+                    .map(|k| format!("`{k}:{name}`"))
+                    .collect::<Vec<_>>()
+                    .join(" or ");
+                self.error(
+                    format!("grantee `{name}` is ambiguous: it is declared under {sections}"),
+                    loc,
+                    format!("say which one: write {forms}"),
+                );
+                None
+            }
+        }
+    }
+
+    /// Resolves the rules of one object section.
+    fn rules(&mut self, section: Section, entries: Vec<(String, Vec<RawList>)>) -> Vec<ObjectRule> {
+        let mut out = Vec::new();
+        // Folded parts of each rule so far, to catch two keys naming the same objects.
+        let mut seen: Vec<Named> = Vec::new();
+        for (key, lists) in entries {
+            let path = key_path(section.key(), &key);
+            let loc = self.key_loc(&path);
+            let parts = self.object_key(section, &key, &loc);
+
+            let mut grants = Vec::new();
+            for (field, privilege, list) in lists {
+                let fpath = key_path(&path, field);
+                let mut listed: Vec<Grantee> = Vec::new();
+                for (i, text) in list.iter().enumerate() {
+                    let gloc = self.value_loc(&index_path(&fpath, i));
+                    let Some(grantee) = self.grantee(text, &gloc) else {
+                        continue;
+                    };
+                    if listed.contains(&grantee) {
+                        self.warn(
+                            format!("`{text}` is listed twice in `{field}`"),
+                            &gloc,
+                            "remove the repeated entry",
+                        );
+                        continue;
+                    }
+                    listed.push(grantee.clone());
+                    grants.push(RuleGrant {
+                        privilege,
+                        grantee,
+                        loc: gloc,
+                    });
+                }
+            }
+
+            let Some(mut parts) = parts else { continue };
+            let identity: Vec<(bool, String)> = parts
+                .iter()
+                .map(|p| match p {
+                    NamePart::Exact(n) => (false, n.clone()),
+                    NamePart::Glob(g) => (true, g.as_str().to_string()),
+                })
+                .collect();
+            if let Some((_, line, first)) = seen.iter().find(|(id, _, _)| *id == identity) {
+                let (line, first) = (*line, first.clone());
+                self.error(
+                    format!(
+                        "`{key}` names the same {} as `{first}` (line {line})",
+                        section.object()
+                    ),
+                    &loc,
+                    "merge the two entries into one",
+                );
+                continue;
+            }
+            seen.push((identity, loc.line, key.clone()));
+            let name = if parts.len() > 1 { parts.pop() } else { None };
+            let schema = parts.pop().expect("a key has at least one part");
+            out.push(ObjectRule {
+                key,
+                schema,
+                name,
+                grants,
+                loc,
+            });
+        }
+        out
+    }
+
+    /// Parses and checks an object key: one part for a schema, `schema.name` otherwise.
+    fn object_key(&mut self, section: Section, key: &str, loc: &Location) -> Option<Vec<NamePart>> {
+        let object = section.object();
+        let example = match section {
+            Section::Schemas => "",
+            Section::Models => "demo_ml.customer_churn_auto_model",
+            Section::Functions => "demo_ml.score_customer",
+        };
+        let parts = match split_key(key) {
+            Ok(p) => p,
+            Err(problem) => {
+                self.error(
+                    format!("cannot read {object} key `{key}`: {problem}"),
+                    loc,
+                    "write names with `.` between them; put a part that holds `.` or `\"` in \
+                     double quotes (`\"my.schema\"`), doubling any `\"` inside",
+                );
+                return None;
+            }
+        };
+        let wanted = if section == Section::Schemas { 1 } else { 2 };
+        if parts.len() != wanted {
+            if section == Section::Schemas {
+                self.error(
+                    format!(
+                        "schema key `{key}` has {} parts; a schema name has one",
+                        parts.len()
+                    ),
+                    loc,
+                    format!(
+                        "write the schema name alone; for a name that holds a dot, quote it: \
+                         `'\"{key}\"':`"
+                    ),
+                );
+            } else {
+                self.error(
+                    format!(
+                        "{object} key `{key}` has {} part{}; it must be schema.{object}",
+                        parts.len(),
+                        if parts.len() == 1 { "" } else { "s" }
+                    ),
+                    loc,
+                    format!(
+                        "write it as schema.{object}, e.g. `{example}`; put a part that holds a \
+                         dot in double quotes"
+                    ),
+                );
+            }
+            return None;
+        }
+        let mut out = Vec::new();
+        let mut ok = true;
+        for (i, part) in parts.iter().enumerate() {
+            let what = if i == 0 && section != Section::Schemas {
+                "schema name".to_string()
+            } else {
+                format!("{object} name")
+            };
+            match self.name_part(part, &what, key, loc) {
+                Some(p) => out.push(p),
+                None => ok = false,
+            }
+        }
+        ok.then_some(out)
+    }
+
+    fn name_part(
+        &mut self,
+        part: &KeyPart,
+        what: &str,
+        key: &str,
+        loc: &Location,
+    ) -> Option<NamePart> {
+        if part.text.is_empty() {
+            self.error(
+                format!("empty {what} in `{key}`"),
+                loc,
+                "write a name on each side of the `.`",
+            );
+            return None;
+        }
+        let folded = ident::fold(self.target, &part.text, self.case_sensitive, false);
+        if part.is_glob() {
+            if part.text.chars().any(char::is_control) {
+                // Reports the control character.
+                self.check_name(&part.text, what, loc);
+                return None;
+            }
+            return match glob::Pattern::new(&folded) {
+                Ok(p) => {
+                    self.warn_folded(&part.text, &folded, loc);
+                    Some(NamePart::Glob(p))
+                }
+                Err(e) => {
+                    self.error(
+                        format!("invalid glob `{}` in `{key}`: {}", part.text, e.msg),
+                        loc,
+                        "globs use `*`, `?` and `[...]`; to name an object with such characters \
+                         exactly, put the part in double quotes",
+                    );
+                    None
+                }
+            };
+        }
+        if !self.check_name(&part.text, what, loc) {
+            return None;
+        }
+        self.warn_folded(&part.text, &folded, loc);
+        Some(NamePart::Exact(folded))
+    }
+}

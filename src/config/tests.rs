@@ -1,0 +1,1282 @@
+//! Tests of the grants.yaml loader: the seed and the contract example resolve exactly;
+//! every error class names its file, line, column and YAML path, and says what to do.
+
+use super::marks::{self, NodeKind};
+use super::*;
+use crate::diag::Severity;
+use crate::model::PrincipalKind::{Group, Role, User};
+use crate::model::{Mode, PrincipalKind};
+
+const FILE: &str = "grants.yaml";
+
+/// The seed file shipped at the root of the repository.
+const SEED: &str = include_str!("../../grants.yaml");
+
+/// The example of contract.md, verbatim.
+const CONTRACT: &str = r#"# The seed document's example: two groups, one schema, one model.
+target: redshift              # redshift (default) | postgres
+mode: authoritative           # authoritative (default): revoke managed privileges not listed
+                              # additive: never revoke; list what would be revoked as warnings
+ignore: [rdsdb, "ds:*"]       # principals never granted to nor revoked from (globs)
+
+groups:
+  retention_analyst_grp:
+    create_model: true        # GRANT CREATE MODEL TO GROUP retention_analyst_grp
+    members: [alice, bob]     # optional; when present, membership is exactly this list
+  marketing_analyst_grp: {}
+
+roles:                        # Redshift roles / PostgreSQL roles; same keys as groups
+  ml_admin:
+    create_model: true
+    members: [carol]          # GRANT ROLE ml_admin TO carol
+
+users:                        # existing users, declared to be used as grantees
+  dave: {}
+
+schemas:
+  demo_ml:
+    create: [retention_analyst_grp]
+    usage: [retention_analyst_grp, marketing_analyst_grp]
+  "sales_*":                  # a glob: every existing schema that matches
+    usage: [marketing_analyst_grp]
+
+models:                       # Redshift only
+  demo_ml.customer_churn_auto_model:
+    execute: [marketing_analyst_grp]
+  "demo_ml.*":                # every existing model in demo_ml
+    execute: [retention_analyst_grp]
+
+functions:                    # EXECUTE on every overload of a function; both targets
+  demo_ml.score_customer:
+    execute: [marketing_analyst_grp]
+"#;
+
+// ---------------------------------------------------------------------------------------
+// Helpers
+
+fn ok(text: &str) -> Config {
+    match parse(FILE, text) {
+        Ok(c) => c,
+        Err(es) => panic!(
+            "expected {text:?} to load, got:\n{}",
+            es.iter()
+                .map(|e| e.to_string())
+                .collect::<Vec<_>>()
+                .join("\n")
+        ),
+    }
+}
+
+/// The errors (not warnings) of a file that must fail to load.
+fn errors(text: &str) -> Vec<Diagnostic> {
+    match parse(FILE, text) {
+        Ok(_) => panic!("expected {text:?} to fail to load"),
+        Err(es) => es.into_iter().filter(|d| d.is_error()).collect(),
+    }
+}
+
+/// The single error of a file that must fail with exactly one.
+fn one_error(text: &str) -> Diagnostic {
+    let es = errors(text);
+    assert_eq!(
+        es.len(),
+        1,
+        "expected one error for {text:?}, got:\n{}",
+        es.iter()
+            .map(|e| e.to_string())
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    es.into_iter().next().unwrap()
+}
+
+/// (line, column, path, len) of a diagnostic.
+fn at(d: &Diagnostic) -> (usize, usize, String, usize) {
+    let l = d.location.as_ref().expect("a location");
+    assert_eq!(l.file, FILE);
+    (l.line, l.column, l.path.clone(), l.len)
+}
+
+fn loc_of(l: &Location) -> (usize, usize, String, usize) {
+    (l.line, l.column, l.path.clone(), l.len)
+}
+
+fn help(d: &Diagnostic) -> &str {
+    d.help.as_deref().expect("every diagnostic says what to do")
+}
+
+fn p(kind: PrincipalKind, name: &str) -> Principal {
+    Principal::new(kind, name)
+}
+
+fn g(kind: PrincipalKind, name: &str) -> Grantee {
+    Grantee::principal(kind, name)
+}
+
+fn grants(rule: &ObjectRule) -> Vec<(Privilege, Grantee)> {
+    rule.grants
+        .iter()
+        .map(|g| (g.privilege, g.grantee.clone()))
+        .collect()
+}
+
+fn members(d: &DeclaredPrincipal) -> Option<Vec<Principal>> {
+    d.members
+        .as_ref()
+        .map(|ms| ms.iter().map(|m| m.principal.clone()).collect())
+}
+
+fn exact(part: &NamePart) -> &str {
+    match part {
+        NamePart::Exact(n) => n,
+        NamePart::Glob(g) => panic!("expected an exact name, got glob {}", g.as_str()),
+    }
+}
+
+fn glob(part: &NamePart) -> &str {
+    match part {
+        NamePart::Glob(g) => g.as_str(),
+        NamePart::Exact(n) => panic!("expected a glob, got exact {n}"),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Files that load
+
+#[test]
+fn seed_file_resolves_to_two_groups_one_schema_one_model() {
+    let c = ok(SEED);
+    assert_eq!(c.file, FILE);
+    assert_eq!(c.target, Target::Redshift);
+    assert_eq!(c.mode, Mode::Authoritative);
+    assert!(!c.case_sensitive_identifiers);
+    assert!(c.ignore.is_empty());
+    assert!(c.warnings.is_empty(), "{:?}", c.warnings);
+
+    let ps: Vec<(Principal, bool, Option<Vec<Principal>>)> = c
+        .principals
+        .iter()
+        .map(|d| (d.principal.clone(), d.create_model, members(d)))
+        .collect();
+    assert_eq!(
+        ps,
+        vec![
+            (p(Group, "retention_analyst_grp"), true, None),
+            (p(Group, "marketing_analyst_grp"), false, None),
+        ]
+    );
+    assert_eq!(
+        loc_of(&c.principals[0].loc),
+        (12, 3, "groups.retention_analyst_grp".into(), 21)
+    );
+
+    assert_eq!(c.schemas.len(), 1);
+    let s = &c.schemas[0];
+    assert_eq!(s.key, "demo_ml");
+    assert_eq!(exact(&s.schema), "demo_ml");
+    assert!(s.name.is_none());
+    assert!(!s.is_glob());
+    assert_eq!(loc_of(&s.loc), (17, 3, "schemas.demo_ml".into(), 7));
+    assert_eq!(
+        grants(s),
+        vec![
+            (Privilege::Create, g(Group, "retention_analyst_grp")),
+            (Privilege::Usage, g(Group, "retention_analyst_grp")),
+            (Privilege::Usage, g(Group, "marketing_analyst_grp")),
+        ]
+    );
+    assert_eq!(
+        loc_of(&s.grants[2].loc),
+        (19, 36, "schemas.demo_ml.usage[1]".into(), 21)
+    );
+
+    assert_eq!(c.models.len(), 1);
+    let m = &c.models[0];
+    assert_eq!(m.key, "demo_ml.customer_churn_auto_model");
+    assert_eq!(exact(&m.schema), "demo_ml");
+    assert_eq!(exact(m.name.as_ref().unwrap()), "customer_churn_auto_model");
+    assert_eq!(
+        grants(m),
+        vec![(Privilege::Execute, g(Group, "marketing_analyst_grp"))]
+    );
+    assert_eq!(
+        loc_of(&m.grants[0].loc),
+        (
+            23,
+            15,
+            r#"models."demo_ml.customer_churn_auto_model".execute[0]"#.into(),
+            21
+        )
+    );
+    assert!(c.functions.is_empty());
+}
+
+#[test]
+fn contract_example_resolves_in_declaration_order() {
+    let c = ok(CONTRACT);
+    assert_eq!(c.target, Target::Redshift);
+    assert_eq!(c.mode, Mode::Authoritative);
+    assert!(c.warnings.is_empty(), "{:?}", c.warnings);
+
+    let ignore: Vec<&str> = c.ignore.iter().map(|i| i.text.as_str()).collect();
+    assert_eq!(ignore, ["rdsdb", "ds:*"]);
+    assert_eq!(loc_of(&c.ignore[1].loc), (5, 17, "ignore[1]".into(), 6));
+    assert!(c.is_ignored("rdsdb"));
+    assert!(c.is_ignored("ds:share"));
+    assert!(!c.is_ignored("dave"));
+
+    let ps: Vec<(Principal, bool, Option<Vec<Principal>>)> = c
+        .principals
+        .iter()
+        .map(|d| (d.principal.clone(), d.create_model, members(d)))
+        .collect();
+    assert_eq!(
+        ps,
+        vec![
+            (
+                p(Group, "retention_analyst_grp"),
+                true,
+                Some(vec![p(User, "alice"), p(User, "bob")])
+            ),
+            (p(Group, "marketing_analyst_grp"), false, None),
+            (p(Role, "ml_admin"), true, Some(vec![p(User, "carol")])),
+            (p(User, "dave"), false, None),
+        ]
+    );
+    let bob = &c.principals[0].members.as_ref().unwrap()[1];
+    assert_eq!(
+        loc_of(&bob.loc),
+        (10, 22, "groups.retention_analyst_grp.members[1]".into(), 3)
+    );
+    assert_eq!(
+        c.declared(&p(Role, "ml_admin")).map(|d| d.loc.line),
+        Some(14)
+    );
+
+    let keys: Vec<&str> = c.schemas.iter().map(|r| r.key.as_str()).collect();
+    assert_eq!(keys, ["demo_ml", "sales_*"]);
+    let sales = &c.schemas[1];
+    assert!(sales.is_glob());
+    assert_eq!(glob(&sales.schema), "sales_*");
+    assert!(sales.schema.matches("sales_eu"));
+    assert!(!sales.schema.matches("demo_ml"));
+    assert_eq!(
+        grants(sales),
+        vec![(Privilege::Usage, g(Group, "marketing_analyst_grp"))]
+    );
+    assert_eq!(
+        loc_of(&sales.loc),
+        (25, 3, r#"schemas."sales_*""#.into(), 9)
+    );
+
+    let keys: Vec<&str> = c.models.iter().map(|r| r.key.as_str()).collect();
+    assert_eq!(keys, ["demo_ml.customer_churn_auto_model", "demo_ml.*"]);
+    let all = &c.models[1];
+    assert_eq!(exact(&all.schema), "demo_ml");
+    assert_eq!(glob(all.name.as_ref().unwrap()), "*");
+    assert!(all.is_glob());
+    assert_eq!(
+        grants(all),
+        vec![(Privilege::Execute, g(Group, "retention_analyst_grp"))]
+    );
+
+    assert_eq!(c.functions.len(), 1);
+    let f = &c.functions[0];
+    assert_eq!(exact(&f.schema), "demo_ml");
+    assert_eq!(exact(f.name.as_ref().unwrap()), "score_customer");
+    assert_eq!(
+        grants(f),
+        vec![(Privilege::Execute, g(Group, "marketing_analyst_grp"))]
+    );
+}
+
+#[test]
+fn defaults_are_redshift_authoritative_case_insensitive() {
+    let c = ok("groups: {analysts: {}}\n");
+    assert_eq!(c.target, Target::Redshift);
+    assert_eq!(c.mode, Mode::Authoritative);
+    assert!(!c.case_sensitive_identifiers);
+    let c = ok("mode: additive\ntarget: postgres\ngroups: {analysts: {}}\n");
+    assert_eq!(c.target, Target::Postgres);
+    assert_eq!(c.mode, Mode::Additive);
+    assert!(c.warnings.is_empty());
+
+    let c = ok("target: postgres\ncase_sensitive_identifiers: true\ngroups: {a: {}}\n");
+    assert_eq!(c.warnings.len(), 1);
+    assert_eq!(
+        c.warnings[0].message,
+        "`case_sensitive_identifiers` has no effect on postgres"
+    );
+    assert_eq!(
+        at(&c.warnings[0]),
+        (2, 1, "case_sensitive_identifiers".into(), 26)
+    );
+}
+
+#[test]
+fn warnings_come_in_file_order() {
+    // Groups are resolved before schemas, but warnings follow the file.
+    let c = ok("schemas:\n  Sales: {usage: [public, public]}\ngroups:\n  Demo: {}\n");
+    let lines: Vec<usize> = c.warnings.iter().map(|w| at(w).0).collect();
+    assert_eq!(lines, [2, 2, 4]);
+}
+
+#[test]
+fn null_entries_are_empty_entries() {
+    let c = ok("groups:\n  marketing_analyst_grp:\n  other: ~\nschemas:\n  demo_ml:\n    usage:\n");
+    assert_eq!(
+        c.principals
+            .iter()
+            .map(|d| (d.principal.clone(), d.create_model, d.members.is_none()))
+            .collect::<Vec<_>>(),
+        vec![
+            (p(Group, "marketing_analyst_grp"), false, true),
+            (p(Group, "other"), false, true),
+        ]
+    );
+    assert_eq!(
+        loc_of(&c.principals[0].loc),
+        (2, 3, "groups.marketing_analyst_grp".into(), 21)
+    );
+    // A schema with nothing listed still claims the schema.
+    assert_eq!(c.schemas.len(), 1);
+    assert!(c.schemas[0].grants.is_empty());
+}
+
+#[test]
+fn members_null_is_unmanaged_with_a_warning_and_empty_list_is_managed() {
+    let c = ok("groups:\n  a:\n    members:\n  b:\n    members: []\n");
+    assert!(c.principals[0].members.is_none());
+    assert_eq!(c.principals[1].members.as_ref().map(Vec::len), Some(0));
+    assert_eq!(c.warnings.len(), 1);
+    let w = &c.warnings[0];
+    assert_eq!(w.severity, Severity::Warning);
+    assert_eq!(
+        w.message,
+        "`members:` has no value, so membership is not managed"
+    );
+    assert_eq!(at(w), (3, 5, "groups.a.members".into(), 7));
+}
+
+#[test]
+fn grantees_resolve_by_prefix_and_public_in_any_case() {
+    let c = ok("groups: {x: {}}\nusers: {x: {}, Dave: {}}\nschemas:\n  s: {usage: [group:x, user:x, Dave, PUBLIC, public]}\n");
+    assert_eq!(
+        grants(&c.schemas[0]),
+        vec![
+            (Privilege::Usage, g(Group, "x")),
+            (Privilege::Usage, g(User, "x")),
+            (Privilege::Usage, g(User, "Dave")),
+            (Privilege::Usage, Grantee::Public),
+        ]
+    );
+    // The second public is a repeat: a warning, not an error.
+    assert_eq!(c.warnings.len(), 1);
+    assert_eq!(c.warnings[0].message, "`public` is listed twice in `usage`");
+    assert_eq!(at(&c.warnings[0]), (4, 46, "schemas.s.usage[4]".into(), 6));
+}
+
+#[test]
+fn role_members_may_be_roles_and_users() {
+    let c = ok("roles:\n  admin: {members: [role:ml, user:role_x, erin]}\n  ml: {}\n");
+    assert_eq!(
+        members(&c.principals[0]),
+        Some(vec![p(Role, "ml"), p(User, "role_x"), p(User, "erin")])
+    );
+    // Members need not be declared under users:.
+    assert!(c.warnings.is_empty(), "{:?}", c.warnings);
+}
+
+#[test]
+fn object_key_parts_may_be_quoted() {
+    let c = ok(concat!(
+        "groups: {a: {}}\n",
+        "functions:\n",
+        "  '\"my.schema\".\"say \"\"hi\"\"\"': {execute: [a]}\n",
+        "  '\"sales_*\".f': {execute: [a]}\n",
+    ));
+    let f = &c.functions[0];
+    assert_eq!(exact(&f.schema), "my.schema");
+    assert_eq!(exact(f.name.as_ref().unwrap()), "say \"hi\"");
+    // Quoting makes a part exact even when it holds wildcard characters.
+    assert_eq!(exact(&c.functions[1].schema), "sales_*");
+    assert!(!c.functions[1].is_glob());
+}
+
+// ---------------------------------------------------------------------------------------
+// Where things are: the marks pass and the two YAML libraries' conventions
+
+#[test]
+fn yaml_rust2_markers_are_1_based_lines_0_based_columns_in_characters() {
+    use yaml_rust2::parser::{Event, Parser};
+    let text = "a:\n  é: x\n";
+    let mut parser = Parser::new_from_str(text);
+    let mut found = None;
+    loop {
+        let (ev, mark) = parser.next_token().unwrap();
+        if ev
+            == Event::Scalar(
+                "x".into(),
+                yaml_rust2::scanner::TScalarStyle::Plain,
+                0,
+                None,
+            )
+        {
+            found = Some((mark.line(), mark.col(), mark.index()));
+        }
+        if ev == Event::StreamEnd {
+            break;
+        }
+    }
+    // `x` is on line 2, after "  é: " (5 characters, 6 bytes); "a:\n" is 3 characters.
+    assert_eq!(found, Some((2, 5, 8)));
+}
+
+#[test]
+fn serde_yaml_locations_are_1_based_columns_in_characters_index_in_bytes() {
+    let err =
+        serde_yaml::from_str::<raw::RawConfig>("groups:\n  é: {create_model: nope}\n").unwrap_err();
+    let l = err.location().unwrap();
+    // `nope` starts at character 21 of line 2; before it: 8 + 20 characters, 29 bytes.
+    assert_eq!((l.line(), l.column(), l.index()), (2, 21, 29));
+    assert!(
+        err.to_string()
+            .starts_with("groups.é.create_model: invalid type: string \"nope\""),
+        "{err}"
+    );
+}
+
+#[test]
+fn marks_give_key_and_value_places_with_token_lengths() {
+    let text = "groups:\n  \"é g\": {members: [a, 'b''c', \"d\\\"e\"]}\nschemas:\n  s:\n    usage:\n    - a\n";
+    let scan = marks::scan(FILE, text);
+    assert!(scan.errors.is_empty(), "{:?}", scan.errors);
+    let m = &scan.marks;
+    assert_eq!(
+        loc_of(&m.key_loc(FILE, "groups.\"é g\"")),
+        (2, 3, "groups.\"é g\"".into(), 5)
+    );
+    assert_eq!(
+        loc_of(&m.value_loc(FILE, "groups.\"é g\".members[1]")),
+        (2, 24, "groups.\"é g\".members[1]".into(), 6)
+    );
+    assert_eq!(
+        loc_of(&m.value_loc(FILE, "groups.\"é g\".members[2]")),
+        (2, 32, "groups.\"é g\".members[2]".into(), 6)
+    );
+    assert_eq!(
+        m.get("groups.\"é g\".members[2]")
+            .unwrap()
+            .scalar
+            .as_deref(),
+        Some("d\"e")
+    );
+    // A block mapping is located at its first key, a block list item at the item.
+    assert_eq!(m.value_loc(FILE, "schemas.s").line, 5);
+    assert_eq!(m.value_loc(FILE, "schemas.s").column, 5);
+    assert_eq!(m.get("schemas.s").unwrap().kind, NodeKind::Mapping);
+    assert_eq!(
+        loc_of(&m.value_loc(FILE, "schemas.s.usage[0]")),
+        (6, 7, "schemas.s.usage[0]".into(), 1)
+    );
+    // An unknown path falls back to its nearest known ancestor, keeping the path asked.
+    assert_eq!(
+        loc_of(&m.key_loc(FILE, "schemas.s.create[3]")),
+        (4, 3, "schemas.s.create[3]".into(), 1)
+    );
+}
+
+#[test]
+fn paths_quote_keys_with_special_characters() {
+    assert_eq!(marks::key_path("", "schemas"), "schemas");
+    assert_eq!(marks::key_path("schemas", "demo_ml"), "schemas.demo_ml");
+    assert_eq!(
+        marks::key_path("models", "demo_ml.churn"),
+        "models.\"demo_ml.churn\""
+    );
+    assert_eq!(marks::key_path("s", "a\"b"), "s.\"a\\\"b\"");
+    assert_eq!(
+        marks::index_path("schemas.demo_ml.usage", 1),
+        "schemas.demo_ml.usage[1]"
+    );
+    assert_eq!(
+        marks::parent_of("models.\"a.b[0]\".execute[2]"),
+        Some("models.\"a.b[0]\".execute")
+    );
+    assert_eq!(marks::parent_of("models.\"a.b[0]\""), Some("models"));
+    assert_eq!(marks::parent_of("models"), Some(""));
+    assert_eq!(marks::parent_of(""), None);
+}
+
+// ---------------------------------------------------------------------------------------
+// YAML-level errors
+
+#[test]
+fn syntax_errors_name_line_and_column() {
+    let e = one_error("groups:\n  g: [a\n  h: 1\n");
+    assert_eq!(
+        e.message,
+        "YAML syntax error: illegal placement of ':' indicator"
+    );
+    assert_eq!((at(&e).0, at(&e).1), (3, 4));
+
+    let e = one_error("schemas:\n  demo_ml:\n    usage: [analysts\n");
+    assert_eq!(
+        e.message,
+        "YAML syntax error: while parsing a flow sequence, expected ',' or ']'"
+    );
+    assert_eq!(at(&e), (4, 1, "schemas.demo_ml.usage[1]".into(), 1));
+    assert_eq!(
+        help(&e),
+        "the `[` at line 3, column 12 is not closed where expected: check for a missing `]` or `,`"
+    );
+
+    let e = one_error("groups:\n\tg: {}\n");
+    assert!(
+        e.message.starts_with("YAML syntax error: tabs"),
+        "{}",
+        e.message
+    );
+    assert_eq!((at(&e).0, at(&e).1), (2, 2));
+    assert_eq!(
+        help(&e),
+        "indent with spaces: YAML does not allow tabs for indentation"
+    );
+}
+
+#[test]
+fn duplicate_top_level_key_is_an_error_naming_both_lines() {
+    let e = one_error("groups: {a: {}}\nschemas: {x: {usage: [a]}}\nschemas: {y: {}}\n");
+    assert_eq!(
+        e.message,
+        "duplicate key `schemas` at the top level (first at line 2)"
+    );
+    assert_eq!(at(&e), (3, 1, "schemas".into(), 7));
+    assert!(
+        help(&e).starts_with("merge the two entries into one"),
+        "{}",
+        help(&e)
+    );
+}
+
+#[test]
+fn duplicate_schema_is_an_error_not_a_silent_overwrite() {
+    let e = one_error(concat!(
+        "groups: {a: {}, b: {}}\n",
+        "schemas:\n",
+        "  demo_ml:\n",
+        "    usage: [a]\n",
+        "  demo_ml:\n",
+        "    usage: [b]\n",
+    ));
+    assert_eq!(
+        e.message,
+        "duplicate key `demo_ml` in `schemas` (first at line 3)"
+    );
+    assert_eq!(at(&e), (5, 3, "schemas.demo_ml".into(), 7));
+}
+
+#[test]
+fn duplicate_list_key_inside_an_entry_is_an_error() {
+    let e = one_error(concat!(
+        "groups: {a: {}, b: {}}\n",
+        "models:\n",
+        "  demo_ml.m:\n",
+        "    execute: [a]\n",
+        "    execute: [b]\n",
+    ));
+    assert_eq!(
+        e.message,
+        "duplicate key `execute` in `models.\"demo_ml.m\"` (first at line 4)"
+    );
+    assert_eq!(at(&e), (5, 5, "models.\"demo_ml.m\".execute".into(), 7));
+
+    let e = one_error("groups:\n  a: {members: [x], members: [y]}\n");
+    assert_eq!(
+        e.message,
+        "duplicate key `members` in `groups.a` (first at line 2)"
+    );
+    assert_eq!(at(&e), (2, 21, "groups.a.members".into(), 7));
+}
+
+#[test]
+fn unknown_keys_suggest_the_nearest_valid_key() {
+    let e = one_error(concat!(
+        "groups: {a: {}}\n",
+        "models:\n",
+        "  \"x.y\":\n",
+        "    exeucte: [a]\n",
+    ));
+    assert_eq!(e.message, "unknown key `exeucte` in `models.\"x.y\"`");
+    assert_eq!(at(&e), (4, 5, "models.\"x.y\".exeucte".into(), 7));
+    assert_eq!(
+        help(&e),
+        "did you mean `execute`? Valid keys here: `execute`"
+    );
+
+    let e = one_error("grups:\n  a: {}\n");
+    assert_eq!(e.message, "unknown key `grups` at the top level");
+    assert_eq!(at(&e), (1, 1, "grups".into(), 5));
+    assert!(
+        help(&e).starts_with("did you mean `groups`?"),
+        "{}",
+        help(&e)
+    );
+
+    let e = one_error("groups:\n  a: {create_modle: true}\n");
+    assert_eq!(e.message, "unknown key `create_modle` in `groups.a`");
+    assert_eq!(
+        help(&e),
+        "did you mean `create_model`? Valid keys here: `create_model`, `members`"
+    );
+
+    let e = one_error("schemas:\n  s: {colour: blue}\n");
+    assert_eq!(help(&e), "valid keys here: `create`, `usage`");
+
+    let e = one_error("groups: {a: {}}\nusage: [a]\n");
+    assert!(
+        help(&e).starts_with("`usage` belongs under a schema"),
+        "{}",
+        help(&e)
+    );
+}
+
+#[test]
+fn members_under_a_user_is_an_unknown_key_that_explains() {
+    let e = one_error("users:\n  dave:\n    members: [x]\n");
+    assert_eq!(e.message, "unknown key `members` in `users.dave`");
+    assert_eq!(at(&e), (3, 5, "users.dave.members".into(), 7));
+    assert!(
+        help(&e).starts_with("users have no members"),
+        "{}",
+        help(&e)
+    );
+}
+
+#[test]
+fn wrong_types_are_located_errors_saying_what_is_expected() {
+    let e = one_error("groups:\n  g:\n    create_model: yes-please\n");
+    assert_eq!(
+        e.message,
+        "invalid value for `create_model`: invalid type: string \"yes-please\", expected a boolean"
+    );
+    assert_eq!(at(&e), (3, 19, "groups.g.create_model".into(), 10));
+    assert_eq!(help(&e), "`create_model` is `true` or `false`");
+
+    let e = one_error("groups: {analysts: {}}\nschemas:\n  s:\n    usage: analysts\n");
+    assert_eq!(
+        e.message,
+        "invalid value for `usage`: invalid type: string \"analysts\", expected a sequence"
+    );
+    assert_eq!(at(&e), (4, 12, "schemas.s.usage".into(), 8));
+    assert_eq!(
+        help(&e),
+        "`usage` is a list of grantees: write `usage: [analysts]`"
+    );
+
+    let e = one_error("target: mysql\n");
+    assert_eq!(
+        e.message,
+        "invalid value for `target`: unknown variant `mysql`, expected `redshift` or `postgres`"
+    );
+    assert_eq!(at(&e), (1, 9, "target".into(), 5));
+    assert_eq!(
+        help(&e),
+        "`target` is `redshift` (the default) or `postgres`"
+    );
+
+    let e = one_error("groups: {a: {}}\nschemas: {\"s.x\": {usage: [a, [b]]}}\n");
+    assert_eq!(
+        e.message,
+        "invalid entry `usage[1]`: invalid type: sequence, expected a string"
+    );
+    assert_eq!(at(&e), (2, 30, "schemas.\"s.x\".usage[1]".into(), 1));
+    assert!(
+        help(&e).starts_with("each grantee is a name"),
+        "{}",
+        help(&e)
+    );
+
+    let e = one_error("- a\n- b\n");
+    assert!(
+        e.message
+            .starts_with("invalid grants.yaml: invalid type: sequence"),
+        "{}",
+        e.message
+    );
+    assert_eq!((at(&e).0, at(&e).1, at(&e).2), (1, 1, String::new()));
+}
+
+#[test]
+fn empty_and_multi_document_files_are_errors() {
+    for text in ["", "# only a comment\n", "~\n"] {
+        let e = one_error(text);
+        assert_eq!(
+            e.message,
+            "grants.yaml declares nothing: the document is empty"
+        );
+        assert_eq!((at(&e).0, at(&e).1), (1, 1));
+    }
+    let es = errors("groups: {a: {}}\n---\ngroups: {b: {}}\n");
+    assert_eq!(es.len(), 1);
+    assert_eq!(
+        es[0].message,
+        "grants.yaml holds more than one YAML document"
+    );
+    assert_eq!((at(&es[0]).0, at(&es[0]).1), (2, 1));
+}
+
+// ---------------------------------------------------------------------------------------
+// Names
+
+#[test]
+fn identifier_length_is_counted_in_bytes_against_the_target_limit() {
+    let ok63 = "a".repeat(63);
+    let c = ok(&format!("target: postgres\ngroups:\n  {ok63}: {{}}\n"));
+    assert_eq!(c.principals[0].principal.name, ok63);
+
+    let long = "a".repeat(64);
+    let e = one_error(&format!("target: postgres\ngroups:\n  {long}: {{}}\n"));
+    assert_eq!(
+        e.message,
+        format!("group name `{long}` is 64 bytes long; PostgreSQL allows at most 63 bytes")
+    );
+    assert_eq!(at(&e), (3, 3, format!("groups.{long}"), 64));
+    assert!(
+        help(&e).starts_with("shorten it to 63 bytes or fewer"),
+        "{}",
+        help(&e)
+    );
+
+    // 32 characters, 64 bytes.
+    let wide = "é".repeat(32);
+    let e = one_error(&format!("target: postgres\nusers:\n  {wide}: {{}}\n"));
+    assert_eq!(
+        e.message,
+        format!("user name `{wide}` is 64 bytes long; PostgreSQL allows at most 63 bytes")
+    );
+    assert_eq!(at(&e), (3, 3, format!("users.{wide}"), 32));
+    assert!(
+        help(&e).contains("non-ASCII characters take 2 to 4 bytes"),
+        "{}",
+        help(&e)
+    );
+    // ... which Redshift accepts.
+    ok(&format!("users:\n  {wide}: {{}}\n"));
+
+    let e = one_error(&format!("groups:\n  {}: {{}}\n", "a".repeat(128)));
+    assert!(e
+        .message
+        .ends_with("is 128 bytes long; Redshift allows at most 127 bytes"));
+    ok(&format!("groups:\n  {}: {{}}\n", "a".repeat(127)));
+}
+
+#[test]
+fn identifier_rules_apply_to_members_and_object_parts() {
+    let long = "m".repeat(64);
+    let es = errors(&format!(
+        "target: postgres\ngroups:\n  g: {{members: [{long}]}}\nschemas:\n  {long}: {{}}\nfunctions:\n  s.{long}: {{}}\n  s.: {{}}\n"
+    ));
+    let got: Vec<(String, usize, usize)> = es
+        .iter()
+        .map(|e| (e.message.clone(), at(e).0, at(e).1))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (
+                format!(
+                    "member name `{long}` is 64 bytes long; PostgreSQL allows at most 63 bytes"
+                ),
+                3,
+                17
+            ),
+            (
+                format!(
+                    "schema name `{long}` is 64 bytes long; PostgreSQL allows at most 63 bytes"
+                ),
+                5,
+                3
+            ),
+            (
+                format!(
+                    "function name `{long}` is 64 bytes long; PostgreSQL allows at most 63 bytes"
+                ),
+                7,
+                3
+            ),
+            ("empty function name in `s.`".to_string(), 8, 3),
+        ]
+    );
+}
+
+#[test]
+fn empty_names_are_errors() {
+    let e = one_error("groups: {\"\": {}}\n");
+    assert_eq!(e.message, "empty group name");
+    assert_eq!(at(&e), (1, 10, "groups.\"\"".into(), 2));
+    let e = one_error("groups: {a: {}}\nschemas: {s: {usage: [\"group:\"]}}\n");
+    assert_eq!(e.message, "empty name in grantee `group:`");
+    assert_eq!(at(&e), (2, 23, "schemas.s.usage[0]".into(), 8));
+}
+
+#[test]
+fn redshift_folds_names_and_warns_about_the_spelling() {
+    let c = ok(concat!(
+        "groups:\n",
+        "  Demo_ML: {}\n",
+        "users:\n",
+        "  Alice: {}\n",
+        "schemas:\n",
+        "  Sales:\n",
+        "    usage: [Demo_ML, demo_ml, Alice]\n",
+    ));
+    assert_eq!(c.principals[0].principal, p(Group, "demo_ml"));
+    // User names keep their case.
+    assert_eq!(c.principals[1].principal, p(User, "Alice"));
+    assert_eq!(exact(&c.schemas[0].schema), "sales");
+    assert_eq!(
+        grants(&c.schemas[0]),
+        vec![
+            (Privilege::Usage, g(Group, "demo_ml")),
+            (Privilege::Usage, g(User, "Alice")),
+        ]
+    );
+    let ws: Vec<(String, usize, usize)> = c
+        .warnings
+        .iter()
+        .map(|w| (w.message.clone(), at(w).0, at(w).1))
+        .collect();
+    assert_eq!(
+        ws,
+        vec![
+            (
+                "`Demo_ML` is stored as `demo_ml` on Redshift; write it that way or set case_sensitive_identifiers: true".to_string(),
+                2,
+                3
+            ),
+            (
+                "`Sales` is stored as `sales` on Redshift; write it that way or set case_sensitive_identifiers: true".to_string(),
+                6,
+                3
+            ),
+            ("`demo_ml` is listed twice in `usage`".to_string(), 7, 22),
+        ]
+    );
+    assert!(c.warnings.iter().all(|w| w.severity == Severity::Warning));
+
+    // With case-sensitive identifiers nothing folds.
+    let c = ok("case_sensitive_identifiers: true\ngroups:\n  Demo_ML: {}\n");
+    assert_eq!(c.principals[0].principal, p(Group, "Demo_ML"));
+    assert!(c.warnings.is_empty());
+    // PostgreSQL keeps the case too.
+    let c = ok("target: postgres\ngroups:\n  Demo_ML: {}\n");
+    assert_eq!(c.principals[0].principal, p(Group, "Demo_ML"));
+    assert!(c.warnings.is_empty());
+}
+
+#[test]
+fn names_that_fold_together_are_declared_twice() {
+    let e = one_error("groups:\n  Analysts: {}\n  analysts: {}\n");
+    assert_eq!(
+        e.message,
+        "group `analysts` is declared twice (as `Analysts` at line 2 and as `analysts` here)"
+    );
+    assert_eq!(at(&e), (3, 3, "groups.analysts".into(), 8));
+
+    let e = one_error("schemas:\n  Demo: {}\n  demo: {}\n");
+    assert_eq!(e.message, "`demo` names the same schema as `Demo` (line 2)");
+    assert_eq!(at(&e), (3, 3, "schemas.demo".into(), 4));
+}
+
+#[test]
+fn public_cannot_be_declared() {
+    let e = one_error("roles:\n  Public: {}\n");
+    assert_eq!(e.message, "`Public` cannot be declared as a role");
+    assert_eq!(at(&e), (2, 3, "roles.Public".into(), 6));
+    assert!(
+        help(&e).contains("by writing `public` in a list"),
+        "{}",
+        help(&e)
+    );
+}
+
+#[test]
+fn namespaces_follow_the_target() {
+    // Redshift: a group and a user may share a name ...
+    let c = ok("groups: {x: {}}\nusers: {x: {}}\n");
+    assert_eq!(c.principals.len(), 2);
+    // ... a role and a user may not.
+    let e = one_error("roles: {x: {}}\nusers:\n  x: {}\n");
+    assert_eq!(
+        e.message,
+        "`x` is declared under both `roles:` (line 1) and `users:`"
+    );
+    assert_eq!(at(&e), (3, 3, "users.x".into(), 1));
+    assert!(help(&e).starts_with("Redshift does not allow a role and a user"));
+    // PostgreSQL: one namespace.
+    let e = one_error("target: postgres\ngroups: {x: {}}\nusers:\n  x: {}\n");
+    assert_eq!(
+        e.message,
+        "`x` is declared under both `groups:` (line 2) and `users:`"
+    );
+    assert_eq!(at(&e), (4, 3, "users.x".into(), 1));
+    assert!(help(&e).starts_with("PostgreSQL has one namespace"));
+}
+
+// ---------------------------------------------------------------------------------------
+// Grantees and members
+
+#[test]
+fn ambiguous_bare_grantee_is_an_error_naming_the_prefixes() {
+    let e = one_error("groups: {x: {}}\nusers: {x: {}}\nschemas:\n  s: {usage: [x]}\n");
+    assert_eq!(
+        e.message,
+        "grantee `x` is ambiguous: it is declared under `groups:` and `users:`"
+    );
+    assert_eq!(at(&e), (4, 15, "schemas.s.usage[0]".into(), 1));
+    assert_eq!(help(&e), "say which one: write `group:x` or `user:x`");
+}
+
+#[test]
+fn undeclared_grantee_suggests_the_nearest_declared_name() {
+    let e = one_error(concat!(
+        "groups:\n",
+        "  analysts: {}\n",
+        "  marketing: {}\n",
+        "schemas:\n",
+        "  demo_ml:\n",
+        "    usage: [marketing, analsts]\n",
+    ));
+    assert_eq!(e.message, "grantee `analsts` is not declared");
+    assert_eq!(at(&e), (6, 24, "schemas.demo_ml.usage[1]".into(), 7));
+    assert_eq!(
+        help(&e),
+        "did you mean `analysts`? If not, declare `analsts` under `groups:`, `roles:` or `users:`"
+    );
+
+    let e = one_error("groups: {a: {}}\nschemas: {s: {usage: [zzz]}}\n");
+    assert_eq!(
+        help(&e),
+        "declare `zzz` under `groups:`, `roles:` or `users:`"
+    );
+}
+
+#[test]
+fn prefixed_grantee_must_be_declared_in_that_section() {
+    let e = one_error("groups: {analysts: {}}\nschemas: {s: {create: [role:analysts]}}\n");
+    assert_eq!(e.message, "role `analysts` is not declared under `roles:`");
+    assert_eq!(at(&e), (2, 24, "schemas.s.create[0]".into(), 13));
+    assert_eq!(
+        help(&e),
+        "`analysts` is declared under `groups:`; write `group:analysts`"
+    );
+
+    let e = one_error("groups: {analysts: {}}\nschemas: {s: {create: [group:analyst]}}\n");
+    assert_eq!(
+        help(&e),
+        "did you mean `group:analysts`? If not, declare `analyst` under `groups:`"
+    );
+
+    let e = one_error("groups: {a: {}}\nschemas: {s: {usage: [group:public]}}\n");
+    assert_eq!(e.message, "`group:public` is not a principal");
+
+    // PostgreSQL has one namespace: the prefix is documentation.
+    let c = ok("target: postgres\ngroups: {a: {}}\nschemas: {s: {usage: [role:a]}}\n");
+    assert_eq!(
+        grants(&c.schemas[0]),
+        vec![(Privilege::Usage, g(Group, "a"))]
+    );
+}
+
+#[test]
+fn member_kinds_are_checked() {
+    let es = errors(concat!(
+        "groups:\n",
+        "  g: {members: [role:r, group:h, public]}\n",
+        "roles:\n",
+        "  r: {members: [role:r, role:rr, user:PUBLIC]}\n",
+    ));
+    let got: Vec<(String, usize, usize, String)> = es
+        .iter()
+        .map(|e| (e.message.clone(), at(e).0, at(e).1, at(e).2))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (
+                "role `r` cannot be a member of a group".to_string(),
+                2,
+                17,
+                "groups.g.members[0]".to_string()
+            ),
+            (
+                "group `h` cannot be a member of a group".to_string(),
+                2,
+                25,
+                "groups.g.members[1]".to_string()
+            ),
+            (
+                "`public` cannot be a member".to_string(),
+                2,
+                34,
+                "groups.g.members[2]".to_string()
+            ),
+            (
+                "role `r` cannot be a member of itself".to_string(),
+                4,
+                17,
+                "roles.r.members[0]".to_string()
+            ),
+            (
+                "role `rr` is not declared under `roles:`".to_string(),
+                4,
+                25,
+                "roles.r.members[1]".to_string()
+            ),
+            (
+                "`public` cannot be a member".to_string(),
+                4,
+                34,
+                "roles.r.members[2]".to_string()
+            ),
+        ]
+    );
+    assert_eq!(
+        help(&es[4]),
+        "did you mean `role:r`? If not, declare `rr` under `roles:`"
+    );
+    assert!(es.iter().all(|e| e.help.is_some()));
+}
+
+#[test]
+fn bare_member_named_like_a_declared_role_warns() {
+    let c = ok("roles:\n  admin: {members: [ml]}\n  ml: {}\n");
+    assert_eq!(members(&c.principals[0]), Some(vec![p(User, "ml")]));
+    assert_eq!(c.warnings.len(), 1);
+    assert_eq!(
+        c.warnings[0].message,
+        "member `ml` is taken as a user, but `ml` is declared as a role"
+    );
+    assert_eq!(
+        help(&c.warnings[0]),
+        "to make the role a member, write `role:ml`; if a user of that name is meant, write `user:ml`"
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// Objects, globs, targets
+
+#[test]
+fn model_and_function_keys_must_be_schema_dot_name() {
+    let es = errors("models:\n  demo_ml: {}\nfunctions:\n  a.b.c: {}\n");
+    assert_eq!(es.len(), 2);
+    assert_eq!(
+        es[0].message,
+        "model key `demo_ml` has 1 part; it must be schema.model"
+    );
+    assert_eq!(at(&es[0]), (2, 3, "models.demo_ml".into(), 7));
+    assert!(
+        help(&es[0]).starts_with("write it as schema.model"),
+        "{}",
+        help(&es[0])
+    );
+    assert_eq!(
+        es[1].message,
+        "function key `a.b.c` has 3 parts; it must be schema.function"
+    );
+    assert_eq!(at(&es[1]), (4, 3, "functions.\"a.b.c\"".into(), 5));
+
+    let e = one_error("schemas:\n  a.b: {}\n");
+    assert_eq!(
+        e.message,
+        "schema key `a.b` has 2 parts; a schema name has one"
+    );
+    let e = one_error("schemas:\n  '\"a': {}\n");
+    assert_eq!(
+        e.message,
+        "cannot read schema key `\"a`: a double quote is not closed"
+    );
+}
+
+#[test]
+fn invalid_globs_are_located_errors() {
+    let e = one_error("models:\n  \"demo_ml.[a\": {}\n");
+    assert_eq!(
+        e.message,
+        "invalid glob `[a` in `demo_ml.[a`: invalid range pattern"
+    );
+    assert_eq!(at(&e), (2, 3, "models.\"demo_ml.[a\"".into(), 12));
+
+    let e = one_error("ignore: [rdsdb, \"[x\"]\n");
+    assert_eq!(
+        e.message,
+        "invalid glob `[x` in `ignore`: invalid range pattern"
+    );
+    assert_eq!(at(&e), (1, 17, "ignore[1]".into(), 4));
+}
+
+#[test]
+fn models_and_create_model_are_errors_on_postgres() {
+    let es = errors(concat!(
+        "target: postgres\n",
+        "groups:\n",
+        "  g:\n",
+        "    create_model: false\n",
+        "models: {}\n",
+    ));
+    assert_eq!(es.len(), 2);
+    assert_eq!(
+        es[0].message,
+        "`create_model` cannot be used with `target: postgres`: CREATE MODEL exists only on Amazon Redshift (Redshift ML)"
+    );
+    assert_eq!(at(&es[0]), (4, 5, "groups.g.create_model".into(), 12));
+    assert_eq!(
+        help(&es[0]),
+        "set `target: redshift` if this file manages a Redshift cluster, or remove `create_model` from this group"
+    );
+    assert_eq!(
+        es[1].message,
+        "`models:` cannot be used with `target: postgres`: ML models exist only on Amazon Redshift (Redshift ML)"
+    );
+    assert_eq!(at(&es[1]), (5, 1, "models".into(), 6));
+    assert_eq!(
+        help(&es[1]),
+        "set `target: redshift` if this file manages a Redshift cluster, or remove the `models:` section"
+    );
+
+    // Functions are fine on both targets.
+    let c = ok("target: postgres\ngroups: {g: {}}\nfunctions: {s.f: {execute: [g]}}\n");
+    assert_eq!(c.functions.len(), 1);
+}
+
+// ---------------------------------------------------------------------------------------
+// Everything at once
+
+#[test]
+fn all_errors_are_reported_together_in_file_order() {
+    let long = "x".repeat(64);
+    let text = format!(
+        "target: postgres\ngroups:\n  analysts: {{}}\n  {long}: {{}}\nschemas:\n  demo_ml:\n    usage: [analsts]\n    colour: red\n  demo_ml: {{}}\nmodels: {{}}\n"
+    );
+    let es = errors(&text);
+    let got: Vec<(usize, usize, String)> = es
+        .iter()
+        .map(|e| (at(e).0, at(e).1, e.message.clone()))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (
+                4,
+                3,
+                format!("group name `{long}` is 64 bytes long; PostgreSQL allows at most 63 bytes")
+            ),
+            (7, 13, "grantee `analsts` is not declared".to_string()),
+            (8, 5, "unknown key `colour` in `schemas.demo_ml`".to_string()),
+            (
+                9,
+                3,
+                "duplicate key `demo_ml` in `schemas` (first at line 6)".to_string()
+            ),
+            (
+                10,
+                1,
+                "`models:` cannot be used with `target: postgres`: ML models exist only on Amazon Redshift (Redshift ML)".to_string()
+            ),
+        ]
+    );
+}
+
+#[test]
+fn an_unknown_key_last_in_a_flow_mapping_does_not_hide_other_errors() {
+    let es = errors("schemas: {s: {usage: [nope], colour: 1}}\n");
+    let got: Vec<&str> = es.iter().map(|e| e.message.as_str()).collect();
+    assert_eq!(
+        got,
+        [
+            "grantee `nope` is not declared",
+            "unknown key `colour` in `schemas.s`"
+        ]
+    );
+}
+
+#[test]
+fn an_unknown_key_with_a_block_list_does_not_swallow_the_next_entry() {
+    let es = errors(concat!(
+        "schemas:\n",
+        "  s:\n",
+        "    usage: [nope]\n",
+        "    colour:\n",
+        "    - a\n",
+        "    - b\n",
+        "  t:\n",
+        "    usage: [nope2]\n",
+        "  s:\n",
+        "    usage: [nope3]\n",
+        "users: {u: {}}\n",
+    ));
+    let got: Vec<(usize, &str)> = es.iter().map(|e| (at(e).0, e.message.as_str())).collect();
+    assert_eq!(
+        got,
+        [
+            (3, "grantee `nope` is not declared"),
+            (4, "unknown key `colour` in `schemas.s`"),
+            (8, "grantee `nope2` is not declared"),
+            (9, "duplicate key `s` in `schemas` (first at line 2)"),
+        ]
+    );
+    // The entry after a blanked duplicate is still read and checked.
+    let es = errors("users:\n  u: {}\n  u: {}\n  public: {}\n");
+    let got: Vec<(usize, &str)> = es.iter().map(|e| (at(e).0, e.message.as_str())).collect();
+    assert_eq!(
+        got,
+        [
+            (3, "duplicate key `u` in `users` (first at line 2)"),
+            (4, "`public` cannot be declared as a user"),
+        ]
+    );
+}
+
+#[test]
+fn blanking_keeps_every_other_position() {
+    let text = "a: {x: 1, é: 2}\nb: 3\n";
+    // Characters 4..9 are `x: 1,`, 10..14 are `é: 2` (one character, two bytes).
+    let out = marks::blank(text, &[4..9, 10..14]);
+    assert_eq!(out, "a: {          }\nb: 3\n");
+    // Line breaks survive, so later lines keep their numbers.
+    let all = 0..12;
+    assert_eq!(
+        marks::blank("k: [a,\n  b]\nc: 1\n", std::slice::from_ref(&all)),
+        "      \n    \nc: 1\n"
+    );
+}
+
+#[test]
+fn every_valid_key_is_accepted_by_the_typed_layer() {
+    // The marks pass's key lists and the serde structs must agree; `deny_unknown_fields`
+    // would reject a key the marks pass lets through.
+    let c = ok(concat!(
+        "target: redshift\n",
+        "mode: additive\n",
+        "ignore: [x]\n",
+        "case_sensitive_identifiers: false\n",
+        "groups: {g: {create_model: true, members: [u]}}\n",
+        "roles: {r: {create_model: true, members: [u]}}\n",
+        "users: {v: {create_model: true}}\n",
+        "schemas: {s: {create: [g], usage: [r]}}\n",
+        "models: {s.m: {execute: [v]}}\n",
+        "functions: {s.f: {execute: [public]}}\n",
+    ));
+    assert_eq!(c.principals.len(), 3);
+    assert!(c.principals.iter().all(|d| d.create_model));
+    assert_eq!(c.schemas[0].grants.len(), 2);
+    assert_eq!(
+        grants(&c.models[0]),
+        vec![(Privilege::Execute, g(User, "v"))]
+    );
+    assert_eq!(
+        grants(&c.functions[0]),
+        vec![(Privilege::Execute, Grantee::Public)]
+    );
+}
