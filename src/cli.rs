@@ -241,8 +241,31 @@ fn require_connection(db: &DbArg, command: &str) -> Result<tokio_postgres::Confi
     })
 }
 
-async fn read_catalog(client: &tokio_postgres::Client) -> Result<Snapshot, Failure> {
-    catalog::postgres::read(client)
+/// Connects, and refuses a server of another kind than the file's `target` before
+/// reading or changing anything on it.
+async fn open(
+    conn: &tokio_postgres::Config,
+    expected: Option<(crate::model::Target, &str)>,
+) -> Result<db::Session, Failure> {
+    let session = db::connect(conn).await?;
+    if let Some((target, file)) = expected {
+        if session.target != target {
+            return Err(Failure::Message(format!(
+                "{file} declares target `{target}` but {} is a {} server ({}); \
+                 nothing was read or changed. Set `target: {}` in {file} if this is the \
+                 right server, or connect to a {target} server",
+                db::describe_target(conn),
+                session.target,
+                session.evidence,
+                session.target,
+            )));
+        }
+    }
+    Ok(session)
+}
+
+async fn read_catalog(session: &db::Session) -> Result<Snapshot, Failure> {
+    catalog::read(&session.client, session.target)
         .await
         .map_err(|e| Failure::Message(format!("cannot read the catalog: {e}")))
 }
@@ -294,8 +317,8 @@ fn plan_cmd(args: PlanArgs) -> Outcome {
     } else if let Some(conn) = connection(&args.db)? {
         let server = db::describe_target(&conn);
         let snap = runtime()?.block_on(async {
-            let client = db::connect(&conn).await?;
-            read_catalog(&client).await
+            let session = open(&conn, Some((config.target, &config.file))).await?;
+            read_catalog(&session).await
         })?;
         (Some(snap), Source::Database { server })
     } else {
@@ -328,8 +351,8 @@ fn apply_cmd(args: ApplyArgs) -> Outcome {
     let server = db::describe_target(&conn);
     let rt = runtime()?;
     rt.block_on(async {
-        let mut client = db::connect(&conn).await?;
-        let snap = read_catalog(&client).await?;
+        let mut session = open(&conn, Some((config.target, &config.file))).await?;
+        let snap = read_catalog(&session).await?;
         let plan = plan::plan(
             &config,
             Some(&snap),
@@ -353,8 +376,10 @@ fn apply_cmd(args: ApplyArgs) -> Outcome {
             ))?;
         }
         let bar = progress_bar(sql.len());
-        let result =
-            executor::apply(&mut client, &sql, &mut |done| bar.set_position(done as u64)).await;
+        let result = executor::apply(&mut session.client, &sql, &mut |done| {
+            bar.set_position(done as u64)
+        })
+        .await;
         bar.finish_and_clear();
         match result {
             Ok(applied) => {
@@ -409,8 +434,8 @@ fn confirm(question: &str) -> Result<(), Failure> {
 fn snapshot_cmd(args: SnapshotArgs) -> Outcome {
     let conn = require_connection(&args.db, "snapshot")?;
     let snap = runtime()?.block_on(async {
-        let client = db::connect(&conn).await?;
-        read_catalog(&client).await
+        let session = open(&conn, None).await?;
+        read_catalog(&session).await
     })?;
     let json = snap.to_json();
     match &args.out {

@@ -5,6 +5,7 @@
 //! `GRANTPLAN_DATABASE_URL`, then `DATABASE_URL`; the usual `PG*` variables fill in what
 //! the URL leaves out, the way libpq users expect.
 
+use crate::model::Target;
 use std::time::Duration;
 use tokio_postgres::config::Host;
 use tokio_postgres::{Client, Config, NoTls};
@@ -99,8 +100,19 @@ pub fn describe_target(config: &Config) -> String {
     format!("{user}@{host}:{port}/{db}")
 }
 
-/// Opens a connection; the connection task runs on the current runtime.
-pub async fn connect(config: &Config) -> Result<Client, String> {
+/// An open connection and what kind of server is at the other end.
+pub struct Session {
+    pub client: Client,
+    /// Redshift or PostgreSQL, decided by [`detect_target`].
+    pub target: Target,
+    /// Why: what the server reported, quoted in messages (`it reported padb_version
+    /// 1.0.77467 at start-up`).
+    pub evidence: String,
+}
+
+/// Opens a connection and finds out which kind of server answered; the connection task
+/// runs on the current runtime.
+pub async fn connect(config: &Config) -> Result<Session, String> {
     let (client, connection) = config.connect(NoTls).await.map_err(|e| {
         format!(
             "cannot connect to {}: {}",
@@ -108,11 +120,81 @@ pub async fn connect(config: &Config) -> Result<Client, String> {
             describe_error(&e)
         )
     })?;
+    // Start-up parameters live on the connection object, which is moved into its task
+    // below: read what detection needs first.
+    let padb_version = connection.parameter("padb_version").map(str::to_string);
     tokio::spawn(async move {
         // Errors after start-up surface on the next query; nothing to do here.
         let _ = connection.await;
     });
-    Ok(client)
+    let version = if padb_version.is_some() {
+        None
+    } else {
+        Some(server_version_text(&client).await.map_err(|e| {
+            format!(
+                "cannot ask {} for its version: {}",
+                describe_target(config),
+                describe_error(&e)
+            )
+        })?)
+    };
+    let (target, evidence) = detect_target(padb_version.as_deref(), version.as_deref());
+    Ok(Session {
+        client,
+        target,
+        evidence,
+    })
+}
+
+/// `SELECT version()` over the simple query protocol (text, no type introspection).
+async fn server_version_text(client: &Client) -> Result<String, tokio_postgres::Error> {
+    let rows = client.simple_query("SELECT version()").await?;
+    Ok(rows
+        .iter()
+        .find_map(|m| match m {
+            tokio_postgres::SimpleQueryMessage::Row(r) => r.get(0).map(str::to_string),
+            _ => None,
+        })
+        .unwrap_or_default())
+}
+
+/// Decides the kind of server from what it said about itself.
+///
+/// Redshift announces `padb_version` (and `padb_revision`) in its start-up parameters,
+/// which PostgreSQL never does: that settles it without a query. Connection poolers may
+/// not pass unknown start-up parameters on, so when it is absent the text of `version()`
+/// decides (Redshift's contains `Redshift`). `version` is `None` only when the start-up
+/// parameter already settled it.
+pub fn detect_target(padb_version: Option<&str>, version: Option<&str>) -> (Target, String) {
+    if let Some(v) = padb_version {
+        return (
+            Target::Redshift,
+            format!("it reported padb_version {v} at start-up"),
+        );
+    }
+    match version {
+        Some(v) if v.contains("Redshift") => (
+            Target::Redshift,
+            format!("its version() mentions Redshift: {}", first_words(v)),
+        ),
+        Some(v) => (
+            Target::Postgres,
+            format!(
+                "it reported no padb_version at start-up and its version() is {}",
+                first_words(v)
+            ),
+        ),
+        None => (
+            Target::Postgres,
+            "it reported no padb_version at start-up".to_string(),
+        ),
+    }
+}
+
+/// The first words of a version string: enough to recognise it in a message.
+fn first_words(v: &str) -> String {
+    let words: Vec<&str> = v.split_whitespace().take(2).collect();
+    format!("`{}`", words.join(" ").trim_end_matches(','))
 }
 
 /// A server error with everything the server said: SQLSTATE, message, detail, hint and
@@ -189,6 +271,29 @@ mod tests {
         let c = resolve("postgres://me:pw@127.0.0.1:5439/prod", &env).unwrap();
         assert_eq!(describe_target(&c), "me@127.0.0.1:5439/prod");
         assert_eq!(c.get_password(), Some(&b"pw"[..]));
+    }
+
+    #[test]
+    fn padb_version_at_start_up_means_redshift_whatever_version_says() {
+        let (t, why) = detect_target(Some("1.0.77467"), None);
+        assert_eq!(t, Target::Redshift);
+        assert!(why.contains("padb_version 1.0.77467"), "{why}");
+        let (t, _) = detect_target(Some("1.0.1"), Some("PostgreSQL 15.18"));
+        assert_eq!(t, Target::Redshift);
+    }
+
+    #[test]
+    fn without_padb_version_the_version_text_decides() {
+        let redshift = "PostgreSQL 8.0.2 on i686-pc-linux-gnu, compiled by GCC gcc (GCC) 3.4.2 20041017 (Red Hat 3.4.2-6.fc3), Redshift 1.0.77467";
+        let (t, why) = detect_target(None, Some(redshift));
+        assert_eq!(t, Target::Redshift);
+        assert!(why.contains("`PostgreSQL 8.0.2`"), "{why}");
+        let pg = "PostgreSQL 15.18 (Debian 15.18-0+deb12u1) on x86_64-pc-linux-gnu";
+        let (t, why) = detect_target(None, Some(pg));
+        assert_eq!(t, Target::Postgres);
+        assert!(why.contains("no padb_version"), "{why}");
+        assert!(why.contains("`PostgreSQL 15.18`"), "{why}");
+        assert_eq!(detect_target(None, None).0, Target::Postgres);
     }
 
     #[test]

@@ -540,3 +540,35 @@ async fn executor_names_the_failing_statement_across_batches() {
     assert_eq!(applied.statements, total - 1);
     assert_eq!(applied.batches, 3);
 }
+
+/// A grants.yaml written for Redshift, pointed at PostgreSQL: refused after connecting,
+/// before the catalog is read or anything is changed, naming what the server reported.
+#[tokio::test]
+async fn a_file_for_another_kind_of_server_is_refused_before_anything_runs() {
+    let (db, client) = common::fresh_db("mismatch").await;
+    let url = common::server().admin_url(&db);
+    let grp = common::unique("ml_grp");
+    let dir = tempfile::tempdir().unwrap();
+    let file = write_config(
+        &dir,
+        &format!("target: redshift\ngroups:\n  {grp}:\n    create_model: true\n"),
+    );
+    for args in [&["plan"][..], &["apply", "--yes"][..]] {
+        let out = run(args, &file, &url);
+        assert_eq!(out.code, 1, "{args:?}: {}", out.stderr);
+        assert!(
+            out.stderr
+                .contains("declares target `redshift` but postgres@127.0.0.1"),
+            "{}",
+            out.stderr
+        );
+        assert!(
+            out.stderr
+                .contains("is a postgres server (it reported no padb_version"),
+            "{}",
+            out.stderr
+        );
+        assert!(out.stdout.is_empty(), "no plan printed: {}", out.stdout);
+    }
+    assert!(!role_exists(&client, &grp).await, "nothing was created");
+}

@@ -11,6 +11,14 @@ pub mod postgres;
 use crate::model::{Grantee, Principal, PrincipalKind, Privilege, Target};
 use serde::{Deserialize, Serialize};
 
+/// Reads the catalog of a `target` server with that target's reader.
+pub async fn read(client: &tokio_postgres::Client, target: Target) -> Result<Snapshot, String> {
+    match target {
+        Target::Postgres => postgres::read(client).await.map_err(|e| e.to_string()),
+        Target::Redshift => Err("this build cannot read a Redshift catalog yet".to_string()),
+    }
+}
+
 /// The `format` field every snapshot carries, so a wrong file is named as such.
 pub const SNAPSHOT_FORMAT: &str = "grantplan-snapshot";
 /// The snapshot layout version this build reads and writes.
