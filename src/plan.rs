@@ -8,7 +8,7 @@
 //!   `additive`). CREATE MODEL is the whole truth for every principal on Redshift.
 //! - Some grantees are never revoked from, because revoking would be wrong or dangerous:
 //!   the object's owner, superusers, `ignore:` principals, and the server's reserved roles
-//!   (`pg_*` on PostgreSQL, `rdsdb` on Redshift).
+//!   (`pg_*` on PostgreSQL, `rdsdb` and the built-in `sys:*` roles on Redshift).
 //! - Declared groups and roles that do not exist are created; users never are, and nothing
 //!   is dropped.
 //! - A named object that does not exist is a warning (a model not trained yet is normal),
@@ -646,7 +646,8 @@ impl Planner<'_> {
         };
         let reserved = match self.world.target {
             Target::Postgres => p.name.starts_with("pg_"),
-            Target::Redshift => p.name == "rdsdb",
+            // rdsdb is AWS's own superuser; `sys:` roles are built in and unchangeable.
+            Target::Redshift => p.name == "rdsdb" || p.name.starts_with("sys:"),
         };
         reserved
             || self.is_owner(state, g)

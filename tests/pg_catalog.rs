@@ -429,9 +429,7 @@ async fn the_number_of_statements_does_not_depend_on_the_catalog_size() {
     exec(&c, &sql).await;
 
     let before = counted().await;
-    let t = Instant::now();
     let big = read(&rc).await;
-    let big_elapsed = t.elapsed();
     let big_count = counted().await - before;
 
     // BEGIN and SET LOCAL (sent together), the queries, COMMIT.
@@ -449,7 +447,6 @@ async fn the_number_of_statements_does_not_depend_on_the_catalog_size() {
         .find(|f| f.schema == "s137" && f.args == "text")
         .unwrap();
     assert!(f.grants.contains(&acl(role(&group), Execute)), "{f:?}");
-    assert!(big_elapsed < Duration::from_secs(10), "{big_elapsed:?}");
 }
 
 #[tokio::test]

@@ -6,16 +6,21 @@
 //! documented in `docs/snapshot.md`; [`SNAPSHOT_VERSION`] changes whenever a field's
 //! meaning does.
 
+pub mod acl;
 pub mod postgres;
+pub mod redshift;
+mod wire;
+
+pub use wire::ReadError;
 
 use crate::model::{Grantee, Principal, PrincipalKind, Privilege, Target};
 use serde::{Deserialize, Serialize};
 
 /// Reads the catalog of a `target` server with that target's reader.
-pub async fn read(client: &tokio_postgres::Client, target: Target) -> Result<Snapshot, String> {
+pub async fn read(client: &tokio_postgres::Client, target: Target) -> Result<Snapshot, ReadError> {
     match target {
-        Target::Postgres => postgres::read(client).await.map_err(|e| e.to_string()),
-        Target::Redshift => Err("this build cannot read a Redshift catalog yet".to_string()),
+        Target::Postgres => postgres::read(client).await,
+        Target::Redshift => redshift::read(client).await,
     }
 }
 

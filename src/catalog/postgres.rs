@@ -24,10 +24,11 @@
 //! Principal kinds are informational on PostgreSQL (a login role is reported as a user,
 //! any other as a role); the planner erases them.
 
+use super::wire::{rows, run, Cols};
 use super::{Acl, FunctionInfo, Membership, PrincipalInfo, SchemaInfo, ServerInfo, Snapshot};
 use crate::model::{Grantee, Principal, PrincipalKind, Privilege, Target};
 use std::collections::BTreeMap;
-use tokio_postgres::{Client, SimpleQueryMessage, SimpleQueryRow};
+use tokio_postgres::{Client, SimpleQueryRow};
 
 /// Opens the reader's transaction (one round trip, two statements).
 pub const BEGIN: &str = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; \
@@ -106,32 +107,7 @@ pub const QUERIES: [&str; 5] = [
     FUNCTIONS_QUERY,
 ];
 
-/// Why a catalog could not be read.
-#[derive(Debug, thiserror::Error)]
-pub enum ReadError {
-    /// The server (or the connection) failed a query.
-    #[error("reading the PostgreSQL catalog ({what}) failed: {}", describe_error(.source))]
-    Query {
-        /// Which step: `roles`, `schemas`, ...
-        what: &'static str,
-        #[source]
-        source: tokio_postgres::Error,
-    },
-    /// A query returned something the reader does not understand.
-    #[error("unexpected result while reading the PostgreSQL catalog ({what}): {detail}")]
-    Unexpected { what: &'static str, detail: String },
-}
-
-impl ReadError {
-    /// The underlying tokio-postgres error, if any (e.g. to inspect the SQLSTATE).
-    pub fn pg_error(&self) -> Option<&tokio_postgres::Error> {
-        match self {
-            ReadError::Query { source, .. } => Some(source),
-            ReadError::Unexpected { .. } => None,
-        }
-    }
-}
-
+pub use super::wire::ReadError;
 pub use crate::db::describe_error;
 
 /// Reads principals, memberships, schemas and functions with their grants.
@@ -140,10 +116,10 @@ pub use crate::db::describe_error;
 /// does not depend on the catalog's size. Must be called outside a transaction; on error
 /// the reader's transaction is rolled back. The result is normalized.
 pub async fn read(client: &Client) -> Result<Snapshot, ReadError> {
-    run(client, "begin", BEGIN).await?;
+    run(client, Target::Postgres, "begin", BEGIN).await?;
     match read_in_transaction(client).await {
         Ok(snap) => {
-            run(client, "commit", COMMIT).await?;
+            run(client, Target::Postgres, "commit", COMMIT).await?;
             Ok(snap)
         }
         Err(e) => {
@@ -156,10 +132,10 @@ pub async fn read(client: &Client) -> Result<Snapshot, ReadError> {
 
 async fn read_in_transaction(client: &Client) -> Result<Snapshot, ReadError> {
     let mut snap = Snapshot::empty(Target::Postgres);
-    snap.server = read_server(&rows(client, "server", SERVER_QUERY).await?)?;
+    snap.server = read_server(&rows(client, Target::Postgres, "server", SERVER_QUERY).await?)?;
 
-    for r in rows(client, "roles", ROLES_QUERY).await? {
-        let c = Cols::new(&r, "roles");
+    for r in rows(client, Target::Postgres, "roles", ROLES_QUERY).await? {
+        let c = Cols::new(&r, Target::Postgres, "roles");
         let login = c.flag(1)?;
         snap.principals.push(PrincipalInfo {
             kind: kind_of(login),
@@ -169,8 +145,8 @@ async fn read_in_transaction(client: &Client) -> Result<Snapshot, ReadError> {
         });
     }
 
-    for r in rows(client, "memberships", MEMBERSHIPS_QUERY).await? {
-        let c = Cols::new(&r, "memberships");
+    for r in rows(client, Target::Postgres, "memberships", MEMBERSHIPS_QUERY).await? {
+        let c = Cols::new(&r, Target::Postgres, "memberships");
         snap.memberships.push(Membership {
             parent: Principal::new(kind_of(c.flag(1)?), c.text(0)?),
             member: Principal::new(kind_of(c.flag(3)?), c.text(2)?),
@@ -179,9 +155,9 @@ async fn read_in_transaction(client: &Client) -> Result<Snapshot, ReadError> {
 
     // Rows are grouped by object oid: one object, many ACL rows.
     let mut schemas: BTreeMap<&str, SchemaInfo> = BTreeMap::new();
-    let schema_rows = rows(client, "schemas", SCHEMAS_QUERY).await?;
+    let schema_rows = rows(client, Target::Postgres, "schemas", SCHEMAS_QUERY).await?;
     for r in &schema_rows {
-        let c = Cols::new(r, "schemas");
+        let c = Cols::new(r, Target::Postgres, "schemas");
         let entry = match schemas.entry(c.text(0)?) {
             std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
             std::collections::btree_map::Entry::Vacant(v) => v.insert(SchemaInfo {
@@ -190,16 +166,16 @@ async fn read_in_transaction(client: &Client) -> Result<Snapshot, ReadError> {
                 grants: Vec::new(),
             }),
         };
-        if let Some(acl) = c.acl(3)? {
+        if let Some(acl) = acl(&c, 3)? {
             entry.grants.push(acl);
         }
     }
     snap.schemas = schemas.into_values().collect();
 
     let mut functions: BTreeMap<&str, FunctionInfo> = BTreeMap::new();
-    let function_rows = rows(client, "functions", FUNCTIONS_QUERY).await?;
+    let function_rows = rows(client, Target::Postgres, "functions", FUNCTIONS_QUERY).await?;
     for r in &function_rows {
-        let c = Cols::new(r, "functions");
+        let c = Cols::new(r, Target::Postgres, "functions");
         let entry = match functions.entry(c.text(0)?) {
             std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
             std::collections::btree_map::Entry::Vacant(v) => v.insert(FunctionInfo {
@@ -210,7 +186,7 @@ async fn read_in_transaction(client: &Client) -> Result<Snapshot, ReadError> {
                 grants: Vec::new(),
             }),
         };
-        if let Some(acl) = c.acl(5)? {
+        if let Some(acl) = acl(&c, 5)? {
             entry.grants.push(acl);
         }
     }
@@ -223,11 +199,12 @@ async fn read_in_transaction(client: &Client) -> Result<Snapshot, ReadError> {
 fn read_server(rows: &[SimpleQueryRow]) -> Result<ServerInfo, ReadError> {
     let [r] = rows else {
         return Err(ReadError::Unexpected {
+            target: Target::Postgres,
             what: "server",
             detail: format!("expected one row, got {}", rows.len()),
         });
     };
-    let c = Cols::new(r, "server");
+    let c = Cols::new(r, Target::Postgres, "server");
     Ok(ServerInfo {
         database: c.text(0)?.to_string(),
         login: c.text(1)?.to_string(),
@@ -245,99 +222,34 @@ fn kind_of(login: bool) -> PrincipalKind {
     }
 }
 
-async fn run(client: &Client, what: &'static str, sql: &str) -> Result<(), ReadError> {
-    client
-        .simple_query(sql)
-        .await
-        .map(drop)
-        .map_err(|source| ReadError::Query { what, source })
-}
-
-/// Runs one query and keeps its data rows.
-async fn rows(
-    client: &Client,
-    what: &'static str,
-    sql: &str,
-) -> Result<Vec<SimpleQueryRow>, ReadError> {
-    let messages = client
-        .simple_query(sql)
-        .await
-        .map_err(|source| ReadError::Query { what, source })?;
-    Ok(messages
-        .into_iter()
-        .filter_map(|m| match m {
-            SimpleQueryMessage::Row(r) => Some(r),
-            _ => None,
-        })
-        .collect())
-}
-
-/// Typed access to one text row, with errors that name the query and column.
-struct Cols<'a> {
-    row: &'a SimpleQueryRow,
-    what: &'static str,
-}
-
-impl<'a> Cols<'a> {
-    fn new(row: &'a SimpleQueryRow, what: &'static str) -> Self {
-        Cols { row, what }
-    }
-
-    fn unexpected(&self, detail: String) -> ReadError {
-        ReadError::Unexpected {
-            what: self.what,
-            detail,
-        }
-    }
-
-    fn opt(&self, i: usize) -> Result<Option<&'a str>, ReadError> {
-        self.row
-            .try_get(i)
-            .map_err(|e| self.unexpected(format!("column {i}: {}", describe_error(&e))))
-    }
-
-    fn text(&self, i: usize) -> Result<&'a str, ReadError> {
-        self.opt(i)?
-            .ok_or_else(|| self.unexpected(format!("column {i} is NULL")))
-    }
-
-    fn flag(&self, i: usize) -> Result<bool, ReadError> {
-        match self.text(i)? {
-            "t" => Ok(true),
-            "f" => Ok(false),
-            other => Err(self.unexpected(format!("column {i}: `{other}` is not a boolean"))),
-        }
-    }
-
-    /// The ACL entry in columns `i..i+5` (privilege, grantable, grantee oid, grantee
-    /// name, grantee login), or `None` when the object has no managed entry (NULL
-    /// privilege from the LEFT JOIN).
-    fn acl(&self, i: usize) -> Result<Option<Acl>, ReadError> {
-        let Some(privilege) = self.opt(i)? else {
-            return Ok(None);
-        };
-        let privilege = match privilege {
-            "CREATE" => Privilege::Create,
-            "USAGE" => Privilege::Usage,
-            "EXECUTE" => Privilege::Execute,
-            other => return Err(self.unexpected(format!("unexpected privilege `{other}`"))),
-        };
-        let grant_option = self.flag(i + 1)?;
-        let grantee = if self.text(i + 2)? == "0" {
-            Grantee::Public
-        } else {
-            let name = self.opt(i + 3)?.ok_or_else(|| {
-                self.unexpected(format!(
-                    "ACL grantee oid {} is not a role",
-                    self.text(i + 2).unwrap_or("?")
-                ))
-            })?;
-            Grantee::Principal(Principal::new(kind_of(self.flag(i + 4)?), name))
-        };
-        Ok(Some(Acl {
-            grantee,
-            privilege,
-            grant_option,
-        }))
-    }
+/// The ACL entry in columns `i..i+5` (privilege, grantable, grantee oid, grantee
+/// name, grantee login), or `None` when the object has no managed entry (NULL
+/// privilege from the LEFT JOIN).
+fn acl(c: &Cols, i: usize) -> Result<Option<Acl>, ReadError> {
+    let Some(privilege) = c.opt(i)? else {
+        return Ok(None);
+    };
+    let privilege = match privilege {
+        "CREATE" => Privilege::Create,
+        "USAGE" => Privilege::Usage,
+        "EXECUTE" => Privilege::Execute,
+        other => return Err(c.unexpected(format!("unexpected privilege `{other}`"))),
+    };
+    let grant_option = c.flag(i + 1)?;
+    let grantee = if c.text(i + 2)? == "0" {
+        Grantee::Public
+    } else {
+        let name = c.opt(i + 3)?.ok_or_else(|| {
+            c.unexpected(format!(
+                "ACL grantee oid {} is not a role",
+                c.text(i + 2).unwrap_or("?")
+            ))
+        })?;
+        Grantee::Principal(Principal::new(kind_of(c.flag(i + 4)?), name))
+    };
+    Ok(Some(Acl {
+        grantee,
+        privilege,
+        grant_option,
+    }))
 }

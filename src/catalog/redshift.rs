@@ -1,0 +1,544 @@
+//! The Redshift catalog reader: a live cluster into a [`Snapshot`].
+//!
+//! Why it reads the way it does (sources: `redshift-reference.md` §4 and the research
+//! notes it cites):
+//! - **Documented views first.** Grants come from the `svv_*_privileges` views, which
+//!   present users, groups, roles and PUBLIC uniformly (`identity_type`). Groups and
+//!   their members come from `pg_group`/`pg_user`, roles from `svv_roles`,
+//!   `svv_user_grants` and `svv_role_grants` (`role_name` holds `granted_role_name`).
+//! - **CREATE MODEL from two places.** It is stored as USAGE on the pseudo-language
+//!   `mlfunc`. `svv_language_privileges` is the documented view, but AWS's own sample
+//!   (`aws-samples/redshift-roles`) reads *group* grants from `pg_language.lanacl` items
+//!   `group NAME=U/grantor`; the reader takes the union, so a grant is seen whichever of
+//!   the two shows it. The ACL is read with `array_to_string(lanacl, ',')`, as AWS's
+//!   sample does (an `aclitem` cannot be fetched, and casting arrays to text is not
+//!   something Redshift's 8.0-era parser is documented to do).
+//! - **Models** exist when `svv_ml_model_info` lists them (its names are `char(128)`,
+//!   blank-padded: trailing blanks are trimmed) or when `svv_ml_model_privileges` holds a
+//!   grant on them. Grants are per model; `model_version` rows are merged.
+//! - **Functions** are listed from `pg_proc_info` (`prokind = 'f'`: not procedures), with
+//!   `oidvectortypes(proargtypes)` as the argument list, the same text
+//!   `svv_function_privileges.argument_types` holds (AWS's sample joins the two on it).
+//!   Model prediction functions (language `mlfunc`) are left out: their privileges cannot
+//!   be granted directly; EXECUTE ON MODEL governs them.
+//! - **Visibility.** The `svv_*` views show every row only to superusers and to holders of
+//!   ACCESS SYSTEM TABLE; anyone else sees the identities it owns or can access. A plan
+//!   from such a partial view would revoke grants the login cannot see, so the reader
+//!   refuses ([`check_visibility`]) before reading any grant.
+//! - **A fixed number of queries**: [`QUERIES`], each once, in one read-only transaction,
+//!   over the simple query protocol, returning only text, integer and boolean columns.
+//!
+//! Nothing here was run against a live Redshift cluster: the queries use the documented
+//! view and column names, and the tests run them over the wire against PostgreSQL
+//! relations recreating those views (`tests/data/redshift/catalog.sql`).
+
+use super::acl::parse_acl;
+use super::wire::{rows, run, Cols, ReadError};
+use super::{Acl, FunctionInfo, Membership, ModelInfo, PrincipalInfo, SchemaInfo, Snapshot};
+use crate::ident::quote;
+use crate::model::{Grantee, Principal, PrincipalKind, Privilege, Target};
+use std::collections::{BTreeMap, BTreeSet};
+use tokio_postgres::Client;
+
+const T: Target = Target::Redshift;
+
+/// Opens the reader's transaction.
+pub const BEGIN: &str = "BEGIN READ ONLY";
+/// Ends it; the transaction is read-only, COMMIT just releases it.
+pub const COMMIT: &str = "COMMIT";
+
+/// The schemas a read covers, as a condition on `pg_namespace n`: all but the system ones
+/// (every `pg_*` schema, such as pg_catalog, pg_internal, pg_toast, pg_automv, pg_temp_N,
+/// and information_schema, catalog_history). `left()` avoids LIKE's escape rules.
+macro_rules! user_schemas {
+    () => {
+        "left(n.nspname, 3) <> 'pg_' AND n.nspname NOT IN ('information_schema', 'catalog_history')"
+    };
+}
+
+/// Database, login, version() and whether the login is a superuser.
+pub const SERVER_QUERY: &str = "SELECT current_database(), current_user, version(), \
+     coalesce((SELECT u.usesuper FROM pg_user u WHERE u.usename = current_user), false)";
+
+/// Users who hold roles (user, role).
+pub const USER_GRANTS_QUERY: &str = "SELECT user_name, role_name FROM svv_user_grants";
+
+/// Roles granted to roles: `role_name` holds `granted_role_name`.
+pub const ROLE_GRANTS_QUERY: &str = "SELECT role_name, granted_role_name FROM svv_role_grants";
+
+/// Who holds ACCESS SYSTEM TABLE (identity_type `user` or `role`).
+pub const SYSTEM_PRIVILEGES_QUERY: &str = "SELECT identity_type, identity_name \
+     FROM svv_system_privileges WHERE system_privilege = 'ACCESS SYSTEM TABLE'";
+
+/// Every user: name, superuser.
+pub const USERS_QUERY: &str = "SELECT usename, usesuper FROM pg_user";
+
+/// Every group with each member (NULL member for an empty group).
+pub const GROUPS_QUERY: &str = "SELECT g.groname, u.usename FROM pg_group g \
+     LEFT JOIN pg_user u ON u.usesysid = ANY(g.grolist)";
+
+/// Every role.
+pub const ROLES_QUERY: &str = "SELECT role_name FROM svv_roles";
+
+/// Every user schema with its owner.
+pub const SCHEMAS_QUERY: &str = concat!(
+    "SELECT n.nspname, u.usename FROM pg_namespace n \
+     LEFT JOIN pg_user u ON u.usesysid = n.nspowner WHERE ",
+    user_schemas!()
+);
+
+/// CREATE and USAGE on schemas (scope SCHEMA: not default privileges for tables or
+/// functions in it).
+pub const SCHEMA_PRIVILEGES_QUERY: &str = "SELECT namespace_name, privilege_type, \
+     identity_type, identity_name, admin_option FROM svv_schema_privileges \
+     WHERE privilege_scope = 'SCHEMA' AND privilege_type IN ('CREATE', 'USAGE')";
+
+/// Every model with its owner (blank-padded `char(128)` columns).
+pub const MODELS_QUERY: &str = "SELECT schema_name, model_name, user_name FROM svv_ml_model_info";
+
+/// EXECUTE on models.
+pub const MODEL_PRIVILEGES_QUERY: &str = "SELECT namespace_name, model_name, \
+     identity_type, identity_name, admin_option FROM svv_ml_model_privileges \
+     WHERE privilege_type = 'EXECUTE'";
+
+/// CREATE MODEL, as USAGE on the language `mlfunc`.
+pub const CREATE_MODEL_QUERY: &str = "SELECT identity_type, identity_name, admin_option \
+     FROM svv_language_privileges WHERE language_name = 'mlfunc' AND privilege_type = 'USAGE'";
+
+/// The `mlfunc` language ACL, for group grants of CREATE MODEL.
+pub const LANGUAGE_ACL_QUERY: &str =
+    "SELECT array_to_string(lanacl, ',') FROM pg_language WHERE lanname = 'mlfunc'";
+
+/// Every user-defined function (not procedures, not model prediction functions).
+pub const FUNCTIONS_QUERY: &str = concat!(
+    "SELECT n.nspname, p.proname, oidvectortypes(p.proargtypes), u.usename \
+     FROM pg_proc_info p \
+     JOIN pg_namespace n ON n.oid = p.pronamespace \
+     JOIN pg_language l ON l.oid = p.prolang \
+     LEFT JOIN pg_user u ON u.usesysid = p.proowner \
+     WHERE p.prokind = 'f' AND l.lanname <> 'mlfunc' AND ",
+    user_schemas!()
+);
+
+/// EXECUTE on functions.
+pub const FUNCTION_PRIVILEGES_QUERY: &str = "SELECT namespace_name, function_name, \
+     argument_types, identity_type, identity_name, admin_option \
+     FROM svv_function_privileges WHERE privilege_type = 'EXECUTE'";
+
+/// Every query a read runs, in order, each exactly once (between [`BEGIN`] and
+/// [`COMMIT`]); a read refused for visibility stops after the first four.
+pub const QUERIES: [&str; 15] = [
+    SERVER_QUERY,
+    USER_GRANTS_QUERY,
+    ROLE_GRANTS_QUERY,
+    SYSTEM_PRIVILEGES_QUERY,
+    USERS_QUERY,
+    GROUPS_QUERY,
+    ROLES_QUERY,
+    SCHEMAS_QUERY,
+    SCHEMA_PRIVILEGES_QUERY,
+    MODELS_QUERY,
+    MODEL_PRIVILEGES_QUERY,
+    CREATE_MODEL_QUERY,
+    LANGUAGE_ACL_QUERY,
+    FUNCTIONS_QUERY,
+    FUNCTION_PRIVILEGES_QUERY,
+];
+
+/// Built-in roles whose holders may read every system table and catalog view
+/// (`r_roles-default`: sys:monitor, sys:operator; sys:dba inherits sys:operator;
+/// sys:superuser holds every system permission).
+pub const SYSTEM_TABLE_ROLES: [&str; 4] =
+    ["sys:monitor", "sys:operator", "sys:dba", "sys:superuser"];
+
+/// Reads principals, memberships, schemas, models, functions, their grants and CREATE
+/// MODEL. Must be called outside a transaction; on error the transaction is rolled back.
+pub async fn read(client: &Client) -> Result<Snapshot, ReadError> {
+    run(client, T, "begin", BEGIN).await?;
+    match read_in_transaction(client).await {
+        Ok(snap) => {
+            run(client, T, "commit", COMMIT).await?;
+            Ok(snap)
+        }
+        Err(e) => {
+            let _ = client.simple_query("ROLLBACK").await;
+            Err(e)
+        }
+    }
+}
+
+async fn read_in_transaction(client: &Client) -> Result<Snapshot, ReadError> {
+    let mut snap = Snapshot::empty(T);
+
+    let server = rows(client, T, "server", SERVER_QUERY).await?;
+    let [row] = server.as_slice() else {
+        return Err(ReadError::Unexpected {
+            target: T,
+            what: "server",
+            detail: format!("expected one row, got {}", server.len()),
+        });
+    };
+    let c = Cols::new(row, T, "server");
+    snap.server.database = c.text(0)?.to_string();
+    snap.server.login = c.text(1)?.to_string();
+    snap.server.version = c.text(2)?.to_string();
+    snap.server.login_superuser = c.flag(3)?;
+
+    let mut user_roles = Vec::new();
+    for r in rows(client, T, "user grants", USER_GRANTS_QUERY).await? {
+        let c = Cols::new(&r, T, "user grants");
+        user_roles.push((c.text(0)?.to_string(), c.text(1)?.to_string()));
+    }
+    let mut role_roles = Vec::new();
+    for r in rows(client, T, "role grants", ROLE_GRANTS_QUERY).await? {
+        let c = Cols::new(&r, T, "role grants");
+        role_roles.push((c.text(0)?.to_string(), c.text(1)?.to_string()));
+    }
+    let mut holders = Vec::new();
+    for r in rows(client, T, "system privileges", SYSTEM_PRIVILEGES_QUERY).await? {
+        let c = Cols::new(&r, T, "system privileges");
+        holders.push((c.text(0)?.to_string(), c.text(1)?.to_string()));
+    }
+    check_visibility(
+        &snap.server.login,
+        snap.server.login_superuser,
+        &user_roles,
+        &role_roles,
+        &holders,
+    )
+    .map_err(ReadError::PartialVisibility)?;
+
+    // Principals and memberships.
+    for r in rows(client, T, "users", USERS_QUERY).await? {
+        let c = Cols::new(&r, T, "users");
+        snap.principals.push(PrincipalInfo {
+            kind: PrincipalKind::User,
+            name: c.text(0)?.to_string(),
+            login: true,
+            superuser: c.flag(1)?,
+        });
+    }
+    for r in rows(client, T, "groups", GROUPS_QUERY).await? {
+        let c = Cols::new(&r, T, "groups");
+        let group = c.text(0)?;
+        snap.principals.push(PrincipalInfo {
+            kind: PrincipalKind::Group,
+            name: group.to_string(),
+            login: false,
+            superuser: false,
+        });
+        if let Some(user) = c.opt(1)? {
+            snap.memberships.push(Membership {
+                parent: Principal::new(PrincipalKind::Group, group),
+                member: Principal::new(PrincipalKind::User, user),
+            });
+        }
+    }
+    for r in rows(client, T, "roles", ROLES_QUERY).await? {
+        let c = Cols::new(&r, T, "roles");
+        snap.principals.push(PrincipalInfo {
+            kind: PrincipalKind::Role,
+            name: c.text(0)?.to_string(),
+            login: false,
+            superuser: false,
+        });
+    }
+    for (user, role) in user_roles {
+        snap.memberships.push(Membership {
+            parent: Principal::new(PrincipalKind::Role, role),
+            member: Principal::new(PrincipalKind::User, user),
+        });
+    }
+    for (holder, granted) in role_roles {
+        snap.memberships.push(Membership {
+            parent: Principal::new(PrincipalKind::Role, granted),
+            member: Principal::new(PrincipalKind::Role, holder),
+        });
+    }
+
+    // Schemas and their grants.
+    let mut schemas: BTreeMap<String, SchemaInfo> = BTreeMap::new();
+    for r in rows(client, T, "schemas", SCHEMAS_QUERY).await? {
+        let c = Cols::new(&r, T, "schemas");
+        let name = c.text(0)?.to_string();
+        let owner = c.opt(1)?.ok_or_else(|| {
+            c.unexpected(format!(
+                "schema `{name}` has an owner that pg_user does not list"
+            ))
+        })?;
+        schemas.insert(
+            name.clone(),
+            SchemaInfo {
+                name,
+                owner: owner.to_string(),
+                grants: Vec::new(),
+            },
+        );
+    }
+    for r in rows(client, T, "schema privileges", SCHEMA_PRIVILEGES_QUERY).await? {
+        let c = Cols::new(&r, T, "schema privileges");
+        let privilege = match c.text(1)? {
+            "CREATE" => Privilege::Create,
+            "USAGE" => Privilege::Usage,
+            other => return Err(c.unexpected(format!("unexpected privilege `{other}`"))),
+        };
+        let acl = Acl {
+            grantee: identity(&c, 2)?,
+            privilege,
+            grant_option: c.flag(4)?,
+        };
+        // A grant on a schema the listing left out (a system schema) is not managed.
+        if let Some(s) = schemas.get_mut(c.text(0)?) {
+            s.grants.push(acl);
+        }
+    }
+    snap.schemas = schemas.into_values().collect();
+
+    // Models and their grants.
+    let mut models: BTreeMap<(String, String), ModelInfo> = BTreeMap::new();
+    for r in rows(client, T, "models", MODELS_QUERY).await? {
+        let c = Cols::new(&r, T, "models");
+        let (schema, name) = (unpad(c.text(0)?), unpad(c.text(1)?));
+        models.insert(
+            (schema.clone(), name.clone()),
+            ModelInfo {
+                schema,
+                name,
+                owner: unpad(c.text(2)?),
+                grants: Vec::new(),
+            },
+        );
+    }
+    for r in rows(client, T, "model privileges", MODEL_PRIVILEGES_QUERY).await? {
+        let c = Cols::new(&r, T, "model privileges");
+        let (schema, name) = (unpad(c.text(0)?), unpad(c.text(1)?));
+        let acl = Acl {
+            grantee: identity(&c, 2)?,
+            privilege: Privilege::Execute,
+            grant_option: c.flag(4)?,
+        };
+        models
+            .entry((schema.clone(), name.clone()))
+            .or_insert_with(|| ModelInfo {
+                schema,
+                name,
+                // Listed only through its grants: the owner is not known, and an owner's
+                // rights are implicit, not rows of svv_ml_model_privileges.
+                owner: String::new(),
+                grants: Vec::new(),
+            })
+            .grants
+            .push(acl);
+    }
+    snap.models = models.into_values().collect();
+
+    // CREATE MODEL: the view, then the language ACL.
+    for r in rows(client, T, "create model", CREATE_MODEL_QUERY).await? {
+        let c = Cols::new(&r, T, "create model");
+        snap.create_model.push(identity(&c, 0)?);
+    }
+    for r in rows(client, T, "mlfunc language ACL", LANGUAGE_ACL_QUERY).await? {
+        let c = Cols::new(&r, T, "mlfunc language ACL");
+        let Some(text) = c.opt(0)? else { continue };
+        let items = parse_acl(text).map_err(|e| c.unexpected(e))?;
+        snap.create_model.extend(
+            items
+                .into_iter()
+                .filter(|i| i.holds('U'))
+                .map(|i| i.grantee),
+        );
+    }
+
+    // Functions and their grants.
+    let mut functions: BTreeMap<(String, String, String), FunctionInfo> = BTreeMap::new();
+    for r in rows(client, T, "functions", FUNCTIONS_QUERY).await? {
+        let c = Cols::new(&r, T, "functions");
+        let key = (
+            c.text(0)?.to_string(),
+            c.text(1)?.to_string(),
+            c.text(2)?.to_string(),
+        );
+        functions.insert(
+            key.clone(),
+            FunctionInfo {
+                schema: key.0,
+                name: key.1,
+                args: key.2,
+                owner: c.opt(3)?.unwrap_or_default().to_string(),
+                grants: Vec::new(),
+            },
+        );
+    }
+    for r in rows(client, T, "function privileges", FUNCTION_PRIVILEGES_QUERY).await? {
+        let c = Cols::new(&r, T, "function privileges");
+        let key = (
+            c.text(0)?.to_string(),
+            c.text(1)?.to_string(),
+            c.text(2)?.to_string(),
+        );
+        // Grants on functions the listing leaves out (model prediction functions,
+        // procedures, system schemas) are not managed.
+        if let Some(f) = functions.get_mut(&key) {
+            f.grants.push(Acl {
+                grantee: identity(&c, 3)?,
+                privilege: Privilege::Execute,
+                grant_option: c.flag(5)?,
+            });
+        }
+    }
+    snap.functions = functions.into_values().collect();
+
+    snap.normalize();
+    Ok(snap)
+}
+
+/// The grantee in columns `i` (identity_type) and `i + 1` (identity_name).
+fn identity(c: &Cols, i: usize) -> Result<Grantee, ReadError> {
+    let name = || c.text(i + 1).map(str::to_string);
+    Ok(match c.text(i)? {
+        "user" => Grantee::principal(PrincipalKind::User, name()?),
+        "group" => Grantee::principal(PrincipalKind::Group, name()?),
+        "role" => Grantee::principal(PrincipalKind::Role, name()?),
+        "public" => Grantee::Public,
+        other => {
+            return Err(c.unexpected(format!(
+                "identity_type `{other}` is none of user, group, role, public"
+            )))
+        }
+    })
+}
+
+/// A `char(n)` value without its blank padding.
+fn unpad(s: &str) -> String {
+    s.trim_end_matches(' ').to_string()
+}
+
+/// Refuses a login that sees only part of the catalog.
+///
+/// It sees everything when it is a superuser, holds ACCESS SYSTEM TABLE itself, or holds
+/// (directly or through roles granted to roles) a role that holds it or one of the
+/// built-in [`SYSTEM_TABLE_ROLES`]. `user_roles` are `(user, role)` pairs,
+/// `role_roles` `(holder, granted)` pairs, `holders` `(identity_type, name)` of ACCESS
+/// SYSTEM TABLE.
+pub fn check_visibility(
+    login: &str,
+    superuser: bool,
+    user_roles: &[(String, String)],
+    role_roles: &[(String, String)],
+    holders: &[(String, String)],
+) -> Result<(), String> {
+    if superuser
+        || holders
+            .iter()
+            .any(|(kind, name)| kind == "user" && name == login)
+    {
+        return Ok(());
+    }
+    let mut held: BTreeSet<&str> = user_roles
+        .iter()
+        .filter(|(user, _)| user == login)
+        .map(|(_, role)| role.as_str())
+        .collect();
+    loop {
+        let more: Vec<&str> = role_roles
+            .iter()
+            .filter(|(holder, granted)| {
+                held.contains(holder.as_str()) && !held.contains(granted.as_str())
+            })
+            .map(|(_, granted)| granted.as_str())
+            .collect();
+        if more.is_empty() {
+            break;
+        }
+        held.extend(more);
+    }
+    let via_role = held.iter().any(|r| {
+        SYSTEM_TABLE_ROLES.contains(r)
+            || holders
+                .iter()
+                .any(|(kind, name)| kind == "role" && name == r)
+    });
+    if via_role {
+        return Ok(());
+    }
+    Err(format!(
+        "the login `{login}` is not a superuser and does not hold the ACCESS SYSTEM TABLE \
+         permission, so Redshift shows it only the grants of identities it owns or can \
+         access; a plan from that partial catalog would revoke grants it cannot see, so \
+         nothing was read or planned. Connect as a superuser, or have one run: \
+         CREATE ROLE grantplan_reader; GRANT ACCESS SYSTEM TABLE TO ROLE grantplan_reader; \
+         GRANT ROLE grantplan_reader TO {}; (holding sys:monitor, sys:operator or sys:dba \
+         also works)",
+        quote(login)
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pairs(p: &[(&str, &str)]) -> Vec<(String, String)> {
+        p.iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn superusers_and_direct_holders_see_everything() {
+        assert!(check_visibility("admin", true, &[], &[], &[]).is_ok());
+        let holders = pairs(&[("user", "auditor")]);
+        assert!(check_visibility("auditor", false, &[], &[], &holders).is_ok());
+        // The same name as a role is not the user.
+        let holders = pairs(&[("role", "auditor")]);
+        assert!(check_visibility("auditor", false, &[], &[], &holders).is_err());
+    }
+
+    #[test]
+    fn the_permission_may_come_through_nested_roles() {
+        let user_roles = pairs(&[("ci", "deployer"), ("other", "readers")]);
+        // deployer holds ops, ops holds readers; readers holds the permission.
+        let role_roles = pairs(&[("deployer", "ops"), ("ops", "readers")]);
+        let holders = pairs(&[("role", "readers")]);
+        assert!(check_visibility("ci", false, &user_roles, &role_roles, &holders).is_ok());
+        // Without the middle edge the chain is broken.
+        let broken = pairs(&[("deployer", "ops")]);
+        assert!(check_visibility("ci", false, &user_roles, &broken, &holders).is_err());
+    }
+
+    #[test]
+    fn built_in_monitoring_roles_count() {
+        for role in SYSTEM_TABLE_ROLES {
+            let user_roles = pairs(&[("ci", role)]);
+            assert!(
+                check_visibility("ci", false, &user_roles, &[], &[]).is_ok(),
+                "{role}"
+            );
+        }
+        let user_roles = pairs(&[("ci", "sys:secadmin")]);
+        assert!(check_visibility("ci", false, &user_roles, &[], &[]).is_err());
+    }
+
+    #[test]
+    fn the_refusal_names_the_permission_and_the_fix_with_the_login_quoted() {
+        let e = check_visibility("Data Team", false, &[], &[], &[]).unwrap_err();
+        assert!(e.contains("ACCESS SYSTEM TABLE"), "{e}");
+        assert!(
+            e.contains("GRANT ROLE grantplan_reader TO \"Data Team\";"),
+            "{e}"
+        );
+        assert!(e.contains("would revoke grants it cannot see"), "{e}");
+    }
+
+    #[test]
+    fn role_cycles_terminate() {
+        let user_roles = pairs(&[("ci", "a")]);
+        let role_roles = pairs(&[("a", "b"), ("b", "a")]);
+        assert!(check_visibility("ci", false, &user_roles, &role_roles, &[]).is_err());
+    }
+
+    #[test]
+    fn padding_is_trimmed_only_at_the_end() {
+        assert_eq!(unpad("demo_ml     "), "demo_ml");
+        assert_eq!(unpad(" x y  "), " x y");
+    }
+}

@@ -1,0 +1,190 @@
+-- A Redshift catalog, recreated in PostgreSQL for tests.
+--
+-- Redshift cannot run here. These relations carry the names, columns and types the
+-- Amazon Redshift Database Developer Guide documents for the views grantplan's Redshift
+-- reader queries (see ../../../../shared/docs/redshift-reference.md §4 and the `r_SVV_*`
+-- pages), in a schema that the test database puts BEFORE pg_catalog on its search_path:
+--
+--     ALTER DATABASE <db> SET search_path = redshift_catalog, pg_catalog;
+--
+-- so an unqualified `pg_user` or `version()` resolves here, exactly as the reader's SQL
+-- is written for Redshift. The reader runs over the wire against them, unchanged.
+--
+-- Where PostgreSQL 15 cannot reproduce Redshift's type, the nearest one is used and
+-- said so:
+-- - pg_user.valuntil is `abstime` on Redshift (PostgreSQL 8.0); abstime no longer exists.
+-- - pg_language.lanacl is `aclitem[]` on Redshift, whose items may read
+--   `group NAME=U/grantor`; PostgreSQL's aclitem cannot hold a group entry, so the
+--   fixture stores the items' text in a text[] (the reader only ever reads
+--   array_to_string(lanacl, ',')).
+-- - pg_namespace.nspowner / pg_proc_info.proowner are Redshift user ids (int4 usesysid).
+-- Rows are filled by each test's scenario file.
+
+CREATE SCHEMA redshift_catalog;
+
+-- version(): the leader-node function, as r_VERSION documents its text.
+CREATE FUNCTION redshift_catalog.version() RETURNS text LANGUAGE sql IMMUTABLE AS
+$$ SELECT 'PostgreSQL 8.0.2 on i686-pc-linux-gnu, compiled by GCC gcc (GCC) 3.4.2 20041017 (Red Hat 3.4.2-6.fc3), Redshift 1.0.77467'::text $$;
+
+-- PostgreSQL 8.0 catalog views as Redshift keeps them.
+CREATE TABLE redshift_catalog.pg_user (
+    usename name NOT NULL,
+    usesysid integer NOT NULL,
+    usecreatedb boolean NOT NULL DEFAULT false,
+    usesuper boolean NOT NULL DEFAULT false,
+    usecatupd boolean NOT NULL DEFAULT false,
+    passwd text DEFAULT '********',
+    valuntil timestamp,
+    useconfig text[]
+);
+
+CREATE TABLE redshift_catalog.pg_group (
+    groname name NOT NULL,
+    grosysid integer NOT NULL,
+    grolist integer[]
+);
+
+CREATE TABLE redshift_catalog.pg_namespace (
+    oid oid NOT NULL,
+    nspname name NOT NULL,
+    nspowner integer NOT NULL,
+    nspacl text[]
+);
+
+CREATE TABLE redshift_catalog.pg_language (
+    oid oid NOT NULL,
+    lanname name NOT NULL,
+    lanispl boolean NOT NULL DEFAULT false,
+    lanpltrusted boolean NOT NULL DEFAULT false,
+    lanacl text[]
+);
+
+-- r_PG_PROC_INFO: pg_proc's columns (those the reader uses) plus prooid and prokind.
+CREATE TABLE redshift_catalog.pg_proc_info (
+    prooid oid NOT NULL,
+    proname name NOT NULL,
+    pronamespace oid NOT NULL,
+    proowner integer NOT NULL,
+    prolang oid NOT NULL,
+    proargtypes oidvector NOT NULL,
+    prokind "char" NOT NULL
+);
+
+-- The SVV views (r_SVV_ROLES, r_SVV_USER_GRANTS, r_SVV_ROLE_GRANTS,
+-- r_SVV_SYSTEM_PRIVILEGES, r_SVV_SCHEMA_PRIVILEGES, r_SVV_ML_MODEL_INFO,
+-- r_SVV_ML_MODEL_PRIVILEGES, r_SVV_LANGUAGE_PRIVILEGES, r_SVV_FUNCTION_PRIVILEGES).
+CREATE TABLE redshift_catalog.svv_roles (
+    role_id integer,
+    role_name text,
+    role_owner text,
+    external_id text
+);
+
+CREATE TABLE redshift_catalog.svv_user_grants (
+    user_id integer,
+    user_name text,
+    role_id integer,
+    role_name text,
+    admin_option boolean
+);
+
+CREATE TABLE redshift_catalog.svv_role_grants (
+    role_id integer,
+    role_name text,
+    granted_role_id integer,
+    granted_role_name text
+);
+
+CREATE TABLE redshift_catalog.svv_system_privileges (
+    system_privilege text,
+    identity_id integer,
+    identity_name text,
+    identity_type text
+);
+
+CREATE TABLE redshift_catalog.svv_schema_privileges (
+    namespace_name text,
+    privilege_type text,
+    identity_id integer,
+    identity_name text,
+    identity_type text,
+    admin_option boolean,
+    privilege_scope text
+);
+
+CREATE TABLE redshift_catalog.svv_ml_model_info (
+    database_name char(128),
+    schema_name char(128),
+    user_name char(128),
+    model_name char(128),
+    life_cycle char(20),
+    is_refreshable integer,
+    model_state char(128)
+);
+
+CREATE TABLE redshift_catalog.svv_ml_model_privileges (
+    namespace_name text,
+    model_name text,
+    model_version integer,
+    privilege_type text,
+    identity_id integer,
+    identity_name text,
+    identity_type text,
+    admin_option boolean
+);
+
+CREATE TABLE redshift_catalog.svv_language_privileges (
+    language_name text,
+    privilege_type text,
+    identity_id integer,
+    identity_name text,
+    identity_type text,
+    admin_option boolean
+);
+
+CREATE TABLE redshift_catalog.svv_function_privileges (
+    namespace_name text,
+    function_name text,
+    argument_types text,
+    privilege_type text,
+    identity_id integer,
+    identity_name text,
+    identity_type text,
+    admin_option boolean
+);
+
+-- Every login may read the catalog (Redshift filters rows by visibility; the fixture's
+-- scenarios model that with what they insert).
+GRANT USAGE ON SCHEMA redshift_catalog TO PUBLIC;
+GRANT SELECT ON ALL TABLES IN SCHEMA redshift_catalog TO PUBLIC;
+
+-- What every cluster has: rdsdb (AWS's superuser), the system schemas, the languages
+-- (mlfunc's default ACL is rdsdb=U/rdsdb, per AWS's RSQL documentation).
+INSERT INTO redshift_catalog.pg_user (usename, usesysid, usesuper, usecreatedb, usecatupd)
+VALUES ('rdsdb', 1, true, true, true);
+
+INSERT INTO redshift_catalog.pg_namespace (oid, nspname, nspowner, nspacl) VALUES
+    (11, 'pg_catalog', 1, '{rdsdb=UC/rdsdb,=U/rdsdb}'),
+    (99, 'pg_toast', 1, NULL),
+    (100, 'pg_internal', 1, NULL),
+    (101, 'catalog_history', 1, NULL),
+    (102, 'pg_automv', 1, NULL),
+    (103, 'pg_temp_1', 1, NULL),
+    (11000, 'information_schema', 1, '{rdsdb=UC/rdsdb,=U/rdsdb}');
+
+INSERT INTO redshift_catalog.pg_language (oid, lanname, lanispl, lanpltrusted, lanacl) VALUES
+    (12, 'internal', false, false, NULL),
+    (13, 'c', false, false, NULL),
+    (14, 'sql', false, true, '{=U/rdsdb}'),
+    (100003, 'plpythonu', true, false, '{rdsdb=U/rdsdb}'),
+    (100005, 'mlfunc', true, false, '{rdsdb=U/rdsdb}');
+
+INSERT INTO redshift_catalog.svv_roles (role_id, role_name, role_owner, external_id) VALUES
+    (100, 'sys:monitor', NULL, NULL),
+    (101, 'sys:operator', NULL, NULL),
+    (102, 'sys:dba', NULL, NULL),
+    (103, 'sys:superuser', NULL, NULL),
+    (104, 'sys:secadmin', NULL, NULL);
+
+INSERT INTO redshift_catalog.svv_role_grants (role_id, role_name, granted_role_id, granted_role_name)
+VALUES (102, 'sys:dba', 101, 'sys:operator');

@@ -1,0 +1,500 @@
+//! The Redshift target against a recreated Redshift catalog.
+//!
+//! Redshift cannot run here. `tests/data/redshift/catalog.sql` recreates, in a real
+//! PostgreSQL started by the tests, the views the Redshift reader queries, with the
+//! documented names, columns and types, in a schema the database puts before
+//! `pg_catalog` on its search_path; its `version()` reports Redshift's documented text.
+//! The scenario files fill it. Everything else is the real thing: the binary connects
+//! over the wire, detects Redshift from `version()`, runs the Redshift reader's SQL
+//! unchanged, plans and renders Redshift SQL. What this cannot show is a live cluster's
+//! behaviour where the documentation is silent (see redshift-reference.md).
+
+mod common;
+
+use assert_cmd::Command;
+use grantplan::catalog::{self, redshift, Acl, Membership, ReadError, Snapshot};
+use grantplan::model::{Grantee, Principal, PrincipalKind, Privilege, Target};
+use std::path::{Path, PathBuf};
+use tokio_postgres::Client;
+
+fn data(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/redshift")
+        .join(name)
+}
+
+fn root_file(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(name)
+}
+
+async fn exec(c: &Client, sql: &str) {
+    c.batch_execute(sql)
+        .await
+        .unwrap_or_else(|e| panic!("{}\n{sql}", common::describe(&e)));
+}
+
+/// A database holding the fixture catalog and the given scenario files, in order.
+async fn fixture(hint: &str, scenarios: &[&str]) -> (String, Client) {
+    let (db, c) = common::fresh_db(hint).await;
+    exec(&c, &std::fs::read_to_string(data("catalog.sql")).unwrap()).await;
+    for s in scenarios {
+        exec(&c, &std::fs::read_to_string(data(s)).unwrap()).await;
+    }
+    exec(
+        &c,
+        &format!(
+            "ALTER DATABASE {} SET search_path = redshift_catalog, pg_catalog",
+            common::quote_ident(&db)
+        ),
+    )
+    .await;
+    (db, c)
+}
+
+/// Connects the way the binary does and reads with the reader the server asks for.
+async fn read(url: &str) -> Result<Snapshot, ReadError> {
+    let config: tokio_postgres::Config = url.parse().unwrap();
+    let session = grantplan::db::connect(&config).await.unwrap();
+    assert_eq!(session.target, Target::Redshift, "{}", session.evidence);
+    catalog::read(&session.client, session.target).await
+}
+
+fn grantplan() -> Command {
+    let mut cmd = Command::cargo_bin("grantplan").unwrap();
+    for var in [
+        "GRANTPLAN_DATABASE_URL",
+        "DATABASE_URL",
+        "PGHOST",
+        "PGPORT",
+        "PGUSER",
+        "PGPASSWORD",
+        "PGDATABASE",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd.env("NO_COLOR", "1");
+    cmd
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn run(args: &[&str], file: &Path, url: &str) -> Run {
+    let out = grantplan()
+        .args(args)
+        .arg("-f")
+        .arg(file)
+        .arg("--database-url")
+        .arg(url)
+        .output()
+        .unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// Output with the per-run parts (port, database name) replaced, for snapshots.
+fn stable(text: &str, db: &str) -> String {
+    let port = common::server().port().to_string();
+    text.replace(&format!(":{port}/"), ":PORT/")
+        .replace(db, "DB")
+}
+
+fn group(n: &str) -> Grantee {
+    Grantee::principal(PrincipalKind::Group, n)
+}
+
+fn acl(grantee: Grantee, privilege: Privilege) -> Acl {
+    Acl {
+        grantee,
+        privilege,
+        grant_option: false,
+    }
+}
+
+#[tokio::test]
+async fn the_reader_decodes_every_view_of_the_drift_scenario() {
+    let (db, _c) = fixture("rs_read", &["seed_fresh.sql", "converged.sql", "drift.sql"]).await;
+    let snap = read(&common::server().admin_url(&db)).await.unwrap();
+    assert_eq!(snap.target, Target::Redshift);
+    assert!(snap.server.version.contains("Redshift 1.0.77467"));
+    assert!(snap.server.login_superuser);
+
+    // Principals: users from pg_user, groups from pg_group, roles from svv_roles.
+    let names = |kind| -> Vec<&str> {
+        snap.principals
+            .iter()
+            .filter(|p| p.kind == kind)
+            .map(|p| p.name.as_str())
+            .collect()
+    };
+    assert_eq!(
+        names(PrincipalKind::Group),
+        ["interns", "marketing_analyst_grp", "retention_analyst_grp"]
+    );
+    assert!(names(PrincipalKind::Role).contains(&"ml_admin"));
+    assert!(names(PrincipalKind::Role).contains(&"sys:dba"));
+    assert!(names(PrincipalKind::User).contains(&"rdsdb"));
+    let rdsdb = snap.principals.iter().find(|p| p.name == "rdsdb").unwrap();
+    assert!(rdsdb.superuser && rdsdb.login);
+
+    // Group members through grolist; role-to-role grants point from holder to granted.
+    let member = |parent: (PrincipalKind, &str), member: (PrincipalKind, &str)| Membership {
+        parent: Principal::new(parent.0, parent.1),
+        member: Principal::new(member.0, member.1),
+    };
+    for m in [
+        member(
+            (PrincipalKind::Group, "retention_analyst_grp"),
+            (PrincipalKind::User, "alice"),
+        ),
+        member(
+            (PrincipalKind::Group, "retention_analyst_grp"),
+            (PrincipalKind::User, "bob"),
+        ),
+        member(
+            (PrincipalKind::Group, "interns"),
+            (PrincipalKind::User, "dave"),
+        ),
+        member(
+            (PrincipalKind::Role, "sys:operator"),
+            (PrincipalKind::Role, "sys:dba"),
+        ),
+    ] {
+        assert!(
+            snap.memberships.contains(&m),
+            "{m:?}: {:?}",
+            snap.memberships
+        );
+    }
+
+    // Schemas: system schemas left out; SCHEMA-scope CREATE/USAGE only.
+    let schemas: Vec<_> = snap.schemas.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(schemas, ["demo_ml", "public"]);
+    let demo = &snap.schemas[0];
+    assert_eq!(demo.owner, "postgres");
+    let user = |n: &str| Grantee::principal(PrincipalKind::User, n);
+    assert_eq!(
+        demo.grants,
+        vec![
+            acl(group("interns"), Privilege::Usage),
+            acl(group("marketing_analyst_grp"), Privilege::Usage),
+            acl(group("retention_analyst_grp"), Privilege::Usage),
+            acl(user("dave"), Privilege::Usage),
+            acl(user("postgres"), Privilege::Create),
+            acl(user("postgres"), Privilege::Usage),
+        ]
+    );
+
+    // Models: blank padding trimmed, one entry per model whatever the versions.
+    assert_eq!(snap.models.len(), 1);
+    let m = &snap.models[0];
+    assert_eq!(
+        (m.schema.as_str(), m.name.as_str(), m.owner.as_str()),
+        ("demo_ml", "customer_churn_auto_model", "postgres")
+    );
+    assert_eq!(
+        m.grants,
+        vec![
+            acl(group("interns"), Privilege::Execute),
+            acl(group("marketing_analyst_grp"), Privilege::Execute),
+            acl(Grantee::Public, Privilege::Execute),
+        ]
+    );
+
+    // CREATE MODEL: svv_language_privileges (mlfunc rows only) united with lanacl items.
+    assert_eq!(
+        snap.create_model,
+        vec![
+            group("interns"),
+            group("retention_analyst_grp"),
+            Grantee::principal(PrincipalKind::Role, "ml_admin"),
+            Grantee::principal(PrincipalKind::Role, "sys:dba"),
+            user("rdsdb"),
+        ]
+    );
+
+    // The model's prediction function (language mlfunc) is not a managed function.
+    assert!(snap.functions.is_empty(), "{:?}", snap.functions);
+}
+
+#[tokio::test]
+async fn functions_models_and_roles_of_the_contract_scenario() {
+    let (db, _c) = fixture("rs_contract", &["seed_fresh.sql", "contract.sql"]).await;
+    let snap = read(&common::server().admin_url(&db)).await.unwrap();
+    let sigs: Vec<_> = snap
+        .functions
+        .iter()
+        .map(|f| format!("{}.{}({})", f.schema, f.name, f.args))
+        .collect();
+    // Overloads with oidvectortypes' text; the procedure and the prediction function
+    // are left out.
+    assert_eq!(
+        sigs,
+        [
+            "demo_ml.score_customer(character varying, integer)",
+            "demo_ml.score_customer(integer)"
+        ]
+    );
+    assert_eq!(
+        snap.functions[0].grants,
+        vec![acl(Grantee::Public, Privilege::Execute)]
+    );
+    let models: Vec<_> = snap.models.iter().map(|m| m.name.as_str()).collect();
+    assert_eq!(models, ["customer_churn_auto_model", "ltv_model"]);
+    assert!(snap.memberships.contains(&Membership {
+        parent: Principal::new(PrincipalKind::Role, "ml_admin"),
+        member: Principal::new(PrincipalKind::User, "dave"),
+    }));
+}
+
+/// The seed scenario, planned from the fixture with the shipped grants.yaml: exactly the
+/// seed document's four statements.
+#[tokio::test]
+async fn the_seed_scenario_plans_the_seed_statements() {
+    let (db, _c) = fixture("rs_seed", &["seed_fresh.sql"]).await;
+    let url = common::server().admin_url(&db);
+    let out = run(&["plan"], &root_file("grants.yaml"), &url);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let lines: Vec<_> = out.stdout.lines().collect();
+    assert_eq!(
+        lines[0],
+        format!(
+            "-- plan for postgres@127.0.0.1:{}/{db} (redshift)",
+            common::server().port()
+        )
+    );
+    assert_eq!(
+        &lines[1..],
+        [
+            "GRANT CREATE MODEL TO GROUP retention_analyst_grp;",
+            "GRANT CREATE, USAGE ON SCHEMA demo_ml TO GROUP retention_analyst_grp;",
+            "GRANT USAGE ON SCHEMA demo_ml TO GROUP marketing_analyst_grp;",
+            "GRANT EXECUTE ON MODEL demo_ml.customer_churn_auto_model TO GROUP marketing_analyst_grp;",
+        ]
+    );
+    assert!(out.stderr.is_empty(), "no warnings: {}", out.stderr);
+}
+
+#[tokio::test]
+async fn a_converged_cluster_plans_nothing_even_spelled_in_another_case() {
+    let (db, _c) = fixture("rs_conv", &["seed_fresh.sql", "converged.sql"]).await;
+    let url = common::server().admin_url(&db);
+    let out = run(
+        &["plan", "--detailed-exitcode"],
+        &root_file("grants.yaml"),
+        &url,
+    );
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("-- no changes"), "{}", out.stdout);
+
+    // Redshift folds ASCII names: `Demo_ML` in the file is `demo_ml` in the catalog.
+    let shipped = std::fs::read_to_string(root_file("grants.yaml")).unwrap();
+    let spelled = shipped
+        .replace("demo_ml", "Demo_ML")
+        .replace("retention_analyst_grp", "Retention_Analyst_Grp");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("grants.yaml");
+    std::fs::write(&file, spelled).unwrap();
+    let out = run(&["plan", "--detailed-exitcode"], &file, &url);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("-- no changes"), "{}", out.stdout);
+    assert!(
+        out.stderr.contains("Redshift folds it to `demo_ml`") || out.stderr.contains("`demo_ml`"),
+        "the spelling difference is pointed out: {}",
+        out.stderr
+    );
+}
+
+#[tokio::test]
+async fn drift_is_revoked_or_warned_and_restored() {
+    let (db, _c) = fixture(
+        "rs_drift",
+        &["seed_fresh.sql", "converged.sql", "drift.sql"],
+    )
+    .await;
+    let url = common::server().admin_url(&db);
+    let out = run(
+        &["plan", "--detailed-exitcode"],
+        &root_file("grants.yaml"),
+        &url,
+    );
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    insta::assert_snapshot!("redshift_drift_authoritative", stable(&out.stdout, &db));
+
+    let additive = std::fs::read_to_string(root_file("grants.yaml"))
+        .unwrap()
+        .replace("mode: authoritative", "mode: additive");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("grants.yaml");
+    std::fs::write(&file, additive).unwrap();
+    let out = run(&["plan", "--detailed-exitcode"], &file, &url);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(!out.stdout.contains("REVOKE"), "{}", out.stdout);
+    insta::assert_snapshot!(
+        "redshift_drift_additive",
+        format!(
+            "{}\n--- stderr ---\n{}",
+            stable(&out.stdout, &db),
+            out.stderr
+                .replace(&file.display().to_string(), "grants.yaml")
+        )
+    );
+}
+
+#[tokio::test]
+async fn the_contract_example_against_a_richer_cluster() {
+    let (db, _c) = fixture("rs_contract_plan", &["seed_fresh.sql", "contract.sql"]).await;
+    let url = common::server().admin_url(&db);
+    let out = run(&["plan"], &data("contract.yaml"), &url);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    insta::assert_snapshot!("redshift_contract", stable(&out.stdout, &db));
+
+    // The same plan from a snapshot file, with no database.
+    let snap = grantplan()
+        .args(["snapshot", "--database-url", &url])
+        .output()
+        .unwrap();
+    assert_eq!(
+        snap.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&snap.stderr)
+    );
+    let json = String::from_utf8(snap.stdout).unwrap();
+    assert!(json.contains("\"target\": \"redshift\""), "{json}");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("snapshot.json");
+    std::fs::write(&path, &json).unwrap();
+    let offline = grantplan()
+        .args(["plan", "-f"])
+        .arg(data("contract.yaml"))
+        .arg("--catalog")
+        .arg(&path)
+        .output()
+        .unwrap();
+    let offline_out = String::from_utf8(offline.stdout).unwrap();
+    assert_eq!(
+        offline_out.lines().skip(1).collect::<Vec<_>>(),
+        out.stdout.lines().skip(1).collect::<Vec<_>>()
+    );
+}
+
+/// A login that is neither superuser nor holds ACCESS SYSTEM TABLE sees part of the
+/// catalog: refused before any grant is read, and nothing is planned. Given the
+/// permission through a role, the same login plans.
+#[tokio::test]
+async fn a_login_without_visibility_is_refused() {
+    let (db, c) = fixture("rs_vis", &["seed_fresh.sql", "converged.sql"]).await;
+    let viewer = common::unique("viewer");
+    exec(
+        &c,
+        &format!(
+            "CREATE ROLE {v} LOGIN;
+             INSERT INTO redshift_catalog.pg_user (usename, usesysid) VALUES ('{viewer}', 900);",
+            v = common::quote_ident(&viewer)
+        ),
+    )
+    .await;
+    let url = common::server().url(&db, &viewer);
+    let out = run(&["plan"], &root_file("grants.yaml"), &url);
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    assert!(out.stdout.is_empty(), "{}", out.stdout);
+    assert!(
+        out.stderr
+            .contains(&format!("the login `{viewer}` is not a superuser")),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("ACCESS SYSTEM TABLE"), "{}", out.stderr);
+    let snapshot = grantplan()
+        .args(["snapshot", "--database-url", &url])
+        .output()
+        .unwrap();
+    assert_eq!(snapshot.status.code(), Some(1), "snapshot refuses too");
+
+    // Granted through a role that holds the permission: it sees everything.
+    exec(
+        &c,
+        &format!(
+            "INSERT INTO redshift_catalog.svv_roles VALUES (400, 'catalog_readers', 'postgres', NULL);
+             INSERT INTO redshift_catalog.svv_user_grants VALUES (900, '{viewer}', 400, 'catalog_readers', false);
+             INSERT INTO redshift_catalog.svv_system_privileges VALUES ('ACCESS SYSTEM TABLE', 400, 'catalog_readers', 'role');"
+        ),
+    )
+    .await;
+    let out = run(
+        &["plan", "--detailed-exitcode"],
+        &root_file("grants.yaml"),
+        &url,
+    );
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+}
+
+/// The reader runs a fixed set of statements, whatever the catalog holds (counted on
+/// the server with pg_stat_statements, preloaded by the harness).
+#[tokio::test]
+async fn the_number_of_statements_does_not_depend_on_the_catalog_size() {
+    let s = common::server();
+    let (db, c) = fixture("rs_count", &["seed_fresh.sql", "converged.sql"]).await;
+    exec(&c, "CREATE EXTENSION IF NOT EXISTS pg_stat_statements").await;
+    let reader = common::unique("rs_reader");
+    exec(
+        &c,
+        &format!(
+            "CREATE ROLE {} LOGIN SUPERUSER; INSERT INTO redshift_catalog.pg_user (usename, usesysid, usesuper) VALUES ('{reader}', 901, true);",
+            common::quote_ident(&reader)
+        ),
+    )
+    .await;
+    // The fixture's version() is an SQL function, and pg_stat_statements counts its body
+    // (`SELECT $1::text`) as a statement of its own: that one is the fixture's, not the
+    // reader's, and is left out of the count.
+    let counted = || async {
+        c.query_one(
+            "SELECT coalesce(sum(s.calls), 0)::bigint FROM pg_stat_statements s \
+             WHERE s.userid = (SELECT oid FROM pg_roles WHERE rolname = $1) \
+             AND s.dbid = (SELECT oid FROM pg_database WHERE datname = $2) \
+             AND s.query <> 'SELECT $1::text'",
+            &[&reader, &db],
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{}", common::describe(&e)))
+        .get::<_, i64>(0)
+    };
+    let url = s.url(&db, &reader);
+    let config: tokio_postgres::Config = url.parse().unwrap();
+    let session = grantplan::db::connect(&config).await.unwrap();
+
+    let before = counted().await;
+    let small = redshift::read(&session.client).await.unwrap();
+    let small_count = counted().await - before;
+
+    let mut sql = String::new();
+    for i in 0..300 {
+        sql.push_str(&format!(
+            "INSERT INTO redshift_catalog.pg_namespace VALUES ({oid}, 'ml_{i}', 100, NULL);
+             INSERT INTO redshift_catalog.svv_schema_privileges VALUES ('ml_{i}', 'USAGE', 201, 'marketing_analyst_grp', 'group', false, 'SCHEMA');
+             INSERT INTO redshift_catalog.svv_ml_model_info VALUES ('{db}', 'ml_{i}', 'postgres', 'model_{i}', 'PERSISTED', 0, 'READY');
+             INSERT INTO redshift_catalog.svv_ml_model_privileges VALUES ('ml_{i}', 'model_{i}', 1, 'EXECUTE', 201, 'marketing_analyst_grp', 'group', false);\n",
+            oid = 400000 + i
+        ));
+    }
+    exec(&c, &sql).await;
+    let before = counted().await;
+    let big = redshift::read(&session.client).await.unwrap();
+    let big_count = counted().await - before;
+
+    // BEGIN, the queries, COMMIT.
+    let expected = (redshift::QUERIES.len() + 2) as i64;
+    assert_eq!(small_count, expected, "statements for a small catalog");
+    assert_eq!(big_count, expected, "statements for a large catalog");
+    assert_eq!(small.models.len(), 1);
+    assert_eq!(big.models.len(), 301);
+    assert_eq!(big.schemas.len(), 302);
+}
