@@ -580,14 +580,33 @@ impl Planner<'_> {
         if matched.is_empty() {
             self.missing(kind, rule);
         } else if self.offline && kind == RuleKind::Function {
+            // Offline, a function's overloads (its argument types) are unknown.
+            // PostgreSQL accepts `ON FUNCTION s.f` for a function with one overload;
+            // Redshift's grammar requires the argument list, so there the statements
+            // would not run and are left out rather than shown.
+            let redshift = self.config.target == Target::Redshift;
             self.warnings.push(
-                Diagnostic::warning(format!(
-                    "offline, the overloads of function `{}` are unknown: its statements name no argument types",
-                    rule.key
-                ))
+                Diagnostic::warning(if redshift {
+                    format!(
+                        "offline, the overloads of function `{}` are unknown, and Redshift needs their argument types: its grants are left out of this offline plan",
+                        rule.key
+                    )
+                } else {
+                    format!(
+                        "offline, the overloads of function `{}` are unknown: its statements name no argument types",
+                        rule.key
+                    )
+                })
                 .at(Some(rule.loc.clone()))
-                .help("PostgreSQL accepts that only for a function with one overload, Redshift not at all: plan against a database or snapshot for one statement per overload"),
+                .help(if redshift {
+                    "plan against the cluster (--database-url) or a snapshot (--catalog) for one statement per overload"
+                } else {
+                    "PostgreSQL accepts that only for a function with one overload: plan against a database or snapshot for one statement per overload"
+                }),
             );
+            if redshift {
+                return Vec::new();
+            }
         }
         matched
     }
