@@ -91,6 +91,7 @@ pub fn plan(
         offline: catalog.is_none(),
         errors: Vec::new(),
         warnings: config.warnings.clone(),
+        origin: BTreeMap::new(),
     }
     .run()
 }
@@ -269,6 +270,8 @@ struct Planner<'a> {
     offline: bool,
     errors: Vec<Diagnostic>,
     warnings: Vec<Diagnostic>,
+    /// Where in grants.yaml each managed object is named or matched.
+    origin: BTreeMap<Securable, Location>,
 }
 
 /// Which section of grants.yaml a rule comes from.
@@ -378,6 +381,7 @@ impl Planner<'_> {
                             grantee_words(&grantee),
                             self.config.file
                         ))
+                        .at(self.origin.get(securable).cloned())
                         .help(format!("authoritative mode would run: {sql}")),
                     );
                 } else {
@@ -517,6 +521,11 @@ impl Planner<'_> {
             for rule in rules {
                 let matched = self.expand(kind, rule);
                 for securable in matched {
+                    // The first rule that names or matches an object is where findings
+                    // about it point.
+                    self.origin
+                        .entry(securable.clone())
+                        .or_insert_with(|| rule.loc.clone());
                     let want = desired.entry(securable).or_default();
                     for g in &rule.grants {
                         if let Grantee::Principal(p) = &g.grantee {
