@@ -72,6 +72,8 @@ pub enum Format {
     Sql,
     /// A JSON document with every statement, a summary and the warnings.
     Json,
+    /// A pull-request comment: verdict, counts, warnings, the SQL in a fenced block.
+    Markdown,
 }
 
 #[derive(Args, Debug)]
@@ -340,6 +342,7 @@ fn print_plan(plan: &Plan, source: &Source, format: Format) -> Result<(), Failur
             print(&output::sql(plan, source))
         }
         Format::Json => print(&output::json(plan, source)),
+        Format::Markdown => print(&output::markdown(plan, source)),
     }
 }
 

@@ -115,3 +115,194 @@ pub fn json(plan: &Plan, source: &Source) -> String {
     s.push('\n');
     s
 }
+
+/// Statements longer than this are folded into a `<details>` block in markdown, so a
+/// large plan does not bury the rest of a pull-request conversation.
+pub const MARKDOWN_FOLD_AFTER: usize = 20;
+
+/// The plan as a pull-request comment: a one-line verdict, counts per kind and per object
+/// type, the warnings, and the SQL in a fenced block (folded when long).
+pub fn markdown(plan: &Plan, source: &Source) -> String {
+    let summary = Summary::of(plan);
+    let against = match source {
+        Source::Offline => "offline (no database or snapshot)".to_string(),
+        Source::Database { server } => format!("`{server}`"),
+        Source::Snapshot { file } => format!("snapshot `{file}`"),
+    };
+    let mut out = String::new();
+    if plan.is_empty() {
+        out.push_str(&format!(
+            "**grantplan: no changes.** The {} server already matches the file (planned against {against}).\n",
+            plan.target
+        ));
+    } else {
+        let mut parts = Vec::new();
+        for (n, one, many) in [
+            (summary.grant, "grant", "grants"),
+            (summary.revoke, "revoke", "revokes"),
+            (
+                summary.create,
+                "principal to create",
+                "principals to create",
+            ),
+            (
+                summary.membership,
+                "membership change",
+                "membership changes",
+            ),
+        ] {
+            if n > 0 {
+                parts.push(format!("{n} {}", if n == 1 { one } else { many }));
+            }
+        }
+        out.push_str(&format!(
+            "**grantplan: {} {} to the {} server** ({}), planned against {against}.\n",
+            summary.statements,
+            if summary.statements == 1 {
+                "change"
+            } else {
+                "changes"
+            },
+            plan.target,
+            parts.join(", ")
+        ));
+        out.push('\n');
+        out.push_str("| on | grants | revokes |\n|---|---:|---:|\n");
+        let mut rows: Vec<(&'static str, usize, usize)> = Vec::new();
+        for st in &plan.statements {
+            let (on, is_grant) = match st {
+                Statement::Grant { on, .. } => (on, true),
+                Statement::Revoke { on, .. } => (on, false),
+                _ => continue,
+            };
+            let label = match on {
+                crate::model::Securable::CreateModel => "CREATE MODEL",
+                crate::model::Securable::Schema { .. } => "schemas",
+                crate::model::Securable::Model { .. } => "models",
+                crate::model::Securable::Function { .. } => "functions",
+            };
+            let row = match rows.iter().position(|r| r.0 == label) {
+                Some(i) => &mut rows[i],
+                None => {
+                    rows.push((label, 0, 0));
+                    rows.last_mut().expect("just pushed")
+                }
+            };
+            if is_grant {
+                row.1 += 1;
+            } else {
+                row.2 += 1;
+            }
+        }
+        for (label, g, r) in rows {
+            out.push_str(&format!("| {label} | {g} | {r} |\n"));
+        }
+        if summary.create > 0 {
+            out.push_str(&format!("| principals created | {} | |\n", summary.create));
+        }
+        if summary.membership > 0 {
+            out.push_str(&format!(
+                "| membership changes | {} | |\n",
+                summary.membership
+            ));
+        }
+    }
+    if !plan.warnings.is_empty() {
+        out.push_str(&format!("\n**Warnings ({})**\n\n", plan.warnings.len()));
+        for w in &plan.warnings {
+            out.push_str(&format!("- {}\n", markdown_line(&w.to_string())));
+        }
+    }
+    if !plan.is_empty() {
+        let sql = plan.sql_lines().join("\n");
+        let fence = "`".repeat(longest_backtick_run(&sql).max(2) + 1);
+        let block = format!("{fence}sql\n{sql}\n{fence}\n");
+        out.push('\n');
+        if plan.statements.len() > MARKDOWN_FOLD_AFTER {
+            out.push_str(&format!(
+                "<details><summary>SQL ({} statements)</summary>\n\n{block}\n</details>\n",
+                plan.statements.len()
+            ));
+        } else {
+            out.push_str(&block);
+        }
+    }
+    out
+}
+
+/// One line of markdown text: no line breaks (which would end a list item), and no raw
+/// HTML tags from names in the message.
+fn markdown_line(s: &str) -> String {
+    s.replace(['\n', '\r'], " ")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+/// The longest run of backticks in `s`: a code fence must be longer, or a name holding
+/// backticks would end the block early.
+fn longest_backtick_run(s: &str) -> usize {
+    s.split(|c| c != '`').map(str::len).max().unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Grantee, Mode, PrincipalKind, Privilege, Securable, Target};
+
+    fn grant(schema: &str) -> Statement {
+        Statement::Grant {
+            privileges: vec![Privilege::Usage],
+            on: Securable::Schema {
+                name: schema.into(),
+            },
+            grantee: Grantee::principal(PrincipalKind::Group, "g"),
+        }
+    }
+
+    fn plan_of(statements: Vec<Statement>) -> Plan {
+        Plan {
+            target: Target::Redshift,
+            mode: Mode::Authoritative,
+            offline: false,
+            statements,
+            warnings: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_name_with_backticks_cannot_close_the_sql_fence() {
+        let p = plan_of(vec![grant("a```b")]);
+        let md = markdown(&p, &Source::Offline);
+        assert!(md.contains("````sql\n"), "{md}");
+        assert!(md.trim_end().ends_with("````"), "{md}");
+    }
+
+    #[test]
+    fn long_plans_are_folded_short_ones_are_not() {
+        let short = plan_of(vec![grant("a")]);
+        assert!(!markdown(&short, &Source::Offline).contains("<details>"));
+        let long = plan_of(
+            (0..=MARKDOWN_FOLD_AFTER)
+                .map(|i| grant(&format!("s{i}")))
+                .collect(),
+        );
+        let md = markdown(&long, &Source::Offline);
+        assert!(
+            md.contains("<details><summary>SQL (21 statements)</summary>"),
+            "{md}"
+        );
+    }
+
+    #[test]
+    fn warnings_stay_on_one_line_and_carry_no_html() {
+        let mut p = plan_of(vec![]);
+        p.warnings
+            .push(crate::diag::Diagnostic::warning("group `<b>x\ny` is odd"));
+        let md = markdown(&p, &Source::Offline);
+        assert!(
+            md.contains("- warning: group `&lt;b&gt;x y` is odd\n"),
+            "{md}"
+        );
+        assert!(md.starts_with("**grantplan: no changes.**"), "{md}");
+    }
+}

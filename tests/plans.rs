@@ -124,3 +124,30 @@ GRANT EXECUTE ON MODEL demo_ml.customer_churn_auto_model TO GROUP marketing_anal
     assert_eq!(output::sql(&p, &Source::Offline), expected);
     assert!(output::OFFLINE_HEADER.starts_with("-- offline plan: "));
 }
+
+/// `plan --format markdown`, the pull-request comment, for a plan with changes and
+/// warnings, one with revokes, and one with no changes.
+#[test]
+fn markdown_comments() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/plans");
+    for case in [
+        "02_seed_converged",
+        "03_seed_drift_authoritative",
+        "09_contract_example_offline",
+    ] {
+        let dir = root.join(case);
+        let yaml = std::fs::read_to_string(dir.join("grants.yaml")).unwrap();
+        let config = grantplan::config::parse("grants.yaml", &yaml).unwrap();
+        let catalog = std::fs::read_to_string(dir.join("catalog.json"))
+            .ok()
+            .map(|t| Snapshot::from_json(&t).unwrap());
+        let source = match catalog {
+            Some(_) => Source::Snapshot {
+                file: "catalog.json".into(),
+            },
+            None => Source::Offline,
+        };
+        let p = plan(&config, catalog.as_ref(), PlanOptions::default()).unwrap();
+        insta::assert_snapshot!(format!("markdown_{case}"), output::markdown(&p, &source));
+    }
+}
