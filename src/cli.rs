@@ -44,6 +44,9 @@ pub enum Command {
     Apply(ApplyArgs),
     /// Write the server's current principals and grants as JSON (for `plan --catalog`).
     Snapshot(SnapshotArgs),
+    /// Print the JSON Schema of grants.yaml (for editors; the repository ships it as
+    /// grants.schema.json).
+    Schema,
 }
 
 #[derive(Args, Debug)]
@@ -159,6 +162,10 @@ fn run(cli: Cli) -> Outcome {
         Command::Plan(args) => plan_cmd(args),
         Command::Apply(args) => apply_cmd(args),
         Command::Snapshot(args) => snapshot_cmd(args),
+        Command::Schema => {
+            print(&config::json_schema())?;
+            Ok(0)
+        }
     }
 }
 

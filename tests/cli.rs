@@ -210,3 +210,32 @@ fn a_snapshot_of_the_wrong_kind_is_refused() {
     assert!(err.contains("not a grantplan snapshot"), "{err}");
     assert!(err.contains(&bad.display().to_string()), "{err}");
 }
+
+/// `grantplan schema` prints the JSON Schema of grants.yaml; the copy shipped beside
+/// grants.yaml (which the shipped file's `yaml-language-server` comment points at) must
+/// be the current one, and the schema must refuse what the loader refuses.
+#[test]
+fn the_shipped_json_schema_is_current() {
+    let out = grantplan().arg("schema").output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let generated = String::from_utf8(out.stdout).unwrap();
+    let shipped = std::fs::read_to_string(root().join("grants.schema.json")).unwrap();
+    assert_eq!(
+        shipped, generated,
+        "grants.schema.json is stale: run `cargo run -- schema > grants.schema.json`"
+    );
+    let schema: serde_json::Value = serde_json::from_str(&generated).unwrap();
+    assert_eq!(schema["additionalProperties"], false, "unknown keys refused");
+    for def in ["GroupOrRole", "User", "Schema", "Execute"] {
+        assert_eq!(
+            schema["$defs"][def]["additionalProperties"], false,
+            "{def}: unknown keys refused"
+        );
+    }
+    let text = schema.to_string();
+    for word in ["\"redshift\"", "\"postgres\"", "\"authoritative\"", "\"additive\""] {
+        assert!(text.contains(word), "{word}");
+    }
+    let shipped_yaml = std::fs::read_to_string(root().join("grants.yaml")).unwrap();
+    assert!(shipped_yaml.starts_with("# yaml-language-server: $schema=grants.schema.json\n"));
+}

@@ -141,6 +141,11 @@ pub fn load(path: &std::path::Path) -> Result<Config, Vec<Diagnostic>> {
     parse(&file, &text)
 }
 
+/// The JSON Schema of grants.yaml (`grantplan schema`).
+pub fn json_schema() -> String {
+    raw::json_schema()
+}
+
 /// Validates and resolves the text of a grants.yaml named `file`.
 ///
 /// Three stages, each collecting every problem it finds:

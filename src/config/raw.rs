@@ -5,68 +5,107 @@
 //! unknown keys first, with a suggestion, and blanks them out before this runs.
 
 use indexmap::IndexMap;
+use schemars::JsonSchema;
 use serde::Deserialize;
 
 use super::marks::{Marks, Node, NodeKind, Seg};
 use crate::diag::{Diagnostic, Location};
 use crate::model::{Mode, Target};
 
-#[derive(Debug, Default, Deserialize)]
+/// grants.yaml: the groups, roles and users grantplan manages, and the CREATE MODEL,
+/// CREATE/USAGE and EXECUTE grants they hold on schemas, models and functions.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(
     deny_unknown_fields,
     expecting = "a mapping of grants.yaml keys (target, mode, ignore, groups, roles, users, schemas, models, functions)"
 )]
+#[schemars(title = "grantplan grants.yaml")]
 pub(crate) struct RawConfig {
+    /// The kind of server: `redshift` (default) or `postgres`.
     pub target: Option<Target>,
+    /// `authoritative` (default): privileges the file does not list on what it names are
+    /// revoked. `additive`: never revoke; what would be revoked is reported as warnings.
     pub mode: Option<Mode>,
+    /// Principals never granted to nor revoked from: names or globs (`*`, `?`, `[...]`).
     pub ignore: Option<Vec<String>>,
+    /// Redshift's `enable_case_sensitive_identifier`: when true, names are not folded to
+    /// lower case. Default false.
     pub case_sensitive_identifiers: Option<bool>,
+    /// Groups (NOLOGIN roles on PostgreSQL); missing ones are created.
     pub groups: Option<IndexMap<String, Option<RawGroup>>>,
+    /// Roles; missing ones are created.
     pub roles: Option<IndexMap<String, Option<RawGroup>>>,
+    /// Existing users, declared so they can be grantees. Users are never created.
     pub users: Option<IndexMap<String, Option<RawUser>>>,
+    /// Schemas by name, or globs over existing schemas (`sales_*`).
     pub schemas: Option<IndexMap<String, Option<RawSchema>>>,
+    /// Redshift ML models, `schema.model` (globs allowed in either part). Redshift only.
     pub models: Option<IndexMap<String, Option<RawExecute>>>,
+    /// Functions, `schema.function`: EXECUTE on every overload (globs allowed).
     pub functions: Option<IndexMap<String, Option<RawExecute>>>,
 }
 
 /// A group or a role.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(
     deny_unknown_fields,
     expecting = "a mapping with `create_model` and `members`, or nothing"
 )]
+#[schemars(rename = "GroupOrRole")]
 pub(crate) struct RawGroup {
+    /// Holds CREATE MODEL (Redshift only).
     pub create_model: Option<bool>,
+    /// When present, membership is exactly this list: users, or `role:NAME` for a role
+    /// member of a role.
     pub members: Option<Vec<String>>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+/// An existing user.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(
     deny_unknown_fields,
     expecting = "a mapping with `create_model`, or nothing"
 )]
+#[schemars(rename = "User")]
 pub(crate) struct RawUser {
+    /// Holds CREATE MODEL (Redshift only).
     pub create_model: Option<bool>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+/// Who may create in a schema and who may use it. A grantee is a declared name,
+/// `group:NAME` / `role:NAME` / `user:NAME`, or `public`.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(
     deny_unknown_fields,
     expecting = "a mapping with `create` and `usage`, or nothing"
 )]
+#[schemars(rename = "Schema")]
 pub(crate) struct RawSchema {
+    /// Grantees of CREATE ON SCHEMA.
     pub create: Option<Vec<String>>,
+    /// Grantees of USAGE ON SCHEMA.
     pub usage: Option<Vec<String>>,
 }
 
-/// A model or a function.
-#[derive(Debug, Default, Deserialize)]
+/// Who may execute a model or function.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(
     deny_unknown_fields,
     expecting = "a mapping with `execute`, or nothing"
 )]
+#[schemars(rename = "Execute")]
 pub(crate) struct RawExecute {
+    /// Grantees of EXECUTE: declared names, `group:`/`role:`/`user:` NAME, or `public`.
     pub execute: Option<Vec<String>>,
+}
+
+/// The JSON Schema of grants.yaml, pretty-printed with a trailing newline; editors that
+/// speak the YAML language server protocol validate and complete grants.yaml with it.
+pub(crate) fn json_schema() -> String {
+    let schema = schemars::schema_for!(RawConfig);
+    let mut s = serde_json::to_string_pretty(&schema).expect("schema serializes");
+    s.push('\n');
+    s
 }
 
 /// Deserializes `text` (the original, or with erroneous entries blanked out).
