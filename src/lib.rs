@@ -3,8 +3,9 @@
 //! The shape: [`config`] loads grants.yaml; a [`catalog`] reader (one module per target)
 //! turns a live server into a [`catalog::Snapshot`]; the pure [`plan::plan`] function
 //! diffs the two into typed [`sql::Statement`]s; [`sql`] renders them; [`executor`] applies
-//! them in one transaction. Only the catalog readers and the executor touch a database;
-//! [`cli`] is a thin layer that decides what to print where.
+//! them in one transaction; [`sqlread`] reads that SQL back (a reviewed plan file) and
+//! refuses anything grantplan does not write. Only the catalog readers and the executor
+//! touch a database; [`cli`] is a thin layer that decides what to print where.
 
 pub mod catalog;
 pub mod cli;
@@ -17,3 +18,4 @@ pub mod model;
 pub mod output;
 pub mod plan;
 pub mod sql;
+pub mod sqlread;
