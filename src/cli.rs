@@ -334,6 +334,7 @@ fn plan_cmd(args: PlanArgs) -> Outcome {
         (None, Source::Offline)
     };
     let plan = plan::plan(&config, snapshot.as_ref(), options)?;
+    plan.verify().map_err(|d| vec![d])?;
     print_plan(&plan, &source, args.format)?;
     Ok(if args.detailed_exitcode && !plan.is_empty() {
         2
@@ -370,6 +371,7 @@ fn apply_cmd(args: ApplyArgs) -> Outcome {
                 strict: args.strict,
             },
         )?;
+        plan.verify().map_err(|d| vec![d])?;
         let source = Source::Database {
             server: server.clone(),
         };

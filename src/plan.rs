@@ -57,6 +57,37 @@ impl Plan {
             .map(|s| s.render(self.target))
             .collect()
     }
+
+    /// Checks that every statement's SQL reads back ([`crate::sqlread`]) as exactly the
+    /// statement planned.
+    ///
+    /// Why: names and function argument lists come from the catalog, or from a snapshot
+    /// file a person can edit, and the renderer writes argument lists verbatim. Text that
+    /// would smuggle a second statement through an argument list, a name the server would
+    /// shorten to another one, or anything else that does not mean what the plan says is
+    /// refused here, before it is printed for review or sent to a server.
+    pub fn verify(&self) -> Result<(), Diagnostic> {
+        for (i, statement) in self.statements.iter().enumerate() {
+            let sql = statement.render(self.target);
+            let expected = statement.canonical(self.target);
+            let problem = match crate::sqlread::read(&sql, self.target) {
+                Ok(read) if read == [expected] => continue,
+                Ok(read) => format!(
+                    "it reads back as {} statement(s) of another meaning",
+                    read.len()
+                ),
+                Err(e) => e.to_string(),
+            };
+            return Err(Diagnostic::error(format!(
+                "statement {} of the plan does not mean what was planned, so nothing is printed or applied: {sql}",
+                i + 1
+            ))
+            .help(format!(
+                "{problem}; the names or argument types it was built from (from the catalog or a snapshot file) are not what grantplan writes: check the snapshot, or plan against the server"
+            )));
+        }
+        Ok(())
+    }
 }
 
 /// Computes the plan for `config` against `catalog` (`None`: offline).
@@ -1084,6 +1115,41 @@ mod tests {
                 "GRANT EXECUTE ON FUNCTION app.score(text, integer[]) TO scorers;",
             ]
         );
+    }
+
+    #[test]
+    fn a_statement_that_would_not_read_back_as_itself_is_refused() {
+        let yaml = "target: postgres\ngroups: {scorers: {}}\nfunctions:\n  app.score: {execute: [scorers]}\n";
+        let smuggled = Cat::new(Target::Postgres)
+            .principal(Role, "scorers", false)
+            .function(
+                "app",
+                "score",
+                "integer) TO scorers; DROP TABLE t; --",
+                vec![],
+            )
+            .done();
+        let p = plan(&config(yaml), Some(&smuggled), PlanOptions::default()).unwrap();
+        let e = p.verify().unwrap_err();
+        assert!(
+            e.message
+                .contains("statement 1 of the plan does not mean what was planned"),
+            "{e}"
+        );
+        assert!(
+            e.message.contains("DROP TABLE t"),
+            "the statement is shown: {e}"
+        );
+
+        let honest = Cat::new(Target::Postgres)
+            .principal(Role, "scorers", false)
+            .function("app", "score", "integer, \"My Type\"[]", vec![])
+            .done();
+        let p = plan(&config(yaml), Some(&honest), PlanOptions::default()).unwrap();
+        assert_eq!(p.statements.len(), 1);
+        p.verify().unwrap();
+        let seed = plan(&config(SEED), None, PlanOptions::default()).unwrap();
+        seed.verify().unwrap();
     }
 
     #[test]

@@ -52,6 +52,43 @@ impl Statement {
         }
     }
 
+    /// The statement as `target` keeps it: on PostgreSQL every principal is a role, so
+    /// the kinds a grants.yaml gives names are erased (what reading the SQL back gives).
+    pub fn canonical(&self, target: Target) -> Statement {
+        let cp = |p: &Principal| target.canonical_principal(p);
+        match self {
+            Statement::CreatePrincipal { principal } => Statement::CreatePrincipal {
+                principal: cp(principal),
+            },
+            Statement::AddMember { parent, member } => Statement::AddMember {
+                parent: cp(parent),
+                member: cp(member),
+            },
+            Statement::RemoveMember { parent, member } => Statement::RemoveMember {
+                parent: cp(parent),
+                member: cp(member),
+            },
+            Statement::Grant {
+                privileges,
+                on,
+                grantee,
+            } => Statement::Grant {
+                privileges: privileges.clone(),
+                on: on.clone(),
+                grantee: target.canonical(grantee),
+            },
+            Statement::Revoke {
+                privileges,
+                on,
+                grantee,
+            } => Statement::Revoke {
+                privileges: privileges.clone(),
+                on: on.clone(),
+                grantee: target.canonical(grantee),
+            },
+        }
+    }
+
     /// The statement as SQL for `target`, with its terminating `;`.
     pub fn render(&self, target: Target) -> String {
         match target {

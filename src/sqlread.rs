@@ -1085,40 +1085,8 @@ mod tests {
         }
     }
 
-    /// The statement as `target` keeps it (PostgreSQL erases principal kinds).
     fn canonical(s: &Statement, target: Target) -> Statement {
-        let cp = |p: &Principal| target.canonical_principal(p);
-        match s {
-            Statement::CreatePrincipal { principal } => Statement::CreatePrincipal {
-                principal: cp(principal),
-            },
-            Statement::AddMember { parent, member } => Statement::AddMember {
-                parent: cp(parent),
-                member: cp(member),
-            },
-            Statement::RemoveMember { parent, member } => Statement::RemoveMember {
-                parent: cp(parent),
-                member: cp(member),
-            },
-            Statement::Grant {
-                privileges,
-                on,
-                grantee,
-            } => Statement::Grant {
-                privileges: privileges.clone(),
-                on: on.clone(),
-                grantee: target.canonical(grantee),
-            },
-            Statement::Revoke {
-                privileges,
-                on,
-                grantee,
-            } => Statement::Revoke {
-                privileges: privileges.clone(),
-                on: on.clone(),
-                grantee: target.canonical(grantee),
-            },
-        }
+        s.canonical(target)
     }
 
     #[test]

@@ -225,7 +225,10 @@ fn the_shipped_json_schema_is_current() {
         "grants.schema.json is stale: run `cargo run -- schema > grants.schema.json`"
     );
     let schema: serde_json::Value = serde_json::from_str(&generated).unwrap();
-    assert_eq!(schema["additionalProperties"], false, "unknown keys refused");
+    assert_eq!(
+        schema["additionalProperties"], false,
+        "unknown keys refused"
+    );
     for def in ["GroupOrRole", "User", "Schema", "Execute"] {
         assert_eq!(
             schema["$defs"][def]["additionalProperties"], false,
@@ -233,7 +236,12 @@ fn the_shipped_json_schema_is_current() {
         );
     }
     let text = schema.to_string();
-    for word in ["\"redshift\"", "\"postgres\"", "\"authoritative\"", "\"additive\""] {
+    for word in [
+        "\"redshift\"",
+        "\"postgres\"",
+        "\"authoritative\"",
+        "\"additive\"",
+    ] {
         assert!(text.contains(word), "{word}");
     }
     let shipped_yaml = std::fs::read_to_string(root().join("grants.yaml")).unwrap();

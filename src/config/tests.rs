@@ -167,7 +167,7 @@ fn seed_file_resolves_to_two_groups_one_schema_one_model() {
     );
     assert_eq!(
         loc_of(&c.principals[0].loc),
-        (12, 3, "groups.retention_analyst_grp".into(), 21)
+        (13, 3, "groups.retention_analyst_grp".into(), 21)
     );
 
     assert_eq!(c.schemas.len(), 1);
@@ -176,7 +176,7 @@ fn seed_file_resolves_to_two_groups_one_schema_one_model() {
     assert_eq!(exact(&s.schema), "demo_ml");
     assert!(s.name.is_none());
     assert!(!s.is_glob());
-    assert_eq!(loc_of(&s.loc), (17, 3, "schemas.demo_ml".into(), 7));
+    assert_eq!(loc_of(&s.loc), (18, 3, "schemas.demo_ml".into(), 7));
     assert_eq!(
         grants(s),
         vec![
@@ -187,7 +187,7 @@ fn seed_file_resolves_to_two_groups_one_schema_one_model() {
     );
     assert_eq!(
         loc_of(&s.grants[2].loc),
-        (19, 36, "schemas.demo_ml.usage[1]".into(), 21)
+        (20, 36, "schemas.demo_ml.usage[1]".into(), 21)
     );
 
     assert_eq!(c.models.len(), 1);
@@ -202,7 +202,7 @@ fn seed_file_resolves_to_two_groups_one_schema_one_model() {
     assert_eq!(
         loc_of(&m.grants[0].loc),
         (
-            23,
+            24,
             15,
             r#"models."demo_ml.customer_churn_auto_model".execute[0]"#.into(),
             21
