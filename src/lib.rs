@@ -17,3 +17,4 @@ pub mod model;
 pub mod output;
 pub mod plan;
 pub mod sql;
+pub mod tls;
