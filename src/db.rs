@@ -43,7 +43,9 @@ pub fn url_from(
 /// out from `PGHOST`, `PGPORT`, `PGUSER`, `PGPASSWORD`, `PGDATABASE`; the user defaults
 /// to the OS user as with libpq.
 ///
-/// The error never repeats the URL, which may hold a password.
+/// The error never repeats the URL, which may hold a password. TLS parameters are not
+/// handled here (tokio-postgres rejects `verify-ca`, `verify-full`, `sslrootcert`): the
+/// CLI goes through [`settings`], which takes them out first.
 pub fn resolve(url: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<Config, String> {
     let mut config: Config = url.parse().map_err(|e| {
         format!("the database URL is not valid ({e}); expected postgres://USER@HOST:PORT/DATABASE")
@@ -358,7 +360,7 @@ pub async fn connect(settings: &Settings, expected: Option<Target>) -> Result<Se
     let connector =
         tls::Connector::new(mode, ca_file.map(|(p, _)| p.as_path())).map_err(
             |e| match ca_file {
-                Some((_, origin)) => format!("{e} (the CA file is {origin})"),
+                Some((_, origin)) => format!("{e} (CA file {origin})"),
                 None => e,
             },
         )?;
@@ -484,8 +486,8 @@ fn explain_connect_error(
             rustls::Error::InvalidCertificate(C::UnknownIssuer) => format!(
                 "the server's certificate is not signed by a CA in {roots}. Pass --ca-file \
                  with the CA certificate(s) that signed it (for Redshift, AWS's \
-                 amazon-trust-ca-bundle.crt), or --sslmode require to encrypt without \
-                 verifying the certificate"
+                 amazon-trust-ca-bundle.crt); to encrypt without verifying the certificate, \
+                 use --sslmode require and no CA file"
             ),
             rustls::Error::InvalidCertificate(
                 C::NotValidForName | C::NotValidForNameContext { .. },

@@ -383,7 +383,7 @@ impl<S, T: TlsConnect<S>> TlsConnect<S> for Flagged<T> {
 pub fn describe_roots(ca_file: Option<&(PathBuf, crate::db::Origin)>) -> String {
     match ca_file {
         Some((path, origin)) => format!("the CA file {} ({origin})", path.display()),
-        None => "Mozilla's root certificates (no --ca-file given)".to_string(),
+        None => "Mozilla's root certificates (no CA file was given)".to_string(),
     }
 }
 
