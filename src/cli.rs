@@ -67,6 +67,15 @@ pub struct DbArg {
     /// then $DATABASE_URL; PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE fill the gaps.
     #[arg(long, value_name = "URL")]
     pub database_url: Option<String>,
+    /// TLS, with libpq's meanings. Default: sslmode= in the URL, then $PGSSLMODE, else
+    /// require when grants.yaml says `target: redshift` and prefer otherwise.
+    #[arg(long, value_enum, value_name = "MODE")]
+    pub sslmode: Option<crate::tls::SslMode>,
+    /// PEM file of CA certificates to verify the server with (for Redshift, AWS's
+    /// amazon-trust-ca-bundle.crt). Default: sslrootcert= in the URL, then
+    /// $PGSSLROOTCERT, else Mozilla's roots.
+    #[arg(long, value_name = "PEM")]
+    pub ca_file: Option<PathBuf>,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -234,14 +243,18 @@ fn env(k: &str) -> Option<String> {
 }
 
 /// The resolved connection settings, or `None` when no URL was given anywhere.
-fn connection(db: &DbArg) -> Result<Option<tokio_postgres::Config>, Failure> {
+fn connection(db: &DbArg) -> Result<Option<db::Settings>, Failure> {
+    let flags = db::TlsFlags {
+        sslmode: db.sslmode,
+        ca_file: db.ca_file.as_deref(),
+    };
     match db::url_from(db.database_url.as_deref(), &env) {
         None => Ok(None),
-        Some((url, _)) => Ok(Some(db::resolve(&url, &env)?)),
+        Some((url, _)) => Ok(Some(db::settings(&url, &flags, &env)?)),
     }
 }
 
-fn require_connection(db: &DbArg, command: &str) -> Result<tokio_postgres::Config, Failure> {
+fn require_connection(db: &DbArg, command: &str) -> Result<db::Settings, Failure> {
     connection(db)?.ok_or_else(|| {
         Failure::Message(format!(
             "{command} needs a database: pass --database-url postgres://USER@HOST:PORT/DB, \
@@ -251,19 +264,20 @@ fn require_connection(db: &DbArg, command: &str) -> Result<tokio_postgres::Confi
 }
 
 /// Connects, and refuses a server of another kind than the file's `target` before
-/// reading or changing anything on it.
+/// reading or changing anything on it. The expected target also picks the TLS default
+/// (`require` for Redshift).
 async fn open(
-    conn: &tokio_postgres::Config,
+    conn: &db::Settings,
     expected: Option<(crate::model::Target, &str)>,
 ) -> Result<db::Session, Failure> {
-    let session = db::connect(conn).await?;
+    let session = db::connect(conn, expected.map(|(target, _)| target)).await?;
     if let Some((target, file)) = expected {
         if session.target != target {
             return Err(Failure::Message(format!(
                 "{file} declares target `{target}` but {} is a {} server ({}); \
                  nothing was read or changed. Set `target: {}` in {file} if this is the \
                  right server, or connect to a {target} server",
-                db::describe_target(conn),
+                db::describe_target(&conn.config),
                 session.target,
                 session.evidence,
                 session.target,
@@ -324,7 +338,7 @@ fn plan_cmd(args: PlanArgs) -> Outcome {
             },
         )
     } else if let Some(conn) = connection(&args.db)? {
-        let server = db::describe_target(&conn);
+        let server = db::describe_target(&conn.config);
         let snap = runtime()?.block_on(async {
             let session = open(&conn, Some((config.target, &config.file))).await?;
             read_catalog(&session).await
@@ -334,7 +348,7 @@ fn plan_cmd(args: PlanArgs) -> Outcome {
         (None, Source::Offline)
     };
     let plan = plan::plan(&config, snapshot.as_ref(), options)?;
-    plan.verify().map_err(|d| vec![d])?;
+    plan.verify()?;
     print_plan(&plan, &source, args.format)?;
     Ok(if args.detailed_exitcode && !plan.is_empty() {
         2
@@ -359,7 +373,7 @@ fn apply_cmd(args: ApplyArgs) -> Outcome {
     // never opens a connection.
     let config = load_config(&args.file.path)?;
     let conn = require_connection(&args.db, "apply")?;
-    let server = db::describe_target(&conn);
+    let server = db::describe_target(&conn.config);
     let rt = runtime()?;
     rt.block_on(async {
         let mut session = open(&conn, Some((config.target, &config.file))).await?;
@@ -371,7 +385,7 @@ fn apply_cmd(args: ApplyArgs) -> Outcome {
                 strict: args.strict,
             },
         )?;
-        plan.verify().map_err(|d| vec![d])?;
+        plan.verify()?;
         let source = Source::Database {
             server: server.clone(),
         };

@@ -19,3 +19,4 @@ pub mod output;
 pub mod plan;
 pub mod sql;
 pub mod sqlread;
+pub mod tls;

@@ -66,7 +66,7 @@ impl Plan {
     /// would smuggle a second statement through an argument list, a name the server would
     /// shorten to another one, or anything else that does not mean what the plan says is
     /// refused here, before it is printed for review or sent to a server.
-    pub fn verify(&self) -> Result<(), Diagnostic> {
+    pub fn verify(&self) -> Result<(), Vec<Diagnostic>> {
         for (i, statement) in self.statements.iter().enumerate() {
             let sql = statement.render(self.target);
             let expected = statement.canonical(self.target);
@@ -78,13 +78,13 @@ impl Plan {
                 ),
                 Err(e) => e.to_string(),
             };
-            return Err(Diagnostic::error(format!(
+            return Err(vec![Diagnostic::error(format!(
                 "statement {} of the plan does not mean what was planned, so nothing is printed or applied: {sql}",
                 i + 1
             ))
             .help(format!(
                 "{problem}; the names or argument types it was built from (from the catalog or a snapshot file) are not what grantplan writes: check the snapshot, or plan against the server"
-            )));
+            ))]);
         }
         Ok(())
     }
@@ -1130,7 +1130,7 @@ mod tests {
             )
             .done();
         let p = plan(&config(yaml), Some(&smuggled), PlanOptions::default()).unwrap();
-        let e = p.verify().unwrap_err();
+        let e = &p.verify().unwrap_err()[0];
         assert!(
             e.message
                 .contains("statement 1 of the plan does not mean what was planned"),

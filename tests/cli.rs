@@ -23,6 +23,7 @@ fn grantplan() -> Command {
         "PGPASSWORD",
         "PGDATABASE",
         "PGSSLMODE",
+        "PGSSLROOTCERT",
     ] {
         cmd.env_remove(var);
     }

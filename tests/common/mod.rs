@@ -19,11 +19,14 @@
 //!   removes its directory.
 //! - A missing PostgreSQL is a failure, never a silent skip: a test that cannot start the
 //!   server panics, under `CI=true` and outside it alike.
+//! - A test binary that needs a differently configured server (TLS on, with its own
+//!   certificate files) starts one more with [`Server::start_with`]; [`server`] stays
+//!   the plain shared one.
 
 // Each test binary uses a different subset of these helpers.
 #![allow(dead_code)]
 
-use std::io::Read;
+use std::io::{Read, Write};
 use std::os::unix::fs::MetadataExt;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
@@ -88,23 +91,48 @@ pub fn server() -> &'static Server {
     static SERVER: OnceLock<Result<Server, String>> = OnceLock::new();
     // The outcome is stored, error included, so a broken setup fails every test quickly
     // with the same message instead of retrying initdb in each one.
-    match SERVER.get_or_init(start) {
+    match SERVER.get_or_init(|| start(&ServerOptions::default())) {
         Ok(s) => s,
-        Err(e) => {
-            let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false");
-            if ci {
-                panic!(
-                    "cannot start the throwaway PostgreSQL server, and under CI a test that \
-                     needs it fails rather than being skipped:\n{e}"
-                );
-            }
-            panic!(
-                "cannot start the throwaway PostgreSQL server:\n{e}\n\nThe integration tests \
-                 need PostgreSQL 15 binaries: `apt-get install postgresql-15` (Debian/Ubuntu), \
-                 or point GRANTPLAN_PG_BIN at a directory holding initdb and pg_ctl."
-            );
-        }
+        Err(e) => cannot_start(e),
     }
+}
+
+/// What a server started with [`Server::start_with`] gets besides the harness's own
+/// settings.
+#[derive(Debug, Clone, Default)]
+pub struct ServerOptions {
+    /// `-c name=value` settings, after the harness's own (so they win). Values go
+    /// through `pg_ctl -o`: no spaces or quotes.
+    pub settings: Vec<(String, String)>,
+    /// Files written into the data directory after initdb and before the start:
+    /// `(file name, contents, mode)`, owned by the user the server runs as (a private
+    /// key must be 0600 and the server's own, or PostgreSQL refuses it).
+    pub files: Vec<(String, Vec<u8>, u32)>,
+}
+
+impl Server {
+    /// A server of its own, with extra settings and files; stopped and removed at
+    /// process exit like the shared one. Callers that share it keep it in a static.
+    /// Panics as [`server`] does when it cannot start.
+    pub fn start_with(options: &ServerOptions) -> Server {
+        start(options).unwrap_or_else(|e| cannot_start(&e))
+    }
+}
+
+/// The panic of a test that needs PostgreSQL and cannot have it: never a skip.
+fn cannot_start(e: &str) -> ! {
+    let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false");
+    if ci {
+        panic!(
+            "cannot start the throwaway PostgreSQL server, and under CI a test that \
+             needs it fails rather than being skipped:\n{e}"
+        );
+    }
+    panic!(
+        "cannot start the throwaway PostgreSQL server:\n{e}\n\nThe integration tests \
+         need PostgreSQL 15 binaries: `apt-get install postgresql-15` (Debian/Ubuntu), \
+         or point GRANTPLAN_PG_BIN at a directory holding initdb and pg_ctl."
+    );
 }
 
 /// A new, empty database for one test, with a superuser (`postgres`) client connected to
@@ -233,6 +261,41 @@ impl Runner {
             Err(format!("{what} failed ({}): {cmd:?}\n{text}", out.status))
         }
     }
+
+    /// Writes `contents` to `path` as the user the server runs as, with `mode`: the
+    /// file is created under umask 077, so it is never readable by others, even briefly.
+    fn write_file(&self, path: &Path, contents: &[u8], mode: u32) -> Result<(), String> {
+        let mut cmd = self.command("sh");
+        cmd.arg("-c")
+            .arg(r#"umask 077 && cat > "$1" && chmod "$2" "$1""#)
+            .arg("grantplan-pg-write")
+            .arg(path)
+            .arg(format!("{mode:o}"))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = cmd
+            .spawn()
+            .map_err(|e| format!("cannot run {cmd:?}: {e}"))?;
+        let mut stdin = child.stdin.take().expect("piped stdin");
+        stdin
+            .write_all(contents)
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        drop(stdin);
+        let out = child
+            .wait_with_output()
+            .map_err(|e| format!("{cmd:?}: {e}"))?;
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(format!(
+                "writing {} failed ({}): {}",
+                path.display(),
+                out.status,
+                String::from_utf8_lossy(&out.stderr)
+            ))
+        }
+    }
 }
 
 /// Stops the server and removes its directory when this process exits.
@@ -267,7 +330,7 @@ impl Watchdog {
     }
 }
 
-fn start() -> Result<Server, String> {
+fn start(options: &ServerOptions) -> Result<Server, String> {
     let t0 = Instant::now();
     let bin = std::env::var_os("GRANTPLAN_PG_BIN")
         .map(PathBuf::from)
@@ -316,6 +379,14 @@ fn start() -> Result<Server, String> {
             .args(["-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8"])
             .args(["--locale", "C"]),
     )?;
+    for (name, contents, mode) in &options.files {
+        runner.write_file(&data.join(name), contents, *mode)?;
+    }
+    let extra: String = options
+        .settings
+        .iter()
+        .map(|(k, v)| format!(" -c {k}={v}"))
+        .collect();
 
     // The port is picked by binding :0 and releasing it; another process could take it
     // in between, so a failed start is retried with a new port.
@@ -325,7 +396,7 @@ fn start() -> Result<Server, String> {
         let opts = format!(
             "-c port={port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={} \
              -c fsync=off -c synchronous_commit=off -c full_page_writes=off \
-             -c max_connections=100 -c shared_preload_libraries=pg_stat_statements",
+             -c max_connections=100 -c shared_preload_libraries=pg_stat_statements{extra}",
             dir.display()
         );
         // shared_preload_libraries: tests count the statements a catalog read issues

@@ -1,0 +1,644 @@
+//! TLS and authentication against real and fake servers.
+//!
+//! A PostgreSQL 15 with `ssl=on` serves a certificate for the DNS name `localhost` only,
+//! signed by a test CA that rcgen makes at start-up; the plain shared server of
+//! tests/common (ssl off) stands for a server without TLS. Fake servers on 127.0.0.1
+//! play the parts PostgreSQL cannot: a server that asks for Redshift's authentication
+//! methods (codes 13 and 14), and a Redshift that declines TLS.
+//!
+//! Most cases go through the library (`db::settings` + `db::connect`) and check the
+//! server's own view of the session (`pg_stat_ssl`); the flags and the messages users
+//! see go through the binary.
+
+mod common;
+
+use assert_cmd::Command;
+use common::{Server, ServerOptions};
+use grantplan::db::{self, Session, TlsFlags};
+use grantplan::model::Target;
+use grantplan::tls::SslMode;
+use rcgen::{
+    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
+    KeyUsagePurpose,
+};
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+/// The TLS server and the CA files a client may trust.
+struct TlsServer {
+    server: Server,
+    /// The CA that signed the server's certificate.
+    ca_file: PathBuf,
+    /// A CA that signed nothing the server shows.
+    other_ca_file: PathBuf,
+}
+
+/// A CA certificate (PEM) and an issuer to sign with.
+fn make_ca(name: &str) -> (String, Issuer<'static, KeyPair>) {
+    let key = KeyPair::generate().unwrap();
+    let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    params.distinguished_name.push(DnType::CommonName, name);
+    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+    let cert = params.self_signed(&key).unwrap();
+    (cert.pem(), Issuer::new(params, key))
+}
+
+fn tls_server() -> &'static TlsServer {
+    static SERVER: OnceLock<TlsServer> = OnceLock::new();
+    SERVER.get_or_init(|| {
+        let (ca_pem, ca) = make_ca("grantplan test CA");
+        let (other_ca_pem, _) = make_ca("grantplan unrelated CA");
+        // The DNS name localhost and nothing else: connecting to 127.0.0.1 is a name
+        // mismatch.
+        let key = KeyPair::generate().unwrap();
+        let mut params = CertificateParams::new(vec!["localhost".to_string()]).unwrap();
+        params
+            .distinguished_name
+            .push(DnType::CommonName, "localhost");
+        params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+        let cert = params.signed_by(&key, &ca).unwrap();
+        let server = Server::start_with(&ServerOptions {
+            settings: vec![
+                ("ssl".into(), "on".into()),
+                ("ssl_cert_file".into(), "server.crt".into()),
+                ("ssl_key_file".into(), "server.key".into()),
+            ],
+            files: vec![
+                ("server.crt".into(), cert.pem().into_bytes(), 0o644),
+                ("server.key".into(), key.serialize_pem().into_bytes(), 0o600),
+            ],
+        });
+        // The server's directory is removed with it at process exit.
+        let ca_file = server.dir().join("ca.crt");
+        std::fs::write(&ca_file, ca_pem).unwrap();
+        let other_ca_file = server.dir().join("other-ca.crt");
+        std::fs::write(&other_ca_file, other_ca_pem).unwrap();
+        TlsServer {
+            server,
+            ca_file,
+            other_ca_file,
+        }
+    })
+}
+
+fn no_env(_: &str) -> Option<String> {
+    None
+}
+
+/// Connects through grantplan's own settings and connect, as the CLI does.
+async fn connect(
+    host: &str,
+    port: u16,
+    sslmode: Option<SslMode>,
+    ca_file: Option<&Path>,
+    expected: Option<Target>,
+) -> Result<Session, String> {
+    let url = format!("postgres://postgres@{host}:{port}/postgres");
+    let settings = db::settings(&url, &TlsFlags { sslmode, ca_file }, &no_env)?;
+    db::connect(&settings, expected).await
+}
+
+/// The server's own word on whether this session is encrypted.
+async fn server_says_ssl(session: &Session) -> bool {
+    session
+        .client
+        .query_one(
+            "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0)
+}
+
+#[tokio::test]
+async fn verify_full_with_the_ca_file_and_the_certificates_host_name_is_encrypted() {
+    let t = tls_server();
+    let session = connect(
+        "localhost",
+        t.server.port(),
+        Some(SslMode::VerifyFull),
+        Some(&t.ca_file),
+        None,
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}\n{}", t.server.log()));
+    assert!(server_says_ssl(&session).await);
+    assert!(session.encrypted);
+    assert_eq!(session.target, Target::Postgres);
+}
+
+#[tokio::test]
+async fn verify_full_refuses_a_name_mismatch_that_verify_ca_accepts() {
+    let t = tls_server();
+    let e = connect(
+        "127.0.0.1",
+        t.server.port(),
+        Some(SslMode::VerifyFull),
+        Some(&t.ca_file),
+        None,
+    )
+    .await
+    .err()
+    .expect("verify-full must refuse a certificate issued for localhost at 127.0.0.1");
+    assert!(e.contains("not valid for name"), "{e}");
+    assert!(e.contains("sslmode verify-full (from --sslmode)"), "{e}");
+    assert!(e.contains("--sslmode verify-ca"), "{e}");
+
+    let session = connect(
+        "127.0.0.1",
+        t.server.port(),
+        Some(SslMode::VerifyCa),
+        Some(&t.ca_file),
+        None,
+    )
+    .await
+    .unwrap();
+    assert!(server_says_ssl(&session).await);
+}
+
+#[tokio::test]
+async fn verify_ca_still_refuses_a_certificate_from_another_ca() {
+    let t = tls_server();
+    for mode in [SslMode::VerifyCa, SslMode::VerifyFull] {
+        let e = connect(
+            "localhost",
+            t.server.port(),
+            Some(mode),
+            Some(&t.other_ca_file),
+            None,
+        )
+        .await
+        .err()
+        .unwrap_or_else(|| panic!("{mode} accepted a certificate its CA did not sign"));
+        assert!(e.contains("UnknownIssuer"), "{mode}: {e}");
+        assert!(e.contains("other-ca.crt"), "{mode}: {e}");
+    }
+}
+
+#[tokio::test]
+async fn verify_full_against_mozillas_roots_refuses_the_test_ca() {
+    let t = tls_server();
+    let e = connect(
+        "localhost",
+        t.server.port(),
+        Some(SslMode::VerifyFull),
+        None,
+        None,
+    )
+    .await
+    .err()
+    .expect("a private CA is not among Mozilla's roots");
+    assert!(e.contains("UnknownIssuer"), "{e}");
+    assert!(e.contains("not signed by a CA in Mozilla's root"), "{e}");
+    assert!(e.contains("--ca-file"), "{e}");
+}
+
+#[tokio::test]
+async fn require_without_a_ca_file_encrypts_without_verifying() {
+    let t = tls_server();
+    // 127.0.0.1 is not in the certificate and the CA is unknown: neither matters.
+    let session = connect(
+        "127.0.0.1",
+        t.server.port(),
+        Some(SslMode::Require),
+        None,
+        None,
+    )
+    .await
+    .unwrap();
+    assert!(server_says_ssl(&session).await);
+    assert!(session.encrypted);
+}
+
+#[tokio::test]
+async fn require_with_a_ca_file_verifies_the_chain_as_libpq_does() {
+    let t = tls_server();
+    let e = connect(
+        "127.0.0.1",
+        t.server.port(),
+        Some(SslMode::Require),
+        Some(&t.other_ca_file),
+        None,
+    )
+    .await
+    .err()
+    .expect("require with a CA file must verify the chain");
+    assert!(e.contains("UnknownIssuer"), "{e}");
+    assert!(
+        e.contains("sslmode verify-ca (require from --sslmode"),
+        "{e}"
+    );
+    // With the right CA it connects, host name unchecked (verify-ca).
+    let session = connect(
+        "127.0.0.1",
+        t.server.port(),
+        Some(SslMode::Require),
+        Some(&t.ca_file),
+        None,
+    )
+    .await
+    .unwrap();
+    assert!(server_says_ssl(&session).await);
+}
+
+#[tokio::test]
+async fn prefer_the_default_uses_tls_when_the_server_offers_it() {
+    let t = tls_server();
+    let session = connect("127.0.0.1", t.server.port(), None, None, None)
+        .await
+        .unwrap();
+    assert!(server_says_ssl(&session).await);
+    assert!(session.encrypted);
+    // The Redshift default (require) over the same server: encrypted too.
+    let session = connect(
+        "127.0.0.1",
+        t.server.port(),
+        None,
+        None,
+        Some(Target::Redshift),
+    )
+    .await
+    .unwrap();
+    assert!(server_says_ssl(&session).await);
+}
+
+#[tokio::test]
+async fn disable_connects_in_plaintext() {
+    let t = tls_server();
+    let session = connect(
+        "127.0.0.1",
+        t.server.port(),
+        Some(SslMode::Disable),
+        Some(&t.other_ca_file),
+        None,
+    )
+    .await
+    .unwrap();
+    assert!(!server_says_ssl(&session).await);
+    assert!(!session.encrypted);
+}
+
+#[tokio::test]
+async fn a_server_without_tls_is_refused_when_tls_is_required() {
+    let plain = common::server();
+    let e = connect(
+        "127.0.0.1",
+        plain.port(),
+        Some(SslMode::Require),
+        None,
+        None,
+    )
+    .await
+    .err()
+    .expect("require against a server without TLS");
+    assert!(e.contains("the server does not support TLS"), "{e}");
+    assert!(e.contains("--sslmode prefer"), "{e}");
+    // The Redshift default is require as well.
+    let e = connect(
+        "127.0.0.1",
+        plain.port(),
+        None,
+        None,
+        Some(Target::Redshift),
+    )
+    .await
+    .err()
+    .expect("the Redshift default requires TLS");
+    assert!(e.contains("the server does not support TLS"), "{e}");
+    assert!(e.contains("the default for target redshift"), "{e}");
+    // prefer falls back to plaintext.
+    let session = connect(
+        "127.0.0.1",
+        plain.port(),
+        None,
+        None,
+        Some(Target::Postgres),
+    )
+    .await
+    .unwrap();
+    assert!(!server_says_ssl(&session).await);
+    assert!(!session.encrypted);
+}
+
+// ---------------------------------------------------------------------------------------
+// The binary.
+
+/// The binary with a clean environment: no database or TLS variables leak in.
+fn grantplan(dir: &Path) -> Command {
+    let mut cmd = Command::cargo_bin("grantplan").unwrap();
+    cmd.current_dir(dir);
+    for var in [
+        "GRANTPLAN_DATABASE_URL",
+        "DATABASE_URL",
+        "PGHOST",
+        "PGPORT",
+        "PGUSER",
+        "PGPASSWORD",
+        "PGDATABASE",
+        "PGSSLMODE",
+        "PGSSLROOTCERT",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd.env("NO_COLOR", "1");
+    cmd
+}
+
+struct Out {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+fn run(cmd: &mut Command) -> Out {
+    let out = cmd.timeout(Duration::from_secs(60)).output().unwrap();
+    Out {
+        code: out.status.code(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// A directory holding a grants.yaml with `target`.
+fn grants_dir(target: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("grants.yaml"),
+        format!("target: {target}\n"),
+    )
+    .unwrap();
+    dir
+}
+
+#[test]
+fn the_flags_reach_the_connection() {
+    let t = tls_server();
+    let dir = grants_dir("postgres");
+    let url = format!("postgres://postgres@localhost:{}/postgres", t.server.port());
+    let ca = t.ca_file.to_str().unwrap();
+    let out = run(grantplan(dir.path()).args([
+        "snapshot",
+        "--database-url",
+        &url,
+        "--sslmode",
+        "verify-full",
+        "--ca-file",
+        ca,
+    ]));
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert!(out.stdout.trim_start().starts_with('{'), "{}", out.stdout);
+
+    // The same through the URL: sslmode and sslrootcert are taken out before
+    // tokio-postgres, which would reject them, parses the rest.
+    let in_url = format!("{url}?sslmode=verify-full&sslrootcert={ca}");
+    let out = run(grantplan(dir.path()).args(["plan", "--database-url", &in_url]));
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+
+    // And through the environment; the flag beats it.
+    let out = run(grantplan(dir.path())
+        .env("PGSSLMODE", "verify-full")
+        .env("PGSSLROOTCERT", &t.other_ca_file)
+        .args(["plan", "--database-url", &url]));
+    assert_eq!(out.code, Some(1));
+    assert!(out.stderr.contains("UnknownIssuer"), "{}", out.stderr);
+    assert!(out.stderr.contains("from $PGSSLMODE"), "{}", out.stderr);
+    let out = run(grantplan(dir.path())
+        .env("PGSSLMODE", "verify-full")
+        .env("PGSSLROOTCERT", &t.other_ca_file)
+        .args(["plan", "--database-url", &url, "--ca-file", ca]));
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+}
+
+#[test]
+fn a_missing_ca_file_is_named() {
+    let t = tls_server();
+    let dir = grants_dir("postgres");
+    let url = format!(
+        "postgres://postgres:hunter2@localhost:{}/postgres",
+        t.server.port()
+    );
+    let out = run(grantplan(dir.path()).args([
+        "plan",
+        "--database-url",
+        &url,
+        "--sslmode",
+        "verify-full",
+        "--ca-file",
+        "/nonexistent/amazon-trust-ca-bundle.crt",
+    ]));
+    assert_eq!(out.code, Some(1));
+    assert!(
+        out.stderr
+            .contains("cannot read CA file /nonexistent/amazon-trust-ca-bundle.crt: No such file"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("from --ca-file"), "{}", out.stderr);
+    assert!(!out.stderr.contains("hunter2"), "{}", out.stderr);
+}
+
+#[test]
+fn a_redshift_grants_file_requires_tls_by_default() {
+    let plain = common::server();
+    let dir = grants_dir("redshift");
+    let url = plain.admin_url("postgres");
+    let out = run(grantplan(dir.path()).args(["plan", "--database-url", &url]));
+    assert_eq!(out.code, Some(1));
+    assert!(
+        out.stderr.contains("the server does not support TLS"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("the default for target redshift"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stdout.is_empty(), "{}", out.stdout);
+}
+
+// ---------------------------------------------------------------------------------------
+// Fake servers.
+
+const SSL_REQUEST: [u8; 4] = 80877103u32.to_be_bytes();
+
+/// One length-prefixed startup-phase packet (without its length).
+fn read_packet(sock: &mut TcpStream) -> std::io::Result<Vec<u8>> {
+    let mut len = [0u8; 4];
+    sock.read_exact(&mut len)?;
+    let n = u32::from_be_bytes(len) as usize;
+    let mut body = vec![0u8; n.saturating_sub(4)];
+    sock.read_exact(&mut body)?;
+    Ok(body)
+}
+
+/// A backend message: tag, length, body.
+fn message(tag: u8, body: &[u8]) -> Vec<u8> {
+    let mut m = vec![tag];
+    m.extend_from_slice(&((body.len() + 4) as u32).to_be_bytes());
+    m.extend_from_slice(body);
+    m
+}
+
+/// AuthenticationRequest `R` with `code`.
+fn auth_request(code: i32, payload: &[u8]) -> Vec<u8> {
+    let mut body = code.to_be_bytes().to_vec();
+    body.extend_from_slice(payload);
+    message(b'R', &body)
+}
+
+/// Serves one connection on 127.0.0.1: answers an SSLRequest with `N` (no TLS), reads
+/// the startup message, sends `reply`, then reads until the client hangs up (`linger`)
+/// or hangs up itself. The handle gives back the startup message. Bounded: it gives up
+/// after 30 seconds.
+fn fake_server(reply: Vec<u8>, linger: bool) -> (u16, JoinHandle<Result<Vec<u8>, String>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let handle = std::thread::spawn(move || {
+        let io = |e: std::io::Error| e.to_string();
+        listener.set_nonblocking(true).map_err(io)?;
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let mut sock = loop {
+            match listener.accept() {
+                Ok((s, _)) => break s,
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                    if Instant::now() > deadline {
+                        return Err("no client within 30 s".to_string());
+                    }
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+                Err(e) => return Err(e.to_string()),
+            }
+        };
+        sock.set_nonblocking(false).map_err(io)?;
+        sock.set_read_timeout(Some(Duration::from_secs(30)))
+            .map_err(io)?;
+        let mut startup = read_packet(&mut sock).map_err(io)?;
+        if startup == SSL_REQUEST {
+            sock.write_all(b"N").map_err(io)?;
+            startup = read_packet(&mut sock).map_err(io)?;
+        }
+        sock.write_all(&reply).map_err(io)?;
+        if linger {
+            let mut rest = Vec::new();
+            let _ = sock.read_to_end(&mut rest);
+        }
+        Ok(startup)
+    });
+    (port, handle)
+}
+
+/// `plan` (with a `target: postgres` file) and `snapshot` against a server that asks
+/// for authentication method `code`: exit 1, the explanation, and never the password.
+fn assert_auth_method_explained(code: i32, expect: &str) {
+    let dir = grants_dir("postgres");
+    let commands: [&[&str]; 2] = [&["plan"], &["snapshot"]];
+    for (i, command) in commands.into_iter().enumerate() {
+        // Redshift's code-13 request carries more than the code; the client never gets
+        // past the code, so a few bytes stand in for the rest.
+        let (port, server) = fake_server(auth_request(code, &[0, 0, 0, 4, 1, 2, 3, 4]), true);
+        let url = format!("postgres://u:secret@127.0.0.1:{port}/db");
+        let mut cmd = grantplan(dir.path());
+        cmd.args(command).args(["--database-url", &url]);
+        // plan asks for disable; snapshot leaves the default (prefer), so the fake
+        // server also sees, and declines, an SSLRequest.
+        if i == 0 {
+            cmd.args(["--sslmode", "disable"]);
+        }
+        let out = run(&mut cmd);
+        let startup = server.join().unwrap().unwrap();
+        let all = format!("{}{}", out.stdout, out.stderr);
+        assert_eq!(out.code, Some(1), "{command:?}: {all}");
+        assert!(
+            out.stderr.contains(&format!(
+                "cannot connect to u@127.0.0.1:{port}/db: the server asked for an \
+                 authentication method grantplan cannot use"
+            )),
+            "{command:?}: {}",
+            out.stderr
+        );
+        assert!(out.stderr.contains(expect), "{command:?}: {}", out.stderr);
+        assert!(
+            out.stderr.contains("get-cluster-credentials") && out.stderr.contains("MD5"),
+            "{command:?}: {}",
+            out.stderr
+        );
+        assert!(!all.contains("secret"), "{command:?}: {all}");
+        assert!(!all.contains("unknown authentication tag"), "{all}");
+        // The startup message named the user and no password ever left the client.
+        assert!(startup.windows(7).any(|w| w == b"user\0u\0"), "{startup:?}");
+        assert!(!startup.windows(6).any(|w| w == b"secret"));
+    }
+}
+
+#[test]
+fn redshift_sha256_password_digest_is_explained() {
+    assert_auth_method_explained(13, "code 13, Redshift's salted SHA-256 password digest");
+}
+
+#[test]
+fn redshift_identity_provider_login_is_explained() {
+    assert_auth_method_explained(
+        14,
+        "code 14, Redshift's identity-provider (IdP) token login",
+    );
+}
+
+/// A Redshift (it says padb_version at start-up) that declines TLS: with no sslmode
+/// set anywhere the connection is refused once the server is known to be Redshift; an
+/// explicit mode is obeyed.
+#[test]
+fn redshift_over_plaintext_is_refused_unless_asked_for() {
+    let mut startup_reply = auth_request(0, &[]);
+    startup_reply.extend(message(b'S', b"server_version\x008.0.2\x00"));
+    startup_reply.extend(message(b'S', b"padb_version\x001.0.77467\x00"));
+    startup_reply.extend(message(b'Z', b"I"));
+
+    let (port, server) = fake_server(startup_reply.clone(), true);
+    let url = format!("postgres://u:secret@127.0.0.1:{port}/db");
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(grantplan(dir.path()).args(["snapshot", "--database-url", &url]));
+    server.join().unwrap().unwrap();
+    assert_eq!(out.code, Some(1), "{}", out.stderr);
+    assert!(
+        out.stderr.contains(&format!(
+            "u@127.0.0.1:{port}/db is a Redshift server (it reported padb_version 1.0.77467 \
+             at start-up) but the connection is not encrypted"
+        )),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("TLS is required for Redshift"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("--sslmode disable"), "{}", out.stderr);
+    assert!(!out.stderr.contains("secret"), "{}", out.stderr);
+
+    // Asked for explicitly: no refusal; the fake server then hangs up, so the catalog
+    // read fails instead.
+    let (port, server) = fake_server(startup_reply, false);
+    let url = format!("postgres://u:secret@127.0.0.1:{port}/db");
+    let out = run(grantplan(dir.path()).args([
+        "snapshot",
+        "--database-url",
+        &url,
+        "--sslmode",
+        "disable",
+    ]));
+    server.join().unwrap().unwrap();
+    assert_eq!(out.code, Some(1), "{}", out.stderr);
+    assert!(!out.stderr.contains("not encrypted"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("cannot read the catalog"),
+        "{}",
+        out.stderr
+    );
+}
