@@ -4,8 +4,9 @@
 //! in tests/snapshots/ (insta; review changes with `cargo insta review` or by reading the
 //! `.snap.new` file). No database is needed: the planner is pure.
 //!
-//! Every statement of every plan is also parsed back with sqlparser, so a rendering bug
-//! that produces invalid SQL fails here even when a snapshot was accepted carelessly.
+//! Every statement of every plan is also read back, with grantplan's own reader (every
+//! form) and with sqlparser (the forms it has a grammar for), so a rendering bug that
+//! produces invalid SQL fails here even when a snapshot was accepted carelessly.
 
 use grantplan::catalog::Snapshot;
 use grantplan::model::{Securable, Target};
@@ -56,6 +57,14 @@ fn run_case(dir: &Path) -> String {
 /// statements (crates.md), so there only schema and function grants are checked here.
 fn check_parses(p: &grantplan::plan::Plan, dir: &Path) {
     for (statement, sql) in p.statements.iter().zip(p.sql_lines()) {
+        // Every form, the MODEL and membership ones included, reads back as itself with
+        // grantplan's own reader (built on sqlparser's tokenizer).
+        assert_eq!(
+            grantplan::sqlread::read(&sql, p.target),
+            Ok(vec![statement.canonical(p.target)]),
+            "{}: `{sql}` does not read back as itself",
+            dir.display()
+        );
         let parsed = match p.target {
             // sqlparser has no grammar for role membership (`GRANT role TO member`);
             // tests/apply.rs runs those against a real PostgreSQL instead.
