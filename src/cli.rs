@@ -9,7 +9,9 @@ use crate::config::{self, Config};
 use crate::diag::{self, Diagnostic};
 use crate::output::{self, Source};
 use crate::plan::{self, Plan, PlanOptions};
+use crate::sql::Statement;
 use crate::{db, executor};
+use crate::{planfile, state};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::collections::HashMap;
 use std::io::{IsTerminal, Write};
@@ -40,8 +42,12 @@ pub enum Command {
     },
     /// Print the statements that would make the server match grants.yaml.
     Plan(PlanArgs),
-    /// Plan, show the plan, confirm, and run it in one transaction.
+    /// Plan (or read a reviewed plan file), show it, confirm, and run it in one
+    /// transaction.
     Apply(ApplyArgs),
+    /// Show who holds what on everything grants.yaml manages, now and after the plan, as
+    /// a unified diff.
+    Diff(DiffArgs),
     /// Write the server's current principals and grants as JSON (for `plan --catalog`).
     Snapshot(SnapshotArgs),
     /// Print the JSON Schema of grants.yaml (for editors; the repository ships it as
@@ -105,6 +111,24 @@ pub struct PlanArgs {
     /// A named schema, model or function that does not exist is an error.
     #[arg(long)]
     pub strict: bool,
+    /// Also write the plan as a reviewed-plan file: into DIR as `<UTC time>_<slug>.sql`
+    /// (when DIR is a directory), or to FILE. `apply PLANFILE` runs exactly that file.
+    #[arg(long, value_name = "FILE_OR_DIR")]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct DiffArgs {
+    #[command(flatten)]
+    pub file: FileArg,
+    #[command(flatten)]
+    pub db: DbArg,
+    /// Compare against a snapshot written by `grantplan snapshot` instead of a database.
+    #[arg(long, value_name = "SNAPSHOT.json", conflicts_with = "database_url")]
+    pub catalog: Option<PathBuf>,
+    /// Exit 2 when the states differ, 0 when they do not, 1 on error.
+    #[arg(long)]
+    pub detailed_exitcode: bool,
 }
 
 #[derive(Args, Debug)]
@@ -116,6 +140,11 @@ pub struct ApplyArgs {
     /// Apply without asking for confirmation (required when stdin is not a terminal).
     #[arg(long, short = 'y')]
     pub yes: bool,
+    /// A plan file written by `plan --out`: run exactly its statements, or refuse when
+    /// the file was edited, grants.yaml changed, or the catalog moved since it was
+    /// planned.
+    #[arg(value_name = "PLANFILE")]
+    pub planfile: Option<PathBuf>,
     /// A named schema, model or function that does not exist is an error.
     #[arg(long)]
     pub strict: bool,
@@ -170,6 +199,7 @@ fn run(cli: Cli) -> Outcome {
         Command::Validate { file } => validate(&file.path),
         Command::Plan(args) => plan_cmd(args),
         Command::Apply(args) => apply_cmd(args),
+        Command::Diff(args) => diff_cmd(args),
         Command::Snapshot(args) => snapshot_cmd(args),
         Command::Schema => {
             print(&config::json_schema())?;
@@ -322,39 +352,156 @@ fn validate(path: &Path) -> Outcome {
     Ok(0)
 }
 
-fn plan_cmd(args: PlanArgs) -> Outcome {
-    let config = load_config(&args.file.path)?;
-    let options = PlanOptions {
-        strict: args.strict,
-    };
-    let (snapshot, source) = if let Some(file) = &args.catalog {
+/// The catalog to plan against: a snapshot file, a live server, or none (offline).
+fn catalog_source(
+    catalog: Option<&Path>,
+    db: &DbArg,
+    config: &Config,
+) -> Result<(Option<Snapshot>, Source), Failure> {
+    if let Some(file) = catalog {
         let text = std::fs::read_to_string(file)
             .map_err(|e| format!("cannot read snapshot {}: {e}", file.display()))?;
         let snap = Snapshot::from_json(&text).map_err(|e| format!("{}: {e}", file.display()))?;
-        (
+        Ok((
             Some(snap),
             Source::Snapshot {
                 file: file.display().to_string(),
             },
-        )
-    } else if let Some(conn) = connection(&args.db)? {
+        ))
+    } else if let Some(conn) = connection(db)? {
         let server = db::describe_target(&conn.config);
         let snap = runtime()?.block_on(async {
             let session = open(&conn, Some((config.target, &config.file))).await?;
             read_catalog(&session).await
         })?;
-        (Some(snap), Source::Database { server })
+        Ok((Some(snap), Source::Database { server }))
     } else {
-        (None, Source::Offline)
+        Ok((None, Source::Offline))
+    }
+}
+
+fn plan_cmd(args: PlanArgs) -> Outcome {
+    let config = load_config(&args.file.path)?;
+    let options = PlanOptions {
+        strict: args.strict,
     };
+    let (snapshot, source) = catalog_source(args.catalog.as_deref(), &args.db, &config)?;
     let plan = plan::plan(&config, snapshot.as_ref(), options)?;
     plan.verify()?;
     print_plan(&plan, &source, args.format)?;
+    if let Some(out) = &args.out {
+        write_plan_file(out, &args.file.path, &config, &plan, &source)?;
+    }
     Ok(if args.detailed_exitcode && !plan.is_empty() {
         2
     } else {
         0
     })
+}
+
+/// `plan --out`: the reviewed-plan file, pinned to grants.yaml and the catalog scope.
+fn write_plan_file(
+    out: &Path,
+    config_path: &Path,
+    config: &Config,
+    plan: &Plan,
+    source: &Source,
+) -> Result<(), Failure> {
+    let database = match source {
+        Source::Offline => {
+            return Err(Failure::Message(format!(
+                "not writing {}: an offline plan knows no catalog, so nothing could check \
+                 it before it runs; plan against the server (--database-url) or a snapshot \
+                 (--catalog)",
+                out.display()
+            )))
+        }
+        Source::Database { server } => server.clone(),
+        Source::Snapshot { file } => format!("snapshot {file}"),
+    };
+    if plan.is_empty() {
+        eprintln!("no changes: no plan file written");
+        return Ok(());
+    }
+    let bytes = std::fs::read(config_path)
+        .map_err(|e| format!("cannot read {}: {e}", config_path.display()))?;
+    let header = planfile::Header {
+        target: plan.target,
+        database,
+        config: config.file.clone(),
+        config_sha256: state::sha256(&bytes),
+        grantplan: env!("CARGO_PKG_VERSION").to_string(),
+        catalog: plan.scope.fingerprint(),
+    };
+    let path = if out.is_dir() {
+        out.join(planfile::file_name(
+            std::time::SystemTime::now(),
+            config_path,
+        ))
+    } else {
+        out.to_path_buf()
+    };
+    let text = planfile::write(&header, &plan.statements);
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&path)
+        .and_then(|mut f| f.write_all(text.as_bytes()))
+        .map_err(|e| {
+            Failure::Message(format!(
+                "cannot write the plan file {}: {e} (an existing file is never overwritten)",
+                path.display()
+            ))
+        })?;
+    eprintln!(
+        "wrote {} ({} statements); after review: grantplan apply -f {} {}",
+        path.display(),
+        plan.statements.len(),
+        config_path.display(),
+        path.display()
+    );
+    Ok(())
+}
+
+fn diff_cmd(args: DiffArgs) -> Outcome {
+    let config = load_config(&args.file.path)?;
+    let (snapshot, source) = catalog_source(args.catalog.as_deref(), &args.db, &config)?;
+    let plan = plan::plan(&config, snapshot.as_ref(), PlanOptions::default())?;
+    report_diagnostics(&plan.warnings);
+    let before = plan.scope.listing();
+    let after = plan.scope.after(&plan.statements, plan.target).listing();
+    let (old, new) = (lines_text(&before), lines_text(&after));
+    let now = match &source {
+        Source::Offline => "offline (no catalog)".to_string(),
+        Source::Database { server } => server.clone(),
+        Source::Snapshot { file } => format!("snapshot {file}"),
+    };
+    let diff = similar::TextDiff::from_lines(&old, &new)
+        .unified_diff()
+        .context_radius(3)
+        .header(&format!("now: {now}"), &format!("with {}", config.file))
+        .to_string();
+    if diff.is_empty() {
+        print(&format!(
+            "-- no difference: {now} already holds what {} says\n",
+            config.file
+        ))?;
+    } else {
+        print(&diff)?;
+    }
+    Ok(if args.detailed_exitcode && !diff.is_empty() {
+        2
+    } else {
+        0
+    })
+}
+
+fn lines_text(lines: &[String]) -> String {
+    let mut s = lines.join("\n");
+    if !s.is_empty() {
+        s.push('\n');
+    }
+    s
 }
 
 fn print_plan(plan: &Plan, source: &Source, format: Format) -> Result<(), Failure> {
@@ -372,6 +519,10 @@ fn apply_cmd(args: ApplyArgs) -> Outcome {
     // Everything that can be checked without the server is checked first: bad input
     // never opens a connection.
     let config = load_config(&args.file.path)?;
+    let reviewed = match &args.planfile {
+        Some(path) => Some(read_plan_file(path, &args.file.path, &config)?),
+        None => None,
+    };
     let conn = require_connection(&args.db, "apply")?;
     let server = db::describe_target(&conn.config);
     let rt = runtime()?;
@@ -386,6 +537,9 @@ fn apply_cmd(args: ApplyArgs) -> Outcome {
             },
         )?;
         plan.verify()?;
+        if let Some((path, file)) = &reviewed {
+            check_still_current(path, file, &plan)?;
+        }
         let source = Source::Database {
             server: server.clone(),
         };
@@ -394,7 +548,16 @@ fn apply_cmd(args: ApplyArgs) -> Outcome {
             eprintln!("nothing to apply: {server} already matches {}", config.file);
             return Ok(0);
         }
-        let sql = plan.sql_lines();
+        // With a plan file, exactly its statements run (check_still_current proved a
+        // plan made now gives the same ones).
+        let sql = match &reviewed {
+            Some((_, file)) => file
+                .statements
+                .iter()
+                .map(|s| s.render(file.header.target))
+                .collect(),
+            None => plan.sql_lines(),
+        };
         if !args.yes {
             confirm(&format!(
                 "Apply these {} statements to {server} in one transaction?",
@@ -418,6 +581,85 @@ fn apply_cmd(args: ApplyArgs) -> Outcome {
             Err(e) => Err(Failure::Message(e.to_string())),
         }
     })
+}
+
+/// Reads and checks a plan file before any connection: its seal and statements, its
+/// target, and that grants.yaml is the file it was planned from.
+fn read_plan_file(
+    path: &Path,
+    config_path: &Path,
+    config: &Config,
+) -> Result<(String, planfile::PlanFile), Failure> {
+    let name = path.display().to_string();
+    let text =
+        std::fs::read_to_string(path).map_err(|e| format!("cannot read plan file {name}: {e}"))?;
+    let file = planfile::read(&name, &text)?;
+    if file.header.target != config.target {
+        return Err(Failure::Message(format!(
+            "{name} was planned for target `{}` but {} declares `{}`",
+            file.header.target, config.file, config.target
+        )));
+    }
+    let bytes = std::fs::read(config_path)
+        .map_err(|e| format!("cannot read {}: {e}", config_path.display()))?;
+    let now = state::sha256(&bytes);
+    if now != file.header.config_sha256 {
+        return Err(Failure::Message(format!(
+            "{} changed since {name} was planned (it was {}, it is {now}); nothing was \
+             applied. Plan again with `grantplan plan --out DIR` and review the new file",
+            config.file, file.header.config_sha256
+        )));
+    }
+    Ok((name, file))
+}
+
+/// Refuses a reviewed plan when the catalog it was planned against has changed, or when
+/// planning now gives other statements; shows what the difference would be.
+fn check_still_current(name: &str, file: &planfile::PlanFile, now: &Plan) -> Result<(), Failure> {
+    let fingerprint = now.scope.fingerprint();
+    let reviewed: Vec<Statement> = file
+        .statements
+        .iter()
+        .map(|s| s.canonical(now.target))
+        .collect();
+    let fresh: Vec<Statement> = now
+        .statements
+        .iter()
+        .map(|s| s.canonical(now.target))
+        .collect();
+    if fingerprint == file.header.catalog && reviewed == fresh {
+        return Ok(());
+    }
+    let old = lines_text(
+        &file
+            .statements
+            .iter()
+            .map(|s| s.render(now.target))
+            .collect::<Vec<_>>(),
+    );
+    let new = lines_text(&now.sql_lines());
+    let diff = similar::TextDiff::from_lines(&old, &new)
+        .unified_diff()
+        .header(&format!("reviewed: {name}"), "planned now")
+        .to_string();
+    let why = if fingerprint != file.header.catalog {
+        format!(
+            "the catalog changed since {name} was planned (its fingerprint was {}, it is \
+             {fingerprint})",
+            file.header.catalog
+        )
+    } else {
+        format!("planning now gives other statements than {name} holds")
+    };
+    Err(Failure::Message(format!(
+        "{why}; nothing was applied. The reviewed plan and a plan made now differ:\n{}\
+         Plan again with `grantplan plan --out DIR` and review the new file",
+        if diff.is_empty() {
+            "(the statements are the same; what they were planned from is not)\n".to_string()
+        } else {
+            diff
+        }
+    )))
 }
 
 /// A progress bar on stderr for long applies; hidden when stderr is not a terminal.

@@ -17,6 +17,8 @@ pub mod ident;
 pub mod model;
 pub mod output;
 pub mod plan;
+pub mod planfile;
 pub mod sql;
 pub mod sqlread;
+pub mod state;
 pub mod tls;

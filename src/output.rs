@@ -266,6 +266,7 @@ mod tests {
             offline: false,
             statements,
             warnings: Vec::new(),
+            scope: Default::default(),
         }
     }
 

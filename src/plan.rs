@@ -24,6 +24,7 @@ use crate::config::{Config, ObjectRule};
 use crate::diag::{Diagnostic, Location};
 use crate::model::{Grantee, Mode, Principal, PrincipalKind, Privilege, Securable, Target};
 use crate::sql::Statement;
+use crate::state::{Fact, Scope};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -43,6 +44,10 @@ pub struct Plan {
     pub offline: bool,
     pub statements: Vec<Statement>,
     pub warnings: Vec<Diagnostic>,
+    /// What the plan depended on (see [`crate::state`]): its fingerprint pins a reviewed
+    /// plan file to the catalog it was planned against.
+    #[serde(skip)]
+    pub scope: Scope,
 }
 
 impl Plan {
@@ -123,6 +128,7 @@ pub fn plan(
         errors: Vec::new(),
         warnings: config.warnings.clone(),
         origin: BTreeMap::new(),
+        scope: Scope::default(),
     }
     .run()
 }
@@ -303,6 +309,8 @@ struct Planner<'a> {
     warnings: Vec<Diagnostic>,
     /// Where in grants.yaml each managed object is named or matched.
     origin: BTreeMap<Securable, Location>,
+    /// The facts consulted so far.
+    scope: Scope,
 }
 
 /// Which section of grants.yaml a rule comes from.
@@ -331,6 +339,7 @@ impl Planner<'_> {
         // 1. Principals: create missing groups and roles; users must exist.
         let mut created = BTreeSet::new();
         for d in &self.config.principals {
+            self.consult(&d.principal);
             if self.world.exists(&d.principal) {
                 continue;
             }
@@ -368,6 +377,7 @@ impl Planner<'_> {
         let empty = ObjectState::default();
         for (securable, want) in &desired {
             let state = self.world.objects.get(securable).unwrap_or(&empty);
+            self.record_object(securable, state);
             let mut grants: BTreeMap<Grantee, Vec<Privilege>> = BTreeMap::new();
             let mut revokes: BTreeMap<Grantee, Vec<Privilege>> = BTreeMap::new();
             for (grantee, privilege) in want.difference(&state.held) {
@@ -452,6 +462,7 @@ impl Planner<'_> {
             offline: self.offline,
             statements,
             warnings: self.warnings,
+            scope: self.scope,
         })
     }
 
@@ -466,6 +477,7 @@ impl Planner<'_> {
             let mut wanted = BTreeSet::new();
             for m in members {
                 let key = target.canonical_principal(&m.principal);
+                self.consult(&m.principal);
                 if !self.world.exists(&m.principal) && !created.contains(&key) {
                     self.errors.push(
                         Diagnostic::error(format!(
@@ -500,6 +512,12 @@ impl Planner<'_> {
                 }
             }
             for (p, member) in self.world.memberships.iter() {
+                if p == &parent {
+                    self.scope.insert(Fact::Member {
+                        parent: parent.clone(),
+                        member: member.clone(),
+                    });
+                }
                 if p != &parent || wanted.contains(member) || self.config.is_ignored(&member.name) {
                     continue;
                 }
@@ -654,6 +672,11 @@ impl Planner<'_> {
     fn missing(&mut self, kind: RuleKind, rule: &ObjectRule) {
         let noun = kind.noun();
         let loc: Option<Location> = Some(rule.loc.clone());
+        // Absence is part of the scope: an object created later changes the plan.
+        self.scope.insert(Fact::NoMatch {
+            section: noun,
+            key: rule.key.clone(),
+        });
         if rule.is_glob() {
             let why = if self.offline {
                 "an offline plan knows no objects, so globs match nothing".to_string()
@@ -684,6 +707,39 @@ impl Planner<'_> {
             self.errors.push(d);
         } else {
             self.warnings.push(d);
+        }
+    }
+
+    /// Records that the plan looked `p` up: whether it exists, and is a superuser.
+    fn consult(&mut self, p: &Principal) {
+        let key = self.world.target.canonical_principal(p);
+        self.scope.insert(match self.world.principals.get(&key) {
+            Some(superuser) => Fact::Principal {
+                principal: key,
+                superuser: *superuser,
+            },
+            None => Fact::AbsentPrincipal(key),
+        });
+    }
+
+    /// Records a managed object: its owner and every grant held on it, and whether each
+    /// holder is a superuser (that decides what is never revoked).
+    fn record_object(&mut self, on: &Securable, state: &ObjectState) {
+        if *on != Securable::CreateModel {
+            self.scope.insert(Fact::Object {
+                on: on.clone(),
+                owner: state.owner.clone().unwrap_or_default(),
+            });
+        }
+        for (grantee, privilege) in &state.held {
+            self.scope.insert(Fact::Holds {
+                on: on.clone(),
+                privilege: *privilege,
+                grantee: grantee.clone(),
+            });
+            if let Grantee::Principal(p) = grantee {
+                self.consult(p);
+            }
         }
     }
 

@@ -1,0 +1,301 @@
+//! Reviewed plan files: `plan --out` writes one, `apply PLANFILE` runs exactly it, or
+//! nothing.
+//!
+//! Why the pieces:
+//! - The **header** records what the plan was computed from: the target, the database
+//!   (never a password), the SHA-256 of grants.yaml, the grantplan version, and the
+//!   fingerprint of the catalog scope the plan depended on ([`crate::state`]). `apply`
+//!   re-reads the catalog and refuses when the fingerprint no longer matches: the plan a
+//!   person approved would no longer be the right one.
+//! - The **seal**, a SHA-256 over every other line of the file, refuses a file edited
+//!   after grantplan wrote it (a header changed to match a new catalog, a statement
+//!   added). It is a checksum against edits and accidents, not a signature: whoever can
+//!   edit the file can recompute it, which is why the body is also read back.
+//! - The **body** is read with [`crate::sqlread`], which accepts only the statements
+//!   grantplan writes: a `DROP TABLE` hidden in a reviewed file never runs.
+
+use crate::model::Target;
+use crate::sql::Statement;
+use crate::state::sha256;
+
+/// The first line of every plan file; the number is the layout version.
+pub const FIRST_LINE: &str = "-- grantplan plan file, format 1";
+
+/// What a plan file's header says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Header {
+    pub target: Target,
+    /// `user@host:port/db` or `snapshot FILE`: where the catalog was read.
+    pub database: String,
+    /// The grants.yaml path as given, for messages.
+    pub config: String,
+    /// `sha256:...` of grants.yaml's bytes.
+    pub config_sha256: String,
+    /// The grantplan version that wrote the file.
+    pub grantplan: String,
+    /// [`crate::state::Scope::fingerprint`] of the catalog planned against.
+    pub catalog: String,
+}
+
+/// A plan file read back and checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanFile {
+    pub header: Header,
+    pub statements: Vec<Statement>,
+}
+
+/// Writes a plan file: header, seal, then one statement per line.
+pub fn write(header: &Header, statements: &[Statement]) -> String {
+    let mut lines = vec![
+        FIRST_LINE.to_string(),
+        "-- Review it, then run exactly it: grantplan apply -f GRANTS.yaml THIS_FILE".to_string(),
+        format!("-- target: {}", header.target),
+        format!("-- database: {}", one_line(&header.database)),
+        format!("-- config: {}", one_line(&header.config)),
+        format!("-- config-sha256: {}", header.config_sha256),
+        format!("-- grantplan: {}", header.grantplan),
+        format!("-- catalog: {}", header.catalog),
+        format!("-- statements: {}", statements.len()),
+    ];
+    let body: Vec<String> = statements.iter().map(|s| s.render(header.target)).collect();
+    let seal = seal_of(&lines, &body);
+    lines.push(format!("-- seal: {seal}"));
+    lines.extend(body);
+    let mut out = lines.join("\n");
+    out.push('\n');
+    out
+}
+
+/// Reads a plan file, checking its first line, header, seal and every statement.
+///
+/// Errors say what is wrong and what to do; `name` is the file as the user gave it.
+pub fn read(name: &str, text: &str) -> Result<PlanFile, String> {
+    let lines: Vec<&str> = text.lines().collect();
+    if lines.first() != Some(&FIRST_LINE) {
+        return Err(format!(
+            "{name} is not a grantplan plan file (its first line is not `{FIRST_LINE}`); \
+             write one with `grantplan plan --out DIR`"
+        ));
+    }
+    let seal_at = lines
+        .iter()
+        .position(|l| l.starts_with("-- seal: "))
+        .ok_or_else(|| format!("{name} has no `-- seal:` line: it was not written whole by grantplan, or was edited"))?;
+    let field = |key: &str| -> Result<String, String> {
+        let prefix = format!("-- {key}: ");
+        let mut found = lines[..seal_at]
+            .iter()
+            .filter_map(|l| l.strip_prefix(&prefix));
+        match (found.next(), found.next()) {
+            (Some(v), None) => Ok(v.to_string()),
+            (None, _) => Err(format!("{name}: the header has no `{key}:` line")),
+            (Some(_), Some(_)) => Err(format!("{name}: the header has two `{key}:` lines")),
+        }
+    };
+    let header_lines: Vec<String> = lines[..seal_at].iter().map(|l| l.to_string()).collect();
+    let body_lines: Vec<String> = lines[seal_at + 1..].iter().map(|l| l.to_string()).collect();
+    let seal = lines[seal_at]["-- seal: ".len()..].to_string();
+    if seal != seal_of(&header_lines, &body_lines) {
+        return Err(format!(
+            "{name} was edited after grantplan wrote it (its seal does not match its \
+             content), so it is not the plan that was reviewed; plan again with \
+             `grantplan plan --out DIR` and review the new file"
+        ));
+    }
+    let target = match field("target")?.as_str() {
+        "redshift" => Target::Redshift,
+        "postgres" => Target::Postgres,
+        other => return Err(format!("{name}: unknown target `{other}` in the header")),
+    };
+    let header = Header {
+        target,
+        database: field("database")?,
+        config: field("config")?,
+        config_sha256: field("config-sha256")?,
+        grantplan: field("grantplan")?,
+        catalog: field("catalog")?,
+    };
+    let count: usize = field("statements")?
+        .parse()
+        .map_err(|_| format!("{name}: the `statements:` line is not a number"))?;
+    // Line numbers in the reader's errors count from the body's first line.
+    let statements = crate::sqlread::read(&body_lines.join("\n"), target).map_err(|e| {
+        format!(
+            "{name}: {} (line {} of the file)",
+            e.kind,
+            e.line as usize + seal_at + 1
+        )
+    })?;
+    if statements.len() != count {
+        return Err(format!(
+            "{name}: the header announces {count} statements but the file holds {}",
+            statements.len()
+        ));
+    }
+    Ok(PlanFile { header, statements })
+}
+
+/// The seal: SHA-256 of the header lines (without the seal) and the body lines.
+fn seal_of(header: &[String], body: &[String]) -> String {
+    let mut all = header.join("\n");
+    all.push('\n');
+    all.push_str(&body.join("\n"));
+    sha256(all.as_bytes())
+}
+
+/// A header value on one line (a database or file name holding a line break would
+/// otherwise start a line that is not a comment).
+fn one_line(s: &str) -> String {
+    s.replace(['\n', '\r'], " ")
+}
+
+/// The file name for a plan written into a directory: `<UTC time>_<slug>.sql`, the time
+/// as `YYYYMMDDTHHMMSSZ` so names sort by time, the slug from the grants file's stem.
+pub fn file_name(now: std::time::SystemTime, config_path: &std::path::Path) -> String {
+    let stamp: String = humantime::format_rfc3339_seconds(now)
+        .to_string()
+        .chars()
+        .filter(|c| !matches!(c, '-' | ':'))
+        .collect();
+    let stem = config_path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let slug: String = stem
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let slug = slug.trim_matches('-');
+    format!(
+        "{stamp}_{}.sql",
+        if slug.is_empty() { "grants" } else { slug }
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Grantee, PrincipalKind, Privilege, Securable};
+
+    fn header() -> Header {
+        Header {
+            target: Target::Redshift,
+            database: "admin@cluster:5439/dev".into(),
+            config: "grants.yaml".into(),
+            config_sha256: sha256(b"grants"),
+            grantplan: "0.1.0".into(),
+            catalog: sha256(b"catalog"),
+        }
+    }
+
+    fn statements() -> Vec<Statement> {
+        vec![
+            Statement::Grant {
+                privileges: vec![Privilege::CreateModel],
+                on: Securable::CreateModel,
+                grantee: Grantee::principal(PrincipalKind::Group, "retention_analyst_grp"),
+            },
+            Statement::Grant {
+                privileges: vec![Privilege::Execute],
+                on: Securable::Model {
+                    schema: "demo_ml".into(),
+                    name: "customer_churn_auto_model".into(),
+                },
+                grantee: Grantee::principal(PrincipalKind::Group, "marketing_analyst_grp"),
+            },
+        ]
+    }
+
+    #[test]
+    fn a_written_file_reads_back_whole() {
+        let text = write(&header(), &statements());
+        assert!(text.starts_with(FIRST_LINE));
+        assert!(text.contains("\n-- catalog: sha256:"));
+        assert!(text.ends_with(
+            "\nGRANT EXECUTE ON MODEL demo_ml.customer_churn_auto_model TO GROUP marketing_analyst_grp;\n"
+        ));
+        let read = read("p.sql", &text).unwrap();
+        assert_eq!(read.header, header());
+        assert_eq!(read.statements, statements());
+    }
+
+    #[test]
+    fn an_edited_header_or_body_breaks_the_seal() {
+        let text = write(&header(), &statements());
+        let edits = [
+            text.replace("-- target: redshift", "-- target: postgres"),
+            text.replace("-- catalog: sha256:", "-- catalog: sha256:0"),
+            text.replace(
+                "marketing_analyst_grp;",
+                "marketing_analyst_grp;\nDROP TABLE t;",
+            ),
+            text.replace("GROUP retention_analyst_grp", "GROUP interns"),
+            text.replacen("\nGRANT", "\n\nGRANT", 1),
+        ];
+        for edited in edits {
+            let e = read("p.sql", &edited).unwrap_err();
+            assert!(e.contains("was edited after grantplan wrote it"), "{e}");
+        }
+    }
+
+    #[test]
+    fn a_resealed_smuggled_statement_is_still_refused() {
+        // Someone edits the body and recomputes the seal: the reader still refuses
+        // anything grantplan does not write.
+        let text = write(&header(), &statements());
+        let (head, body) = text.split_once("\n-- seal: ").unwrap();
+        let body_lines: Vec<String> = body
+            .lines()
+            .skip(1)
+            .map(String::from)
+            .chain(["DROP TABLE t;".to_string()])
+            .collect();
+        let head_lines: Vec<String> = head
+            .lines()
+            .map(|l| l.replace("-- statements: 2", "-- statements: 3"))
+            .collect();
+        let seal = seal_of(&head_lines, &body_lines);
+        let forged = format!(
+            "{}\n-- seal: {seal}\n{}\n",
+            head_lines.join("\n"),
+            body_lines.join("\n")
+        );
+        let e = read("p.sql", &forged).unwrap_err();
+        assert!(
+            e.contains("`DROP` is not a statement grantplan writes"),
+            "{e}"
+        );
+        assert!(e.contains("(line 13 of the file)"), "{e}");
+    }
+
+    #[test]
+    fn other_files_are_named_as_such() {
+        let e = read("x.sql", "GRANT USAGE ON SCHEMA s TO g;\n").unwrap_err();
+        assert!(e.contains("x.sql is not a grantplan plan file"), "{e}");
+        let e = read(
+            "x.sql",
+            &format!("{FIRST_LINE}\nGRANT USAGE ON SCHEMA s TO g;\n"),
+        )
+        .unwrap_err();
+        assert!(e.contains("no `-- seal:` line"), "{e}");
+    }
+
+    #[test]
+    fn file_names_sort_by_utc_time_and_carry_a_slug() {
+        let t = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_795_600_000);
+        assert_eq!(
+            file_name(t, std::path::Path::new("conf/Grants ML.yaml")),
+            "20261125T094640Z_grants-ml.sql"
+        );
+        assert_eq!(
+            file_name(t, std::path::Path::new("grants.yaml")),
+            "20261125T094640Z_grants.sql"
+        );
+    }
+}

@@ -1,0 +1,357 @@
+//! The review workflow against a real PostgreSQL: `plan --out` writes a plan file,
+//! `apply PLANFILE` runs exactly it, or refuses (changing nothing) when the file was
+//! edited, grants.yaml changed, or the catalog moved; `diff` shows states.
+
+mod common;
+
+use assert_cmd::Command;
+use std::path::{Path, PathBuf};
+use tokio_postgres::Client;
+
+fn grantplan() -> Command {
+    let mut cmd = Command::cargo_bin("grantplan").unwrap();
+    for var in [
+        "GRANTPLAN_DATABASE_URL",
+        "DATABASE_URL",
+        "PGHOST",
+        "PGPORT",
+        "PGUSER",
+        "PGPASSWORD",
+        "PGDATABASE",
+        "PGSSLMODE",
+        "PGSSLROOTCERT",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd.env("NO_COLOR", "1");
+    cmd
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn run(args: &[&str], extra: &[&Path]) -> Run {
+    let out = grantplan().args(args).args(extra).output().unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+async fn exec(c: &Client, sql: &str) {
+    c.batch_execute(sql)
+        .await
+        .unwrap_or_else(|e| panic!("{}\n{sql}", common::describe(&e)));
+}
+
+/// `(grantee, privilege)` rows of a schema's ACL, PUBLIC as `public`.
+async fn acl(c: &Client, schema: &str) -> Vec<(String, String)> {
+    let rows = c
+        .query(
+            "SELECT coalesce(r.rolname, 'public')::text, a.privilege_type::text
+               FROM pg_namespace n,
+                    aclexplode(coalesce(n.nspacl, acldefault('n', n.nspowner))) a
+               LEFT JOIN pg_roles r ON r.oid = a.grantee
+              WHERE n.nspname = $1 ORDER BY 1, 2",
+            &[&schema],
+        )
+        .await
+        .unwrap();
+    rows.iter().map(|r| (r.get(0), r.get(1))).collect()
+}
+
+/// A database with schema `app`, an analysts role to create, a reader role holding
+/// USAGE already, and a grants.yaml for it.
+struct Setup {
+    url: String,
+    client: Client,
+    dir: tempfile::TempDir,
+    config: PathBuf,
+    analysts: String,
+    readers: String,
+}
+
+async fn setup(hint: &str) -> Setup {
+    let (db, client) = common::fresh_db(hint).await;
+    let analysts = common::unique("analysts");
+    let readers = common::unique("readers");
+    exec(
+        &client,
+        &format!(
+            "CREATE SCHEMA app; CREATE ROLE {readers}; GRANT USAGE ON SCHEMA app TO {readers};"
+        ),
+    )
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("grants.yaml");
+    std::fs::write(
+        &config,
+        format!(
+            "target: postgres\ngroups:\n  {analysts}: {{}}\n  {readers}: {{}}\nschemas:\n  app:\n    create: [{analysts}]\n    usage: [{analysts}, {readers}]\n"
+        ),
+    )
+    .unwrap();
+    std::fs::create_dir(dir.path().join("migrations")).unwrap();
+    Setup {
+        url: common::server().admin_url(&db),
+        client,
+        dir,
+        config,
+        analysts,
+        readers,
+    }
+}
+
+impl Setup {
+    fn plan_out(&self) -> PathBuf {
+        let migrations = self.dir.path().join("migrations");
+        let out = run(
+            &["plan", "--database-url", &self.url, "-f"],
+            &[&self.config, Path::new("--out"), &migrations],
+        );
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        let files: Vec<_> = std::fs::read_dir(&migrations)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        assert_eq!(files.len(), 1, "{files:?}");
+        assert!(out.stderr.contains("wrote "), "{}", out.stderr);
+        files[0].clone()
+    }
+
+    fn apply_file(&self, file: &Path) -> Run {
+        run(
+            &["apply", "--yes", "--database-url", &self.url, "-f"],
+            &[&self.config, file],
+        )
+    }
+}
+
+#[tokio::test]
+async fn a_reviewed_plan_file_applies_exactly_and_converges() {
+    let s = setup("review_ok").await;
+    let file = s.plan_out();
+    let name = file.file_name().unwrap().to_string_lossy().to_string();
+    assert!(
+        name.len() == "YYYYMMDDTHHMMSSZ_grants.sql".len() && name.ends_with("Z_grants.sql"),
+        "{name}"
+    );
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        text.starts_with("-- grantplan plan file, format 1\n"),
+        "{text}"
+    );
+    assert!(text.contains("-- target: postgres\n"), "{text}");
+    assert!(text.contains("-- config-sha256: sha256:"), "{text}");
+    assert!(text.contains("-- catalog: sha256:"), "{text}");
+    assert!(!text.contains("password"), "{text}");
+    assert!(
+        text.ends_with(&format!(
+            "CREATE ROLE {a} NOLOGIN;\nGRANT CREATE, USAGE ON SCHEMA app TO {a};\n",
+            a = s.analysts
+        )),
+        "{text}"
+    );
+
+    let out = s.apply_file(&file);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr.contains("applied 2 statements"),
+        "{}",
+        out.stderr
+    );
+    let acl = acl(&s.client, "app").await;
+    assert!(
+        acl.contains(&(s.analysts.clone(), "CREATE".into())),
+        "{acl:?}"
+    );
+
+    let again = run(
+        &[
+            "plan",
+            "--detailed-exitcode",
+            "--database-url",
+            &s.url,
+            "-f",
+        ],
+        &[&s.config],
+    );
+    assert_eq!(again.code, 0, "{}", again.stdout);
+}
+
+/// Someone grants by hand after review: the fingerprint moved, so the reviewed plan is
+/// refused, the difference is shown, and nothing changes.
+#[tokio::test]
+async fn a_catalog_changed_since_review_is_refused_with_the_difference() {
+    let s = setup("review_drift").await;
+    let file = s.plan_out();
+    let intruder = common::unique("intruder");
+    exec(
+        &s.client,
+        &format!("CREATE ROLE {intruder}; GRANT CREATE ON SCHEMA app TO {intruder};"),
+    )
+    .await;
+    let before = acl(&s.client, "app").await;
+
+    let out = s.apply_file(&file);
+    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr.contains("the catalog changed since"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("nothing was applied"), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains(&format!("+REVOKE CREATE ON SCHEMA app FROM {intruder};")),
+        "the diff shows the new revoke: {}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("--- reviewed: "), "{}", out.stderr);
+    assert_eq!(acl(&s.client, "app").await, before, "nothing changed");
+    let exists = s
+        .client
+        .query_opt("SELECT 1 FROM pg_roles WHERE rolname = $1", &[&s.analysts])
+        .await
+        .unwrap();
+    assert!(exists.is_none(), "the role was not created");
+}
+
+/// Edits are refused before any connection: an extra statement, an edited header, a
+/// changed grants.yaml, a plan file of the other target.
+#[tokio::test]
+async fn tampered_plan_files_and_changed_grants_files_are_refused() {
+    let s = setup("review_tamper").await;
+    let file = s.plan_out();
+    let text = std::fs::read_to_string(&file).unwrap();
+    let before = acl(&s.client, "app").await;
+
+    let write = |name: &str, body: &str| {
+        let p = s.dir.path().join(name);
+        std::fs::write(&p, body).unwrap();
+        p
+    };
+    let smuggled = write("smuggled.sql", &format!("{text}DROP SCHEMA app CASCADE;\n"));
+    let header = write(
+        "header.sql",
+        &text.replace("-- catalog: sha256:", "-- catalog: sha256:f"),
+    );
+    for tampered in [&smuggled, &header] {
+        let out = s.apply_file(tampered);
+        assert_eq!(out.code, 1, "{}", out.stdout);
+        assert!(
+            out.stderr.contains("was edited after grantplan wrote it"),
+            "{}",
+            out.stderr
+        );
+        assert!(out.stdout.is_empty(), "nothing planned or printed");
+    }
+
+    std::fs::write(
+        &s.config,
+        std::fs::read_to_string(&s.config).unwrap().replace(
+            &format!("usage: [{}, {}]", s.analysts, s.readers),
+            &format!("usage: [{}]", s.analysts),
+        ),
+    )
+    .unwrap();
+    let out = s.apply_file(&file);
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stderr.contains("changed since") && out.stderr.contains("was planned"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(acl(&s.client, "app").await, before, "nothing changed");
+
+    let not_a_plan = write("other.sql", "GRANT USAGE ON SCHEMA app TO x;\n");
+    let out = s.apply_file(&not_a_plan);
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stderr.contains("is not a grantplan plan file"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn an_offline_plan_is_never_written_as_a_plan_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = run(
+        &["plan", "-f"],
+        &[&root.join("grants.yaml"), Path::new("--out"), dir.path()],
+    );
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("an offline plan knows no catalog"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+}
+
+/// `grantplan diff`: who holds what on the managed scope, now and with the file.
+#[tokio::test]
+async fn diff_shows_states_before_and_after() {
+    let s = setup("review_diff").await;
+    let intruder = common::unique("intruder");
+    exec(
+        &s.client,
+        &format!("CREATE ROLE {intruder}; GRANT CREATE ON SCHEMA app TO {intruder};"),
+    )
+    .await;
+    let out = run(
+        &[
+            "diff",
+            "--detailed-exitcode",
+            "--database-url",
+            &s.url,
+            "-f",
+        ],
+        &[&s.config],
+    );
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    let port = common::server().port().to_string();
+    let stable = out
+        .stdout
+        .replace(&s.config.display().to_string(), "grants.yaml")
+        .replace(&s.analysts, "ANALYSTS")
+        .replace(&s.readers, "READERS")
+        .replace(&intruder, "INTRUDER")
+        .replace(&format!(":{port}/"), ":PORT/")
+        .lines()
+        .map(|l| {
+            // The database name is per run.
+            match l.find("127.0.0.1:PORT/") {
+                Some(i) => format!("{}127.0.0.1:PORT/DB", &l[..i]),
+                None => l.to_string(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    insta::assert_snapshot!("diff_postgres", stable);
+
+    // After apply, no difference.
+    let out = run(
+        &["apply", "--yes", "--database-url", &s.url, "-f"],
+        &[&s.config],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let out = run(
+        &[
+            "diff",
+            "--detailed-exitcode",
+            "--database-url",
+            &s.url,
+            "-f",
+        ],
+        &[&s.config],
+    );
+    assert_eq!(out.code, 0, "{}", out.stdout);
+    assert!(out.stdout.starts_with("-- no difference"), "{}", out.stdout);
+}
