@@ -248,3 +248,31 @@ fn the_shipped_json_schema_is_current() {
     let shipped_yaml = std::fs::read_to_string(root().join("grants.yaml")).unwrap();
     assert!(shipped_yaml.starts_with("# yaml-language-server: $schema=grants.schema.json\n"));
 }
+
+/// The CI recipe in docs/ is YAML, and every grantplan command it runs uses a
+/// subcommand and flags this binary has (so the docs cannot drift from the CLI).
+#[test]
+fn the_ci_recipe_uses_only_commands_and_flags_that_exist() {
+    let text = std::fs::read_to_string(root().join("docs/ci/github-actions.yml")).unwrap();
+    let doc: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
+    assert!(doc["jobs"]["plan"].is_mapping() && doc["jobs"]["apply"].is_mapping());
+    let mut checked = 0;
+    for line in text.lines().filter(|l| !l.trim_start().starts_with('#')) {
+        let Some(at) = line.find("grantplan ") else {
+            continue;
+        };
+        let words: Vec<&str> = line[at..].split_whitespace().collect();
+        let sub = words[1];
+        if !["validate", "plan", "apply", "diff", "snapshot", "schema"].contains(&sub) {
+            continue; // `cargo install ... grantplan`, prose
+        }
+        let help = grantplan().args([sub, "--help"]).output().unwrap();
+        assert_eq!(help.status.code(), Some(0), "{sub}");
+        let help = String::from_utf8(help.stdout).unwrap();
+        for flag in words.iter().filter(|w| w.starts_with("--")) {
+            assert!(help.contains(flag), "`grantplan {sub}` has no {flag}: {line}");
+            checked += 1;
+        }
+    }
+    assert!(checked >= 6, "only {checked} flags checked");
+}
