@@ -270,7 +270,10 @@ fn the_ci_recipe_uses_only_commands_and_flags_that_exist() {
         assert_eq!(help.status.code(), Some(0), "{sub}");
         let help = String::from_utf8(help.stdout).unwrap();
         for flag in words.iter().filter(|w| w.starts_with("--")) {
-            assert!(help.contains(flag), "`grantplan {sub}` has no {flag}: {line}");
+            assert!(
+                help.contains(flag),
+                "`grantplan {sub}` has no {flag}: {line}"
+            );
             checked += 1;
         }
     }

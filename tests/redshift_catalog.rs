@@ -342,6 +342,17 @@ async fn drift_is_revoked_or_warned_and_restored() {
     assert_eq!(out.code, 2, "{}", out.stderr);
     insta::assert_snapshot!("redshift_drift_authoritative", stable(&out.stdout, &db));
 
+    // The same drift as states: who holds what now, and with the file.
+    let diff = run(&["diff"], &root_file("grants.yaml"), &url);
+    assert_eq!(diff.code, 0, "{}", diff.stderr);
+    insta::assert_snapshot!(
+        "redshift_drift_diff",
+        stable(&diff.stdout, &db).replace(
+            &root_file("grants.yaml").display().to_string(),
+            "grants.yaml"
+        )
+    );
+
     let additive = std::fs::read_to_string(root_file("grants.yaml"))
         .unwrap()
         .replace("mode: authoritative", "mode: additive");
