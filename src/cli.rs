@@ -84,6 +84,13 @@ pub struct DbArg {
     pub ca_file: Option<PathBuf>,
 }
 
+#[derive(Args, Debug)]
+pub struct CatalogArg {
+    /// Use a snapshot written by `grantplan snapshot` instead of a database.
+    #[arg(long, value_name = "SNAPSHOT.json", conflicts_with = "database_url")]
+    pub catalog: Option<PathBuf>,
+}
+
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     /// SQL statements, one per line, after a comment line saying what was planned against.
@@ -100,9 +107,8 @@ pub struct PlanArgs {
     pub file: FileArg,
     #[command(flatten)]
     pub db: DbArg,
-    /// Plan against a snapshot written by `grantplan snapshot` instead of a database.
-    #[arg(long, value_name = "SNAPSHOT.json", conflicts_with = "database_url")]
-    pub catalog: Option<PathBuf>,
+    #[command(flatten)]
+    pub catalog: CatalogArg,
     #[arg(long, value_enum, default_value = "sql")]
     pub format: Format,
     /// Exit 2 when the plan has changes, 0 when it has none, 1 on error.
@@ -123,9 +129,8 @@ pub struct DiffArgs {
     pub file: FileArg,
     #[command(flatten)]
     pub db: DbArg,
-    /// Compare against a snapshot written by `grantplan snapshot` instead of a database.
-    #[arg(long, value_name = "SNAPSHOT.json", conflicts_with = "database_url")]
-    pub catalog: Option<PathBuf>,
+    #[command(flatten)]
+    pub catalog: CatalogArg,
     /// Exit 2 when the states differ, 0 when they do not, 1 on error.
     #[arg(long)]
     pub detailed_exitcode: bool,
@@ -385,7 +390,7 @@ fn plan_cmd(args: PlanArgs) -> Outcome {
     let options = PlanOptions {
         strict: args.strict,
     };
-    let (snapshot, source) = catalog_source(args.catalog.as_deref(), &args.db, &config)?;
+    let (snapshot, source) = catalog_source(args.catalog.catalog.as_deref(), &args.db, &config)?;
     let plan = plan::plan(&config, snapshot.as_ref(), options)?;
     plan.verify()?;
     print_plan(&plan, &source, args.format)?;
@@ -465,7 +470,7 @@ fn write_plan_file(
 
 fn diff_cmd(args: DiffArgs) -> Outcome {
     let config = load_config(&args.file.path)?;
-    let (snapshot, source) = catalog_source(args.catalog.as_deref(), &args.db, &config)?;
+    let (snapshot, source) = catalog_source(args.catalog.catalog.as_deref(), &args.db, &config)?;
     let plan = plan::plan(&config, snapshot.as_ref(), PlanOptions::default())?;
     report_diagnostics(&plan.warnings);
     let before = plan.scope.listing();
@@ -712,4 +717,17 @@ fn snapshot_cmd(args: SnapshotArgs) -> Outcome {
         None => print(&json)?,
     }
     Ok(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// clap checks the definition (unique argument ids, valid conflicts) only when a
+    /// debug binary parses: check it here, for every subcommand, without running one.
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
 }

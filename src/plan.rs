@@ -438,19 +438,7 @@ impl Planner<'_> {
         });
         for (on, grantee, is_grant, privileges) in changes {
             let grantee = self.display_grantee(&grantee);
-            statements.push(if is_grant {
-                Statement::Grant {
-                    privileges,
-                    on,
-                    grantee,
-                }
-            } else {
-                Statement::Revoke {
-                    privileges,
-                    on,
-                    grantee,
-                }
-            });
+            statements.push(Statement::change(is_grant, privileges, on, grantee));
         }
 
         if !self.errors.is_empty() {

@@ -42,6 +42,28 @@ pub enum Statement {
 }
 
 impl Statement {
+    /// A GRANT (`grant`) or a REVOKE of `privileges` on `on` to or from `grantee`.
+    pub fn change(
+        grant: bool,
+        privileges: Vec<Privilege>,
+        on: Securable,
+        grantee: Grantee,
+    ) -> Self {
+        if grant {
+            Statement::Grant {
+                privileges,
+                on,
+                grantee,
+            }
+        } else {
+            Statement::Revoke {
+                privileges,
+                on,
+                grantee,
+            }
+        }
+    }
+
     /// A short word for counting and summaries.
     pub fn kind(&self) -> &'static str {
         match self {

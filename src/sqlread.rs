@@ -558,19 +558,7 @@ impl<'a> Reader<'a> {
         let grantee = self.grantee()?;
         let mut privileges: Vec<Privilege> = privileges.into_iter().map(|(p, _)| p).collect();
         privileges.sort();
-        let statement = if grant {
-            Statement::Grant {
-                privileges,
-                on,
-                grantee,
-            }
-        } else {
-            Statement::Revoke {
-                privileges,
-                on,
-                grantee,
-            }
-        };
+        let statement = Statement::change(grant, privileges, on, grantee);
         Ok((statement, "grantee"))
     }
 

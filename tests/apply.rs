@@ -3,51 +3,20 @@
 
 mod common;
 
-use assert_cmd::Command;
+use common::{grantplan, Run};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use tokio_postgres::Client;
 
-/// The binary with no database settings inherited from the shell.
-fn grantplan() -> Command {
-    let mut cmd = Command::cargo_bin("grantplan").unwrap();
-    for var in [
-        "GRANTPLAN_DATABASE_URL",
-        "DATABASE_URL",
-        "PGHOST",
-        "PGPORT",
-        "PGUSER",
-        "PGPASSWORD",
-        "PGDATABASE",
-        "PGSSLMODE",
-        "PGSSLROOTCERT",
-    ] {
-        cmd.env_remove(var);
-    }
-    cmd.env("NO_COLOR", "1");
-    cmd
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
 fn run(args: &[&str], file: &Path, url: &str) -> Run {
-    let out = grantplan()
-        .args(args)
-        .arg("-f")
-        .arg(file)
-        .arg("--database-url")
-        .arg(url)
-        .output()
-        .unwrap();
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    common::run(
+        common::grantplan()
+            .args(args)
+            .arg("-f")
+            .arg(file)
+            .arg("--database-url")
+            .arg(url),
+    )
 }
 
 fn write_config(dir: &tempfile::TempDir, yaml: &str) -> PathBuf {

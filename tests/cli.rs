@@ -2,7 +2,8 @@
 //! No database here (see tests/apply.rs for those); where a database URL is given, it
 //! points at a listener of this test that counts connection attempts.
 
-use assert_cmd::Command;
+mod common;
+
 use std::net::TcpListener;
 use std::path::PathBuf;
 
@@ -10,24 +11,10 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// The binary with a clean environment: no database variables leak in from the shell.
-fn grantplan() -> Command {
-    let mut cmd = Command::cargo_bin("grantplan").unwrap();
+/// The binary, run from the repository root, with a clean environment.
+fn grantplan() -> assert_cmd::Command {
+    let mut cmd = common::grantplan();
     cmd.current_dir(root());
-    for var in [
-        "GRANTPLAN_DATABASE_URL",
-        "DATABASE_URL",
-        "PGHOST",
-        "PGPORT",
-        "PGUSER",
-        "PGPASSWORD",
-        "PGDATABASE",
-        "PGSSLMODE",
-        "PGSSLROOTCERT",
-    ] {
-        cmd.env_remove(var);
-    }
-    cmd.env("NO_COLOR", "1");
     cmd
 }
 

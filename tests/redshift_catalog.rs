@@ -11,7 +11,7 @@
 
 mod common;
 
-use assert_cmd::Command;
+use common::Run;
 use grantplan::catalog::{self, redshift, Acl, Membership, ReadError, Snapshot};
 use grantplan::model::{Grantee, Principal, PrincipalKind, Privilege, Target};
 use std::path::{Path, PathBuf};
@@ -70,47 +70,23 @@ async fn read(url: &str) -> Result<Snapshot, ReadError> {
     catalog::read(&session.client, session.target).await
 }
 
-fn grantplan() -> Command {
-    let mut cmd = Command::cargo_bin("grantplan").unwrap();
-    for var in [
-        "GRANTPLAN_DATABASE_URL",
-        "DATABASE_URL",
-        "PGHOST",
-        "PGPORT",
-        "PGUSER",
-        "PGPASSWORD",
-        "PGDATABASE",
-        "PGSSLMODE",
-        "PGSSLROOTCERT",
-    ] {
-        cmd.env_remove(var);
-    }
-    cmd.env("NO_COLOR", "1");
-    // The test server speaks no TLS, which grantplan refuses for Redshift by default.
+/// The binary, told that plaintext is fine: the test server speaks no TLS, which
+/// grantplan refuses for Redshift unless asked.
+fn grantplan() -> assert_cmd::Command {
+    let mut cmd = common::grantplan();
     cmd.env("PGSSLMODE", "disable");
     cmd
 }
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
 fn run(args: &[&str], file: &Path, url: &str) -> Run {
-    let out = grantplan()
-        .args(args)
-        .arg("-f")
-        .arg(file)
-        .arg("--database-url")
-        .arg(url)
-        .output()
-        .unwrap();
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    common::run(
+        grantplan()
+            .args(args)
+            .arg("-f")
+            .arg(file)
+            .arg("--database-url")
+            .arg(url),
+    )
 }
 
 /// Output with the per-run parts (port, database name) replaced, for snapshots.

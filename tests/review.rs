@@ -4,42 +4,12 @@
 
 mod common;
 
-use assert_cmd::Command;
+use common::Run;
 use std::path::{Path, PathBuf};
 use tokio_postgres::Client;
 
-fn grantplan() -> Command {
-    let mut cmd = Command::cargo_bin("grantplan").unwrap();
-    for var in [
-        "GRANTPLAN_DATABASE_URL",
-        "DATABASE_URL",
-        "PGHOST",
-        "PGPORT",
-        "PGUSER",
-        "PGPASSWORD",
-        "PGDATABASE",
-        "PGSSLMODE",
-        "PGSSLROOTCERT",
-    ] {
-        cmd.env_remove(var);
-    }
-    cmd.env("NO_COLOR", "1");
-    cmd
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
 fn run(args: &[&str], extra: &[&Path]) -> Run {
-    let out = grantplan().args(args).args(extra).output().unwrap();
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    common::run(common::grantplan().args(args).args(extra))
 }
 
 async fn exec(c: &Client, sql: &str) {

@@ -12,7 +12,7 @@
 
 mod common;
 
-use assert_cmd::Command;
+use common::run;
 use common::{Server, ServerOptions};
 use grantplan::db::{self, Session, TlsFlags};
 use grantplan::model::Target;
@@ -329,40 +329,11 @@ async fn a_server_without_tls_is_refused_when_tls_is_required() {
 // ---------------------------------------------------------------------------------------
 // The binary.
 
-/// The binary with a clean environment: no database or TLS variables leak in.
-fn grantplan(dir: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("grantplan").unwrap();
+/// The binary, run in `dir`, with a clean environment.
+fn grantplan(dir: &Path) -> assert_cmd::Command {
+    let mut cmd = common::grantplan();
     cmd.current_dir(dir);
-    for var in [
-        "GRANTPLAN_DATABASE_URL",
-        "DATABASE_URL",
-        "PGHOST",
-        "PGPORT",
-        "PGUSER",
-        "PGPASSWORD",
-        "PGDATABASE",
-        "PGSSLMODE",
-        "PGSSLROOTCERT",
-    ] {
-        cmd.env_remove(var);
-    }
-    cmd.env("NO_COLOR", "1");
     cmd
-}
-
-struct Out {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-fn run(cmd: &mut Command) -> Out {
-    let out = cmd.timeout(Duration::from_secs(60)).output().unwrap();
-    Out {
-        code: out.status.code(),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
 }
 
 /// A directory holding a grants.yaml with `target`.
@@ -391,28 +362,28 @@ fn the_flags_reach_the_connection() {
         "--ca-file",
         ca,
     ]));
-    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(out.stdout.trim_start().starts_with('{'), "{}", out.stdout);
 
     // The same through the URL: sslmode and sslrootcert are taken out before
     // tokio-postgres, which would reject them, parses the rest.
     let in_url = format!("{url}?sslmode=verify-full&sslrootcert={ca}");
     let out = run(grantplan(dir.path()).args(["plan", "--database-url", &in_url]));
-    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert_eq!(out.code, 0, "{}", out.stderr);
 
     // And through the environment; the flag beats it.
     let out = run(grantplan(dir.path())
         .env("PGSSLMODE", "verify-full")
         .env("PGSSLROOTCERT", &t.other_ca_file)
         .args(["plan", "--database-url", &url]));
-    assert_eq!(out.code, Some(1));
+    assert_eq!(out.code, 1);
     assert!(out.stderr.contains("UnknownIssuer"), "{}", out.stderr);
     assert!(out.stderr.contains("from $PGSSLMODE"), "{}", out.stderr);
     let out = run(grantplan(dir.path())
         .env("PGSSLMODE", "verify-full")
         .env("PGSSLROOTCERT", &t.other_ca_file)
         .args(["plan", "--database-url", &url, "--ca-file", ca]));
-    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert_eq!(out.code, 0, "{}", out.stderr);
 }
 
 #[test]
@@ -432,7 +403,7 @@ fn a_missing_ca_file_is_named() {
         "--ca-file",
         "/nonexistent/amazon-trust-ca-bundle.crt",
     ]));
-    assert_eq!(out.code, Some(1));
+    assert_eq!(out.code, 1);
     assert!(
         out.stderr
             .contains("cannot read CA file /nonexistent/amazon-trust-ca-bundle.crt: No such file"),
@@ -449,7 +420,7 @@ fn a_redshift_grants_file_requires_tls_by_default() {
     let dir = grants_dir("redshift");
     let url = plain.admin_url("postgres");
     let out = run(grantplan(dir.path()).args(["plan", "--database-url", &url]));
-    assert_eq!(out.code, Some(1));
+    assert_eq!(out.code, 1);
     assert!(
         out.stderr.contains("the server does not support TLS"),
         "{}",
@@ -554,7 +525,7 @@ fn assert_auth_method_explained(code: i32, expect: &str) {
         let out = run(&mut cmd);
         let startup = server.join().unwrap().unwrap();
         let all = format!("{}{}", out.stdout, out.stderr);
-        assert_eq!(out.code, Some(1), "{command:?}: {all}");
+        assert_eq!(out.code, 1, "{command:?}: {all}");
         assert!(
             out.stderr.contains(&format!(
                 "cannot connect to u@127.0.0.1:{port}/db: the server asked for an \
@@ -605,7 +576,7 @@ fn redshift_over_plaintext_is_refused_unless_asked_for() {
     let dir = tempfile::tempdir().unwrap();
     let out = run(grantplan(dir.path()).args(["snapshot", "--database-url", &url]));
     server.join().unwrap().unwrap();
-    assert_eq!(out.code, Some(1), "{}", out.stderr);
+    assert_eq!(out.code, 1, "{}", out.stderr);
     assert!(
         out.stderr.contains(&format!(
             "u@127.0.0.1:{port}/db is a Redshift server (it reported padb_version 1.0.77467 \
@@ -634,7 +605,7 @@ fn redshift_over_plaintext_is_refused_unless_asked_for() {
         "disable",
     ]));
     server.join().unwrap().unwrap();
-    assert_eq!(out.code, Some(1), "{}", out.stderr);
+    assert_eq!(out.code, 1, "{}", out.stderr);
     assert!(!out.stderr.contains("not encrypted"), "{}", out.stderr);
     assert!(
         out.stderr.contains("cannot read the catalog"),

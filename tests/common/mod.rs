@@ -437,3 +437,46 @@ fn free_port() -> Result<u16, String> {
         .map(|a| a.port())
         .map_err(|e| format!("cannot read the bound port: {e}"))
 }
+
+/// The grantplan binary with a clean environment: no database or TLS settings leak in
+/// from the shell running the tests, and no colour in its output.
+pub fn grantplan() -> assert_cmd::Command {
+    let mut cmd = assert_cmd::Command::cargo_bin("grantplan").unwrap();
+    for var in [
+        "GRANTPLAN_DATABASE_URL",
+        "DATABASE_URL",
+        "PGHOST",
+        "PGPORT",
+        "PGUSER",
+        "PGPASSWORD",
+        "PGDATABASE",
+        "PGSSLMODE",
+        "PGSSLROOTCERT",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd.env("NO_COLOR", "1");
+    cmd
+}
+
+/// What one run of the binary gave.
+pub struct Run {
+    /// The exit code; -1 when a signal ended the process.
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Runs `cmd` to the end. A generous timeout turns a hang into a failure instead of a
+/// stuck CI job.
+pub fn run(cmd: &mut assert_cmd::Command) -> Run {
+    let out = cmd
+        .timeout(std::time::Duration::from_secs(120))
+        .output()
+        .unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
