@@ -544,6 +544,15 @@ fn apply_cmd(args: ApplyArgs) -> Outcome {
         plan.verify()?;
         if let Some((path, file)) = &reviewed {
             check_still_current(path, file, &plan)?;
+            // Same scope, other server (staging vs production, or a snapshot): the
+            // statements are right for this catalog, but say so plainly.
+            if file.header.database != server {
+                report_diagnostics(&[Diagnostic::warning(format!(
+                    "{path} was planned against {}, and is applied to {server}, whose \
+                     managed grants are the same",
+                    file.header.database
+                ))]);
+            }
         }
         let source = Source::Database {
             server: server.clone(),

@@ -325,3 +325,49 @@ async fn diff_shows_states_before_and_after() {
     assert_eq!(out.code, 0, "{}", out.stdout);
     assert!(out.stdout.starts_with("-- no difference"), "{}", out.stdout);
 }
+
+/// A plan made from a snapshot (where the reviewer had no database access) applies to
+/// the server the snapshot was taken from: same scope, same fingerprint; the difference
+/// in where it was planned is said.
+#[tokio::test]
+async fn a_plan_file_made_from_a_snapshot_applies_to_its_server() {
+    let s = setup("review_snap").await;
+    let snapshot = s.dir.path().join("snapshot.json");
+    let out = run(
+        &["snapshot", "--database-url", &s.url, "--out"],
+        &[&snapshot],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let migrations = s.dir.path().join("migrations");
+    let out = run(
+        &["plan", "-f"],
+        &[
+            &s.config,
+            Path::new("--catalog"),
+            &snapshot,
+            Path::new("--out"),
+            &migrations,
+        ],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let file = std::fs::read_dir(&migrations)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    assert!(std::fs::read_to_string(&file)
+        .unwrap()
+        .contains("-- database: snapshot "));
+    let out = s.apply_file(&file);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr.contains("was planned against snapshot")
+            && out.stderr.contains("whose managed grants are the same"),
+        "{}",
+        out.stderr
+    );
+    assert!(acl(&s.client, "app")
+        .await
+        .contains(&(s.analysts.clone(), "USAGE".into())));
+}
