@@ -44,6 +44,9 @@ pub enum Command {
     Apply(ApplyArgs),
     /// Write the server's current principals and grants as JSON (for `plan --catalog`).
     Snapshot(SnapshotArgs),
+    /// Write the server's current principals and grants as a grants.yaml that plans no
+    /// change against it (for adopting grantplan on an existing server).
+    Export(ExportArgs),
     /// Print the JSON Schema of grants.yaml (for editors; the repository ships it as
     /// grants.schema.json).
     Schema,
@@ -130,6 +133,18 @@ pub struct SnapshotArgs {
     pub out: Option<PathBuf>,
 }
 
+#[derive(Args, Debug)]
+pub struct ExportArgs {
+    #[command(flatten)]
+    pub db: DbArg,
+    /// Export a snapshot written by `grantplan snapshot` instead of a database.
+    #[arg(long, value_name = "SNAPSHOT.json", conflicts_with = "database_url")]
+    pub catalog: Option<PathBuf>,
+    /// Write the grants.yaml to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
 /// Why a command stopped; rendered once, by [`Failure::report`].
 enum Failure {
     /// Located findings (bad grants.yaml, missing users, ...).
@@ -171,6 +186,7 @@ fn run(cli: Cli) -> Outcome {
         Command::Plan(args) => plan_cmd(args),
         Command::Apply(args) => apply_cmd(args),
         Command::Snapshot(args) => snapshot_cmd(args),
+        Command::Export(args) => export_cmd(args),
         Command::Schema => {
             print(&config::json_schema())?;
             Ok(0)
@@ -468,6 +484,36 @@ fn snapshot_cmd(args: SnapshotArgs) -> Outcome {
         Some(path) => std::fs::write(path, json)
             .map_err(|e| Failure::Message(format!("cannot write {}: {e}", path.display())))?,
         None => print(&json)?,
+    }
+    Ok(0)
+}
+
+/// `grantplan export`: the YAML to stdout or `--out`, what it cannot represent to stderr.
+fn export_cmd(args: ExportArgs) -> Outcome {
+    let snap = if let Some(file) = &args.catalog {
+        let text = std::fs::read_to_string(file)
+            .map_err(|e| format!("cannot read snapshot {}: {e}", file.display()))?;
+        Snapshot::from_json(&text).map_err(|e| format!("{}: {e}", file.display()))?
+    } else {
+        let conn = connection(&args.db)?.ok_or_else(|| {
+            Failure::Message(
+                "export needs a database or a snapshot: pass --database-url \
+                 postgres://USER@HOST:PORT/DB (or set GRANTPLAN_DATABASE_URL), or --catalog \
+                 SNAPSHOT.json"
+                    .to_string(),
+            )
+        })?;
+        runtime()?.block_on(async {
+            let session = open(&conn, None).await?;
+            read_catalog(&session).await
+        })?
+    };
+    let exported = crate::export::export(&snap);
+    report_diagnostics(&exported.warnings);
+    match &args.out {
+        Some(path) => std::fs::write(path, &exported.yaml)
+            .map_err(|e| Failure::Message(format!("cannot write {}: {e}", path.display())))?,
+        None => print(&exported.yaml)?,
     }
     Ok(0)
 }
