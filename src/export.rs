@@ -1578,15 +1578,33 @@ mod tests {
     }
 
     #[test]
-    fn a_redshift_role_and_user_of_one_name_are_ignored() {
+    fn a_redshift_role_and_user_of_one_name_are_ignored_exactly() {
+        // Glob characters and a backslash in the name: the ignore entry is escaped, so
+        // it matches that name and no other.
+        let name = "a\\b*[x]?";
         let snap = B::new(Target::Redshift)
-            .p(&role("x"))
-            .p(&user("x"))
-            .schema("s", "x", &[(&role("x"), Privilege::Usage)])
+            .p(&role(name))
+            .p(&user(name))
+            .p(&user("a\\bZ[x]?"))
+            .schema(
+                "s",
+                "admin",
+                &[
+                    (&role(name), Privilege::Usage),
+                    (&user(name), Privilege::Create),
+                    (&user("a\\bZ[x]?"), Privilege::Usage),
+                ],
+            )
             .done();
         let e = export(&snap);
         assert_eq!(e.warnings.len(), 1, "{}", lines(&e.warnings));
-        assert!(e.yaml.contains("ignore:\n- x\n"), "{}", e.yaml);
+        assert!(e.warnings[0]
+            .message
+            .contains("a role and a user are both named"));
+        let config = parse(&e);
+        assert!(config.is_ignored(name));
+        assert!(!config.is_ignored("a\\bZ[x]?") && !config.is_ignored("a\\b*"));
+        assert!(e.yaml.contains("    - a\\bZ[x]?\n"), "{}", e.yaml);
         assert!(replan(&snap, &e).is_empty(), "{}", e.yaml);
     }
 
