@@ -50,6 +50,9 @@ pub enum Command {
     Diff(DiffArgs),
     /// Write the server's current principals and grants as JSON (for `plan --catalog`).
     Snapshot(SnapshotArgs),
+    /// Write the server's current principals and grants as a grants.yaml that plans no
+    /// change against it (for adopting grantplan on an existing server).
+    Export(ExportArgs),
     /// Print the JSON Schema of grants.yaml (for editors; the repository ships it as
     /// grants.schema.json).
     Schema,
@@ -164,6 +167,17 @@ pub struct SnapshotArgs {
     pub out: Option<PathBuf>,
 }
 
+#[derive(Args, Debug)]
+pub struct ExportArgs {
+    #[command(flatten)]
+    pub db: DbArg,
+    #[command(flatten)]
+    pub catalog: CatalogArg,
+    /// Write the grants.yaml to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
 /// Why a command stopped; rendered once, by [`Failure::report`].
 enum Failure {
     /// Located findings (bad grants.yaml, missing users, ...).
@@ -206,6 +220,7 @@ fn run(cli: Cli) -> Outcome {
         Command::Apply(args) => apply_cmd(args),
         Command::Diff(args) => diff_cmd(args),
         Command::Snapshot(args) => snapshot_cmd(args),
+        Command::Export(args) => export_cmd(args),
         Command::Schema => {
             print(&config::json_schema())?;
             Ok(0)
@@ -357,11 +372,13 @@ fn validate(path: &Path) -> Outcome {
     Ok(0)
 }
 
-/// The catalog to plan against: a snapshot file, a live server, or none (offline).
+/// The catalog to work from: a snapshot file, a live server, or none (offline).
+/// `expected` is the grants.yaml's target and name, when there is one: a server of
+/// another kind is refused before anything is read.
 fn catalog_source(
     catalog: Option<&Path>,
     db: &DbArg,
-    config: &Config,
+    expected: Option<(crate::model::Target, &str)>,
 ) -> Result<(Option<Snapshot>, Source), Failure> {
     if let Some(file) = catalog {
         let text = std::fs::read_to_string(file)
@@ -376,7 +393,7 @@ fn catalog_source(
     } else if let Some(conn) = connection(db)? {
         let server = db::describe_target(&conn.config);
         let snap = runtime()?.block_on(async {
-            let session = open(&conn, Some((config.target, &config.file))).await?;
+            let session = open(&conn, expected).await?;
             read_catalog(&session).await
         })?;
         Ok((Some(snap), Source::Database { server }))
@@ -390,7 +407,11 @@ fn plan_cmd(args: PlanArgs) -> Outcome {
     let options = PlanOptions {
         strict: args.strict,
     };
-    let (snapshot, source) = catalog_source(args.catalog.catalog.as_deref(), &args.db, &config)?;
+    let (snapshot, source) = catalog_source(
+        args.catalog.catalog.as_deref(),
+        &args.db,
+        Some((config.target, &config.file)),
+    )?;
     let plan = plan::plan(&config, snapshot.as_ref(), options)?;
     plan.verify()?;
     print_plan(&plan, &source, args.format)?;
@@ -470,7 +491,11 @@ fn write_plan_file(
 
 fn diff_cmd(args: DiffArgs) -> Outcome {
     let config = load_config(&args.file.path)?;
-    let (snapshot, source) = catalog_source(args.catalog.catalog.as_deref(), &args.db, &config)?;
+    let (snapshot, source) = catalog_source(
+        args.catalog.catalog.as_deref(),
+        &args.db,
+        Some((config.target, &config.file)),
+    )?;
     let plan = plan::plan(&config, snapshot.as_ref(), PlanOptions::default())?;
     report_diagnostics(&plan.warnings);
     let before = plan.scope.listing();
@@ -724,6 +749,27 @@ fn snapshot_cmd(args: SnapshotArgs) -> Outcome {
         Some(path) => std::fs::write(path, json)
             .map_err(|e| Failure::Message(format!("cannot write {}: {e}", path.display())))?,
         None => print(&json)?,
+    }
+    Ok(0)
+}
+
+/// `grantplan export`: the YAML to stdout or `--out`, what it cannot represent to stderr.
+fn export_cmd(args: ExportArgs) -> Outcome {
+    let (snap, _) = catalog_source(args.catalog.catalog.as_deref(), &args.db, None)?;
+    let snap = snap.ok_or_else(|| {
+        Failure::Message(
+            "export needs a database or a snapshot: pass --database-url \
+             postgres://USER@HOST:PORT/DB (or set GRANTPLAN_DATABASE_URL), or --catalog \
+             SNAPSHOT.json"
+                .to_string(),
+        )
+    })?;
+    let exported = crate::export::export(&snap);
+    report_diagnostics(&exported.warnings);
+    match &args.out {
+        Some(path) => std::fs::write(path, &exported.yaml)
+            .map_err(|e| Failure::Message(format!("cannot write {}: {e}", path.display())))?,
+        None => print(&exported.yaml)?,
     }
     Ok(0)
 }

@@ -13,6 +13,7 @@ pub mod config;
 pub mod db;
 pub mod diag;
 pub mod executor;
+pub mod export;
 pub mod ident;
 pub mod model;
 pub mod output;

@@ -6,7 +6,7 @@
 //! point back at the line that asked for something.
 
 mod marks;
-mod names;
+pub(crate) mod names;
 mod raw;
 mod resolve;
 #[cfg(test)]
