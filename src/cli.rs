@@ -53,6 +53,9 @@ pub enum Command {
     /// Write the server's current principals and grants as a grants.yaml that plans no
     /// change against it (for adopting grantplan on an existing server).
     Export(ExportArgs),
+    /// Check that this login can plan and apply safely against this server: a checklist
+    /// of pass / warn / FAIL lines with what to do; exit 1 when something blocks.
+    Doctor(DoctorArgs),
     /// Print the JSON Schema of grants.yaml (for editors; the repository ships it as
     /// grants.schema.json).
     Schema,
@@ -178,6 +181,16 @@ pub struct ExportArgs {
     pub out: Option<PathBuf>,
 }
 
+#[derive(Args, Debug)]
+pub struct DoctorArgs {
+    /// The grants file to check against the server. Default: ./grants.yaml when it
+    /// exists; without one, only the connection and the login are checked.
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    #[command(flatten)]
+    pub db: DbArg,
+}
+
 /// Why a command stopped; rendered once, by [`Failure::report`].
 enum Failure {
     /// Located findings (bad grants.yaml, missing users, ...).
@@ -221,6 +234,7 @@ fn run(cli: Cli) -> Outcome {
         Command::Diff(args) => diff_cmd(args),
         Command::Snapshot(args) => snapshot_cmd(args),
         Command::Export(args) => export_cmd(args),
+        Command::Doctor(args) => doctor_cmd(args),
         Command::Schema => {
             print(&config::json_schema())?;
             Ok(0)
@@ -772,6 +786,45 @@ fn export_cmd(args: ExportArgs) -> Outcome {
         None => print(&exported.yaml)?,
     }
     Ok(0)
+}
+
+/// `grantplan doctor`: gathers what the checks need, prints the checklist.
+fn doctor_cmd(args: DoctorArgs) -> Outcome {
+    let path = match &args.file {
+        Some(p) => Some(p.clone()),
+        None => Some(PathBuf::from("grants.yaml")).filter(|p| p.exists()),
+    };
+    let config = match &path {
+        Some(p) => Some(load_config(p)?),
+        None => None,
+    };
+    let conn = require_connection(&args.db, "doctor")?;
+    let server = db::describe_target(&conn.config);
+    let checks = runtime()?.block_on(async {
+        let session = match db::connect(&conn, config.as_ref().map(|c| c.target)).await {
+            Ok(s) => s,
+            Err(e) => return vec![crate::doctor::unreachable(&server, &e)],
+        };
+        let setup = catalog::read_setup(&session.client, session.target).await;
+        let snapshot = catalog::read(&session.client, session.target).await;
+        crate::doctor::examine(&crate::doctor::Findings {
+            server: &server,
+            target: session.target,
+            evidence: &session.evidence,
+            encrypted: session.encrypted,
+            config: config.as_ref(),
+            setup: setup.as_ref(),
+            catalog: snapshot.as_ref(),
+        })
+    });
+    if config.is_none() {
+        report_diagnostics(&[Diagnostic::warning(
+            "no grants.yaml here: declared principals and objects were not checked",
+        )
+        .help("pass -f FILE to check them")]);
+    }
+    print(&crate::doctor::render(&server, &checks))?;
+    Ok(crate::doctor::exit_code(&checks))
 }
 
 #[cfg(test)]

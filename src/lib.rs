@@ -12,6 +12,7 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod diag;
+pub mod doctor;
 pub mod executor;
 pub mod export;
 pub mod ident;

@@ -16,6 +16,42 @@ pub use wire::ReadError;
 use crate::model::{Grantee, Principal, PrincipalKind, Privilege, Target};
 use serde::{Deserialize, Serialize};
 
+/// What the login may do and how the server is set up beyond its grants: what
+/// `grantplan doctor` checks.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Setup {
+    pub login: String,
+    pub superuser: bool,
+    /// May create roles (PostgreSQL `CREATEROLE`; on Redshift only superusers create
+    /// groups).
+    pub create_role: bool,
+    /// Redshift: the cluster's default IAM role (`default_iam_role()`), if one is set.
+    pub default_iam_role: Option<String>,
+    /// Redshift: ASSUMEROLE grants (`svv_iam_privileges`). Empty means nobody restricted
+    /// them: every user may use every role the cluster has.
+    pub assume_role: Vec<AssumeRole>,
+}
+
+/// One row of `svv_iam_privileges`: `grantee` may use `iam_arn` for `command`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssumeRole {
+    pub iam_arn: String,
+    /// `CREATE MODEL`, `COPY`, `UNLOAD`, `EXTERNAL FUNCTION`, or `ALL`.
+    pub command: String,
+    pub grantee: Grantee,
+}
+
+/// Reads what [`Setup`] holds, with the target's reader.
+pub async fn read_setup(
+    client: &tokio_postgres::Client,
+    target: Target,
+) -> Result<Setup, ReadError> {
+    match target {
+        Target::Postgres => postgres::read_setup(client).await,
+        Target::Redshift => redshift::read_setup(client).await,
+    }
+}
+
 /// Reads the catalog of a `target` server with that target's reader.
 pub async fn read(client: &tokio_postgres::Client, target: Target) -> Result<Snapshot, ReadError> {
     match target {

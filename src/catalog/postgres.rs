@@ -253,3 +253,27 @@ fn acl(c: &Cols, i: usize) -> Result<Option<Acl>, ReadError> {
         grant_option,
     }))
 }
+
+/// The login's own powers, for `grantplan doctor` (one query).
+pub const SETUP_QUERY: &str = "SELECT r.rolname, r.rolsuper, r.rolcreaterole FROM pg_roles r \
+     WHERE r.rolname = current_user";
+
+/// Reads the login's powers. PostgreSQL has no IAM roles.
+pub async fn read_setup(client: &Client) -> Result<super::Setup, ReadError> {
+    let rows = rows(client, Target::Postgres, "login", SETUP_QUERY).await?;
+    let [row] = rows.as_slice() else {
+        return Err(ReadError::Unexpected {
+            target: Target::Postgres,
+            what: "login",
+            detail: format!("expected one row for the current user, got {}", rows.len()),
+        });
+    };
+    let c = Cols::new(row, Target::Postgres, "login");
+    let superuser = c.flag(1)?;
+    Ok(super::Setup {
+        login: c.text(0)?.to_string(),
+        superuser,
+        create_role: superuser || c.flag(2)?,
+        ..super::Setup::default()
+    })
+}

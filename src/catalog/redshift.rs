@@ -145,6 +145,51 @@ pub const QUERIES: [&str; 15] = [
     FUNCTION_PRIVILEGES_QUERY,
 ];
 
+/// The login and the cluster's default IAM role, for `grantplan doctor`.
+/// `default_iam_role()` is a leader-node function (redshift-reference.md §6).
+pub const SETUP_QUERY: &str = "SELECT current_user, \
+     coalesce((SELECT u.usesuper FROM pg_user u WHERE u.usename = current_user), false), \
+     default_iam_role()";
+
+/// Who may use which IAM role for which command (`GRANT ASSUMEROLE`).
+pub const ASSUME_ROLE_QUERY: &str = "SELECT iam_arn, command_type, identity_type, identity_name \
+     FROM svv_iam_privileges";
+
+/// Reads the login's powers, the default IAM role and the ASSUMEROLE grants (two
+/// queries). Only superusers create groups and roles and grant CREATE MODEL on Redshift.
+pub async fn read_setup(client: &Client) -> Result<super::Setup, ReadError> {
+    let rows_ = rows(client, T, "login", SETUP_QUERY).await?;
+    let [row] = rows_.as_slice() else {
+        return Err(ReadError::Unexpected {
+            target: T,
+            what: "login",
+            detail: format!("expected one row, got {}", rows_.len()),
+        });
+    };
+    let c = Cols::new(row, T, "login");
+    let superuser = c.flag(1)?;
+    let mut setup = super::Setup {
+        login: c.text(0)?.to_string(),
+        superuser,
+        create_role: superuser,
+        default_iam_role: c
+            .opt(2)?
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string),
+        assume_role: Vec::new(),
+    };
+    for r in rows(client, T, "ASSUMEROLE grants", ASSUME_ROLE_QUERY).await? {
+        let c = Cols::new(&r, T, "ASSUMEROLE grants");
+        setup.assume_role.push(super::AssumeRole {
+            iam_arn: c.text(0)?.to_string(),
+            command: c.text(1)?.to_string(),
+            grantee: identity(&c, 2)?,
+        });
+    }
+    Ok(setup)
+}
+
 /// Built-in roles whose holders may read every system table and catalog view
 /// (`r_roles-default`: sys:monitor, sys:operator; sys:dba inherits sys:operator;
 /// sys:superuser holds every system permission).

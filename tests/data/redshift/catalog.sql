@@ -153,6 +153,20 @@ CREATE TABLE redshift_catalog.svv_function_privileges (
     admin_option boolean
 );
 
+-- r_SVV_IAM_PRIVILEGES: who may use which IAM role for which command (GRANT ASSUMEROLE).
+CREATE TABLE redshift_catalog.svv_iam_privileges (
+    iam_arn text,
+    command_type text,
+    identity_id integer,
+    identity_name text,
+    identity_type text
+);
+
+-- default_iam_role(): the cluster's default IAM role; none until a scenario sets one
+-- (by replacing this function).
+CREATE FUNCTION redshift_catalog.default_iam_role() RETURNS text LANGUAGE sql STABLE AS
+$$ SELECT NULL::text $$;
+
 -- Every login may read the catalog (Redshift filters rows by visibility; the fixture's
 -- scenarios model that with what they insert).
 GRANT USAGE ON SCHEMA redshift_catalog TO PUBLIC;

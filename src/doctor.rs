@@ -1,0 +1,598 @@
+//! `grantplan doctor`: can this login plan and apply safely against this server?
+//!
+//! A checklist, each line pass / warn / fail with what to do. It is a pure function of
+//! what the CLI found out (the connection, what the catalog readers read, grants.yaml),
+//! so every verdict is testable without a server; the CLI only gathers and prints.
+//! A `fail` is a blocker: `plan` or `apply` would refuse or fail. A `warn` is something
+//! to know (a model not trained yet, a connection without TLS).
+
+use crate::catalog::{ReadError, Setup, Snapshot};
+use crate::config::Config;
+use crate::ident::quote;
+use crate::model::{Grantee, PrincipalKind, Target};
+use crate::plan::{self, PlanOptions};
+use crate::state::Fact;
+use std::fmt::Write as _;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Status {
+    Pass,
+    Warn,
+    Fail,
+}
+
+impl Status {
+    fn word(self) -> &'static str {
+        match self {
+            Status::Pass => "pass",
+            Status::Warn => "warn",
+            Status::Fail => "FAIL",
+        }
+    }
+}
+
+/// One line of the checklist.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Check {
+    pub status: Status,
+    /// What was checked (`login`, `visibility`, ...).
+    pub topic: &'static str,
+    pub detail: String,
+    /// What to do, when something is to be done.
+    pub fix: Option<String>,
+}
+
+impl Check {
+    fn new(status: Status, topic: &'static str, detail: impl Into<String>) -> Self {
+        Check {
+            status,
+            topic,
+            detail: detail.into(),
+            fix: None,
+        }
+    }
+
+    fn fix(mut self, fix: impl Into<String>) -> Self {
+        self.fix = Some(fix.into());
+        self
+    }
+}
+
+/// What the CLI found out, for [`examine`].
+pub struct Findings<'a> {
+    /// `user@host:port/db`, never with a password.
+    pub server: &'a str,
+    pub target: Target,
+    /// Why the server was taken for its kind.
+    pub evidence: &'a str,
+    pub encrypted: bool,
+    pub config: Option<&'a Config>,
+    pub setup: Result<&'a Setup, &'a ReadError>,
+    pub catalog: Result<&'a Snapshot, &'a ReadError>,
+}
+
+/// A check for a server that could not be reached: the only line there is.
+pub fn unreachable(server: &str, error: &str) -> Check {
+    Check::new(
+        Status::Fail,
+        "connection",
+        format!("cannot connect to {server}: {error}"),
+    )
+    .fix("check the host, port, user and password (or PG* variables), and --sslmode")
+}
+
+/// The checklist.
+pub fn examine(f: &Findings) -> Vec<Check> {
+    let mut checks = vec![connection(f), server(f), login(f), visibility(f)];
+    if let (Some(config), Ok(snapshot)) = (f.config, f.catalog) {
+        if config.target == f.target {
+            checks.extend(declared(config, snapshot, f.setup.ok()));
+        }
+    }
+    if f.target == Target::Redshift {
+        if let Ok(setup) = f.setup {
+            checks.push(default_iam_role(setup));
+            checks.extend(assume_role(setup, f.config));
+        }
+    }
+    checks
+}
+
+fn connection(f: &Findings) -> Check {
+    if f.encrypted {
+        Check::new(
+            Status::Pass,
+            "connection",
+            format!("connected to {} over TLS", f.server),
+        )
+    } else {
+        let c = Check::new(
+            Status::Warn,
+            "connection",
+            format!(
+                "connected to {}, but the connection is not encrypted",
+                f.server
+            ),
+        );
+        match f.target {
+            Target::Redshift => c.fix(
+                "use --sslmode verify-full with --ca-file amazon-trust-ca-bundle.crt (AWS's bundle)",
+            ),
+            Target::Postgres => c.fix(
+                "unless the server is on this machine, use --sslmode verify-full (or require)",
+            ),
+        }
+    }
+}
+
+fn server(f: &Findings) -> Check {
+    let found = format!("a {} server ({})", f.target, f.evidence);
+    match f.config {
+        Some(config) if config.target != f.target => Check::new(
+            Status::Fail,
+            "server",
+            format!(
+                "{found}, but {} declares target `{}`",
+                config.file, config.target
+            ),
+        )
+        .fix(format!(
+            "set `target: {}` in {} if this is the right server, or connect to a {} server",
+            f.target, config.file, config.target
+        )),
+        _ => Check::new(Status::Pass, "server", found),
+    }
+}
+
+fn login(f: &Findings) -> Check {
+    let setup = match f.setup {
+        Ok(s) => s,
+        Err(e) => {
+            return Check::new(
+                Status::Warn,
+                "login",
+                format!("cannot tell what the login may do: {e}"),
+            )
+        }
+    };
+    let who = format!("`{}`", setup.login);
+    if setup.superuser {
+        return Check::new(
+            Status::Pass,
+            "login",
+            format!("{who} is a superuser: it may grant everything grantplan plans"),
+        );
+    }
+    let wants_create_model = f
+        .config
+        .is_some_and(|c| c.principals.iter().any(|d| d.create_model));
+    match f.target {
+        Target::Redshift if wants_create_model => Check::new(
+            Status::Fail,
+            "login",
+            format!("{who} is not a superuser, and only a superuser grants CREATE MODEL"),
+        )
+        .fix("apply as a superuser (plan may run as any login that sees the whole catalog)"),
+        Target::Redshift => Check::new(
+            Status::Warn,
+            "login",
+            format!(
+                "{who} is not a superuser: it can grant only on schemas and models it owns or \
+                 holds with grant option, and cannot create groups"
+            ),
+        )
+        .fix("apply as a superuser, or as the owner of the managed objects"),
+        Target::Postgres => Check::new(
+            Status::Warn,
+            "login",
+            format!(
+                "{who} is not a superuser: it can grant only on schemas and functions it owns \
+                 or holds with grant option{}",
+                if setup.create_role {
+                    ""
+                } else {
+                    ", and cannot create roles (no CREATEROLE)"
+                }
+            ),
+        )
+        .fix("apply as a superuser, or as the owner of the managed objects"),
+    }
+}
+
+fn visibility(f: &Findings) -> Check {
+    match f.catalog {
+        Ok(s) => Check::new(
+            Status::Pass,
+            "catalog",
+            format!(
+                "read the whole catalog: {} principals, {} schemas, {} models, {} functions",
+                s.principals.len(),
+                s.schemas.len(),
+                s.models.len(),
+                s.functions.len()
+            ),
+        ),
+        Err(ReadError::PartialVisibility(why)) => Check::new(
+            Status::Fail,
+            "catalog",
+            "the login sees only part of the catalog: plans would revoke grants it cannot see",
+        )
+        .fix(why.clone()),
+        Err(e) => Check::new(
+            Status::Fail,
+            "catalog",
+            format!("cannot read the catalog: {e}"),
+        ),
+    }
+}
+
+/// Every declared principal, member and named object against the catalog, by planning:
+/// the planner is what decides, so the doctor agrees with it.
+fn declared(config: &Config, snapshot: &Snapshot, setup: Option<&Setup>) -> Vec<Check> {
+    let mut checks = Vec::new();
+    let p = match plan::plan(config, Some(snapshot), PlanOptions::default()) {
+        Ok(p) => p,
+        Err(errors) => {
+            for e in errors {
+                let mut c = Check::new(
+                    Status::Fail,
+                    "declared",
+                    match &e.location {
+                        Some(l) => format!("{}:{}: {}", l.file, l.line, e.message),
+                        None => e.message.clone(),
+                    },
+                );
+                c.fix = e.help.clone();
+                checks.push(c);
+            }
+            return checks;
+        }
+    };
+    let may_create = setup.is_some_and(|s| s.create_role);
+    for fact in &p.scope.facts {
+        match fact {
+            Fact::AbsentPrincipal(principal) => {
+                let is_declared = config
+                    .principals
+                    .iter()
+                    .any(|d| config.target.canonical_principal(&d.principal) == *principal);
+                if !is_declared || principal.kind == PrincipalKind::User {
+                    continue; // missing users and members are planner errors, above
+                }
+                let (status, fix) = if may_create {
+                    (Status::Warn, "apply creates it".to_string())
+                } else {
+                    (
+                        Status::Fail,
+                        "apply would create it, which this login may not: create it, or \
+                         apply as a login that may"
+                            .to_string(),
+                    )
+                };
+                checks.push(
+                    Check::new(
+                        status,
+                        "declared",
+                        format!(
+                            "{} {} does not exist",
+                            principal.kind,
+                            quote(&principal.name)
+                        ),
+                    )
+                    .fix(fix),
+                );
+            }
+            Fact::NoMatch { section, key } => checks.push(
+                Check::new(
+                    Status::Warn,
+                    "declared",
+                    format!("no {section} matches `{key}` in {}", config.file),
+                )
+                .fix(match *section {
+                    "model" => "normal for a model not trained yet; plan again after CREATE MODEL",
+                    _ => "create it, or fix the name in grants.yaml",
+                }),
+            ),
+            _ => {}
+        }
+    }
+    if checks.is_empty() {
+        checks.push(Check::new(
+            Status::Pass,
+            "declared",
+            format!("every principal and object {} declares exists", config.file),
+        ));
+    }
+    checks.push(Check::new(
+        Status::Pass,
+        "plan",
+        if p.is_empty() {
+            format!("the server already matches {}", config.file)
+        } else {
+            format!(
+                "{} statements would bring the server to {} (see grantplan plan)",
+                p.statements.len(),
+                config.file
+            )
+        },
+    ));
+    checks
+}
+
+fn default_iam_role(setup: &Setup) -> Check {
+    match &setup.default_iam_role {
+        Some(arn) => Check::new(
+            Status::Pass,
+            "IAM role",
+            format!("the cluster's default IAM role is {arn}"),
+        ),
+        None => Check::new(
+            Status::Warn,
+            "IAM role",
+            "the cluster has no default IAM role: CREATE MODEL must then name one with \
+             IAM_ROLE 'arn:...'",
+        )
+        .fix(
+            "grantplan iam writes the role's policies; then aws redshift modify-cluster-iam-roles \
+             --cluster-identifier CLUSTER --default-iam-role-arn ROLE_ARN",
+        ),
+    }
+}
+
+/// Whether the principals that may create models may also use an IAM role for it.
+fn assume_role(setup: &Setup, config: Option<&Config>) -> Vec<Check> {
+    if setup.assume_role.is_empty() {
+        return vec![Check::new(
+            Status::Pass,
+            "ASSUMEROLE",
+            "IAM role use is not restricted: every user may use the cluster's roles for \
+             CREATE MODEL (until REVOKE ASSUMEROLE ON ALL FROM PUBLIC FOR ALL)",
+        )];
+    }
+    let Some(config) = config else {
+        return Vec::new();
+    };
+    let covers = |g: &Grantee| {
+        setup.assume_role.iter().any(|a| {
+            matches!(a.command.as_str(), "CREATE MODEL" | "ALL")
+                && (a.grantee == Grantee::Public || a.grantee == *g)
+        })
+    };
+    let mut checks = Vec::new();
+    for d in config.principals.iter().filter(|d| d.create_model) {
+        let g = Grantee::Principal(d.principal.clone());
+        if covers(&g) {
+            continue;
+        }
+        let arn = setup
+            .default_iam_role
+            .clone()
+            .unwrap_or_else(|| "arn:aws:iam::ACCOUNT:role/ROLE".to_string());
+        let grantee = match d.principal.kind {
+            PrincipalKind::Group => format!("GROUP {}", quote(&d.principal.name)),
+            PrincipalKind::Role => format!("ROLE {}", quote(&d.principal.name)),
+            PrincipalKind::User => quote(&d.principal.name).into_owned(),
+        };
+        checks.push(
+            Check::new(
+                Status::Warn,
+                "ASSUMEROLE",
+                format!(
+                    "{} {} may create models but holds no ASSUMEROLE for CREATE MODEL \
+                     (directly or through PUBLIC)",
+                    d.principal.kind,
+                    quote(&d.principal.name)
+                ),
+            )
+            .fix(format!(
+                "as a superuser: GRANT ASSUMEROLE ON '{}' TO {grantee} FOR CREATE MODEL;",
+                arn.replace('\'', "''")
+            )),
+        );
+    }
+    if checks.is_empty() {
+        checks.push(Check::new(
+            Status::Pass,
+            "ASSUMEROLE",
+            "every principal that may create models may use an IAM role for it",
+        ));
+    }
+    checks
+}
+
+/// The checklist as text, with a closing count.
+pub fn render(server: &str, checks: &[Check]) -> String {
+    let mut out = format!("grantplan doctor: {server}\n");
+    for c in checks {
+        let _ = writeln!(out, "{}  {:<11} {}", c.status.word(), c.topic, c.detail);
+        if let Some(fix) = &c.fix {
+            let _ = writeln!(out, "{:<17} fix: {fix}", "");
+        }
+    }
+    let blockers = checks.iter().filter(|c| c.status == Status::Fail).count();
+    let warnings = checks.iter().filter(|c| c.status == Status::Warn).count();
+    let _ = writeln!(
+        out,
+        "{}, {warnings} warning{}",
+        match blockers {
+            0 => "no blockers".to_string(),
+            1 => "1 blocker".to_string(),
+            n => format!("{n} blockers"),
+        },
+        if warnings == 1 { "" } else { "s" }
+    );
+    out
+}
+
+/// Exit code: 1 when any check failed.
+pub fn exit_code(checks: &[Check]) -> u8 {
+    u8::from(checks.iter().any(|c| c.status == Status::Fail))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::{AssumeRole, PrincipalInfo};
+
+    fn config(yaml: &str) -> Config {
+        crate::config::parse("grants.yaml", yaml).unwrap()
+    }
+
+    fn findings<'a>(
+        target: Target,
+        config: Option<&'a Config>,
+        setup: &'a Setup,
+        catalog: Result<&'a Snapshot, &'a ReadError>,
+    ) -> Findings<'a> {
+        Findings {
+            server: "ci@cluster:5439/dev",
+            target,
+            evidence: "it reported padb_version 1.0.1 at start-up",
+            encrypted: true,
+            config,
+            setup: Ok(setup),
+            catalog,
+        }
+    }
+
+    fn statuses(checks: &[Check]) -> Vec<(Status, &'static str)> {
+        checks.iter().map(|c| (c.status, c.topic)).collect()
+    }
+
+    const SEED: &str = "groups:\n  analysts: {create_model: true}\nschemas:\n  demo_ml: {usage: [analysts]}\nmodels:\n  demo_ml.churn: {execute: [analysts]}\n";
+
+    #[test]
+    fn a_non_superuser_cannot_apply_create_model_on_redshift() {
+        let c = config(SEED);
+        let setup = Setup {
+            login: "ci".into(),
+            ..Setup::default()
+        };
+        let snap = Snapshot::empty(Target::Redshift);
+        let checks = examine(&findings(Target::Redshift, Some(&c), &setup, Ok(&snap)));
+        let login = checks.iter().find(|c| c.topic == "login").unwrap();
+        assert_eq!(login.status, Status::Fail);
+        assert!(login
+            .detail
+            .contains("only a superuser grants CREATE MODEL"));
+        // The group is missing and this login could not create it.
+        assert!(checks
+            .iter()
+            .any(|c| c.status == Status::Fail && c.detail == "group analysts does not exist"));
+        assert_eq!(exit_code(&checks), 1);
+    }
+
+    #[test]
+    fn a_superuser_on_a_ready_cluster_passes_with_warnings_only_for_what_is_missing() {
+        let c = config(SEED);
+        let setup = Setup {
+            login: "admin".into(),
+            superuser: true,
+            create_role: true,
+            default_iam_role: Some("arn:aws:iam::123456789012:role/RedshiftML".into()),
+            assume_role: Vec::new(),
+        };
+        let mut snap = Snapshot::empty(Target::Redshift);
+        snap.principals.push(PrincipalInfo {
+            kind: PrincipalKind::Group,
+            name: "analysts".into(),
+            login: false,
+            superuser: false,
+        });
+        snap.schemas.push(crate::catalog::SchemaInfo {
+            name: "demo_ml".into(),
+            owner: "admin".into(),
+            grants: vec![],
+        });
+        let checks = examine(&findings(Target::Redshift, Some(&c), &setup, Ok(&snap)));
+        assert_eq!(
+            statuses(&checks),
+            [
+                (Status::Pass, "connection"),
+                (Status::Pass, "server"),
+                (Status::Pass, "login"),
+                (Status::Pass, "catalog"),
+                (Status::Warn, "declared"),
+                (Status::Pass, "plan"),
+                (Status::Pass, "IAM role"),
+                (Status::Pass, "ASSUMEROLE"),
+            ]
+        );
+        assert!(checks[4]
+            .detail
+            .contains("no model matches `demo_ml.churn`"));
+        assert_eq!(exit_code(&checks), 0);
+        let text = render("admin@cluster:5439/dev", &checks);
+        assert!(text.ends_with("no blockers, 1 warning\n"), "{text}");
+    }
+
+    #[test]
+    fn restricted_assume_role_is_checked_per_model_builder() {
+        let c = config(SEED);
+        let mut setup = Setup {
+            login: "admin".into(),
+            superuser: true,
+            create_role: true,
+            default_iam_role: Some("arn:aws:iam::123456789012:role/RedshiftML".into()),
+            assume_role: vec![AssumeRole {
+                iam_arn: "arn:aws:iam::123456789012:role/RedshiftML".into(),
+                command: "COPY".into(),
+                grantee: Grantee::Public,
+            }],
+        };
+        let snap = Snapshot::empty(Target::Redshift);
+        let checks = assume_role(&setup, Some(&c));
+        assert_eq!(checks.len(), 1);
+        assert_eq!(checks[0].status, Status::Warn);
+        assert_eq!(
+            checks[0].fix.as_deref(),
+            Some("as a superuser: GRANT ASSUMEROLE ON 'arn:aws:iam::123456789012:role/RedshiftML' TO GROUP analysts FOR CREATE MODEL;")
+        );
+        setup.assume_role[0].command = "CREATE MODEL".into();
+        setup.assume_role[0].grantee = Grantee::principal(PrincipalKind::Group, "analysts");
+        let checks = examine(&findings(Target::Redshift, Some(&c), &setup, Ok(&snap)));
+        let ar = checks.iter().find(|c| c.topic == "ASSUMEROLE").unwrap();
+        assert_eq!(ar.status, Status::Pass);
+    }
+
+    #[test]
+    fn partial_visibility_and_a_target_mismatch_are_blockers() {
+        let c = config("target: postgres\ngroups: {g: {}}\n");
+        let setup = Setup {
+            login: "viewer".into(),
+            ..Setup::default()
+        };
+        let err = ReadError::PartialVisibility("grant ACCESS SYSTEM TABLE".into());
+        let checks = examine(&findings(Target::Redshift, Some(&c), &setup, Err(&err)));
+        let fails: Vec<_> = checks
+            .iter()
+            .filter(|c| c.status == Status::Fail)
+            .map(|c| c.topic)
+            .collect();
+        assert_eq!(fails, ["server", "catalog"]);
+        let catalog = checks.iter().find(|c| c.topic == "catalog").unwrap();
+        assert_eq!(catalog.fix.as_deref(), Some("grant ACCESS SYSTEM TABLE"));
+    }
+
+    #[test]
+    fn postgres_has_no_iam_checks_and_names_what_a_plain_login_lacks() {
+        let setup = Setup {
+            login: "app".into(),
+            ..Setup::default()
+        };
+        let snap = Snapshot::empty(Target::Postgres);
+        let mut f = findings(Target::Postgres, None, &setup, Ok(&snap));
+        f.encrypted = false;
+        let checks = examine(&f);
+        assert!(checks
+            .iter()
+            .all(|c| c.topic != "IAM role" && c.topic != "ASSUMEROLE"));
+        let login = checks.iter().find(|c| c.topic == "login").unwrap();
+        assert!(
+            login.detail.contains("cannot create roles (no CREATEROLE)"),
+            "{login:?}"
+        );
+        assert_eq!(checks[0].status, Status::Warn, "no TLS");
+        assert_eq!(exit_code(&checks), 0);
+    }
+}
