@@ -205,7 +205,7 @@ fn visibility(f: &Findings) -> Check {
             Status::Pass,
             "catalog",
             format!(
-                "read the whole catalog: {} principals, {} schemas, {} models, {} functions",
+                "read the whole catalog (principals: {}, schemas: {}, models: {}, functions: {})",
                 s.principals.len(),
                 s.schemas.len(),
                 s.models.len(),
