@@ -401,85 +401,130 @@ pub fn commands(cluster: &Cluster, written: &[&str]) -> String {
     let role = sh(&cluster.role_name);
     let region = sh(&cluster.region);
     let role_arn = sh(&cluster.role_arn());
-    let mut s = String::new();
-    let mut line = |t: &str| {
-        s.push_str(t);
-        s.push('\n');
+    let style = match cluster.policy {
+        PolicyStyle::Restrictive => "the restrictive policy",
+        PolicyStyle::Managed => "AWS managed policies",
     };
-    line("#!/bin/sh");
-    let header = format!(
-        "The AWS CLI commands that create the IAM role Redshift ML uses, as `cluster:` in {} \
-         describes it: role {} in account {}, region {} (partition {}), {} policy. Written by \
-         `grantplan iam`: grantplan itself calls no AWS API. Review them, then run them from \
-         the directory that holds the policy files, with credentials allowed to create IAM \
-         roles and modify the cluster:",
-        cluster.loc.file,
-        cluster.role_name,
-        cluster.account_id,
-        cluster.region,
-        cluster.partition,
-        cluster.policy
+    let mut s = String::from("#!/bin/sh\n");
+    let comment = |s: &mut String, text: &str| {
+        for l in wrap(text, 86) {
+            s.push_str(&format!("# {l}\n"));
+        }
+    };
+    let command = |s: &mut String, first: String, rest: String| {
+        s.push_str(&format!("{first} \\\n    {rest}\n"));
+    };
+    comment(
+        &mut s,
+        &format!(
+            "The AWS CLI commands that create the IAM role Redshift ML uses, as `cluster:` in \
+             {} describes it: role {} in account {}, region {} (partition {}), with {style}. \
+             Written by `grantplan iam`: grantplan itself calls no AWS API. Review them, then \
+             run them from the directory that holds the policy files, with credentials allowed \
+             to create IAM roles and modify the cluster:",
+            cluster.loc.file,
+            cluster.role_name,
+            cluster.account_id,
+            cluster.region,
+            cluster.partition,
+        ),
     );
-    for l in wrap(&header, 86) {
-        line(&format!("# {l}"));
-    }
-    line("#");
-    line("#   CLUSTER_ID=my-cluster sh commands.sh");
-    line("#");
-    line("# CLUSTER_ID is a placeholder: the cluster identifier is not in grants.yaml.");
-    line("set -eu");
-    line(": \"${CLUSTER_ID:?set CLUSTER_ID to the identifier of the Redshift cluster}\"");
-    line("");
-    line(&format!(
-        "# The role, which {} may assume.",
-        and_list(&service_principals(cluster))
-    ));
-    line(&format!(
-        "aws iam create-role --region {region} --role-name {role} \\\n    --assume-role-policy-document file://{TRUST_POLICY}"
-    ));
-    if written.contains(&PERMISSION_POLICY) {
-        line("");
-        line("# Its permissions: the restrictive policy of the Redshift ML documentation.");
-        line(&format!(
-            "aws iam put-role-policy --region {region} --role-name {role} \\\n    --policy-name {PERMISSION_POLICY_NAME} --policy-document file://{PERMISSION_POLICY}"
-        ));
-    }
+    s.push_str("#\n#   CLUSTER_ID=my-cluster sh commands.sh\n#\n");
+    comment(
+        &mut s,
+        "CLUSTER_ID is a placeholder: the cluster identifier is not in grants.yaml.",
+    );
+    s.push_str("set -eu\n");
+    s.push_str(": \"${CLUSTER_ID:?set CLUSTER_ID to the identifier of the Redshift cluster}\"\n");
+
+    let iam = |verb: &str| format!("aws iam {verb} --region {region} --role-name {role}");
+    s.push('\n');
+    comment(
+        &mut s,
+        &format!(
+            "The role, which {} may assume.",
+            and_list(&service_principals(cluster))
+        ),
+    );
+    command(
+        &mut s,
+        iam("create-role"),
+        format!("--assume-role-policy-document file://{TRUST_POLICY}"),
+    );
+    let inline = [
+        (
+            PERMISSION_POLICY,
+            PERMISSION_POLICY_NAME,
+            "Its permissions: the restrictive policy of the Redshift ML documentation.",
+        ),
+        (
+            KMS_POLICY,
+            KMS_POLICY_NAME,
+            "The KMS key CREATE MODEL uses.",
+        ),
+        (
+            VPC_ROUTING_POLICY,
+            VPC_ROUTING_POLICY_NAME,
+            "Enhanced VPC routing: network interfaces for compilation tasks in the VPC.",
+        ),
+    ];
     let arns = managed_policy_arns(cluster);
-    if !arns.is_empty() {
-        line("");
-        line(&format!(
-            "# AWS managed policies (the list in {MANAGED_POLICIES})."
-        ));
-        for arn in &arns {
-            line(&format!(
-                "aws iam attach-role-policy --region {region} --role-name {role} \\\n    --policy-arn {}",
-                sh(arn)
-            ));
+    for (file, name, what) in &inline[..1] {
+        if written.contains(file) {
+            s.push('\n');
+            comment(&mut s, what);
+            command(
+                &mut s,
+                iam("put-role-policy"),
+                format!("--policy-name {name} --policy-document file://{file}"),
+            );
         }
     }
-    if written.contains(&KMS_POLICY) {
-        line("");
-        line("# The KMS key CREATE MODEL uses.");
-        line(&format!(
-            "aws iam put-role-policy --region {region} --role-name {role} \\\n    --policy-name {KMS_POLICY_NAME} --policy-document file://{KMS_POLICY}"
-        ));
+    if !arns.is_empty() {
+        s.push('\n');
+        comment(
+            &mut s,
+            &format!("AWS managed policies (the list in {MANAGED_POLICIES})."),
+        );
+        for arn in &arns {
+            command(
+                &mut s,
+                iam("attach-role-policy"),
+                format!("--policy-arn {}", sh(arn)),
+            );
+        }
     }
-    if written.contains(&VPC_ROUTING_POLICY) {
-        line("");
-        line("# Enhanced VPC routing: network interfaces for compilation tasks in the VPC.");
-        line(&format!(
-            "aws iam put-role-policy --region {region} --role-name {role} \\\n    --policy-name {VPC_ROUTING_POLICY_NAME} --policy-document file://{VPC_ROUTING_POLICY}"
-        ));
+    for (file, name, what) in &inline[1..] {
+        if written.contains(file) {
+            s.push('\n');
+            comment(&mut s, what);
+            command(
+                &mut s,
+                iam("put-role-policy"),
+                format!("--policy-name {name} --policy-document file://{file}"),
+            );
+        }
     }
-    line("");
-    line("# Associate the role with the cluster (CLUSTER_ID: the placeholder above).");
-    line(&format!(
-        "aws redshift modify-cluster-iam-roles --region {region} --cluster-identifier \"$CLUSTER_ID\" \\\n    --add-iam-roles {role_arn}"
-    ));
-    line("");
-    line("# Optional: make it the cluster's default IAM role (CREATE MODEL ... IAM_ROLE default).");
-    line(&format!(
-        "# aws redshift modify-cluster-iam-roles --region {region} --cluster-identifier \"$CLUSTER_ID\" \\\n#     --default-iam-role-arn {role_arn}"
+    s.push('\n');
+    comment(
+        &mut s,
+        "Associate the role with the cluster (CLUSTER_ID: the placeholder above).",
+    );
+    let redshift = format!(
+        "aws redshift modify-cluster-iam-roles --region {region} --cluster-identifier \"$CLUSTER_ID\""
+    );
+    command(
+        &mut s,
+        redshift.clone(),
+        format!("--add-iam-roles {role_arn}"),
+    );
+    s.push('\n');
+    comment(
+        &mut s,
+        "Optional: make it the cluster's default IAM role (CREATE MODEL ... IAM_ROLE default).",
+    );
+    s.push_str(&format!(
+        "# {redshift} \\\n#     --default-iam-role-arn {role_arn}\n"
     ));
     s
 }
