@@ -976,8 +976,8 @@ impl Resolver<'_> {
                     ),
                     &vloc,
                     format!(
-                        "remove `partition` (it follows the region) or correct the region; \
-                         `{written}` would build ARNs that {name} does not accept"
+                        "remove `partition` (it follows the region) or correct the region: ARNs \
+                         of `{written}` do not name resources in {name}"
                     ),
                 );
                 None
