@@ -683,3 +683,37 @@ redshift modify-cluster-iam-roles --region us-east-2 --cluster-identifier my-clu
         )
     );
 }
+
+/// The README's `cluster:` examples load, and its Cluster setup section names every file
+/// `grantplan iam` may write.
+#[test]
+fn the_readme_cluster_examples_load_and_name_every_file() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let section = &readme[readme
+        .find("## Cluster setup")
+        .expect("a Cluster setup section")..];
+    let example = section
+        .split("```yaml\n")
+        .nth(1)
+        .and_then(|s| s.split("```").next())
+        .unwrap();
+    let config = grantplan::config::parse("README.md", &format!("groups: {{g: {{}}}}\n{example}"))
+        .unwrap_or_else(|e| panic!("{e:#?}"));
+    let cluster = config.cluster.unwrap();
+    assert_eq!(
+        cluster.role_arn(),
+        "arn:aws:iam::123456789012:role/RedshiftML"
+    );
+    for name in iam::ALL_FILES {
+        assert!(section.contains(&format!("`{name}`")), "{name}");
+    }
+    let reference = &readme[readme.find("## Configuration reference").unwrap()..];
+    let example = reference
+        .split("```yaml\n")
+        .nth(1)
+        .and_then(|s| s.split("```").next())
+        .unwrap();
+    let config =
+        grantplan::config::parse("README.md", example).unwrap_or_else(|e| panic!("{e:#?}"));
+    assert!(config.cluster.is_some());
+}
