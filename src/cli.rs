@@ -56,6 +56,10 @@ pub enum Command {
     /// Check that this login can plan and apply safely against this server: a checklist
     /// of pass / warn / FAIL lines with what to do; exit 1 when something blocks.
     Doctor(DoctorArgs),
+    /// Print (or write with --out) the IAM policies of the cluster's Redshift ML role and
+    /// the AWS CLI commands that create it, from grants.yaml's `cluster:` section.
+    /// grantplan calls no AWS API.
+    Iam(IamArgs),
     /// Print the JSON Schema of grants.yaml (for editors; the repository ships it as
     /// grants.schema.json).
     Schema,
@@ -191,6 +195,17 @@ pub struct DoctorArgs {
     pub db: DbArg,
 }
 
+#[derive(Args, Debug)]
+pub struct IamArgs {
+    #[command(flatten)]
+    pub file: FileArg,
+    /// Write the files (trust-policy.json, permission-policy.json or
+    /// managed-policies.txt, ..., commands.sh) into DIR, created if missing, replacing
+    /// files of the same names; without it they are printed.
+    #[arg(long, short = 'o', value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}
+
 /// Why a command stopped; rendered once, by [`Failure::report`].
 enum Failure {
     /// Located findings (bad grants.yaml, missing users, ...).
@@ -235,6 +250,7 @@ fn run(cli: Cli) -> Outcome {
         Command::Snapshot(args) => snapshot_cmd(args),
         Command::Export(args) => export_cmd(args),
         Command::Doctor(args) => doctor_cmd(args),
+        Command::Iam(args) => iam_cmd(args),
         Command::Schema => {
             print(&config::json_schema())?;
             Ok(0)
@@ -368,8 +384,15 @@ fn validate(path: &Path) -> Outcome {
             .count()
     };
     use crate::model::PrincipalKind::*;
+    let cluster = match &config.cluster {
+        Some(c) => format!(
+            "; cluster role {} in account {} ({}, {} policy)",
+            c.role_name, c.account_id, c.region, c.policy
+        ),
+        None => String::new(),
+    };
     print(&format!(
-        "{} is valid (target {}, mode {}): {} groups, {} roles, {} users, {} schemas, {} models, {} functions\n",
+        "{} is valid (target {}, mode {}): {} groups, {} roles, {} users, {} schemas, {} models, {} functions{cluster}\n",
         config.file,
         config.target,
         match config.mode {
@@ -825,6 +848,64 @@ fn doctor_cmd(args: DoctorArgs) -> Outcome {
     }
     print(&crate::doctor::render(&server, &checks))?;
     Ok(crate::doctor::exit_code(&checks))
+}
+
+/// `grantplan iam`: the role's documents to stdout, or into `--out DIR`.
+fn iam_cmd(args: IamArgs) -> Outcome {
+    let config = load_config(&args.file.path)?;
+    report_diagnostics(&config.warnings);
+    let Some(cluster) = &config.cluster else {
+        return Err(Failure::Diagnostics(vec![Diagnostic::error(format!(
+            "{} has no `cluster:` section: `grantplan iam` writes the IAM role of the \
+             cluster it describes",
+            config.file
+        ))
+        .at(Some(diag::Location {
+            file: config.file.clone(),
+            line: 1,
+            column: 1,
+            path: String::new(),
+            len: 1,
+        }))
+        .help(format!(
+            "add one with the account, region, role name and S3 bucket of your cluster, \
+             e.g. `{}`",
+            config::CLUSTER_EXAMPLE
+        ))]));
+    };
+    let files = crate::iam::files(cluster);
+    let Some(dir) = &args.out else {
+        print(&crate::iam::render(&files))?;
+        eprintln!(
+            "grantplan calls no AWS API: review these documents, write them with --out DIR, \
+             then run commands.sh there"
+        );
+        return Ok(0);
+    };
+    std::fs::create_dir_all(dir)
+        .map_err(|e| Failure::Message(format!("cannot create {}: {e}", dir.display())))?;
+    for f in &files {
+        let path = dir.join(f.name);
+        std::fs::write(&path, &f.contents)
+            .map_err(|e| Failure::Message(format!("cannot write {}: {e}", path.display())))?;
+        eprintln!("wrote {}", path.display());
+    }
+    for stale in crate::iam::ALL_FILES {
+        let path = dir.join(stale);
+        if !files.iter().any(|f| f.name == *stale) && path.exists() {
+            report_diagnostics(&[Diagnostic::warning(format!(
+                "{} is left from an earlier run: commands.sh does not use it",
+                path.display()
+            ))
+            .help("delete it, so that nobody applies it by mistake")]);
+        }
+    }
+    eprintln!(
+        "grantplan calls no AWS API: review the files, then run `CLUSTER_ID=<your cluster> \
+         sh commands.sh` in {}",
+        dir.display()
+    );
+    Ok(0)
 }
 
 #[cfg(test)]

@@ -91,7 +91,7 @@ pub fn examine(f: &Findings) -> Vec<Check> {
     }
     if f.target == Target::Redshift {
         if let Ok(setup) = f.setup {
-            checks.push(default_iam_role(setup));
+            checks.push(default_iam_role(setup, f.config));
             checks.extend(assume_role(setup, f.config));
         }
     }
@@ -319,23 +319,45 @@ fn declared(config: &Config, snapshot: &Snapshot, setup: Option<&Setup>) -> Vec<
     checks
 }
 
-fn default_iam_role(setup: &Setup) -> Check {
-    match &setup.default_iam_role {
-        Some(arn) => Check::new(
+/// The role grants.yaml's `cluster:` section describes, when it has one.
+fn declared_role(config: Option<&Config>) -> Option<String> {
+    config
+        .and_then(|c| c.cluster.as_ref())
+        .map(|c| c.role_arn())
+}
+
+fn default_iam_role(setup: &Setup, config: Option<&Config>) -> Check {
+    let declared = declared_role(config);
+    match (&setup.default_iam_role, declared) {
+        (Some(arn), Some(want)) if *arn != want => Check::new(
+            Status::Warn,
+            "IAM role",
+            format!(
+                "the cluster's default IAM role is {arn}, not {want}, the role grants.yaml's \
+                 cluster: section describes"
+            ),
+        )
+        .fix(format!(
+            "aws redshift modify-cluster-iam-roles --cluster-identifier CLUSTER \
+             --default-iam-role-arn {want} (grantplan iam writes its policies), or fix \
+             cluster: in grants.yaml"
+        )),
+        (Some(arn), _) => Check::new(
             Status::Pass,
             "IAM role",
             format!("the cluster's default IAM role is {arn}"),
         ),
-        None => Check::new(
+        (None, declared) => Check::new(
             Status::Warn,
             "IAM role",
             "the cluster has no default IAM role: CREATE MODEL must then name one with \
              IAM_ROLE 'arn:...'",
         )
-        .fix(
+        .fix(format!(
             "grantplan iam writes the role's policies; then aws redshift modify-cluster-iam-roles \
-             --cluster-identifier CLUSTER --default-iam-role-arn ROLE_ARN",
-        ),
+             --cluster-identifier CLUSTER --default-iam-role-arn {}",
+            declared.unwrap_or_else(|| "ROLE_ARN".to_string())
+        )),
     }
 }
 
@@ -367,6 +389,7 @@ fn assume_role(setup: &Setup, config: Option<&Config>) -> Vec<Check> {
         let arn = setup
             .default_iam_role
             .clone()
+            .or_else(|| declared_role(Some(config)))
             .unwrap_or_else(|| "arn:aws:iam::ACCOUNT:role/ROLE".to_string());
         let grantee = match d.principal.kind {
             PrincipalKind::Group => format!("GROUP {}", quote(&d.principal.name)),
@@ -553,6 +576,35 @@ mod tests {
         let checks = examine(&findings(Target::Redshift, Some(&c), &setup, Ok(&snap)));
         let ar = checks.iter().find(|c| c.topic == "ASSUMEROLE").unwrap();
         assert_eq!(ar.status, Status::Pass);
+    }
+
+    #[test]
+    fn the_default_role_is_compared_with_the_cluster_section() {
+        let c = config(&format!(
+            "{SEED}cluster:\n  account_id: \"123456789012\"\n  region: us-east-1\n  role_name: RedshiftML\n  bucket: ml-bucket\n"
+        ));
+        let mut setup = Setup {
+            login: "admin".into(),
+            superuser: true,
+            default_iam_role: Some("arn:aws:iam::123456789012:role/Other".into()),
+            ..Setup::default()
+        };
+        let check = default_iam_role(&setup, Some(&c));
+        assert_eq!(check.status, Status::Warn);
+        assert!(
+            check
+                .detail
+                .contains("not arn:aws:iam::123456789012:role/RedshiftML"),
+            "{check:?}"
+        );
+        setup.default_iam_role = Some("arn:aws:iam::123456789012:role/RedshiftML".into());
+        assert_eq!(default_iam_role(&setup, Some(&c)).status, Status::Pass);
+        setup.default_iam_role = None;
+        let check = default_iam_role(&setup, Some(&c));
+        assert!(check
+            .fix
+            .unwrap()
+            .ends_with("--default-iam-role-arn arn:aws:iam::123456789012:role/RedshiftML"));
     }
 
     #[test]

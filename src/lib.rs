@@ -5,7 +5,9 @@
 //! diffs the two into typed [`sql::Statement`]s; [`sql`] renders them; [`executor`] applies
 //! them in one transaction; [`sqlread`] reads that SQL back (a reviewed plan file) and
 //! refuses anything grantplan does not write. Only the catalog readers and the executor
-//! touch a database; [`cli`] is a thin layer that decides what to print where.
+//! touch a database; [`cli`] is a thin layer that decides what to print where. [`iam`]
+//! writes the IAM policies of the cluster's ML role from grants.yaml's `cluster:`
+//! section, and calls no AWS API.
 
 pub mod catalog;
 pub mod cli;
@@ -15,6 +17,7 @@ pub mod diag;
 pub mod doctor;
 pub mod executor;
 pub mod export;
+pub mod iam;
 pub mod ident;
 pub mod model;
 pub mod output;

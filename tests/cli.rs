@@ -217,7 +217,7 @@ fn the_shipped_json_schema_is_current() {
         schema["additionalProperties"], false,
         "unknown keys refused"
     );
-    for def in ["GroupOrRole", "User", "Schema", "Execute"] {
+    for def in ["GroupOrRole", "User", "Schema", "Execute", "Cluster"] {
         assert_eq!(
             schema["$defs"][def]["additionalProperties"], false,
             "{def}: unknown keys refused"

@@ -44,6 +44,20 @@ pub(crate) const TOP_KEYS: &[&str] = &[
     "schemas",
     "models",
     "functions",
+    "cluster",
+];
+/// Keys of `cluster:`, in the order the documentation lists them.
+pub(crate) const CLUSTER_KEYS: &[&str] = &[
+    "account_id",
+    "region",
+    "partition",
+    "role_name",
+    "bucket",
+    "kms_key_id",
+    "enhanced_vpc_routing",
+    "forecast",
+    "policy",
+    "redshift_downloads",
 ];
 pub(crate) const GROUP_KEYS: &[&str] = &["create_model", "members"];
 pub(crate) const USER_KEYS: &[&str] = &["create_model"];
@@ -87,6 +101,9 @@ pub(crate) struct Node {
     pub kind: NodeKind,
     /// The text of a scalar value.
     pub scalar: Option<String>,
+    /// True for a scalar written in quotes (or as a block scalar): YAML reads it as a
+    /// string whatever it holds. A plain `0123` is a number to some YAML readers.
+    pub quoted: bool,
 }
 
 /// Every node of the document by YAML path. For a duplicated key, the first occurrence.
@@ -321,6 +338,7 @@ impl Ctx {
                 "users" => Ctx::Principals(PrincipalKind::User),
                 "schemas" => Ctx::Objects(SCHEMA_KEYS),
                 "models" | "functions" => Ctx::Objects(EXECUTE_KEYS),
+                "cluster" => Ctx::Object(CLUSTER_KEYS),
                 _ => Ctx::Free,
             },
             Ctx::Principals(k) => Ctx::Principal(k),
@@ -522,7 +540,7 @@ impl Walker<'_> {
                 true
             }
             Event::Alias(_) => {
-                self.leaf(NodeKind::Alias, None, mark, 1);
+                self.leaf(NodeKind::Alias, None, false, mark, 1);
                 true
             }
             Event::MappingStart(..) => {
@@ -609,7 +627,14 @@ impl Walker<'_> {
         } else {
             self.scalar_len(mark.index(), style, &value)
         };
-        self.leaf(kind, Some(value).filter(|_| !implicit_null), mark, len);
+        let quoted = style != TScalarStyle::Plain;
+        self.leaf(
+            kind,
+            Some(value).filter(|_| !implicit_null),
+            quoted,
+            mark,
+            len,
+        );
     }
 
     /// A key scalar in the mapping on top of the stack.
@@ -725,15 +750,16 @@ impl Walker<'_> {
         }
     }
 
+    /// Records the node at `path`; `what` is its kind, scalar text and quoting.
     fn record(
         &mut self,
         path: &str,
         segs: Vec<Seg>,
         key: Option<Span>,
         value: Span,
-        kind: NodeKind,
-        scalar: Option<String>,
+        what: (NodeKind, Option<String>, bool),
     ) {
+        let (kind, scalar, quoted) = what;
         let plain = plain_path(&segs);
         self.scan
             .marks
@@ -746,11 +772,19 @@ impl Walker<'_> {
                 value,
                 kind,
                 scalar,
+                quoted,
             });
     }
 
     /// A scalar or alias that is not a key.
-    fn leaf(&mut self, kind: NodeKind, scalar: Option<String>, mark: Marker, len: usize) {
+    fn leaf(
+        &mut self,
+        kind: NodeKind,
+        scalar: Option<String>,
+        quoted: bool,
+        mark: Marker,
+        len: usize,
+    ) {
         if let Some(Frame::Map {
             state: state @ MapState::Key,
             ..
@@ -775,7 +809,7 @@ impl Walker<'_> {
                 (NodeKind::Null, Some(k)) if len == 0 => k,
                 _ => self.span_at(mark, len),
             };
-            self.record(&path, segs, key, value, kind, scalar);
+            self.record(&path, segs, key, value, (kind, scalar, quoted));
         }
         self.done();
     }
@@ -849,7 +883,7 @@ impl Walker<'_> {
                 } else {
                     NodeKind::Sequence
                 };
-                self.record(&path, segs.clone(), key, value, kind, None);
+                self.record(&path, segs.clone(), key, value, (kind, None, false));
                 (path, segs, ctx)
             }
             None => (String::new(), Vec::new(), Ctx::Skip),
@@ -949,6 +983,10 @@ fn unknown_key(ctx: Ctx, key: &str, path: &str, valid: &[&str]) -> Diagnostic {
             .to_string()
     } else {
         match (nearest(key, valid.iter().copied()), belongs(key)) {
+            // A cluster key out of place is not a typo of a near name (`role_name`, `roles`).
+            (_, Some(place)) if CLUSTER_KEYS.contains(&key) => {
+                format!("`{key}` belongs {place}; valid keys here: {list}")
+            }
             (Some(s), _) => format!("did you mean `{s}`? Valid keys here: {list}"),
             (None, Some(place)) => format!("`{key}` belongs {place}; valid keys here: {list}"),
             (None, None) => format!("valid keys here: {list}"),
@@ -968,6 +1006,10 @@ fn belongs(key: &str) -> Option<&'static str> {
             Some("under a group, role or user: `groups: {analysts: {create_model: true}}`")
         }
         "members" => Some("under a group or role: `groups: {analysts: {members: [alice]}}`"),
+        k if CLUSTER_KEYS.contains(&k) => Some(
+            "under `cluster:`, the Redshift cluster's IAM setup: \
+             `cluster: {account_id: \"123456789012\", region: us-east-1, ...}`",
+        ),
         _ => None,
     }
 }

@@ -5,12 +5,16 @@
 //! stores them) and every item keeps the [`Location`] it came from, so the planner can
 //! point back at the line that asked for something.
 
+mod cluster;
 mod marks;
 pub(crate) mod names;
 mod raw;
 mod resolve;
 #[cfg(test)]
 mod tests;
+
+pub use cluster::{Cluster, KmsKey, Partition, PolicyStyle};
+pub use resolve::CLUSTER_EXAMPLE;
 
 use crate::diag::{Diagnostic, Location};
 use crate::model::{Grantee, Mode, Principal, Privilege, Target};
@@ -33,6 +37,9 @@ pub struct Config {
     pub schemas: Vec<ObjectRule>,
     pub models: Vec<ObjectRule>,
     pub functions: Vec<ObjectRule>,
+    /// `cluster:`: the Redshift cluster's ML role (`grantplan iam`, `grantplan doctor`);
+    /// `None` when the file has no such section.
+    pub cluster: Option<Cluster>,
     /// Findings that do not stop loading (a name the target will fold, ...).
     pub warnings: Vec<Diagnostic>,
 }

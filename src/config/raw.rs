@@ -17,7 +17,7 @@ use crate::model::{Mode, Target};
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(
     deny_unknown_fields,
-    expecting = "a mapping of grants.yaml keys (target, mode, ignore, groups, roles, users, schemas, models, functions)"
+    expecting = "a mapping of grants.yaml keys (target, mode, ignore, groups, roles, users, schemas, models, functions, cluster)"
 )]
 #[schemars(title = "grantplan grants.yaml")]
 pub(crate) struct RawConfig {
@@ -43,6 +43,91 @@ pub(crate) struct RawConfig {
     pub models: Option<IndexMap<String, Option<RawExecute>>>,
     /// Functions, `schema.function`: EXECUTE on every overload (globs allowed).
     pub functions: Option<IndexMap<String, Option<RawExecute>>>,
+    /// The Redshift cluster's ML setup outside SQL: the IAM role Redshift and SageMaker
+    /// assume, for `grantplan iam`. Redshift only.
+    pub cluster: Option<RawCluster>,
+}
+
+/// The IAM side of Redshift ML: what `grantplan iam` needs to write the role's trust
+/// policy, its permission policy and the AWS CLI commands that create it.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a mapping with `account_id`, `region`, `role_name`, `bucket` and optional \
+                 `partition`, `kms_key_id`, `enhanced_vpc_routing`, `forecast`, `policy`, \
+                 `redshift_downloads`"
+)]
+#[schemars(rename = "Cluster")]
+pub(crate) struct RawCluster {
+    /// The 12-digit id of the AWS account that owns the cluster, in quotes
+    /// (`"012345678901"`: unquoted, YAML drops leading zeros).
+    #[schemars(required)]
+    pub account_id: Option<RawAccountId>,
+    /// The cluster's region code (`us-east-1`, `cn-north-1`, `us-gov-west-1`).
+    #[schemars(required, pattern(r"^[a-z]{2,4}(-[a-z0-9]+){1,2}-[0-9]+$"))]
+    pub region: Option<String>,
+    /// `aws`, `aws-cn` or `aws-us-gov`; default: the partition of `region`. Must agree
+    /// with it.
+    pub partition: Option<super::cluster::Partition>,
+    /// The IAM role Redshift and SageMaker assume: 1 to 64 characters of letters, digits
+    /// and `_+=,.@-`.
+    #[schemars(required, length(min = 1, max = 64), pattern(r"^[A-Za-z0-9_+=,.@-]+$"))]
+    pub role_name: Option<String>,
+    /// The S3 bucket CREATE MODEL uses (`S3_BUCKET`): its name, not a URL.
+    #[schemars(
+        required,
+        length(min = 3, max = 63),
+        pattern(r"^[a-z0-9][a-z0-9.-]*[a-z0-9]$")
+    )]
+    pub bucket: Option<String>,
+    /// The KMS key CREATE MODEL uses (`KMS_KEY_ID`): a key id or a key ARN (not an alias:
+    /// IAM policies name keys by ARN). Adds the KMS statement to the policy.
+    pub kms_key_id: Option<String>,
+    /// The cluster has enhanced VPC routing on: adds the network-interface permissions.
+    /// Default false.
+    pub enhanced_vpc_routing: Option<bool>,
+    /// Forecast models are used: forecast.amazonaws.com may assume the role and
+    /// AmazonForecastFullAccess is attached. Default false.
+    pub forecast: Option<bool>,
+    /// `restrictive` (default): the seed's least-privilege inline policy. `managed`:
+    /// attach AmazonS3FullAccess and AmazonSageMakerFullAccess.
+    pub policy: Option<super::cluster::PolicyStyle>,
+    /// Keep AWS's sample-data bucket `redshift-downloads` in the restrictive policy's S3
+    /// statements, as the seed does. Default true.
+    pub redshift_downloads: Option<bool>,
+}
+
+/// An account id: a string of 12 digits, or (unquoted) an integer. Deserialized by hand
+/// rather than as an untagged enum, whose errors lose the YAML path.
+#[derive(Debug, JsonSchema)]
+#[serde(untagged)]
+pub(crate) enum RawAccountId {
+    Number(u64),
+    Text(#[schemars(pattern(r"^[0-9]{12}$"))] String),
+}
+
+impl<'de> Deserialize<'de> for RawAccountId {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = RawAccountId;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("the 12-digit AWS account id, in quotes")
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                Ok(RawAccountId::Number(v))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                u64::try_from(v)
+                    .map(RawAccountId::Number)
+                    .map_err(|_| E::invalid_value(serde::de::Unexpected::Signed(v), &self))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(RawAccountId::Text(v.to_string()))
+            }
+        }
+        d.deserialize_any(Visitor)
+    }
 }
 
 /// A group or a role.
@@ -167,6 +252,25 @@ pub(crate) fn serde_error(file: &str, err: &serde_yaml::Error, marks: &Marks) ->
         .help(expectation(segs, node))
 }
 
+/// What a `cluster:` key takes.
+pub(crate) fn cluster_expectation(field: &str) -> String {
+    match field {
+        "account_id" => "`account_id` is the 12-digit AWS account id, in quotes: \
+                         `account_id: \"123456789012\"`"
+            .to_string(),
+        "partition" => "`partition` is `aws` (the default), `aws-cn` or `aws-us-gov`".to_string(),
+        "policy" => "`policy` is `restrictive` (the default) or `managed`".to_string(),
+        "enhanced_vpc_routing" | "forecast" | "redshift_downloads" => {
+            format!("`{field}` is `true` or `false`")
+        }
+        "region" => "`region` is a region code such as `us-east-1`".to_string(),
+        "role_name" => "`role_name` is the IAM role's name, e.g. `RedshiftML`".to_string(),
+        "bucket" => "`bucket` is the S3 bucket's name, e.g. `my-ml-bucket`".to_string(),
+        "kms_key_id" => "`kms_key_id` is a KMS key id or key ARN (a string)".to_string(),
+        _ => "see the `cluster:` reference in the README".to_string(),
+    }
+}
+
 /// What belongs at the place `segs` names, as advice.
 fn expectation(segs: &[Seg], node: Option<&Node>) -> String {
     let key = |i: usize| match segs.get(i) {
@@ -179,7 +283,7 @@ fn expectation(segs: &[Seg], node: Option<&Node>) -> String {
     let section = key(0).unwrap_or("");
     match segs.len() {
         0 => "grants.yaml is a mapping of keys: target, mode, ignore, case_sensitive_identifiers, \
-              groups, roles, users, schemas, models, functions"
+              groups, roles, users, schemas, models, functions, cluster"
             .to_string(),
         1 => match section {
             "target" => "`target` is `redshift` (the default) or `postgres`".to_string(),
@@ -204,8 +308,12 @@ fn expectation(segs: &[Seg], node: Option<&Node>) -> String {
                 "`{section}` maps each schema.name (or glob) to its grants, e.g. \
                  `{section}: {{demo_ml.score: {{execute: [analysts]}}}}`"
             ),
+            "cluster" => "`cluster` is a mapping: `cluster: {account_id: \"123456789012\", \
+                          region: us-east-1, role_name: RedshiftML, bucket: my-ml-bucket}`"
+                .to_string(),
             _ => "see the grants.yaml reference for this key".to_string(),
         },
+        2 if section == "cluster" => cluster_expectation(key(1).unwrap_or("")),
         2 if matches!(segs[1], Seg::Index(_)) => {
             "each `ignore` entry is a principal name or glob (a string)".to_string()
         }

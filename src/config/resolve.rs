@@ -7,9 +7,10 @@
 
 use std::collections::HashSet;
 
-use super::marks::{index_path, key_path, nearest, Marks};
+use super::cluster::{self, Cluster, Partition, Problem};
+use super::marks::{index_path, key_path, nearest, Marks, NodeKind};
 use super::names::{split_key, split_prefix, KeyPart};
-use super::raw::RawConfig;
+use super::raw::{RawAccountId, RawCluster, RawConfig};
 use super::{Config, DeclaredPrincipal, IgnorePattern, Member, NamePart, ObjectRule, RuleGrant};
 use crate::diag::{Diagnostic, Location};
 use crate::ident;
@@ -161,6 +162,7 @@ pub(crate) fn resolve(file: &str, raw: RawConfig, marks: &Marks) -> (Config, Vec
         r.rules(Section::Models, execute_lists(raw.models))
     };
     let functions = r.rules(Section::Functions, execute_lists(raw.functions));
+    let cluster = r.cluster(raw.cluster);
 
     let config = Config {
         file: file.to_string(),
@@ -172,6 +174,7 @@ pub(crate) fn resolve(file: &str, raw: RawConfig, marks: &Marks) -> (Config, Vec
         schemas,
         models,
         functions,
+        cluster,
         warnings: r.warnings,
     };
     (config, r.errors)
@@ -857,5 +860,226 @@ impl Resolver<'_> {
         }
         self.warn_folded(&part.text, &folded, loc);
         Some(NamePart::Exact(folded))
+    }
+}
+
+/// A minimal `cluster:` section, for messages.
+pub const CLUSTER_EXAMPLE: &str = "cluster: {account_id: \"123456789012\", region: \
+                                          us-east-1, role_name: RedshiftML, bucket: my-ml-bucket}";
+
+/// `a`, `a and b`, `a, b and c`.
+fn and_list(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
+impl Resolver<'_> {
+    fn problem(&mut self, p: Problem, loc: &Location) {
+        self.error(p.message, loc, p.help);
+    }
+
+    /// Checks and resolves `cluster:`. `None` when the section is absent or wrong.
+    fn cluster(&mut self, raw: Option<RawCluster>) -> Option<Cluster> {
+        if !self.marks.contains("cluster") {
+            return None;
+        }
+        let loc = self.key_loc("cluster");
+        if self.target == Target::Postgres {
+            self.error(
+                "`cluster:` cannot be used with `target: postgres`: it describes the IAM role \
+                 of an Amazon Redshift cluster for Redshift ML",
+                &loc,
+                "set `target: redshift` if this file manages a Redshift cluster, or remove the \
+                 `cluster:` section",
+            );
+            return None;
+        }
+        let raw = raw.unwrap_or_default();
+
+        // Required keys: absent ones are named together at `cluster`; a key written with
+        // no value is pointed at.
+        let required = [
+            ("account_id", raw.account_id.is_none()),
+            ("region", raw.region.is_none()),
+            ("role_name", raw.role_name.is_none()),
+            ("bucket", raw.bucket.is_none()),
+        ];
+        let mut absent = Vec::new();
+        for (key, missing) in required {
+            if !missing {
+                continue;
+            }
+            let path = key_path("cluster", key);
+            if self.marks.contains(&path) {
+                let kloc = self.key_loc(&path);
+                self.error(
+                    format!("`cluster.{key}` has no value"),
+                    &kloc,
+                    super::raw::cluster_expectation(key),
+                );
+            } else {
+                absent.push(format!("`{key}`"));
+            }
+        }
+        if !absent.is_empty() {
+            self.error(
+                format!("`cluster:` is missing {}", and_list(&absent)),
+                &loc,
+                format!(
+                    "`grantplan iam` needs the account, region, role name and bucket: \
+                     `{CLUSTER_EXAMPLE}`"
+                ),
+            );
+        }
+
+        let account_id = raw.account_id.and_then(|a| {
+            let path = "cluster.account_id";
+            let (text, plain) = match self.marks.get(path) {
+                Some(n) if n.kind == NodeKind::Scalar && n.scalar.is_some() => {
+                    (n.scalar.clone().unwrap_or_default(), !n.quoted)
+                }
+                _ => match a {
+                    RawAccountId::Number(n) => (n.to_string(), true),
+                    RawAccountId::Text(t) => (t, false),
+                },
+            };
+            match cluster::account_id(&text, plain) {
+                Ok(id) => Some(id),
+                Err(p) => {
+                    let vloc = self.value_loc(path);
+                    self.problem(p, &vloc);
+                    None
+                }
+            }
+        });
+
+        let region = raw
+            .region
+            .and_then(|region| match cluster::region(&region) {
+                Ok(derived) => Some((region, derived)),
+                Err(p) => {
+                    let vloc = self.value_loc("cluster.region");
+                    self.problem(p, &vloc);
+                    None
+                }
+            });
+        let partition = match (raw.partition, &region) {
+            (Some(written), Some((name, derived))) if written != *derived => {
+                let vloc = self.value_loc("cluster.partition");
+                self.error(
+                    format!(
+                        "`partition: {written}` disagrees with `region: {name}`, a region of \
+                         the `{derived}` partition"
+                    ),
+                    &vloc,
+                    format!(
+                        "remove `partition` (it follows the region) or correct the region: ARNs \
+                         of `{written}` do not name resources in {name}"
+                    ),
+                );
+                None
+            }
+            (Some(written), _) => Some(written),
+            (None, Some((_, derived))) => Some(*derived),
+            (None, None) => None,
+        };
+
+        let role_name = raw.role_name.filter(|name| match cluster::role_name(name) {
+            Ok(()) => true,
+            Err(p) => {
+                let vloc = self.value_loc("cluster.role_name");
+                self.problem(p, &vloc);
+                false
+            }
+        });
+        let bucket = raw.bucket.filter(|name| match cluster::bucket(name) {
+            Ok(()) => true,
+            Err(p) => {
+                let vloc = self.value_loc("cluster.bucket");
+                self.problem(p, &vloc);
+                false
+            }
+        });
+
+        // The key's form is checked even when the values it is placed in are wrong.
+        let kms_key = match raw.kms_key_id {
+            None => Some(None),
+            Some(text) => {
+                let vloc = self.value_loc("cluster.kms_key_id");
+                let result = cluster::kms_key(
+                    &text,
+                    partition.unwrap_or_default(),
+                    region.as_ref().map_or("REGION", |(r, _)| r.as_str()),
+                    account_id.as_deref().unwrap_or("ACCOUNT"),
+                );
+                match result {
+                    Ok((key, warning)) => {
+                        if let Some(w) = warning {
+                            self.warn(w.message, &vloc, w.help);
+                        }
+                        Some(Some(key))
+                    }
+                    Err(p) => {
+                        self.problem(p, &vloc);
+                        None
+                    }
+                }
+            }
+        };
+
+        let policy = raw.policy.unwrap_or_default();
+        if policy == cluster::PolicyStyle::Managed && raw.redshift_downloads.is_some() {
+            let kloc = self.key_loc("cluster.redshift_downloads");
+            self.warn(
+                "`redshift_downloads` has no effect with `policy: managed`",
+                &kloc,
+                "AmazonS3FullAccess covers every bucket; remove the key, or use \
+                 `policy: restrictive` to choose the buckets",
+            );
+        }
+        if let (Some(p), None, cluster::PolicyStyle::Restrictive) =
+            (partition, raw.redshift_downloads, policy)
+        {
+            if p != Partition::Aws {
+                self.warn(
+                    format!(
+                        "the restrictive policy grants object access to the `redshift-downloads` \
+                         bucket, AWS's sample data in the aws partition; no source grantplan \
+                         has names it in `{p}`, where the name may belong to anyone"
+                    ),
+                    &loc,
+                    "set `redshift_downloads: false` unless you load AWS's sample data (or \
+                     `true` to keep it and silence this warning)",
+                );
+            }
+        }
+
+        let (
+            Some(account_id),
+            Some((region, _)),
+            Some(partition),
+            Some(role_name),
+            Some(bucket),
+            Some(kms_key),
+        ) = (account_id, region, partition, role_name, bucket, kms_key)
+        else {
+            return None;
+        };
+        Some(Cluster {
+            account_id,
+            region,
+            partition,
+            role_name,
+            bucket,
+            kms_key,
+            enhanced_vpc_routing: raw.enhanced_vpc_routing.unwrap_or(false),
+            forecast: raw.forecast.unwrap_or(false),
+            policy,
+            redshift_downloads: raw.redshift_downloads.unwrap_or(true),
+            loc,
+        })
     }
 }

@@ -1280,3 +1280,369 @@ fn every_valid_key_is_accepted_by_the_typed_layer() {
         vec![(Privilege::Execute, Grantee::Public)]
     );
 }
+
+// ---------------------------------------------------------------------------------------
+// cluster:
+
+/// A file with a `cluster:` section holding `body` (its lines, indented by the caller).
+fn with_cluster(body: &str) -> String {
+    format!("groups:\n  g: {{}}\ncluster:\n{body}")
+}
+
+const MINIMAL_CLUSTER: &str = concat!(
+    "  account_id: \"123456789012\"\n",
+    "  region: us-east-1\n",
+    "  role_name: RedshiftML\n",
+    "  bucket: my-ml-bucket\n",
+);
+
+/// The minimal cluster with `key: value` added (or replacing the key).
+fn cluster_with(key: &str, value: &str) -> String {
+    let mut lines: Vec<String> = MINIMAL_CLUSTER
+        .lines()
+        .filter(|l| !l.trim_start().starts_with(&format!("{key}:")))
+        .map(String::from)
+        .collect();
+    lines.push(format!("  {key}: {value}"));
+    with_cluster(&(lines.join("\n") + "\n"))
+}
+
+#[test]
+fn a_minimal_cluster_resolves_with_its_defaults() {
+    let c = ok(&with_cluster(MINIMAL_CLUSTER));
+    let cl = c.cluster.expect("a cluster");
+    assert_eq!(cl.account_id, "123456789012");
+    assert_eq!(cl.region, "us-east-1");
+    assert_eq!(cl.partition, Partition::Aws);
+    assert_eq!(cl.role_name, "RedshiftML");
+    assert_eq!(cl.bucket, "my-ml-bucket");
+    assert_eq!(cl.kms_key, None);
+    assert!(!cl.enhanced_vpc_routing && !cl.forecast && cl.redshift_downloads);
+    assert_eq!(cl.policy, PolicyStyle::Restrictive);
+    assert_eq!(cl.role_arn(), "arn:aws:iam::123456789012:role/RedshiftML");
+    assert_eq!(loc_of(&cl.loc), (3, 1, "cluster".into(), 7));
+    assert!(c.warnings.is_empty(), "{:?}", c.warnings);
+
+    // Without the section there is no cluster, and nothing is wrong.
+    assert!(ok("groups: {g: {}}\n").cluster.is_none());
+}
+
+#[test]
+fn every_cluster_key_is_read() {
+    let c = ok(&with_cluster(concat!(
+        "  account_id: 123456789012\n",
+        "  region: cn-northwest-1\n",
+        "  partition: aws-cn\n",
+        "  role_name: ml+role=1,a.b@c_d-e\n",
+        "  bucket: my.ml-bucket1\n",
+        "  kms_key_id: mrk-1234abcd12ab34cd56ef1234567890ab\n",
+        "  enhanced_vpc_routing: true\n",
+        "  forecast: true\n",
+        "  policy: managed\n",
+    )));
+    let cl = c.cluster.unwrap();
+    assert_eq!(
+        cl.account_id, "123456789012",
+        "an unquoted number is accepted"
+    );
+    assert_eq!(cl.partition, Partition::AwsCn);
+    assert_eq!(
+        cl.kms_key.as_ref().unwrap().arn,
+        "arn:aws-cn:kms:cn-northwest-1:123456789012:key/mrk-1234abcd12ab34cd56ef1234567890ab"
+    );
+    assert!(cl.enhanced_vpc_routing && cl.forecast);
+    assert_eq!(cl.policy, PolicyStyle::Managed);
+    assert_eq!(
+        cl.role_arn(),
+        "arn:aws-cn:iam::123456789012:role/ml+role=1,a.b@c_d-e"
+    );
+
+    let c = ok(&cluster_with("redshift_downloads", "false"));
+    assert!(!c.cluster.unwrap().redshift_downloads);
+}
+
+#[test]
+fn the_partition_follows_the_region() {
+    for (region, partition) in [
+        ("eu-west-1", Partition::Aws),
+        ("cn-north-1", Partition::AwsCn),
+        ("us-gov-west-1", Partition::AwsUsGov),
+    ] {
+        let c = ok(&(cluster_with("region", region) + "  redshift_downloads: true\n"));
+        assert_eq!(c.cluster.unwrap().partition, partition, "{region}");
+    }
+    let text = cluster_with("region", "us-gov-east-1") + "  partition: aws-us-gov\n";
+    assert_eq!(ok(&text).cluster.unwrap().partition, Partition::AwsUsGov);
+}
+
+#[test]
+fn an_eleven_digit_account_id_is_a_located_error() {
+    let e = one_error(&cluster_with("account_id", "12345678901"));
+    assert_eq!(
+        e.message,
+        "`account_id` 12345678901 has 11 digits; an AWS account id has exactly 12"
+    );
+    assert_eq!(at(&e), (7, 15, "cluster.account_id".into(), 11));
+    assert!(
+        help(&e).contains("write all 12 digits in quotes"),
+        "{}",
+        help(&e)
+    );
+}
+
+#[test]
+fn an_unquoted_account_id_with_a_leading_zero_must_be_quoted() {
+    let e = one_error(&cluster_with("account_id", "012345678901"));
+    assert!(
+        e.message.contains("starts with 0 and is not in quotes"),
+        "{}",
+        e.message
+    );
+    assert_eq!(at(&e), (7, 15, "cluster.account_id".into(), 12));
+    assert_eq!(
+        help(&e),
+        "write it in quotes, all 12 digits: `account_id: \"012345678901\"`"
+    );
+    // Quoted, the same id is fine, in either quote style.
+    for q in ["\"012345678901\"", "'012345678901'"] {
+        let c = ok(&cluster_with("account_id", q));
+        assert_eq!(c.cluster.unwrap().account_id, "012345678901");
+    }
+}
+
+#[test]
+fn account_ids_of_the_wrong_type_say_what_is_expected() {
+    let e = one_error(&cluster_with("account_id", "1.5e11"));
+    assert!(
+        e.message.starts_with("invalid value for `account_id`"),
+        "{}",
+        e.message
+    );
+    assert_eq!(at(&e).2, "cluster.account_id");
+    assert!(help(&e).contains("12-digit"), "{}", help(&e));
+}
+
+#[test]
+fn a_bad_region_is_a_located_error() {
+    let e = one_error(&cluster_with("region", "us-east1"));
+    assert_eq!(e.message, "`us-east1` is not an AWS region code");
+    assert_eq!(at(&e), (7, 11, "cluster.region".into(), 8));
+    assert!(help(&e).contains("`us-east-1`"), "{}", help(&e));
+
+    let e = one_error(&cluster_with("region", "us-iso-east-1"));
+    assert_eq!(
+        e.message,
+        "region `us-iso-east-1` is in the `aws-iso` partition"
+    );
+}
+
+#[test]
+fn a_partition_that_disagrees_with_the_region_is_an_error() {
+    let e = one_error(&(cluster_with("region", "cn-north-1") + "  partition: aws\n"));
+    assert_eq!(
+        e.message,
+        "`partition: aws` disagrees with `region: cn-north-1`, a region of the `aws-cn` partition"
+    );
+    assert_eq!(at(&e), (8, 14, "cluster.partition".into(), 3));
+    assert!(help(&e).starts_with("remove `partition`"), "{}", help(&e));
+
+    let e = one_error(&cluster_with("partition", "aws-gov"));
+    assert!(
+        e.message
+            .contains("unknown variant `aws-gov`, expected one of `aws`, `aws-cn`, `aws-us-gov`"),
+        "{}",
+        e.message
+    );
+    assert_eq!(
+        help(&e),
+        "`partition` is `aws` (the default), `aws-cn` or `aws-us-gov`"
+    );
+}
+
+#[test]
+fn bad_bucket_names_are_located_errors() {
+    let e = one_error(&cluster_with("bucket", "My_Bucket"));
+    assert_eq!(
+        e.message,
+        "bucket name `My_Bucket` contains upper-case letters"
+    );
+    assert_eq!(at(&e), (7, 11, "cluster.bucket".into(), 9));
+    assert!(help(&e).contains("(`my-bucket`?)"), "{}", help(&e));
+
+    let e = one_error(&cluster_with("bucket", "192.168.1.1"));
+    assert_eq!(
+        e.message,
+        "bucket name `192.168.1.1` is formatted as an IP address"
+    );
+    assert_eq!(at(&e), (7, 11, "cluster.bucket".into(), 11));
+
+    let e = one_error(&cluster_with("bucket", "s3://my-ml-bucket/models/"));
+    assert_eq!(
+        help(&e),
+        "write the bucket's name alone: `bucket: my-ml-bucket`"
+    );
+}
+
+#[test]
+fn a_role_name_with_a_space_is_a_located_error() {
+    let e = one_error(&cluster_with("role_name", "Redshift ML"));
+    assert_eq!(e.message, "`role_name` `Redshift ML` contains a space");
+    assert_eq!(at(&e), (7, 14, "cluster.role_name".into(), 11));
+    assert!(
+        help(&e).ends_with("for example `Redshift-ML`"),
+        "{}",
+        help(&e)
+    );
+}
+
+#[test]
+fn unknown_cluster_keys_suggest_the_nearest_one() {
+    let e = one_error(&cluster_with("kms_key", "abc"));
+    assert_eq!(e.message, "unknown key `kms_key` in `cluster`");
+    assert_eq!(at(&e), (8, 3, "cluster.kms_key".into(), 7));
+    assert!(
+        help(&e).starts_with("did you mean `kms_key_id`? Valid keys here: `account_id`"),
+        "{}",
+        help(&e)
+    );
+    // A cluster key at the top level says where it belongs.
+    let e = one_error("groups: {g: {}}\nrole_name: RedshiftML\n");
+    assert!(
+        help(&e).starts_with("`role_name` belongs under `cluster:`"),
+        "{}",
+        help(&e)
+    );
+}
+
+#[test]
+fn cluster_on_postgres_is_an_error_that_explains() {
+    let e = one_error(&format!(
+        "target: postgres\n{}",
+        with_cluster(MINIMAL_CLUSTER)
+    ));
+    assert!(
+        e.message
+            .starts_with("`cluster:` cannot be used with `target: postgres`"),
+        "{}",
+        e.message
+    );
+    assert_eq!(at(&e), (4, 1, "cluster".into(), 7));
+    assert!(
+        help(&e).contains("remove the `cluster:` section"),
+        "{}",
+        help(&e)
+    );
+}
+
+#[test]
+fn missing_and_empty_cluster_keys_are_named() {
+    let e = one_error("groups: {g: {}}\ncluster:\n  region: us-east-1\n");
+    assert_eq!(
+        e.message,
+        "`cluster:` is missing `account_id`, `role_name` and `bucket`"
+    );
+    assert_eq!(at(&e), (2, 1, "cluster".into(), 7));
+    assert!(
+        help(&e).contains("account_id: \"123456789012\""),
+        "{}",
+        help(&e)
+    );
+
+    let e = one_error("groups: {g: {}}\ncluster:\n");
+    assert!(e
+        .message
+        .contains("`account_id`, `region`, `role_name` and `bucket`"));
+
+    let e = one_error(&cluster_with("bucket", ""));
+    assert_eq!(e.message, "`cluster.bucket` has no value");
+    assert_eq!(at(&e), (7, 3, "cluster.bucket".into(), 6));
+}
+
+#[test]
+fn kms_keys_become_key_arns_and_aliases_are_errors() {
+    let c = ok(&cluster_with(
+        "kms_key_id",
+        "1234abcd-12ab-34cd-56ef-1234567890ab",
+    ));
+    assert_eq!(
+        c.cluster.unwrap().kms_key.unwrap().arn,
+        "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    );
+    let e = one_error(&cluster_with("kms_key_id", "alias/redshift-ml"));
+    assert_eq!(e.message, "`kms_key_id` `alias/redshift-ml` is an alias");
+    assert_eq!(at(&e).2, "cluster.kms_key_id");
+
+    // A key ARN of another region loads, with a warning at the key.
+    let c = ok(&cluster_with(
+        "kms_key_id",
+        "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+    ));
+    assert_eq!(c.warnings.len(), 1);
+    assert_eq!(
+        loc_of(c.warnings[0].location.as_ref().unwrap()).2,
+        "cluster.kms_key_id"
+    );
+}
+
+#[test]
+fn every_cluster_problem_is_reported_in_one_run() {
+    let es = errors(&with_cluster(concat!(
+        "  account_id: 12345\n",
+        "  region: nowhere\n",
+        "  role_name: a b\n",
+        "  bucket: B\n",
+        "  kms_key_id: alias/x\n",
+        "  colour: blue\n",
+    )));
+    let paths: Vec<String> = es.iter().map(|e| at(e).2).collect();
+    assert_eq!(
+        paths,
+        [
+            "cluster.account_id",
+            "cluster.region",
+            "cluster.role_name",
+            "cluster.bucket",
+            "cluster.kms_key_id",
+            "cluster.colour"
+        ]
+    );
+}
+
+#[test]
+fn redshift_downloads_outside_the_aws_partition_warns_until_chosen() {
+    let c = ok(&cluster_with("region", "cn-north-1"));
+    assert_eq!(c.warnings.len(), 1);
+    assert!(c.warnings[0].message.contains("`redshift-downloads`"));
+    assert!(help(&c.warnings[0]).starts_with("set `redshift_downloads: false`"));
+    for choice in ["true", "false"] {
+        let c =
+            ok(&(cluster_with("region", "cn-north-1")
+                + &format!("  redshift_downloads: {choice}\n")));
+        assert!(c.warnings.is_empty(), "{choice}: {:?}", c.warnings);
+    }
+    // With managed policies the key means nothing.
+    let c = ok(&(cluster_with("policy", "managed") + "  redshift_downloads: false\n"));
+    assert_eq!(
+        c.warnings[0].message,
+        "`redshift_downloads` has no effect with `policy: managed`"
+    );
+}
+
+#[test]
+fn the_json_schema_describes_cluster() {
+    let schema: serde_json::Value = serde_json::from_str(&json_schema()).unwrap();
+    let cluster = &schema["$defs"]["Cluster"];
+    assert_eq!(cluster["additionalProperties"], false);
+    let required: Vec<&str> = cluster["required"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert_eq!(required, ["account_id", "region", "role_name", "bucket"]);
+    let keys: Vec<&String> = cluster["properties"].as_object().unwrap().keys().collect();
+    assert_eq!(keys.len(), marks::CLUSTER_KEYS.len());
+    for k in marks::CLUSTER_KEYS {
+        assert!(cluster["properties"].get(k).is_some(), "{k}");
+    }
+}
