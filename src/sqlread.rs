@@ -2121,18 +2121,8 @@ mod tests {
                 Statement::RemoveMember { parent, member }
             }),
             (privileges_on, grantee, any::<bool>()).prop_map(
-                |((privileges, on), grantee, is_grant)| if is_grant {
-                    Statement::Grant {
-                        privileges,
-                        on,
-                        grantee,
-                    }
-                } else {
-                    Statement::Revoke {
-                        privileges,
-                        on,
-                        grantee,
-                    }
+                |((privileges, on), grantee, is_grant)| {
+                    Statement::change(is_grant, privileges, on, grantee)
                 }
             ),
         ]
