@@ -9,9 +9,9 @@ use crate::config::{self, Config};
 use crate::diag::{self, Diagnostic};
 use crate::output::{self, Source};
 use crate::plan::{self, Plan, PlanOptions};
+use crate::planfile;
 use crate::sql::Statement;
 use crate::{db, executor};
-use crate::{planfile, state};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::collections::HashMap;
 use std::io::{IsTerminal, Write};
@@ -486,13 +486,11 @@ fn write_plan_file(
         eprintln!("no changes: no plan file written");
         return Ok(());
     }
-    let bytes = std::fs::read(config_path)
-        .map_err(|e| format!("cannot read {}: {e}", config_path.display()))?;
     let header = planfile::Header {
         target: plan.target,
         database,
         config: config.file.clone(),
-        config_sha256: state::sha256(&bytes),
+        config_sha256: config.sha256.clone(),
         grantplan: env!("CARGO_PKG_VERSION").to_string(),
         catalog: plan.scope.fingerprint(),
     };
@@ -587,7 +585,7 @@ fn apply_cmd(args: ApplyArgs) -> Outcome {
     // never opens a connection.
     let config = load_config(&args.file.path)?;
     let reviewed = match &args.planfile {
-        Some(path) => Some(read_plan_file(path, &args.file.path, &config)?),
+        Some(path) => Some(read_plan_file(path, &config)?),
         None => None,
     };
     let conn = require_connection(&args.db, "apply")?;
@@ -661,11 +659,7 @@ fn apply_cmd(args: ApplyArgs) -> Outcome {
 
 /// Reads and checks a plan file before any connection: its seal and statements, its
 /// target, and that grants.yaml is the file it was planned from.
-fn read_plan_file(
-    path: &Path,
-    config_path: &Path,
-    config: &Config,
-) -> Result<(String, planfile::PlanFile), Failure> {
+fn read_plan_file(path: &Path, config: &Config) -> Result<(String, planfile::PlanFile), Failure> {
     let name = path.display().to_string();
     let text =
         std::fs::read_to_string(path).map_err(|e| format!("cannot read plan file {name}: {e}"))?;
@@ -676,10 +670,8 @@ fn read_plan_file(
             file.header.target, config.file, config.target
         )));
     }
-    let bytes = std::fs::read(config_path)
-        .map_err(|e| format!("cannot read {}: {e}", config_path.display()))?;
-    let now = state::sha256(&bytes);
-    if now != file.header.config_sha256 {
+    let now = &config.sha256;
+    if *now != file.header.config_sha256 {
         return Err(Failure::Message(format!(
             "{} changed since {name} was planned (it was {}, it is {now}); nothing was \
              applied. Plan again with `grantplan plan --out DIR` and review the new file",

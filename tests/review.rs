@@ -37,6 +37,7 @@ async fn acl(c: &Client, schema: &str) -> Vec<(String, String)> {
 /// A database with schema `app`, an analysts role to create, a reader role holding
 /// USAGE already, and a grants.yaml for it.
 struct Setup {
+    db: String,
     url: String,
     client: Client,
     dir: tempfile::TempDir,
@@ -68,6 +69,7 @@ async fn setup(hint: &str) -> Setup {
     std::fs::create_dir(dir.path().join("migrations")).unwrap();
     Setup {
         url: common::server().admin_url(&db),
+        db,
         client,
         dir,
         config,
@@ -91,6 +93,19 @@ impl Setup {
         assert_eq!(files.len(), 1, "{files:?}");
         assert!(out.stderr.contains("wrote "), "{}", out.stderr);
         files[0].clone()
+    }
+
+    fn diff(&self) -> Run {
+        run(
+            &[
+                "diff",
+                "--detailed-exitcode",
+                "--database-url",
+                &self.url,
+                "-f",
+            ],
+            &[&self.config],
+        )
     }
 
     fn apply_file(&self, file: &Path) -> Run {
@@ -275,35 +290,17 @@ async fn diff_shows_states_before_and_after() {
         &format!("CREATE ROLE {intruder}; GRANT CREATE ON SCHEMA app TO {intruder};"),
     )
     .await;
-    let out = run(
-        &[
-            "diff",
-            "--detailed-exitcode",
-            "--database-url",
-            &s.url,
-            "-f",
-        ],
-        &[&s.config],
-    );
+    let out = s.diff();
     assert_eq!(out.code, 2, "{}", out.stderr);
-    let port = common::server().port().to_string();
+    let port = common::server().port();
+    // Per-run parts: the temp path, role names, port and database.
     let stable = out
         .stdout
         .replace(&s.config.display().to_string(), "grants.yaml")
         .replace(&s.analysts, "ANALYSTS")
         .replace(&s.readers, "READERS")
         .replace(&intruder, "INTRUDER")
-        .replace(&format!(":{port}/"), ":PORT/")
-        .lines()
-        .map(|l| {
-            // The database name is per run.
-            match l.find("127.0.0.1:PORT/") {
-                Some(i) => format!("{}127.0.0.1:PORT/DB", &l[..i]),
-                None => l.to_string(),
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("\n");
+        .replace(&format!(":{port}/{}", s.db), ":PORT/DB");
     insta::assert_snapshot!("diff_postgres", stable);
 
     // After apply, no difference.
@@ -312,16 +309,7 @@ async fn diff_shows_states_before_and_after() {
         &[&s.config],
     );
     assert_eq!(out.code, 0, "{}", out.stderr);
-    let out = run(
-        &[
-            "diff",
-            "--detailed-exitcode",
-            "--database-url",
-            &s.url,
-            "-f",
-        ],
-        &[&s.config],
-    );
+    let out = s.diff();
     assert_eq!(out.code, 0, "{}", out.stdout);
     assert!(out.stdout.starts_with("-- no difference"), "{}", out.stdout);
 }

@@ -443,12 +443,27 @@ pub(crate) fn scan(file: &str, text: &str) -> Scan {
     w.scan
 }
 
-impl Walker<'_> {
-    fn span_at(&self, mark: Marker, len: usize) -> Span {
+impl Span {
+    /// The place of a parser mark: yaml-rust2's lines are 1-based, its columns 0-based.
+    fn at(mark: Marker, len: usize) -> Span {
         Span {
             line: mark.line(),
             column: mark.col() + 1,
             len: len.max(1),
+        }
+    }
+}
+
+impl Walker<'_> {
+    /// A location in this file at a parser mark.
+    fn location_at(&self, mark: Marker, path: String, len: usize) -> Location {
+        let span = Span::at(mark, len);
+        Location {
+            file: self.file.to_string(),
+            line: span.line,
+            column: span.column,
+            path,
+            len: span.len,
         }
     }
 
@@ -490,13 +505,7 @@ impl Walker<'_> {
                   quotes around this place"
                 .to_string(),
         };
-        let loc = Location {
-            file: self.file.to_string(),
-            line: mark.line(),
-            column: mark.col() + 1,
-            path: self.current_path(),
-            len: 1,
-        };
+        let loc = self.location_at(mark, self.current_path(), 1);
         self.scan.errors.push(
             Diagnostic::error(format!("YAML syntax error: {info}"))
                 .at(Some(loc))
@@ -512,13 +521,7 @@ impl Walker<'_> {
             Event::DocumentStart => {
                 self.documents += 1;
                 if self.documents > 1 {
-                    let loc = Location {
-                        file: self.file.to_string(),
-                        line: mark.line(),
-                        column: mark.col() + 1,
-                        path: String::new(),
-                        len: 3,
-                    };
+                    let loc = self.location_at(mark, String::new(), 3);
                     self.scan.errors.push(
                         Diagnostic::error(format!(
                             "{} holds more than one YAML document",
@@ -639,7 +642,7 @@ impl Walker<'_> {
 
     /// A key scalar in the mapping on top of the stack.
     fn key(&mut self, key: String, mark: Marker, len: usize) {
-        let span = self.span_at(mark, len);
+        let span = Span::at(mark, len);
         let file = self.file;
         let mut error = None;
         let mut first_key_of: Option<String> = None;
@@ -793,11 +796,7 @@ impl Walker<'_> {
             // An alias used as a key.
             *state = MapState::Value {
                 key: None,
-                span: Span {
-                    line: mark.line(),
-                    column: mark.col() + 1,
-                    len: 1,
-                },
+                span: Span::at(mark, 1),
                 ctx: Ctx::Skip,
             };
             self.complex_key_error(mark);
@@ -807,7 +806,7 @@ impl Walker<'_> {
             let value = match (kind, key) {
                 // `name:` with nothing after it: the key is the place to point at.
                 (NodeKind::Null, Some(k)) if len == 0 => k,
-                _ => self.span_at(mark, len),
+                _ => Span::at(mark, len),
             };
             self.record(&path, segs, key, value, (kind, scalar, quoted));
         }
@@ -816,13 +815,7 @@ impl Walker<'_> {
 
     fn complex_key_error(&mut self, mark: Marker) {
         let path = self.current_path();
-        let loc = Location {
-            file: self.file.to_string(),
-            line: mark.line(),
-            column: mark.col() + 1,
-            path: path.clone(),
-            len: 1,
-        };
+        let loc = self.location_at(mark, path.clone(), 1);
         self.scan.errors.push(
             Diagnostic::error(format!("a key {} is not a plain name", where_(&path)))
                 .at(Some(loc))
@@ -874,10 +867,10 @@ impl Walker<'_> {
         }
         let opener = if map { '{' } else { '[' };
         let flow = self.chars.get(mark.index()) == Some(&opener);
-        let opened = flow.then(|| (opener, self.span_at(mark, 1)));
+        let opened = flow.then(|| (opener, Span::at(mark, 1)));
         let (path, segs, ctx) = match self.place() {
             Some((path, segs, key, ctx)) => {
-                let value = self.span_at(mark, 1);
+                let value = Span::at(mark, 1);
                 let kind = if map {
                     NodeKind::Mapping
                 } else {
@@ -930,11 +923,7 @@ impl Walker<'_> {
             if let Some(Frame::Map { state, .. }) = self.stack.last_mut() {
                 *state = MapState::Value {
                     key: None,
-                    span: Span {
-                        line: mark.line(),
-                        column: mark.col() + 1,
-                        len: 1,
-                    },
+                    span: Span::at(mark, 1),
                     ctx: Ctx::Skip,
                 };
             }

@@ -24,6 +24,9 @@ use crate::model::{Grantee, Mode, Principal, Privilege, Target};
 pub struct Config {
     /// The file as the user named it, for messages.
     pub file: String,
+    /// `sha256:` and the hex SHA-256 of the text this configuration was read from:
+    /// plan files pin it, so a reviewed plan runs only with the file it was made from.
+    pub sha256: String,
     pub target: Target,
     pub mode: Mode,
     /// Redshift's `enable_case_sensitive_identifier`: when false, ASCII letters of
@@ -205,6 +208,7 @@ pub fn parse(file: &str, text: &str) -> Result<Config, Vec<Diagnostic>> {
         }
     };
     let (mut config, more) = resolve::resolve(file, raw, &scan.marks);
+    config.sha256 = crate::state::sha256(text.as_bytes());
     errors.extend(more);
     if errors.is_empty() {
         config.warnings.sort_by_key(file_order);

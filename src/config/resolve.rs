@@ -166,6 +166,7 @@ pub(crate) fn resolve(file: &str, raw: RawConfig, marks: &Marks) -> (Config, Vec
 
     let config = Config {
         file: file.to_string(),
+        sha256: String::new(), // set by `parse`, which has the text
         target,
         mode: raw.mode.unwrap_or_default(),
         case_sensitive_identifiers: r.case_sensitive,
