@@ -77,7 +77,7 @@ pub struct FileArg {
     pub path: PathBuf,
 }
 
-#[derive(Args, Debug)]
+#[derive(Args)]
 pub struct DbArg {
     /// Connection URL (postgres://USER@HOST:PORT/DB). Default: $GRANTPLAN_DATABASE_URL,
     /// then $DATABASE_URL; PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE fill the gaps.
@@ -92,6 +92,29 @@ pub struct DbArg {
     /// $PGSSLROOTCERT, else Mozilla's roots.
     #[arg(long, value_name = "PEM")]
     pub ca_file: Option<PathBuf>,
+    /// Seconds to wait for the server to answer, from the name lookup to the end of the
+    /// login, per host; 0 waits as long as it takes. Default: connect_timeout= in the
+    /// URL, then $PGCONNECT_TIMEOUT, else 10.
+    #[arg(long, value_name = "SECONDS")]
+    pub connect_timeout: Option<u64>,
+}
+
+/// Written by hand so that the URL's password never reaches a debug print.
+impl std::fmt::Debug for DbArg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DbArg")
+            .field(
+                "database_url",
+                &self
+                    .database_url
+                    .as_ref()
+                    .map(|u| db::redact(u, std::slice::from_ref(u))),
+            )
+            .field("sslmode", &self.sslmode)
+            .field("ca_file", &self.ca_file)
+            .field("connect_timeout", &self.connect_timeout)
+            .finish()
+    }
 }
 
 #[derive(Args, Debug)]
@@ -230,7 +253,10 @@ type Outcome = Result<u8, Failure>;
 
 /// Runs the command line. Broken pipes end quietly.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(&e),
+    };
     let code = match run(cli) {
         Ok(code) => code,
         Err(f) => {
@@ -239,6 +265,22 @@ pub fn main() -> ExitCode {
         }
     };
     ExitCode::from(code)
+}
+
+/// clap's message for a command line it cannot parse (or `--help`, `--version`), with
+/// clap's exit code. clap repeats arguments it does not expect (`unexpected argument
+/// 'postgres://admin:secret@...'`), so passwords in the arguments are masked first.
+fn usage_error(e: &clap::Error) -> ExitCode {
+    let args: Vec<String> = std::env::args_os()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let text = db::redact(&e.render().to_string(), &args);
+    if e.use_stderr() {
+        let _ = write!(std::io::stderr(), "{text}");
+    } else {
+        let _ = print(&text);
+    }
+    ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(1))
 }
 
 fn run(cli: Cli) -> Outcome {
@@ -311,10 +353,36 @@ fn load_config(path: &Path) -> Result<Config, Failure> {
     Ok(config)
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
+/// The async runtime of one command.
+///
+/// Dropped without waiting for blocking work: a host name lookup runs on a blocking
+/// thread that cannot be cancelled (getaddrinfo), and one the connect timeout gave up
+/// on must not keep the process alive after the error was reported, which tokio's own
+/// `Drop` would.
+struct Runtime(Option<tokio::runtime::Runtime>);
+
+impl Runtime {
+    fn block_on<F: std::future::Future>(&self, future: F) -> F::Output {
+        self.0
+            .as_ref()
+            .expect("the runtime is only taken when dropped")
+            .block_on(future)
+    }
+}
+
+impl Drop for Runtime {
+    fn drop(&mut self) {
+        if let Some(rt) = self.0.take() {
+            rt.shutdown_background();
+        }
+    }
+}
+
+fn runtime() -> Result<Runtime, Failure> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
+        .map(|rt| Runtime(Some(rt)))
         .map_err(|e| Failure::Message(format!("cannot start the async runtime: {e}")))
 }
 
@@ -324,13 +392,23 @@ fn env(k: &str) -> Option<String> {
 
 /// The resolved connection settings, or `None` when no URL was given anywhere.
 fn connection(db: &DbArg) -> Result<Option<db::Settings>, Failure> {
-    let flags = db::TlsFlags {
+    let flags = db::ConnectFlags {
         sslmode: db.sslmode,
         ca_file: db.ca_file.as_deref(),
+        connect_timeout: db.connect_timeout,
     };
     match db::url_from(db.database_url.as_deref(), &env) {
         None => Ok(None),
-        Some((url, _)) => Ok(Some(db::settings(&url, &flags, &env)?)),
+        Some((url, _)) => {
+            let settings = db::settings(&url, &flags, &env)?;
+            let warnings: Vec<Diagnostic> = settings
+                .warnings
+                .iter()
+                .map(|w| Diagnostic::warning(w.clone()))
+                .collect();
+            report_diagnostics(&warnings);
+            Ok(Some(settings))
+        }
     }
 }
 
@@ -910,5 +988,33 @@ mod tests {
     fn the_command_line_definition_is_consistent() {
         use clap::CommandFactory;
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn debug_output_of_the_command_line_holds_no_password() {
+        for args in [
+            &[
+                "grantplan",
+                "plan",
+                "--database-url",
+                "postgres://admin:Hunter2x@h/db",
+            ][..],
+            &[
+                "grantplan",
+                "snapshot",
+                "--database-url=postgresql://a:Hunter2x@h:1/db",
+            ],
+            &[
+                "grantplan",
+                "doctor",
+                "--database-url",
+                "host=h password=Hunter2x",
+            ],
+        ] {
+            let cli = Cli::try_parse_from(args).unwrap();
+            let debug = format!("{cli:?} {cli:#?}");
+            assert!(!debug.contains("Hunter2x"), "{debug}");
+            assert!(debug.contains("***"), "{debug}");
+        }
     }
 }

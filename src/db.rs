@@ -6,6 +6,16 @@
 //! the URL leaves out, the way libpq users expect. TLS settings ([`settings`]) come from
 //! `--sslmode` / `--ca-file`, then `sslmode=` / `sslrootcert=` in the URL, then
 //! `PGSSLMODE` / `PGSSLROOTCERT`; what they mean is in [`crate::tls`].
+//!
+//! The password comes from the URL, then `PGPASSWORD`, then the password file
+//! ([`crate::pgpass`]), as in libpq. It is never shown: messages name the server as
+//! `user@host:port/db` ([`describe_target`]), name where the password came from
+//! ([`PasswordSource`]) but never the password, and never repeat the URL.
+//!
+//! Connecting never hangs: every attempt is bounded by a connect timeout
+//! ([`ConnectTimeout`]), which covers the whole start-up (name lookup, TCP, TLS,
+//! authentication), not only the TCP handshake that tokio-postgres' own
+//! `connect_timeout` bounds.
 
 use crate::model::Target;
 use crate::tls::{self, SslMode};
@@ -47,9 +57,32 @@ pub fn url_from(
 /// handled here (tokio-postgres rejects `verify-ca`, `verify-full`, `sslrootcert`): the
 /// CLI goes through [`settings`], which takes them out first.
 pub fn resolve(url: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<Config, String> {
+    resolve_sourced(url, env).map(|(config, _)| config)
+}
+
+/// [`resolve`], and where the password came from (the URL or `PGPASSWORD`), if any.
+fn resolve_sourced(
+    url: &str,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<(Config, Option<PasswordSource>), String> {
     let mut config: Config = url.parse().map_err(|e| {
         format!("the database URL is not valid ({e}); expected postgres://USER@HOST:PORT/DATABASE")
     })?;
+    // tokio-postgres, like libpq, ends the credentials at the first `@`: a password
+    // with an unencoded `@` leaves its tail in the host name, which messages would
+    // show. No host name contains `@`, so refuse it without repeating it.
+    if config
+        .get_hosts()
+        .iter()
+        .any(|h| matches!(h, Host::Tcp(name) if name.contains('@')))
+    {
+        return Err(
+            "the database URL's host contains `@`: write an `@` in the user name \
+                    or password as %40 (postgres://USER:PASSWORD@HOST:PORT/DATABASE)"
+                .into(),
+        );
+    }
+    let mut password = config.get_password().map(|_| PasswordSource::Url);
     let get = |k: &str| env(k).filter(|v| !v.is_empty());
     if config.get_hosts().is_empty() {
         let host = get("PGHOST").unwrap_or_else(|| "localhost".to_string());
@@ -80,6 +113,7 @@ pub fn resolve(url: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<Config
     if config.get_password().is_none() {
         if let Some(p) = get("PGPASSWORD") {
             config.password(p);
+            password = Some(PasswordSource::Env);
         }
     }
     if config.get_dbname().is_none() {
@@ -87,11 +121,91 @@ pub fn resolve(url: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<Config
             config.dbname(d);
         }
     }
-    if config.get_connect_timeout().is_none() {
-        config.connect_timeout(Duration::from_secs(15));
-    }
     config.application_name("grantplan");
-    Ok(config)
+    Ok((config, password))
+}
+
+/// Where the password came from, for messages (never the password itself).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PasswordSource {
+    Url,
+    Env,
+    /// The password file, and the line that matched.
+    File {
+        path: PathBuf,
+        line: usize,
+    },
+}
+
+impl fmt::Display for PasswordSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PasswordSource::Url => f.write_str("from the database URL"),
+            PasswordSource::Env => f.write_str("from $PGPASSWORD"),
+            PasswordSource::File { path, line } => {
+                write!(f, "from the password file {} line {line}", path.display())
+            }
+        }
+    }
+}
+
+/// How long one connection attempt may take, from the first name lookup to the end of
+/// authentication, per host named.
+///
+/// The default is 10 s: pgJDBC's default `connectTimeout`, enough for a TLS handshake
+/// and a SCRAM exchange across regions many times over, and short enough that a CI job
+/// pointed at a wrong or firewalled host fails before anyone wonders whether it hangs.
+/// libpq waits forever by default; grantplan does not, because it runs unattended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConnectTimeout {
+    /// `None`: wait as long as it takes (`0` asked for it, as in libpq).
+    pub limit: Option<Duration>,
+    /// Where it was set; `None`: the default.
+    pub origin: Option<Origin>,
+}
+
+/// See [`ConnectTimeout`].
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+impl Default for ConnectTimeout {
+    fn default() -> Self {
+        ConnectTimeout {
+            limit: Some(DEFAULT_CONNECT_TIMEOUT),
+            origin: None,
+        }
+    }
+}
+
+impl ConnectTimeout {
+    /// A number of seconds as libpq reads `connect_timeout`: a whole number, where zero
+    /// or less means no limit. (libpq also raises 1 to 2 s; grantplan takes 1 as 1.)
+    fn parse(value: &str, origin: Origin) -> Result<Self, String> {
+        let secs: i64 = value.trim().parse().map_err(|_| {
+            format!(
+                "connect timeout `{value}` ({origin}) is not a whole number of seconds; \
+                 0 waits as long as it takes"
+            )
+        })?;
+        Ok(ConnectTimeout {
+            limit: u64::try_from(secs)
+                .ok()
+                .filter(|s| *s > 0)
+                .map(Duration::from_secs),
+            origin: Some(origin),
+        })
+    }
+
+    /// `10 s (the default)`, for messages.
+    fn describe(&self) -> String {
+        let limit = match self.limit {
+            Some(d) => format!("{} s", d.as_secs()),
+            None => "no limit".to_string(),
+        };
+        match self.origin {
+            Some(origin) => format!("{limit}, {origin}"),
+            None => format!("{limit}, the default"),
+        }
+    }
 }
 
 /// Where a TLS setting came from, for messages.
@@ -115,11 +229,13 @@ impl fmt::Display for Origin {
     }
 }
 
-/// The TLS flags of the command line.
+/// The connection flags of the command line (they beat the URL and the environment).
 #[derive(Debug, Clone, Copy, Default)]
-pub struct TlsFlags<'a> {
+pub struct ConnectFlags<'a> {
     pub sslmode: Option<SslMode>,
     pub ca_file: Option<&'a Path>,
+    /// `--connect-timeout SECONDS`; 0 waits as long as it takes.
+    pub connect_timeout: Option<u64>,
 }
 
 /// TLS settings as they were given. The mode is resolved at [`connect`], because its
@@ -132,27 +248,68 @@ pub struct TlsSettings {
     pub ca_file: Option<(PathBuf, Origin)>,
 }
 
-/// Everything needed to connect: tokio-postgres's settings (without the TLS parameters
-/// it cannot parse) and grantplan's TLS settings.
+/// Everything needed to connect: tokio-postgres's settings (without the parameters it
+/// cannot parse) and grantplan's own.
+///
+/// `Debug` shows no password: tokio-postgres' `Config` prints it redacted, and the
+/// other fields hold none.
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub config: Config,
     pub tls: TlsSettings,
+    pub connect_timeout: ConnectTimeout,
+    /// Where the password came from; `None`: no password was given.
+    pub password: Option<PasswordSource>,
+    /// Things to tell the user that do not stop the connection (a password file that was
+    /// not used, and why).
+    pub warnings: Vec<String>,
 }
 
-/// [`resolve`] plus TLS: takes `sslmode` and `sslrootcert` out of the URL (tokio-postgres
-/// rejects `verify-ca`, `verify-full` and `sslrootcert`), then picks each TLS setting
-/// from the strongest source: the flag, the URL, the environment.
+/// [`resolve`] plus what tokio-postgres does not do: takes `sslmode`, `sslrootcert`
+/// and `connect_timeout` out of the URL ([`take_url_params`]), picks each of them from
+/// the strongest source (the flag, the URL, the environment), and looks the password
+/// up in the password file when neither the URL nor `PGPASSWORD` gave one.
 ///
 /// Errors never repeat the URL, which may hold a password.
 pub fn settings(
     url: &str,
-    flags: &TlsFlags<'_>,
+    flags: &ConnectFlags<'_>,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Settings, String> {
-    let (rest, in_url) = strip_tls_params(url)?;
-    let config = resolve(&rest, env)?;
+    let (rest, in_url) = take_url_params(url)?;
+    let (mut config, mut password) = resolve_sourced(&rest, env)?;
     let get = |k: &str| env(k).filter(|v| !v.is_empty());
+    let mut warnings = Vec::new();
+    if password.is_none() {
+        if let Some(file) = crate::pgpass::path(env) {
+            match crate::pgpass::lookup(&file, &pgpass_target(&config)) {
+                Ok(Some(found)) => {
+                    config.password(found.password);
+                    password = Some(PasswordSource::File {
+                        path: found.path,
+                        line: found.line,
+                    });
+                }
+                Ok(None) => {}
+                Err(warning) => warnings.push(warning),
+            }
+        }
+    }
+    let connect_timeout = if let Some(secs) = flags.connect_timeout {
+        ConnectTimeout::parse(&secs.to_string(), Origin::Flag("connect-timeout"))?
+    } else if let Some(v) = &in_url.connect_timeout {
+        ConnectTimeout::parse(v, Origin::Url("connect_timeout"))?
+    } else if let Some(v) = get("PGCONNECT_TIMEOUT") {
+        ConnectTimeout::parse(&v, Origin::Env("PGCONNECT_TIMEOUT"))?
+    } else {
+        ConnectTimeout::default()
+    };
+    if let Some(limit) = connect_timeout.limit {
+        // tokio-postgres bounds each TCP handshake with it, so that with several hosts
+        // (or addresses) a silent one does not use up the whole budget; [`connect`]
+        // bounds the rest of the start-up.
+        config.connect_timeout(limit);
+    }
     let mode = if let Some(m) = flags.sslmode {
         Some((m, Origin::Flag("sslmode")))
     } else if let Some(v) = in_url.sslmode {
@@ -176,18 +333,47 @@ pub fn settings(
     Ok(Settings {
         config,
         tls: TlsSettings { mode, ca_file },
+        connect_timeout,
+        password,
+        warnings,
     })
 }
 
-/// The TLS parameters found in a database URL.
-#[derive(Debug, Default, PartialEq, Eq)]
-pub struct UrlTls {
-    pub sslmode: Option<String>,
-    pub sslrootcert: Option<String>,
+/// What a password file line is matched against, as libpq matches it: the first host
+/// (tokio-postgres holds one password for all), a Unix socket in a default directory
+/// as `localhost`, the database defaulting to the user name.
+fn pgpass_target(config: &Config) -> crate::pgpass::Target<'_> {
+    let user = config.get_user().unwrap_or("");
+    let host = match config.get_hosts().first() {
+        Some(Host::Tcp(h)) => h.as_str(),
+        Some(Host::Unix(p)) => match p.to_str() {
+            Some("/tmp" | "/var/run/postgresql" | "/run/postgresql") | None => "localhost",
+            Some(dir) => dir,
+        },
+        None => "localhost",
+    };
+    crate::pgpass::Target {
+        host,
+        port: config.get_ports().first().copied().unwrap_or(5432),
+        database: config.get_dbname().unwrap_or(user),
+        user,
+    }
 }
 
-/// Splits `sslmode` and `sslrootcert` off a database URL (`postgres://...?sslmode=...`)
-/// or `key=value` connection string; the rest is returned unchanged for tokio-postgres.
+/// The parameters grantplan takes out of a database URL before tokio-postgres parses
+/// the rest: the TLS ones (tokio-postgres rejects `verify-ca`, `verify-full` and
+/// `sslrootcert`) and `connect_timeout` (tokio-postgres ignores 0, which libpq reads as
+/// "no limit", and bounds only the TCP handshake with it).
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct UrlParams {
+    pub sslmode: Option<String>,
+    pub sslrootcert: Option<String>,
+    pub connect_timeout: Option<String>,
+}
+
+/// Splits `sslmode`, `sslrootcert` and `connect_timeout` off a database URL
+/// (`postgres://...?sslmode=...`) or `key=value` connection string; the rest is returned
+/// unchanged for tokio-postgres.
 ///
 /// The URL form is split the way tokio-postgres splits it (credentials end at the first
 /// `@`, parameters start at the next `?`, `&` between them, keys and values
@@ -195,8 +381,8 @@ pub struct UrlTls {
 /// backslash escapes), so a password that contains `sslmode=` is never mistaken for a
 /// parameter. A string this cannot tokenise is returned whole, for tokio-postgres to
 /// reject. The last of repeated parameters wins, as in libpq. Errors never repeat the URL.
-pub fn strip_tls_params(url: &str) -> Result<(String, UrlTls), String> {
-    let mut found = UrlTls::default();
+pub fn take_url_params(url: &str) -> Result<(String, UrlParams), String> {
+    let mut found = UrlParams::default();
     let prefix = ["postgres://", "postgresql://"]
         .into_iter()
         .find(|p| url.starts_with(p));
@@ -213,6 +399,7 @@ pub fn strip_tls_params(url: &str) -> Result<(String, UrlTls), String> {
             match percent_decode(key).as_deref() {
                 Ok("sslmode") => found.sslmode = Some(percent_decode(value)?),
                 Ok("sslrootcert") => found.sslrootcert = Some(percent_decode(value)?),
+                Ok("connect_timeout") => found.connect_timeout = Some(percent_decode(value)?),
                 _ => kept.push(part),
             }
         }
@@ -233,6 +420,7 @@ pub fn strip_tls_params(url: &str) -> Result<(String, UrlTls), String> {
         let slot = match key {
             "sslmode" => &mut found.sslmode,
             "sslrootcert" => &mut found.sslrootcert,
+            "connect_timeout" => &mut found.connect_timeout,
             _ => continue,
         };
         *slot = Some(value);
@@ -262,7 +450,7 @@ fn percent_decode(s: &str) -> Result<String, String> {
         }
     }
     String::from_utf8(out)
-        .map_err(|_| "a TLS parameter in the database URL is not valid UTF-8".to_string())
+        .map_err(|_| "a parameter in the database URL is not valid UTF-8".to_string())
 }
 
 /// The parameters of a `key=value` connection string with their byte ranges, tokenised
@@ -321,6 +509,120 @@ fn keyword_params(s: &str) -> Option<Vec<(std::ops::Range<usize>, &str, String)>
     }
 }
 
+/// The passwords a piece of text may carry, as written and as decoded: the
+/// `user:PASSWORD@` part of each `postgres://` URL in it (up to the first `@`, where
+/// tokio-postgres and libpq end it), and the value of each `password=` of a
+/// `key=value` string. For masking text that repeats what the user typed.
+pub fn passwords_in(text: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for prefix in ["postgres://", "postgresql://"] {
+        for (at, _) in text.match_indices(prefix) {
+            let rest = &text[at + prefix.len()..];
+            let Some(end) = rest.find('@') else { continue };
+            if let Some((_, written)) = rest[..end].split_once(':') {
+                found.push(written.to_string());
+                if let Ok(decoded) = percent_decode(written) {
+                    found.push(decoded);
+                }
+            }
+        }
+    }
+    // `key=value` form: what tokio-postgres would read as the password, and, in case the
+    // string does not tokenise, everything up to the next space after `password=`.
+    for (range, key, value) in keyword_params(text).unwrap_or_default() {
+        if key == "password" {
+            found.push(value);
+            let written = text[range].split_once('=').map_or("", |(_, v)| v);
+            found.push(written.trim_start().to_string());
+        }
+    }
+    for (at, _) in text.match_indices("password") {
+        let rest = text[at + "password".len()..].trim_start();
+        if let Some(value) = rest.strip_prefix('=') {
+            let value = value.trim_start();
+            let end = value.find(char::is_whitespace).unwrap_or(value.len());
+            found.push(value[..end].to_string());
+            found.push(value[..end].trim_matches('\'').to_string());
+        }
+    }
+    found.retain(|p| !p.is_empty());
+    found
+}
+
+/// `text` with the passwords of `sources` ([`passwords_in`]) replaced by `***`, for
+/// messages that repeat what the user typed (clap's). Masking is by position where the
+/// text shows a password's place (a URL's `user:PASSWORD@`, a `password=VALUE`), each
+/// source first where it appears whole, then the text itself; a password of 4 or more
+/// characters is also masked wherever else it appears. (Masking every `e` of a
+/// one-letter password would leave nothing readable; a short one is masked wherever it
+/// stands as a password.)
+pub fn redact(text: &str, sources: &[String]) -> String {
+    let mut passwords: Vec<String> = sources.iter().flat_map(|s| passwords_in(s)).collect();
+    passwords.sort_by_key(|p| std::cmp::Reverse(p.len()));
+    passwords.dedup();
+    let mask = |t: &str| {
+        // Whole passwords first: a quoted one may hold spaces, where masking by
+        // position stops.
+        let mut t = t.to_string();
+        for p in passwords.iter().filter(|p| p.chars().count() >= 4) {
+            t = t.replace(p.as_str(), "***");
+        }
+        mask_in_place(&t)
+    };
+    let mut out = text.to_string();
+    for source in sources {
+        if !passwords_in(source).is_empty() {
+            out = out.replace(source.as_str(), &mask(source));
+        }
+    }
+    mask(&out)
+}
+
+/// Masks the `PASSWORD` of every `postgres://USER:PASSWORD@` and the value of every
+/// `password=VALUE` (up to the next space) where it stands.
+fn mask_in_place(text: &str) -> String {
+    let mut spans: Vec<std::ops::Range<usize>> = Vec::new();
+    for prefix in ["postgres://", "postgresql://"] {
+        for (at, _) in text.match_indices(prefix) {
+            let start = at + prefix.len();
+            let Some(end) = text[start..].find('@').map(|e| start + e) else {
+                continue;
+            };
+            if let Some(colon) = text[start..end].find(':') {
+                spans.push(start + colon + 1..end);
+            }
+        }
+    }
+    for (at, _) in text.match_indices("password") {
+        let after = at + "password".len();
+        let rest = &text[after..];
+        let value_at = rest.len() - rest.trim_start().len();
+        let Some(value) = rest.trim_start().strip_prefix('=') else {
+            continue;
+        };
+        let skip = value.len() - value.trim_start().len();
+        let start = after + value_at + 1 + skip;
+        let end = text[start..]
+            .find(char::is_whitespace)
+            .map_or(text.len(), |e| start + e);
+        spans.push(start..end);
+    }
+    spans.retain(|r| !r.is_empty());
+    spans.sort_by_key(|r| r.start);
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0;
+    for r in spans {
+        if r.start < last {
+            continue;
+        }
+        out.push_str(&text[last..r.start]);
+        out.push_str("***");
+        last = r.end;
+    }
+    out.push_str(&text[last..]);
+    out
+}
+
 /// `user@host:port/database`, for output: the password is never shown.
 pub fn describe_target(config: &Config) -> String {
     let user = config.get_user().unwrap_or("?");
@@ -366,10 +668,19 @@ pub async fn connect(settings: &Settings, expected: Option<Target>) -> Result<Se
         )?;
     let mut config = settings.config.clone();
     config.ssl_mode(mode.for_tokio_postgres());
-    let (client, connection) = config
-        .connect(connector.clone())
-        .await
-        .map_err(|e| explain_connect_error(&e, settings, mode, expected))?;
+    let attempt = config.connect(connector.clone());
+    let connected = match settings.connect_timeout.limit {
+        // tokio-postgres tries the hosts one after the other: each gets the limit.
+        Some(limit) => {
+            let hosts = u32::try_from(config.get_hosts().len().max(1)).unwrap_or(u32::MAX);
+            tokio::time::timeout(limit.saturating_mul(hosts), attempt)
+                .await
+                .map_err(|_| timed_out(settings))?
+        }
+        None => attempt.await,
+    };
+    let (client, connection) =
+        connected.map_err(|e| explain_connect_error(&e, settings, mode, expected))?;
     let encrypted = connector.encrypted();
     // Start-up parameters live on the connection object, which is moved into its task
     // below: read what detection needs first.
@@ -457,9 +768,34 @@ pub fn explain_auth_method(code: Option<i32>) -> String {
     )
 }
 
-/// A failed connection explained: authentication methods grantplan cannot use, TLS
-/// failures with what to change, bad passwords; anything else as [`describe_error`].
-/// Never shows the password or the URL.
+/// The connect timeout ran out: the host may be down, unreachable, or behind a firewall
+/// that drops packets; or something accepted the connection and never answered.
+fn timed_out(settings: &Settings) -> String {
+    format!(
+        "cannot connect to {}: no answer within the connect timeout ({}): the host may be \
+         down or unreachable, a firewall may drop the connection, or the server does not \
+         answer; check the host and port, or allow longer with --connect-timeout SECONDS",
+        describe_target(&settings.config),
+        settings.connect_timeout.describe()
+    )
+}
+
+/// The operating system's error under a tokio-postgres error, if there is one.
+fn io_error(e: &tokio_postgres::Error) -> Option<&std::io::Error> {
+    let mut link = std::error::Error::source(e);
+    while let Some(err) = link {
+        if let Some(io) = err.downcast_ref::<std::io::Error>() {
+            return Some(io);
+        }
+        link = err.source();
+    }
+    None
+}
+
+/// A failed connection explained: the network (refused, unknown host, closed during
+/// start-up), authentication methods grantplan cannot use, TLS failures with what to
+/// change, bad passwords; anything else as [`describe_error`]. One line, except for
+/// hints after a server's error. Never shows the password or the URL.
 fn explain_connect_error(
     e: &tokio_postgres::Error,
     settings: &Settings,
@@ -468,6 +804,23 @@ fn explain_connect_error(
 ) -> String {
     let server = describe_target(&settings.config);
     let text = describe_error(e);
+    if io_error(e).map(std::io::Error::kind) == Some(std::io::ErrorKind::ConnectionRefused) {
+        return format!(
+            "cannot connect to {server}: connection refused: nothing accepts connections on \
+             that host and port; is the server running, and are the host and port right?"
+        );
+    }
+    if text.contains("failed to lookup address information") {
+        let host = match settings.config.get_hosts().first() {
+            Some(Host::Tcp(h)) => h.as_str(),
+            _ => "",
+        };
+        return format!(
+            "cannot connect to {server}: the host name `{host}` cannot be resolved ({}); \
+             check its spelling, and the DNS or VPN needed to reach it",
+            text.rsplit(": ").next().unwrap_or(&text)
+        );
+    }
     if let Some(code) = unknown_auth_method(&text) {
         return format!("cannot connect to {server}: {}", explain_auth_method(code));
     }
@@ -502,16 +855,35 @@ fn explain_connect_error(
         );
     }
     if e.as_db_error().map(|d| d.code().code()) == Some("28P01") {
+        let which = match &settings.password {
+            Some(source) => format!("the password ({source})"),
+            None => "the password".to_string(),
+        };
         return format!(
-            "cannot connect to {server}: {text}\n  hint: check the password (in the URL or \
-             $PGPASSWORD); IAM temporary credentials from get-cluster-credentials expire \
-             after 15-60 minutes"
+            "cannot connect to {server}: {text}\n  hint: check {which}; IAM temporary \
+             credentials from get-cluster-credentials expire after 15-60 minutes"
         );
     }
     if text.contains("password missing") {
         return format!(
             "cannot connect to {server}: the server asked for a password and none was \
-             given: put it in the URL or set PGPASSWORD"
+             given: put it in the URL, set PGPASSWORD, or add a line for this server to \
+             the password file ($PGPASSFILE, else ~/.pgpass)"
+        );
+    }
+    if e.as_db_error().is_none()
+        && [
+            "bytes remaining on stream",
+            "unexpected EOF",
+            "connection closed",
+        ]
+        .iter()
+        .any(|t| text.contains(t))
+    {
+        return format!(
+            "cannot connect to {server}: the other end closed the connection during \
+             start-up ({text}); is a PostgreSQL or Redshift server listening on that host \
+             and port?"
         );
     }
     format!("cannot connect to {server}: {text}")
@@ -691,10 +1063,11 @@ mod tests {
         assert_eq!(detect_target(None, None).0, Target::Postgres);
     }
 
-    fn flags(mode: Option<SslMode>, ca: Option<&'static str>) -> TlsFlags<'static> {
-        TlsFlags {
+    fn flags(mode: Option<SslMode>, ca: Option<&'static str>) -> ConnectFlags<'static> {
+        ConnectFlags {
             sslmode: mode,
             ca_file: ca.map(Path::new),
+            connect_timeout: None,
         }
     }
 
@@ -760,35 +1133,38 @@ mod tests {
             .is_err());
         assert!("postgres://u@h/db?sslrootcert=x".parse::<Config>().is_err());
 
-        let (rest, tls) = strip_tls_params(
+        let (rest, tls) = take_url_params(
             "postgres://u:pw@h:5439/db?sslmode=verify-full&connect_timeout=5&sslrootcert=%2Fa%20b.pem",
         )
         .unwrap();
-        assert_eq!(rest, "postgres://u:pw@h:5439/db?connect_timeout=5");
+        assert_eq!(rest, "postgres://u:pw@h:5439/db");
         assert_eq!(tls.sslmode.as_deref(), Some("verify-full"));
         assert_eq!(tls.sslrootcert.as_deref(), Some("/a b.pem"));
-        let c: Config = rest.parse().unwrap();
-        assert_eq!(c.get_connect_timeout(), Some(&Duration::from_secs(5)));
+        assert_eq!(tls.connect_timeout.as_deref(), Some("5"));
+        // Other parameters stay for tokio-postgres.
+        let (rest, _) =
+            take_url_params("postgres://u@h/db?application_name=x&sslmode=require").unwrap();
+        assert_eq!(rest, "postgres://u@h/db?application_name=x");
 
         // Only TLS parameters: the `?` goes too.
-        let (rest, tls) = strip_tls_params("postgresql://u@h/db?sslmode=require").unwrap();
+        let (rest, tls) = take_url_params("postgresql://u@h/db?sslmode=require").unwrap();
         assert_eq!(rest, "postgresql://u@h/db");
         assert_eq!(tls.sslmode.as_deref(), Some("require"));
 
         // A `?` in the password is not the start of the parameters.
-        let (rest, tls) = strip_tls_params("postgres://u:p?w@h/db?sslmode=disable").unwrap();
+        let (rest, tls) = take_url_params("postgres://u:p?w@h/db?sslmode=disable").unwrap();
         assert_eq!(rest, "postgres://u:p?w@h/db");
         assert_eq!(tls.sslmode.as_deref(), Some("disable"));
 
         // No parameters: unchanged.
-        let (rest, tls) = strip_tls_params("postgres://u@h/db").unwrap();
+        let (rest, tls) = take_url_params("postgres://u@h/db").unwrap();
         assert_eq!(rest, "postgres://u@h/db");
-        assert_eq!(tls, UrlTls::default());
+        assert_eq!(tls, UrlParams::default());
     }
 
     #[test]
     fn tls_parameters_are_taken_out_of_key_value_strings_respecting_quotes() {
-        let (rest, tls) = strip_tls_params(
+        let (rest, tls) = take_url_params(
             "host=h user=u sslmode = verify-ca password='a sslmode=disable \\' b' sslrootcert=/ca\\ 1.pem dbname=d",
         )
         .unwrap();
@@ -799,14 +1175,14 @@ mod tests {
         assert_eq!(c.get_dbname(), Some("d"));
         assert_eq!(c.get_user(), Some("u"));
 
-        let (rest, tls) = strip_tls_params("host=h sslmode=require").unwrap();
+        let (rest, tls) = take_url_params("host=h sslmode=require").unwrap();
         assert_eq!(rest.trim(), "host=h");
         assert_eq!(tls.sslmode.as_deref(), Some("require"));
 
         // Malformed: left for tokio-postgres to reject, nothing taken out.
-        let (rest, tls) = strip_tls_params("host=h password='unterminated sslmode=x").unwrap();
+        let (rest, tls) = take_url_params("host=h password='unterminated sslmode=x").unwrap();
         assert_eq!(rest, "host=h password='unterminated sslmode=x");
-        assert_eq!(tls, UrlTls::default());
+        assert_eq!(tls, UrlParams::default());
     }
 
     #[test]
@@ -887,6 +1263,195 @@ mod tests {
             assert!(m.contains("MD5"), "{m}");
             assert!(m.contains("get-cluster-credentials"), "{m}");
             assert!(m.contains("IAM:name"), "{m}");
+        }
+    }
+
+    #[test]
+    fn connect_timeout_flag_beats_url_beats_pgconnect_timeout_beats_the_default() {
+        let env = env_of(&[("PGCONNECT_TIMEOUT", "7")]);
+        let url = "postgres://u@h/db?connect_timeout=3";
+        let with_flag = ConnectFlags {
+            connect_timeout: Some(5),
+            ..Default::default()
+        };
+        let s = settings(url, &with_flag, &env).unwrap();
+        assert_eq!(s.connect_timeout.limit, Some(Duration::from_secs(5)));
+        assert_eq!(
+            s.connect_timeout.origin,
+            Some(Origin::Flag("connect-timeout"))
+        );
+        // tokio-postgres bounds each TCP handshake with the same limit.
+        assert_eq!(
+            s.config.get_connect_timeout(),
+            Some(&Duration::from_secs(5))
+        );
+        let s = settings(url, &flags(None, None), &env).unwrap();
+        assert_eq!(s.connect_timeout.limit, Some(Duration::from_secs(3)));
+        let s = settings("host=h user=u connect_timeout=4", &flags(None, None), &env).unwrap();
+        assert_eq!(s.connect_timeout.limit, Some(Duration::from_secs(4)));
+        let s = settings("postgres://u@h/db", &flags(None, None), &env).unwrap();
+        assert_eq!(s.connect_timeout.limit, Some(Duration::from_secs(7)));
+        assert_eq!(
+            s.connect_timeout.origin,
+            Some(Origin::Env("PGCONNECT_TIMEOUT"))
+        );
+        let s = settings("postgres://u@h/db", &flags(None, None), &env_of(&[])).unwrap();
+        assert_eq!(s.connect_timeout, ConnectTimeout::default());
+        assert_eq!(s.connect_timeout.limit, Some(DEFAULT_CONNECT_TIMEOUT));
+        // 0 (or less) waits as long as it takes, as in libpq.
+        for zero in [
+            "postgres://u@h/db?connect_timeout=0",
+            "postgres://u@h/db?connect_timeout=-1",
+        ] {
+            let s = settings(zero, &flags(None, None), &env).unwrap();
+            assert_eq!(s.connect_timeout.limit, None, "{zero}");
+            assert_eq!(s.config.get_connect_timeout(), None, "{zero}");
+        }
+        let zero_flag = ConnectFlags {
+            connect_timeout: Some(0),
+            ..Default::default()
+        };
+        let s = settings(url, &zero_flag, &env).unwrap();
+        assert_eq!(s.connect_timeout.limit, None);
+        // Not a number: an error naming where it came from, never the URL.
+        let e = settings(
+            "postgres://me:hunter2@h/db?connect_timeout=soon",
+            &flags(None, None),
+            &env,
+        )
+        .unwrap_err();
+        assert!(e.contains("`soon`") && e.contains("connect_timeout"), "{e}");
+        assert!(!e.contains("hunter2"), "{e}");
+        let e = settings(
+            "postgres://u@h/db",
+            &flags(None, None),
+            &env_of(&[("PGCONNECT_TIMEOUT", "1.5")]),
+        )
+        .unwrap_err();
+        assert!(e.contains("$PGCONNECT_TIMEOUT"), "{e}");
+    }
+
+    #[test]
+    fn the_password_comes_from_the_url_then_pgpassword_then_the_password_file() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("pgpass");
+        std::fs::write(
+            &file,
+            "other:*:*:*:no\nh:5439:dev:admin:from-file\n*:*:*:*:fallback\n",
+        )
+        .unwrap();
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+        let path = file.to_str().unwrap().to_string();
+        let env = move |k: &str| match k {
+            "PGPASSFILE" => Some(path.clone()),
+            "PGPASSWORD" => Some("from-env".to_string()),
+            _ => None,
+        };
+        let no_pgpassword = {
+            let env = env.clone();
+            move |k: &str| if k == "PGPASSWORD" { None } else { env(k) }
+        };
+        let f = flags(None, None);
+        let s = settings("postgres://admin:in-url@h:5439/dev", &f, &env).unwrap();
+        assert_eq!(s.config.get_password(), Some(&b"in-url"[..]));
+        assert_eq!(s.password, Some(PasswordSource::Url));
+        let s = settings("postgres://admin@h:5439/dev", &f, &env).unwrap();
+        assert_eq!(s.config.get_password(), Some(&b"from-env"[..]));
+        assert_eq!(s.password, Some(PasswordSource::Env));
+        let s = settings("postgres://admin@h:5439/dev", &f, &no_pgpassword).unwrap();
+        assert_eq!(s.config.get_password(), Some(&b"from-file"[..]));
+        assert_eq!(
+            s.password,
+            Some(PasswordSource::File {
+                path: file.clone(),
+                line: 2
+            })
+        );
+        // The database defaults to the user name when matching, as in libpq.
+        let s = settings("postgres://admin@h:5439", &f, &no_pgpassword).unwrap();
+        assert_eq!(s.config.get_password(), Some(&b"fallback"[..]));
+        // A file others may read is not used, and says so.
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let s = settings("postgres://admin@h:5439/dev", &f, &no_pgpassword).unwrap();
+        assert_eq!(s.config.get_password(), None);
+        assert_eq!(s.password, None);
+        assert_eq!(s.warnings.len(), 1, "{:?}", s.warnings);
+        assert!(s.warnings[0].contains("group or world access"));
+        assert!(!s.warnings[0].contains("from-file"));
+    }
+
+    #[test]
+    fn a_password_with_an_unencoded_at_sign_is_refused_without_repeating_it() {
+        let e = resolve("postgres://admin:hun@ter2@h/db", &env_of(&[])).unwrap_err();
+        assert!(e.contains("%40"), "{e}");
+        assert!(!e.contains("ter2") && !e.contains("hun"), "{e}");
+        // Encoded, it is the password.
+        let c = resolve("postgres://admin:hun%40ter2@h/db", &env_of(&[])).unwrap();
+        assert_eq!(c.get_password(), Some(&b"hun@ter2"[..]));
+    }
+
+    #[test]
+    fn passwords_in_urls_and_key_value_strings_are_found_and_masked() {
+        let url = "postgres://admin:S3cr%2Ft@h:5439/dev?sslmode=require";
+        let found = passwords_in(url);
+        assert!(found.contains(&"S3cr%2Ft".to_string()), "{found:?}");
+        assert!(found.contains(&"S3cr/t".to_string()), "{found:?}");
+        assert_eq!(
+            redact(
+                &format!("unexpected argument '{url}' found"),
+                &[url.to_string()]
+            ),
+            "unexpected argument 'postgres://admin:***@h:5439/dev?sslmode=require' found"
+        );
+        // In a `--flag=URL` argument, and decoded elsewhere in the text.
+        let arg = format!("--database-url={url}");
+        let out = redact(&format!("'{arg}' and S3cr/t"), &[arg.clone()]);
+        assert!(!out.contains("S3cr"), "{out}");
+        // key=value, quoted or not, and a string that does not tokenise.
+        for (arg, secret) in [
+            ("host=h password=Sekr1t user=u", "Sekr1t"),
+            ("host=h password = 'Se kr\\'1t' user=u", "Se kr'1t"),
+            ("host=h password='Sekr1t", "Sekr1t"),
+        ] {
+            let out = redact(&format!("error: '{arg}'"), &[arg.to_string()]);
+            assert!(!out.contains(secret), "{arg}: {out}");
+            assert!(
+                !out.contains("Sekr1t") && !out.contains("1t"),
+                "{arg}: {out}"
+            );
+            assert!(out.starts_with("error: '"), "{out}");
+        }
+        // Echoed in part (pass 2): masked where it stands, even when short.
+        let arg = "--database-url=postgres://u:e@h/db".to_string();
+        assert_eq!(
+            redact("error: invalid value 'postgres://u:e@h/db' here", &[arg]),
+            "error: invalid value 'postgres://u:***@h/db' here"
+        );
+        // No password: unchanged.
+        let plain = "postgres://admin@h/db";
+        assert!(passwords_in(plain).is_empty());
+        assert_eq!(redact(plain, &[plain.to_string()]), plain);
+        // A short password does not garble the words around the argument.
+        let short = "postgres://u:e@h/db".to_string();
+        assert_eq!(
+            redact(&format!("error: unexpected '{short}'"), &[short.clone()]),
+            "error: unexpected 'postgres://u:***@h/db'"
+        );
+    }
+
+    #[test]
+    fn debug_output_of_the_settings_holds_no_password() {
+        let env = env_of(&[("PGPASSWORD", "Env-S3cret")]);
+        for url in [
+            "postgres://admin:Url-S3cret@h/db?sslmode=require",
+            "postgres://admin@h/db",
+            "host=h user=admin password=Url-S3cret",
+        ] {
+            let s = settings(url, &flags(None, None), &env).unwrap();
+            let debug = format!("{s:?} {s:#?}");
+            assert!(!debug.contains("S3cret"), "{debug}");
+            assert!(s.config.get_password().is_some());
         }
     }
 

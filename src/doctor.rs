@@ -73,12 +73,11 @@ pub struct Findings<'a> {
 
 /// A check for a server that could not be reached: the only line there is.
 pub fn unreachable(server: &str, error: &str) -> Check {
-    Check::new(
-        Status::Fail,
-        "connection",
-        format!("cannot connect to {server}: {error}"),
-    )
-    .fix("check the host, port, user and password (or PG* variables), and --sslmode")
+    // `db::connect`'s errors already say which server: say it once.
+    let prefix = format!("cannot connect to {server}: ");
+    let error = error.strip_prefix(&prefix).unwrap_or(error);
+    Check::new(Status::Fail, "connection", format!("{prefix}{error}"))
+        .fix("check the host, port, user and password (or PG* variables), and --sslmode")
 }
 
 /// The checklist.

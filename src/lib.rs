@@ -21,6 +21,7 @@ pub mod iam;
 pub mod ident;
 pub mod model;
 pub mod output;
+pub mod pgpass;
 pub mod plan;
 pub mod planfile;
 pub mod sql;

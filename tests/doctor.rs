@@ -207,5 +207,11 @@ fn an_unreachable_server_is_one_failed_line() {
         "{}",
         out.stdout
     );
+    assert_eq!(
+        out.stdout.matches("cannot connect to").count(),
+        1,
+        "the server is named once: {}",
+        out.stdout
+    );
     assert!(!out.stdout.contains("hunter2") && !out.stderr.contains("hunter2"));
 }

@@ -54,9 +54,9 @@ async fn fixture(hint: &str, scenarios: &[&str]) -> (String, Client) {
 /// Connection settings as the binary builds them. The test server speaks no TLS, and a
 /// Redshift server reached in plaintext is refused unless that was asked for: so ask.
 fn settings(url: &str) -> grantplan::db::Settings {
-    let flags = grantplan::db::TlsFlags {
+    let flags = grantplan::db::ConnectFlags {
         sslmode: Some(grantplan::tls::SslMode::Disable),
-        ca_file: None,
+        ..Default::default()
     };
     grantplan::db::settings(url, &flags, &|_| None).unwrap()
 }

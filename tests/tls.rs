@@ -14,7 +14,7 @@ mod common;
 
 use common::run;
 use common::{Server, ServerOptions};
-use grantplan::db::{self, Session, TlsFlags};
+use grantplan::db::{self, ConnectFlags, Session};
 use grantplan::model::Target;
 use grantplan::tls::SslMode;
 use rcgen::{
@@ -99,7 +99,12 @@ async fn connect(
     expected: Option<Target>,
 ) -> Result<Session, String> {
     let url = format!("postgres://postgres@{host}:{port}/postgres");
-    let settings = db::settings(&url, &TlsFlags { sslmode, ca_file }, &no_env)?;
+    let flags = ConnectFlags {
+        sslmode,
+        ca_file,
+        ..Default::default()
+    };
+    let settings = db::settings(&url, &flags, &no_env)?;
     db::connect(&settings, expected).await
 }
 

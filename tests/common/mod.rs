@@ -438,8 +438,10 @@ fn free_port() -> Result<u16, String> {
         .map_err(|e| format!("cannot read the bound port: {e}"))
 }
 
-/// The grantplan binary with a clean environment: no database or TLS settings leak in
-/// from the shell running the tests, and no colour in its output.
+/// The grantplan binary with a clean environment: no database, TLS or timeout settings
+/// leak in from the shell running the tests, no colour in its output, and the password
+/// file is one that does not exist (not the developer's ~/.pgpass; tests of the password
+/// file set `PGPASSFILE` or `HOME` themselves).
 pub fn grantplan() -> assert_cmd::Command {
     let mut cmd = assert_cmd::Command::cargo_bin("grantplan").unwrap();
     for var in [
@@ -452,9 +454,11 @@ pub fn grantplan() -> assert_cmd::Command {
         "PGDATABASE",
         "PGSSLMODE",
         "PGSSLROOTCERT",
+        "PGCONNECT_TIMEOUT",
     ] {
         cmd.env_remove(var);
     }
+    cmd.env("PGPASSFILE", "/nonexistent/grantplan-tests/pgpass");
     cmd.env("NO_COLOR", "1");
     cmd
 }
