@@ -804,7 +804,13 @@ fn explain_connect_error(
 ) -> String {
     let server = describe_target(&settings.config);
     let text = describe_error(e);
-    if io_error(e).map(std::io::Error::kind) == Some(std::io::ErrorKind::ConnectionRefused) {
+    let io_kind = io_error(e).map(std::io::Error::kind);
+    // tokio-postgres' own bound on the TCP handshake (set to the same limit) may fire
+    // first: it is the same timeout.
+    if io_kind == Some(std::io::ErrorKind::TimedOut) {
+        return timed_out(settings);
+    }
+    if io_kind == Some(std::io::ErrorKind::ConnectionRefused) {
         return format!(
             "cannot connect to {server}: connection refused: nothing accepts connections on \
              that host and port; is the server running, and are the host and port right?"
@@ -871,15 +877,18 @@ fn explain_connect_error(
              the password file ($PGPASSFILE, else ~/.pgpass)"
         );
     }
-    if e.as_db_error().is_none()
-        && [
-            "bytes remaining on stream",
-            "unexpected EOF",
-            "connection closed",
-        ]
-        .iter()
-        .any(|t| text.contains(t))
-    {
+    use std::io::ErrorKind::{ConnectionAborted, ConnectionReset, UnexpectedEof};
+    let hung_up = matches!(
+        io_kind,
+        Some(ConnectionReset | ConnectionAborted | UnexpectedEof)
+    ) || [
+        "bytes remaining on stream",
+        "unexpected EOF",
+        "connection closed",
+    ]
+    .iter()
+    .any(|t| text.contains(t));
+    if e.as_db_error().is_none() && hung_up {
         return format!(
             "cannot connect to {server}: the other end closed the connection during \
              start-up ({text}); is a PostgreSQL or Redshift server listening on that host \

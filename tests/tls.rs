@@ -419,6 +419,52 @@ fn a_missing_ca_file_is_named() {
     assert!(!out.stderr.contains("hunter2"), "{}", out.stderr);
 }
 
+/// A certificate that does not verify ends in one line naming the host, the port and
+/// what failed, exit 1, and never the password.
+#[test]
+fn tls_failures_are_one_line_naming_host_port_and_cause() {
+    let t = tls_server();
+    let dir = grants_dir("postgres");
+    let port = t.server.port();
+    let cases = [
+        // A CA that signed nothing the server shows.
+        (
+            "localhost",
+            t.other_ca_file.to_str().unwrap(),
+            "UnknownIssuer",
+        ),
+        // The right CA, but the certificate is for `localhost`, not 127.0.0.1.
+        (
+            "127.0.0.1",
+            t.ca_file.to_str().unwrap(),
+            "certificate not valid for name",
+        ),
+    ];
+    for (host, ca, cause) in cases {
+        let url = format!("postgres://postgres:hunter2@{host}:{port}/postgres");
+        let out = run(grantplan(dir.path()).args([
+            "snapshot",
+            "--database-url",
+            &url,
+            "--sslmode",
+            "verify-full",
+            "--ca-file",
+            ca,
+        ]));
+        assert_eq!(out.code, 1, "{host}: {}", out.stderr);
+        assert!(out.stdout.is_empty(), "{}", out.stdout);
+        let err = out.stderr.trim_end();
+        assert_eq!(err.lines().count(), 1, "one line: {err}");
+        assert!(
+            err.starts_with(&format!("error: cannot connect to postgres@{host}:{port}/")),
+            "{err}"
+        );
+        assert!(err.contains("TLS handshake failed"), "{err}");
+        assert!(err.contains(cause), "{cause}: {err}");
+        assert!(!err.contains("hunter2"), "{err}");
+    }
+}
+
 #[test]
 fn a_redshift_grants_file_requires_tls_by_default() {
     let plain = common::server();

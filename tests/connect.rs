@@ -1,0 +1,251 @@
+//! Connecting never hangs silently: a host that drops packets, a server that accepts and
+//! never answers, a refused port, an unknown host name, a peer that hangs up during
+//! start-up and a server that declines TLS each end in ONE line on stderr that names
+//! the host, the port and the cause, with exit 1, through the binary.
+//!
+//! No PostgreSQL is needed: each case is a socket on 127.0.0.1 that behaves the way the
+//! failure looks from the client (TLS certificate failures, which need a real TLS
+//! server, are in tests/tls.rs). The timeouts are set to 1 s so the tests are quick;
+//! they check what is said and the exit code, never how long it took.
+
+mod common;
+
+use common::{run, Run};
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::Path;
+
+/// A directory holding a grants.yaml for a PostgreSQL target.
+fn grants_dir() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("grants.yaml"), "target: postgres\n").unwrap();
+    dir
+}
+
+/// `grantplan ARGS --database-url URL`, run in `dir`.
+fn grantplan(dir: &Path, args: &[&str], url: &str) -> Run {
+    run(common::grantplan()
+        .current_dir(dir)
+        .args(args)
+        .args(["--database-url", url]))
+}
+
+/// The one line a failed connection gives, checked: exit 1, nothing on stdout, one
+/// line on stderr naming `host:port`, without the password.
+fn one_line_error(out: &Run, host_port: &str) -> String {
+    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    assert!(out.stdout.is_empty(), "stdout: {}", out.stdout);
+    let err = out.stderr.trim_end();
+    assert_eq!(err.lines().count(), 1, "one line: {err}");
+    assert!(err.starts_with("error: cannot connect to "), "{err}");
+    assert!(err.contains(host_port), "names {host_port}: {err}");
+    assert!(!err.contains("hunter2"), "{err}");
+    err.to_string()
+}
+
+/// A port on 127.0.0.1 with nothing listening (bound, then released).
+fn closed_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A listener that accepts connections and never says anything: a server stuck before
+/// start-up, or a middlebox that completes the TCP handshake and drops the rest.
+fn silent_server() -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for sock in listener.incoming().flatten() {
+            held.push(sock);
+        }
+    });
+    addr
+}
+
+/// A listener whose accept queue is full, so the kernel drops further SYNs: from the
+/// client, exactly a host behind a firewall that drops packets (the TCP handshake never
+/// completes). A backlog of 0 admits one connection, which this function makes itself.
+/// Needs a tokio runtime (the listener registers with it); the returned values must be
+/// kept alive.
+fn blackhole() -> (tokio::net::TcpListener, TcpStream, SocketAddr) {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let listener = socket.listen(0).unwrap();
+    let addr = listener.local_addr().unwrap();
+    let filler = TcpStream::connect(addr).unwrap();
+    (listener, filler, addr)
+}
+
+/// A listener that reads the first packet and answers with `reply` (or with nothing)
+/// and hangs up.
+fn one_shot_server(reply: &'static [u8]) -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for mut sock in listener.incoming().flatten() {
+            let mut buf = [0u8; 8];
+            let _ = sock.read_exact(&mut buf);
+            let _ = sock.write_all(reply);
+            // With a reply, wait for the client to give up; without, hang up at once.
+            if !reply.is_empty() {
+                let _ = sock.read(&mut [0u8; 1]);
+            }
+        }
+    });
+    addr
+}
+
+#[test]
+fn a_refused_connection_is_one_line_with_host_port_and_cause_in_every_command() {
+    let dir = grants_dir();
+    let port = closed_port();
+    let url = format!("postgres://admin:hunter2@127.0.0.1:{port}/dev");
+    for args in [
+        &["plan"][..],
+        &["diff"],
+        &["apply", "--yes"],
+        &["snapshot"],
+        &["export"],
+    ] {
+        let out = grantplan(dir.path(), args, &url);
+        let err = one_line_error(&out, &format!("127.0.0.1:{port}"));
+        assert!(err.contains("connection refused"), "{args:?}: {err}");
+    }
+    // doctor reports it as its one failed check, on stdout.
+    let out = grantplan(dir.path(), &["doctor"], &url);
+    assert_eq!(out.code, 1);
+    let fail: Vec<&str> = out
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("FAIL"))
+        .collect();
+    assert_eq!(fail.len(), 1, "{}", out.stdout);
+    assert!(
+        fail[0].contains(&format!("127.0.0.1:{port}")),
+        "{}",
+        fail[0]
+    );
+    assert!(fail[0].contains("connection refused"), "{}", fail[0]);
+}
+
+#[test]
+fn an_unknown_host_name_is_one_line_naming_it() {
+    let dir = grants_dir();
+    // .invalid never resolves (RFC 6761). A generous timeout: a slow resolver must
+    // still end in the resolver's answer, not in the connect timeout.
+    let url = "postgres://admin:hunter2@grantplan-test.invalid:5439/dev";
+    let out = grantplan(dir.path(), &["plan", "--connect-timeout", "60"], url);
+    let err = one_line_error(&out, "grantplan-test.invalid:5439");
+    assert!(
+        err.contains("the host name `grantplan-test.invalid` cannot be resolved"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn a_host_that_drops_packets_ends_at_the_connect_timeout() {
+    let (_listener, _filler, addr) = blackhole();
+    let dir = grants_dir();
+    let url = format!("postgres://admin:hunter2@127.0.0.1:{}/dev", addr.port());
+    for args in [&["plan"][..], &["snapshot"], &["apply", "--yes"]] {
+        let mut args = args.to_vec();
+        args.extend(["--connect-timeout", "1"]);
+        let out = grantplan(dir.path(), &args, &url);
+        let err = one_line_error(&out, &format!("127.0.0.1:{}", addr.port()));
+        assert!(
+            err.contains("no answer within the connect timeout (1 s, from --connect-timeout)"),
+            "{args:?}: {err}"
+        );
+    }
+}
+
+#[test]
+fn a_server_that_never_answers_ends_at_the_connect_timeout_from_any_source() {
+    let addr = silent_server();
+    let dir = grants_dir();
+    let base = format!("postgres://admin:hunter2@127.0.0.1:{}/dev", addr.port());
+    let host_port = format!("127.0.0.1:{}", addr.port());
+
+    let out = grantplan(dir.path(), &["plan", "--connect-timeout", "1"], &base);
+    let err = one_line_error(&out, &host_port);
+    assert!(err.contains("(1 s, from --connect-timeout)"), "{err}");
+
+    // libpq's URL parameter, with TLS parameters beside it.
+    let url = format!("{base}?sslmode=prefer&connect_timeout=1");
+    let out = grantplan(dir.path(), &["snapshot"], &url);
+    let err = one_line_error(&out, &host_port);
+    assert!(
+        err.contains("(1 s, from `connect_timeout` in the database URL)"),
+        "{err}"
+    );
+
+    // libpq's environment variable.
+    let out = run(common::grantplan()
+        .current_dir(dir.path())
+        .env("PGCONNECT_TIMEOUT", "1")
+        .args(["export", "--database-url", &base]));
+    let err = one_line_error(&out, &host_port);
+    assert!(err.contains("(1 s, from $PGCONNECT_TIMEOUT)"), "{err}");
+
+    // The flag beats the URL (which would wait as long as it takes).
+    let url = format!("{base}?connect_timeout=0");
+    let out = grantplan(dir.path(), &["diff", "--connect-timeout", "1"], &url);
+    let err = one_line_error(&out, &host_port);
+    assert!(err.contains("(1 s, from --connect-timeout)"), "{err}");
+}
+
+#[test]
+fn a_peer_that_hangs_up_during_start_up_is_named_as_such() {
+    let addr = one_shot_server(b"");
+    let dir = grants_dir();
+    let url = format!("postgres://admin:hunter2@127.0.0.1:{}/dev", addr.port());
+    let out = grantplan(dir.path(), &["plan", "--sslmode", "disable"], &url);
+    let err = one_line_error(&out, &format!("127.0.0.1:{}", addr.port()));
+    assert!(
+        err.contains("closed the connection during start-up"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_server_that_declines_tls_when_it_is_required_is_one_line() {
+    // PostgreSQL's answer to an SSLRequest when it has no TLS: a single `N`.
+    let addr = one_shot_server(b"N");
+    let dir = grants_dir();
+    let host_port = format!("127.0.0.1:{}", addr.port());
+    let url = format!("postgres://admin:hunter2@{host_port}/dev");
+    let out = grantplan(dir.path(), &["plan", "--sslmode", "require"], &url);
+    let err = one_line_error(&out, &host_port);
+    assert!(err.contains("the server does not support TLS"), "{err}");
+    assert!(err.contains("sslmode require (from --sslmode)"), "{err}");
+    // The same from the URL.
+    let out = grantplan(
+        dir.path(),
+        &["snapshot"],
+        &format!("{url}?sslmode=verify-full"),
+    );
+    let err = one_line_error(&out, &host_port);
+    assert!(err.contains("the server does not support TLS"), "{err}");
+}
+
+#[test]
+fn a_connect_timeout_that_is_not_a_number_is_refused_before_connecting() {
+    let addr = silent_server();
+    let dir = grants_dir();
+    let url = format!(
+        "postgres://admin:hunter2@127.0.0.1:{}/dev?connect_timeout=soon",
+        addr.port()
+    );
+    let out = grantplan(dir.path(), &["plan"], &url);
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stderr.contains("connect timeout `soon`") && out.stderr.contains("whole number"),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains("hunter2"), "{}", out.stderr);
+}
