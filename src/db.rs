@@ -195,7 +195,7 @@ impl ConnectTimeout {
         })
     }
 
-    /// `10 s (the default)`, for messages.
+    /// `10 s, the default` or `5 s, from --connect-timeout`, for messages.
     fn describe(&self) -> String {
         let limit = match self.limit {
             Some(d) => format!("{} s", d.as_secs()),
@@ -1415,7 +1415,7 @@ mod tests {
         );
         // In a `--flag=URL` argument, and decoded elsewhere in the text.
         let arg = format!("--database-url={url}");
-        let out = redact(&format!("'{arg}' and S3cr/t"), &[arg.clone()]);
+        let out = redact(&format!("'{arg}' and S3cr/t"), std::slice::from_ref(&arg));
         assert!(!out.contains("S3cr"), "{out}");
         // key=value, quoted or not, and a string that does not tokenise.
         for (arg, secret) in [
@@ -1444,7 +1444,10 @@ mod tests {
         // A short password does not garble the words around the argument.
         let short = "postgres://u:e@h/db".to_string();
         assert_eq!(
-            redact(&format!("error: unexpected '{short}'"), &[short.clone()]),
+            redact(
+                &format!("error: unexpected '{short}'"),
+                std::slice::from_ref(&short)
+            ),
             "error: unexpected 'postgres://u:***@h/db'"
         );
     }
