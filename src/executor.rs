@@ -9,7 +9,7 @@
 //!
 //! ```sql
 //! BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE; SET LOCAL lock_timeout = '10000ms';
-//! SELECT pg_advisory_xact_lock(7454127218089389153);
+//! SELECT pg_advisory_xact_lock(7454127460279413857);
 //! ```
 //!
 //! then the caller reads the catalog ([`crate::catalog::read_in_transaction`]), plans and
@@ -141,7 +141,7 @@ pub enum ApplyError {
     },
     /// Another session holds the apply lock: another grantplan apply is running against
     /// this database.
-    #[error("another grantplan apply is running against this database{}: waited {} (the lock timeout) for its lock, nothing was applied. Apply again when it has finished, or raise --lock-timeout", .holder.as_deref().map(|h| format!(" ({h})")).unwrap_or_default(), humantime::format_duration(*.waited))]
+    #[error("another grantplan apply (or a session holding its lock) is running against this database{}: waited {} (the lock timeout) for its lock, nothing was applied. Apply again when it has finished, or raise --lock-timeout", .holder.as_deref().map(|h| format!(" ({h})")).unwrap_or_default(), humantime::format_duration(*.waited))]
     Locked {
         /// Who holds the lock, as `pg_stat_activity` shows it, when it could be read.
         holder: Option<String>,
@@ -173,7 +173,7 @@ fn connection_lost(e: &tokio_postgres::Error) -> bool {
 }
 
 /// The statements that open the apply transaction on `target` (the advisory lock is
-/// taken separately, by [`LOCK_SQL`], so that its timeout is told apart).
+/// taken separately, by [`lock_sql`], so that its timeout is told apart).
 pub fn begin_sql(target: Target, lock_timeout: Duration) -> String {
     match target {
         Target::Postgres => format!(
@@ -186,17 +186,26 @@ pub fn begin_sql(target: Target, lock_timeout: Duration) -> String {
 }
 
 /// Takes the apply lock (PostgreSQL only), waiting at most `lock_timeout`.
-pub const LOCK_SQL: &str = "SELECT pg_advisory_xact_lock(7454127218089389153)";
+pub fn lock_sql() -> String {
+    format!("SELECT pg_advisory_xact_lock({LOCK_KEY})")
+}
 
-/// Who holds the apply lock in this database: one line per holder.
-pub const LOCK_HOLDER_SQL: &str = "SELECT concat_ws(', ', 'pid ' || a.pid, \
-     'user ' || a.usename, 'application ' || nullif(a.application_name, ''), \
-     'from ' || host(a.client_addr), \
-     'in a transaction since ' || to_char(a.xact_start, 'YYYY-MM-DD HH24:MI:SS TZ')) \
-     FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid \
-     WHERE l.locktype = 'advisory' AND l.granted \
-     AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) \
-     AND l.classid = 1735549294 AND l.objid = 1953524833 AND l.objsubid = 1";
+/// Who holds the apply lock in this database, one row per holder. `pg_locks` shows a
+/// `bigint` key as its high 32 bits (`classid`) and low 32 bits (`objid`), with
+/// `objsubid = 1`.
+pub fn lock_holder_sql() -> String {
+    format!(
+        "SELECT concat_ws(', ', 'pid ' || a.pid, 'user ' || a.usename, \
+         'application ' || nullif(a.application_name, ''), 'from ' || host(a.client_addr), \
+         'in a transaction since ' || to_char(a.xact_start, 'YYYY-MM-DD HH24:MI:SS TZ')) \
+         FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid \
+         WHERE l.locktype = 'advisory' AND l.granted \
+         AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) \
+         AND l.classid = {} AND l.objid = {} AND l.objsubid = 1",
+        (LOCK_KEY >> 32) as u32,
+        LOCK_KEY as u32
+    )
+}
 
 /// `lock_timeout` in whole milliseconds, rounded up, within what PostgreSQL accepts.
 fn lock_timeout_ms(d: Duration) -> u64 {
@@ -234,7 +243,7 @@ impl<'a> ApplyTransaction<'a> {
             lock_timeout,
         };
         if target == Target::Postgres {
-            if let Err(e) = client.batch_execute(LOCK_SQL).await {
+            if let Err(e) = client.batch_execute(&lock_sql()).await {
                 tx.rollback().await;
                 if e.code() == Some(&tokio_postgres::error::SqlState::LOCK_NOT_AVAILABLE) {
                     return Err(ApplyError::Locked {
@@ -383,7 +392,7 @@ async fn run_batch(
 /// Whoever holds the apply lock, when `pg_stat_activity` says (it shows other users'
 /// sessions only partly to non-superusers; what it hides is left out).
 async fn lock_holder(client: &Client) -> Option<String> {
-    let rows = client.simple_query(LOCK_HOLDER_SQL).await.ok()?;
+    let rows = client.simple_query(&lock_holder_sql()).await.ok()?;
     let holders: Vec<String> = rows
         .into_iter()
         .filter_map(|m| match m {
@@ -432,14 +441,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_lock_key_is_the_one_the_sql_names() {
+    fn the_lock_key_is_grantpla_and_the_documented_numbers_are_its_own() {
         assert_eq!(LOCK_KEY, 0x6772_616e_7470_6c61);
-        assert!(LOCK_SQL.contains(&format!("({LOCK_KEY})")), "{LOCK_SQL}");
-        // pg_locks shows a bigint key as its high and low 32 bits.
-        let (hi, lo) = ((LOCK_KEY >> 32) as u32, LOCK_KEY as u32);
+        assert_eq!(LOCK_KEY, 7454127460279413857);
+        assert_eq!(
+            lock_sql(),
+            "SELECT pg_advisory_xact_lock(7454127460279413857)"
+        );
         assert!(
-            LOCK_HOLDER_SQL.contains(&format!("l.classid = {hi} AND l.objid = {lo}")),
-            "{LOCK_HOLDER_SQL}"
+            lock_holder_sql().contains("l.classid = 1735549294 AND l.objid = 1953524833"),
+            "{}",
+            lock_holder_sql()
         );
     }
 
