@@ -186,6 +186,13 @@ pub struct ApplyArgs {
     /// A named schema, model or function that does not exist is an error.
     #[arg(long)]
     pub strict: bool,
+    /// How long to wait for a lock before giving up with nothing applied (exit 1): for
+    /// the lock another `grantplan apply` to the same database holds while it runs, and
+    /// for each lock a statement needs that another session's open transaction holds.
+    /// PostgreSQL only: Redshift has no lock timeout. Examples: 500ms, 10s, 2m.
+    /// [default: 10s]
+    #[arg(long, value_name = "DURATION", value_parser = parse_lock_timeout)]
+    pub lock_timeout: Option<std::time::Duration>,
 }
 
 #[derive(Args, Debug)]
@@ -658,9 +665,22 @@ fn print_plan(plan: &Plan, source: &Source, format: Format) -> Result<(), Failur
     }
 }
 
+/// `grantplan apply`.
+///
+/// Everything that can be checked without the server is checked first: bad input never
+/// opens a connection. Then, on a terminal, a preview: the catalog is read, the plan
+/// shown and confirmed, all outside any transaction, so a person taking minutes to type
+/// `yes` holds no lock and no transaction open. Then the apply transaction
+/// ([`executor::ApplyTransaction`]; on PostgreSQL READ COMMITTED, under the apply lock):
+/// the catalog is read again, the plan made again and compared with the confirmed one
+/// (or the reviewed plan file), the statements run, the catalog is read and planned a
+/// third time, which must give nothing left to do, and only then COMMIT. With `--yes`
+/// there is no preview: the plan is shown from inside the transaction.
+///
+/// While the transaction is open, SIGINT and SIGTERM cancel the running statement on the
+/// server, roll back, and exit 130 / 143. Outside it they keep their default effect:
+/// nothing has started, or everything is committed.
 fn apply_cmd(args: ApplyArgs) -> Outcome {
-    // Everything that can be checked without the server is checked first: bad input
-    // never opens a connection.
     let config = load_config(&args.file.path)?;
     let reviewed = match &args.planfile {
         Some(path) => Some(read_plan_file(path, &config)?),
@@ -670,69 +690,350 @@ fn apply_cmd(args: ApplyArgs) -> Outcome {
     let server = db::describe_target(&conn.config);
     let rt = runtime()?;
     rt.block_on(async {
-        let mut session = open(&conn, Some((config.target, &config.file))).await?;
-        let snap = read_catalog(&session).await?;
+        let session = open(&conn, Some((config.target, &config.file))).await?;
+        let run = ApplyRun {
+            config: &config,
+            strict: args.strict,
+            reviewed: reviewed.as_ref(),
+            server: &server,
+            lock_timeout: args.lock_timeout.unwrap_or(executor::DEFAULT_LOCK_TIMEOUT),
+        };
+        if session.target == crate::model::Target::Redshift && args.lock_timeout.is_some() {
+            report_diagnostics(&[Diagnostic::warning(
+                "--lock-timeout has no effect on Redshift: it has neither lock_timeout nor \
+                 advisory locks, so grantplan neither bounds lock waits there nor keeps two \
+                 applies apart",
+            )]);
+        }
+        let confirmed = if args.yes {
+            None
+        } else {
+            let snap = read_catalog(&session).await?;
+            let plan = run.plan(&snap)?;
+            run.show(&plan)?;
+            if plan.is_empty() {
+                eprintln!("nothing to apply: {server} already matches {}", config.file);
+                return Ok(0);
+            }
+            confirm(&format!(
+                "Apply these {} statements to {server} in one transaction?",
+                plan.statements.len()
+            ))?;
+            Some(plan)
+        };
+        run.transaction(&session, confirmed.as_ref()).await
+    })
+}
+
+/// Parses `--lock-timeout`: a humantime duration, more than zero, within PostgreSQL's
+/// limit.
+fn parse_lock_timeout(text: &str) -> Result<std::time::Duration, String> {
+    let d = humantime::parse_duration(text)
+        .map_err(|e| format!("{e} (write it like 500ms, 10s or 2m)"))?;
+    if d.is_zero() {
+        return Err("must be more than zero: grantplan never waits without a bound".into());
+    }
+    if d > executor::MAX_LOCK_TIMEOUT {
+        return Err(format!(
+            "must be at most {} (PostgreSQL's limit)",
+            humantime::format_duration(executor::MAX_LOCK_TIMEOUT)
+        ));
+    }
+    Ok(d)
+}
+
+/// One `grantplan apply`: what it plans from and what it compares with.
+struct ApplyRun<'a> {
+    config: &'a Config,
+    strict: bool,
+    /// The reviewed plan file, when one was given: its name and contents.
+    reviewed: Option<&'a (String, planfile::PlanFile)>,
+    /// The server, as output names it.
+    server: &'a str,
+    lock_timeout: std::time::Duration,
+}
+
+/// How the part of the transaction that may be interrupted ended.
+enum Ready<'a> {
+    /// Nothing to do; the transaction was rolled back.
+    Nothing,
+    /// The statements ran and the catalog matches: COMMIT is next.
+    Commit(executor::ApplyTransaction<'a>, executor::Applied),
+}
+
+impl ApplyRun<'_> {
+    /// Plans against `snap`, checks that the SQL means what was planned, and that a
+    /// reviewed plan file still holds.
+    fn plan(&self, snap: &Snapshot) -> Result<Plan, Failure> {
         let plan = plan::plan(
-            &config,
-            Some(&snap),
+            self.config,
+            Some(snap),
             PlanOptions {
-                strict: args.strict,
+                strict: self.strict,
             },
         )?;
         plan.verify()?;
-        if let Some((path, file)) = &reviewed {
+        if let Some((path, file)) = self.reviewed {
             check_still_current(path, file, &plan)?;
+        }
+        Ok(plan)
+    }
+
+    /// Prints the plan (and its warnings) for review.
+    fn show(&self, plan: &Plan) -> Result<(), Failure> {
+        if let Some((path, file)) = self.reviewed {
             // Same scope, other server (staging vs production, or a snapshot): the
             // statements are right for this catalog, but say so plainly.
-            if file.header.database != server {
+            if file.header.database != self.server {
                 report_diagnostics(&[Diagnostic::warning(format!(
-                    "{path} was planned against {}, and is applied to {server}, whose \
-                     managed grants are the same",
-                    file.header.database
+                    "{path} was planned against {}, and is applied to {}, whose managed \
+                     grants are the same",
+                    file.header.database, self.server
                 ))]);
             }
         }
         let source = Source::Database {
-            server: server.clone(),
+            server: self.server.to_string(),
         };
-        print_plan(&plan, &source, Format::Sql)?;
-        if plan.is_empty() {
-            eprintln!("nothing to apply: {server} already matches {}", config.file);
-            return Ok(0);
-        }
-        // With a plan file, exactly its statements run (check_still_current proved a
-        // plan made now gives the same ones).
-        let sql = match &reviewed {
+        print_plan(plan, &source, Format::Sql)
+    }
+
+    /// The SQL to run: with a plan file exactly its statements (the checks proved a plan
+    /// made now gives the same ones), otherwise the plan's.
+    fn sql(&self, plan: &Plan) -> Vec<String> {
+        match self.reviewed {
             Some((_, file)) => file
                 .statements
                 .iter()
                 .map(|s| s.render(file.header.target))
                 .collect(),
             None => plan.sql_lines(),
-        };
-        if !args.yes {
-            confirm(&format!(
-                "Apply these {} statements to {server} in one transaction?",
-                sql.len()
-            ))?;
         }
-        let bar = progress_bar(sql.len());
-        let result = executor::apply(&mut session.client, &sql, &mut |done| {
-            bar.set_position(done as u64)
-        })
-        .await;
-        bar.finish_and_clear();
-        match result {
-            Ok(applied) => {
-                eprintln!(
-                    "applied {} statements to {server} in one transaction ({} round trips)",
-                    applied.statements, applied.batches
-                );
-                Ok(0)
+    }
+
+    /// The apply transaction, with SIGINT / SIGTERM watched until COMMIT is sent.
+    async fn transaction(&self, session: &db::Session, confirmed: Option<&Plan>) -> Outcome {
+        let mut interrupts = Interrupts::watch();
+        let ready = tokio::select! {
+            biased;
+            code = interrupts.next() => {
+                abandon(session).await;
+                eprintln!("interrupted: nothing was changed (rolled back)");
+                return Ok(code);
             }
-            Err(e) => Err(Failure::Message(e.to_string())),
+            ready = self.until_commit(session, confirmed) => ready?,
+        };
+        let Ready::Commit(tx, applied) = ready else {
+            return Ok(0);
+        };
+        // Not interruptible: once COMMIT is sent, only its answer tells what happened.
+        tx.commit()
+            .await
+            .map_err(|e| Failure::Message(e.to_string()))?;
+        eprintln!(
+            "applied {} statements to {} in one transaction ({} round trips)",
+            applied.statements, self.server, applied.batches
+        );
+        if let Some(code) = futures_util::FutureExt::now_or_never(interrupts.next()) {
+            eprintln!(
+                "(signal received during COMMIT, exit code {code} withheld: the apply had \
+                 been committed and is complete)"
+            );
         }
-    })
+        Ok(0)
+    }
+
+    /// Everything up to COMMIT; any failure rolls back.
+    async fn until_commit<'s>(
+        &self,
+        session: &'s db::Session,
+        confirmed: Option<&Plan>,
+    ) -> Result<Ready<'s>, Failure> {
+        let tx =
+            executor::ApplyTransaction::begin(&session.client, session.target, self.lock_timeout)
+                .await
+                .map_err(|e| Failure::Message(e.to_string()))?;
+        match self.inside(&tx, session.target, confirmed).await {
+            Ok(Some(applied)) => Ok(Ready::Commit(tx, applied)),
+            Ok(None) => {
+                tx.rollback().await;
+                Ok(Ready::Nothing)
+            }
+            Err(f) => {
+                tx.rollback().await;
+                Err(f)
+            }
+        }
+    }
+
+    /// Inside the transaction: read, plan, compare, show, run, check. `None` when there
+    /// is nothing to do.
+    async fn inside(
+        &self,
+        tx: &executor::ApplyTransaction<'_>,
+        target: crate::model::Target,
+        confirmed: Option<&Plan>,
+    ) -> Result<Option<executor::Applied>, Failure> {
+        let snap = catalog::read_in_transaction(tx.client(), target)
+            .await
+            .map_err(|e| Failure::Message(format!("cannot read the catalog: {e}")))?;
+        let plan = self.plan(&snap)?;
+        match confirmed {
+            // A plan file was compared with in `plan`.
+            Some(shown) if self.reviewed.is_none() => check_unchanged(
+                &Reviewed {
+                    kind: "confirmed",
+                    statements: &shown.statements,
+                    fingerprint: &shown.scope.fingerprint(),
+                    label: "confirmed: the plan above".into(),
+                    changed: "the catalog changed while the plan above waited for \
+                              confirmation"
+                        .into(),
+                    other: "planning again gives other statements than the ones confirmed".into(),
+                    again: "Run apply again and review the new plan".into(),
+                },
+                &plan,
+            )?,
+            Some(_) => {}
+            None => self.show(&plan)?,
+        }
+        if plan.is_empty() {
+            eprintln!(
+                "nothing to apply: {} already matches {}",
+                self.server, self.config.file
+            );
+            return Ok(None);
+        }
+        let sql = self.sql(&plan);
+        let bar = progress_bar(sql.len());
+        let result = tx
+            .execute(&sql, &mut |done| bar.set_position(done as u64))
+            .await;
+        bar.finish_and_clear();
+        let applied = result.map_err(|e| Failure::Message(e.to_string()))?;
+        // Redshift: its catalog views are not known to show a transaction its own
+        // uncommitted grants, and a false "still differs" would block every apply there.
+        if target == crate::model::Target::Postgres {
+            self.check_converged(tx, applied.statements).await?;
+        }
+        Ok(Some(applied))
+    }
+
+    /// After the statements, inside the same transaction: reads the catalog again (its
+    /// own changes and whatever other sessions committed meanwhile) and plans again.
+    /// Anything left to do means the result is not what was checked and shown: another
+    /// session changed these grants during the apply, or a statement had no effect.
+    async fn check_converged(
+        &self,
+        tx: &executor::ApplyTransaction<'_>,
+        ran: usize,
+    ) -> Result<(), Failure> {
+        let rolled_back = "nothing was applied (rolled back)";
+        let snap = catalog::read_in_transaction(tx.client(), crate::model::Target::Postgres)
+            .await
+            .map_err(|e| {
+                Failure::Message(format!(
+                    "cannot read the catalog again after the statements ran: {e}; {rolled_back}"
+                ))
+            })?;
+        let again = plan::plan(
+            self.config,
+            Some(&snap),
+            PlanOptions {
+                strict: self.strict,
+            },
+        )
+        .map_err(|mut diags| {
+            diags.push(Diagnostic::error(format!(
+                "planning again after the {ran} statements ran failed (above); {rolled_back}"
+            )));
+            Failure::Diagnostics(diags)
+        })?;
+        if again.is_empty() {
+            return Ok(());
+        }
+        const SHOWN: usize = 20;
+        let lines = again.sql_lines();
+        let mut listed: String = lines
+            .iter()
+            .take(SHOWN)
+            .map(|l| format!("\n  {l}"))
+            .collect();
+        if lines.len() > SHOWN {
+            listed.push_str(&format!("\n  ... and {} more", lines.len() - SHOWN));
+        }
+        Err(Failure::Message(format!(
+            "after its {ran} statements ran, {} still differs from {}: planning again inside \
+             the transaction gives {} more statement(s):{listed}\n{rolled_back}. Either \
+             another session changed these grants while grantplan applied them (apply \
+             again), or a statement had no effect (for example a REVOKE of a privilege \
+             that another role granted: only that grantor can revoke it)",
+            self.server,
+            self.config.file,
+            lines.len()
+        )))
+    }
+}
+
+/// SIGINT and SIGTERM, watched while the apply transaction is open. A signal that cannot
+/// be watched keeps its default effect (the process ends, the connection closes, and the
+/// server rolls back): still nothing is changed, only without the message.
+struct Interrupts {
+    #[cfg(unix)]
+    int: Option<tokio::signal::unix::Signal>,
+    #[cfg(unix)]
+    term: Option<tokio::signal::unix::Signal>,
+}
+
+impl Interrupts {
+    fn watch() -> Self {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            Interrupts {
+                int: signal(SignalKind::interrupt()).ok(),
+                term: signal(SignalKind::terminate()).ok(),
+            }
+        }
+        #[cfg(not(unix))]
+        Interrupts {}
+    }
+
+    /// The exit code for the next signal: 128 + its number.
+    async fn next(&mut self) -> u8 {
+        #[cfg(unix)]
+        {
+            async fn recv(s: &mut Option<tokio::signal::unix::Signal>) {
+                match s {
+                    Some(s) => {
+                        s.recv().await;
+                    }
+                    None => std::future::pending().await,
+                }
+            }
+            tokio::select! {
+                _ = recv(&mut self.int) => 130,
+                _ = recv(&mut self.term) => 143,
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+            130
+        }
+    }
+}
+
+/// Stops the server's work at once and rolls back: a cancel request for the running
+/// statement (the server would otherwise finish it first, or wait out a lock), then
+/// ROLLBACK. Each step is bounded; if the server cannot be reached, the connection closes
+/// when the process exits and the server rolls back then. COMMIT was never sent, so in
+/// every case nothing was changed.
+async fn abandon(session: &db::Session) {
+    let limit = std::time::Duration::from_secs(5);
+    let cancel = session.client.cancel_token();
+    let _ = tokio::time::timeout(limit, cancel.cancel_query(session.tls.clone())).await;
+    let _ = tokio::time::timeout(limit, session.client.batch_execute("ROLLBACK")).await;
 }
 
 /// Reads and checks a plan file before any connection: its seal and statements, its
@@ -759,25 +1060,51 @@ fn read_plan_file(path: &Path, config: &Config) -> Result<(String, planfile::Pla
     Ok((name, file))
 }
 
+/// What a plan made now must equal: a reviewed plan file, or the plan a person confirmed.
+struct Reviewed<'a> {
+    /// `reviewed` or `confirmed`.
+    kind: &'static str,
+    statements: &'a [Statement],
+    fingerprint: &'a str,
+    /// The diff's header for it (`reviewed: migrations/x.sql`).
+    label: String,
+    /// Why, when the fingerprint moved.
+    changed: String,
+    /// Why, when only the statements differ.
+    other: String,
+    /// What to do.
+    again: String,
+}
+
 /// Refuses a reviewed plan when the catalog it was planned against has changed, or when
 /// planning now gives other statements; shows what the difference would be.
 fn check_still_current(name: &str, file: &planfile::PlanFile, now: &Plan) -> Result<(), Failure> {
+    check_unchanged(
+        &Reviewed {
+            kind: "reviewed",
+            statements: &file.statements,
+            fingerprint: &file.header.catalog,
+            label: format!("reviewed: {name}"),
+            changed: format!("the catalog changed since {name} was planned"),
+            other: format!("planning now gives other statements than {name} holds"),
+            again: "Plan again with `grantplan plan --out DIR` and review the new file".into(),
+        },
+        now,
+    )
+}
+
+/// Refuses when `now` was planned from another catalog than `reviewed`, or gives other
+/// statements; the message shows the difference.
+fn check_unchanged(reviewed: &Reviewed, now: &Plan) -> Result<(), Failure> {
     let fingerprint = now.scope.fingerprint();
-    let reviewed: Vec<Statement> = file
-        .statements
-        .iter()
-        .map(|s| s.canonical(now.target))
-        .collect();
-    let fresh: Vec<Statement> = now
-        .statements
-        .iter()
-        .map(|s| s.canonical(now.target))
-        .collect();
-    if fingerprint == file.header.catalog && reviewed == fresh {
+    let canonical =
+        |s: &[Statement]| -> Vec<Statement> { s.iter().map(|s| s.canonical(now.target)).collect() };
+    let same = canonical(reviewed.statements) == canonical(&now.statements);
+    if fingerprint == reviewed.fingerprint && same {
         return Ok(());
     }
     let old = lines_text(
-        &file
+        &reviewed
             .statements
             .iter()
             .map(|s| s.render(now.target))
@@ -786,25 +1113,25 @@ fn check_still_current(name: &str, file: &planfile::PlanFile, now: &Plan) -> Res
     let new = lines_text(&now.sql_lines());
     let diff = similar::TextDiff::from_lines(&old, &new)
         .unified_diff()
-        .header(&format!("reviewed: {name}"), "planned now")
+        .header(&reviewed.label, "planned now")
         .to_string();
-    let why = if fingerprint != file.header.catalog {
+    let why = if fingerprint != reviewed.fingerprint {
         format!(
-            "the catalog changed since {name} was planned (its fingerprint was {}, it is \
-             {fingerprint})",
-            file.header.catalog
+            "{} (its fingerprint was {}, it is {fingerprint})",
+            reviewed.changed, reviewed.fingerprint
         )
     } else {
-        format!("planning now gives other statements than {name} holds")
+        reviewed.other.clone()
     };
     Err(Failure::Message(format!(
-        "{why}; nothing was applied. The reviewed plan and a plan made now differ:\n{}\
-         Plan again with `grantplan plan --out DIR` and review the new file",
+        "{why}; nothing was applied. The {} plan and a plan made now differ:\n{}{}",
+        reviewed.kind,
         if diff.is_empty() {
             "(the statements are the same; what they were planned from is not)\n".to_string()
         } else {
             diff
-        }
+        },
+        reviewed.again
     )))
 }
 

@@ -646,6 +646,9 @@ pub struct Session {
     pub evidence: String,
     /// Whether the connection runs over TLS.
     pub encrypted: bool,
+    /// The TLS settings the connection was made with: a cancel request
+    /// (`client.cancel_token()`) opens a second connection and needs them too.
+    pub tls: tls::Connector,
 }
 
 /// Opens a connection and finds out which kind of server answered; the connection task
@@ -715,6 +718,7 @@ pub async fn connect(settings: &Settings, expected: Option<Target>) -> Result<Se
         target,
         evidence,
         encrypted,
+        tls: connector,
     })
 }
 

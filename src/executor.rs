@@ -1,20 +1,93 @@
-//! Running a plan: every statement in ONE transaction, all or nothing.
+//! Running a plan: every statement in ONE transaction, all or nothing; on PostgreSQL with
+//! no other grantplan apply in between, and with every lock wait bounded.
 //!
-//! Statements are sent in batches (`batch_execute`, the simple query protocol: many
-//! statements, one round trip) rather than one round trip each, which is what makes large
-//! applies fast. A failing batch aborts the transaction and the server rolls everything
-//! back. The server does not say which statement of a batch failed, so the executor then
-//! finds it by replaying the same statements, again inside a transaction that is rolled
-//! back: earlier batches whole, the failing batch one statement at a time. The replay
-//! costs time only when an apply has already failed, and needs no SAVEPOINT (which
-//! Redshift lacks).
+//! # The apply transaction ([`ApplyTransaction`])
+//!
+//! `grantplan apply` reads the catalog, plans, checks a reviewed plan file, runs the
+//! statements and commits in one transaction, so that what it checked is what it changes.
+//! On PostgreSQL, [`ApplyTransaction::begin`] sends
+//!
+//! ```sql
+//! BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE; SET LOCAL lock_timeout = '10000ms';
+//! SELECT pg_advisory_xact_lock(7454127460279413857);
+//! ```
+//!
+//! then the caller reads the catalog ([`crate::catalog::read_in_transaction`]), plans and
+//! checks, [`ApplyTransaction::execute`] runs the statements, the caller reads the catalog
+//! again and plans again (the plan must now be empty), and [`ApplyTransaction::commit`]
+//! commits. Anything else rolls back.
+//!
+//! **Why READ COMMITTED, not REPEATABLE READ.** Under REPEATABLE READ the transaction's
+//! snapshot is taken by its first query, and `SELECT pg_advisory_xact_lock(..)` is that
+//! query: the snapshot would be taken *before* waiting for the lock, so an apply that
+//! waited for another one would then plan from the catalog as it was before the other
+//! one committed. (Only `LOCK TABLE` locks without taking a snapshot, and there is no
+//! table of ours to lock.) Under READ COMMITTED every statement takes a fresh snapshot,
+//! so the read after the lock sees everything the previous holder committed. A snapshot
+//! would not protect the writes either: GRANT, REVOKE and CREATE ROLE update catalog rows
+//! in their latest committed version, not as the transaction's snapshot shows them
+//! (PostgreSQL manual, "Concurrency Control", Caveats: "Internal access to the system
+//! catalogs is not done using the isolation level of the current transaction"), so a
+//! change another session commits after the read is neither seen nor stopped by it.
+//!
+//! **What closes the remaining gap.** Other grantplan applies cannot run in between (the
+//! advisory lock). Any other session may still change the catalog between the read and
+//! the writes, or between two of the read's queries. So after the statements the caller
+//! reads the catalog again, inside the same transaction (seeing its own changes and
+//! everything committed since), and plans again: anything but an empty plan rolls back.
+//! A concurrent change to a row this transaction already changed cannot commit before it
+//! (it waits for this transaction's row lock); a concurrent change committed to a row
+//! this transaction is about to change makes its statement fail ("tuple concurrently
+//! updated"). Whatever commits after the final read is simply ordered after the apply.
+//!
+//! **The advisory lock.** `pg_advisory_xact_lock(bigint)` with one fixed key,
+//! [`LOCK_KEY`]. PostgreSQL scopes advisory locks to the current database (the lock tag
+//! carries the database's OID: `pg_locks.database`), so the one key is one lock per
+//! database: applies to different databases do not wait for each other. Roles and
+//! memberships are cluster-wide, so two applies to two databases of one cluster that
+//! manage the same role are not kept apart by the lock; the server's own row locks make
+//! one of two conflicting changes wait or fail, and the final check catches the rest. The
+//! transaction-level form is released by COMMIT and ROLLBACK and by the server when the
+//! connection dies, so it cannot be left behind (a session-level lock could, and is lost
+//! or leaked behind a transaction-pooling proxy). It is taken with a blocking call under
+//! `lock_timeout` rather than a `pg_try_advisory_xact_lock` loop: the waiter wakes the
+//! moment the holder ends, and the same `lock_timeout` then bounds every lock wait of the
+//! statements themselves (another open transaction holding a row of `pg_namespace`,
+//! `pg_proc`, `pg_authid` or `pg_auth_members` that a statement changes).
+//!
+//! **Redshift** has no advisory lock functions and no `lock_timeout` setting, and does not
+//! lock its system catalog tables within a transaction; there `begin` sends a plain
+//! `BEGIN`. The apply is still all or nothing, but two concurrent applies are not kept
+//! apart and a lock wait is not bounded by grantplan.
+//!
+//! # Statements
+//!
+//! Statements are sent in batches over the simple query protocol (many statements, one
+//! round trip), which is what makes large applies fast. The server answers each statement
+//! of a batch with a CommandComplete until one fails, so counting them names the failing
+//! statement without replaying anything and without SAVEPOINT (which Redshift lacks).
 
 use crate::db::describe_error;
-use tokio_postgres::Client;
+use crate::model::Target;
+use std::time::Duration;
+use tokio_postgres::{Client, SimpleQueryMessage};
 
-/// Statements per round trip. Large enough that round trips stop mattering, small
-/// enough that a failing batch is replayed quickly.
+/// Statements per round trip. Large enough that round trips stop mattering, small enough
+/// that progress is reported often.
 pub const BATCH_SIZE: usize = 200;
+
+/// The advisory lock every apply to a PostgreSQL database takes: the ASCII bytes of
+/// `grantpla`, as one big-endian `bigint` (`0x6772616e74706c61`). In `pg_locks` it is the
+/// `advisory` lock with `classid = 1735549294`, `objid = 1953524833`, `objsubid = 1`.
+pub const LOCK_KEY: i64 = i64::from_be_bytes(*b"grantpla");
+
+/// How long an apply waits, by default, for the apply lock and for each lock a statement
+/// needs.
+pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The longest lock timeout PostgreSQL accepts (`lock_timeout` is an `int` of
+/// milliseconds).
+pub const MAX_LOCK_TIMEOUT: Duration = Duration::from_millis(i32::MAX as u64);
 
 /// What a successful apply did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,7 +96,8 @@ pub struct Applied {
     pub batches: usize,
 }
 
-/// Why an apply failed. In every case the transaction was rolled back: nothing changed.
+/// Why an apply failed. Unless the variant says otherwise, the transaction was not
+/// committed: nothing changed.
 #[derive(Debug, thiserror::Error)]
 pub enum ApplyError {
     /// One statement was refused by the server.
@@ -38,8 +112,26 @@ pub enum ApplyError {
         /// The SQLSTATE alone, when the server sent one.
         code: Option<String>,
     },
-    /// A batch failed but the replay could not single out a statement (the failure did
-    /// not repeat).
+    /// One statement waited longer than the lock timeout for a lock another session holds.
+    #[error("statement {number} of {total} waited longer than the lock timeout ({}) for a lock that another session holds, nothing was applied (rolled back)\n  statement: {sql}\n  server: {server}\n  another open transaction holds a conflicting lock on what this statement changes (for example it changed the same schema, function or role and has not committed): let it finish and apply again, or raise --lock-timeout", humantime::format_duration(*.waited))]
+    StatementLockTimeout {
+        number: usize,
+        total: usize,
+        sql: String,
+        server: String,
+        waited: Duration,
+    },
+    /// The connection ended while a statement ran (the server was stopped, the backend
+    /// was terminated, the network failed). COMMIT was never sent, so the server rolls
+    /// the transaction back.
+    #[error("the connection to the server was lost while statement {number} of {total} ran; the transaction was never committed, so the server rolled it back: nothing was changed\n  statement: {sql}\n  server: {server}")]
+    ConnectionLost {
+        number: usize,
+        total: usize,
+        sql: String,
+        server: String,
+    },
+    /// A batch failed but the server's answers did not single out a statement.
     #[error("statements {first}..={last} of {total} failed, nothing was applied (rolled back)\n  server: {server}")]
     Batch {
         first: usize,
@@ -47,84 +139,336 @@ pub enum ApplyError {
         total: usize,
         server: String,
     },
-    /// The transaction could not be started or committed.
+    /// Another session holds the apply lock: another grantplan apply is running against
+    /// this database.
+    #[error("another grantplan apply (or a session holding its lock) is running against this database{}: waited {} (the lock timeout) for its lock, nothing was applied. Apply again when it has finished, or raise --lock-timeout", .holder.as_deref().map(|h| format!(" ({h})")).unwrap_or_default(), humantime::format_duration(*.waited))]
+    Locked {
+        /// Who holds the lock, as `pg_stat_activity` shows it, when it could be read.
+        holder: Option<String>,
+        waited: Duration,
+    },
+    /// The transaction could not be started, or COMMIT was refused by the server (which
+    /// then rolled back).
     #[error("{what} failed, nothing was applied: {server}")]
     Transaction { what: &'static str, server: String },
+    /// The connection ended while COMMIT was on its way: the server may or may not have
+    /// committed.
+    #[error("the connection to the server was lost during COMMIT, so whether the changes were committed is unknown: {server}\n  run `grantplan plan` against the server to see which state it is in (no changes left means they were committed)")]
+    CommitUnknown { server: String },
 }
 
-/// Runs `statements` in one transaction. `progress` is called with the number of
-/// statements done after each batch.
+/// Whether `e` means the connection is gone (rather than one statement refused).
+fn connection_lost(e: &tokio_postgres::Error) -> bool {
+    use tokio_postgres::error::Severity;
+    if e.is_closed() {
+        return true;
+    }
+    match e.as_db_error() {
+        Some(db) => matches!(
+            db.parsed_severity(),
+            Some(Severity::Fatal) | Some(Severity::Panic)
+        ),
+        None => std::error::Error::source(e).is_some_and(|s| s.is::<std::io::Error>()),
+    }
+}
+
+/// The statements that open the apply transaction on `target` (the advisory lock is
+/// taken separately, by [`lock_sql`], so that its timeout is told apart).
+pub fn begin_sql(target: Target, lock_timeout: Duration) -> String {
+    match target {
+        Target::Postgres => format!(
+            "BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE; \
+             SET LOCAL lock_timeout = '{}ms'",
+            lock_timeout_ms(lock_timeout)
+        ),
+        Target::Redshift => "BEGIN".to_string(),
+    }
+}
+
+/// Takes the apply lock (PostgreSQL only), waiting at most `lock_timeout`.
+pub fn lock_sql() -> String {
+    format!("SELECT pg_advisory_xact_lock({LOCK_KEY})")
+}
+
+/// Who holds the apply lock in this database, one row per holder. `pg_locks` shows a
+/// `bigint` key as its high 32 bits (`classid`) and low 32 bits (`objid`), with
+/// `objsubid = 1`.
+pub fn lock_holder_sql() -> String {
+    format!(
+        "SELECT concat_ws(', ', 'pid ' || a.pid, 'user ' || a.usename, \
+         'application ' || nullif(a.application_name, ''), 'from ' || host(a.client_addr), \
+         'in a transaction since ' || to_char(a.xact_start, 'YYYY-MM-DD HH24:MI:SS TZ')) \
+         FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid \
+         WHERE l.locktype = 'advisory' AND l.granted \
+         AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) \
+         AND l.classid = {} AND l.objid = {} AND l.objsubid = 1",
+        (LOCK_KEY >> 32) as u32,
+        LOCK_KEY as u32
+    )
+}
+
+/// `lock_timeout` in whole milliseconds, rounded up, within what PostgreSQL accepts.
+fn lock_timeout_ms(d: Duration) -> u64 {
+    let ms = d.as_nanos().div_ceil(1_000_000).max(1);
+    ms.min(MAX_LOCK_TIMEOUT.as_millis()) as u64
+}
+
+/// An open apply transaction on a connection. Nothing rolls it back on drop (there is no
+/// async drop): end it with [`ApplyTransaction::commit`] or
+/// [`ApplyTransaction::rollback`], or close the connection, which makes the server roll
+/// it back.
+pub struct ApplyTransaction<'a> {
+    client: &'a Client,
+    lock_timeout: Duration,
+}
+
+impl<'a> ApplyTransaction<'a> {
+    /// Opens the transaction and, on PostgreSQL, takes the apply lock (see the module
+    /// documentation). A lock held past `lock_timeout` is [`ApplyError::Locked`], with the
+    /// holder named when `pg_stat_activity` shows it; the transaction is then rolled back.
+    pub async fn begin(
+        client: &'a Client,
+        target: Target,
+        lock_timeout: Duration,
+    ) -> Result<ApplyTransaction<'a>, ApplyError> {
+        client
+            .batch_execute(&begin_sql(target, lock_timeout))
+            .await
+            .map_err(|e| ApplyError::Transaction {
+                what: "BEGIN",
+                server: describe_error(&e),
+            })?;
+        let tx = ApplyTransaction {
+            client,
+            lock_timeout,
+        };
+        if target == Target::Postgres {
+            if let Err(e) = client.batch_execute(&lock_sql()).await {
+                tx.rollback().await;
+                if e.code() == Some(&tokio_postgres::error::SqlState::LOCK_NOT_AVAILABLE) {
+                    return Err(ApplyError::Locked {
+                        holder: lock_holder(client).await,
+                        waited: lock_timeout,
+                    });
+                }
+                return Err(ApplyError::Transaction {
+                    what: "taking the apply lock",
+                    server: describe_error(&e),
+                });
+            }
+        }
+        Ok(tx)
+    }
+
+    /// The connection, to read the catalog inside the transaction.
+    pub fn client(&self) -> &'a Client {
+        self.client
+    }
+
+    /// Runs `statements` in order, [`BATCH_SIZE`] per round trip. `progress` is called
+    /// with the number of statements done after each batch. On error the transaction is
+    /// left aborted: roll it back.
+    pub async fn execute(
+        &self,
+        statements: &[String],
+        progress: &mut dyn FnMut(usize),
+    ) -> Result<Applied, ApplyError> {
+        let total = statements.len();
+        let mut done = 0;
+        let mut batches = 0;
+        for chunk in statements.chunks(BATCH_SIZE) {
+            batches += 1;
+            if let Err((completed, e)) = run_batch(self.client, chunk).await {
+                return Err(self.failure(chunk, done, completed, total, e));
+            }
+            done += chunk.len();
+            progress(done);
+        }
+        Ok(Applied {
+            statements: total,
+            batches,
+        })
+    }
+
+    /// The error for the statement after the `completed` ones of `chunk` (which started
+    /// after `done` statements).
+    fn failure(
+        &self,
+        chunk: &[String],
+        done: usize,
+        completed: usize,
+        total: usize,
+        e: tokio_postgres::Error,
+    ) -> ApplyError {
+        let server = describe_error(&e);
+        let Some(sql) = chunk.get(completed) else {
+            return ApplyError::Batch {
+                first: done + 1,
+                last: done + chunk.len(),
+                total,
+                server,
+            };
+        };
+        let number = done + completed + 1;
+        let sql = sql.clone();
+        if connection_lost(&e) {
+            return ApplyError::ConnectionLost {
+                number,
+                total,
+                sql,
+                server,
+            };
+        }
+        if e.code() == Some(&tokio_postgres::error::SqlState::LOCK_NOT_AVAILABLE) {
+            // The server's context line says what was waited for ("while updating tuple
+            // (0,8) in relation pg_namespace").
+            let server = match e.as_db_error().and_then(|d| d.where_()) {
+                Some(w) => format!("{server}\n  waiting: {w}"),
+                None => server,
+            };
+            return ApplyError::StatementLockTimeout {
+                number,
+                total,
+                sql,
+                server,
+                waited: self.lock_timeout,
+            };
+        }
+        ApplyError::Statement {
+            number,
+            total,
+            sql,
+            server,
+            code: e.code().map(|c| c.code().to_string()),
+        }
+    }
+
+    /// Commits. A refusal by the server means it rolled back; a lost connection means
+    /// nobody knows ([`ApplyError::CommitUnknown`]).
+    pub async fn commit(self) -> Result<(), ApplyError> {
+        self.client.batch_execute("COMMIT").await.map_err(|e| {
+            if connection_lost(&e) {
+                ApplyError::CommitUnknown {
+                    server: describe_error(&e),
+                }
+            } else {
+                ApplyError::Transaction {
+                    what: "COMMIT",
+                    server: describe_error(&e),
+                }
+            }
+        })
+    }
+
+    /// Rolls back. Errors are ignored: if ROLLBACK cannot be sent, the connection is gone
+    /// and the server has rolled back already.
+    pub async fn rollback(self) {
+        let _ = self.client.batch_execute("ROLLBACK").await;
+    }
+}
+
+/// Runs one batch; on error, how many of its statements completed before the failing one.
+async fn run_batch(
+    client: &Client,
+    chunk: &[String],
+) -> Result<(), (usize, tokio_postgres::Error)> {
+    use futures_util::StreamExt;
+    let stream = client
+        .simple_query_raw(&chunk.join("\n"))
+        .await
+        .map_err(|e| (0, e))?;
+    let mut stream = std::pin::pin!(stream);
+    let mut completed = 0;
+    while let Some(message) = stream.next().await {
+        match message {
+            Ok(SimpleQueryMessage::CommandComplete(_)) => completed += 1,
+            Ok(_) => {}
+            Err(e) => return Err((completed, e)),
+        }
+    }
+    Ok(())
+}
+
+/// Whoever holds the apply lock, when `pg_stat_activity` says (it shows other users'
+/// sessions only partly to non-superusers; what it hides is left out).
+async fn lock_holder(client: &Client) -> Option<String> {
+    let rows = client.simple_query(&lock_holder_sql()).await.ok()?;
+    let holders: Vec<String> = rows
+        .into_iter()
+        .filter_map(|m| match m {
+            SimpleQueryMessage::Row(r) => r.get(0).map(str::to_string),
+            _ => None,
+        })
+        .filter(|s| !s.is_empty())
+        .collect();
+    (!holders.is_empty()).then(|| holders.join("; "))
+}
+
+/// Runs `statements` in one plain transaction of their own (`BEGIN`, the statements,
+/// `COMMIT`), without the apply lock or a lock timeout: the executor on its own, for
+/// callers that did their own planning and checking. `grantplan apply` uses
+/// [`ApplyTransaction`].
 pub async fn apply(
     client: &mut Client,
     statements: &[String],
     progress: &mut dyn FnMut(usize),
 ) -> Result<Applied, ApplyError> {
-    let total = statements.len();
-    let chunks: Vec<&[String]> = statements.chunks(BATCH_SIZE).collect();
-    let tx = client
-        .transaction()
+    client
+        .batch_execute("BEGIN")
         .await
         .map_err(|e| ApplyError::Transaction {
             what: "BEGIN",
             server: describe_error(&e),
         })?;
-    let mut done = 0;
-    for (i, chunk) in chunks.iter().enumerate() {
-        if let Err(e) = tx.batch_execute(&chunk.join("\n")).await {
-            // Dropping `tx` rolls back; do it explicitly so the replay starts clean.
-            let _ = tx.rollback().await;
-            return Err(locate_failure(client, &chunks, i, total, e).await);
+    let tx = ApplyTransaction {
+        client,
+        lock_timeout: Duration::ZERO,
+    };
+    match tx.execute(statements, progress).await {
+        Ok(applied) => {
+            tx.commit().await?;
+            Ok(applied)
         }
-        done += chunk.len();
-        progress(done);
+        Err(e) => {
+            tx.rollback().await;
+            Err(e)
+        }
     }
-    tx.commit().await.map_err(|e| ApplyError::Transaction {
-        what: "COMMIT",
-        server: describe_error(&e),
-    })?;
-    Ok(Applied {
-        statements: total,
-        batches: chunks.len(),
-    })
 }
 
-/// Replays up to the failing batch inside a transaction that is always rolled back, to
-/// name the statement that failed.
-async fn locate_failure(
-    client: &mut Client,
-    chunks: &[&[String]],
-    failed: usize,
-    total: usize,
-    original: tokio_postgres::Error,
-) -> ApplyError {
-    let first = chunks[..failed].iter().map(|c| c.len()).sum::<usize>() + 1;
-    let fallback = |server: String| ApplyError::Batch {
-        first,
-        last: first + chunks[failed].len() - 1,
-        total,
-        server,
-    };
-    let Ok(tx) = client.transaction().await else {
-        return fallback(describe_error(&original));
-    };
-    for chunk in &chunks[..failed] {
-        if tx.batch_execute(&chunk.join("\n")).await.is_err() {
-            let _ = tx.rollback().await;
-            return fallback(describe_error(&original));
-        }
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_lock_key_is_grantpla_and_the_documented_numbers_are_its_own() {
+        assert_eq!(LOCK_KEY, 0x6772_616e_7470_6c61);
+        assert_eq!(LOCK_KEY, 7454127460279413857);
+        assert_eq!(
+            lock_sql(),
+            "SELECT pg_advisory_xact_lock(7454127460279413857)"
+        );
+        assert!(
+            lock_holder_sql().contains("l.classid = 1735549294 AND l.objid = 1953524833"),
+            "{}",
+            lock_holder_sql()
+        );
     }
-    for (offset, sql) in chunks[failed].iter().enumerate() {
-        if let Err(e) = tx.batch_execute(sql).await {
-            let _ = tx.rollback().await;
-            return ApplyError::Statement {
-                number: first + offset,
-                total,
-                sql: sql.clone(),
-                server: describe_error(&e),
-                code: e.code().map(|c| c.code().to_string()),
-            };
-        }
+
+    #[test]
+    fn lock_timeouts_are_whole_milliseconds_within_the_servers_range() {
+        assert_eq!(lock_timeout_ms(Duration::from_secs(10)), 10_000);
+        assert_eq!(lock_timeout_ms(Duration::from_micros(1500)), 2);
+        assert_eq!(lock_timeout_ms(Duration::from_nanos(1)), 1);
+        assert_eq!(
+            lock_timeout_ms(Duration::from_secs(100 * 24 * 3600)),
+            i32::MAX as u64
+        );
+        assert_eq!(
+            begin_sql(Target::Postgres, Duration::from_secs(1)),
+            "BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE; SET LOCAL lock_timeout = '1000ms'"
+        );
+        // Redshift knows neither lock_timeout nor advisory locks.
+        assert_eq!(begin_sql(Target::Redshift, Duration::from_secs(1)), "BEGIN");
     }
-    let _ = tx.rollback().await;
-    fallback(describe_error(&original))
 }

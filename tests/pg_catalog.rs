@@ -432,7 +432,7 @@ async fn the_number_of_statements_does_not_depend_on_the_catalog_size() {
     let big = read(&rc).await;
     let big_count = counted().await - before;
 
-    // BEGIN and SET LOCAL (sent together), the queries, COMMIT.
+    // BEGIN, SET LOCAL search_path, the queries, COMMIT.
     let expected = (QUERIES.len() + 3) as i64;
     assert_eq!(small_count, expected, "statements for a small catalog");
     assert_eq!(big_count, expected, "statements for a large catalog");

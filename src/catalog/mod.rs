@@ -60,6 +60,19 @@ pub async fn read(client: &tokio_postgres::Client, target: Target) -> Result<Sna
     }
 }
 
+/// Reads the catalog inside the caller's open transaction (for `grantplan apply`, which
+/// plans from and changes the same transaction's view); see each reader's
+/// `read_in_transaction`. The query count is the same as [`read`]'s.
+pub async fn read_in_transaction(
+    client: &tokio_postgres::Client,
+    target: Target,
+) -> Result<Snapshot, ReadError> {
+    match target {
+        Target::Postgres => postgres::read_in_transaction(client).await,
+        Target::Redshift => redshift::read_in_transaction(client).await,
+    }
+}
+
 /// The `format` field every snapshot carries, so a wrong file is named as such.
 pub const SNAPSHOT_FORMAT: &str = "grantplan-snapshot";
 /// The snapshot layout version this build reads and writes.

@@ -16,10 +16,13 @@
 //!   also holds EXECUTE). `aclexplode(coalesce(acl, acldefault(kind, owner)))` makes
 //!   those implicit grants explicit, so the planner sees PUBLIC's EXECUTE and can revoke
 //!   it like any other grant.
-//! - **One REPEATABLE READ, READ ONLY transaction** with `search_path = pg_catalog`: all
-//!   queries see the same state, the reader cannot change anything, and argument types
-//!   that are not built in are always schema-qualified (`public.money_t`), so they render
-//!   the same whatever the session's search_path.
+//! - **One REPEATABLE READ, READ ONLY transaction** ([`read`]) with `search_path =
+//!   pg_catalog`: all queries see the same state, the reader cannot change anything, and
+//!   argument types that are not built in are always schema-qualified (`public.money_t`),
+//!   so they render the same whatever the session's search_path. `grantplan apply` reads
+//!   with [`read_in_transaction`] instead, inside its own read-write transaction, so the
+//!   catalog it plans from is the one it changes (see [`crate::executor`] for why that
+//!   transaction is READ COMMITTED and how it stays consistent).
 //!
 //! Principal kinds are informational on PostgreSQL (a login role is reported as a user,
 //! any other as a role); the planner erases them.
@@ -30,9 +33,13 @@ use crate::model::{Grantee, Principal, PrincipalKind, Privilege, Target};
 use std::collections::BTreeMap;
 use tokio_postgres::{Client, SimpleQueryRow};
 
-/// Opens the reader's transaction (one round trip, two statements).
-pub const BEGIN: &str = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; \
-                         SET LOCAL search_path = pg_catalog";
+/// Opens the reader's own transaction ([`read`]).
+pub const BEGIN: &str = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
+
+/// The first statement of [`read_in_transaction`]: argument types are then written
+/// schema-qualified unless built in, whatever search_path the session had. `LOCAL`: it
+/// ends with the transaction, so the session is left as it was.
+pub const SEARCH_PATH: &str = "SET LOCAL search_path = pg_catalog";
 
 /// Ends it. The transaction is read-only; COMMIT just releases its snapshot.
 pub const COMMIT: &str = "COMMIT";
@@ -97,8 +104,8 @@ pub const FUNCTIONS_QUERY: &str = concat!(
      WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')"
 );
 
-/// Every query a read runs, in order, each exactly once (between [`BEGIN`] and
-/// [`COMMIT`]).
+/// Every query a read runs, in order, each exactly once (after [`SEARCH_PATH`]; in
+/// [`read`], between [`BEGIN`] and [`COMMIT`]).
 pub const QUERIES: [&str; 5] = [
     SERVER_QUERY,
     ROLES_QUERY,
@@ -112,9 +119,10 @@ pub use crate::db::describe_error;
 
 /// Reads principals, memberships, schemas and functions with their grants.
 ///
-/// Runs [`BEGIN`], each of [`QUERIES`] once, then [`COMMIT`]: the number of round trips
-/// does not depend on the catalog's size. Must be called outside a transaction; on error
-/// the reader's transaction is rolled back. The result is normalized.
+/// Runs [`BEGIN`], [`SEARCH_PATH`], each of [`QUERIES`] once, then [`COMMIT`]: the
+/// number of statements does not depend on the catalog's size. Must be called outside a
+/// transaction; on error the reader's transaction is rolled back. The result is
+/// normalized.
 pub async fn read(client: &Client) -> Result<Snapshot, ReadError> {
     run(client, Target::Postgres, "begin", BEGIN).await?;
     match read_in_transaction(client).await {
@@ -130,7 +138,14 @@ pub async fn read(client: &Client) -> Result<Snapshot, ReadError> {
     }
 }
 
-async fn read_in_transaction(client: &Client) -> Result<Snapshot, ReadError> {
+/// Reads the catalog inside the caller's open transaction: [`SEARCH_PATH`], then each of
+/// [`QUERIES`] once. It neither begins nor ends a transaction, and leaves search_path at
+/// `pg_catalog` until the caller's transaction ends. What the queries see depends on the
+/// caller's isolation level: under REPEATABLE READ one snapshot, under READ COMMITTED
+/// each query its own. On error the caller's transaction is aborted and is the caller's
+/// to roll back.
+pub async fn read_in_transaction(client: &Client) -> Result<Snapshot, ReadError> {
+    run(client, Target::Postgres, "search_path", SEARCH_PATH).await?;
     let mut snap = Snapshot::empty(Target::Postgres);
     snap.server = read_server(&rows(client, Target::Postgres, "server", SERVER_QUERY).await?)?;
 

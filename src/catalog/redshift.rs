@@ -197,7 +197,8 @@ pub const SYSTEM_TABLE_ROLES: [&str; 4] =
     ["sys:monitor", "sys:operator", "sys:dba", "sys:superuser"];
 
 /// Reads principals, memberships, schemas, models, functions, their grants and CREATE
-/// MODEL. Must be called outside a transaction; on error the transaction is rolled back.
+/// MODEL in a transaction of its own ([`BEGIN`], [`QUERIES`], [`COMMIT`]). Must be called
+/// outside a transaction; on error the transaction is rolled back.
 pub async fn read(client: &Client) -> Result<Snapshot, ReadError> {
     run(client, T, "begin", BEGIN).await?;
     match read_in_transaction(client).await {
@@ -212,7 +213,14 @@ pub async fn read(client: &Client) -> Result<Snapshot, ReadError> {
     }
 }
 
-async fn read_in_transaction(client: &Client) -> Result<Snapshot, ReadError> {
+/// Reads the catalog inside the caller's open transaction: each of [`QUERIES`] once
+/// (the first four only when the visibility check refuses). It neither begins nor ends a
+/// transaction; on error the caller's transaction is aborted and is the caller's to roll
+/// back. AWS documents that Redshift's system catalog tables are not locked in a
+/// transaction and that DDL changes to them are visible to concurrent transactions once
+/// committed ("Isolation levels in Amazon Redshift"), so each query may see a later
+/// state than the one before it.
+pub async fn read_in_transaction(client: &Client) -> Result<Snapshot, ReadError> {
     let mut snap = Snapshot::empty(T);
 
     let server = rows(client, T, "server", SERVER_QUERY).await?;

@@ -49,6 +49,11 @@ pub struct Server {
     pub startup: Duration,
     /// Held, never written: its closing at process exit is the watchdog's signal.
     _watchdog: ChildStdin,
+    /// How `pg_ctl` was run, for [`Server::stop`] and [`Server::start_again`].
+    bin: PathBuf,
+    as_postgres: bool,
+    /// The `pg_ctl -o` options the server was started with (its port among them).
+    opts: String,
 }
 
 impl Server {
@@ -80,6 +85,46 @@ impl Server {
     /// The server log so far (for failure messages).
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.dir.join("log")).unwrap_or_default()
+    }
+
+    fn runner(&self) -> Runner {
+        Runner {
+            bin: self.bin.clone(),
+            as_postgres: self.as_postgres,
+        }
+    }
+
+    /// `pg_ctl stop -m MODE` (`smart`, `fast`, or `immediate`: every backend killed at
+    /// once, no checkpoint, crash recovery on the next start), waiting until it is down.
+    /// Only for a server of the test's own ([`Server::start_with`]): the shared one
+    /// serves other tests.
+    pub fn stop(&self, mode: &str) {
+        let r = self.runner();
+        r.run(
+            "pg_ctl stop",
+            r.command(r.tool("pg_ctl"))
+                .arg("-D")
+                .arg(self.dir.join("data"))
+                .args(["-m", mode, "-w", "-t", "60", "stop"]),
+        )
+        .unwrap_or_else(|e| panic!("{e}\nserver log:\n{}", self.log()));
+    }
+
+    /// Starts a server stopped by [`Server::stop`] again, on the same port with the same
+    /// settings (after `immediate`, it recovers from its WAL first), waiting until it
+    /// accepts connections.
+    pub fn start_again(&self) {
+        let r = self.runner();
+        r.run(
+            "pg_ctl start",
+            r.command(r.tool("pg_ctl"))
+                .arg("-D")
+                .arg(self.dir.join("data"))
+                .args(["-o", &self.opts, "-w", "-t", "60", "-l"])
+                .arg(self.dir.join("log"))
+                .arg("start"),
+        )
+        .unwrap_or_else(|e| panic!("{e}\nserver log:\n{}", self.log()));
     }
 }
 
@@ -417,6 +462,9 @@ fn start(options: &ServerOptions) -> Result<Server, String> {
                     dir,
                     startup: t0.elapsed(),
                     _watchdog: watchdog,
+                    bin: runner.bin.clone(),
+                    as_postgres: runner.as_postgres,
+                    opts,
                 })
             }
             Err(e) => {
@@ -438,27 +486,45 @@ fn free_port() -> Result<u16, String> {
         .map_err(|e| format!("cannot read the bound port: {e}"))
 }
 
-/// The grantplan binary with a clean environment: no database, TLS or timeout settings
-/// leak in from the shell running the tests, no colour in its output, and the password
-/// file is one that does not exist (not the developer's ~/.pgpass; tests of the password
-/// file set `PGPASSFILE` or `HOME` themselves).
-pub fn grantplan() -> assert_cmd::Command {
-    let mut cmd = assert_cmd::Command::cargo_bin("grantplan").unwrap();
-    for var in [
-        "GRANTPLAN_DATABASE_URL",
-        "DATABASE_URL",
-        "PGHOST",
-        "PGPORT",
-        "PGUSER",
-        "PGPASSWORD",
-        "PGDATABASE",
-        "PGSSLMODE",
-        "PGSSLROOTCERT",
-        "PGCONNECT_TIMEOUT",
-    ] {
+/// The variables [`grantplan`] and [`grantplan_process`] remove from the environment: no
+/// database, TLS or timeout settings leak in from the shell running the tests.
+pub const CLEARED_ENV: [&str; 10] = [
+    "GRANTPLAN_DATABASE_URL",
+    "DATABASE_URL",
+    "PGHOST",
+    "PGPORT",
+    "PGUSER",
+    "PGPASSWORD",
+    "PGDATABASE",
+    "PGSSLMODE",
+    "PGSSLROOTCERT",
+    "PGCONNECT_TIMEOUT",
+];
+
+/// A password file that does not exist (not the developer's ~/.pgpass; tests of the
+/// password file set `PGPASSFILE` or `HOME` themselves).
+const NO_PASSFILE: &str = "/nonexistent/grantplan-tests/pgpass";
+
+/// [`grantplan`] as a `std::process::Command`, for a test that starts the binary, does
+/// something while it runs (signals it, kills its server), and then waits for it.
+pub fn grantplan_process() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_grantplan"));
+    for var in CLEARED_ENV {
         cmd.env_remove(var);
     }
-    cmd.env("PGPASSFILE", "/nonexistent/grantplan-tests/pgpass");
+    cmd.env("PGPASSFILE", NO_PASSFILE);
+    cmd.env("NO_COLOR", "1");
+    cmd
+}
+
+/// The grantplan binary with a clean environment (see [`CLEARED_ENV`]), no colour in its
+/// output, and no password file.
+pub fn grantplan() -> assert_cmd::Command {
+    let mut cmd = assert_cmd::Command::cargo_bin("grantplan").unwrap();
+    for var in CLEARED_ENV {
+        cmd.env_remove(var);
+    }
+    cmd.env("PGPASSFILE", NO_PASSFILE);
     cmd.env("NO_COLOR", "1");
     cmd
 }
