@@ -72,6 +72,9 @@ pub struct Summary {
     pub membership: usize,
     pub grant: usize,
     pub revoke: usize,
+    /// Single privileges (privilege × object × grantee) granted or revoked: what the
+    /// plan changes, however the statements group them.
+    pub privilege_changes: usize,
 }
 
 impl Summary {
@@ -81,6 +84,7 @@ impl Summary {
             ..Summary::default()
         };
         for st in &plan.statements {
+            s.privilege_changes += st.privilege_count();
             match st.kind() {
                 "create" => s.create += 1,
                 "membership" => s.membership += 1,

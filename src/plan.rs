@@ -20,7 +20,7 @@
 //! file does not declare. Privileges of one grantee on one object merge into one statement.
 
 use crate::catalog::{Acl, Snapshot};
-use crate::config::{Config, ObjectRule};
+use crate::config::{Config, NamePart, ObjectRule};
 use crate::diag::{Diagnostic, Location};
 use crate::model::{Grantee, Mode, Principal, PrincipalKind, Privilege, Securable, Target};
 use crate::sql::Statement;
@@ -256,6 +256,99 @@ impl World {
             memberships: BTreeSet::new(),
             objects,
         }
+    }
+
+    /// The objects a rule could match, found by range in the ordered map: an exact
+    /// schema (and name) is one short range instead of a scan of the whole catalog, which
+    /// made planning quadratic in the number of rules. Callers still filter with
+    /// `matches`; globs scan their kind.
+    fn candidates<'a>(
+        &'a self,
+        kind: RuleKind,
+        rule: &ObjectRule,
+    ) -> Box<dyn Iterator<Item = &'a Securable> + 'a> {
+        use std::ops::Bound::{Included, Unbounded};
+        let exact = |p: &NamePart| match p {
+            NamePart::Exact(n) => Some(n.clone()),
+            NamePart::Glob(_) => None,
+        };
+        let schema = exact(&rule.schema);
+        let name = rule.name.as_ref().and_then(exact);
+        let (start, same): (Securable, Box<dyn Fn(&Securable) -> bool>) = match kind {
+            RuleKind::Schema => match schema {
+                Some(n) => {
+                    let key = Securable::Schema { name: n };
+                    let k = key.clone();
+                    (key, Box::new(move |s| *s == k))
+                }
+                None => (
+                    Securable::Schema {
+                        name: String::new(),
+                    },
+                    Box::new(|s| matches!(s, Securable::Schema { .. })),
+                ),
+            },
+            RuleKind::Model => match (schema, name) {
+                (Some(sc), Some(n)) => {
+                    let key = Securable::Model {
+                        schema: sc,
+                        name: n,
+                    };
+                    let k = key.clone();
+                    (key, Box::new(move |s| *s == k))
+                }
+                (Some(sc), None) => (
+                    Securable::Model {
+                        schema: sc.clone(),
+                        name: String::new(),
+                    },
+                    Box::new(move |s| matches!(s, Securable::Model { schema, .. } if *schema == sc)),
+                ),
+                _ => (
+                    Securable::Model {
+                        schema: String::new(),
+                        name: String::new(),
+                    },
+                    Box::new(|s| matches!(s, Securable::Model { .. })),
+                ),
+            },
+            RuleKind::Function => match (schema, name) {
+                (Some(sc), Some(n)) => (
+                    Securable::Function {
+                        schema: sc.clone(),
+                        name: n.clone(),
+                        args: None,
+                    },
+                    Box::new(move |s| {
+                        matches!(s, Securable::Function { schema, name, .. } if *schema == sc && *name == n)
+                    }),
+                ),
+                (Some(sc), None) => (
+                    Securable::Function {
+                        schema: sc.clone(),
+                        name: String::new(),
+                        args: None,
+                    },
+                    Box::new(
+                        move |s| matches!(s, Securable::Function { schema, .. } if *schema == sc),
+                    ),
+                ),
+                _ => (
+                    Securable::Function {
+                        schema: String::new(),
+                        name: String::new(),
+                        args: None,
+                    },
+                    Box::new(|s| matches!(s, Securable::Function { .. })),
+                ),
+            },
+        };
+        Box::new(
+            self.objects
+                .range((Included(start), Unbounded))
+                .map(|(k, _)| k)
+                .take_while(move |k| same(k)),
+        )
     }
 
     fn exists(&self, p: &Principal) -> bool {
@@ -610,8 +703,7 @@ impl Planner<'_> {
         }
         let matched: Vec<Securable> = self
             .world
-            .objects
-            .keys()
+            .candidates(kind, rule)
             .filter(|s| match (kind, s) {
                 (RuleKind::Schema, Securable::Schema { name }) => rule.schema.matches(name),
                 (RuleKind::Model, Securable::Model { schema, name })

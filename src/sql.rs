@@ -74,6 +74,17 @@ impl Statement {
         }
     }
 
+    /// How many single privileges (privilege × object × grantee) the statement grants or
+    /// revokes; 0 for principals and memberships.
+    pub fn privilege_count(&self) -> usize {
+        match self {
+            Statement::Grant { privileges, .. } | Statement::Revoke { privileges, .. } => {
+                privileges.len()
+            }
+            _ => 0,
+        }
+    }
+
     /// The statement as `target` keeps it: on PostgreSQL every principal is a role, so
     /// the kinds a grants.yaml gives names are erased (what reading the SQL back gives).
     pub fn canonical(&self, target: Target) -> Statement {

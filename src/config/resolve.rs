@@ -5,7 +5,7 @@
 //! Every problem is collected (not only the first), each located at the exact key or
 //! list item, with advice.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use super::cluster::{self, Cluster, Partition, Problem};
 use super::marks::{index_path, key_path, nearest, Marks, NodeKind};
@@ -60,7 +60,6 @@ type RawPrincipal = (PrincipalKind, String, Option<bool>, Option<Vec<String>>);
 
 /// What an object rule names (each part: is it a glob, folded text), with the line and
 /// key of the rule that named it first.
-type Named = (Vec<(bool, String)>, usize, String);
 
 struct Resolver<'a> {
     file: &'a str,
@@ -685,8 +684,9 @@ impl Resolver<'_> {
     /// Resolves the rules of one object section.
     fn rules(&mut self, section: Section, entries: Vec<(String, Vec<RawList>)>) -> Vec<ObjectRule> {
         let mut out = Vec::new();
-        // Folded parts of each rule so far, to catch two keys naming the same objects.
-        let mut seen: Vec<Named> = Vec::new();
+        // Folded parts of each rule so far, to catch two keys naming the same objects
+        // (hashed: files name tens of thousands of functions).
+        let mut seen: HashMap<Vec<(bool, String)>, (usize, String)> = HashMap::new();
         for (key, lists) in entries {
             let path = key_path(section.key(), &key);
             let loc = self.key_loc(&path);
@@ -726,7 +726,7 @@ impl Resolver<'_> {
                     NamePart::Glob(g) => (true, g.as_str().to_string()),
                 })
                 .collect();
-            if let Some((_, line, first)) = seen.iter().find(|(id, _, _)| *id == identity) {
+            if let Some((line, first)) = seen.get(&identity) {
                 let (line, first) = (*line, first.clone());
                 self.error(
                     format!(
@@ -738,7 +738,7 @@ impl Resolver<'_> {
                 );
                 continue;
             }
-            seen.push((identity, loc.line, key.clone()));
+            seen.insert(identity, (loc.line, key.clone()));
             let name = if parts.len() > 1 { parts.pop() } else { None };
             let schema = parts.pop().expect("a key has at least one part");
             out.push(ObjectRule {

@@ -1,0 +1,477 @@
+//! The scale benchmark: grantplan against generated catalogs of three sizes, on a
+//! throwaway PostgreSQL it starts itself (the same harness as the integration tests).
+//!
+//! ```text
+//! cargo bench --bench scale                       # small, medium and large
+//! cargo bench --bench scale -- --size large --runs 5
+//! ```
+//!
+//! Per size it measures the grantplan binary as users run it, as a child process: wall
+//! time and peak RSS (wait4's rusage) of a live `plan`, the catalog queries that plan
+//! sent (pg_stat_statements), `apply --yes` of every change, and the `plan` after it
+//! (which must show no change). Then the pure planner, in-process and with no database,
+//! on a snapshot of about 500,000 privileges, and the same through `plan --catalog`.
+//! It prints a Markdown report for docs/benchmarks.md. Figures are only ever written
+//! down there: no test asserts a time.
+//!
+//! Every check it makes (plan size equals the generator's count, the second plan is
+//! empty, grants outside the file's scope survive) fails the run when it does not hold.
+
+#[path = "../tests/common/mod.rs"]
+#[allow(dead_code)]
+mod common;
+#[path = "../tests/common/generate.rs"]
+mod generate;
+
+use clap::Parser;
+use generate::{Generated, Size};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+#[derive(Parser)]
+struct Args {
+    /// small, medium, large, or all.
+    #[arg(long, default_value = "all")]
+    size: String,
+    /// Runs of each measured command (the median and the best are reported).
+    #[arg(long, default_value_t = 3)]
+    runs: usize,
+    /// Privileges in the offline planner's snapshot.
+    #[arg(long, default_value_t = 500_000)]
+    offline_privileges: usize,
+    /// Skip the offline planner figures.
+    #[arg(long)]
+    no_offline: bool,
+    /// Use the PostgreSQL already listening on 127.0.0.1:PORT (superuser `postgres`,
+    /// trust) instead of starting a throwaway one: for profiling against a kept catalog.
+    #[arg(long)]
+    port: Option<u16>,
+    /// Write grants.yaml and snapshots here instead of a temporary directory.
+    #[arg(long)]
+    dir: Option<PathBuf>,
+    /// Only build the catalog and write grants.yaml (with --port and --dir: for profiling).
+    #[arg(long)]
+    build_only: bool,
+    /// Passed by `cargo bench`.
+    #[arg(long, hide = true)]
+    bench: bool,
+}
+
+const SEED: u64 = 7;
+
+/// One run of the grantplan binary.
+struct Measured {
+    wall: Duration,
+    /// Peak resident set size, bytes.
+    rss: u64,
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+/// Runs `bin args...` and measures wall time and peak RSS of that process alone.
+fn measure(bin: &Path, args: &[&str]) -> Measured {
+    let start = Instant::now();
+    let child = Command::new(bin)
+        .args(args)
+        .env("NO_COLOR", "1")
+        .env_remove("DATABASE_URL")
+        .env_remove("GRANTPLAN_DATABASE_URL")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start grantplan");
+    let pid = child.id() as libc::pid_t;
+    // Read the pipes on threads so a large plan cannot fill one and stall the child.
+    let mut out = child.stdout.unwrap();
+    let mut err = child.stderr.unwrap();
+    let t_out = std::thread::spawn(move || {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut out, &mut s).map(|_| s)
+    });
+    let t_err = std::thread::spawn(move || {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut err, &mut s).map(|_| s)
+    });
+    let mut status = 0;
+    // SAFETY: rusage is plain data; wait4 fills it for the child we spawned.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    let wall = start.elapsed();
+    assert_eq!(r, pid, "wait4 failed");
+    let code = if libc::WIFEXITED(status) {
+        libc::WEXITSTATUS(status)
+    } else {
+        -1
+    };
+    Measured {
+        wall,
+        rss: usage.ru_maxrss as u64 * 1024, // Linux reports KiB
+        code,
+        stdout: t_out.join().unwrap().unwrap_or_default(),
+        stderr: t_err.join().unwrap().unwrap_or_default(),
+    }
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.0} ms", d.as_secs_f64() * 1000.0)
+}
+
+fn mb(bytes: u64) -> String {
+    format!("{:.1} MB", bytes as f64 / 1_000_000.0)
+}
+
+/// Median and best of several runs.
+fn summary(runs: &[Measured]) -> (Duration, Duration, u64) {
+    let mut walls: Vec<Duration> = runs.iter().map(|m| m.wall).collect();
+    walls.sort();
+    let rss = runs.iter().map(|m| m.rss).max().unwrap_or(0);
+    (walls[walls.len() / 2], walls[0], rss)
+}
+
+struct SizeReport {
+    size: Size,
+    generated_desired: usize,
+    changes: usize,
+    build: Duration,
+    yaml_bytes: usize,
+    plan: (Duration, Duration, u64),
+    plan_statements: usize,
+    queries: i64,
+    apply: Measured,
+    apply_statements: String,
+    replan: Measured,
+}
+
+fn fail(what: &str, m: &Measured) -> ! {
+    panic!(
+        "{what} failed (exit {}):\n{}\n{}",
+        m.code,
+        m.stderr,
+        m.stdout.chars().take(2000).collect::<String>()
+    );
+}
+
+/// Privilege changes in a JSON plan: privileges × objects × grantees per statement.
+fn privilege_changes(json: &str) -> (usize, usize) {
+    let doc: serde_json::Value = serde_json::from_str(json).expect("plan JSON");
+    let summary = &doc["summary"];
+    let n = |k: &str| summary[k].as_u64().unwrap_or(0) as usize;
+    (n("privilege_changes"), n("statements"))
+}
+
+async fn scalar(client: &tokio_postgres::Client, sql: &str) -> String {
+    let rows = client.simple_query(sql).await.expect(sql);
+    for m in rows {
+        if let tokio_postgres::SimpleQueryMessage::Row(r) = m {
+            return r.get(0).unwrap_or_default().to_string();
+        }
+    }
+    String::new()
+}
+
+/// A database URL on the server measured against.
+fn url(port: u16, db: &str) -> String {
+    format!("postgres://postgres@127.0.0.1:{port}/{db}")
+}
+
+async fn bench_size(
+    bin: &Path,
+    port: u16,
+    dir: &Path,
+    size: Size,
+    args: &Args,
+) -> Option<SizeReport> {
+    let runs = args.runs;
+    let generated: Generated = generate::generate(size, &format!("bench_{}", size.name), SEED);
+    let db = format!("bench_{}", size.name);
+    let admin = common::connect(&url(port, "postgres")).await;
+    for sql in [
+        format!("DROP DATABASE IF EXISTS {db}"),
+        format!("CREATE DATABASE {db}"),
+    ] {
+        admin.batch_execute(&sql).await.unwrap();
+    }
+    let client = common::connect(&url(port, &db)).await;
+    client
+        .batch_execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+        .await
+        .unwrap();
+    let t = Instant::now();
+    generate::build(&client, &generated).await.unwrap();
+    client.batch_execute("VACUUM ANALYZE").await.unwrap();
+    let build = t.elapsed();
+    eprintln!(
+        "[{}] built in {}: {} schemas, {} functions, {} desired privileges, {} missing, {} extra",
+        size.name,
+        ms(build),
+        size.schemas,
+        generated.functions,
+        generated.desired,
+        generated.missing,
+        generated.extra
+    );
+    let yaml: PathBuf = dir.join(format!("grants-{}.yaml", size.name));
+    std::fs::write(&yaml, &generated.grants_yaml).unwrap();
+    let yaml_s = yaml.to_str().unwrap();
+    let url = url(port, &db);
+    if args.build_only {
+        eprintln!("[{}] {url} and {}", size.name, yaml.display());
+        return None;
+    }
+    let outside_before = scalar(&client, generate::OUTSIDE_GRANTS).await;
+
+    // The plan's size, against the generator's own count.
+    let json = measure(
+        bin,
+        &[
+            "plan",
+            "-f",
+            yaml_s,
+            "--database-url",
+            &url,
+            "--format",
+            "json",
+        ],
+    );
+    if json.code != 0 {
+        fail("plan --format json", &json);
+    }
+    let (changes, plan_statements) = privilege_changes(&json.stdout);
+    assert_eq!(
+        changes,
+        generated.changes(),
+        "[{}] the plan changes {changes} privileges, the generator counted {}",
+        size.name,
+        generated.changes()
+    );
+
+    // Live plan, timed.
+    let mut plans = Vec::new();
+    for _ in 0..runs {
+        let m = measure(bin, &["plan", "-f", yaml_s, "--database-url", &url]);
+        if m.code != 0 {
+            fail("plan", &m);
+        }
+        plans.push(m);
+    }
+    // Catalog queries of one plan, counted by the server.
+    client
+        .batch_execute("SELECT pg_stat_statements_reset()")
+        .await
+        .unwrap();
+    let m = measure(bin, &["plan", "-f", yaml_s, "--database-url", &url]);
+    if m.code != 0 {
+        fail("plan", &m);
+    }
+    let queries: i64 = scalar(
+        &client,
+        &format!(
+            "SELECT coalesce(sum(calls), 0) FROM pg_stat_statements s \
+             JOIN pg_database d ON d.oid = s.dbid \
+             WHERE d.datname = '{db}' AND s.query NOT LIKE '%pg_stat_statements%'"
+        ),
+    )
+    .await
+    .parse()
+    .unwrap();
+
+    // Apply everything, then plan again: nothing may be left.
+    let apply = measure(
+        bin,
+        &["apply", "-f", yaml_s, "--database-url", &url, "--yes"],
+    );
+    if apply.code != 0 {
+        fail("apply", &apply);
+    }
+    let apply_statements = apply
+        .stderr
+        .lines()
+        .find(|l| l.starts_with("applied "))
+        .unwrap_or("")
+        .to_string();
+    let replan = measure(
+        bin,
+        &[
+            "plan",
+            "-f",
+            yaml_s,
+            "--database-url",
+            &url,
+            "--detailed-exitcode",
+        ],
+    );
+    if replan.code != 0 {
+        fail("the plan after apply (it must show no change)", &replan);
+    }
+    let outside_after = scalar(&client, generate::OUTSIDE_GRANTS).await;
+    assert_eq!(
+        outside_before, outside_after,
+        "grants outside the file's scope changed"
+    );
+    eprintln!("[{}] done", size.name);
+    Some(SizeReport {
+        size,
+        generated_desired: generated.desired,
+        changes,
+        build,
+        yaml_bytes: generated.grants_yaml.len(),
+        plan: summary(&plans),
+        plan_statements,
+        queries,
+        apply,
+        apply_statements,
+        replan,
+    })
+}
+
+/// The pure planner on a snapshot of about `privileges` privileges: in-process (no I/O at
+/// all) and through `plan --catalog` (JSON parsing included).
+fn bench_offline(bin: &Path, dir: &Path, privileges: usize, runs: usize) -> String {
+    use grantplan::catalog::Snapshot;
+    // Scale the large shape up until it holds enough privileges.
+    let factor = (privileges as f64 / 190_000.0).max(0.01);
+    let size = Size {
+        name: "offline",
+        schemas: (2_000.0 * factor) as usize,
+        groups: 50,
+        functions: (20_000.0 * factor) as usize,
+    };
+    let generated = generate::generate(size, "off", SEED);
+    let snapshot = generate::snapshot(&generated);
+    let held = generate::snapshot_privileges(&snapshot);
+    let yaml = dir.join("grants-offline.yaml");
+    std::fs::write(&yaml, &generated.grants_yaml).unwrap();
+    let snap_path = dir.join("snapshot-offline.json");
+    std::fs::write(&snap_path, snapshot.to_json()).unwrap();
+    let config = grantplan::config::load(&yaml).expect("generated grants.yaml loads");
+
+    let mut inproc = Vec::new();
+    let mut statements = 0;
+    for _ in 0..runs {
+        let t = Instant::now();
+        let plan = grantplan::plan::plan(&config, Some(&snapshot), Default::default())
+            .expect("offline plan");
+        inproc.push(t.elapsed());
+        statements = plan.statements.len();
+        drop(plan);
+    }
+    inproc.sort();
+    let snapshot_json: Snapshot = snapshot;
+    drop(snapshot_json);
+
+    let mut cli = Vec::new();
+    for _ in 0..runs {
+        let m = measure(
+            bin,
+            &[
+                "plan",
+                "-f",
+                yaml.to_str().unwrap(),
+                "--catalog",
+                snap_path.to_str().unwrap(),
+            ],
+        );
+        if m.code != 0 {
+            fail("plan --catalog", &m);
+        }
+        cli.push(m);
+    }
+    let (median, best, rss) = summary(&cli);
+    format!(
+        "| offline planner | {} privileges held + {} desired | in-process `plan::plan`: median {}, best {} | `plan --catalog` (JSON {:.1} MB): median {}, best {}, peak RSS {} | {statements} statements |\n",
+        held,
+        generated.desired,
+        ms(inproc[inproc.len() / 2]),
+        ms(inproc[0]),
+        std::fs::metadata(&snap_path).unwrap().len() as f64 / 1e6,
+        ms(median),
+        ms(best),
+        mb(rss)
+    )
+}
+
+fn main() {
+    let args = Args::parse();
+    let sizes: Vec<Size> = if args.size == "all" {
+        vec![generate::SMALL, generate::MEDIUM, generate::LARGE]
+    } else {
+        vec![Size::by_name(&args.size).unwrap_or_else(|| {
+            eprintln!("--size must be small, medium, large or all");
+            std::process::exit(2)
+        })]
+    };
+    let bin = PathBuf::from(env!("CARGO_BIN_EXE_grantplan"));
+    let temp = tempfile::tempdir().unwrap();
+    let dir = args.dir.clone().unwrap_or_else(|| temp.path().to_path_buf());
+    let server;
+    let port = match args.port {
+        Some(p) => p,
+        None => {
+            server = common::Server::start_with(&common::ServerOptions::default());
+            server.port()
+        }
+    };
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let mut reports = Vec::new();
+    for size in sizes {
+        reports.extend(rt.block_on(bench_size(&bin, port, &dir, size, &args)));
+    }
+    if args.build_only {
+        return;
+    }
+
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
+        })
+        .unwrap_or_default();
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    println!(
+        "Machine: {cores} cores ({cpu}); PostgreSQL 15 on loopback (fsync off, as in the tests); {} run(s) each, median (best).\n",
+        args.runs
+    );
+    println!("| size | schemas / groups / functions | desired privileges | changes | grants.yaml | live plan wall | live plan peak RSS | catalog queries | plan statements | apply wall | apply peak RSS | second plan |");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
+    for r in &reports {
+        println!(
+            "| {} | {} / {} / {} | {} | {} | {:.1} MB | {} ({}) | {} | {} | {} | {} | {} | {} ({}) |",
+            r.size.name,
+            r.size.schemas,
+            r.size.groups,
+            r.size.functions,
+            r.generated_desired,
+            r.changes,
+            r.yaml_bytes as f64 / 1e6,
+            ms(r.plan.0),
+            ms(r.plan.1),
+            mb(r.plan.2),
+            r.queries,
+            r.plan_statements,
+            ms(r.apply.wall),
+            mb(r.apply.rss),
+            if r.replan.code == 0 { "no change" } else { "CHANGES" },
+            ms(r.replan.wall),
+        );
+    }
+    for r in &reports {
+        println!(
+            "\n{}: catalog built in {}; apply said: {}",
+            r.size.name,
+            ms(r.build),
+            r.apply_statements
+        );
+    }
+    if !args.no_offline {
+        println!();
+        println!("{}", bench_offline(&bin, &dir, args.offline_privileges, args.runs));
+    }
+}

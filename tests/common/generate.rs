@@ -1,0 +1,461 @@
+//! A generated PostgreSQL catalog and the grants.yaml that manages it, for the scale
+//! benchmark (`benches/scale.rs`) and the scale tests (`tests/scale.rs`).
+//!
+//! The shape follows issue 7, so figures mean something for real catalogs:
+//! - one schema in ten has a name that needs quoting (a space, upper case, a dash);
+//! - functions take one or two arguments of mixed types, and one in five is an overload
+//!   of the previous name;
+//! - grants.yaml gives USAGE to about 30% of group × schema pairs, CREATE to a third of
+//!   those, and EXECUTE on about half the function names of each usable schema;
+//! - the database starts with 20% of the desired privileges missing and extra privileges
+//!   (5% of the desired count) present, which a plan must grant and revoke;
+//! - grants grantplan must never touch: schemas and functions the file does not name,
+//!   and tables (never managed) inside managed schemas.
+//!
+//! Everything is derived from a seed, so a size always gives the same catalog. The
+//! generator counts, independently of grantplan, the privileges a plan must change: the
+//! scale test holds grantplan's plan to that count.
+//!
+//! This module quotes names itself (always, `"` doubled), never through grantplan's
+//! `ident` module: it is the oracle, not the code under test.
+
+#![allow(dead_code)]
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+
+/// How big a generated catalog is.
+#[derive(Debug, Clone, Copy)]
+pub struct Size {
+    pub name: &'static str,
+    pub schemas: usize,
+    pub groups: usize,
+    pub functions: usize,
+}
+
+pub const SMALL: Size = Size {
+    name: "small",
+    schemas: 20,
+    groups: 5,
+    functions: 100,
+};
+pub const MEDIUM: Size = Size {
+    name: "medium",
+    schemas: 500,
+    groups: 20,
+    functions: 5_000,
+};
+pub const LARGE: Size = Size {
+    name: "large",
+    schemas: 2_000,
+    groups: 50,
+    functions: 20_000,
+};
+
+impl Size {
+    pub fn by_name(name: &str) -> Option<Size> {
+        [SMALL, MEDIUM, LARGE].into_iter().find(|s| s.name == name)
+    }
+}
+
+/// A privilege on one object, as the generator tracks it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Priv {
+    Usage,
+    Create,
+    Execute,
+}
+
+impl Priv {
+    fn sql(self) -> &'static str {
+        match self {
+            Priv::Usage => "USAGE",
+            Priv::Create => "CREATE",
+            Priv::Execute => "EXECUTE",
+        }
+    }
+}
+
+/// An object grants.yaml manages: a schema (by index) or a function overload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Obj {
+    Schema(usize),
+    Function(usize),
+}
+
+struct Function {
+    schema: usize,
+    name: String,
+    args: Vec<&'static str>,
+}
+
+/// The generated catalog: SQL to build it, the grants.yaml, and the generator's own
+/// counts.
+pub struct Generated {
+    pub size: Size,
+    /// Statements that create roles, schemas, functions, tables and the starting grants,
+    /// in order (run them in batches; none depends on a result).
+    pub setup: Vec<String>,
+    /// The roles the catalog uses (cluster-wide: prefixed so runs do not collide).
+    pub roles: Vec<String>,
+    pub grants_yaml: String,
+    /// Privileges grants.yaml asks for (grantee × privilege × object, overloads counted
+    /// one by one).
+    pub desired: usize,
+    /// Desired privileges the starting database lacks: the plan must grant each.
+    pub missing: usize,
+    /// Privileges the starting database holds on managed objects that grants.yaml does
+    /// not give: the plan must revoke each.
+    pub extra: usize,
+    /// Function overloads created in managed schemas.
+    pub functions: usize,
+    /// The managed catalog as generated (for [`snapshot`]).
+    schema_names: Vec<String>,
+    function_list: Vec<Function>,
+    held: BTreeSet<(Obj, Priv, usize)>,
+}
+
+impl Generated {
+    /// Privilege changes a correct plan makes: every missing one granted, every extra
+    /// one revoked.
+    pub fn changes(&self) -> usize {
+        self.missing + self.extra
+    }
+}
+
+/// A query whose single text value lists every grant outside grants.yaml's scope
+/// (unmanaged schemas and their functions, tables): it must read the same before and
+/// after an apply.
+pub const OUTSIDE_GRANTS: &str = "SELECT coalesce(string_agg(x, E'\\n' ORDER BY x), '') FROM (\
+     SELECT 'schema ' || nspname || ' ' || coalesce(nspacl::text, '') AS x \
+       FROM pg_namespace WHERE nspname LIKE 'outside\\_%' \
+     UNION ALL SELECT 'function ' || p.oid::regprocedure::text || ' ' || coalesce(proacl::text, '') \
+       FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE nspname LIKE 'outside\\_%' \
+     UNION ALL SELECT 'table ' || c.oid::regclass::text || ' ' || coalesce(relacl::text, '') \
+       FROM pg_class c WHERE relname = 'bench_table') t";
+
+/// Argument types functions are made of.
+const TYPES: [&str; 8] = [
+    "integer",
+    "text",
+    "numeric",
+    "boolean",
+    "double precision",
+    "date",
+    "bigint",
+    "character varying",
+];
+
+fn q(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// A grants.yaml key part: bare when the name is plain lower case, else quoted.
+fn key_part(name: &str) -> String {
+    let plain = name
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        && !name.starts_with(|c: char| c.is_ascii_digit());
+    if plain {
+        name.to_string()
+    } else {
+        q(name)
+    }
+}
+
+/// A YAML scalar in single quotes (only `'` needs doubling).
+fn yaml_str(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
+
+fn schema_name(i: usize) -> String {
+    if i % 10 == 9 {
+        match (i / 10) % 3 {
+            0 => format!("Sales {i}"),
+            1 => format!("ml-{i}"),
+            _ => format!("Demo_{i}"),
+        }
+    } else {
+        format!("s{i}")
+    }
+}
+
+/// Generates the catalog of `size`. `prefix` starts every role name (roles are
+/// cluster-wide); `seed` picks everything random.
+pub fn generate(size: Size, prefix: &str, seed: u64) -> Generated {
+    let mut rng = fastrand::Rng::with_seed(seed);
+    let roles: Vec<String> = (0..size.groups).map(|i| format!("{prefix}_g{i}")).collect();
+    let schemas: Vec<String> = (0..size.schemas).map(schema_name).collect();
+
+    // Functions, spread evenly over the schemas; one in five overloads the previous name.
+    let mut functions: Vec<Function> = Vec::with_capacity(size.functions);
+    for i in 0..size.functions {
+        let schema = i * size.schemas / size.functions.max(1);
+        let random_args = |rng: &mut fastrand::Rng| -> Vec<&'static str> {
+            (0..rng.usize(1..=2))
+                .map(|_| TYPES[rng.usize(..TYPES.len())])
+                .collect()
+        };
+        let overload = i % 5 == 4 && functions.last().is_some_and(|f| f.schema == schema);
+        let (name, args) = if overload {
+            let prev = functions.last().unwrap();
+            let mut args = random_args(&mut rng);
+            while args == prev.args {
+                args = random_args(&mut rng);
+            }
+            (prev.name.clone(), args)
+        } else {
+            (format!("f{i}"), random_args(&mut rng))
+        };
+        functions.push(Function { schema, name, args });
+    }
+    let mut by_schema: Vec<Vec<usize>> = vec![Vec::new(); size.schemas];
+    for (i, f) in functions.iter().enumerate() {
+        by_schema[f.schema].push(i);
+    }
+
+    // What grants.yaml asks for. EXECUTE is decided per function name (a rule covers
+    // every overload of its name).
+    let mut usage: Vec<Vec<usize>> = vec![Vec::new(); size.schemas];
+    let mut create: Vec<Vec<usize>> = vec![Vec::new(); size.schemas];
+    let mut execute: BTreeMap<(usize, &str), Vec<usize>> = BTreeMap::new();
+    for s in 0..size.schemas {
+        for f in &by_schema[s] {
+            execute.entry((s, functions[*f].name.as_str())).or_default();
+        }
+    }
+    for (g, _) in roles.iter().enumerate() {
+        for s in 0..size.schemas {
+            if !rng.f64().lt(&0.3) {
+                continue;
+            }
+            usage[s].push(g);
+            if rng.usize(..3) == 0 {
+                create[s].push(g);
+            }
+            let names: BTreeSet<&str> = by_schema[s]
+                .iter()
+                .map(|f| functions[*f].name.as_str())
+                .collect();
+            for name in names {
+                if rng.bool() {
+                    execute.get_mut(&(s, name)).unwrap().push(g);
+                }
+            }
+        }
+    }
+    let mut desired: BTreeSet<(Obj, Priv, usize)> = BTreeSet::new();
+    for s in 0..size.schemas {
+        desired.extend(usage[s].iter().map(|g| (Obj::Schema(s), Priv::Usage, *g)));
+        desired.extend(create[s].iter().map(|g| (Obj::Schema(s), Priv::Create, *g)));
+    }
+    for (i, f) in functions.iter().enumerate() {
+        for g in &execute[&(f.schema, f.name.as_str())] {
+            desired.insert((Obj::Function(i), Priv::Execute, *g));
+        }
+    }
+
+    // The starting state: 80% of what is desired, plus extra privileges (5% of the
+    // desired count) that grants.yaml does not give.
+    let mut held: BTreeSet<(Obj, Priv, usize)> = BTreeSet::new();
+    let mut missing = 0;
+    for d in &desired {
+        if rng.f64() < 0.8 {
+            held.insert(*d);
+        } else {
+            missing += 1;
+        }
+    }
+    let want_extra = desired.len() / 20;
+    let mut extra = 0;
+    let mut attempts = 0;
+    while extra < want_extra && attempts < want_extra * 20 && !roles.is_empty() {
+        attempts += 1;
+        let g = rng.usize(..roles.len());
+        let candidate = if rng.usize(..4) == 0 || functions.is_empty() {
+            let s = rng.usize(..size.schemas);
+            let p = if rng.bool() { Priv::Usage } else { Priv::Create };
+            (Obj::Schema(s), p, g)
+        } else {
+            (Obj::Function(rng.usize(..functions.len())), Priv::Execute, g)
+        };
+        if !desired.contains(&candidate) && held.insert(candidate) {
+            extra += 1;
+        }
+    }
+
+    // SQL that builds it.
+    let mut setup = Vec::new();
+    // Functions get EXECUTE for PUBLIC by default; the managed ones must start without
+    // it, or every plan would revoke it.
+    setup.push("ALTER DEFAULT PRIVILEGES REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC".to_string());
+    for r in &roles {
+        setup.push(format!("CREATE ROLE {} NOLOGIN", q(r)));
+    }
+    for s in &schemas {
+        setup.push(format!("CREATE SCHEMA {}", q(s)));
+    }
+    let signature = |f: &Function| -> String {
+        format!(
+            "{}.{}({})",
+            q(&schemas[f.schema]),
+            q(&f.name),
+            f.args.join(", ")
+        )
+    };
+    for f in &functions {
+        setup.push(format!(
+            "CREATE FUNCTION {} RETURNS integer LANGUAGE sql IMMUTABLE AS 'SELECT 1'",
+            signature(f)
+        ));
+    }
+    // Starting grants, one statement per object and privilege (all grantees at once).
+    let mut grouped: BTreeMap<(Obj, Priv), Vec<usize>> = BTreeMap::new();
+    for (o, p, g) in &held {
+        grouped.entry((*o, *p)).or_default().push(*g);
+    }
+    for ((o, p), gs) in &grouped {
+        let on = match o {
+            Obj::Schema(s) => format!("SCHEMA {}", q(&schemas[*s])),
+            Obj::Function(f) => format!("FUNCTION {}", signature(&functions[*f])),
+        };
+        let to: Vec<String> = gs.iter().map(|g| q(&roles[*g])).collect();
+        setup.push(format!("GRANT {} ON {on} TO {}", p.sql(), to.join(", ")));
+    }
+    // Outside the file's scope: one unmanaged schema per 20 managed ones, with two
+    // functions, and a table in one managed schema in ten; all granted to groups.
+    if let Some(first) = roles.first() {
+        let last = roles.last().unwrap();
+        for i in 0..size.schemas.div_ceil(20) {
+            let s = q(&format!("outside_{i}"));
+            setup.push(format!("CREATE SCHEMA {s}"));
+            setup.push(format!("GRANT USAGE ON SCHEMA {s} TO {}", q(first)));
+            for (j, arg) in ["integer", "text"].iter().enumerate() {
+                let f = format!("{s}.other{j}({arg})");
+                setup.push(format!(
+                    "CREATE FUNCTION {f} RETURNS integer LANGUAGE sql AS 'SELECT 1'"
+                ));
+                setup.push(format!("GRANT EXECUTE ON FUNCTION {f} TO {}", q(last)));
+            }
+        }
+        for s in (0..size.schemas).step_by(10) {
+            let t = format!("{}.bench_table", q(&schemas[s]));
+            setup.push(format!("CREATE TABLE {t} (id integer)"));
+            setup.push(format!("GRANT SELECT ON {t} TO {}, {}", q(first), q(last)));
+        }
+    }
+
+    // grants.yaml.
+    let mut yaml = String::new();
+    let _ = writeln!(
+        yaml,
+        "# Generated by tests/common/generate.rs: size {}, seed {seed}.\ntarget: postgres\nmode: authoritative\n\ngroups:",
+        size.name
+    );
+    for r in &roles {
+        let _ = writeln!(yaml, "  {}: {{}}", yaml_str(r));
+    }
+    let list = |gs: &[usize]| -> String {
+        let names: Vec<String> = gs.iter().map(|g| yaml_str(&roles[*g])).collect();
+        format!("[{}]", names.join(", "))
+    };
+    yaml.push_str("\nschemas:\n");
+    for (s, name) in schemas.iter().enumerate() {
+        let _ = writeln!(yaml, "  {}:", yaml_str(&key_part(name)));
+        let _ = writeln!(yaml, "    usage: {}", list(&usage[s]));
+        let _ = writeln!(yaml, "    create: {}", list(&create[s]));
+    }
+    yaml.push_str("\nfunctions:\n");
+    for ((s, name), gs) in &execute {
+        let key = format!("{}.{}", key_part(&schemas[*s]), key_part(name));
+        let _ = writeln!(yaml, "  {}:", yaml_str(&key));
+        let _ = writeln!(yaml, "    execute: {}", list(gs));
+    }
+
+    Generated {
+        size,
+        setup,
+        roles,
+        grants_yaml: yaml,
+        desired: desired.len(),
+        missing,
+        extra,
+        functions: functions.len(),
+        schema_names: schemas,
+        function_list: functions,
+        held,
+    }
+}
+
+/// The managed part of the generated catalog as a grantplan snapshot (what a reader
+/// would return for it), owned by `postgres`: for planner figures without a database.
+pub fn snapshot(g: &Generated) -> grantplan::catalog::Snapshot {
+    use grantplan::catalog::{Acl, FunctionInfo, PrincipalInfo, SchemaInfo, Snapshot};
+    use grantplan::model::{Grantee, PrincipalKind, Privilege};
+    let mut snap = Snapshot::empty(grantplan::model::Target::Postgres);
+    snap.server.database = "generated".into();
+    snap.server.login = "postgres".into();
+    snap.server.login_superuser = true;
+    snap.principals.push(PrincipalInfo {
+        kind: PrincipalKind::Role,
+        name: "postgres".into(),
+        login: true,
+        superuser: true,
+    });
+    for r in &g.roles {
+        snap.principals.push(PrincipalInfo {
+            kind: PrincipalKind::Role,
+            name: r.clone(),
+            login: false,
+            superuser: false,
+        });
+    }
+    let mut acls: BTreeMap<Obj, Vec<Acl>> = BTreeMap::new();
+    for (o, p, r) in &g.held {
+        acls.entry(*o).or_default().push(Acl {
+            grantee: Grantee::principal(PrincipalKind::Role, g.roles[*r].clone()),
+            privilege: match p {
+                Priv::Usage => Privilege::Usage,
+                Priv::Create => Privilege::Create,
+                Priv::Execute => Privilege::Execute,
+            },
+            grant_option: false,
+        });
+    }
+    for (i, name) in g.schema_names.iter().enumerate() {
+        snap.schemas.push(SchemaInfo {
+            name: name.clone(),
+            owner: "postgres".into(),
+            grants: acls.remove(&Obj::Schema(i)).unwrap_or_default(),
+        });
+    }
+    for (i, f) in g.function_list.iter().enumerate() {
+        snap.functions.push(FunctionInfo {
+            schema: g.schema_names[f.schema].clone(),
+            name: f.name.clone(),
+            args: f.args.join(", "),
+            owner: "postgres".into(),
+            grants: acls.remove(&Obj::Function(i)).unwrap_or_default(),
+        });
+    }
+    snap.normalize();
+    snap
+}
+
+/// Privileges held in `snap` (every grantee × privilege × object).
+pub fn snapshot_privileges(snap: &grantplan::catalog::Snapshot) -> usize {
+    snap.schemas.iter().map(|s| s.grants.len()).sum::<usize>()
+        + snap.functions.iter().map(|f| f.grants.len()).sum::<usize>()
+}
+
+/// Runs the setup statements over `client`, many per round trip.
+pub async fn build(client: &tokio_postgres::Client, generated: &Generated) -> Result<(), String> {
+    for chunk in generated.setup.chunks(500) {
+        let sql = chunk.join(";\n");
+        client
+            .batch_execute(&sql)
+            .await
+            .map_err(|e| format!("building the {} catalog: {e:?}", generated.size.name))?;
+    }
+    Ok(())
+}
