@@ -405,7 +405,10 @@ fn main() {
     };
     let bin = PathBuf::from(env!("CARGO_BIN_EXE_grantplan"));
     let temp = tempfile::tempdir().unwrap();
-    let dir = args.dir.clone().unwrap_or_else(|| temp.path().to_path_buf());
+    let dir = args
+        .dir
+        .clone()
+        .unwrap_or_else(|| temp.path().to_path_buf());
     let server;
     let port = match args.port {
         Some(p) => p,
@@ -472,6 +475,9 @@ fn main() {
     }
     if !args.no_offline {
         println!();
-        println!("{}", bench_offline(&bin, &dir, args.offline_privileges, args.runs));
+        println!(
+            "{}",
+            bench_offline(&bin, &dir, args.offline_privileges, args.runs)
+        );
     }
 }

@@ -578,8 +578,8 @@ impl<'a> Exporter<'a> {
         for g in &snap.create_model {
             let revoke = Statement::Revoke {
                 privileges: vec![Privilege::CreateModel],
-                on: Securable::CreateModel,
-                grantee: g.clone(),
+                on: vec![Securable::CreateModel],
+                grantees: vec![g.clone()],
             }
             .render(self.t);
             let p = match g {
@@ -798,15 +798,16 @@ impl<'a> Exporter<'a> {
                         }
                     };
                     differences.push(
-                        Statement::Grant {
-                            privileges: vec![Privilege::Execute],
-                            on: Securable::Function {
+                        Statement::change(
+                            true,
+                            vec![Privilege::Execute],
+                            Securable::Function {
                                 schema: schema.to_string(),
                                 name: name.to_string(),
                                 args: Some(f.args.clone()),
                             },
                             grantee,
-                        }
+                        )
                         .render(self.t),
                     );
                 }

@@ -198,16 +198,22 @@ mod tests {
         vec![
             Statement::Grant {
                 privileges: vec![Privilege::CreateModel],
-                on: Securable::CreateModel,
-                grantee: Grantee::principal(PrincipalKind::Group, "retention_analyst_grp"),
+                on: vec![Securable::CreateModel],
+                grantees: vec![Grantee::principal(
+                    PrincipalKind::Group,
+                    "retention_analyst_grp",
+                )],
             },
             Statement::Grant {
                 privileges: vec![Privilege::Execute],
-                on: Securable::Model {
+                on: vec![Securable::Model {
                     schema: "demo_ml".into(),
                     name: "customer_churn_auto_model".into(),
-                },
-                grantee: Grantee::principal(PrincipalKind::Group, "marketing_analyst_grp"),
+                }],
+                grantees: vec![Grantee::principal(
+                    PrincipalKind::Group,
+                    "marketing_analyst_grp",
+                )],
             },
         ]
     }

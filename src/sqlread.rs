@@ -544,22 +544,52 @@ impl<'a> Reader<'a> {
                     self.unexpected(format!("`{verb}`: CREATE MODEL is granted on nothing"))
                 );
             }
-            Securable::CreateModel
+            vec![Securable::CreateModel]
         } else {
             self.expect("ON", "`ON` and the object")?;
-            let on = self.object()?;
-            if self.peek_token() == &Token::Comma {
-                return Err(self.error(ReadErrorKind::List { what: "object" }));
-            }
-            check_privileges(&privileges, &on)?;
+            let on = self.objects()?;
+            check_privileges(&privileges, &on[0])?;
             on
         };
         self.expect(verb, &format!("`{verb}` and the grantee"))?;
-        let grantee = self.grantee()?;
+        let mut grantees = vec![self.grantee()?];
+        while self.peek_token() == &Token::Comma {
+            self.advance();
+            grantees.push(self.grantee()?);
+        }
         let mut privileges: Vec<Privilege> = privileges.into_iter().map(|(p, _)| p).collect();
         privileges.sort();
-        let statement = Statement::change(grant, privileges, on, grantee);
+        let statement = Statement::change_many(grant, privileges, on, grantees);
         Ok((statement, "grantee"))
+    }
+
+    /// After `ON`: the kind word (`SCHEMA`, `MODEL`, `FUNCTION`) once, then one or more
+    /// objects of that kind separated by `,`.
+    fn objects(&mut self) -> Res<Vec<Securable>> {
+        let first = self.object()?;
+        let mut on = vec![first];
+        while self.peek_token() == &Token::Comma {
+            self.advance();
+            let next = match &on[0] {
+                Securable::Schema { .. } => Securable::Schema {
+                    name: self.name("a schema name")?,
+                },
+                Securable::Model { .. } => {
+                    let (schema, name) = self.qualified("model")?;
+                    Securable::Model { schema, name }
+                }
+                Securable::Function { .. } => {
+                    let (schema, name) = self.qualified("function")?;
+                    let args = self.arguments()?;
+                    Securable::Function { schema, name, args }
+                }
+                Securable::CreateModel => {
+                    return Err(self.unexpected("`TO`: CREATE MODEL is granted on nothing"))
+                }
+            };
+            on.push(next);
+        }
+        Ok(on)
     }
 
     /// `CREATE MODEL`, `CREATE`, `USAGE`, `EXECUTE`, separated by `,`, each at most once.
@@ -856,9 +886,6 @@ impl<'a> Reader<'a> {
                 )
             }
         };
-        if self.peek_token() == &Token::Comma {
-            return Err(self.error(ReadErrorKind::List { what: "grantee" }));
-        }
         Ok(grantee)
     }
 
@@ -1042,18 +1069,10 @@ mod tests {
         }
     }
     fn grant(privileges: &[Privilege], on: Securable, grantee: Grantee) -> Statement {
-        Statement::Grant {
-            privileges: privileges.to_vec(),
-            on,
-            grantee,
-        }
+        Statement::change(true, privileges.to_vec(), on, grantee)
     }
     fn revoke(privileges: &[Privilege], on: Securable, grantee: Grantee) -> Statement {
-        Statement::Revoke {
-            privileges: privileges.to_vec(),
-            on,
-            grantee,
-        }
+        Statement::change(false, privileges.to_vec(), on, grantee)
     }
     use PrincipalKind::{Group, Role, User};
     use Privilege::{Create, CreateModel, Execute, Usage};
@@ -1437,6 +1456,48 @@ mod tests {
     }
 
     #[test]
+    fn lists_of_objects_and_grantees_read_back() {
+        let f = |name: &str, args: &str| Securable::Function {
+            schema: "s".into(),
+            name: name.into(),
+            args: Some(args.into()),
+        };
+        let st = Statement::change_many(
+            true,
+            vec![Execute],
+            vec![f("a", "integer"), f("B c", "text, numeric(10, 2)")],
+            vec![
+                Grantee::principal(Group, "g"),
+                Grantee::principal(User, "u"),
+                Grantee::Public,
+            ],
+        );
+        let sql = st.render(Redshift);
+        assert_eq!(
+            sql,
+            "GRANT EXECUTE ON FUNCTION s.a(integer), s.\"B c\"(text, numeric(10, 2)) TO GROUP g, u, PUBLIC;"
+        );
+        assert_eq!(read(&sql, Redshift).unwrap(), [st]);
+        let schemas = Statement::change_many(
+            false,
+            vec![Create, Usage],
+            vec![
+                Securable::Schema { name: "a".into() },
+                Securable::Schema { name: "b".into() },
+            ],
+            vec![
+                Grantee::principal(Role, "r1"),
+                Grantee::principal(Role, "r2"),
+            ],
+        );
+        let sql = schemas.render(Postgres);
+        assert_eq!(sql, "REVOKE CREATE, USAGE ON SCHEMA a, b FROM r1, r2;");
+        assert_eq!(read(&sql, Postgres).unwrap(), [schemas]);
+        // The kind word is written once: a second one is not an object name.
+        assert!(read("GRANT USAGE ON SCHEMA a, SCHEMA b TO r;", Postgres).is_err());
+    }
+
+    #[test]
     fn refuses_what_grantplan_never_writes() {
         // (sql, target, line, column, a piece of the message)
         let cases: &[(&str, Target, u64, u64, &str)] = &[
@@ -1468,27 +1529,6 @@ mod tests {
                 1,
                 16,
                 "found `TABLE`, expected SCHEMA or FUNCTION",
-            ),
-            (
-                "GRANT USAGE ON SCHEMA s TO a, b;",
-                Redshift,
-                1,
-                29,
-                "one grantee per statement",
-            ),
-            (
-                "GRANT USAGE ON SCHEMA s TO a, b;",
-                Postgres,
-                1,
-                29,
-                "one grantee per statement",
-            ),
-            (
-                "GRANT USAGE ON SCHEMA s, t TO a;",
-                Redshift,
-                1,
-                24,
-                "one object per statement",
             ),
             (
                 "GRANT ROLE a, b TO u;",

@@ -121,9 +121,9 @@ impl Scope {
                 Statement::Grant {
                     privileges,
                     on,
-                    grantee,
+                    grantees,
                 } => {
-                    for privilege in privileges {
+                    for (on, grantee, privilege) in each(&on, &grantees, &privileges) {
                         next.insert(Fact::Holds {
                             on: on.clone(),
                             privilege,
@@ -134,9 +134,9 @@ impl Scope {
                 Statement::Revoke {
                     privileges,
                     on,
-                    grantee,
+                    grantees,
                 } => {
-                    for privilege in privileges {
+                    for (on, grantee, privilege) in each(&on, &grantees, &privileges) {
                         next.facts.remove(&Fact::Holds {
                             on: on.clone(),
                             privilege,
@@ -148,6 +148,19 @@ impl Scope {
         }
         next
     }
+}
+
+/// Every (object, grantee, privilege) a GRANT or REVOKE names.
+fn each<'a>(
+    on: &'a [Securable],
+    grantees: &'a [Grantee],
+    privileges: &'a [Privilege],
+) -> impl Iterator<Item = (&'a Securable, &'a Grantee, Privilege)> + 'a {
+    on.iter().flat_map(move |o| {
+        grantees
+            .iter()
+            .flat_map(move |g| privileges.iter().map(move |p| (o, g, *p)))
+    })
 }
 
 /// Lower-case hex of bytes.
@@ -282,13 +295,13 @@ mod tests {
             },
             Statement::Revoke {
                 privileges: vec![Privilege::Usage],
-                on: schema("demo_ml"),
-                grantee: group("interns"),
+                on: vec![schema("demo_ml")],
+                grantees: vec![group("interns")],
             },
             Statement::Grant {
                 privileges: vec![Privilege::Create, Privilege::Usage],
-                on: schema("demo_ml"),
-                grantee: group("analysts"),
+                on: vec![schema("demo_ml")],
+                grantees: vec![group("analysts")],
             },
         ];
         let after = scope().after(&statements, Target::Redshift);

@@ -77,7 +77,13 @@ fn json_format_is_a_document_with_every_statement() {
         .collect();
     assert_eq!(sql, SEED_PLAN);
     assert_eq!(v["statements"][1]["privileges"][0], "CREATE");
-    assert_eq!(v["statements"][1]["grantee"], "group:retention_analyst_grp");
+    assert_eq!(
+        v["statements"][1]["grantees"],
+        serde_json::json!(["group:retention_analyst_grp"])
+    );
+    assert_eq!(v["statements"][1]["on"][0]["name"], "demo_ml");
+    assert_eq!(v["version"], 2);
+    assert_eq!(v["summary"]["privilege_changes"], 5);
 }
 
 #[test]

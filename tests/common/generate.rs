@@ -274,10 +274,18 @@ pub fn generate(size: Size, prefix: &str, seed: u64) -> Generated {
         let g = rng.usize(..roles.len());
         let candidate = if rng.usize(..4) == 0 || functions.is_empty() {
             let s = rng.usize(..size.schemas);
-            let p = if rng.bool() { Priv::Usage } else { Priv::Create };
+            let p = if rng.bool() {
+                Priv::Usage
+            } else {
+                Priv::Create
+            };
             (Obj::Schema(s), p, g)
         } else {
-            (Obj::Function(rng.usize(..functions.len())), Priv::Execute, g)
+            (
+                Obj::Function(rng.usize(..functions.len())),
+                Priv::Execute,
+                g,
+            )
         };
         if !desired.contains(&candidate) && held.insert(candidate) {
             extra += 1;
