@@ -283,7 +283,8 @@ impl World {
         };
         let schema = exact(&rule.schema);
         let name = rule.name.as_ref().and_then(exact);
-        let (start, same): (Securable, Box<dyn Fn(&Securable) -> bool>) = match kind {
+        type Same = Box<dyn Fn(&Securable) -> bool>;
+        let (start, same): (Securable, Same) = match kind {
             RuleKind::Schema => match schema {
                 Some(n) => {
                     let key = Securable::Schema { name: n };
