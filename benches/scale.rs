@@ -18,7 +18,6 @@
 //! empty, grants outside the file's scope survive) fails the run when it does not hold.
 
 #[path = "../tests/common/mod.rs"]
-#[allow(dead_code)]
 mod common;
 #[path = "../tests/common/generate.rs"]
 mod generate;
@@ -73,6 +72,8 @@ struct Measured {
 /// Runs `bin args...` and measures wall time and peak RSS of that process alone.
 fn measure(bin: &Path, args: &[&str]) -> Measured {
     let start = Instant::now();
+    // Reaped by wait4 below, which std's wait cannot replace (it drops the rusage).
+    #[allow(clippy::zombie_processes)]
     let child = Command::new(bin)
         .args(args)
         .env("NO_COLOR", "1")
