@@ -326,6 +326,11 @@ impl<'a> Reader<'a> {
         let column = usize::try_from(loc.column).ok()?.checked_sub(1)?;
         let start = *self.line_starts.get(line)?;
         let rest = self.src.get(start..)?;
+        // ASCII up to the column (the usual case): the column is the byte offset, with
+        // no walk over characters (which made long statements quadratic to read).
+        if rest.as_bytes().get(..column).is_some_and(<[u8]>::is_ascii) {
+            return Some(start + column);
+        }
         match rest.char_indices().nth(column) {
             Some((i, _)) => Some(start + i),
             None if rest.chars().count() == column => Some(self.src.len()),
