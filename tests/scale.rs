@@ -270,11 +270,12 @@ fn managed_functions(g: &Generated) -> BTreeMap<(String, String), Vec<String>> {
     out
 }
 
+/// Not `[a-z_][a-z0-9_]*`: the generated names are never keywords.
 fn needs_quoting(name: &str) -> bool {
-    !(name
-        .chars()
-        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-        && !name.starts_with(|c: char| c.is_ascii_digit()))
+    name.starts_with(|c: char| c.is_ascii_digit())
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
 }
 
 #[test]

@@ -277,8 +277,8 @@ pub fn generate(size: Size, prefix: &str, seed: u64) -> Generated {
     let mut usage: Vec<Vec<usize>> = vec![Vec::new(); size.schemas];
     let mut create: Vec<Vec<usize>> = vec![Vec::new(); size.schemas];
     let mut execute: BTreeMap<(usize, &str), Vec<usize>> = BTreeMap::new();
-    for s in 0..size.schemas {
-        for f in &by_schema[s] {
+    for (s, fs) in by_schema.iter().enumerate() {
+        for f in fs {
             execute.entry((s, functions[*f].name.as_str())).or_default();
         }
     }
