@@ -18,7 +18,6 @@
 //! empty, grants outside the file's scope survive) fails the run when it does not hold.
 
 #[path = "../tests/common/mod.rs"]
-#[allow(dead_code)]
 mod common;
 #[path = "../tests/common/generate.rs"]
 mod generate;
@@ -71,6 +70,8 @@ struct Measured {
 }
 
 /// Runs `bin args...` and measures wall time and peak RSS of that process alone.
+// The child is reaped by wait4 (for its rusage), which clippy does not recognise.
+#[allow(clippy::zombie_processes)]
 fn measure(bin: &Path, args: &[&str]) -> Measured {
     let start = Instant::now();
     let child = Command::new(bin)
