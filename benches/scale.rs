@@ -16,6 +16,13 @@
 //!
 //! Every check it makes (plan size equals the generator's count, the second plan is
 //! empty, grants outside the file's scope survive) fails the run when it does not hold.
+//!
+//! `cargo test --all-targets` (CI) runs this binary too, unoptimised and without the
+//! `--bench` flag `cargo bench` passes: the full run there took 284 s and 690 MB of
+//! debug-build figures nobody reads. So without `--bench` and without any option of its
+//! own, it is a smoke test of itself: the small size, one run, a tiny offline snapshot
+//! (test-harness arguments such as a filter are ignored). tests/scale.rs holds the
+//! checks that matter in the normal suite.
 
 #[path = "../tests/common/mod.rs"]
 mod common;
@@ -394,8 +401,35 @@ fn bench_offline(bin: &Path, dir: &Path, privileges: usize, runs: usize) -> Stri
     )
 }
 
+/// True when started by `cargo test` rather than `cargo bench` or by hand: no `--bench`
+/// and none of this binary's own options among the arguments.
+fn under_cargo_test() -> bool {
+    use clap::CommandFactory;
+    let ours: Vec<String> = Args::command()
+        .get_arguments()
+        .filter_map(|a| a.get_long())
+        .map(|l| format!("--{l}"))
+        .collect();
+    !std::env::args().skip(1).any(|a| {
+        a == "-h" || a == "--help" || ours.iter().any(|o| a.split('=').next() == Some(o.as_str()))
+    })
+}
+
 fn main() {
-    let args = Args::parse();
+    let args = if under_cargo_test() {
+        eprintln!("scale: not under `cargo bench`: a smoke test (small size, one run)");
+        Args::parse_from([
+            "scale",
+            "--size",
+            "small",
+            "--runs",
+            "1",
+            "--offline-privileges",
+            "5000",
+        ])
+    } else {
+        Args::parse()
+    };
     let sizes: Vec<Size> = if args.size == "all" {
         vec![generate::SMALL, generate::MEDIUM, generate::LARGE]
     } else {
