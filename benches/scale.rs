@@ -16,6 +16,13 @@
 //!
 //! Every check it makes (plan size equals the generator's count, the second plan is
 //! empty, grants outside the file's scope survive) fails the run when it does not hold.
+//!
+//! `cargo test --all-targets` (CI) runs this binary too, unoptimised and without the
+//! `--bench` flag `cargo bench` passes: the full run there took 284 s and 690 MB of
+//! debug-build figures nobody reads. So without `--bench` and without any option of its
+//! own, it is a smoke test of itself: the small size, one run, a tiny offline snapshot
+//! (test-harness arguments such as a filter are ignored). tests/scale.rs holds the
+//! checks that matter in the normal suite.
 
 #[path = "../tests/common/mod.rs"]
 mod common;
