@@ -19,6 +19,7 @@ pub mod executor;
 pub mod export;
 pub mod iam;
 pub mod ident;
+pub mod input;
 pub mod model;
 pub mod output;
 pub mod plan;
