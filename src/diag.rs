@@ -133,6 +133,12 @@ pub fn render(d: &Diagnostic, source: Option<&str>, color: bool) -> String {
         }
         _ => None,
     };
+    let pictured = line_text
+        .filter(|l| {
+            l.len() <= MAX_SHOWN_LINE_BYTES && l.chars().any(|c| c.is_control() && c != '\t')
+        })
+        .map(pictures);
+    let line_text = pictured.as_deref().or(line_text);
     match (&d.location, line_text) {
         // A very long line (a whole list on one line of a generated file) is not shown:
         // the renderer measures every character of it, for each diagnostic on it.
@@ -171,6 +177,20 @@ fn visible(text: &str) -> String {
         }
     }
     out
+}
+
+/// `line` with each control character but tab shown as one visible character (`␀` for
+/// NUL, `␛` for ESC, `�` for C1 controls), so columns still line up.
+fn pictures(line: &str) -> String {
+    line.chars()
+        .map(|c| match c {
+            '\t' => c,
+            '\0'..='\u{1f}' => char::from_u32(0x2400 + c as u32).unwrap_or('\u{fffd}'),
+            '\u{7f}' => '\u{2421}',
+            c if c.is_control() => '\u{fffd}',
+            c => c,
+        })
+        .collect()
 }
 
 /// The longest source line a rendered diagnostic shows; longer ones are named by place.
@@ -241,6 +261,21 @@ mod tests {
         );
         assert!(out.contains("rename `a\\u{1b}[2Jb`"), "{out}");
         assert!(out.contains("groups.\"a\\u{1b}[2Jb\""), "{out}");
+    }
+
+    #[test]
+    fn control_characters_in_the_source_line_are_pictured_in_place() {
+        let src = "x\nab\u{9b}2J\u{1b}[0m\u{7f}\0: 1\n";
+        let mut l = loc();
+        (l.line, l.column, l.len) = (2, 10, 1);
+        let out = render(&Diagnostic::error("bad").at(Some(l)), Some(src), false);
+        assert!(out.contains("ab\u{fffd}2J\u{241b}[0m\u{2421}\u{2400}: 1"), "{out}");
+        assert!(!out.chars().any(|c| c.is_control() && c != '\n'), "{out:?}");
+        // The underline is under the 10th character, the DEL.
+        let underline = out.lines().find(|l| l.contains('^')).unwrap();
+        let source = out.lines().find(|l| l.contains("ab\u{fffd}")).unwrap();
+        let col = |s: &str, c: char| s.chars().position(|x| x == c).unwrap();
+        assert_eq!(col(underline, '^'), col(source, '\u{2421}'), "{out}");
     }
 
     #[test]

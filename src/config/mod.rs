@@ -11,6 +11,8 @@ pub(crate) mod names;
 mod raw;
 mod resolve;
 #[cfg(test)]
+mod hostile;
+#[cfg(test)]
 mod tests;
 
 pub use cluster::{Cluster, KmsKey, Partition, PolicyStyle};
@@ -197,6 +199,11 @@ pub fn json_schema() -> String {
 ///
 /// On failure the errors come first, in file order, followed by the warnings.
 pub fn parse(file: &str, text: &str) -> Result<Config, Vec<Diagnostic>> {
+    let whole = text;
+    // A byte order mark (editors on Windows write one) is not part of the document:
+    // yaml-rust2 would read it into the first key. Columns are counted without it, as
+    // editors show them; the hash is of the file as it is.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let scan = marks::scan(file, text);
     let mut errors = scan.errors;
     if scan.fatal {
@@ -238,7 +245,7 @@ pub fn parse(file: &str, text: &str) -> Result<Config, Vec<Diagnostic>> {
         }
     };
     let (mut config, more) = resolve::resolve(file, raw, &scan.marks);
-    config.sha256 = crate::state::sha256(text.as_bytes());
+    config.sha256 = crate::state::sha256(whole.as_bytes());
     errors.extend(more);
     if errors.is_empty() {
         config.warnings.sort_by_key(file_order);
