@@ -1013,7 +1013,7 @@ fn check_privileges(privileges: &[(Privilege, Location)], on: &Securable) -> Res
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::ident::{qualified, quote};
     use proptest::prelude::*;
@@ -1996,7 +1996,7 @@ mod tests {
 
     /// Any non-empty name without NUL that fits the target, bare-looking ones and keywords
     /// included. `public` (any case) is left out: no principal can have that name.
-    fn any_name(target: Target) -> impl Strategy<Value = String> {
+    pub(crate) fn any_name(target: Target) -> impl Strategy<Value = String> {
         let max = target.max_identifier_bytes();
         prop_oneof![
             "[a-z_][a-z0-9_$]{0,20}",
@@ -2066,7 +2066,7 @@ mod tests {
 
     /// Any statement the planner can build for `target` (users are never created; a
     /// group's members are users; a role's members are users or roles).
-    fn any_statement(target: Target) -> BoxedStrategy<Statement> {
+    pub(crate) fn any_statement(target: Target) -> BoxedStrategy<Statement> {
         let name = || any_name(target);
         let grantee = prop_oneof![
             1 => Just(Grantee::Public),

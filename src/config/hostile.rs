@@ -393,9 +393,9 @@ fn yamlish() -> impl Strategy<Value = String> {
     prop::collection::vec(prop::sample::select(TOKENS), 0..60).prop_map(|t| t.concat())
 }
 
-/// One edit of a text: (kind, position, length, token).
+/// One edit of a text.
 #[derive(Debug, Clone)]
-enum Edit {
+pub(crate) enum Edit {
     Delete(usize, usize),
     Insert(usize, &'static str),
     DuplicateLine(usize),
@@ -404,10 +404,11 @@ enum Edit {
     Indent(usize, usize),
 }
 
-fn edit() -> impl Strategy<Value = Edit> {
+/// Any edit, inserting pieces of `tokens`.
+pub(crate) fn edit(tokens: &'static [&'static str]) -> impl Strategy<Value = Edit> {
     prop_oneof![
         (any::<usize>(), 1..20usize).prop_map(|(p, n)| Edit::Delete(p, n)),
-        (any::<usize>(), prop::sample::select(TOKENS)).prop_map(|(p, t)| Edit::Insert(p, t)),
+        (any::<usize>(), prop::sample::select(tokens)).prop_map(|(p, t)| Edit::Insert(p, t)),
         any::<usize>().prop_map(Edit::DuplicateLine),
         (any::<usize>(), any::<usize>()).prop_map(|(a, b)| Edit::SwapLines(a, b)),
         any::<usize>().prop_map(Edit::Truncate),
@@ -424,14 +425,16 @@ fn boundary(s: &str, at: usize) -> usize {
     i
 }
 
-fn apply_edit(text: &str, e: &Edit) -> String {
+pub(crate) fn apply_edit(text: &str, e: &Edit) -> String {
     let lines = || text.split('\n').map(str::to_string).collect::<Vec<_>>();
     match *e {
         Edit::Delete(p, n) => {
             let a = boundary(text, p);
-            let b = boundary(text, a + n).max(a);
-            let b = if b < a { a } else { b };
-            format!("{}{}", &text[..a], &text[b.min(text.len())..])
+            let mut b = (a + n).min(text.len());
+            while !text.is_char_boundary(b) {
+                b -= 1;
+            }
+            format!("{}{}", &text[..a], &text[b..])
         }
         Edit::Insert(p, t) => {
             let a = boundary(text, p);
@@ -489,7 +492,7 @@ proptest! {
     #[test]
     fn mutated_valid_files_load_or_fail_located(
         base in valid_file(),
-        edits in prop::collection::vec(edit(), 1..6),
+        edits in prop::collection::vec(edit(TOKENS), 1..6),
     ) {
         let mut text = base.to_string();
         for e in &edits {

@@ -11,7 +11,7 @@ pub(crate) mod names;
 mod raw;
 mod resolve;
 #[cfg(test)]
-mod hostile;
+pub(crate) mod hostile;
 #[cfg(test)]
 mod tests;
 
