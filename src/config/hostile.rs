@@ -244,6 +244,43 @@ fn a_raw_control_character_is_located_and_named() {
 }
 
 #[test]
+fn line_breaks_the_two_yaml_readers_disagree_on_are_refused_raw_and_read_escaped() {
+    for (c, code) in [('\u{85}', "0085"), ('\u{2028}', "2028"), ('\u{2029}', "2029")] {
+        for text in [
+            format!("target: postgres\ngroups:\n  \"a{c}b\": {{}}\n"),
+            format!("target: postgres\ngroups:\n  a{c}b: {{}}\n"),
+            format!("target: postgres\ngroups:\n  ab: {{}} # {c}\n"),
+        ] {
+            let e = fatal(&text);
+            assert_eq!(
+                e.message,
+                format!(
+                    "grants.yaml holds the character U+{code}, a line break to some YAML \
+                     readers and not to others"
+                )
+            );
+            assert_eq!(line_col(&e).0, 3, "{e}");
+            assert_eq!(
+                e.help.as_deref(),
+                Some(format!("remove it, or write it as the escape `\\u{code}` inside double quotes").as_str())
+            );
+        }
+        // Escaped, both readers read the same name.
+        let text = format!(
+            "target: postgres\ngroups:\n  \"a\\u{code}b\": {{}}\nschemas:\n  s: {{usage: [\"a\\u{code}b\"]}}\n"
+        );
+        if c.is_control() {
+            // NEL is a C1 control character: no name may hold one.
+            assert!(errors_of(&text)[0].message.contains("contains a control character"));
+            continue;
+        }
+        let config = parse(FILE, &text).unwrap_or_else(|e| panic!("{e:#?}"));
+        assert_eq!(config.principals[0].principal.name, format!("a{c}b"));
+        assert_eq!(config.schemas[0].grants.len(), 1);
+    }
+}
+
+#[test]
 fn nul_and_other_control_characters_written_as_escapes_are_refused_in_names() {
     let cases = [
         ("groups:\n  \"a\\0b\": {}\n", "group name \"a\\0b\" contains a control character", (3, 3)),

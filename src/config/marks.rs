@@ -441,8 +441,12 @@ pub(crate) fn scan(file: &str, text: &str) -> Scan {
         anchors: HashMap::new(),
         open: Vec::new(),
     };
-    if let Some(i) = w.chars.iter().position(|c| !yaml_allows(*c)) {
-        w.control_character(i);
+    if let Some(i) = w
+        .chars
+        .iter()
+        .position(|c| !yaml_allows(*c) || is_disputed_break(*c))
+    {
+        w.refused_character(i);
         return w.scan;
     }
     let mut parser = Parser::new_from_str(text);
@@ -481,6 +485,15 @@ fn yaml_allows(c: char) -> bool {
         | '\u{10000}'..)
 }
 
+/// NEL, LINE SEPARATOR and PARAGRAPH SEPARATOR: line breaks to libyaml (YAML 1.1, and so
+/// to serde_yaml), ordinary characters to yaml-rust2 (YAML 1.2). A raw one would make the
+/// two passes read different documents (a key on its own line for one, part of a name
+/// for the other), so it is refused; written as an escape in double quotes (`\u2028`),
+/// both read the same character.
+fn is_disputed_break(c: char) -> bool {
+    matches!(c, '\u{85}' | '\u{2028}' | '\u{2029}')
+}
+
 impl Span {
     /// The place of a parser mark: yaml-rust2's lines are 1-based, its columns 0-based.
     fn at(mark: Marker, len: usize) -> Span {
@@ -505,8 +518,9 @@ impl Walker<'_> {
         }
     }
 
-    /// A character YAML does not allow, at character index `i`: a fatal error.
-    fn control_character(&mut self, i: usize) {
+    /// A character refused at character index `i` (see [`yaml_allows`] and
+    /// [`is_disputed_break`]): a fatal error.
+    fn refused_character(&mut self, i: usize) {
         let before = &self.chars[..i];
         let line = before.iter().filter(|c| **c == '\n').count() + 1;
         let line_start = before.iter().rposition(|c| *c == '\n').map_or(0, |p| p + 1);
@@ -517,17 +531,27 @@ impl Walker<'_> {
             path: String::new(),
             len: 1,
         };
-        self.scan.errors.push(
+        let c = self.chars[i] as u32;
+        let d = if is_disputed_break(self.chars[i]) {
             Diagnostic::error(format!(
-                "{} holds the control character U+{:04X}, which YAML does not allow",
-                self.file, self.chars[i] as u32
+                "{} holds the character U+{c:04X}, a line break to some YAML readers and not \
+                 to others",
+                self.file
             ))
-            .at(Some(loc))
+            .help(format!(
+                "remove it, or write it as the escape `\\u{c:04X}` inside double quotes"
+            ))
+        } else {
+            Diagnostic::error(format!(
+                "{} holds the control character U+{c:04X}, which YAML does not allow",
+                self.file
+            ))
             .help(
                 "remove it: no name grantplan manages can hold a control character, and YAML \
                  files cannot hold one outside an escape (`\\t`, `\\n`) in double quotes",
-            ),
-        );
+            )
+        };
+        self.scan.errors.push(d.at(Some(loc)));
         self.scan.fatal = true;
     }
 
