@@ -269,7 +269,10 @@ mod tests {
         let mut l = loc();
         (l.line, l.column, l.len) = (2, 10, 1);
         let out = render(&Diagnostic::error("bad").at(Some(l)), Some(src), false);
-        assert!(out.contains("ab\u{fffd}2J\u{241b}[0m\u{2421}\u{2400}: 1"), "{out}");
+        assert!(
+            out.contains("ab\u{fffd}2J\u{241b}[0m\u{2421}\u{2400}: 1"),
+            "{out}"
+        );
         assert!(!out.chars().any(|c| c.is_control() && c != '\n'), "{out:?}");
         // The underline is under the 10th character, the DEL.
         let underline = out.lines().find(|l| l.contains('^')).unwrap();

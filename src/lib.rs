@@ -17,6 +17,8 @@ pub mod diag;
 pub mod doctor;
 pub mod executor;
 pub mod export;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod iam;
 pub mod ident;
 pub mod input;

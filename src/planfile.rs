@@ -374,23 +374,40 @@ mod tests {
 
     /// Pieces of plan files, for insertions.
     const PIECES: &[&str] = &[
-        "\n", "\r", "\r\n", ";", "\"", "\"\"", "--", "/*", "*/", " ", "GRANT ", "REVOKE ",
-        "CREATE ROLE ", "ALTER GROUP g ADD USER u;", "DROP TABLE t;", "USAGE", "ON SCHEMA ",
-        "TO ", "FROM ", "GROUP ", "PUBLIC", "CASCADE", "-- seal: ", "-- target: postgres",
-        "-- statements: 0", "-- statements: 99999999999999999999", "-- catalog: x",
-        FIRST_LINE, "\u{202e}", "\0", "é",
+        "\n",
+        "\r",
+        "\r\n",
+        ";",
+        "\"",
+        "\"\"",
+        "--",
+        "/*",
+        "*/",
+        " ",
+        "GRANT ",
+        "REVOKE ",
+        "CREATE ROLE ",
+        "ALTER GROUP g ADD USER u;",
+        "DROP TABLE t;",
+        "USAGE",
+        "ON SCHEMA ",
+        "TO ",
+        "FROM ",
+        "GROUP ",
+        "PUBLIC",
+        "CASCADE",
+        "-- seal: ",
+        "-- target: postgres",
+        "-- statements: 0",
+        "-- statements: 99999999999999999999",
+        "-- catalog: x",
+        FIRST_LINE,
+        "\u{202e}",
+        "\0",
+        "é",
     ];
 
-    /// `text` with its first `-- seal:` line made to match the rest, as `write` seals.
-    fn reseal(text: &str) -> String {
-        let lines: Vec<String> = text.lines().map(str::to_string).collect();
-        let Some(at) = lines.iter().position(|l| l.starts_with("-- seal: ")) else {
-            return text.to_string();
-        };
-        let mut out = lines.clone();
-        out[at] = format!("-- seal: {}", seal_of(&lines[..at], &lines[at + 1..]));
-        out.join("\n") + "\n"
-    }
+    use crate::fuzzing::reseal;
 
     /// Every refusal names the file; a line it names is in the file.
     fn check(text: &str) -> Result<(), TestCaseError> {

@@ -2041,18 +2041,70 @@ pub(crate) mod tests {
     /// delimiters, blanks of every kind, keywords, letters that change length or meaning
     /// when case-folded, invisible and direction-changing characters.
     const HOSTILE: &[&str] = &[
-        "\"", "\"\"", ";", " ", "\t", "\n", "\r", "--", "/*", "*/", "'", "\\", "$", "$$", "$1",
-        "select", "DROP TABLE t", "public", "PUBLIC", "group", "user", "to", "cascade", "é", "ß",
-        "İ", "ſ", "Σ", "日本", "🦀", "\u{202e}", "\u{200b}", "\u{feff}", "\u{a0}", "\u{3000}",
-        "\u{2028}", "\u{85}", "\u{1b}[2J", ".", ",", "(", ")", "[", "]", "#", "@", ":", "*", "?",
-        "%", "0", "1e5", "_", "A", "z", "U&\"", "E'",
+        "\"",
+        "\"\"",
+        ";",
+        " ",
+        "\t",
+        "\n",
+        "\r",
+        "--",
+        "/*",
+        "*/",
+        "'",
+        "\\",
+        "$",
+        "$$",
+        "$1",
+        "select",
+        "DROP TABLE t",
+        "public",
+        "PUBLIC",
+        "group",
+        "user",
+        "to",
+        "cascade",
+        "é",
+        "ß",
+        "İ",
+        "ſ",
+        "Σ",
+        "日本",
+        "🦀",
+        "\u{202e}",
+        "\u{200b}",
+        "\u{feff}",
+        "\u{a0}",
+        "\u{3000}",
+        "\u{2028}",
+        "\u{85}",
+        "\u{1b}[2J",
+        ".",
+        ",",
+        "(",
+        ")",
+        "[",
+        "]",
+        "#",
+        "@",
+        ":",
+        "*",
+        "?",
+        "%",
+        "0",
+        "1e5",
+        "_",
+        "A",
+        "z",
+        "U&\"",
+        "E'",
     ];
 
     /// A name of exactly the target's limit in bytes: one character repeated, then `_`.
     fn full_name(target: Target) -> impl Strategy<Value = String> {
         let max = target.max_identifier_bytes();
-        prop::sample::select(vec!['a', 'Z', 'é', '日', '🦀', '"', ' ', ';', '\u{202e}'])
-            .prop_map(move |c| {
+        prop::sample::select(vec!['a', 'Z', 'é', '日', '🦀', '"', ' ', ';', '\u{202e}']).prop_map(
+            move |c| {
                 let mut s = String::new();
                 while s.len() + c.len_utf8() <= max {
                     s.push(c);
@@ -2061,7 +2113,8 @@ pub(crate) mod tests {
                     s.push('_');
                 }
                 s
-            })
+            },
+        )
     }
 
     #[test]

@@ -100,7 +100,9 @@ fn check(text: &str) -> Result<(), TestCaseError> {
 
 /// "Billion laughs": each level is a list of nine aliases of the level before.
 fn billion_laughs(levels: usize) -> String {
-    let mut s = String::from("target: postgres\nignore: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\ngroups:\n");
+    let mut s = String::from(
+        "target: postgres\nignore: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\ngroups:\n",
+    );
     for i in 1..=levels {
         let p = i - 1;
         s.push_str(&format!(
@@ -169,7 +171,10 @@ fn anchors_and_aliases_within_the_limit_still_work() {
 #[test]
 fn an_alias_inside_its_own_anchor_is_refused() {
     let e = fatal("target: postgres\nignore: &a [x, *a]\n");
-    assert!(e.message.contains("inside the node its anchor names"), "{e}");
+    assert!(
+        e.message.contains("inside the node its anchor names"),
+        "{e}"
+    );
     assert_eq!(line_col(&e), (2, 16));
 }
 
@@ -188,12 +193,32 @@ fn deep_nesting_is_refused_at_the_level_past_the_limit() {
     );
     assert!(line_col(&e).0 < 40, "{e}");
     // Flow style, and flow mappings.
-    let flow = format!("target: postgres\nignore: {}{}\n", "[".repeat(200), "]".repeat(200));
+    let flow = format!(
+        "target: postgres\nignore: {}{}\n",
+        "[".repeat(200),
+        "]".repeat(200)
+    );
     assert!(fatal(&flow).message.contains("levels deep"));
-    let maps = format!("target: postgres\nignore: {}{}\n", "{a: ".repeat(100), "}".repeat(100));
+    // Past 255 flow levels yaml-rust2's scanner stops first; the finding reads the same.
+    let flow = format!("target: postgres\nignore: {}\n", "[".repeat(100_000));
+    let e = fatal(&flow);
+    assert_eq!(
+        e.message,
+        format!("grants.yaml nests lists and mappings more than {MAX_DEPTH} levels deep")
+    );
+    assert_eq!(line_col(&e).0, 2);
+    let maps = format!(
+        "target: postgres\nignore: {}{}\n",
+        "{a: ".repeat(100),
+        "}".repeat(100)
+    );
     assert!(fatal(&maps).message.contains("levels deep"));
     // A depth within the limit is an ordinary type error.
-    let ok_depth = format!("target: postgres\nignore: {}{}\n", "[".repeat(20), "]".repeat(20));
+    let ok_depth = format!(
+        "target: postgres\nignore: {}{}\n",
+        "[".repeat(20),
+        "]".repeat(20)
+    );
     assert!(!errors_of(&ok_depth)[0].message.contains("levels deep"));
 }
 
@@ -235,7 +260,10 @@ fn a_raw_control_character_is_located_and_named() {
     // A tab in a quoted value is YAML (and then refused as a name), not a raw control
     // character; a byte order mark at the start is not part of the document.
     let e = errors_of("target: postgres\ngroups:\n  \"a\tb\": {}\n");
-    assert!(e[0].message.contains("contains a control character"), "{e:#?}");
+    assert!(
+        e[0].message.contains("contains a control character"),
+        "{e:#?}"
+    );
     let bom = "\u{feff}target: postgres\ngroups:\n  g: {}\n";
     let c = parse(FILE, bom).unwrap();
     assert_eq!(c.sha256, crate::state::sha256(bom.as_bytes()));
@@ -245,7 +273,11 @@ fn a_raw_control_character_is_located_and_named() {
 
 #[test]
 fn line_breaks_the_two_yaml_readers_disagree_on_are_refused_raw_and_read_escaped() {
-    for (c, code) in [('\u{85}', "0085"), ('\u{2028}', "2028"), ('\u{2029}', "2029")] {
+    for (c, code) in [
+        ('\u{85}', "0085"),
+        ('\u{2028}', "2028"),
+        ('\u{2029}', "2029"),
+    ] {
         for text in [
             format!("target: postgres\ngroups:\n  \"a{c}b\": {{}}\n"),
             format!("target: postgres\ngroups:\n  a{c}b: {{}}\n"),
@@ -262,7 +294,12 @@ fn line_breaks_the_two_yaml_readers_disagree_on_are_refused_raw_and_read_escaped
             assert_eq!(line_col(&e).0, 3, "{e}");
             assert_eq!(
                 e.help.as_deref(),
-                Some(format!("remove it, or write it as the escape `\\u{code}` inside double quotes").as_str())
+                Some(
+                    format!(
+                        "remove it, or write it as the escape `\\u{code}` inside double quotes"
+                    )
+                    .as_str()
+                )
             );
         }
         // Escaped, both readers read the same name.
@@ -271,7 +308,9 @@ fn line_breaks_the_two_yaml_readers_disagree_on_are_refused_raw_and_read_escaped
         );
         if c.is_control() {
             // NEL is a C1 control character: no name may hold one.
-            assert!(errors_of(&text)[0].message.contains("contains a control character"));
+            assert!(errors_of(&text)[0]
+                .message
+                .contains("contains a control character"));
             continue;
         }
         let config = parse(FILE, &text).unwrap_or_else(|e| panic!("{e:#?}"));
@@ -283,11 +322,31 @@ fn line_breaks_the_two_yaml_readers_disagree_on_are_refused_raw_and_read_escaped
 #[test]
 fn nul_and_other_control_characters_written_as_escapes_are_refused_in_names() {
     let cases = [
-        ("groups:\n  \"a\\0b\": {}\n", "group name \"a\\0b\" contains a control character", (3, 3)),
-        ("groups:\n  \"a\\u0000b\": {}\n", "group name \"a\\0b\" contains a control character", (3, 3)),
-        ("roles:\n  \"r\\tx\": {}\n", "role name \"r\\tx\" contains a control character", (3, 3)),
-        ("users:\n  \"u\\e\": {}\n", "user name \"u\\u{1b}\" contains a control character", (3, 3)),
-        ("schemas:\n  \"s\\0\": {}\n", "schema name \"s\\0\" contains a control character", (3, 3)),
+        (
+            "groups:\n  \"a\\0b\": {}\n",
+            "group name \"a\\0b\" contains a control character",
+            (3, 3),
+        ),
+        (
+            "groups:\n  \"a\\u0000b\": {}\n",
+            "group name \"a\\0b\" contains a control character",
+            (3, 3),
+        ),
+        (
+            "roles:\n  \"r\\tx\": {}\n",
+            "role name \"r\\tx\" contains a control character",
+            (3, 3),
+        ),
+        (
+            "users:\n  \"u\\e\": {}\n",
+            "user name \"u\\u{1b}\" contains a control character",
+            (3, 3),
+        ),
+        (
+            "schemas:\n  \"s\\0\": {}\n",
+            "schema name \"s\\0\" contains a control character",
+            (3, 3),
+        ),
         (
             "groups:\n  g:\n    members: [\"m\\0\"]\n",
             "member name \"m\\0\" contains a control character",
@@ -303,7 +362,10 @@ fn nul_and_other_control_characters_written_as_escapes_are_refused_in_names() {
             .unwrap_or_else(|| panic!("{message}: {es:#?}"));
         assert_eq!(line_col(e), place, "{e}");
         let shown = render(e, Some(&text), false);
-        assert!(!shown.contains('\0') && !shown.contains('\u{1b}'), "{shown:?}");
+        assert!(
+            !shown.contains('\0') && !shown.contains('\u{1b}'),
+            "{shown:?}"
+        );
     }
     // A grantee holding NUL is not a declared name; the message shows it escaped.
     let text = "target: postgres\ngroups:\n  g: {}\nschemas:\n  s: {usage: [\"g\\0\"]}\n";
@@ -328,7 +390,10 @@ fn errors_past_the_cap_are_counted_not_listed() {
     // The first errors in file order are the ones shown.
     assert_eq!(line_col(&ds[0]).0, 3);
     assert_eq!(line_col(&ds[MAX_REPORTED - 1]).0, 3 + MAX_REPORTED - 1);
-    assert_eq!(ds[MAX_REPORTED].message, "grants.yaml has 150 more errors, not shown");
+    assert_eq!(
+        ds[MAX_REPORTED].message,
+        "grants.yaml has 150 more errors, not shown"
+    );
     assert!(ds[MAX_REPORTED].is_error());
 }
 
@@ -384,7 +449,9 @@ fn an_oversized_file_is_refused_without_being_read() {
     let shown = path.display().to_string();
     assert_eq!(
         ds[0].message,
-        format!("{shown} is 16.0 MiB; grantplan reads files of at most 16.0 MiB and refused to read it")
+        format!(
+            "{shown} is 16.0 MiB; grantplan reads files of at most 16.0 MiB and refused to read it"
+        )
     );
     assert_eq!(ds[0].location, None, "nothing may re-read it for a snippet");
     assert!(ds[0].help.as_deref().unwrap().contains("globs"));
@@ -408,7 +475,9 @@ fn invalid_utf8_is_located() {
     let ds = load(&path).unwrap_err();
     let l = ds[0].location.as_ref().unwrap();
     assert_eq!((l.line, l.column), (3, 6));
-    assert!(ds[0].message.ends_with("is not UTF-8 text: line 3, column 6 holds the byte 0xE9"));
+    assert!(ds[0]
+        .message
+        .ends_with("is not UTF-8 text: line 3, column 6 holds the byte 0xE9"));
     assert_eq!(ds[0].help.as_deref(), Some("save the file as UTF-8"));
 }
 
@@ -416,14 +485,80 @@ fn invalid_utf8_is_located() {
 
 /// Pieces of YAML and of grants.yaml, so generated documents reach past the YAML parser.
 const TOKENS: &[&str] = &[
-    "target: ", "postgres", "redshift", "mode: ", "additive", "ignore: ", "groups:", "roles:",
-    "users:", "schemas:", "models:", "functions:", "cluster:", "members: ", "usage: ", "create: ",
-    "execute: ", "create_model: ", "case_sensitive_identifiers: ", "true", "null", "~", "\n",
-    "\n  ", "\n    ", "\n      ", "  ", "- ", ": ", ":", ",", "[", "]", "{", "}", "\"", "'",
-    "#", "&a ", "*a", "&b ", "*b", "!!str ", "!!map ", "? ", "|", ">", "---", "...", "%YAML 1.2",
-    "g", "analysts", "demo_ml", "demo_ml.*", "s.f", "\"a.b\"", "group:g", "role:r", "user:u",
-    "public", "select", "a\"b", "x; drop table y", "\\0", "\\u0000", "\t", "0123", "1e3",
-    "données", "\u{202e}", "account_id: ", "\"123456789012\"", "region: ", "us-east-1",
+    "target: ",
+    "postgres",
+    "redshift",
+    "mode: ",
+    "additive",
+    "ignore: ",
+    "groups:",
+    "roles:",
+    "users:",
+    "schemas:",
+    "models:",
+    "functions:",
+    "cluster:",
+    "members: ",
+    "usage: ",
+    "create: ",
+    "execute: ",
+    "create_model: ",
+    "case_sensitive_identifiers: ",
+    "true",
+    "null",
+    "~",
+    "\n",
+    "\n  ",
+    "\n    ",
+    "\n      ",
+    "  ",
+    "- ",
+    ": ",
+    ":",
+    ",",
+    "[",
+    "]",
+    "{",
+    "}",
+    "\"",
+    "'",
+    "#",
+    "&a ",
+    "*a",
+    "&b ",
+    "*b",
+    "!!str ",
+    "!!map ",
+    "? ",
+    "|",
+    ">",
+    "---",
+    "...",
+    "%YAML 1.2",
+    "g",
+    "analysts",
+    "demo_ml",
+    "demo_ml.*",
+    "s.f",
+    "\"a.b\"",
+    "group:g",
+    "role:r",
+    "user:u",
+    "public",
+    "select",
+    "a\"b",
+    "x; drop table y",
+    "\\0",
+    "\\u0000",
+    "\t",
+    "0123",
+    "1e3",
+    "données",
+    "\u{202e}",
+    "account_id: ",
+    "\"123456789012\"",
+    "region: ",
+    "us-east-1",
 ];
 
 fn yamlish() -> impl Strategy<Value = String> {
@@ -543,5 +678,117 @@ proptest! {
 fn the_valid_files_used_as_bases_load() {
     for text in [SEED, PG, tests_contract()] {
         parse(FILE, text).unwrap_or_else(|e| panic!("{e:#?}"));
+    }
+}
+
+// ---- the two YAML readers agree ---------------------------------------------------------
+
+/// Every string scalar serde_yaml reads, by path, for documents without aliases: what
+/// the typed pass will see.
+fn serde_strings(v: &serde_yaml::Value, segs: &mut Vec<Seg>, out: &mut Vec<(Vec<Seg>, String)>) {
+    use serde_yaml::Value;
+    match v {
+        Value::String(s) => out.push((segs.clone(), s.clone())),
+        Value::Sequence(items) => {
+            for (i, item) in items.iter().enumerate() {
+                segs.push(Seg::Index(i));
+                serde_strings(item, segs, out);
+                segs.pop();
+            }
+        }
+        Value::Mapping(m) => {
+            for (k, item) in m {
+                if let Value::String(k) = k {
+                    segs.push(Seg::Key(k.clone()));
+                    serde_strings(item, segs, out);
+                    segs.pop();
+                }
+            }
+        }
+        Value::Tagged(t) => serde_strings(&t.value, segs, out),
+        _ => {}
+    }
+}
+
+use super::marks::{NodeKind, Seg};
+
+/// The marks pass (yaml-rust2) and serde_yaml read the same document: where both accept
+/// a text without aliases, tags or complex keys, every quoted string the marks pass
+/// records is the string serde_yaml has at that path, and serde_yaml has no string at a
+/// path the marks pass does not know. A disagreement is how a file could show one thing
+/// and grant another (the raw LINE SEPARATOR was one).
+fn check_agreement(text: &str) -> Result<(), TestCaseError> {
+    let scan = marks::scan(FILE, text);
+    let aliases = scan.marks.nodes().any(|(_, n)| n.kind == NodeKind::Alias);
+    if scan.fatal || aliases {
+        return Ok(());
+    }
+    let Ok(value) = serde_yaml::from_str::<serde_yaml::Value>(text) else {
+        return Ok(());
+    };
+    let mut strings = Vec::new();
+    serde_strings(&value, &mut Vec::new(), &mut strings);
+    for (segs, s) in &strings {
+        let node = scan.marks.nodes().find(|(_, n)| &n.segs == segs);
+        let Some((path, node)) = node else {
+            // Inside an entry that is an error (an unknown or duplicate key), the marks
+            // pass records nothing.
+            if !scan.errors.is_empty() {
+                continue;
+            }
+            return Err(TestCaseError::fail(format!(
+                "serde_yaml has {s:?} at {segs:?}, unknown to the marks pass, in {text:?}"
+            )));
+        };
+        // Block scalars (`|`, `>`) are read differently at their edges (an empty `|` is
+        // "\n" to yaml-rust2, "" to serde_yaml); only messages use the marks' text.
+        if node.quoted && !text.contains(['|', '>']) {
+            prop_assert_eq!(
+                node.scalar.as_deref(),
+                Some(s.as_str()),
+                "{} in {:?}",
+                path,
+                text
+            );
+        }
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 2048, ..ProptestConfig::default() })]
+
+    #[test]
+    fn both_yaml_readers_agree_on_yaml_like_documents(text in yamlish()) {
+        check_agreement(&text)?;
+    }
+
+    #[test]
+    fn both_yaml_readers_agree_on_mutated_valid_files(
+        base in valid_file(),
+        edits in prop::collection::vec(edit(TOKENS), 1..6),
+    ) {
+        let mut text = base.to_string();
+        for e in &edits {
+            text = apply_edit(&text, e);
+        }
+        check_agreement(&text)?;
+    }
+
+    #[test]
+    fn both_yaml_readers_agree_on_arbitrary_names(
+        names in prop::collection::vec("\\PC{1,12}", 1..6),
+    ) {
+        let mut text = String::from("target: postgres\ngroups:\n");
+        for n in &names {
+            // A double-quoted key, escaped as YAML requires.
+            let quoted: String = n.chars().flat_map(|c| match c {
+                '"' => vec!['\\', '"'],
+                '\\' => vec!['\\', '\\'],
+                c => vec![c],
+            }).collect();
+            text.push_str(&format!("  \"{quoted}\": {{}}\n  {n}: {{}}\n"));
+        }
+        check_agreement(&text)?;
     }
 }

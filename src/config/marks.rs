@@ -568,6 +568,12 @@ impl Walker<'_> {
     }
 
     fn syntax_error(&mut self, info: &str, mark: Marker) {
+        // yaml-rust2's scanner looks ahead, so 256 nested flow lists reach its own limit
+        // before the walk reaches [`MAX_DEPTH`]: the same finding, said the same way.
+        if info == "recursion limit exceeded" {
+            self.too_deep(mark);
+            return;
+        }
         // A tab in the indentation of the error's line.
         let tab_indent = self
             .chars
@@ -656,15 +662,7 @@ impl Walker<'_> {
             Event::MappingStart(anchor, _) | Event::SequenceStart(anchor, _) => {
                 let map = matches!(ev, Event::MappingStart(..));
                 if self.open.len() >= MAX_DEPTH {
-                    self.refuse(
-                        mark,
-                        format!(
-                            "{} nests lists and mappings more than {MAX_DEPTH} levels deep",
-                            self.file
-                        ),
-                        "grants.yaml needs four levels (`schemas:`, a schema, its `usage:` \
-                         list): check the indentation and the brackets here",
-                    );
+                    self.too_deep(mark);
                     return false;
                 }
                 self.open.push((anchor, self.values));
@@ -685,6 +683,19 @@ impl Walker<'_> {
             }
             Event::StreamEnd => false,
         }
+    }
+
+    /// Nesting past [`MAX_DEPTH`] at `mark`: a fatal error.
+    fn too_deep(&mut self, mark: Marker) {
+        self.refuse(
+            mark,
+            format!(
+                "{} nests lists and mappings more than {MAX_DEPTH} levels deep",
+                self.file
+            ),
+            "grants.yaml needs four levels (`schemas:`, a schema, its `usage:` list): check \
+             the indentation and the brackets here",
+        );
     }
 
     /// Counts `n` more values; false (with a fatal error) past [`MAX_VALUES`].

@@ -6,12 +6,12 @@
 //! point back at the line that asked for something.
 
 mod cluster;
+#[cfg(test)]
+pub(crate) mod hostile;
 mod marks;
 pub(crate) mod names;
 mod raw;
 mod resolve;
-#[cfg(test)]
-pub(crate) mod hostile;
 #[cfg(test)]
 mod tests;
 
