@@ -674,6 +674,39 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    /// Any bytes in a file: read and loaded, or refused naming the file (and, for bytes
+    /// that are not UTF-8, the line and column of the first bad one).
+    #[test]
+    fn arbitrary_bytes_in_a_file_load_or_fail_naming_it(
+        bytes in prop::collection::vec(any::<u8>(), 0..400),
+        prefix in prop::sample::select(vec!["", "target: postgres\ngroups:\n  ", "\u{feff}"]),
+    ) {
+        let mut f = tempfile::NamedTempFile::new().unwrap();
+        std::io::Write::write_all(&mut f, prefix.as_bytes()).unwrap();
+        std::io::Write::write_all(&mut f, &bytes).unwrap();
+        let name = f.path().display().to_string();
+        match load(f.path()) {
+            Ok(c) => prop_assert_eq!(c.file, name),
+            Err(ds) => {
+                prop_assert!(ds.iter().any(Diagnostic::is_error));
+                for d in &ds {
+                    match &d.location {
+                        Some(l) => prop_assert_eq!(&l.file, &name),
+                        None => prop_assert!(d.message.contains(&name), "{}", d),
+                    }
+                }
+                let text = String::from_utf8_lossy(&bytes);
+                if std::str::from_utf8(&bytes).is_err() {
+                    prop_assert!(ds[0].message.contains("is not UTF-8 text"), "{} {:?}", ds[0], text);
+                }
+            }
+        }
+    }
+}
+
 #[test]
 fn the_valid_files_used_as_bases_load() {
     for text in [SEED, PG, tests_contract()] {
