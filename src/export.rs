@@ -178,6 +178,10 @@ fn unwritable(t: Target, name: &str) -> Option<&'static str> {
         Some("it is empty")
     } else if name.chars().any(char::is_control) {
         Some("it holds a control character, which grants.yaml names cannot")
+    } else if name.contains(['\u{2028}', '\u{2029}']) {
+        // serde_yaml writes these raw, and the loader refuses them raw (a line break to
+        // some YAML readers and not to others).
+        Some("it holds a line or paragraph separator (U+2028, U+2029), which serde_yaml writes raw and grants.yaml refuses raw")
     } else if name.len() > t.max_identifier_bytes() {
         Some("it is longer than the target allows")
     } else {
@@ -1047,7 +1051,9 @@ impl<'a> Exporter<'a> {
         let ignore = self
             .ignore
             .iter()
-            .map(|n| glob::Pattern::escape(n))
+            // A line or paragraph separator cannot be written raw (see `unwritable`): in
+            // the glob, `?` stands for it.
+            .map(|n| glob::Pattern::escape(n).replace(['\u{2028}', '\u{2029}'], "?"))
             .collect();
         let doc = Doc {
             target: self.t,

@@ -64,6 +64,21 @@ pub(crate) const USER_KEYS: &[&str] = &["create_model"];
 pub(crate) const SCHEMA_KEYS: &[&str] = &["create", "usage"];
 pub(crate) const EXECUTE_KEYS: &[&str] = &["execute"];
 
+/// The deepest nesting of collections grants.yaml may have. A valid file needs four
+/// levels (the document, `schemas:`, one schema, its `usage:` list); the bound keeps a
+/// hostile document of thousands of nested lists from costing memory quadratic in its
+/// depth (every node records its whole path).
+pub(crate) const MAX_DEPTH: usize = 32;
+
+/// The most YAML values (scalars, lists, mappings, keys included) a document may hold,
+/// each alias (`*name`) counted as a full copy of the node its anchor (`&name`) names, as
+/// typed deserialization will copy it. This is what stops an alias bomb ("billion
+/// laughs", where each level repeats the previous one ten times) and a large list
+/// repeated by many aliases: a 100 KB file can otherwise expand to gigabytes. The
+/// largest generated benchmark file (22,000 object entries) holds about 160,000 values;
+/// the worst file within the limit loads in about 1 GB of memory.
+pub(crate) const MAX_VALUES: u64 = 1_000_000;
+
 /// A place in the text: 1-based line and column (in characters), and the length in
 /// characters of the token there.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -405,6 +420,12 @@ struct Walker<'a> {
     scan: Scan,
     documents: usize,
     root_seen: bool,
+    /// Values so far, aliases counted as copies of what they name (see [`MAX_VALUES`]).
+    values: u64,
+    /// The number of values each completed anchor names, by yaml-rust2's anchor id.
+    anchors: HashMap<usize, u64>,
+    /// Each open collection's anchor id (0: none) and [`Walker::values`] before it.
+    open: Vec<(usize, u64)>,
 }
 
 /// Runs the marks pass over `text`, reporting against `file`.
@@ -416,7 +437,18 @@ pub(crate) fn scan(file: &str, text: &str) -> Scan {
         scan: Scan::default(),
         documents: 0,
         root_seen: false,
+        values: 0,
+        anchors: HashMap::new(),
+        open: Vec::new(),
     };
+    if let Some(i) = w
+        .chars
+        .iter()
+        .position(|c| !yaml_allows(*c) || is_disputed_break(*c))
+    {
+        w.refused_character(i);
+        return w.scan;
+    }
     let mut parser = Parser::new_from_str(text);
     loop {
         match parser.next_token() {
@@ -443,6 +475,25 @@ pub(crate) fn scan(file: &str, text: &str) -> Scan {
     w.scan
 }
 
+/// True for a character YAML allows in a file (YAML 1.2 `c-printable`, as libyaml and so
+/// serde_yaml check it): tab, line breaks, and everything printable. yaml-rust2 reads
+/// NUL and other control characters without complaint, so without this check the only
+/// error would be serde_yaml's, which names a byte offset instead of a line.
+fn yaml_allows(c: char) -> bool {
+    matches!(c,
+        '\t' | '\n' | '\r' | ' '..='~' | '\u{85}' | '\u{A0}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}'
+        | '\u{10000}'..)
+}
+
+/// NEL, LINE SEPARATOR and PARAGRAPH SEPARATOR: line breaks to libyaml (YAML 1.1, and so
+/// to serde_yaml), ordinary characters to yaml-rust2 (YAML 1.2). A raw one would make the
+/// two passes read different documents (a key on its own line for one, part of a name
+/// for the other), so it is refused; written as an escape in double quotes (`\u2028`),
+/// both read the same character.
+fn is_disputed_break(c: char) -> bool {
+    matches!(c, '\u{85}' | '\u{2028}' | '\u{2029}')
+}
+
 impl Span {
     /// The place of a parser mark: yaml-rust2's lines are 1-based, its columns 0-based.
     fn at(mark: Marker, len: usize) -> Span {
@@ -467,6 +518,43 @@ impl Walker<'_> {
         }
     }
 
+    /// A character refused at character index `i` (see [`yaml_allows`] and
+    /// [`is_disputed_break`]): a fatal error.
+    fn refused_character(&mut self, i: usize) {
+        let before = &self.chars[..i];
+        let line = before.iter().filter(|c| **c == '\n').count() + 1;
+        let line_start = before.iter().rposition(|c| *c == '\n').map_or(0, |p| p + 1);
+        let loc = Location {
+            file: self.file.to_string(),
+            line,
+            column: i - line_start + 1,
+            path: String::new(),
+            len: 1,
+        };
+        let c = self.chars[i] as u32;
+        let d = if is_disputed_break(self.chars[i]) {
+            Diagnostic::error(format!(
+                "{} holds the character U+{c:04X}, a line break to some YAML readers and not \
+                 to others",
+                self.file
+            ))
+            .help(format!(
+                "remove it, or write it as the escape `\\u{c:04X}` inside double quotes"
+            ))
+        } else {
+            Diagnostic::error(format!(
+                "{} holds the control character U+{c:04X}, which YAML does not allow",
+                self.file
+            ))
+            .help(
+                "remove it: no name grantplan manages can hold a control character, and YAML \
+                 files cannot hold one outside an escape (`\\t`, `\\n`) in double quotes",
+            )
+        };
+        self.scan.errors.push(d.at(Some(loc)));
+        self.scan.fatal = true;
+    }
+
     /// The innermost path, for locating a syntax error.
     fn current_path(&self) -> String {
         match self.stack.last() {
@@ -480,6 +568,12 @@ impl Walker<'_> {
     }
 
     fn syntax_error(&mut self, info: &str, mark: Marker) {
+        // yaml-rust2's scanner looks ahead, so 256 nested flow lists reach its own limit
+        // before the walk reaches [`MAX_DEPTH`]: the same finding, said the same way.
+        if info == "recursion limit exceeded" {
+            self.too_deep(mark);
+            return;
+        }
         // A tab in the indentation of the error's line.
         let tab_indent = self
             .chars
@@ -538,23 +632,52 @@ impl Walker<'_> {
                 }
                 true
             }
-            Event::Scalar(value, style, _, _) => {
+            Event::Scalar(value, style, anchor, _) => {
+                if anchor != 0 {
+                    self.anchors.insert(anchor, 1);
+                }
+                if !self.count(1, mark) {
+                    return false;
+                }
                 self.scalar(value, style, mark);
                 true
             }
-            Event::Alias(_) => {
+            Event::Alias(id) => {
+                let Some(size) = self.anchors.get(&id).copied() else {
+                    self.refuse(
+                        mark,
+                        "an alias (`*name`) inside the node its anchor names: it would repeat \
+                         itself forever"
+                            .to_string(),
+                        "an alias may only repeat a node that is complete before it",
+                    );
+                    return false;
+                };
+                if !self.count(size, mark) {
+                    return false;
+                }
                 self.leaf(NodeKind::Alias, None, false, mark, 1);
                 true
             }
-            Event::MappingStart(..) => {
-                self.open(true, mark);
-                true
-            }
-            Event::SequenceStart(..) => {
-                self.open(false, mark);
+            Event::MappingStart(anchor, _) | Event::SequenceStart(anchor, _) => {
+                let map = matches!(ev, Event::MappingStart(..));
+                if self.open.len() >= MAX_DEPTH {
+                    self.too_deep(mark);
+                    return false;
+                }
+                self.open.push((anchor, self.values));
+                if !self.count(1, mark) {
+                    return false;
+                }
+                self.open(map, mark);
                 true
             }
             Event::MappingEnd | Event::SequenceEnd => {
+                if let Some((anchor, before)) = self.open.pop() {
+                    if anchor != 0 {
+                        self.anchors.insert(anchor, self.values - before);
+                    }
+                }
                 self.close(mark);
                 true
             }
@@ -562,46 +685,90 @@ impl Walker<'_> {
         }
     }
 
-    /// The length in characters of the scalar token starting at `index`.
+    /// Nesting past [`MAX_DEPTH`] at `mark`: a fatal error.
+    fn too_deep(&mut self, mark: Marker) {
+        self.refuse(
+            mark,
+            format!(
+                "{} nests lists and mappings more than {MAX_DEPTH} levels deep",
+                self.file
+            ),
+            "grants.yaml needs four levels (`schemas:`, a schema, its `usage:` list): check \
+             the indentation and the brackets here",
+        );
+    }
+
+    /// Counts `n` more values; false (with a fatal error) past [`MAX_VALUES`].
+    fn count(&mut self, n: u64, mark: Marker) -> bool {
+        self.values = self.values.saturating_add(n);
+        if self.values <= MAX_VALUES {
+            return true;
+        }
+        self.refuse(
+            mark,
+            format!(
+                "{} holds more than {} YAML values, counting each alias (`*name`) as a copy \
+                 of what its anchor (`&name`) names",
+                self.file,
+                thousands(MAX_VALUES)
+            ),
+            "an alias repeating a long list many times, or aliases of aliases (an alias \
+             bomb), expand past what grantplan reads: write the lists out, and use globs \
+             (`sales_*`) for many objects of one kind",
+        );
+        false
+    }
+
+    /// A fatal error at `mark`: the document is not read further.
+    fn refuse(&mut self, mark: Marker, message: String, help: &str) {
+        let loc = self.location_at(mark, self.current_path(), 1);
+        self.scan
+            .errors
+            .push(Diagnostic::error(message).at(Some(loc)).help(help));
+        self.scan.fatal = true;
+    }
+
+    /// The length in characters of the scalar token starting at `index`, at most to the
+    /// end of its line. Each case stops at the token's end: measuring the whole line first
+    /// would make a long one-line flow list (`[a, a, a, ...]`) quadratic.
     fn scalar_len(&self, index: usize, style: TScalarStyle, value: &str) -> usize {
         let rest = self.chars.get(index..).unwrap_or(&[]);
-        let to_eol = rest
-            .iter()
-            .take_while(|c| **c != '\n' && **c != '\r')
-            .count();
+        let eol = |c: Option<&char>| matches!(c, None | Some('\n' | '\r'));
+        let to_eol = || rest.iter().take_while(|c| !eol(Some(c))).count();
         match style {
             TScalarStyle::Plain => {
-                let n = value.chars().count();
-                if n <= to_eol && rest.iter().zip(value.chars()).all(|(a, b)| *a == b) {
-                    n
-                } else {
-                    to_eol
+                // A plain scalar is its text, unless it runs over several lines (folded).
+                let mut n = 0;
+                for v in value.chars() {
+                    if eol(Some(&v)) || rest.get(n) != Some(&v) {
+                        return to_eol();
+                    }
+                    n += 1;
                 }
+                n
             }
             TScalarStyle::SingleQuoted => {
                 let mut i = 1;
-                while i < to_eol {
-                    if rest[i] == '\'' {
-                        if rest.get(i + 1) == Some(&'\'') {
-                            i += 2;
-                            continue;
-                        }
-                        return i + 1;
-                    }
-                    i += 1;
-                }
-                to_eol
-            }
-            TScalarStyle::DoubleQuoted => {
-                let mut i = 1;
-                while i < to_eol {
-                    match rest[i] {
-                        '\\' => i += 2,
-                        '"' => return i + 1,
+                loop {
+                    match rest.get(i) {
+                        c if eol(c) => return i,
+                        Some('\'') if rest.get(i + 1) == Some(&'\'') => i += 2,
+                        Some('\'') => return i + 1,
                         _ => i += 1,
                     }
                 }
-                to_eol
+            }
+            TScalarStyle::DoubleQuoted => {
+                let mut i = 1;
+                loop {
+                    match rest.get(i) {
+                        c if eol(c) => return i,
+                        Some('"') => return i + 1,
+                        Some('\\') if eol(rest.get(i + 1)) => return i + 1,
+                        Some('\\') => i += 2,
+                        _ => i += 1,
+                    }
+                }
             }
             TScalarStyle::Literal | TScalarStyle::Folded => 1,
         }
@@ -940,6 +1107,19 @@ impl Walker<'_> {
             None => {}
         }
     }
+}
+
+/// `1,000,000`.
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// The path as serde_yaml prints it: keys unquoted, joined with `.`.

@@ -26,6 +26,12 @@ struct Decl {
     line: usize,
 }
 
+/// Name comparisons the "did you mean" suggestions for principals may make in one file.
+/// Each suggestion compares a name with every declaration: a hostile file with 100,000
+/// declarations and as many misspelt names would otherwise take hours to be refused.
+/// Past the budget, errors still name the problem, only without a suggestion.
+const SUGGESTION_BUDGET: usize = 1_000_000;
+
 /// One of `schemas:`, `models:`, `functions:`.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Section {
@@ -68,6 +74,11 @@ struct Resolver<'a> {
     /// Spellings already warned about, so a name used ten times warns once.
     warned: HashSet<String>,
     decls: Vec<Decl>,
+    /// Indices into `decls` by folded name, so that every lookup costs the same however
+    /// many principals the file declares.
+    by_name: HashMap<String, Vec<usize>>,
+    /// What is left of [`SUGGESTION_BUDGET`].
+    suggestions_left: usize,
 }
 
 /// Checks and resolves `raw`. Returns the config (meaningful only when there are no
@@ -83,6 +94,8 @@ pub(crate) fn resolve(file: &str, raw: RawConfig, marks: &Marks) -> (Config, Vec
         warnings: Vec::new(),
         warned: HashSet::new(),
         decls: Vec::new(),
+        by_name: HashMap::new(),
+        suggestions_left: SUGGESTION_BUDGET,
     };
     if target == Target::Postgres && r.case_sensitive {
         let loc = r.key_loc("case_sensitive_identifiers");
@@ -343,10 +356,7 @@ impl Resolver<'_> {
         let folded = self.fold(name, kind);
         self.warn_folded(name, &folded, &loc);
 
-        let same_section = self
-            .decls
-            .iter()
-            .find(|d| d.kind == kind && d.name == folded);
+        let same_section = self.named(&folded).find(|d| d.kind == kind);
         if let Some(d) = same_section {
             let (written, line) = (d.written.clone(), d.line);
             self.error(
@@ -361,18 +371,15 @@ impl Resolver<'_> {
                 ),
             );
         } else {
-            let clash = self.decls.iter().find(|d| {
-                d.name == folded
-                    && match self.target {
-                        Target::Postgres => true,
-                        Target::Redshift => {
-                            matches!(
-                                (d.kind, kind),
-                                (PrincipalKind::Role, PrincipalKind::User)
-                                    | (PrincipalKind::User, PrincipalKind::Role)
-                            )
-                        }
-                    }
+            let clash = self.named(&folded).find(|d| match self.target {
+                Target::Postgres => true,
+                Target::Redshift => {
+                    matches!(
+                        (d.kind, kind),
+                        (PrincipalKind::Role, PrincipalKind::User)
+                            | (PrincipalKind::User, PrincipalKind::Role)
+                    )
+                }
             });
             if let Some(d) = clash {
                 let (other, line) = (d.kind, d.line);
@@ -396,6 +403,10 @@ impl Resolver<'_> {
                 );
             }
         }
+        self.by_name
+            .entry(folded.clone())
+            .or_default()
+            .push(self.decls.len());
         self.decls.push(Decl {
             kind,
             name: folded.clone(),
@@ -448,6 +459,7 @@ impl Resolver<'_> {
             return None;
         };
         let mut out: Vec<Member> = Vec::new();
+        let mut listed: HashSet<Principal> = HashSet::new();
         for (i, text) in list.iter().enumerate() {
             let loc = self.value_loc(&index_path(&mpath, i));
             let (prefix, name) = split_prefix(text);
@@ -521,7 +533,7 @@ impl Resolver<'_> {
                     Principal::new(PrincipalKind::User, self.fold(name, PrincipalKind::User))
                 }
             };
-            if out.iter().any(|m| m.principal == principal) {
+            if !listed.insert(principal.clone()) {
                 self.warn(
                     format!("`{text}` is listed twice in `members`"),
                     &loc,
@@ -561,20 +573,63 @@ impl Resolver<'_> {
     }
 
     fn is_declared(&self, kind: PrincipalKind, folded: &str) -> bool {
-        self.decls
-            .iter()
-            .any(|d| d.kind == kind && d.name == folded)
+        self.named(folded).any(|d| d.kind == kind)
     }
 
-    /// Advice for a name not declared under `kind`'s section.
-    fn suggest_in(&self, kind: PrincipalKind, name: &str) -> String {
-        let section = kind.section();
+    /// The declarations whose folded name is `folded`.
+    fn named<'s>(&'s self, folded: &str) -> impl Iterator<Item = &'s Decl> + 's {
+        self.by_name
+            .get(folded)
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.decls[i])
+    }
+
+    /// The declarations a written `name` can mean, in file order: each kind folds it its
+    /// own way (on Redshift a user's name keeps its case).
+    fn meaning(&self, name: &str) -> Vec<&Decl> {
+        let mut found: Vec<usize> = Vec::new();
+        let mut forms: Vec<String> = [
+            PrincipalKind::Group,
+            PrincipalKind::Role,
+            PrincipalKind::User,
+        ]
+        .into_iter()
+        .map(|k| self.fold(name, k))
+        .collect();
+        forms.dedup();
+        for form in &forms {
+            for &i in self.by_name.get(form).into_iter().flatten() {
+                if self.decls[i].name == self.fold(name, self.decls[i].kind) {
+                    found.push(i);
+                }
+            }
+        }
+        found.sort_unstable();
+        found.dedup();
+        found.into_iter().map(|i| &self.decls[i]).collect()
+    }
+
+    /// The declared name nearest to `name` among those of `kind` (any kind for `None`),
+    /// while the suggestion budget lasts.
+    fn suggestion(&mut self, name: &str, kind: Option<PrincipalKind>) -> Option<String> {
+        let cost = self.decls.len().max(1);
+        if cost > self.suggestions_left {
+            return None;
+        }
+        self.suggestions_left -= cost;
         let candidates = self
             .decls
             .iter()
-            .filter(|d| d.kind == kind)
+            .filter(|d| kind.is_none_or(|k| d.kind == k))
             .map(|d| d.written.as_str());
-        match nearest(name, candidates) {
+        nearest(name, candidates).map(str::to_string)
+    }
+
+    /// Advice for a name not declared under `kind`'s section.
+    fn suggest_in(&mut self, kind: PrincipalKind, name: &str) -> String {
+        let section = kind.section();
+        match self.suggestion(name, Some(kind)) {
             Some(s) => {
                 format!("did you mean `{kind}:{s}`? If not, declare `{name}` under `{section}:`")
             }
@@ -604,23 +659,15 @@ impl Resolver<'_> {
             );
             return None;
         }
-        let found: Vec<(PrincipalKind, String, String)> = self
-            .decls
+        let meaning = self.meaning(name);
+        let found: Vec<(PrincipalKind, String, String)> = meaning
             .iter()
-            .filter(|d| {
-                prefix.is_none_or(|k| k == d.kind || self.target == Target::Postgres)
-                    && d.name == self.fold(name, d.kind)
-            })
+            .filter(|d| prefix.is_none_or(|k| k == d.kind || self.target == Target::Postgres))
             .map(|d| (d.kind, d.name.clone(), d.written.clone()))
             .collect();
         match (found.as_slice(), prefix) {
             ([], Some(kind)) => {
-                let elsewhere: Vec<PrincipalKind> = self
-                    .decls
-                    .iter()
-                    .filter(|d| d.name == self.fold(name, d.kind))
-                    .map(|d| d.kind)
-                    .collect();
+                let elsewhere: Vec<PrincipalKind> = meaning.iter().map(|d| d.kind).collect();
                 let help = match elsewhere.first() {
                     Some(k) => format!(
                         "`{name}` is declared under `{}:`; write `{k}:{name}`",
@@ -639,7 +686,7 @@ impl Resolver<'_> {
                 None
             }
             ([], None) => {
-                let help = match nearest(name, self.decls.iter().map(|d| d.written.as_str())) {
+                let help = match self.suggestion(name, None) {
                     Some(s) => format!(
                         "did you mean `{s}`? If not, declare `{name}` under `groups:`, `roles:` \
                          or `users:`"
@@ -692,13 +739,13 @@ impl Resolver<'_> {
             let mut grants = Vec::new();
             for (field, privilege, list) in lists {
                 let fpath = key_path(&path, field);
-                let mut listed: Vec<Grantee> = Vec::new();
+                let mut listed: HashSet<Grantee> = HashSet::new();
                 for (i, text) in list.iter().enumerate() {
                     let gloc = self.value_loc(&index_path(&fpath, i));
                     let Some(grantee) = self.grantee(text, &gloc) else {
                         continue;
                     };
-                    if listed.contains(&grantee) {
+                    if !listed.insert(grantee.clone()) {
                         self.warn(
                             format!("`{text}` is listed twice in `{field}`"),
                             &gloc,
@@ -706,7 +753,6 @@ impl Resolver<'_> {
                         );
                         continue;
                     }
-                    listed.push(grantee.clone());
                     grants.push(RuleGrant {
                         privilege,
                         grantee,
