@@ -527,17 +527,24 @@ fn validate(path: &Path) -> Outcome {
     Ok(0)
 }
 
+/// The largest snapshot file `--catalog` reads.
+const MAX_SNAPSHOT_BYTES: u64 = 512 * 1024 * 1024;
+
 /// The catalog to work from: a snapshot file, a live server, or none (offline).
 /// `expected` is the grants.yaml's target and name, when there is one: a server of
 /// another kind is refused before anything is read.
+///
+/// Snapshots are at most [`MAX_SNAPSHOT_BYTES`]: the 500,000-privilege benchmark snapshot
+/// is 61 MB.
 fn catalog_source(
     catalog: Option<&Path>,
     db: &DbArg,
     expected: Option<(crate::model::Target, &str)>,
 ) -> Result<(Option<Snapshot>, Source), Failure> {
     if let Some(file) = catalog {
-        let text = std::fs::read_to_string(file)
-            .map_err(|e| format!("cannot read snapshot {}: {e}", file.display()))?;
+        // Bounded like plan files: a device or a huge file is refused, not read.
+        let text = crate::input::read_text(file, MAX_SNAPSHOT_BYTES)
+            .map_err(|e| e.describe(&format!("snapshot {}", file.display())))?;
         let snap = Snapshot::from_json(&text).map_err(|e| format!("{}: {e}", file.display()))?;
         Ok((
             Some(snap),
@@ -1073,9 +1080,8 @@ async fn abandon(session: &db::Session) {
 /// target, and that grants.yaml is the file it was planned from.
 fn read_plan_file(path: &Path, config: &Config) -> Result<(String, planfile::PlanFile), Failure> {
     let name = path.display().to_string();
-    let text =
-        std::fs::read_to_string(path).map_err(|e| format!("cannot read plan file {name}: {e}"))?;
-    let file = planfile::read(&name, &text)?;
+    // Bounded (planfile::MAX_FILE_BYTES): a device or a huge file is refused, not read.
+    let file = planfile::load(path)?;
     if file.header.target != config.target {
         return Err(Failure::Message(format!(
             "{name} was planned for target `{}` but {} declares `{}`",

@@ -272,3 +272,32 @@ fn the_ci_recipe_uses_only_commands_and_flags_that_exist() {
     }
     assert!(checked >= 6, "only {checked} flags checked");
 }
+
+/// A device (or any file past the limit) given as a plan file or a snapshot is refused
+/// after reading at most the limit, before any connection: exit 1, one error line.
+#[test]
+fn endless_plan_files_and_snapshots_are_refused_unread() {
+    let apply = common::run(
+        grantplan()
+            .args(["apply", "/dev/zero", "--database-url"])
+            .arg("postgres://nobody@127.0.0.1:1/none"),
+    );
+    assert_eq!(apply.code, 1, "{}", apply.stderr);
+    assert!(
+        apply
+            .stderr
+            .contains("plan file /dev/zero holds more than 64.0 MiB"),
+        "{}",
+        apply.stderr
+    );
+    assert!(!apply.stderr.contains("connect"), "{}", apply.stderr);
+    let plan = common::run(grantplan().args(["plan", "--catalog", "/dev/zero"]));
+    assert_eq!(plan.code, 1, "{}", plan.stderr);
+    assert!(
+        plan.stderr
+            .contains("snapshot /dev/zero holds more than 512.0 MiB"),
+        "{}",
+        plan.stderr
+    );
+    assert!(plan.stdout.is_empty());
+}
