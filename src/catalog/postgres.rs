@@ -36,7 +36,7 @@
 //! any other as a role); the planner erases them.
 
 use super::acl::for_each_entry;
-use super::wire::{each_row, no_progress, rows, run, Cols, Progress};
+use super::wire::{each_row, in_own_transaction, no_progress, rows, run, Cols, Progress};
 use super::{Acl, FunctionInfo, Membership, PrincipalInfo, SchemaInfo, ServerInfo, Snapshot};
 use crate::model::{Grantee, Principal, PrincipalKind, Privilege, Target};
 use std::collections::HashMap;
@@ -133,18 +133,14 @@ pub async fn read_with(
     client: &Client,
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<Snapshot, ReadError> {
-    run(client, Target::Postgres, "begin", BEGIN).await?;
-    match read_in_transaction_with(client, progress).await {
-        Ok(snap) => {
-            run(client, Target::Postgres, "commit", COMMIT).await?;
-            Ok(snap)
-        }
-        Err(e) => {
-            // Leave the session usable; the original error is the one worth reporting.
-            let _ = client.simple_query("ROLLBACK").await;
-            Err(e)
-        }
-    }
+    in_own_transaction(
+        client,
+        Target::Postgres,
+        BEGIN,
+        COMMIT,
+        read_in_transaction_with(client, progress),
+    )
+    .await
 }
 
 /// Reads the catalog inside the caller's open transaction: [`SEARCH_PATH`], then each of

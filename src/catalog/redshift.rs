@@ -33,7 +33,7 @@
 //! relations recreating those views (`tests/data/redshift/catalog.sql`).
 
 use super::acl::parse_acl;
-use super::wire::{no_progress, rows, run, Cols, Progress, ReadError};
+use super::wire::{in_own_transaction, no_progress, rows, Cols, Progress, ReadError};
 use super::{Acl, FunctionInfo, Membership, ModelInfo, PrincipalInfo, SchemaInfo, Snapshot};
 use crate::ident::quote;
 use crate::model::{Grantee, Principal, PrincipalKind, Privilege, Target};
@@ -216,17 +216,14 @@ pub async fn read_with(
     client: &Client,
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<Snapshot, ReadError> {
-    run(client, T, "begin", BEGIN).await?;
-    match read_in_transaction_with(client, progress).await {
-        Ok(snap) => {
-            run(client, T, "commit", COMMIT).await?;
-            Ok(snap)
-        }
-        Err(e) => {
-            let _ = client.simple_query("ROLLBACK").await;
-            Err(e)
-        }
-    }
+    in_own_transaction(
+        client,
+        T,
+        BEGIN,
+        COMMIT,
+        read_in_transaction_with(client, progress),
+    )
+    .await
 }
 
 /// Reads the catalog inside the caller's open transaction: each of [`QUERIES`] once

@@ -46,6 +46,29 @@ impl ReadError {
     }
 }
 
+/// Runs `read` (a reader's `read_in_transaction_with`) in a transaction of its own:
+/// `begin`, then `read`, then `commit`; on error the transaction is rolled back so the
+/// session stays usable, and the reader's error is the one returned.
+pub(crate) async fn in_own_transaction<T>(
+    client: &Client,
+    target: Target,
+    begin: &str,
+    commit: &str,
+    read: impl std::future::Future<Output = Result<T, ReadError>>,
+) -> Result<T, ReadError> {
+    run(client, target, "begin", begin).await?;
+    match read.await {
+        Ok(value) => {
+            run(client, target, "commit", commit).await?;
+            Ok(value)
+        }
+        Err(e) => {
+            let _ = client.simple_query("ROLLBACK").await;
+            Err(e)
+        }
+    }
+}
+
 /// Runs statements whose rows do not matter (BEGIN, COMMIT).
 pub(crate) async fn run(
     client: &Client,
