@@ -248,7 +248,7 @@ fn declared(config: &Config, snapshot: &Snapshot, setup: Option<&Setup>) -> Vec<
         }
     };
     let may_create = setup.is_some_and(|s| s.create_role);
-    for fact in &p.scope.facts {
+    for fact in p.scope.facts() {
         match fact {
             Fact::AbsentPrincipal(principal) => {
                 let is_declared = config
@@ -287,7 +287,7 @@ fn declared(config: &Config, snapshot: &Snapshot, setup: Option<&Setup>) -> Vec<
                     "declared",
                     format!("no {section} matches `{key}` in {}", config.file),
                 )
-                .fix(match *section {
+                .fix(match section {
                     "model" => "normal for a model not trained yet; plan again after CREATE MODEL",
                     _ => "create it, or fix the name in grants.yaml",
                 }),

@@ -45,9 +45,19 @@ pub fn is_bare(name: &str) -> bool {
 
 /// True when sqlparser knows `word` as a keyword (in any dialect).
 pub fn is_keyword(word: &str) -> bool {
-    let upper = word.to_ascii_uppercase();
+    // Upper-cased on the stack: this runs for every name of every statement rendered,
+    // and no keyword is longer than the buffer.
+    let mut buf = [0u8; 64];
+    let Some(upper) = buf.get_mut(..word.len()) else {
+        return false;
+    };
+    upper.copy_from_slice(word.as_bytes());
+    upper.make_ascii_uppercase();
+    let Ok(upper) = std::str::from_utf8(upper) else {
+        return false;
+    };
     sqlparser::keywords::ALL_KEYWORDS
-        .binary_search(&upper.as_str())
+        .binary_search(&upper)
         .is_ok()
 }
 
@@ -96,6 +106,18 @@ mod tests {
         ] {
             assert_eq!(quote(k), format!("\"{k}\""), "{k}");
         }
+    }
+
+    #[test]
+    fn every_keyword_is_recognised_in_any_case() {
+        // is_keyword upper-cases into a fixed buffer: every keyword must fit in it.
+        for k in sqlparser::keywords::ALL_KEYWORDS {
+            assert!(is_keyword(k), "{k}");
+            assert!(is_keyword(&k.to_ascii_lowercase()), "{k}");
+        }
+        assert!(!is_keyword("demo_ml"));
+        assert!(!is_keyword(&"select".repeat(20)));
+        assert!(!is_keyword("sélect"));
     }
 
     #[test]

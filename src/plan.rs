@@ -24,7 +24,7 @@ use crate::config::{Config, NamePart, ObjectRule};
 use crate::diag::{Diagnostic, Location};
 use crate::model::{Grantee, Mode, Principal, PrincipalKind, Privilege, Securable, Target};
 use crate::sql::Statement;
-use crate::state::{Fact, Scope};
+use crate::state::Scope;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -122,12 +122,12 @@ pub fn plan(
     };
     Planner {
         config,
-        world: &world,
+        origin: vec![None; world.objects.len()],
+        world,
         options,
         offline: catalog.is_none(),
         errors: Vec::new(),
         warnings: config.warnings.clone(),
-        origin: BTreeMap::new(),
         scope: Scope::default(),
         declared: {
             let mut declared = HashMap::new();
@@ -142,33 +142,92 @@ pub fn plan(
     .run()
 }
 
+/// A grantee's number in the plan's [`Grantees`] table.
+type Gid = u32;
+
+/// Grants as (grantee, privilege) pairs, sorted and unique.
+type Pairs = Vec<(Gid, Privilege)>;
+
+/// Every grantee a plan deals with (canonical, see [`Target::canonical`]), numbered once.
+///
+/// Why: a large catalog holds hundreds of thousands of grants naming a few dozen
+/// grantees. Comparing, hashing and cloning numbers instead of names made the planner
+/// several times faster and smaller (docs/benchmarks.md).
+#[derive(Default)]
+struct Grantees {
+    list: Vec<Grantee>,
+    index: HashMap<Grantee, Gid>,
+}
+
+impl Grantees {
+    /// The number of `g`, which must be canonical.
+    fn id(&mut self, g: &Grantee) -> Gid {
+        if let Some(&id) = self.index.get(g) {
+            return id;
+        }
+        let id = Gid::try_from(self.list.len()).expect("fewer than 2^32 grantees");
+        self.list.push(g.clone());
+        self.index.insert(g.clone(), id);
+        id
+    }
+
+    fn get(&self, id: Gid) -> &Grantee {
+        &self.list[id as usize]
+    }
+}
+
 /// What the server holds, indexed for the planner; grantees are canonical (see
 /// [`Target::canonical`]).
 struct World {
     target: Target,
     principals: HashMap<Principal, bool /* superuser */>,
     memberships: BTreeSet<(Principal, Principal)>,
-    objects: BTreeMap<Securable, ObjectState>,
+    /// Every object, sorted by object and unique: an object is known by its index here.
+    objects: Vec<(Securable, ObjectState)>,
+    grantees: Grantees,
 }
 
 #[derive(Default)]
 struct ObjectState {
     owner: Option<String>,
-    held: BTreeSet<(Grantee, Privilege)>,
+    /// (grantee, privilege), sorted and unique.
+    held: Vec<(Gid, Privilege)>,
 }
 
 impl World {
     fn from_snapshot(snap: &Snapshot) -> World {
         let t = snap.target;
-        let held = |grants: &[Acl]| -> BTreeSet<(Grantee, Privilege)> {
-            grants
-                .iter()
-                .map(|a| (t.canonical(&a.grantee), a.privilege))
-                .collect()
-        };
-        let mut objects = BTreeMap::new();
+        let mut grantees = Grantees::default();
+        // The snapshot's own grantees, as written, to their canonical numbers: most
+        // lookups then neither canonicalise nor clone a name.
+        let mut seen: HashMap<&Grantee, Gid> = HashMap::new();
+        fn numbered<'s>(
+            grants: &'s [Acl],
+            seen: &mut HashMap<&'s Grantee, Gid>,
+            grantees: &mut Grantees,
+            t: Target,
+        ) -> Vec<(Gid, Privilege)> {
+            let mut held: Vec<(Gid, Privilege)> = Vec::with_capacity(grants.len());
+            for a in grants {
+                let id = match seen.get(&a.grantee) {
+                    Some(&id) => id,
+                    None => {
+                        let id = grantees.id(&t.canonical(&a.grantee));
+                        seen.insert(&a.grantee, id);
+                        id
+                    }
+                };
+                held.push((id, a.privilege));
+            }
+            held.sort_unstable();
+            held.dedup();
+            held
+        }
+        let mut held = |grants| numbered(grants, &mut seen, &mut grantees, t);
+        let mut objects =
+            Vec::with_capacity(snap.schemas.len() + snap.models.len() + snap.functions.len() + 1);
         for s in &snap.schemas {
-            objects.insert(
+            objects.push((
                 Securable::Schema {
                     name: s.name.clone(),
                 },
@@ -176,10 +235,10 @@ impl World {
                     owner: Some(s.owner.clone()),
                     held: held(&s.grants),
                 },
-            );
+            ));
         }
         for m in &snap.models {
-            objects.insert(
+            objects.push((
                 Securable::Model {
                     schema: m.schema.clone(),
                     name: m.name.clone(),
@@ -188,10 +247,10 @@ impl World {
                     owner: Some(m.owner.clone()),
                     held: held(&m.grants),
                 },
-            );
+            ));
         }
         for f in &snap.functions {
-            objects.insert(
+            objects.push((
                 Securable::Function {
                     schema: f.schema.clone(),
                     name: f.name.clone(),
@@ -201,20 +260,23 @@ impl World {
                     owner: Some(f.owner.clone()),
                     held: held(&f.grants),
                 },
-            );
+            ));
         }
         if t == Target::Redshift {
-            objects.insert(
+            let mut create_model: Vec<(Gid, Privilege)> = snap
+                .create_model
+                .iter()
+                .map(|g| (grantees.id(&t.canonical(g)), Privilege::CreateModel))
+                .collect();
+            create_model.sort_unstable();
+            create_model.dedup();
+            objects.push((
                 Securable::CreateModel,
                 ObjectState {
                     owner: None,
-                    held: snap
-                        .create_model
-                        .iter()
-                        .map(|g| (t.canonical(g), Privilege::CreateModel))
-                        .collect(),
+                    held: create_model,
                 },
-            );
+            ));
         }
         World {
             target: t,
@@ -233,7 +295,8 @@ impl World {
                     )
                 })
                 .collect(),
-            objects,
+            objects: sorted_unique(objects),
+            grantees,
         }
     }
 
@@ -248,14 +311,14 @@ impl World {
                 principals.insert(t.canonical_principal(&m.principal), false);
             }
         }
-        let mut objects = BTreeMap::new();
+        let mut objects = Vec::new();
         if t == Target::Redshift {
-            objects.insert(Securable::CreateModel, ObjectState::default());
+            objects.push((Securable::CreateModel, ObjectState::default()));
         }
         for (kind, rules) in config_rules(config) {
             for rule in rules {
                 if let Some(s) = exact_securable(kind, rule) {
-                    objects.insert(s, ObjectState::default());
+                    objects.push((s, ObjectState::default()));
                 }
             }
         }
@@ -263,20 +326,25 @@ impl World {
             target: t,
             principals,
             memberships: BTreeSet::new(),
-            objects,
+            objects: sorted_unique(objects),
+            grantees: Grantees::default(),
         }
     }
 
-    /// The objects a rule could match, found by range in the ordered map: an exact
-    /// schema (and name) is one short range instead of a scan of the whole catalog, which
-    /// made planning quadratic in the number of rules. Callers still filter with
+    /// The index of `on`, if it exists.
+    fn find(&self, on: &Securable) -> Option<usize> {
+        self.objects.binary_search_by(|(k, _)| k.cmp(on)).ok()
+    }
+
+    /// The objects a rule could match, by index, found by range in the sorted objects: an
+    /// exact schema (and name) is one short range instead of a scan of the whole catalog,
+    /// which made planning quadratic in the number of rules. Callers still filter with
     /// `matches`; globs scan their kind.
     fn candidates<'a>(
         &'a self,
         kind: RuleKind,
         rule: &ObjectRule,
-    ) -> Box<dyn Iterator<Item = &'a Securable> + 'a> {
-        use std::ops::Bound::{Included, Unbounded};
+    ) -> impl Iterator<Item = usize> + 'a {
         let exact = |p: &NamePart| match p {
             NamePart::Exact(n) => Some(n.clone()),
             NamePart::Glob(_) => None,
@@ -355,12 +423,8 @@ impl World {
                 ),
             },
         };
-        Box::new(
-            self.objects
-                .range((Included(start), Unbounded))
-                .map(|(k, _)| k)
-                .take_while(move |k| same(k)),
-        )
+        let from = self.objects.partition_point(|(k, _)| *k < start);
+        (from..self.objects.len()).take_while(move |&i| same(&self.objects[i].0))
     }
 
     fn exists(&self, p: &Principal) -> bool {
@@ -396,6 +460,21 @@ fn exact_securable(kind: RuleKind, rule: &ObjectRule) -> Option<Securable> {
     }
 }
 
+/// Objects sorted and unique; of two entries for one object the later wins (as a map
+/// insert would).
+fn sorted_unique(mut objects: Vec<(Securable, ObjectState)>) -> Vec<(Securable, ObjectState)> {
+    objects.sort_by(|a, b| a.0.cmp(&b.0));
+    objects.dedup_by(|later, earlier| {
+        if later.0 == earlier.0 {
+            std::mem::swap(later, earlier);
+            true
+        } else {
+            false
+        }
+    });
+    objects
+}
+
 /// The object sections of a config with the kind of each.
 fn config_rules(config: &Config) -> [(RuleKind, &Vec<ObjectRule>); 3] {
     [
@@ -407,13 +486,13 @@ fn config_rules(config: &Config) -> [(RuleKind, &Vec<ObjectRule>); 3] {
 
 struct Planner<'a> {
     config: &'a Config,
-    world: &'a World,
+    world: World,
     options: PlanOptions,
     offline: bool,
     errors: Vec<Diagnostic>,
     warnings: Vec<Diagnostic>,
-    /// Where in grants.yaml each managed object is named or matched.
-    origin: BTreeMap<Securable, Location>,
+    /// Where in grants.yaml each managed object is named or matched, by object index.
+    origin: Vec<Option<&'a Location>>,
     /// The facts consulted so far.
     scope: Scope,
     /// Each declared principal (canonical) and its index in `config.principals`; the
@@ -485,38 +564,38 @@ impl Planner<'_> {
 
         // 3. Privileges on every managed object.
         let desired = self.desired();
-        let mut changes: Vec<(Securable, Grantee, bool, Vec<Privilege>)> = Vec::new();
-        let empty = ObjectState::default();
-        for (securable, want) in &desired {
-            let state = self.world.objects.get(securable).unwrap_or(&empty);
-            self.record_object(securable, state);
-            let mut grants: BTreeMap<Grantee, Vec<Privilege>> = BTreeMap::new();
-            let mut revokes: BTreeMap<Grantee, Vec<Privilege>> = BTreeMap::new();
-            for (grantee, privilege) in want.difference(&state.held) {
-                if self.is_owner(state, grantee) {
+        let ranks = self.ranks();
+        let mut changes: Vec<Change> = Vec::new();
+        for (&object, want) in &desired {
+            record_object(&mut self.scope, &self.world, object);
+            let (securable, state) = &self.world.objects[object];
+            let (missing, extra) = differences(want, &state.held);
+            for (grantee, privileges) in by_grantee(&missing) {
+                if self.is_owner(state, self.world.grantees.get(grantee)) {
                     continue; // an owner holds every privilege on its object implicitly
                 }
-                grants.entry(grantee.clone()).or_default().push(*privilege);
+                changes.push(Change {
+                    object,
+                    grantee,
+                    grant: true,
+                    privileges,
+                });
             }
-            for (grantee, privilege) in state.held.difference(want) {
-                if self.is_protected(state, grantee) {
-                    continue;
-                }
-                if let Some(p) = grantee.as_principal() {
-                    if created.contains(p) {
-                        continue;
-                    }
-                }
-                revokes.entry(grantee.clone()).or_default().push(*privilege);
-            }
-            let mut revokes: Vec<_> = revokes.into_iter().collect();
-            revokes.sort_by_key(|(g, _)| self.grantee_rank(g));
+            let mut revokes: Vec<(Gid, Vec<Privilege>)> = by_grantee(&extra)
+                .filter(|(g, _)| {
+                    let grantee = self.world.grantees.get(*g);
+                    !self.is_protected(state, grantee)
+                        && !grantee.as_principal().is_some_and(|p| created.contains(p))
+                })
+                .collect();
+            revokes.sort_by_key(|(g, _)| ranks[*g as usize]);
             for (grantee, privileges) in revokes {
                 if self.config.mode == Mode::Additive {
+                    let g = self.world.grantees.get(grantee);
                     let sql = Statement::Revoke {
                         privileges: privileges.clone(),
                         on: vec![securable.clone()],
-                        grantees: vec![grantee.clone()],
+                        grantees: vec![g.clone()],
                     }
                     .render(target);
                     let what = match securable {
@@ -531,21 +610,23 @@ impl Planner<'_> {
                     self.warnings.push(
                         Diagnostic::warning(format!(
                             "{} holds {what}, which {} does not list; not revoked in additive mode",
-                            grantee_words(&grantee),
+                            grantee_words(g),
                             self.config.file
                         ))
-                        .at(self.origin.get(securable).cloned())
+                        .at(self.origin[object].cloned())
                         .help(format!("authoritative mode would run: {sql}")),
                     );
                 } else {
-                    changes.push((securable.clone(), grantee, false, privileges));
+                    changes.push(Change {
+                        object,
+                        grantee,
+                        grant: false,
+                        privileges,
+                    });
                 }
             }
-            for (grantee, privileges) in grants {
-                changes.push((securable.clone(), grantee, true, privileges));
-            }
         }
-        statements.extend(self.group(changes));
+        statements.extend(self.group(changes, &ranks));
 
         if !self.errors.is_empty() {
             return Err(self.errors);
@@ -607,10 +688,7 @@ impl Planner<'_> {
             }
             for (p, member) in self.world.memberships.iter() {
                 if p == &parent {
-                    self.scope.insert(Fact::Member {
-                        parent: parent.clone(),
-                        member: member.clone(),
-                    });
+                    self.scope.member(parent.clone(), member.clone());
                 }
                 if p != &parent || wanted.contains(member) || self.config.is_ignored(&member.name) {
                     continue;
@@ -637,14 +715,19 @@ impl Planner<'_> {
         adds
     }
 
-    /// The grants the file asks for, per managed object (keys are every object the file
-    /// names or matches, even with no grants: those are revoked from).
-    fn desired(&mut self) -> BTreeMap<Securable, BTreeSet<(Grantee, Privilege)>> {
+    /// The grants the file asks for, per managed object by index (keys are every object
+    /// the file names or matches, even with no grants: those are revoked from); each list
+    /// sorted and unique.
+    fn desired(&mut self) -> BTreeMap<usize, Vec<(Gid, Privilege)>> {
         let target = self.config.target;
-        let mut desired: BTreeMap<Securable, BTreeSet<(Grantee, Privilege)>> = BTreeMap::new();
+        let mut desired: BTreeMap<usize, Vec<(Gid, Privilege)>> = BTreeMap::new();
 
         if target == Target::Redshift {
-            let want = desired.entry(Securable::CreateModel).or_default();
+            let object = self
+                .world
+                .find(&Securable::CreateModel)
+                .expect("a Redshift world has CREATE MODEL");
+            let want = desired.entry(object).or_default();
             for d in &self.config.principals {
                 if !d.create_model {
                     continue;
@@ -652,10 +735,8 @@ impl Planner<'_> {
                 if self.config.is_ignored(&d.principal.name) {
                     continue;
                 }
-                want.insert((
-                    target.canonical(&Grantee::Principal(d.principal.clone())),
-                    Privilege::CreateModel,
-                ));
+                let g = target.canonical(&Grantee::Principal(d.principal.clone()));
+                want.push((self.world.grantees.id(&g), Privilege::CreateModel));
             }
         }
 
@@ -663,23 +744,35 @@ impl Planner<'_> {
         for (kind, rules) in config_rules(config) {
             for rule in rules {
                 let matched = self.expand(kind, rule);
-                for securable in matched {
+                if matched.is_empty() {
+                    continue;
+                }
+                // The rule's grants, numbered once for all the objects it matches.
+                let grants: Vec<(Gid, Privilege)> = rule
+                    .grants
+                    .iter()
+                    .filter(|g| match &g.grantee {
+                        Grantee::Principal(p) => !config.is_ignored(&p.name),
+                        Grantee::Public => true,
+                    })
+                    .map(|g| {
+                        (
+                            self.world.grantees.id(&target.canonical(&g.grantee)),
+                            g.privilege,
+                        )
+                    })
+                    .collect();
+                for object in matched {
                     // The first rule that names or matches an object is where findings
                     // about it point.
-                    self.origin
-                        .entry(securable.clone())
-                        .or_insert_with(|| rule.loc.clone());
-                    let want = desired.entry(securable).or_default();
-                    for g in &rule.grants {
-                        if let Grantee::Principal(p) = &g.grantee {
-                            if self.config.is_ignored(&p.name) {
-                                continue;
-                            }
-                        }
-                        want.insert((target.canonical(&g.grantee), g.privilege));
-                    }
+                    self.origin[object].get_or_insert(&rule.loc);
+                    desired.entry(object).or_default().extend(&grants);
                 }
             }
+        }
+        for want in desired.values_mut() {
+            want.sort_unstable();
+            want.dedup();
         }
         // Warn once per ignored grantee listed in a rule.
         for rule in config
@@ -707,17 +800,17 @@ impl Planner<'_> {
 
     /// The existing objects a rule names or matches; warns (or errors under `--strict`)
     /// when it names nothing.
-    fn expand(&mut self, kind: RuleKind, rule: &ObjectRule) -> Vec<Securable> {
+    fn expand(&mut self, kind: RuleKind, rule: &ObjectRule) -> Vec<usize> {
         if self.offline && rule.is_glob() {
             // The contract: offline, globs match nothing (not even the objects the file
             // names, which are only assumed to exist).
             self.missing(kind, rule);
             return Vec::new();
         }
-        let matched: Vec<Securable> = self
+        let matched: Vec<usize> = self
             .world
             .candidates(kind, rule)
-            .filter(|s| match (kind, s) {
+            .filter(|&i| match (kind, &self.world.objects[i].0) {
                 (RuleKind::Schema, Securable::Schema { name }) => rule.schema.matches(name),
                 (RuleKind::Model, Securable::Model { schema, name })
                 | (RuleKind::Function, Securable::Function { schema, name, .. }) => {
@@ -726,7 +819,6 @@ impl Planner<'_> {
                 }
                 _ => false,
             })
-            .cloned()
             .collect();
         if matched.is_empty() {
             self.missing(kind, rule);
@@ -766,10 +858,7 @@ impl Planner<'_> {
         let noun = kind.noun();
         let loc: Option<Location> = Some(rule.loc.clone());
         // Absence is part of the scope: an object created later changes the plan.
-        self.scope.insert(Fact::NoMatch {
-            section: noun,
-            key: rule.key.clone(),
-        });
+        self.scope.no_match(noun, rule.key.clone());
         if rule.is_glob() {
             let why = if self.offline {
                 "an offline plan knows no objects, so globs match nothing".to_string()
@@ -805,35 +894,7 @@ impl Planner<'_> {
 
     /// Records that the plan looked `p` up: whether it exists, and is a superuser.
     fn consult(&mut self, p: &Principal) {
-        let key = self.world.target.canonical_principal(p);
-        self.scope.insert(match self.world.principals.get(&key) {
-            Some(superuser) => Fact::Principal {
-                principal: key,
-                superuser: *superuser,
-            },
-            None => Fact::AbsentPrincipal(key),
-        });
-    }
-
-    /// Records a managed object: its owner and every grant held on it, and whether each
-    /// holder is a superuser (that decides what is never revoked).
-    fn record_object(&mut self, on: &Securable, state: &ObjectState) {
-        if *on != Securable::CreateModel {
-            self.scope.insert(Fact::Object {
-                on: on.clone(),
-                owner: state.owner.clone().unwrap_or_default(),
-            });
-        }
-        for (grantee, privilege) in &state.held {
-            self.scope.insert(Fact::Holds {
-                on: on.clone(),
-                privilege: *privilege,
-                grantee: grantee.clone(),
-            });
-            if let Grantee::Principal(p) = grantee {
-                self.consult(p);
-            }
-        }
+        consult(&mut self.scope, &self.world, p);
     }
 
     fn is_owner(&self, state: &ObjectState, g: &Grantee) -> bool {
@@ -874,44 +935,71 @@ impl Planner<'_> {
     /// apply takes seconds instead of minutes (docs/benchmarks.md). The order stays
     /// deterministic: statements in the order of their first object, grantees in
     /// declaration order.
-    fn group(&self, changes: Vec<(Securable, Grantee, bool, Vec<Privilege>)>) -> Vec<Statement> {
-        type Key = (bool, &'static str, Vec<Privilege>, Vec<Grantee>);
-        let mut groups: indexmap::IndexMap<Key, Vec<Securable>> = indexmap::IndexMap::new();
-        let mut rest = changes.as_slice();
-        while let Some(first) = rest.first() {
-            let n = rest.iter().take_while(|c| c.0 == first.0).count();
-            let (object, tail) = rest.split_at(n);
-            rest = tail;
-            let mut object: Vec<_> = object.iter().collect();
-            object.sort_by_cached_key(|c| (self.grantee_rank(&c.1), c.2));
+    fn group(&self, changes: Vec<Change>, ranks: &[u32]) -> Vec<Statement> {
+        type Key = (bool, &'static str, Vec<Privilege>, Vec<Gid>);
+        let mut groups: indexmap::IndexMap<Key, Vec<usize>> = indexmap::IndexMap::new();
+        for object in changes.chunk_by(|a, b| a.object == b.object) {
+            let index = object[0].object;
+            let mut object: Vec<&Change> = object.iter().collect();
+            object.sort_by_key(|c| (ranks[c.grantee as usize], c.grant));
             // Per (grant or revoke, privileges): the grantees, in rank order.
-            let mut same: indexmap::IndexMap<(bool, &Vec<Privilege>), Vec<Grantee>> =
-                indexmap::IndexMap::new();
-            for (_, grantee, is_grant, privileges) in object {
-                same.entry((*is_grant, privileges))
-                    .or_default()
-                    .push(grantee.clone());
+            type Same<'c> = ((bool, &'c Vec<Privilege>), Vec<Gid>);
+            let mut same: Vec<Same> = Vec::new();
+            for c in object {
+                let key = (c.grant, &c.privileges);
+                match same.iter_mut().find(|(k, _)| *k == key) {
+                    Some((_, grantees)) => grantees.push(c.grantee),
+                    None => same.push((key, vec![c.grantee])),
+                }
             }
-            for ((is_grant, privileges), grantees) in same {
+            let kind = self.world.objects[index].0.kind();
+            for ((grant, privileges), grantees) in same {
                 groups
-                    .entry((is_grant, first.0.kind(), privileges.clone(), grantees))
+                    .entry((grant, kind, privileges.clone(), grantees))
                     .or_default()
-                    .push(first.0.clone());
+                    .push(index);
             }
         }
         let mut statements = Vec::new();
-        for ((is_grant, _, privileges, grantees), objects) in groups {
-            let grantees: Vec<Grantee> = grantees.iter().map(|g| self.display_grantee(g)).collect();
+        for ((grant, _, privileges, grantees), objects) in groups {
+            let grantees: Vec<Grantee> = grantees
+                .iter()
+                .map(|&g| self.display_grantee(self.world.grantees.get(g)))
+                .collect();
             for chunk in objects.chunks(MAX_OBJECTS_PER_STATEMENT) {
                 statements.push(Statement::change_many(
-                    is_grant,
+                    grant,
                     privileges.clone(),
-                    chunk.to_vec(),
+                    chunk
+                        .iter()
+                        .map(|&i| self.world.objects[i].0.clone())
+                        .collect(),
                     grantees.clone(),
                 ));
             }
         }
         statements
+    }
+
+    /// Every grantee's place among the grantees of one object (indexed by [`Gid`]):
+    /// declared principals in file order, then PUBLIC, then principals the file does not
+    /// declare, by kind and name.
+    fn ranks(&self) -> Vec<u32> {
+        let list = &self.world.grantees.list;
+        let mut order: Vec<(usize, Option<Principal>, Gid)> = list
+            .iter()
+            .enumerate()
+            .map(|(id, g)| {
+                let (rank, p) = self.grantee_rank(g);
+                (rank, p, id as Gid)
+            })
+            .collect();
+        order.sort();
+        let mut ranks = vec![0; list.len()];
+        for (place, (_, _, id)) in order.into_iter().enumerate() {
+            ranks[id as usize] = place as u32;
+        }
+        ranks
     }
 
     /// Sort key of a grantee within one object: declared principals in file order, then
@@ -949,6 +1037,75 @@ impl Planner<'_> {
             None => p.clone(),
         }
     }
+}
+
+/// Records in `scope` that the plan looked `p` up: whether it exists, and is a superuser.
+fn consult(scope: &mut Scope, world: &World, p: &Principal) {
+    let key = world.target.canonical_principal(p);
+    let superuser = world.principals.get(&key).copied();
+    scope.principal(key, superuser);
+}
+
+/// Records a managed object (by index) in `scope`: its owner and every grant held on it,
+/// and whether each holder is a superuser (that decides what is never revoked).
+fn record_object(scope: &mut Scope, world: &World, object: usize) {
+    let (on, state) = &world.objects[object];
+    if *on != Securable::CreateModel {
+        scope.object(on, state.owner.as_deref().unwrap_or_default());
+    }
+    scope.holds(
+        on,
+        state.held.iter().map(|&(g, p)| (world.grantees.get(g), p)),
+    );
+    // `held` is ordered by grantee: consult each holder once.
+    let mut last = None;
+    for &(g, _) in &state.held {
+        if last != Some(g) {
+            last = Some(g);
+            if let Grantee::Principal(p) = world.grantees.get(g) {
+                consult(scope, world, p);
+            }
+        }
+    }
+}
+
+/// What `want` lacks of `held` and what `held` has beyond `want`, both sorted and
+/// unique: (missing, extra).
+fn differences(want: &[(Gid, Privilege)], held: &[(Gid, Privilege)]) -> (Pairs, Pairs) {
+    use std::cmp::Ordering::{Equal, Greater, Less};
+    let (mut missing, mut extra) = (Vec::new(), Vec::new());
+    let (mut w, mut h) = (want.iter().peekable(), held.iter().peekable());
+    loop {
+        match (w.peek(), h.peek()) {
+            (Some(a), Some(b)) => match a.cmp(b) {
+                Less => missing.extend(w.next()),
+                Greater => extra.extend(h.next()),
+                Equal => {
+                    w.next();
+                    h.next();
+                }
+            },
+            (Some(_), None) => missing.extend(w.by_ref()),
+            (None, Some(_)) => extra.extend(h.by_ref()),
+            (None, None) => break,
+        }
+    }
+    (missing, extra)
+}
+
+/// Sorted (grantee, privilege) pairs as each grantee with its privileges.
+fn by_grantee(pairs: &[(Gid, Privilege)]) -> impl Iterator<Item = (Gid, Vec<Privilege>)> + '_ {
+    pairs
+        .chunk_by(|a, b| a.0 == b.0)
+        .map(|run| (run[0].0, run.iter().map(|&(_, p)| p).collect()))
+}
+
+/// One grantee's change on one object (by index), before grouping into statements.
+struct Change {
+    object: usize,
+    grantee: Gid,
+    grant: bool,
+    privileges: Vec<Privilege>,
 }
 
 fn grantee_words(g: &Grantee) -> String {

@@ -23,33 +23,38 @@ use crate::model::PrincipalKind;
 use crate::model::{Grantee, Principal, Privilege, Securable, Target};
 use crate::sql::Statement;
 use sha2::{Digest, Sha256};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
 
-/// One thing the plan depended on.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Fact {
+/// One thing the plan depended on, borrowed from the [`Scope`] that holds it.
+///
+/// The derived order is the canonical order of the fingerprint and [`Scope::facts`]: all
+/// principals, absent principals, objects, unmatched rules, held grants (by object, then
+/// privilege, then grantee), then memberships.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Fact<'a> {
     /// A principal the plan consulted exists (and whether it is a superuser).
     Principal {
-        principal: Principal,
+        principal: &'a Principal,
         superuser: bool,
     },
     /// A principal the plan consulted does not exist.
-    AbsentPrincipal(Principal),
+    AbsentPrincipal(&'a Principal),
     /// A managed object exists, owned by `owner` (empty when unknown).
-    Object { on: Securable, owner: String },
+    Object { on: &'a Securable, owner: &'a str },
     /// A rule of the file (`section` `schema`/`model`/`function`, its `key`) names or
     /// matches no existing object.
-    NoMatch { section: &'static str, key: String },
+    NoMatch { section: &'static str, key: &'a str },
     /// `grantee` holds `privilege` on `on`.
     Holds {
-        on: Securable,
+        on: &'a Securable,
         privilege: Privilege,
-        grantee: Grantee,
+        grantee: &'a Grantee,
     },
     /// `member` belongs to `parent`.
     Member {
-        parent: Principal,
-        member: Principal,
+        parent: &'a Principal,
+        member: &'a Principal,
     },
 }
 
@@ -57,30 +62,150 @@ pub enum Fact {
 /// line before the grants on it.
 type SortKey<'a> = (u8, Option<&'a Securable>, u8);
 
-/// The facts a plan depended on.
+/// The facts a plan depended on, kept per kind rather than as one set of facts.
+///
+/// Why: a large catalog gives hundreds of thousands of held grants. One ordered set of
+/// self-contained facts cloned every object name once per grant and compared whole
+/// objects on every insert (half of a large plan's time, docs/benchmarks.md); here an
+/// object is stored once with the grants held on it, and the canonical fact order is
+/// produced on demand by [`Scope::facts`].
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Scope {
-    pub facts: BTreeSet<Fact>,
+    /// Each principal consulted: `Some(superuser)` when it exists, `None` when absent.
+    principals: BTreeMap<Principal, Option<bool>>,
+    /// Rules that named or matched nothing: (section, key).
+    no_match: BTreeSet<(&'static str, String)>,
+    /// Every managed object and what is held on it, ordered by object: a sorted vector,
+    /// since the planner records objects in order (each one an append).
+    objects: Vec<(Securable, ObjectScope)>,
+    /// (parent, member) of every principal whose members the plan manages.
+    members: BTreeSet<(Principal, Principal)>,
+}
+
+/// One managed object in a [`Scope`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct ObjectScope {
+    /// The owner (empty when unknown); `None` for what has no object fact (CREATE MODEL).
+    owner: Option<String>,
+    /// (privilege, grantee), sorted and unique: the order of held-grant facts within
+    /// one object.
+    held: Vec<(Privilege, Grantee)>,
 }
 
 impl Scope {
-    pub fn insert(&mut self, fact: Fact) {
-        self.facts.insert(fact);
+    /// The plan looked `principal` up: it exists (`Some(superuser)`) or not (`None`).
+    pub fn principal(&mut self, principal: Principal, superuser: Option<bool>) {
+        self.principals.insert(principal, superuser);
+    }
+
+    /// A rule named or matched no existing object.
+    pub fn no_match(&mut self, section: &'static str, key: String) {
+        self.no_match.insert((section, key));
+    }
+
+    /// A managed object exists, owned by `owner` (empty when unknown).
+    pub fn object(&mut self, on: &Securable, owner: &str) {
+        self.object_entry(on).owner = Some(owner.to_string());
+    }
+
+    /// `grantees` hold `privilege`s on `on` (CREATE MODEL included, which has no object
+    /// fact of its own).
+    pub fn holds<'g>(
+        &mut self,
+        on: &Securable,
+        held: impl IntoIterator<Item = (&'g Grantee, Privilege)>,
+    ) {
+        let held_now = &mut self.object_entry(on).held;
+        held_now.extend(held.into_iter().map(|(g, p)| (p, g.clone())));
+        held_now.sort_unstable();
+        held_now.dedup();
+    }
+
+    /// `member` belongs to `parent`.
+    pub fn member(&mut self, parent: Principal, member: Principal) {
+        self.members.insert((parent, member));
+    }
+
+    fn object_entry(&mut self, on: &Securable) -> &mut ObjectScope {
+        let at = match self.objects.last() {
+            // The planner's case: a new object after every recorded one.
+            Some((last, _)) if last < on => self.objects.len(),
+            None => 0,
+            _ => match self.objects.binary_search_by(|(k, _)| k.cmp(on)) {
+                Ok(found) => return &mut self.objects[found].1,
+                Err(at) => at,
+            },
+        };
+        self.objects
+            .insert(at, (on.clone(), ObjectScope::default()));
+        &mut self.objects[at].1
+    }
+
+    /// Every fact, in canonical order.
+    pub fn facts(&self) -> impl Iterator<Item = Fact<'_>> + '_ {
+        let present = self.principals.iter().filter_map(|(p, s)| {
+            s.map(|superuser| Fact::Principal {
+                principal: p,
+                superuser,
+            })
+        });
+        let absent = self
+            .principals
+            .iter()
+            .filter(|(_, s)| s.is_none())
+            .map(|(p, _)| Fact::AbsentPrincipal(p));
+        let objects = self
+            .objects
+            .iter()
+            .filter_map(|(on, o)| o.owner.as_deref().map(|owner| Fact::Object { on, owner }));
+        let no_match = self
+            .no_match
+            .iter()
+            .map(|(section, key)| Fact::NoMatch { section, key });
+        let holds = self.objects.iter().flat_map(|(on, o)| {
+            o.held.iter().map(move |(privilege, grantee)| Fact::Holds {
+                on,
+                privilege: *privilege,
+                grantee,
+            })
+        });
+        let members = self
+            .members
+            .iter()
+            .map(|(parent, member)| Fact::Member { parent, member });
+        present
+            .chain(absent)
+            .chain(objects)
+            .chain(no_match)
+            .chain(holds)
+            .chain(members)
     }
 
     /// `sha256:` and the hex SHA-256 of the facts' canonical text, one per line.
     pub fn fingerprint(&self) -> String {
-        // Lines are hashed in chunks of about 64 KiB: one allocation per chunk rather than
-        // a hash call per fact (a large catalog has hundreds of thousands).
+        // Lines are written into chunks of about 64 KiB and hashed per chunk: no string
+        // per fact, and one hash call per chunk (a large catalog has hundreds of
+        // thousands of facts). An object's words are written once for all its grants.
         let mut hasher = Sha256::new();
-        let mut chunk = String::with_capacity(1 << 16);
-        for f in &self.facts {
-            chunk.push_str(&fact_line(f));
-            chunk.push('\n');
+        let mut chunk = String::with_capacity(1 << 17);
+        let mut flush = |chunk: &mut String| {
             if chunk.len() >= 1 << 16 {
                 hasher.update(chunk.as_bytes());
                 chunk.clear();
             }
+        };
+        let mut object = None;
+        let mut words = String::new();
+        for f in self.facts() {
+            if let Fact::Holds { on, .. } = f {
+                if object != Some(on) {
+                    object = Some(on);
+                    words = object_words(on);
+                }
+            }
+            write_fact(&mut chunk, f, &words);
+            chunk.push('\n');
+            flush(&mut chunk);
         }
         hasher.update(chunk.as_bytes());
         format!("sha256:{}", hex(&hasher.finalize()))
@@ -90,8 +215,7 @@ impl Scope {
     /// then each object followed by the grants on it.
     pub fn listing(&self) -> Vec<String> {
         let mut keyed: Vec<(SortKey, String)> = self
-            .facts
-            .iter()
+            .facts()
             .map(|f| {
                 let key = match f {
                     Fact::Principal { .. } | Fact::AbsentPrincipal(_) => (0, None, 0),
@@ -114,17 +238,13 @@ impl Scope {
         for s in statements {
             match s.canonical(target) {
                 Statement::CreatePrincipal { principal } => {
-                    next.facts.remove(&Fact::AbsentPrincipal(principal.clone()));
-                    next.insert(Fact::Principal {
-                        principal,
-                        superuser: false,
-                    });
+                    next.principals.insert(principal, Some(false));
                 }
                 Statement::AddMember { parent, member } => {
-                    next.insert(Fact::Member { parent, member });
+                    next.members.insert((parent, member));
                 }
                 Statement::RemoveMember { parent, member } => {
-                    next.facts.remove(&Fact::Member { parent, member });
+                    next.members.remove(&(parent, member));
                 }
                 Statement::Grant {
                     privileges,
@@ -132,11 +252,11 @@ impl Scope {
                     grantees,
                 } => {
                     for (on, grantee, privilege) in each(&on, &grantees, &privileges) {
-                        next.insert(Fact::Holds {
-                            on: on.clone(),
-                            privilege,
-                            grantee: grantee.clone(),
-                        });
+                        let held = &mut next.object_entry(on).held;
+                        let fact = (privilege, grantee.clone());
+                        if let Err(at) = held.binary_search(&fact) {
+                            held.insert(at, fact);
+                        }
                     }
                 }
                 Statement::Revoke {
@@ -145,11 +265,12 @@ impl Scope {
                     grantees,
                 } => {
                     for (on, grantee, privilege) in each(&on, &grantees, &privileges) {
-                        next.facts.remove(&Fact::Holds {
-                            on: on.clone(),
-                            privilege,
-                            grantee: grantee.clone(),
-                        });
+                        if let Ok(i) = next.objects.binary_search_by(|(k, _)| k.cmp(on)) {
+                            let held = &mut next.objects[i].1.held;
+                            if let Ok(at) = held.binary_search(&(privilege, grantee.clone())) {
+                                held.remove(at);
+                            }
+                        }
                     }
                 }
             }
@@ -181,14 +302,14 @@ pub fn sha256(data: &[u8]) -> String {
     format!("sha256:{}", hex(&Sha256::digest(data)))
 }
 
-fn principal_words(p: &Principal) -> String {
-    format!("{} {}", p.kind, quote(&p.name))
+fn principal_words(out: &mut String, p: &Principal) {
+    let _ = write!(out, "{} {}", p.kind, quote(&p.name));
 }
 
-fn grantee_words(g: &Grantee) -> String {
+fn grantee_words(out: &mut String, g: &Grantee) {
     match g {
-        Grantee::Public => "PUBLIC".to_string(),
-        Grantee::Principal(p) => principal_words(p),
+        Grantee::Public => out.push_str("PUBLIC"),
+        Grantee::Principal(p) => principal_words(out, p),
     }
 }
 
@@ -208,43 +329,60 @@ fn object_words(on: &Securable) -> String {
 
 /// One fact as a line: names quoted as SQL would, so a name with spaces or odd
 /// characters cannot be mistaken for two words.
-fn fact_line(f: &Fact) -> String {
+fn fact_line(f: Fact) -> String {
+    let mut line = String::new();
+    let words = match f {
+        Fact::Holds { on, .. } => object_words(on),
+        _ => String::new(),
+    };
+    write_fact(&mut line, f, &words);
+    line
+}
+
+/// Appends [`fact_line`]'s text to `out`; `words` are `object_words` of a held grant's
+/// object (computed once per object by the caller, unused for other facts).
+fn write_fact(out: &mut String, f: Fact, words: &str) {
     match f {
         Fact::Principal {
             principal,
             superuser,
-        } => format!(
-            "{}{}",
-            principal_words(principal),
-            if *superuser { " (superuser)" } else { "" }
-        ),
-        Fact::AbsentPrincipal(p) => format!("{} does not exist", principal_words(p)),
-        Fact::Object { on, owner } => {
-            if owner.is_empty() {
-                object_words(on)
-            } else {
-                format!("{} owned by {}", object_words(on), quote(owner))
+        } => {
+            principal_words(out, principal);
+            if superuser {
+                out.push_str(" (superuser)");
             }
         }
-        Fact::NoMatch { section, key } => format!("no {section} matches `{key}`"),
+        Fact::AbsentPrincipal(p) => {
+            principal_words(out, p);
+            out.push_str(" does not exist");
+        }
+        Fact::Object { on, owner } => {
+            out.push_str(&object_words(on));
+            if !owner.is_empty() {
+                let _ = write!(out, " owned by {}", quote(owner));
+            }
+        }
+        Fact::NoMatch { section, key } => {
+            let _ = write!(out, "no {section} matches `{key}`");
+        }
         Fact::Holds {
             on,
             privilege,
             grantee,
-        } => match on {
-            Securable::CreateModel => format!("CREATE MODEL held by {}", grantee_words(grantee)),
-            _ => format!(
-                "{}: {} held by {}",
-                object_words(on),
-                privilege,
-                grantee_words(grantee)
-            ),
-        },
-        Fact::Member { parent, member } => format!(
-            "{} has member {}",
-            principal_words(parent),
-            principal_words(member)
-        ),
+        } => {
+            match on {
+                Securable::CreateModel => out.push_str("CREATE MODEL held by "),
+                _ => {
+                    let _ = write!(out, "{words}: {privilege} held by ");
+                }
+            }
+            grantee_words(out, grantee);
+        }
+        Fact::Member { parent, member } => {
+            principal_words(out, parent);
+            out.push_str(" has member ");
+            principal_words(out, member);
+        }
     }
 }
 
@@ -262,15 +400,8 @@ mod tests {
 
     fn scope() -> Scope {
         let mut s = Scope::default();
-        s.insert(Fact::Object {
-            on: schema("demo_ml"),
-            owner: "ml_owner".into(),
-        });
-        s.insert(Fact::Holds {
-            on: schema("demo_ml"),
-            privilege: Privilege::Usage,
-            grantee: group("interns"),
-        });
+        s.object(&schema("demo_ml"), "ml_owner");
+        s.holds(&schema("demo_ml"), [(&group("interns"), Privilege::Usage)]);
         s
     }
 
@@ -281,17 +412,10 @@ mod tests {
         assert!(a.fingerprint().starts_with("sha256:"));
         assert_eq!(a.fingerprint().len(), "sha256:".len() + 64);
         let mut b = scope();
-        b.insert(Fact::Holds {
-            on: schema("demo_ml"),
-            privilege: Privilege::Create,
-            grantee: group("interns"),
-        });
+        b.holds(&schema("demo_ml"), [(&group("interns"), Privilege::Create)]);
         assert_ne!(a.fingerprint(), b.fingerprint());
         let mut c = scope();
-        c.insert(Fact::NoMatch {
-            section: "schema",
-            key: "sales_*".into(),
-        });
+        c.no_match("schema", "sales_*".into());
         assert_ne!(a.fingerprint(), c.fingerprint());
     }
 
@@ -327,11 +451,7 @@ mod tests {
     #[test]
     fn lines_quote_names_that_need_it() {
         let mut s = Scope::default();
-        s.insert(Fact::Holds {
-            on: schema("Sales ML"),
-            privilege: Privilege::Usage,
-            grantee: Grantee::Public,
-        });
+        s.holds(&schema("Sales ML"), [(&Grantee::Public, Privilege::Usage)]);
         assert_eq!(s.listing(), ["schema \"Sales ML\": USAGE held by PUBLIC"]);
         assert_eq!(
             sha256(b"abc"),
