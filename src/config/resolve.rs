@@ -5,10 +5,11 @@
 //! Every problem is collected (not only the first), each located at the exact key or
 //! list item, with advice.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 use super::cluster::{self, Cluster, Partition, Problem};
-use super::marks::{index_path, key_path, nearest, Marks, NodeKind};
+use super::marks::{index_path, key_path, located, nearest, Marks, NodeKind, Span, NOWHERE};
 use super::names::{split_key, split_prefix, KeyPart};
 use super::raw::{RawAccountId, RawCluster, RawConfig};
 use super::{Config, DeclaredPrincipal, IgnorePattern, Member, NamePart, ObjectRule, RuleGrant};
@@ -55,6 +56,99 @@ impl Section {
 /// One list of grantees in a rule, as written: key, privilege, entries.
 type RawList = (&'static str, Privilege, Vec<String>);
 
+/// The key of the list that grants `privilege` (`create`, `usage`, `execute`).
+fn list_key(privilege: Privilege) -> &'static str {
+    match privilege {
+        Privilege::Create => "create",
+        Privilege::Usage => "usage",
+        Privilege::Execute | Privilege::CreateModel => "execute",
+    }
+}
+
+/// A list of one privilege as written.
+fn raw_list(privilege: Privilege, list: Option<Vec<String>>) -> RawList {
+    (list_key(privilege), privilege, list.unwrap_or_default())
+}
+
+/// Where one grantee of a rule is written, in 16 bytes: a large grants.yaml lists
+/// hundreds of thousands of grantees, and a full [`Location`] for each (the file name
+/// and the YAML path as strings) was most of the loaded configuration's memory.
+/// [`ObjectRule::grant_location`] makes the full location when a message needs it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GrantLoc {
+    line: u32,
+    column: u32,
+    len: u32,
+    /// The entry's index in its list.
+    index: u32,
+}
+
+impl GrantLoc {
+    fn new(span: Span, index: usize) -> GrantLoc {
+        let n = |v: usize| u32::try_from(v).unwrap_or(u32::MAX);
+        GrantLoc {
+            line: n(span.line),
+            column: n(span.column),
+            len: n(span.len),
+            index: n(index),
+        }
+    }
+}
+
+impl ObjectRule {
+    /// Where `grant` (one of this rule's) is written: its list entry.
+    pub fn grant_location(&self, grant: &RuleGrant) -> Location {
+        let list = key_path(&self.loc.path, list_key(grant.privilege));
+        Location {
+            file: self.loc.file.clone(),
+            line: grant.loc.line as usize,
+            column: grant.loc.column as usize,
+            path: index_path(&list, grant.loc.index as usize),
+            len: grant.loc.len as usize,
+        }
+    }
+}
+
+/// Entries of one list so far, to catch one listed twice: compared one by one while the
+/// list is short, hashed once it is long (a list may hold thousands of names).
+struct Repeats<T> {
+    hashed: Option<HashSet<T>>,
+}
+
+impl<T: Clone + Eq + std::hash::Hash> Repeats<T> {
+    const SHORT: usize = 32;
+
+    fn new() -> Self {
+        Repeats { hashed: None }
+    }
+
+    /// True when `item` is among `earlier` (the list's entries so far, which the caller
+    /// then extends with `item` when this is false).
+    fn seen<'a>(&mut self, earlier: impl ExactSizeIterator<Item = &'a T>, item: &T) -> bool
+    where
+        T: 'a,
+    {
+        if let Some(set) = &mut self.hashed {
+            return !set.insert(item.clone());
+        }
+        let n = earlier.len();
+        let mut set = HashSet::new();
+        for e in earlier {
+            if e == item {
+                return true;
+            }
+            if n >= Self::SHORT {
+                set.insert(e.clone());
+            }
+        }
+        if n >= Self::SHORT {
+            set.insert(item.clone());
+            self.hashed = Some(set);
+        }
+        false
+    }
+}
+
 /// One principal entry as written: kind, name, `create_model`, `members`.
 type RawPrincipal = (PrincipalKind, String, Option<bool>, Option<Vec<String>>);
 
@@ -71,6 +165,8 @@ struct Resolver<'a> {
     /// Spellings already warned about, so a name used ten times warns once.
     warned: HashSet<String>,
     decls: Vec<Decl>,
+    /// Indices into `decls` by folded name, in declaration order.
+    by_name: HashMap<String, Vec<usize>>,
 }
 
 /// Checks and resolves `raw`. Returns the config (meaningful only when there are no
@@ -86,6 +182,7 @@ pub(crate) fn resolve(file: &str, raw: RawConfig, marks: &Marks) -> (Config, Vec
         warnings: Vec::new(),
         warned: HashSet::new(),
         decls: Vec::new(),
+        by_name: HashMap::new(),
     };
     if target == Target::Postgres && r.case_sensitive {
         let loc = r.key_loc("case_sensitive_identifiers");
@@ -134,8 +231,8 @@ pub(crate) fn resolve(file: &str, raw: RawConfig, marks: &Marks) -> (Config, Vec
                 (
                     k,
                     vec![
-                        ("create", Privilege::Create, e.create.unwrap_or_default()),
-                        ("usage", Privilege::Usage, e.usage.unwrap_or_default()),
+                        raw_list(Privilege::Create, e.create),
+                        raw_list(Privilege::Usage, e.usage),
                     ],
                 )
             })
@@ -187,8 +284,10 @@ fn execute_lists(
         .unwrap_or_default()
         .into_iter()
         .map(|(k, e)| {
-            let list = e.unwrap_or_default().execute.unwrap_or_default();
-            (k, vec![("execute", Privilege::Execute, list)])
+            (
+                k,
+                vec![raw_list(Privilege::Execute, e.unwrap_or_default().execute)],
+            )
         })
         .collect()
 }
@@ -275,7 +374,13 @@ impl Resolver<'_> {
 
     /// Warns when the target will store `written` as `folded`.
     fn warn_folded(&mut self, written: &str, folded: &str, loc: &Location) {
+        self.warn_folded_at(written, folded, &|| loc.clone());
+    }
+
+    /// [`Resolver::warn_folded`], the location made only when there is a warning.
+    fn warn_folded_at(&mut self, written: &str, folded: &str, at: &dyn Fn() -> Location) {
         if written != folded && self.warned.insert(written.to_string()) {
+            let loc = &at();
             self.warn(
                 format!(
                     "`{written}` is stored as `{folded}` on Redshift; write it that way or set \
@@ -346,9 +451,10 @@ impl Resolver<'_> {
         let folded = self.fold(name, kind);
         self.warn_folded(name, &folded, &loc);
 
-        let same_section = self
-            .decls
+        let same_name = self.by_name.get(&folded).map_or(&[][..], Vec::as_slice);
+        let same_section = same_name
             .iter()
+            .map(|&i| &self.decls[i])
             .find(|d| d.kind == kind && d.name == folded);
         if let Some(d) = same_section {
             let (written, line) = (d.written.clone(), d.line);
@@ -364,7 +470,7 @@ impl Resolver<'_> {
                 ),
             );
         } else {
-            let clash = self.decls.iter().find(|d| {
+            let clash = same_name.iter().map(|&i| &self.decls[i]).find(|d| {
                 d.name == folded
                     && match self.target {
                         Target::Postgres => true,
@@ -399,6 +505,10 @@ impl Resolver<'_> {
                 );
             }
         }
+        self.by_name
+            .entry(folded.clone())
+            .or_default()
+            .push(self.decls.len());
         self.decls.push(Decl {
             kind,
             name: folded.clone(),
@@ -451,6 +561,7 @@ impl Resolver<'_> {
             return None;
         };
         let mut out: Vec<Member> = Vec::new();
+        let mut repeats = Repeats::new();
         for (i, text) in list.iter().enumerate() {
             let loc = self.value_loc(&index_path(&mpath, i));
             let (prefix, name) = split_prefix(text);
@@ -524,7 +635,7 @@ impl Resolver<'_> {
                     Principal::new(PrincipalKind::User, self.fold(name, PrincipalKind::User))
                 }
             };
-            if out.iter().any(|m| m.principal == principal) {
+            if repeats.seen(out.iter().map(|m| &m.principal), &principal) {
                 self.warn(
                     format!("`{text}` is listed twice in `members`"),
                     &loc,
@@ -564,9 +675,9 @@ impl Resolver<'_> {
     }
 
     fn is_declared(&self, kind: PrincipalKind, folded: &str) -> bool {
-        self.decls
-            .iter()
-            .any(|d| d.kind == kind && d.name == folded)
+        self.by_name
+            .get(folded)
+            .is_some_and(|ids| ids.iter().any(|&i| self.decls[i].kind == kind))
     }
 
     /// Advice for a name not declared under `kind`'s section.
@@ -585,8 +696,9 @@ impl Resolver<'_> {
         }
     }
 
-    /// Resolves one entry of a `create`, `usage` or `execute` list.
-    fn grantee(&mut self, text: &str, loc: &Location) -> Option<Grantee> {
+    /// Resolves one entry of a `create`, `usage` or `execute` list; `at` makes its
+    /// location, which only a message needs.
+    fn grantee(&mut self, text: &str, at: &dyn Fn() -> Location) -> Option<Grantee> {
         if text.eq_ignore_ascii_case("public") {
             return Some(Grantee::Public);
         }
@@ -594,7 +706,7 @@ impl Resolver<'_> {
         if name.is_empty() {
             self.error(
                 format!("empty name in grantee `{text}`"),
-                loc,
+                &at(),
                 "write a name after the prefix, e.g. `group:analysts`",
             );
             return None;
@@ -602,20 +714,46 @@ impl Resolver<'_> {
         if name.eq_ignore_ascii_case("public") {
             self.error(
                 format!("`{text}` is not a principal"),
-                loc,
+                &at(),
                 "write `public` (without a prefix) to grant to every user",
             );
             return None;
         }
-        let found: Vec<(PrincipalKind, String, String)> = self
-            .decls
+        // The declarations `name` resolves to: those whose stored name is `name` folded
+        // for their kind (users keep their case), in declaration order. Looked up by
+        // name: a file lists hundreds of thousands of grantees.
+        let folded_name: Cow<str> = if self.target == Target::Redshift
+            && !self.case_sensitive
+            && name.bytes().any(|b| b.is_ascii_uppercase())
+        {
+            Cow::Owned(name.to_ascii_lowercase())
+        } else {
+            Cow::Borrowed(name)
+        };
+        let fits = |d: &Decl| {
+            prefix.is_none_or(|k| k == d.kind || self.target == Target::Postgres)
+                && d.name
+                    == if d.kind == PrincipalKind::User {
+                        name
+                    } else {
+                        &*folded_name
+                    }
+        };
+        let named = |n: &str| self.by_name.get(n).map_or(&[][..], Vec::as_slice);
+        let mut found: Vec<usize> = named(name)
             .iter()
-            .filter(|d| {
-                prefix.is_none_or(|k| k == d.kind || self.target == Target::Postgres)
-                    && d.name == self.fold(name, d.kind)
-            })
-            .map(|d| (d.kind, d.name.clone(), d.written.clone()))
+            .copied()
+            .filter(|&i| fits(&self.decls[i]))
             .collect();
+        if *folded_name != *name {
+            found.extend(
+                named(&folded_name)
+                    .iter()
+                    .copied()
+                    .filter(|&i| fits(&self.decls[i])),
+            );
+            found.sort_unstable();
+        }
         match (found.as_slice(), prefix) {
             ([], Some(kind)) => {
                 let elsewhere: Vec<PrincipalKind> = self
@@ -636,7 +774,7 @@ impl Resolver<'_> {
                         "{kind} `{name}` is not declared under `{}:`",
                         kind.section()
                     ),
-                    loc,
+                    &at(),
                     help,
                 );
                 None
@@ -651,16 +789,17 @@ impl Resolver<'_> {
                         format!("declare `{name}` under `groups:`, `roles:` or `users:`")
                     }
                 };
-                self.error(format!("grantee `{name}` is not declared"), loc, help);
+                self.error(format!("grantee `{name}` is not declared"), &at(), help);
                 None
             }
-            ([(kind, folded, _), ..], _) if found.len() == 1 || self.target == Target::Postgres => {
-                let (kind, folded) = (*kind, folded.clone());
-                self.warn_folded(name, &folded, loc);
+            ([first, ..], _) if found.len() == 1 || self.target == Target::Postgres => {
+                let d = &self.decls[*first];
+                let (kind, folded) = (d.kind, d.name.clone());
+                self.warn_folded_at(name, &folded, at);
                 Some(Grantee::principal(kind, folded))
             }
             (_, _) => {
-                let kinds: Vec<PrincipalKind> = found.iter().map(|f| f.0).collect();
+                let kinds: Vec<PrincipalKind> = found.iter().map(|&i| self.decls[i].kind).collect();
                 let sections = kinds
                     .iter()
                     .map(|k| format!("`{}:`", k.section()))
@@ -673,7 +812,7 @@ impl Resolver<'_> {
                     .join(" or ");
                 self.error(
                     format!("grantee `{name}` is ambiguous: it is declared under {sections}"),
-                    loc,
+                    &at(),
                     format!("say which one: write {forms}"),
                 );
                 None
@@ -683,37 +822,40 @@ impl Resolver<'_> {
 
     /// Resolves the rules of one object section.
     fn rules(&mut self, section: Section, entries: Vec<(String, Vec<RawList>)>) -> Vec<ObjectRule> {
+        let (file, marks) = (self.file, self.marks);
         let mut out = Vec::new();
         // Folded parts of each rule so far, to catch two keys naming the same objects
         // (hashed: files name tens of thousands of functions).
         let mut seen: HashMap<Vec<(bool, String)>, (usize, String)> = HashMap::new();
         for (key, lists) in entries {
             let path = key_path(section.key(), &key);
-            let loc = self.key_loc(&path);
+            let found = marks.locate(&path);
+            let loc = located(file, &path, marks.key_span(found));
             let parts = self.object_key(section, &key, &loc);
 
-            let mut grants = Vec::new();
+            let mut grants: Vec<RuleGrant> = Vec::new();
             for (field, privilege, list) in lists {
-                let fpath = key_path(&path, field);
-                let mut listed: Vec<Grantee> = Vec::new();
+                let in_list = marks.descend(found, field);
+                let start = grants.len();
+                let mut repeats = Repeats::new();
                 for (i, text) in list.iter().enumerate() {
-                    let gloc = self.value_loc(&index_path(&fpath, i));
-                    let Some(grantee) = self.grantee(text, &gloc) else {
+                    let span = marks.value_span(marks.index(in_list, i));
+                    let at = || located(file, &index_path(&key_path(&path, field), i), span);
+                    let Some(grantee) = self.grantee(text, &at) else {
                         continue;
                     };
-                    if listed.contains(&grantee) {
+                    if repeats.seen(grants[start..].iter().map(|g| &g.grantee), &grantee) {
                         self.warn(
                             format!("`{text}` is listed twice in `{field}`"),
-                            &gloc,
+                            &at(),
                             "remove the repeated entry",
                         );
                         continue;
                     }
-                    listed.push(grantee.clone());
                     grants.push(RuleGrant {
                         privilege,
                         grantee,
-                        loc: gloc,
+                        loc: GrantLoc::new(span.unwrap_or(NOWHERE), i),
                     });
                 }
             }

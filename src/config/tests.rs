@@ -186,7 +186,7 @@ fn seed_file_resolves_to_two_groups_one_schema_one_model() {
         ]
     );
     assert_eq!(
-        loc_of(&s.grants[2].loc),
+        loc_of(&s.grant_location(&s.grants[2])),
         (20, 36, "schemas.demo_ml.usage[1]".into(), 21)
     );
 
@@ -200,7 +200,7 @@ fn seed_file_resolves_to_two_groups_one_schema_one_model() {
         vec![(Privilege::Execute, g(Group, "marketing_analyst_grp"))]
     );
     assert_eq!(
-        loc_of(&m.grants[0].loc),
+        loc_of(&m.grant_location(&m.grants[0])),
         (
             24,
             15,
