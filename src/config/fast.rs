@@ -6,17 +6,17 @@
 //! file with tens of thousands of rules that was a quarter of the load time. The marks
 //! pass has already read every node, so a section whose every node is of the plain
 //! shape the typed layer expects (mappings of names to mappings of lists of names, or
-//! nothing) is built here, and blanked out of the text serde_yaml then reads (positions
-//! kept), so serde_yaml still reads (and reports on) everything else.
+//! nothing) is built here, and cut out of the text serde_yaml then reads (`marks::cut`),
+//! so serde_yaml still reads everything else. Positions in the cut text differ from the
+//! file's, so no error found in it is reported: on any error the whole file is read
+//! again by serde_yaml, which reports it exactly as before.
 //!
 //! The rule that keeps behaviour identical: a section is taken here only when serde_yaml
 //! could not read it any other way. Every scalar must be [`Node::faithful`] (one line,
 //! no tag, anchor or escape, text every YAML reader reads alike), every value of the
 //! kind serde would accept without error, and the section's text free of tabs; the
-//! whole text must hold only characters libyaml accepts (blanking one it rejects would
-//! hide its error). Anything else goes through serde_yaml as before, and so does the
-//! whole file when serde_yaml fails on the blanked text (its error then comes from the
-//! full text, exactly as before).
+//! whole text must hold only characters libyaml accepts (cutting one it rejects would
+//! hide its error). Anything else goes through serde_yaml as before.
 //!
 //! [`Node::faithful`]: super::marks::Node::faithful
 
@@ -38,13 +38,14 @@ pub(crate) struct Sections {
     schemas: Section<RawSchema>,
     models: Section<RawExecute>,
     functions: Section<RawExecute>,
-    /// To blank before serde_yaml reads the rest.
-    pub blank: Vec<Range<usize>>,
+    /// Character ranges of the sections' values, in file order: cut before serde_yaml
+    /// reads the rest.
+    pub ranges: Vec<Range<usize>>,
 }
 
 impl Sections {
-    /// True when serde_yaml read none of the sections taken here (they were blanked to
-    /// nothing, so each must have come out absent).
+    /// True when serde_yaml read none of the sections taken here (they were cut out, so
+    /// each must have come out absent).
     pub fn fits(&self, raw: &RawConfig) -> bool {
         !(self.groups.is_some() && raw.groups.is_some()
             || self.roles.is_some() && raw.roles.is_some()
@@ -80,26 +81,31 @@ pub(crate) fn sections(text: &str, marks: &Marks) -> Option<Sections> {
     if marks.node(root).kind != NodeKind::Mapping {
         return None;
     }
-    let m = Reader { text, marks };
+    let m = Reader {
+        text,
+        ascii: text.is_ascii(),
+        marks,
+    };
     let mut s = Sections::default();
-    let mut blank = Vec::new();
-    s.groups = m.section(root, "groups", &mut blank, |m, id| m.group(id));
-    s.roles = m.section(root, "roles", &mut blank, |m, id| m.group(id));
-    s.users = m.section(root, "users", &mut blank, |m, id| m.user(id));
-    s.schemas = m.section(root, "schemas", &mut blank, |m, id| m.schema(id));
-    s.models = m.section(root, "models", &mut blank, |m, id| m.execute(id));
-    s.functions = m.section(root, "functions", &mut blank, |m, id| m.execute(id));
-    if blank.is_empty() {
+    let mut ranges = Vec::new();
+    s.groups = m.section(root, "groups", &mut ranges, |m, id| m.group(id));
+    s.roles = m.section(root, "roles", &mut ranges, |m, id| m.group(id));
+    s.users = m.section(root, "users", &mut ranges, |m, id| m.user(id));
+    s.schemas = m.section(root, "schemas", &mut ranges, |m, id| m.schema(id));
+    s.models = m.section(root, "models", &mut ranges, |m, id| m.execute(id));
+    s.functions = m.section(root, "functions", &mut ranges, |m, id| m.execute(id));
+    if ranges.is_empty() {
         return None;
     }
-    s.blank = blank;
+    ranges.sort_by_key(|r| r.start);
+    s.ranges = ranges;
     Some(s)
 }
 
-/// True when every character of `text` is one libyaml accepts and counts as serde_yaml
-/// does elsewhere: libyaml rejects control characters anywhere (comments included), and
-/// takes U+0085, U+2028 and U+2029 as line breaks; blanking either kind out of a section
-/// would change what serde_yaml reports about the rest.
+/// True when every character of `text` is one libyaml reads as yaml-rust2 does: libyaml
+/// rejects control characters anywhere (comments included), and takes U+0085, U+2028
+/// and U+2029 as line breaks; cutting either kind out of a section would hide an error
+/// or change what the rest means.
 fn libyaml_reads_alike(text: &str) -> bool {
     if text.is_ascii() {
         return text
@@ -116,6 +122,7 @@ fn libyaml_reads_alike(text: &str) -> bool {
 
 struct Reader<'a> {
     text: &'a str,
+    ascii: bool,
     marks: &'a Marks,
 }
 
@@ -125,7 +132,7 @@ impl Reader<'_> {
         &self,
         root: NodeId,
         name: &str,
-        blank: &mut Vec<Range<usize>>,
+        ranges: &mut Vec<Range<usize>>,
         entry: impl Fn(&Self, NodeId) -> Option<Option<T>>,
     ) -> Section<T> {
         let id = self.marks.child(root, name)?;
@@ -134,7 +141,7 @@ impl Reader<'_> {
             return None;
         }
         let range = self.marks.range(id)?;
-        if !self.blankable(&range) {
+        if !self.cuttable(&range) {
             return None;
         }
         let children = self.marks.children(id);
@@ -146,21 +153,21 @@ impl Reader<'_> {
             }
             out.insert(key.to_string(), entry(self, c)?);
         }
-        blank.push(range);
+        ranges.push(range);
         Some(out)
     }
 
     /// True when the section's character range is within the text, not empty, and
     /// holds no tab (libyaml and yaml-rust2 differ on tabs in some places).
-    fn blankable(&self, range: &Range<usize>) -> bool {
+    fn cuttable(&self, range: &Range<usize>) -> bool {
         if range.is_empty() {
             return false;
         }
-        if self.text.is_ascii() {
+        if self.ascii {
             return self
                 .text
                 .get(range.clone())
-                .is_some_and(|t| !t.contains('\t'));
+                .is_some_and(|t| !t.as_bytes().contains(&b'\t'));
         }
         let mut n = 0;
         for c in self.text.chars().skip(range.start).take(range.len()) {
@@ -312,18 +319,34 @@ mod tests {
         assert!(same(text));
         let scan = marks::scan("g.yaml", text);
         let s = super::sections(text, &scan.marks).expect("taken");
-        assert_eq!(s.blank.len(), 6);
+        assert_eq!(s.ranges.len(), 6);
         assert!(s.groups.is_some() && s.functions.is_some());
     }
 
     #[test]
-    fn the_blanked_text_keeps_every_other_position() {
-        // An error after the big sections is serde_yaml's, at the same line and column.
+    fn an_error_outside_the_sections_is_serde_yamls_over_the_whole_text() {
+        // Reported at its line and column in the file, not in the cut text.
         let text = "groups: {a: {}}\nschemas:\n  s: {usage: [a]}\ntarget: 7\nmode: nope\n";
         let (slow, fast, taken) = both(text).unwrap();
         assert!(taken);
         assert_eq!(fast, slow);
         assert!(slow.contains("line 4 column 9"), "{slow}");
+    }
+
+    #[test]
+    fn cutting_keeps_what_follows_in_place() {
+        let text = "a: {x: 1}\nb:\n  c: 1\n  d: 2\ne: 3\n";
+        assert_eq!(marks::cut(text, &[3..9, 15..27]), "a:  \nb:\n  \ne: 3\n");
+        // An indented document keeps the indentation of the key after a section.
+        assert!(same(
+            "  schemas:\n    s: {usage: [a]}\n  target: postgres\n"
+        ));
+        assert!(same(
+            "  groups:\n    a: {}\n  # c\n  schemas:\n    s: {usage: [a]}\n"
+        ));
+        assert!(same(
+            "{groups: {a: {}}, target: postgres, schemas: {s: {usage: [a]}}}"
+        ));
     }
 
     #[test]

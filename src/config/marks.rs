@@ -29,6 +29,7 @@
 use std::collections::HashMap;
 use std::ops::Range;
 
+use foldhash::fast::RandomState as FastHash;
 use indexmap::IndexMap;
 use yaml_rust2::parser::{Event, Parser};
 use yaml_rust2::scanner::{Marker, TScalarStyle};
@@ -183,14 +184,14 @@ pub(crate) struct Marks {
     nodes: Vec<Node>,
     /// `(parent, key)` of every mapping entry, to its node. `(u32, String)` hashes as
     /// `(u32, str)`, so [`KeyQuery`] finds an entry without allocating.
-    keys: IndexMap<(NodeId, String), NodeId>,
+    keys: IndexMap<(NodeId, String), NodeId, FastHash>,
     /// The children of node `n` are `children[first[n]..first[n + 1]]`, in file order
     /// (filled once the walk is over).
     first: Vec<u32>,
     children: Vec<NodeId>,
     /// Character ranges of the mappings and sequences that are values of top-level keys
     /// (from the first token to the end), for the typed fast path to blank them.
-    ranges: HashMap<NodeId, Range<usize>>,
+    ranges: HashMap<NodeId, Range<usize>, FastHash>,
 }
 
 /// One step of a path being looked up.
@@ -549,10 +550,14 @@ pub(crate) fn key_path(parent: &str, key: &str) -> String {
         && key
             .chars()
             .all(|c| c.is_alphanumeric() || c == '_' || c == '-' || c == '$');
-    let seg = if bare {
-        key.to_string()
+    let mut s = String::with_capacity(parent.len() + key.len() + 3);
+    if !parent.is_empty() {
+        s.push_str(parent);
+        s.push('.');
+    }
+    if bare {
+        s.push_str(key);
     } else {
-        let mut s = String::with_capacity(key.len() + 2);
         s.push('"');
         for c in key.chars() {
             if c == '"' || c == '\\' {
@@ -561,13 +566,8 @@ pub(crate) fn key_path(parent: &str, key: &str) -> String {
             s.push(c);
         }
         s.push('"');
-        s
-    };
-    if parent.is_empty() {
-        seg
-    } else {
-        format!("{parent}.{seg}")
     }
+    s
 }
 
 /// The path of the parent of `path`; `None` for the document.
@@ -640,6 +640,36 @@ pub(crate) fn blank(text: &str, ranges: &[Range<usize>]) -> String {
         }));
         copied = to;
         blanked_to = r.end;
+    }
+    out.push_str(&text[copied..]);
+    out
+}
+
+/// The text with each of `ranges` (character ranges of block or flow collections, in
+/// order, disjoint) cut out: a range that spans lines becomes a line break and the
+/// indentation that followed its last line break (so what follows keeps its
+/// indentation), a range within one line becomes a space. Positions after a cut move:
+/// only for a text whose errors are not reported (see `fast.rs`).
+pub(crate) fn cut(text: &str, ranges: &[Range<usize>]) -> String {
+    let mut at = Text::new(text);
+    let mut out = String::new();
+    let mut copied = 0;
+    for r in ranges {
+        let from = text.len() - at.from(r.start).len();
+        let to = text.len() - at.from(r.end).len();
+        if from < copied || to < from {
+            continue;
+        }
+        out.push_str(&text[copied..from]);
+        let inside = &text[from..to];
+        match inside.rfind(['\n', '\r']) {
+            Some(b) => {
+                out.push('\n');
+                out.push_str(&inside[b + 1..]);
+            }
+            None => out.push(' '),
+        }
+        copied = to;
     }
     out.push_str(&text[copied..]);
     out
@@ -742,50 +772,16 @@ enum MapState {
     },
 }
 
-/// The keys of one mapping seen so far, with the line of their first occurrence: a
-/// list while the mapping is small (most are), a hash map once it is not.
-enum Seen {
-    Few(Vec<(String, usize)>),
-    Many(HashMap<String, usize>),
-}
-
-impl Seen {
-    const FEW: usize = 16;
-
-    fn new() -> Seen {
-        Seen::Few(Vec::new())
-    }
-
-    fn get(&self, key: &str) -> Option<usize> {
-        match self {
-            Seen::Few(v) => v.iter().find(|(k, _)| k == key).map(|(_, l)| *l),
-            Seen::Many(m) => m.get(key).copied(),
-        }
-    }
-
-    fn insert(&mut self, key: String, line: usize) {
-        match self {
-            Seen::Few(v) if v.len() < Self::FEW => v.push((key, line)),
-            Seen::Few(v) => {
-                let mut m: HashMap<String, usize> = std::mem::take(v).into_iter().collect();
-                m.insert(key, line);
-                *self = Seen::Many(m);
-            }
-            Seen::Many(m) => {
-                m.insert(key, line);
-            }
-        }
-    }
-}
-
 enum Frame {
     Map {
         /// This mapping's node; `None` when it is not recorded (a skipped entry, a key).
         node: Option<NodeId>,
         ctx: Ctx,
         state: MapState,
-        /// Key -> line of its first occurrence.
-        seen: Seen,
+        /// Keys that are errors (unknown keys) with the line where they are: they are not
+        /// recorded, but a repeat is still a duplicate. Recorded keys are found in
+        /// `Marks::keys`, with their line.
+        unrecorded: Vec<(String, usize)>,
         /// Start (character index) of the current entry when it is to be blanked.
         blanking: Option<usize>,
         /// A block mapping is located at its first key: true until that key is seen.
@@ -883,6 +879,11 @@ pub(crate) fn scan(file: &str, text: &str) -> Scan {
         documents: 0,
         root_seen: false,
     };
+    // Sized from the text (a node takes some 15 characters in a typical file), so that
+    // the vector of a large file is not copied as it grows; pages never touched cost no
+    // memory.
+    w.scan.marks.nodes.reserve(text.len() / 12);
+    w.scan.marks.keys.reserve(text.len() / 80);
     let mut parser = Parser::new_from_str(text);
     loop {
         match parser.next_token() {
@@ -927,18 +928,55 @@ impl Span {
 /// punctuation that means nothing in YAML. Conservative on purpose: whatever fails this
 /// goes through serde_yaml, which then decides.
 pub(crate) fn faithful_plain(value: &str) -> bool {
+    let inner = |c: char| {
+        c.is_alphanumeric()
+            || matches!(
+                c,
+                '_' | '-'
+                    | '.'
+                    | '$'
+                    | '*'
+                    | '?'
+                    | ':'
+                    | '/'
+                    | '+'
+                    | '='
+                    | '~'
+                    | '^'
+                    | '('
+                    | ')'
+                    | '<'
+                    | '>'
+                    | ';'
+                    | '@'
+                    | '%'
+                    | ' '
+            )
+    };
     let mut chars = value.chars();
     chars
         .next()
         .is_some_and(|c| c.is_alphanumeric() || c == '_')
-        && chars.all(|c| c.is_alphanumeric() || "_-.$*?:/+=~^()<>;@% ".contains(c))
+        && chars.all(inner)
         && !value.ends_with(' ')
+}
+
+/// The length of `s` in characters.
+fn char_count(s: &str) -> usize {
+    if s.is_ascii() {
+        s.len()
+    } else {
+        s.chars().count()
+    }
 }
 
 /// True for text a quoted scalar may hold and still read alike everywhere: no control
 /// characters and none of the characters YAML 1.1 readers (libyaml, under serde_yaml)
 /// take as line breaks or a byte-order mark.
 fn faithful_quoted(content: &str) -> bool {
+    if content.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+        return true;
+    }
     !content
         .chars()
         .any(|c| c.is_control() || matches!(c, '\u{85}' | '\u{2028}' | '\u{2029}' | '\u{feff}'))
@@ -1070,63 +1108,74 @@ impl Walker<'_> {
         match style {
             TScalarStyle::Plain => {
                 if rest.starts_with(value) && !value.contains(['\n', '\r']) {
-                    (value.chars().count(), faithful_plain(value))
+                    (char_count(value), faithful_plain(value))
                 } else {
                     (to_eol(), false)
                 }
             }
             TScalarStyle::SingleQuoted => {
                 // Up to the closing quote on this line; `''` stands for one quote.
-                let mut chars = rest.char_indices().skip(1).peekable();
-                let mut i = 1;
+                // Scanned as bytes (the characters looked for are ASCII), counted in
+                // characters.
+                let b = rest.as_bytes();
+                let count = |end: usize| char_count(&rest[..end]);
+                let mut j = 1;
                 let mut doubled = false;
-                while let Some((b, c)) = chars.next() {
-                    match c {
-                        '\n' | '\r' => return (i, false),
-                        '\'' if matches!(chars.peek(), Some((_, '\''))) => {
-                            chars.next();
-                            doubled = true;
-                            i += 2;
-                        }
-                        '\'' => {
-                            let content = &rest[1..b];
-                            let same = if doubled {
-                                content.replace("''", "'") == value
-                            } else {
-                                content == value
-                            };
-                            return (i + 1, same && faithful_quoted(content));
-                        }
-                        _ => i += 1,
+                loop {
+                    let Some(k) = b
+                        .get(j..)
+                        .and_then(|t| t.iter().position(|c| matches!(c, b'\'' | b'\n' | b'\r')))
+                    else {
+                        return (count(rest.len()), false);
+                    };
+                    j += k;
+                    if b[j] != b'\'' {
+                        return (count(j), false);
                     }
+                    if b.get(j + 1) == Some(&b'\'') {
+                        doubled = true;
+                        j += 2;
+                        continue;
+                    }
+                    let content = &rest[1..j];
+                    let same = if doubled {
+                        content.replace("''", "'") == value
+                    } else {
+                        content == value
+                    };
+                    return (count(j + 1), same && faithful_quoted(content));
                 }
-                (i, false)
             }
             TScalarStyle::DoubleQuoted => {
                 // Up to the closing quote on this line; `\` escapes the next character.
-                let mut chars = rest.char_indices().skip(1);
-                let mut i = 1;
+                let b = rest.as_bytes();
+                let count = |end: usize| char_count(&rest[..end]);
+                let mut j = 1;
                 let mut escaped = false;
-                while let Some((b, c)) = chars.next() {
-                    match c {
-                        '\n' | '\r' => return (i, false),
-                        '\\' => {
+                loop {
+                    let Some(k) = b.get(j..).and_then(|t| {
+                        t.iter()
+                            .position(|c| matches!(c, b'"' | b'\\' | b'\n' | b'\r'))
+                    }) else {
+                        return (count(rest.len()), false);
+                    };
+                    j += k;
+                    match b[j] {
+                        b'"' => {
+                            let content = &rest[1..j];
+                            let same = !escaped && content == value;
+                            return (count(j + 1), same && faithful_quoted(content));
+                        }
+                        b'\\' => {
                             escaped = true;
-                            i += 1;
-                            match chars.next() {
-                                None | Some((_, '\n' | '\r')) => return (i, false),
-                                Some(_) => i += 1,
+                            match rest[j + 1..].chars().next() {
+                                None | Some('\n' | '\r') => return (count(j + 1), false),
+                                Some(c) => j += 1 + c.len_utf8(),
                             }
                         }
-                        '"' => {
-                            let content = &rest[1..b];
-                            let same = !escaped && content == value;
-                            return (i + 1, same && faithful_quoted(content));
-                        }
-                        _ => i += 1,
+                        _ => return (count(j), false),
                     }
                 }
-                (i, false)
             }
             TScalarStyle::Literal | TScalarStyle::Folded => (1, false),
         }
@@ -1176,7 +1225,7 @@ impl Walker<'_> {
         let Some(Frame::Map {
             node,
             ctx,
-            seen,
+            unrecorded,
             blanking,
             locate_at_first_key,
             ..
@@ -1193,14 +1242,19 @@ impl Walker<'_> {
         let mut skip = *ctx == Ctx::Skip;
         let mut problem = None;
         if !skip {
-            if let Some(first) = seen.get(&key) {
+            let marks = &self.scan.marks;
+            let recorded = node
+                .and_then(|p| marks.child(p, &key))
+                .and_then(|c| marks.node(c).key())
+                .map(|k| k.line);
+            let first =
+                recorded.or_else(|| unrecorded.iter().find(|(k, _)| *k == key).map(|(_, l)| *l));
+            if let Some(first) = first {
                 problem = Some(Err(first));
-            } else {
-                seen.insert(key.clone(), span.line);
-                if let Some(valid) = ctx.valid_keys() {
-                    if !valid.contains(&key.as_str()) {
-                        problem = Some(Ok(valid));
-                    }
+            } else if let Some(valid) = ctx.valid_keys() {
+                if !valid.contains(&key.as_str()) {
+                    unrecorded.push((key.clone(), span.line));
+                    problem = Some(Ok(valid));
                 }
             }
         }
@@ -1403,7 +1457,7 @@ impl Walker<'_> {
                     node: None,
                     ctx: Ctx::Skip,
                     state: MapState::Key,
-                    seen: Seen::new(),
+                    unrecorded: Vec::new(),
                     blanking: None,
                     locate_at_first_key: false,
                     is_key: true,
@@ -1449,7 +1503,7 @@ impl Walker<'_> {
                 node,
                 ctx,
                 state: MapState::Key,
-                seen: Seen::new(),
+                unrecorded: Vec::new(),
                 blanking: None,
                 locate_at_first_key: !flow && ctx != Ctx::Skip,
                 is_key: false,

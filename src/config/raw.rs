@@ -200,12 +200,13 @@ pub(crate) fn from_str(text: &str) -> Result<RawConfig, serde_yaml::Error> {
 
 /// Deserializes `text`, whose marks are `marks`. When the marks pass found no error
 /// (`clean`), the big sections it could read are taken from the marks and serde_yaml
-/// reads only the rest (`fast.rs`); the result is the same as [`from_str`]'s, and any
-/// error is [`from_str`]'s over the whole text.
+/// reads only the rest, with those sections cut out (`fast.rs`); the result is the same
+/// as [`from_str`]'s. When serde_yaml fails on the rest, the whole text is read again,
+/// so an error is always [`from_str`]'s over the whole text, positions included.
 pub(crate) fn read(text: &str, marks: &Marks, clean: bool) -> Result<RawConfig, serde_yaml::Error> {
     if clean {
         if let Some(fast) = super::fast::sections(text, marks) {
-            let rest = super::marks::blank(text, &fast.blank);
+            let rest = super::marks::cut(text, &fast.ranges);
             if let Ok(mut raw) = from_str(&rest) {
                 if fast.fits(&raw) {
                     fast.fill(&mut raw);

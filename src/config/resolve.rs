@@ -25,6 +25,9 @@ struct Decl {
     /// As written in the file.
     written: String,
     line: usize,
+    /// The first declaration of the same kind and name (itself, unless declared twice):
+    /// two grantees are the same principal exactly when their `same` are equal.
+    same: usize,
 }
 
 /// One of `schemas:`, `models:`, `functions:`.
@@ -166,7 +169,7 @@ struct Resolver<'a> {
     warned: HashSet<String>,
     decls: Vec<Decl>,
     /// Indices into `decls` by folded name, in declaration order.
-    by_name: HashMap<String, Vec<usize>>,
+    by_name: HashMap<String, Vec<usize>, foldhash::fast::RandomState>,
 }
 
 /// Checks and resolves `raw`. Returns the config (meaningful only when there are no
@@ -182,7 +185,7 @@ pub(crate) fn resolve(file: &str, raw: RawConfig, marks: &Marks) -> (Config, Vec
         warnings: Vec::new(),
         warned: HashSet::new(),
         decls: Vec::new(),
-        by_name: HashMap::new(),
+        by_name: HashMap::default(),
     };
     if target == Target::Postgres && r.case_sensitive {
         let loc = r.key_loc("case_sensitive_identifiers");
@@ -452,10 +455,11 @@ impl Resolver<'_> {
         self.warn_folded(name, &folded, &loc);
 
         let same_name = self.by_name.get(&folded).map_or(&[][..], Vec::as_slice);
-        let same_section = same_name
+        let same_section_index = same_name
             .iter()
-            .map(|&i| &self.decls[i])
-            .find(|d| d.kind == kind && d.name == folded);
+            .copied()
+            .find(|&i| self.decls[i].kind == kind && self.decls[i].name == folded);
+        let same_section = same_section_index.map(|i| &self.decls[i]);
         if let Some(d) = same_section {
             let (written, line) = (d.written.clone(), d.line);
             self.error(
@@ -509,11 +513,13 @@ impl Resolver<'_> {
             .entry(folded.clone())
             .or_default()
             .push(self.decls.len());
+        let same = same_section_index.unwrap_or(self.decls.len());
         self.decls.push(Decl {
             kind,
             name: folded.clone(),
             written: name.to_string(),
             line: loc.line,
+            same,
         });
 
         let cm_path = key_path(&path, "create_model");
@@ -697,10 +703,11 @@ impl Resolver<'_> {
     }
 
     /// Resolves one entry of a `create`, `usage` or `execute` list; `at` makes its
-    /// location, which only a message needs.
-    fn grantee(&mut self, text: &str, at: &dyn Fn() -> Location) -> Option<Grantee> {
+    /// location, which only a message needs. With the grantee comes a number that is
+    /// equal for two entries exactly when their grantees are (cheaper to compare).
+    fn grantee(&mut self, text: &str, at: &dyn Fn() -> Location) -> Option<(Grantee, usize)> {
         if text.eq_ignore_ascii_case("public") {
-            return Some(Grantee::Public);
+            return Some((Grantee::Public, usize::MAX));
         }
         let (prefix, name) = split_prefix(text);
         if name.is_empty() {
@@ -740,22 +747,29 @@ impl Resolver<'_> {
                     }
         };
         let named = |n: &str| self.by_name.get(n).map_or(&[][..], Vec::as_slice);
-        let mut found: Vec<usize> = named(name)
-            .iter()
-            .copied()
-            .filter(|&i| fits(&self.decls[i]))
-            .collect();
-        if *folded_name != *name {
-            found.extend(
-                named(&folded_name)
-                    .iter()
-                    .copied()
-                    .filter(|&i| fits(&self.decls[i])),
-            );
-            found.sort_unstable();
-        }
-        match (found.as_slice(), prefix) {
-            ([], Some(kind)) => {
+        let also = if *folded_name != *name {
+            named(&folded_name)
+        } else {
+            &[]
+        };
+        let found = || {
+            named(name)
+                .iter()
+                .chain(also)
+                .copied()
+                .filter(|&i| fits(&self.decls[i]))
+        };
+        // Counted first: the list of matches is needed only to report an ambiguity.
+        let (count, first) = found().fold((0, usize::MAX), |(n, f), i| (n + 1, f.min(i)));
+        let found: Vec<usize> = if count > 1 && self.target != Target::Postgres {
+            let mut all: Vec<usize> = found().collect();
+            all.sort_unstable();
+            all
+        } else {
+            Vec::new()
+        };
+        match (count, prefix) {
+            (0, Some(kind)) => {
                 let elsewhere: Vec<PrincipalKind> = self
                     .decls
                     .iter()
@@ -779,7 +793,7 @@ impl Resolver<'_> {
                 );
                 None
             }
-            ([], None) => {
+            (0, None) => {
                 let help = match nearest(name, self.decls.iter().map(|d| d.written.as_str())) {
                     Some(s) => format!(
                         "did you mean `{s}`? If not, declare `{name}` under `groups:`, `roles:` \
@@ -792,11 +806,11 @@ impl Resolver<'_> {
                 self.error(format!("grantee `{name}` is not declared"), &at(), help);
                 None
             }
-            ([first, ..], _) if found.len() == 1 || self.target == Target::Postgres => {
-                let d = &self.decls[*first];
-                let (kind, folded) = (d.kind, d.name.clone());
+            _ if count == 1 || self.target == Target::Postgres => {
+                let d = &self.decls[first];
+                let (kind, folded, same) = (d.kind, d.name.clone(), d.same);
                 self.warn_folded_at(name, &folded, at);
-                Some(Grantee::principal(kind, folded))
+                Some((Grantee::principal(kind, folded), same))
             }
             (_, _) => {
                 let kinds: Vec<PrincipalKind> = found.iter().map(|&i| self.decls[i].kind).collect();
@@ -823,28 +837,35 @@ impl Resolver<'_> {
     /// Resolves the rules of one object section.
     fn rules(&mut self, section: Section, entries: Vec<(String, Vec<RawList>)>) -> Vec<ObjectRule> {
         let (file, marks) = (self.file, self.marks);
-        let mut out = Vec::new();
+        let mut out = Vec::with_capacity(entries.len());
         // Folded parts of each rule so far, to catch two keys naming the same objects
         // (hashed: files name tens of thousands of functions).
-        let mut seen: HashMap<Vec<(bool, String)>, (usize, String)> = HashMap::new();
+        let mut seen: HashMap<Vec<(bool, String)>, (usize, String), foldhash::fast::RandomState> =
+            HashMap::with_capacity_and_hasher(entries.len(), Default::default());
+        // Each rule's node is looked up under its section's (as `marks.locate(&path)`
+        // would, without parsing the path back).
+        let in_section = marks.locate(section.key());
+        // Who each entry of the current list names (see `grantee`).
+        let mut listed: Vec<usize> = Vec::new();
         for (key, lists) in entries {
             let path = key_path(section.key(), &key);
-            let found = marks.locate(&path);
+            let found = marks.descend(in_section, &key);
             let loc = located(file, &path, marks.key_span(found));
             let parts = self.object_key(section, &key, &loc);
 
-            let mut grants: Vec<RuleGrant> = Vec::new();
+            let mut grants: Vec<RuleGrant> =
+                Vec::with_capacity(lists.iter().map(|(_, _, l)| l.len()).sum());
             for (field, privilege, list) in lists {
                 let in_list = marks.descend(found, field);
-                let start = grants.len();
+                listed.clear();
                 let mut repeats = Repeats::new();
                 for (i, text) in list.iter().enumerate() {
                     let span = marks.value_span(marks.index(in_list, i));
                     let at = || located(file, &index_path(&key_path(&path, field), i), span);
-                    let Some(grantee) = self.grantee(text, &at) else {
+                    let Some((grantee, who)) = self.grantee(text, &at) else {
                         continue;
                     };
-                    if repeats.seen(grants[start..].iter().map(|g| &g.grantee), &grantee) {
+                    if repeats.seen(listed.iter(), &who) {
                         self.warn(
                             format!("`{text}` is listed twice in `{field}`"),
                             &at(),
@@ -852,6 +873,7 @@ impl Resolver<'_> {
                         );
                         continue;
                     }
+                    listed.push(who);
                     grants.push(RuleGrant {
                         privilege,
                         grantee,
@@ -944,7 +966,7 @@ impl Resolver<'_> {
             }
             return None;
         }
-        let mut out = Vec::new();
+        let mut out = Vec::with_capacity(parts.len());
         let mut ok = true;
         for (i, part) in parts.iter().enumerate() {
             let what = if i == 0 && section != Section::Schemas {
