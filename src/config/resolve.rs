@@ -155,9 +155,6 @@ impl<T: Clone + Eq + std::hash::Hash> Repeats<T> {
 /// One principal entry as written: kind, name, `create_model`, `members`.
 type RawPrincipal = (PrincipalKind, String, Option<bool>, Option<Vec<String>>);
 
-/// What an object rule names (each part: is it a glob, folded text), with the line and
-/// key of the rule that named it first.
-
 struct Resolver<'a> {
     file: &'a str,
     marks: &'a Marks,
