@@ -190,7 +190,7 @@ pub(crate) struct Marks {
     first: Vec<u32>,
     children: Vec<NodeId>,
     /// Character ranges of the mappings and sequences that are values of top-level keys
-    /// (from the first token to the end), for the typed fast path to blank them.
+    /// (from the first token to the end), for the typed fast path to cut them out.
     ranges: HashMap<NodeId, Range<usize>, FastHash>,
 }
 
