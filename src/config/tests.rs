@@ -1760,3 +1760,19 @@ fn marks_find_every_key_however_it_is_quoted_in_a_path() {
         assert_eq!(m.value_loc(FILE, &below).path, below);
     }
 }
+
+#[test]
+fn the_plan_points_an_ignored_grantee_at_its_list_entry() {
+    // RuleGrant keeps a compact location; the planner's warning still names the file,
+    // line, column and YAML path of the entry.
+    let c =
+        ok("ignore: [\"x*\"]\ngroups: {xa: {}, b: {}}\nschemas:\n  '\"s.1\"': {usage: [b, xa]}\n");
+    let plan = crate::plan::plan(&c, None, Default::default()).expect("plans");
+    let w: Vec<_> = plan
+        .warnings
+        .iter()
+        .filter(|w| w.message.contains("is listed in ignore:"))
+        .collect();
+    assert_eq!(w.len(), 1, "{:?}", plan.warnings);
+    assert_eq!(at(w[0]), (4, 24, r#"schemas."\"s.1\"".usage[1]"#.into(), 2));
+}
