@@ -453,9 +453,42 @@ async fn open(
 }
 
 async fn read_catalog(session: &db::Session) -> Result<Snapshot, Failure> {
-    catalog::read(&session.client, session.target)
+    read_showing(&session.client, session.target, false)
         .await
         .map_err(|e| Failure::Message(format!("cannot read the catalog: {e}")))
+}
+
+/// Reads the catalog (in the caller's transaction if `in_transaction`) with a spinner and
+/// the current query's row count on stderr, when stderr is a terminal; nothing otherwise.
+async fn read_showing(
+    client: &tokio_postgres::Client,
+    target: crate::model::Target,
+    in_transaction: bool,
+) -> Result<Snapshot, catalog::ReadError> {
+    let bar = if std::io::stderr().is_terminal() {
+        let bar = indicatif::ProgressBar::new_spinner();
+        if let Ok(style) =
+            indicatif::ProgressStyle::with_template("{spinner} reading catalog: {msg}")
+        {
+            bar.set_style(style);
+        }
+        bar.enable_steady_tick(std::time::Duration::from_millis(100));
+        bar
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    let show = |p: catalog::Progress| {
+        if !bar.is_hidden() {
+            bar.set_message(format!("{} {} rows", p.step, indicatif::HumanCount(p.rows)));
+        }
+    };
+    let snap = if in_transaction {
+        catalog::read_in_transaction_with(client, target, &show).await
+    } else {
+        catalog::read_with(client, target, &show).await
+    };
+    bar.finish_and_clear();
+    snap
 }
 
 fn validate(path: &Path) -> Outcome {
@@ -494,17 +527,24 @@ fn validate(path: &Path) -> Outcome {
     Ok(0)
 }
 
+/// The largest snapshot file `--catalog` reads.
+const MAX_SNAPSHOT_BYTES: u64 = 512 * 1024 * 1024;
+
 /// The catalog to work from: a snapshot file, a live server, or none (offline).
 /// `expected` is the grants.yaml's target and name, when there is one: a server of
 /// another kind is refused before anything is read.
+///
+/// Snapshots are at most [`MAX_SNAPSHOT_BYTES`]: the 500,000-privilege benchmark snapshot
+/// is 61 MB.
 fn catalog_source(
     catalog: Option<&Path>,
     db: &DbArg,
     expected: Option<(crate::model::Target, &str)>,
 ) -> Result<(Option<Snapshot>, Source), Failure> {
     if let Some(file) = catalog {
-        let text = std::fs::read_to_string(file)
-            .map_err(|e| format!("cannot read snapshot {}: {e}", file.display()))?;
+        // Bounded like plan files: a device or a huge file is refused, not read.
+        let text = crate::input::read_text(file, MAX_SNAPSHOT_BYTES)
+            .map_err(|e| e.describe(&format!("snapshot {}", file.display())))?;
         let snap = Snapshot::from_json(&text).map_err(|e| format!("{}: {e}", file.display()))?;
         Ok((
             Some(snap),
@@ -874,7 +914,7 @@ impl ApplyRun<'_> {
         target: crate::model::Target,
         confirmed: Option<&Plan>,
     ) -> Result<Option<executor::Applied>, Failure> {
-        let snap = catalog::read_in_transaction(tx.client(), target)
+        let snap = read_showing(tx.client(), target, true)
             .await
             .map_err(|e| Failure::Message(format!("cannot read the catalog: {e}")))?;
         let plan = self.plan(&snap)?;
@@ -929,7 +969,7 @@ impl ApplyRun<'_> {
         ran: usize,
     ) -> Result<(), Failure> {
         let rolled_back = "nothing was applied (rolled back)";
-        let snap = catalog::read_in_transaction(tx.client(), crate::model::Target::Postgres)
+        let snap = read_showing(tx.client(), crate::model::Target::Postgres, true)
             .await
             .map_err(|e| {
                 Failure::Message(format!(
@@ -1040,9 +1080,8 @@ async fn abandon(session: &db::Session) {
 /// target, and that grants.yaml is the file it was planned from.
 fn read_plan_file(path: &Path, config: &Config) -> Result<(String, planfile::PlanFile), Failure> {
     let name = path.display().to_string();
-    let text =
-        std::fs::read_to_string(path).map_err(|e| format!("cannot read plan file {name}: {e}"))?;
-    let file = planfile::read(&name, &text)?;
+    // Bounded (planfile::MAX_FILE_BYTES): a device or a huge file is refused, not read.
+    let file = planfile::load(path)?;
     if file.header.target != config.target {
         return Err(Failure::Message(format!(
             "{name} was planned for target `{}` but {} declares `{}`",
@@ -1178,12 +1217,20 @@ fn snapshot_cmd(args: SnapshotArgs) -> Outcome {
         let session = open(&conn, None).await?;
         read_catalog(&session).await
     })?;
-    let json = snap.to_json();
-    match &args.out {
-        Some(path) => std::fs::write(path, json)
-            .map_err(|e| Failure::Message(format!("cannot write {}: {e}", path.display())))?,
-        None => print(&json)?,
-    }
+    // Written as it is serialized: the JSON of a large catalog is larger than the
+    // snapshot itself, and building it as one string first doubled the peak memory.
+    let written = match &args.out {
+        Some(path) => std::fs::File::create(path)
+            .and_then(|f| snap.write_json(std::io::BufWriter::new(f)))
+            .map_err(|e| format!("cannot write {}: {e}", path.display())),
+        None => match snap.write_json(std::io::BufWriter::new(std::io::stdout().lock())) {
+            Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                Err(format!("cannot write output: {e}"))
+            }
+            _ => Ok(()),
+        },
+    };
+    written.map_err(Failure::Message)?;
     Ok(0)
 }
 
@@ -1226,7 +1273,7 @@ fn doctor_cmd(args: DoctorArgs) -> Outcome {
             Err(e) => return vec![crate::doctor::unreachable(&server, &e)],
         };
         let setup = catalog::read_setup(&session.client, session.target).await;
-        let snapshot = catalog::read(&session.client, session.target).await;
+        let snapshot = read_showing(&session.client, session.target, false).await;
         crate::doctor::examine(&crate::doctor::Findings {
             server: &server,
             target: session.target,

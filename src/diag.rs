@@ -118,21 +118,35 @@ pub fn render(d: &Diagnostic, source: Option<&str>, color: bool) -> String {
     let mut notes = Vec::new();
     if let Some(loc) = &d.location {
         if !loc.path.is_empty() {
-            notes.push(format!("at YAML path `{}`", loc.path));
+            notes.push(format!("at YAML path `{}`", visible(&loc.path)));
         }
     }
     if let Some(h) = &d.help {
-        notes.push(format!("help: {h}"));
+        notes.push(format!("help: {}", visible(h)));
     }
 
-    let mut group = Group::with_title(level.primary_title(d.message.as_str()));
-    match (&d.location, source) {
+    let title = visible(&d.message);
+    let mut group = Group::with_title(level.primary_title(title.as_str()));
+    let line_text = match (&d.location, source) {
         (Some(loc), Some(src)) if loc.line >= 1 => {
-            let line_text = src.lines().nth(loc.line - 1).unwrap_or("");
+            Some(src.lines().nth(loc.line - 1).unwrap_or(""))
+        }
+        _ => None,
+    };
+    let pictured = line_text
+        .filter(|l| {
+            l.len() <= MAX_SHOWN_LINE_BYTES && l.chars().any(|c| c.is_control() && c != '\t')
+        })
+        .map(pictures);
+    let line_text = pictured.as_deref().or(line_text);
+    match (&d.location, line_text) {
+        // A very long line (a whole list on one line of a generated file) is not shown:
+        // the renderer measures every character of it, for each diagnostic on it.
+        (Some(loc), Some(line_text)) if line_text.len() <= MAX_SHOWN_LINE_BYTES => {
             let start = char_to_byte(line_text, loc.column.saturating_sub(1));
             let end = char_to_byte(line_text, loc.column.saturating_sub(1) + loc.len.max(1));
             let end = end.max(start + 1).min(line_text.len().max(start));
-            let origin = loc.file.clone();
+            let origin = visible(&loc.file);
             let snippet = Snippet::source(line_text)
                 .line_start(loc.line)
                 .path(origin)
@@ -140,7 +154,7 @@ pub fn render(d: &Diagnostic, source: Option<&str>, color: bool) -> String {
             group = group.element(snippet);
         }
         (Some(loc), _) => {
-            group = group.element(Level::NOTE.message(format!("in {loc}")));
+            group = group.element(Level::NOTE.message(format!("in {}", visible(&loc.to_string()))));
         }
         _ => {}
     }
@@ -149,6 +163,38 @@ pub fn render(d: &Diagnostic, source: Option<&str>, color: bool) -> String {
     }
     renderer.render(&[group]).to_string()
 }
+
+/// `text` with control characters written as escapes (`\0`, `\u{1b}`): messages quote
+/// names from the user's file, and a name holding an escape sequence must not be able to
+/// rewrite the user's terminal.
+fn visible(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\0' => out.push_str("\\0"),
+            c if c.is_control() => out.extend(c.escape_default()),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// `line` with each control character but tab shown as one visible character (`␀` for
+/// NUL, `␛` for ESC, `�` for C1 controls), so columns still line up.
+fn pictures(line: &str) -> String {
+    line.chars()
+        .map(|c| match c {
+            '\t' => c,
+            '\0'..='\u{1f}' => char::from_u32(0x2400 + c as u32).unwrap_or('\u{fffd}'),
+            '\u{7f}' => '\u{2421}',
+            c if c.is_control() => '\u{fffd}',
+            c => c,
+        })
+        .collect()
+}
+
+/// The longest source line a rendered diagnostic shows; longer ones are named by place.
+const MAX_SHOWN_LINE_BYTES: usize = 1000;
 
 fn char_to_byte(s: &str, chars: usize) -> usize {
     s.char_indices()
@@ -198,6 +244,53 @@ mod tests {
         assert!(out.contains("^^^^^^^"), "{out}");
         assert!(out.contains("schemas.demo_ml.usage[0]"), "{out}");
         assert!(out.contains("did you mean `analysts`?"), "{out}");
+    }
+
+    #[test]
+    fn control_characters_in_messages_are_escaped() {
+        let mut l = loc();
+        l.path = "groups.\"a\u{1b}[2Jb\"".into();
+        let d = Diagnostic::error("group `a\u{1b}[2Jb` has a \0 in it")
+            .at(Some(l))
+            .help("rename `a\u{1b}[2Jb`");
+        let out = render(&d, None, false);
+        assert!(!out.contains('\u{1b}') && !out.contains('\0'), "{out:?}");
+        assert!(
+            out.contains("group `a\\u{1b}[2Jb` has a \\0 in it"),
+            "{out}"
+        );
+        assert!(out.contains("rename `a\\u{1b}[2Jb`"), "{out}");
+        assert!(out.contains("groups.\"a\\u{1b}[2Jb\""), "{out}");
+    }
+
+    #[test]
+    fn control_characters_in_the_source_line_are_pictured_in_place() {
+        let src = "x\nab\u{9b}2J\u{1b}[0m\u{7f}\0: 1\n";
+        let mut l = loc();
+        (l.line, l.column, l.len) = (2, 10, 1);
+        let out = render(&Diagnostic::error("bad").at(Some(l)), Some(src), false);
+        assert!(
+            out.contains("ab\u{fffd}2J\u{241b}[0m\u{2421}\u{2400}: 1"),
+            "{out}"
+        );
+        assert!(!out.chars().any(|c| c.is_control() && c != '\n'), "{out:?}");
+        // The underline is under the 10th character, the DEL.
+        let underline = out.lines().find(|l| l.contains('^')).unwrap();
+        let source = out.lines().find(|l| l.contains("ab\u{fffd}")).unwrap();
+        let col = |s: &str, c: char| s.chars().position(|x| x == c).unwrap();
+        assert_eq!(col(underline, '^'), col(source, '\u{2421}'), "{out}");
+    }
+
+    #[test]
+    fn a_very_long_line_is_named_not_shown() {
+        let src = format!("schemas:\n  x: {{use: [{}]}}\n", "a, ".repeat(400));
+        let d = Diagnostic::error("group `analsts` is not declared").at(Some(loc()));
+        let out = render(&d, Some(&src), false);
+        assert!(
+            out.contains("in grants.yaml:2:12 (schemas.demo_ml.usage[0])"),
+            "{out}"
+        );
+        assert!(!out.contains("a, a, "), "{out}");
     }
 
     #[test]

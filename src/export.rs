@@ -178,6 +178,10 @@ fn unwritable(t: Target, name: &str) -> Option<&'static str> {
         Some("it is empty")
     } else if name.chars().any(char::is_control) {
         Some("it holds a control character, which grants.yaml names cannot")
+    } else if name.contains(['\u{2028}', '\u{2029}']) {
+        // serde_yaml writes these raw, and the loader refuses them raw (a line break to
+        // some YAML readers and not to others).
+        Some("it holds a line or paragraph separator (U+2028, U+2029), which serde_yaml writes raw and grants.yaml refuses raw")
     } else if name.len() > t.max_identifier_bytes() {
         Some("it is longer than the target allows")
     } else {
@@ -578,8 +582,8 @@ impl<'a> Exporter<'a> {
         for g in &snap.create_model {
             let revoke = Statement::Revoke {
                 privileges: vec![Privilege::CreateModel],
-                on: Securable::CreateModel,
-                grantee: g.clone(),
+                on: vec![Securable::CreateModel],
+                grantees: vec![g.clone()],
             }
             .render(self.t);
             let p = match g {
@@ -798,15 +802,16 @@ impl<'a> Exporter<'a> {
                         }
                     };
                     differences.push(
-                        Statement::Grant {
-                            privileges: vec![Privilege::Execute],
-                            on: Securable::Function {
+                        Statement::change(
+                            true,
+                            vec![Privilege::Execute],
+                            Securable::Function {
                                 schema: schema.to_string(),
                                 name: name.to_string(),
                                 args: Some(f.args.clone()),
                             },
                             grantee,
-                        }
+                        )
                         .render(self.t),
                     );
                 }
@@ -1046,7 +1051,9 @@ impl<'a> Exporter<'a> {
         let ignore = self
             .ignore
             .iter()
-            .map(|n| glob::Pattern::escape(n))
+            // A line or paragraph separator cannot be written raw (see `unwritable`): in
+            // the glob, `?` stands for it.
+            .map(|n| glob::Pattern::escape(n).replace(['\u{2028}', '\u{2029}'], "?"))
             .collect();
         let doc = Doc {
             target: self.t,

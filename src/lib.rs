@@ -17,8 +17,11 @@ pub mod diag;
 pub mod doctor;
 pub mod executor;
 pub mod export;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod iam;
 pub mod ident;
+pub mod input;
 pub mod model;
 pub mod output;
 pub mod pgpass;

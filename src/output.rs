@@ -100,7 +100,8 @@ impl Summary {
 pub fn json(plan: &Plan, source: &Source) -> String {
     let doc = JsonPlan {
         format: "grantplan-plan",
-        version: 1,
+        // 2: a statement names lists `on` and `grantees` (one GRANT may name several).
+        version: 2,
         target: plan.target,
         mode: plan.mode,
         source,
@@ -159,19 +160,27 @@ pub fn markdown(plan: &Plan, source: &Source) -> String {
                 parts.push(format!("{n} {}", if n == 1 { one } else { many }));
             }
         }
+        // One statement may grant many privileges: say how many change in all.
+        let n = summary.privilege_changes;
+        if n > 0 {
+            parts.push(format!(
+                "{n} {} changed",
+                if n == 1 { "privilege" } else { "privileges" }
+            ));
+        }
         out.push_str(&format!(
             "**grantplan: {} {} to the {} server** ({}), planned against {against}.\n",
             summary.statements,
             if summary.statements == 1 {
-                "change"
+                "statement"
             } else {
-                "changes"
+                "statements"
             },
             plan.target,
             parts.join(", ")
         ));
         out.push('\n');
-        out.push_str("| on | grants | revokes |\n|---|---:|---:|\n");
+        out.push_str("| on | privileges granted | privileges revoked |\n|---|---:|---:|\n");
         let mut rows: Vec<(&'static str, usize, usize)> = Vec::new();
         for st in &plan.statements {
             let (on, is_grant) = match st {
@@ -179,7 +188,8 @@ pub fn markdown(plan: &Plan, source: &Source) -> String {
                 Statement::Revoke { on, .. } => (on, false),
                 _ => continue,
             };
-            let label = match on {
+            let Some(first) = on.first() else { continue };
+            let label = match first {
                 crate::model::Securable::CreateModel => "CREATE MODEL",
                 crate::model::Securable::Schema { .. } => "schemas",
                 crate::model::Securable::Model { .. } => "models",
@@ -192,10 +202,12 @@ pub fn markdown(plan: &Plan, source: &Source) -> String {
                     rows.last_mut().expect("just pushed")
                 }
             };
+            // Single privileges, not statements: one GRANT may name many objects and
+            // grantees.
             if is_grant {
-                row.1 += 1;
+                row.1 += st.privilege_count();
             } else {
-                row.2 += 1;
+                row.2 += st.privilege_count();
             }
         }
         for (label, g, r) in rows {
@@ -256,10 +268,10 @@ mod tests {
     fn grant(schema: &str) -> Statement {
         Statement::Grant {
             privileges: vec![Privilege::Usage],
-            on: Securable::Schema {
+            on: vec![Securable::Schema {
                 name: schema.into(),
-            },
-            grantee: Grantee::principal(PrincipalKind::Group, "g"),
+            }],
+            grantees: vec![Grantee::principal(PrincipalKind::Group, "g")],
         }
     }
 

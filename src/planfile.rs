@@ -70,7 +70,7 @@ pub fn write(header: &Header, statements: &[Statement]) -> String {
 ///
 /// Errors say what is wrong and what to do; `name` is the file as the user gave it.
 pub fn read(name: &str, text: &str) -> Result<PlanFile, String> {
-    let lines: Vec<&str> = text.lines().collect();
+    let lines = split_lines(text);
     if lines.first() != Some(&FIRST_LINE) {
         return Err(format!(
             "{name} is not a grantplan plan file (its first line is not `{FIRST_LINE}`); \
@@ -133,6 +133,38 @@ pub fn read(name: &str, text: &str) -> Result<PlanFile, String> {
         ));
     }
     Ok(PlanFile { header, statements })
+}
+
+/// The largest plan file `apply` reads: 64 MiB, about 1.2 million statements.
+///
+/// A plan for the largest grants.yaml grantplan accepts ([`crate::config::MAX_FILE_BYTES`])
+/// can hold several statements per entry, so this is above that limit. Reading a plan
+/// costs about 45 bytes of memory per byte of file (every token is kept with its place
+/// for messages): about 3 GB at the limit.
+pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Reads the plan file at `path` and checks it with [`read`]. A file over
+/// [`MAX_FILE_BYTES`] (or a device that never ends) is refused before it is held in
+/// memory.
+pub fn load(path: &std::path::Path) -> Result<PlanFile, String> {
+    let name = path.display().to_string();
+    let text = crate::input::read_text(path, MAX_FILE_BYTES)
+        .map_err(|e| e.describe(&format!("plan file {name}")))?;
+    read(&name, &text)
+}
+
+/// The lines of a plan file, exactly as [`write`] joined them: split at `\n` only, so a
+/// `\r` inside a quoted name (a catalog can hold a function called `"a\r\nb"`) is kept
+/// and the statement reads back as written. A file whose first line ends in `\r` was
+/// converted to CRLF line ends (a checkout on Windows): one `\r` is taken off each line.
+fn split_lines(text: &str) -> Vec<&str> {
+    let text = text.strip_suffix('\n').unwrap_or(text);
+    let lines = text.split('\n');
+    if text.starts_with(&format!("{FIRST_LINE}\r")) {
+        lines.map(|l| l.strip_suffix('\r').unwrap_or(l)).collect()
+    } else {
+        lines.collect()
+    }
 }
 
 /// The seal: SHA-256 of the header lines (without the seal) and the body lines.
@@ -198,16 +230,22 @@ mod tests {
         vec![
             Statement::Grant {
                 privileges: vec![Privilege::CreateModel],
-                on: Securable::CreateModel,
-                grantee: Grantee::principal(PrincipalKind::Group, "retention_analyst_grp"),
+                on: vec![Securable::CreateModel],
+                grantees: vec![Grantee::principal(
+                    PrincipalKind::Group,
+                    "retention_analyst_grp",
+                )],
             },
             Statement::Grant {
                 privileges: vec![Privilege::Execute],
-                on: Securable::Model {
+                on: vec![Securable::Model {
                     schema: "demo_ml".into(),
                     name: "customer_churn_auto_model".into(),
-                },
-                grantee: Grantee::principal(PrincipalKind::Group, "marketing_analyst_grp"),
+                }],
+                grantees: vec![Grantee::principal(
+                    PrincipalKind::Group,
+                    "marketing_analyst_grp",
+                )],
             },
         ]
     }
@@ -284,6 +322,194 @@ mod tests {
         )
         .unwrap_err();
         assert!(e.contains("no `-- seal:` line"), "{e}");
+    }
+
+    #[test]
+    fn carriage_returns_in_names_survive_and_crlf_files_still_read() {
+        let s = vec![Statement::Grant {
+            privileges: vec![Privilege::Execute],
+            on: vec![Securable::Function {
+                schema: "s".into(),
+                name: "a\r\nb\r".into(),
+                args: None,
+            }],
+            grantees: vec![Grantee::Public],
+        }];
+        let text = write(&header(), &s);
+        assert_eq!(read("p.sql", &text).unwrap().statements, s);
+        // The same file with CRLF line ends, as a Windows checkout writes it.
+        let crlf = write(&header(), &statements()).replace('\n', "\r\n");
+        assert_eq!(read("p.sql", &crlf).unwrap().statements, statements());
+        // No final line break.
+        let text = write(&header(), &statements());
+        assert_eq!(
+            read("p.sql", text.trim_end()).unwrap().statements,
+            statements()
+        );
+    }
+
+    #[test]
+    fn oversized_and_endless_plan_files_are_refused_before_reading() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("big.sql");
+        let f = std::fs::File::create(&path).unwrap();
+        f.set_len(MAX_FILE_BYTES + 1).unwrap();
+        let shown = path.display().to_string();
+        assert_eq!(
+            load(&path).unwrap_err(),
+            format!(
+                "plan file {shown} is 64.0 MiB; grantplan reads files of at most 64.0 MiB \
+                 and refused to read it"
+            )
+        );
+        assert_eq!(
+            load(std::path::Path::new("/dev/zero")).unwrap_err(),
+            "plan file /dev/zero holds more than 64.0 MiB; grantplan reads files of at most \
+             64.0 MiB and refused to read it"
+        );
+        let written = dir.path().join("ok.sql");
+        std::fs::write(&written, write(&header(), &statements())).unwrap();
+        assert_eq!(load(&written).unwrap().statements, statements());
+    }
+
+    // ---- properties -------------------------------------------------------------------
+
+    use crate::config::hostile::{apply_edit, edit};
+    use crate::sqlread::tests::any_statement;
+    use proptest::prelude::*;
+
+    /// Pieces of plan files, for insertions.
+    const PIECES: &[&str] = &[
+        "\n",
+        "\r",
+        "\r\n",
+        ";",
+        "\"",
+        "\"\"",
+        "--",
+        "/*",
+        "*/",
+        " ",
+        "GRANT ",
+        "REVOKE ",
+        "CREATE ROLE ",
+        "ALTER GROUP g ADD USER u;",
+        "DROP TABLE t;",
+        "USAGE",
+        "ON SCHEMA ",
+        "TO ",
+        "FROM ",
+        "GROUP ",
+        "PUBLIC",
+        "CASCADE",
+        "-- seal: ",
+        "-- target: postgres",
+        "-- statements: 0",
+        "-- statements: 99999999999999999999",
+        "-- catalog: x",
+        FIRST_LINE,
+        "\u{202e}",
+        "\0",
+        "é",
+    ];
+
+    use crate::fuzzing::reseal;
+
+    /// Every refusal names the file; a line it names is in the file.
+    fn check(text: &str) -> Result<(), TestCaseError> {
+        match read("plan.sql", text) {
+            Ok(file) => {
+                let announced = text
+                    .lines()
+                    .find_map(|l| l.strip_prefix("-- statements: "))
+                    .and_then(|n| n.parse::<usize>().ok());
+                prop_assert_eq!(announced, Some(file.statements.len()));
+            }
+            Err(e) => {
+                prop_assert!(e.contains("plan.sql"), "{}", e);
+                if let Some(rest) = e.split("(line ").nth(1) {
+                    let line: usize = rest.split(' ').next().unwrap().parse().unwrap();
+                    prop_assert!(line >= 1 && line <= text.lines().count() + 1, "{}", e);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn any_header() -> impl Strategy<Value = Header> {
+        (
+            prop_oneof![Just(Target::Redshift), Just(Target::Postgres)],
+            "\\PC{0,40}",
+            "\\PC{0,40}",
+            "[a-z0-9.+-]{0,12}",
+        )
+            .prop_map(|(target, database, config, version)| Header {
+                target,
+                database,
+                config,
+                config_sha256: sha256(b"grants"),
+                grantplan: version,
+                catalog: sha256(b"catalog"),
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+        #[test]
+        fn arbitrary_text_is_read_or_refused_naming_the_file(
+            body in "\\PC{0,300}",
+            with_first_line in any::<bool>(),
+            sealed in any::<bool>(),
+        ) {
+            let mut text = if with_first_line { format!("{FIRST_LINE}\n{body}") } else { body };
+            if sealed {
+                text = reseal(&text);
+            }
+            check(&text)?;
+        }
+
+        #[test]
+        fn edited_plan_files_are_read_or_refused_naming_the_file(
+            header in any_header(),
+            statements in prop::collection::vec(any_statement(Target::Postgres), 0..6),
+            edits in prop::collection::vec(edit(PIECES), 1..5),
+            sealed in any::<bool>(),
+        ) {
+            let header = Header { target: Target::Postgres, ..header };
+            let mut text = write(&header, &statements);
+            for e in &edits {
+                text = apply_edit(&text, e);
+            }
+            if sealed {
+                text = reseal(&text);
+            }
+            check(&text)?;
+        }
+
+        #[test]
+        fn every_written_file_reads_back(
+            header in any_header(),
+            statements in prop::collection::vec(any_statement(Target::Redshift), 0..8),
+            pg_statements in prop::collection::vec(any_statement(Target::Postgres), 0..8),
+        ) {
+            let statements = match header.target {
+                Target::Redshift => statements,
+                Target::Postgres => pg_statements,
+            };
+            let text = write(&header, &statements);
+            let read = read("plan.sql", &text).map_err(TestCaseError::fail)?;
+            // Line breaks in the database and config names are written as spaces.
+            let want = Header {
+                database: one_line(&header.database),
+                config: one_line(&header.config),
+                ..header.clone()
+            };
+            prop_assert_eq!(read.header, want);
+            let canonical: Vec<Statement> =
+                statements.iter().map(|s| s.canonical(header.target)).collect();
+            prop_assert_eq!(read.statements, canonical);
+        }
     }
 
     #[test]

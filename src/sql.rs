@@ -27,39 +27,53 @@ pub enum Statement {
         parent: Principal,
         member: Principal,
     },
-    /// Take privileges back. `privileges` is sorted, non-empty.
+    /// Take privileges back from every grantee on every object. `privileges` is sorted,
+    /// non-empty; `on` is non-empty and of one kind (the grammar names the kind once:
+    /// `ON FUNCTION a(int), b(text)`); `grantees` is non-empty.
     Revoke {
         privileges: Vec<Privilege>,
-        on: Securable,
-        grantee: Grantee,
+        on: Vec<Securable>,
+        grantees: Vec<Grantee>,
     },
-    /// Give privileges. `privileges` is sorted, non-empty.
+    /// Give privileges to every grantee on every object; same shape as `Revoke`.
     Grant {
         privileges: Vec<Privilege>,
-        on: Securable,
-        grantee: Grantee,
+        on: Vec<Securable>,
+        grantees: Vec<Grantee>,
     },
 }
 
 impl Statement {
-    /// A GRANT (`grant`) or a REVOKE of `privileges` on `on` to or from `grantee`.
+    /// A GRANT (`grant`) or a REVOKE of `privileges` on one object to or from one
+    /// grantee.
     pub fn change(
         grant: bool,
         privileges: Vec<Privilege>,
         on: Securable,
         grantee: Grantee,
     ) -> Self {
+        Statement::change_many(grant, privileges, vec![on], vec![grantee])
+    }
+
+    /// A GRANT (`grant`) or a REVOKE of `privileges` on several objects (of one kind) to
+    /// or from several grantees.
+    pub fn change_many(
+        grant: bool,
+        privileges: Vec<Privilege>,
+        on: Vec<Securable>,
+        grantees: Vec<Grantee>,
+    ) -> Self {
         if grant {
             Statement::Grant {
                 privileges,
                 on,
-                grantee,
+                grantees,
             }
         } else {
             Statement::Revoke {
                 privileges,
                 on,
-                grantee,
+                grantees,
             }
         }
     }
@@ -78,9 +92,16 @@ impl Statement {
     /// revokes; 0 for principals and memberships.
     pub fn privilege_count(&self) -> usize {
         match self {
-            Statement::Grant { privileges, .. } | Statement::Revoke { privileges, .. } => {
-                privileges.len()
+            Statement::Grant {
+                privileges,
+                on,
+                grantees,
             }
+            | Statement::Revoke {
+                privileges,
+                on,
+                grantees,
+            } => privileges.len() * on.len() * grantees.len(),
             _ => 0,
         }
     }
@@ -104,20 +125,20 @@ impl Statement {
             Statement::Grant {
                 privileges,
                 on,
-                grantee,
+                grantees,
             } => Statement::Grant {
                 privileges: privileges.clone(),
                 on: on.clone(),
-                grantee: target.canonical(grantee),
+                grantees: grantees.iter().map(|g| target.canonical(g)).collect(),
             },
             Statement::Revoke {
                 privileges,
                 on,
-                grantee,
+                grantees,
             } => Statement::Revoke {
                 privileges: privileges.clone(),
                 on: on.clone(),
-                grantee: target.canonical(grantee),
+                grantees: grantees.iter().map(|g| target.canonical(g)).collect(),
             },
         }
     }
@@ -139,18 +160,39 @@ fn privilege_list(privileges: &[Privilege]) -> String {
         .join(", ")
 }
 
-/// `ON SCHEMA s` / `ON MODEL s.m` / `ON FUNCTION s.f(args)`; empty for CREATE MODEL,
-/// which is granted on nothing.
-fn on_clause(on: &Securable) -> String {
+/// `ON SCHEMA s` / `ON MODEL s.m` / `ON FUNCTION s.f(args)`, objects after the first
+/// separated by `, ` (the kind word is written once); empty for CREATE MODEL, which is
+/// granted on nothing.
+fn on_clause(on: &[Securable]) -> String {
+    let Some(first) = on.first() else {
+        return String::new();
+    };
+    let kind = match first {
+        Securable::CreateModel => return String::new(),
+        Securable::Schema { .. } => "SCHEMA",
+        Securable::Model { .. } => "MODEL",
+        Securable::Function { .. } => "FUNCTION",
+    };
+    let names: Vec<String> = on.iter().map(object_name).collect();
+    format!(" ON {kind} {}", names.join(", "))
+}
+
+/// One object's name as it follows `ON SCHEMA` / `MODEL` / `FUNCTION`.
+fn object_name(on: &Securable) -> String {
     match on {
         Securable::CreateModel => String::new(),
-        Securable::Schema { name } => format!(" ON SCHEMA {}", quote(name)),
-        Securable::Model { schema, name } => format!(" ON MODEL {}", qualified(schema, name)),
+        Securable::Schema { name } => quote(name).into_owned(),
+        Securable::Model { schema, name } => qualified(schema, name),
         Securable::Function { schema, name, args } => match args {
-            Some(args) => format!(" ON FUNCTION {}({args})", qualified(schema, name)),
-            None => format!(" ON FUNCTION {}", qualified(schema, name)),
+            Some(args) => format!("{}({args})", qualified(schema, name)),
+            None => qualified(schema, name),
         },
     }
+}
+
+/// Grantees separated by `, `, each written by `one`.
+fn grantee_list(grantees: &[Grantee], one: fn(&Grantee) -> String) -> String {
+    grantees.iter().map(one).collect::<Vec<_>>().join(", ")
 }
 
 fn redshift_grantee(g: &Grantee) -> String {
@@ -203,22 +245,22 @@ fn render_redshift(s: &Statement) -> String {
         Statement::Grant {
             privileges,
             on,
-            grantee,
+            grantees,
         } => format!(
             "GRANT {}{} TO {};",
             privilege_list(privileges),
             on_clause(on),
-            redshift_grantee(grantee)
+            grantee_list(grantees, redshift_grantee)
         ),
         Statement::Revoke {
             privileges,
             on,
-            grantee,
+            grantees,
         } => format!(
             "REVOKE {}{} FROM {};",
             privilege_list(privileges),
             on_clause(on),
-            redshift_grantee(grantee)
+            grantee_list(grantees, redshift_grantee)
         ),
     }
 }
@@ -251,22 +293,22 @@ fn render_postgres(s: &Statement) -> String {
         Statement::Grant {
             privileges,
             on,
-            grantee,
+            grantees,
         } => format!(
             "GRANT {}{} TO {};",
             privilege_list(privileges),
             on_clause(on),
-            postgres_grantee(grantee)
+            grantee_list(grantees, postgres_grantee)
         ),
         Statement::Revoke {
             privileges,
             on,
-            grantee,
+            grantees,
         } => format!(
             "REVOKE {}{} FROM {};",
             privilege_list(privileges),
             on_clause(on),
-            postgres_grantee(grantee)
+            grantee_list(grantees, postgres_grantee)
         ),
     }
 }
@@ -284,23 +326,23 @@ mod tests {
         let stmts = [
             Statement::Grant {
                 privileges: vec![Privilege::CreateModel],
-                on: Securable::CreateModel,
-                grantee: group("retention_analyst_grp"),
+                on: vec![Securable::CreateModel],
+                grantees: vec![group("retention_analyst_grp")],
             },
             Statement::Grant {
                 privileges: vec![Privilege::Create, Privilege::Usage],
-                on: Securable::Schema {
+                on: vec![Securable::Schema {
                     name: "demo_ml".into(),
-                },
-                grantee: group("retention_analyst_grp"),
+                }],
+                grantees: vec![group("retention_analyst_grp")],
             },
             Statement::Grant {
                 privileges: vec![Privilege::Execute],
-                on: Securable::Model {
+                on: vec![Securable::Model {
                     schema: "demo_ml".into(),
                     name: "customer_churn_auto_model".into(),
-                },
-                grantee: group("marketing_analyst_grp"),
+                }],
+                grantees: vec![group("marketing_analyst_grp")],
             },
         ];
         let sql: Vec<_> = stmts.iter().map(|s| s.render(Target::Redshift)).collect();
@@ -318,8 +360,8 @@ mod tests {
     fn redshift_grantees_carry_their_kind() {
         let revoke = |g| Statement::Revoke {
             privileges: vec![Privilege::Usage],
-            on: Securable::Schema { name: "s".into() },
-            grantee: g,
+            on: vec![Securable::Schema { name: "s".into() }],
+            grantees: vec![g],
         };
         assert_eq!(
             revoke(Grantee::principal(PrincipalKind::Role, "Ml Admin")).render(Target::Redshift),
@@ -358,12 +400,12 @@ mod tests {
     fn functions_carry_their_argument_types() {
         let s = Statement::Grant {
             privileges: vec![Privilege::Execute],
-            on: Securable::Function {
+            on: vec![Securable::Function {
                 schema: "Demo".into(),
                 name: "score".into(),
                 args: Some("integer, text".into()),
-            },
-            grantee: group("select"),
+            }],
+            grantees: vec![group("select")],
         };
         assert_eq!(
             s.render(Target::Postgres),

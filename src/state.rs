@@ -70,11 +70,19 @@ impl Scope {
 
     /// `sha256:` and the hex SHA-256 of the facts' canonical text, one per line.
     pub fn fingerprint(&self) -> String {
+        // Lines are hashed in chunks of about 64 KiB: one allocation per chunk rather than
+        // a hash call per fact (a large catalog has hundreds of thousands).
         let mut hasher = Sha256::new();
+        let mut chunk = String::with_capacity(1 << 16);
         for f in &self.facts {
-            hasher.update(fact_line(f).as_bytes());
-            hasher.update(b"\n");
+            chunk.push_str(&fact_line(f));
+            chunk.push('\n');
+            if chunk.len() >= 1 << 16 {
+                hasher.update(chunk.as_bytes());
+                chunk.clear();
+            }
         }
+        hasher.update(chunk.as_bytes());
         format!("sha256:{}", hex(&hasher.finalize()))
     }
 
@@ -121,9 +129,9 @@ impl Scope {
                 Statement::Grant {
                     privileges,
                     on,
-                    grantee,
+                    grantees,
                 } => {
-                    for privilege in privileges {
+                    for (on, grantee, privilege) in each(&on, &grantees, &privileges) {
                         next.insert(Fact::Holds {
                             on: on.clone(),
                             privilege,
@@ -134,9 +142,9 @@ impl Scope {
                 Statement::Revoke {
                     privileges,
                     on,
-                    grantee,
+                    grantees,
                 } => {
-                    for privilege in privileges {
+                    for (on, grantee, privilege) in each(&on, &grantees, &privileges) {
                         next.facts.remove(&Fact::Holds {
                             on: on.clone(),
                             privilege,
@@ -148,6 +156,19 @@ impl Scope {
         }
         next
     }
+}
+
+/// Every (object, grantee, privilege) a GRANT or REVOKE names.
+fn each<'a>(
+    on: &'a [Securable],
+    grantees: &'a [Grantee],
+    privileges: &'a [Privilege],
+) -> impl Iterator<Item = (&'a Securable, &'a Grantee, Privilege)> + 'a {
+    on.iter().flat_map(move |o| {
+        grantees
+            .iter()
+            .flat_map(move |g| privileges.iter().map(move |p| (o, g, *p)))
+    })
 }
 
 /// Lower-case hex of bytes.
@@ -282,13 +303,13 @@ mod tests {
             },
             Statement::Revoke {
                 privileges: vec![Privilege::Usage],
-                on: schema("demo_ml"),
-                grantee: group("interns"),
+                on: vec![schema("demo_ml")],
+                grantees: vec![group("interns")],
             },
             Statement::Grant {
                 privileges: vec![Privilege::Create, Privilege::Usage],
-                on: schema("demo_ml"),
-                grantee: group("analysts"),
+                on: vec![schema("demo_ml")],
+                grantees: vec![group("analysts")],
             },
         ];
         let after = scope().after(&statements, Target::Redshift);

@@ -77,7 +77,13 @@ fn json_format_is_a_document_with_every_statement() {
         .collect();
     assert_eq!(sql, SEED_PLAN);
     assert_eq!(v["statements"][1]["privileges"][0], "CREATE");
-    assert_eq!(v["statements"][1]["grantee"], "group:retention_analyst_grp");
+    assert_eq!(
+        v["statements"][1]["grantees"],
+        serde_json::json!(["group:retention_analyst_grp"])
+    );
+    assert_eq!(v["statements"][1]["on"][0]["name"], "demo_ml");
+    assert_eq!(v["version"], 2);
+    assert_eq!(v["summary"]["privilege_changes"], 5);
 }
 
 #[test]
@@ -265,4 +271,33 @@ fn the_ci_recipe_uses_only_commands_and_flags_that_exist() {
         }
     }
     assert!(checked >= 6, "only {checked} flags checked");
+}
+
+/// A device (or any file past the limit) given as a plan file or a snapshot is refused
+/// after reading at most the limit, before any connection: exit 1, one error line.
+#[test]
+fn endless_plan_files_and_snapshots_are_refused_unread() {
+    let apply = common::run(
+        grantplan()
+            .args(["apply", "/dev/zero", "--database-url"])
+            .arg("postgres://nobody@127.0.0.1:1/none"),
+    );
+    assert_eq!(apply.code, 1, "{}", apply.stderr);
+    assert!(
+        apply
+            .stderr
+            .contains("plan file /dev/zero holds more than 64.0 MiB"),
+        "{}",
+        apply.stderr
+    );
+    assert!(!apply.stderr.contains("connect"), "{}", apply.stderr);
+    let plan = common::run(grantplan().args(["plan", "--catalog", "/dev/zero"]));
+    assert_eq!(plan.code, 1, "{}", plan.stderr);
+    assert!(
+        plan.stderr
+            .contains("snapshot /dev/zero holds more than 512.0 MiB"),
+        "{}",
+        plan.stderr
+    );
+    assert!(plan.stdout.is_empty());
 }

@@ -8,7 +8,9 @@ mod common;
 
 use common::{fresh_db, quote_ident as q, unique};
 use grantplan::catalog::postgres::{self, ReadError, QUERIES};
-use grantplan::catalog::{Acl, FunctionInfo, Membership, PrincipalInfo, SchemaInfo, Snapshot};
+use grantplan::catalog::{
+    Acl, FunctionInfo, Membership, PrincipalInfo, Progress, SchemaInfo, Snapshot,
+};
 use grantplan::model::{Grantee, Principal, PrincipalKind, Privilege, Target};
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
@@ -352,6 +354,122 @@ async fn reads_exact_principals_memberships_schemas_and_functions() {
 
     // The reader left no transaction open: the session is usable as before.
     exec(&c, "CREATE SCHEMA after_read").await;
+}
+
+/// ACLs arrive as text and are parsed by grantplan: grantee names holding every
+/// character that is special in an ACL item or an array literal (`,` `=` `/` `"` `\`
+/// `{` `}` `*`, spaces, a leading `group `) must read back as exactly those names, with
+/// their login flag, on schemas and functions alike.
+#[tokio::test]
+async fn acl_text_with_hostile_grantee_names_reads_exactly() {
+    let (_db, c) = fresh_db("hostile_acl").await;
+    let names = [
+        unique("a,b=c/d"),
+        unique("q\"u\"\"o\\te"),
+        unique("{br}*ace"),
+        unique("group x"),
+        unique("role"),
+        unique(" lead"),
+    ];
+    let mut sql = String::from(
+        "CREATE SCHEMA s; REVOKE ALL ON SCHEMA s FROM postgres;
+         CREATE FUNCTION s.f() RETURNS integer LANGUAGE sql AS 'SELECT 1';
+         REVOKE ALL ON FUNCTION s.f() FROM PUBLIC, postgres;\n",
+    );
+    for (i, n) in names.iter().enumerate() {
+        let login = if i % 2 == 0 { "LOGIN" } else { "NOLOGIN" };
+        let n = q(n);
+        sql.push_str(&format!(
+            "CREATE ROLE {n} {login};
+             GRANT USAGE ON SCHEMA s TO {n};
+             GRANT EXECUTE ON FUNCTION s.f() TO {n} WITH GRANT OPTION;\n"
+        ));
+    }
+    exec(&c, &sql).await;
+    let snap = read(&c).await;
+
+    let grantee = |i: usize| {
+        if i % 2 == 0 {
+            user(&names[i])
+        } else {
+            role(&names[i])
+        }
+    };
+    let expected = schema(
+        "s",
+        "postgres",
+        (0..names.len()).map(|i| acl(grantee(i), Usage)).collect(),
+    );
+    let got = snap.schemas.iter().find(|s| s.name == "s").unwrap();
+    assert_eq!(got, &expected);
+    let expected = function(
+        "s",
+        "f",
+        "",
+        "postgres",
+        (0..names.len())
+            .map(|i| acl_go(grantee(i), Execute))
+            .collect(),
+    );
+    assert_eq!(snap.functions, [expected]);
+}
+
+/// `read_with` reports each query as it starts and its row count as rows arrive; the
+/// last report of a step is its whole row count. A read inside a caller's transaction
+/// reports the same steps and reads the same catalog.
+#[tokio::test]
+async fn progress_names_each_query_and_counts_its_rows() {
+    let (_db, c) = fresh_db("progress").await;
+    let mut sql = String::new();
+    for i in 0..30 {
+        sql.push_str(&format!(
+            "CREATE SCHEMA s{i};
+             CREATE FUNCTION s{i}.f(integer) RETURNS integer LANGUAGE sql AS 'SELECT 1';
+             CREATE FUNCTION s{i}.f(text) RETURNS integer LANGUAGE sql AS 'SELECT 1';\n"
+        ));
+    }
+    exec(&c, &sql).await;
+
+    let seen = std::sync::Mutex::new(Vec::<Progress>::new());
+    let record = |p: Progress| seen.lock().unwrap().push(p);
+    let snap = postgres::read_with(&c, &record).await.unwrap();
+    let seen = std::mem::take(&mut *seen.lock().unwrap());
+
+    let mut steps: Vec<&str> = seen.iter().map(|p| p.step).collect();
+    steps.dedup();
+    assert_eq!(
+        steps,
+        ["server", "roles", "memberships", "schemas", "functions"],
+        "{seen:?}"
+    );
+    let last = |step: &str| seen.iter().rev().find(|p| p.step == step).unwrap().rows;
+    let first = |step: &str| seen.iter().find(|p| p.step == step).unwrap().rows;
+    for step in steps {
+        assert_eq!(first(step), 0, "{step} starts at 0 rows: {seen:?}");
+    }
+    assert_eq!(last("server"), 1);
+    assert_eq!(last("roles"), snap.principals.len() as u64);
+    assert_eq!(last("schemas"), 31); // s0..s29 and public
+    assert_eq!(last("functions"), 60);
+    assert_eq!(snap.functions.len(), 60);
+
+    exec(&c, "BEGIN").await;
+    let seen = std::sync::Mutex::new(Vec::<&str>::new());
+    let inside =
+        postgres::read_in_transaction_with(&c, &|p: Progress| seen.lock().unwrap().push(p.step))
+            .await
+            .unwrap();
+    exec(&c, "ROLLBACK").await;
+    let mut steps = seen.into_inner().unwrap();
+    steps.dedup();
+    assert_eq!(
+        steps,
+        ["server", "roles", "memberships", "schemas", "functions"]
+    );
+    // Roles are cluster-wide and other tests create some meanwhile: compare this
+    // database's own objects.
+    assert_eq!(inside.schemas, snap.schemas);
+    assert_eq!(inside.functions, snap.functions);
 }
 
 #[tokio::test]

@@ -74,7 +74,10 @@ fn check_parses(p: &grantplan::plan::Plan, dir: &Path) {
             },
             Target::Redshift => match statement {
                 Statement::Grant { on, .. } | Statement::Revoke { on, .. }
-                    if matches!(on, Securable::Schema { .. } | Securable::Function { .. }) =>
+                    if matches!(
+                        on.first(),
+                        Some(Securable::Schema { .. } | Securable::Function { .. })
+                    ) =>
                 {
                     Parser::parse_sql(&RedshiftSqlDialect {}, &sql)
                 }

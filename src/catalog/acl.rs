@@ -18,6 +18,7 @@
 //! privilege letter may be followed by `*` (held with grant option).
 
 use crate::model::{Grantee, PrincipalKind};
+use std::borrow::Cow;
 
 /// One ACL entry: who holds which privilege letters.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,50 +36,129 @@ impl AclItem {
     }
 }
 
+/// One ACL entry borrowed from the text it was parsed from (owned only where quoting had
+/// to be undone). What [`for_each_entry`] hands out: the PostgreSQL reader parses one
+/// entry per privilege held in the catalog, and allocating four times per entry (as
+/// [`AclItem`] does) was most of its client-side time on a large catalog.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry<'a> {
+    /// `group ` or `role ` prefix (Redshift); `None` when there is none.
+    pub kind: Option<PrincipalKind>,
+    /// The grantee's name, unquoted; empty for PUBLIC.
+    pub grantee: Cow<'a, str>,
+    /// The privilege letters as written, each optionally followed by `*` (checked).
+    pub letters: &'a str,
+    pub grantor: Cow<'a, str>,
+}
+
+impl Entry<'_> {
+    /// `(letter, with_grant_option)` for each privilege, in the order written.
+    pub fn privileges(&self) -> impl Iterator<Item = (char, bool)> + '_ {
+        let mut chars = self.letters.chars().peekable();
+        std::iter::from_fn(move || {
+            let c = chars.next()?;
+            let grant_option = chars.next_if_eq(&'*').is_some();
+            Some((c, grant_option))
+        })
+    }
+
+    /// PUBLIC, or the named principal (of `kind`, or `default_kind` without a prefix).
+    pub fn grantee(&self, default_kind: PrincipalKind) -> Grantee {
+        if self.grantee.is_empty() {
+            Grantee::Public
+        } else {
+            Grantee::principal(
+                self.kind.unwrap_or(default_kind),
+                self.grantee.clone().into_owned(),
+            )
+        }
+    }
+}
+
 /// Parses an ACL as text: an array literal (`{a=U/x,"group g=U/x"}`, the array cast to
 /// text) or its items joined by `,` (`a=U/x,group g=U/x`, what `array_to_string(acl, ',')`
 /// gives, which Redshift's own samples use). `""` and `{}` are an empty ACL.
 pub fn parse_acl(text: &str) -> Result<Vec<AclItem>, String> {
-    let elements = if text.trim_start().starts_with('{') {
-        array_elements(text)?
-    } else {
-        joined_items(text)?
+    let mut items = Vec::new();
+    for_each_entry(text, |e| {
+        items.push(AclItem {
+            grantee: e.grantee(PrincipalKind::User),
+            privileges: e.privileges().collect(),
+            grantor: e.grantor.into_owned(),
+        });
+        Ok(())
+    })?;
+    Ok(items)
+}
+
+/// Calls `f` with each entry of an ACL as text (either form [`parse_acl`] reads), in the
+/// order written, without allocating for entries that needed no unquoting. Stops at the
+/// first error, from the text or from `f`.
+pub fn for_each_entry<'t>(
+    text: &'t str,
+    mut f: impl FnMut(Entry<'_>) -> Result<(), String>,
+) -> Result<(), String> {
+    let mut each = |element: Cow<'t, str>| {
+        let entry = parse_entry(&element).map_err(|why| format!("ACL item `{element}`: {why}"))?;
+        f(entry)
     };
-    elements
-        .iter()
-        .map(|e| parse_item(e).map_err(|why| format!("ACL item `{e}`: {why}")))
-        .collect()
+    if text.trim_start().starts_with('{') {
+        array_elements(text, &mut each)
+    } else {
+        joined_items(text, &mut each)
+    }
 }
 
 /// The elements of a one-dimensional array literal, unquoted.
-fn array_elements(text: &str) -> Result<Vec<String>, String> {
+fn array_elements<'t>(
+    text: &'t str,
+    f: &mut dyn FnMut(Cow<'t, str>) -> Result<(), String>,
+) -> Result<(), String> {
     let text = text.trim();
     if text.is_empty() {
-        return Ok(Vec::new());
+        return Ok(());
     }
     let inner = text
         .strip_prefix('{')
         .and_then(|t| t.strip_suffix('}'))
         .ok_or_else(|| format!("`{text}` is not an array literal (no surrounding braces)"))?;
-    let mut elements = Vec::new();
-    let mut chars = inner.chars().peekable();
-    while chars.peek().is_some() {
-        let mut element = String::new();
-        if chars.peek() == Some(&'"') {
-            chars.next();
+    let mut rest = inner;
+    while !rest.is_empty() {
+        let element;
+        if let Some(quoted) = rest.strip_prefix('"') {
+            // Scanning bytes is safe: `\` and `"` never occur inside a UTF-8 sequence.
+            let bytes = quoted.as_bytes();
+            let (mut i, mut start) = (0, 0);
+            let mut owned: Option<String> = None;
             loop {
-                match chars.next() {
+                match bytes.get(i) {
                     None => return Err(format!("unterminated quoted element in `{text}`")),
-                    Some('\\') => match chars.next() {
-                        Some(c) => element.push(c),
-                        None => return Err(format!("dangling `\\` in `{text}`")),
-                    },
-                    Some('"') => break,
-                    Some(c) => element.push(c),
+                    Some(b'\\') => {
+                        let c = quoted[i + 1..]
+                            .chars()
+                            .next()
+                            .ok_or_else(|| format!("dangling `\\` in `{text}`"))?;
+                        let o = owned.get_or_insert_with(String::new);
+                        o.push_str(&quoted[start..i]);
+                        o.push(c);
+                        i += 1 + c.len_utf8();
+                        start = i;
+                    }
+                    Some(b'"') => break,
+                    Some(_) => i += 1,
                 }
             }
-            match chars.next() {
-                None | Some(',') => {}
+            element = match owned {
+                Some(mut o) => {
+                    o.push_str(&quoted[start..i]);
+                    Cow::Owned(o)
+                }
+                None => Cow::Borrowed(&quoted[..i]),
+            };
+            rest = &quoted[i + 1..];
+            match rest.chars().next() {
+                None => {}
+                Some(',') => rest = &rest[1..],
                 Some(c) => {
                     return Err(format!(
                         "`{c}` after a quoted element in `{text}` (expected `,`)"
@@ -86,51 +166,50 @@ fn array_elements(text: &str) -> Result<Vec<String>, String> {
                 }
             }
         } else {
-            for c in chars.by_ref() {
-                if c == ',' {
-                    break;
-                }
-                element.push(c);
-            }
-            if element == "NULL" {
+            let (e, r) = rest.split_once(',').unwrap_or((rest, ""));
+            if e == "NULL" {
                 return Err(format!("NULL element in ACL `{text}`"));
             }
+            element = Cow::Borrowed(e);
+            rest = r;
         }
-        elements.push(element);
+        f(element)?;
     }
-    Ok(elements)
+    Ok(())
 }
 
 /// Items joined by `,`. A `,` inside a name is inside the item's own `"` quotes (names
 /// that are not plain identifiers are always quoted), so only commas outside quotes
 /// separate items.
-fn joined_items(text: &str) -> Result<Vec<String>, String> {
+fn joined_items<'t>(
+    text: &'t str,
+    f: &mut dyn FnMut(Cow<'t, str>) -> Result<(), String>,
+) -> Result<(), String> {
     if text.trim().is_empty() {
-        return Ok(Vec::new());
+        return Ok(());
     }
-    let mut items = Vec::new();
-    let mut current = String::new();
-    let mut quoted = false;
-    for c in text.chars() {
-        match c {
-            '"' => {
-                // A doubled `""` inside quotes toggles twice: still inside.
-                quoted = !quoted;
-                current.push(c);
-            }
-            ',' if !quoted => items.push(std::mem::take(&mut current)),
-            _ => current.push(c),
-        }
-    }
-    if quoted {
+    // An unclosed quote is checked first, so no item of a malformed ACL is handed out.
+    if text.bytes().filter(|&b| b == b'"').count() % 2 == 1 {
         return Err(format!("a quoted name is not closed in `{text}`"));
     }
-    items.push(current);
-    Ok(items)
+    let mut quoted = false;
+    let mut start = 0;
+    for (i, b) in text.bytes().enumerate() {
+        match b {
+            // A doubled `""` inside quotes toggles twice: still inside.
+            b'"' => quoted = !quoted,
+            b',' if !quoted => {
+                f(Cow::Borrowed(&text[start..i]))?;
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    f(Cow::Borrowed(&text[start..]))
 }
 
 /// One `[group |role ]GRANTEE=PRIVS/GRANTOR` item.
-fn parse_item(item: &str) -> Result<AclItem, String> {
+fn parse_entry(item: &str) -> Result<Entry<'_>, String> {
     let (kind, rest) = if let Some(r) = item.strip_prefix("group ") {
         (Some(PrincipalKind::Group), r)
     } else if let Some(r) = item.strip_prefix("role ") {
@@ -145,55 +224,63 @@ fn parse_item(item: &str) -> Result<AclItem, String> {
     let (letters, grantor) = rest
         .split_once('/')
         .ok_or("expected `/GRANTOR` after the privileges")?;
-    let mut privileges = Vec::new();
-    let mut chars = letters.chars().peekable();
+    let mut chars = letters.chars();
     while let Some(c) = chars.next() {
         if !c.is_ascii_alphabetic() {
             return Err(format!("`{c}` is not a privilege letter"));
         }
-        let grant_option = chars.peek() == Some(&'*');
-        if grant_option {
+        if chars.as_str().starts_with('*') {
             chars.next();
         }
-        privileges.push((c, grant_option));
     }
     let (grantor, tail) = identifier(grantor)?;
     if !tail.is_empty() {
         return Err(format!("unexpected `{tail}` after the grantor"));
     }
-    let grantee = match (kind, name.is_empty()) {
-        (None, true) => Grantee::Public,
-        (Some(_), true) => return Err("a group or role entry without a name".into()),
-        (kind, false) => Grantee::principal(kind.unwrap_or(PrincipalKind::User), name),
-    };
-    Ok(AclItem {
-        grantee,
-        privileges,
+    if kind.is_some() && name.is_empty() {
+        return Err("a group or role entry without a name".into());
+    }
+    Ok(Entry {
+        kind,
+        grantee: name,
+        letters,
         grantor,
     })
 }
 
 /// A name at the start of `s`, plain or in `"` with `""` for `"`; returns it and the rest.
-fn identifier(s: &str) -> Result<(String, &str), String> {
+fn identifier(s: &str) -> Result<(Cow<'_, str>, &str), String> {
     if let Some(quoted) = s.strip_prefix('"') {
-        let mut name = String::new();
-        let mut iter = quoted.char_indices().peekable();
-        while let Some((i, c)) = iter.next() {
-            if c == '"' {
-                if let Some((_, '"')) = iter.peek() {
-                    iter.next();
-                    name.push('"');
-                } else {
-                    return Ok((name, &quoted[i + 1..]));
+        let mut owned: Option<String> = None;
+        let mut start = 0;
+        let bytes = quoted.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            if bytes[i] == b'"' {
+                if bytes.get(i + 1) == Some(&b'"') {
+                    // `""` is one `"`: keep the first, skip the second.
+                    owned
+                        .get_or_insert_with(String::new)
+                        .push_str(&quoted[start..=i]);
+                    i += 2;
+                    start = i;
+                    continue;
                 }
-            } else {
-                name.push(c);
+                let name = match owned {
+                    Some(mut o) => {
+                        o.push_str(&quoted[start..i]);
+                        Cow::Owned(o)
+                    }
+                    None => Cow::Borrowed(&quoted[..i]),
+                };
+                return Ok((name, &quoted[i + 1..]));
             }
+            i += 1;
         }
         Err("a quoted name is not closed".into())
     } else {
         let end = s.find(['=', '/']).unwrap_or(s.len());
-        Ok((s[..end].to_string(), &s[end..]))
+        Ok((Cow::Borrowed(&s[..end]), &s[end..]))
     }
 }
 
@@ -267,6 +354,70 @@ mod tests {
         );
         assert!(parse_acl(r#"group "a=U/x"#).is_err());
         assert!(parse_acl("  ").unwrap().is_empty());
+    }
+
+    #[test]
+    fn entries_borrow_unless_quoting_was_undone() {
+        let mut seen = Vec::new();
+        for_each_entry(
+            r#"{=X/o,"\"a\"\"b\"=X*/o","group g=U/o",pg=XU*/"q r"}"#,
+            |e| {
+                seen.push((
+                    e.kind,
+                    matches!(e.grantee, Cow::Borrowed(_)),
+                    e.grantee.to_string(),
+                    e.privileges().collect::<Vec<_>>(),
+                    e.grantor.to_string(),
+                ));
+                Ok(())
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            seen,
+            [
+                (None, true, "".into(), vec![('X', false)], "o".into()),
+                (None, false, "a\"b".into(), vec![('X', true)], "o".into()),
+                (
+                    Some(PrincipalKind::Group),
+                    true,
+                    "g".into(),
+                    vec![('U', false)],
+                    "o".into()
+                ),
+                (
+                    None,
+                    true,
+                    "pg".into(),
+                    vec![('X', false), ('U', true)],
+                    "q r".into()
+                ),
+            ]
+        );
+        // An error from the callback stops the walk and is returned as is.
+        let mut n = 0;
+        let e = for_each_entry("a=X/o,b=X/o,c=X/o", |_| {
+            n += 1;
+            if n == 2 {
+                Err("stop".into())
+            } else {
+                Ok(())
+            }
+        })
+        .unwrap_err();
+        assert_eq!((e.as_str(), n), ("stop", 2));
+    }
+
+    #[test]
+    fn joined_and_array_forms_give_the_same_entries() {
+        // The same ACL as PostgreSQL prints it both ways (`::text` and
+        // `array_to_string(acl, ',')`) for names with every special character.
+        let array = r#"{"\"a,b=c/d\"=X/postgres","\"q\"\"u\\o\"=X*/postgres","\"{b}*\"=X/postgres",=X/postgres}"#;
+        let joined = r#""a,b=c/d"=X/postgres,"q""u\o"=X*/postgres,"{b}*"=X/postgres,=X/postgres"#;
+        let a = parse_acl(array).unwrap();
+        assert_eq!(a, parse_acl(joined).unwrap());
+        let g: Vec<_> = a.iter().map(|i| i.grantee.to_string()).collect();
+        assert_eq!(g, ["user:a,b=c/d", "user:q\"u\\o", "user:{b}*", "public"]);
     }
 
     #[test]

@@ -11,7 +11,7 @@ pub mod postgres;
 pub mod redshift;
 mod wire;
 
-pub use wire::ReadError;
+pub use wire::{no_progress, Progress, ReadError};
 
 use crate::model::{Grantee, Principal, PrincipalKind, Privilege, Target};
 use serde::{Deserialize, Serialize};
@@ -54,9 +54,19 @@ pub async fn read_setup(
 
 /// Reads the catalog of a `target` server with that target's reader.
 pub async fn read(client: &tokio_postgres::Client, target: Target) -> Result<Snapshot, ReadError> {
+    read_with(client, target, &no_progress).await
+}
+
+/// [`read`], reporting each query and its rows so far to `progress` as they arrive (the
+/// CLI shows them on a terminal; the library never prints).
+pub async fn read_with(
+    client: &tokio_postgres::Client,
+    target: Target,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<Snapshot, ReadError> {
     match target {
-        Target::Postgres => postgres::read(client).await,
-        Target::Redshift => redshift::read(client).await,
+        Target::Postgres => postgres::read_with(client, progress).await,
+        Target::Redshift => redshift::read_with(client, progress).await,
     }
 }
 
@@ -67,9 +77,18 @@ pub async fn read_in_transaction(
     client: &tokio_postgres::Client,
     target: Target,
 ) -> Result<Snapshot, ReadError> {
+    read_in_transaction_with(client, target, &no_progress).await
+}
+
+/// [`read_in_transaction`], reporting progress as [`read_with`] does.
+pub async fn read_in_transaction_with(
+    client: &tokio_postgres::Client,
+    target: Target,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<Snapshot, ReadError> {
     match target {
-        Target::Postgres => postgres::read_in_transaction(client).await,
-        Target::Redshift => redshift::read_in_transaction(client).await,
+        Target::Postgres => postgres::read_in_transaction_with(client, progress).await,
+        Target::Redshift => redshift::read_in_transaction_with(client, progress).await,
     }
 }
 
@@ -202,27 +221,31 @@ impl Snapshot {
 
     /// Sorts every list and every ACL and drops exact duplicates, so equal states give
     /// equal snapshots whatever order the server returned rows in.
+    ///
+    /// Unstable sorts: equal elements are identical, so the order is the same as a stable
+    /// sort's, without the stable sort's scratch buffer (half the list, 1.2 MB for the
+    /// functions of a 20,000-function catalog) or its time.
     pub fn normalize(&mut self) {
-        self.principals.sort();
+        self.principals.sort_unstable();
         self.principals.dedup();
-        self.memberships.sort();
+        self.memberships.sort_unstable();
         self.memberships.dedup();
         for s in &mut self.schemas {
-            s.grants.sort();
+            s.grants.sort_unstable();
             s.grants.dedup();
         }
-        self.schemas.sort();
+        self.schemas.sort_unstable();
         for m in &mut self.models {
-            m.grants.sort();
+            m.grants.sort_unstable();
             m.grants.dedup();
         }
-        self.models.sort();
+        self.models.sort_unstable();
         for f in &mut self.functions {
-            f.grants.sort();
+            f.grants.sort_unstable();
             f.grants.dedup();
         }
-        self.functions.sort();
-        self.create_model.sort();
+        self.functions.sort_unstable();
+        self.create_model.sort_unstable();
         self.create_model.dedup();
     }
 
@@ -252,6 +275,14 @@ impl Snapshot {
         Ok(snap)
     }
 
+    /// [`Snapshot::to_json`] written to `out` as it is serialized (a large catalog's
+    /// JSON is larger than the snapshot: no need to hold both), then flushed.
+    pub fn write_json(&self, mut out: impl std::io::Write) -> std::io::Result<()> {
+        serde_json::to_writer_pretty(&mut out, self)?;
+        out.write_all(b"\n")?;
+        out.flush()
+    }
+
     /// Pretty JSON with a trailing newline; stable for equal snapshots.
     pub fn to_json(&self) -> String {
         let mut s = serde_json::to_string_pretty(self).expect("snapshot serializes");
@@ -278,6 +309,9 @@ mod tests {
         });
         let json = s.to_json();
         assert_eq!(Snapshot::from_json(&json).unwrap(), s);
+        let mut written = Vec::new();
+        s.write_json(&mut written).unwrap();
+        assert_eq!(String::from_utf8(written).unwrap(), json);
         let wrong = json.replace("\"version\": 1", "\"version\": 99");
         let err = Snapshot::from_json(&wrong).unwrap_err();
         assert!(err.contains("version 99"), "{err}");

@@ -33,7 +33,7 @@
 //! relations recreating those views (`tests/data/redshift/catalog.sql`).
 
 use super::acl::parse_acl;
-use super::wire::{rows, run, Cols, ReadError};
+use super::wire::{in_own_transaction, no_progress, rows, Cols, Progress, ReadError};
 use super::{Acl, FunctionInfo, Membership, ModelInfo, PrincipalInfo, SchemaInfo, Snapshot};
 use crate::ident::quote;
 use crate::model::{Grantee, Principal, PrincipalKind, Privilege, Target};
@@ -158,7 +158,7 @@ pub const ASSUME_ROLE_QUERY: &str = "SELECT iam_arn, command_type, identity_type
 /// Reads the login's powers, the default IAM role and the ASSUMEROLE grants (two
 /// queries). Only superusers create groups and roles and grant CREATE MODEL on Redshift.
 pub async fn read_setup(client: &Client) -> Result<super::Setup, ReadError> {
-    let rows_ = rows(client, T, "login", SETUP_QUERY).await?;
+    let rows_ = rows(client, T, "login", SETUP_QUERY, &no_progress).await?;
     let [row] = rows_.as_slice() else {
         return Err(ReadError::Unexpected {
             target: T,
@@ -179,7 +179,15 @@ pub async fn read_setup(client: &Client) -> Result<super::Setup, ReadError> {
             .map(str::to_string),
         assume_role: Vec::new(),
     };
-    for r in rows(client, T, "ASSUMEROLE grants", ASSUME_ROLE_QUERY).await? {
+    for r in rows(
+        client,
+        T,
+        "ASSUMEROLE grants",
+        ASSUME_ROLE_QUERY,
+        &no_progress,
+    )
+    .await?
+    {
         let c = Cols::new(&r, T, "ASSUMEROLE grants");
         setup.assume_role.push(super::AssumeRole {
             iam_arn: c.text(0)?.to_string(),
@@ -200,17 +208,22 @@ pub const SYSTEM_TABLE_ROLES: [&str; 4] =
 /// MODEL in a transaction of its own ([`BEGIN`], [`QUERIES`], [`COMMIT`]). Must be called
 /// outside a transaction; on error the transaction is rolled back.
 pub async fn read(client: &Client) -> Result<Snapshot, ReadError> {
-    run(client, T, "begin", BEGIN).await?;
-    match read_in_transaction(client).await {
-        Ok(snap) => {
-            run(client, T, "commit", COMMIT).await?;
-            Ok(snap)
-        }
-        Err(e) => {
-            let _ = client.simple_query("ROLLBACK").await;
-            Err(e)
-        }
-    }
+    read_with(client, &no_progress).await
+}
+
+/// [`read`], reporting each query and its rows so far to `progress`.
+pub async fn read_with(
+    client: &Client,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<Snapshot, ReadError> {
+    in_own_transaction(
+        client,
+        T,
+        BEGIN,
+        COMMIT,
+        read_in_transaction_with(client, progress),
+    )
+    .await
 }
 
 /// Reads the catalog inside the caller's open transaction: each of [`QUERIES`] once
@@ -221,9 +234,17 @@ pub async fn read(client: &Client) -> Result<Snapshot, ReadError> {
 /// committed ("Isolation levels in Amazon Redshift"), so each query may see a later
 /// state than the one before it.
 pub async fn read_in_transaction(client: &Client) -> Result<Snapshot, ReadError> {
+    read_in_transaction_with(client, &no_progress).await
+}
+
+/// [`read_in_transaction`], reporting each query and its rows so far to `progress`.
+pub async fn read_in_transaction_with(
+    client: &Client,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<Snapshot, ReadError> {
     let mut snap = Snapshot::empty(T);
 
-    let server = rows(client, T, "server", SERVER_QUERY).await?;
+    let server = rows(client, T, "server", SERVER_QUERY, progress).await?;
     let [row] = server.as_slice() else {
         return Err(ReadError::Unexpected {
             target: T,
@@ -238,17 +259,25 @@ pub async fn read_in_transaction(client: &Client) -> Result<Snapshot, ReadError>
     snap.server.login_superuser = c.flag(3)?;
 
     let mut user_roles = Vec::new();
-    for r in rows(client, T, "user grants", USER_GRANTS_QUERY).await? {
+    for r in rows(client, T, "user grants", USER_GRANTS_QUERY, progress).await? {
         let c = Cols::new(&r, T, "user grants");
         user_roles.push((c.text(0)?.to_string(), c.text(1)?.to_string()));
     }
     let mut role_roles = Vec::new();
-    for r in rows(client, T, "role grants", ROLE_GRANTS_QUERY).await? {
+    for r in rows(client, T, "role grants", ROLE_GRANTS_QUERY, progress).await? {
         let c = Cols::new(&r, T, "role grants");
         role_roles.push((c.text(0)?.to_string(), c.text(1)?.to_string()));
     }
     let mut holders = Vec::new();
-    for r in rows(client, T, "system privileges", SYSTEM_PRIVILEGES_QUERY).await? {
+    for r in rows(
+        client,
+        T,
+        "system privileges",
+        SYSTEM_PRIVILEGES_QUERY,
+        progress,
+    )
+    .await?
+    {
         let c = Cols::new(&r, T, "system privileges");
         holders.push((c.text(0)?.to_string(), c.text(1)?.to_string()));
     }
@@ -262,7 +291,7 @@ pub async fn read_in_transaction(client: &Client) -> Result<Snapshot, ReadError>
     .map_err(ReadError::PartialVisibility)?;
 
     // Principals and memberships.
-    for r in rows(client, T, "users", USERS_QUERY).await? {
+    for r in rows(client, T, "users", USERS_QUERY, progress).await? {
         let c = Cols::new(&r, T, "users");
         snap.principals.push(PrincipalInfo {
             kind: PrincipalKind::User,
@@ -271,7 +300,7 @@ pub async fn read_in_transaction(client: &Client) -> Result<Snapshot, ReadError>
             superuser: c.flag(1)?,
         });
     }
-    for r in rows(client, T, "groups", GROUPS_QUERY).await? {
+    for r in rows(client, T, "groups", GROUPS_QUERY, progress).await? {
         let c = Cols::new(&r, T, "groups");
         let group = c.text(0)?;
         snap.principals.push(PrincipalInfo {
@@ -287,7 +316,7 @@ pub async fn read_in_transaction(client: &Client) -> Result<Snapshot, ReadError>
             });
         }
     }
-    for r in rows(client, T, "roles", ROLES_QUERY).await? {
+    for r in rows(client, T, "roles", ROLES_QUERY, progress).await? {
         let c = Cols::new(&r, T, "roles");
         snap.principals.push(PrincipalInfo {
             kind: PrincipalKind::Role,
@@ -311,7 +340,7 @@ pub async fn read_in_transaction(client: &Client) -> Result<Snapshot, ReadError>
 
     // Schemas and their grants.
     let mut schemas: BTreeMap<String, SchemaInfo> = BTreeMap::new();
-    for r in rows(client, T, "schemas", SCHEMAS_QUERY).await? {
+    for r in rows(client, T, "schemas", SCHEMAS_QUERY, progress).await? {
         let c = Cols::new(&r, T, "schemas");
         let name = c.text(0)?.to_string();
         let owner = c.opt(1)?.ok_or_else(|| {
@@ -328,7 +357,15 @@ pub async fn read_in_transaction(client: &Client) -> Result<Snapshot, ReadError>
             },
         );
     }
-    for r in rows(client, T, "schema privileges", SCHEMA_PRIVILEGES_QUERY).await? {
+    for r in rows(
+        client,
+        T,
+        "schema privileges",
+        SCHEMA_PRIVILEGES_QUERY,
+        progress,
+    )
+    .await?
+    {
         let c = Cols::new(&r, T, "schema privileges");
         let privilege = match c.text(1)? {
             "CREATE" => Privilege::Create,
@@ -349,7 +386,7 @@ pub async fn read_in_transaction(client: &Client) -> Result<Snapshot, ReadError>
 
     // Models and their grants.
     let mut models: BTreeMap<(String, String), ModelInfo> = BTreeMap::new();
-    for r in rows(client, T, "models", MODELS_QUERY).await? {
+    for r in rows(client, T, "models", MODELS_QUERY, progress).await? {
         let c = Cols::new(&r, T, "models");
         let (schema, name) = (unpad(c.text(0)?), unpad(c.text(1)?));
         models.insert(
@@ -362,7 +399,15 @@ pub async fn read_in_transaction(client: &Client) -> Result<Snapshot, ReadError>
             },
         );
     }
-    for r in rows(client, T, "model privileges", MODEL_PRIVILEGES_QUERY).await? {
+    for r in rows(
+        client,
+        T,
+        "model privileges",
+        MODEL_PRIVILEGES_QUERY,
+        progress,
+    )
+    .await?
+    {
         let c = Cols::new(&r, T, "model privileges");
         let (schema, name) = (unpad(c.text(0)?), unpad(c.text(1)?));
         let acl = Acl {
@@ -386,11 +431,19 @@ pub async fn read_in_transaction(client: &Client) -> Result<Snapshot, ReadError>
     snap.models = models.into_values().collect();
 
     // CREATE MODEL: the view, then the language ACL.
-    for r in rows(client, T, "create model", CREATE_MODEL_QUERY).await? {
+    for r in rows(client, T, "create model", CREATE_MODEL_QUERY, progress).await? {
         let c = Cols::new(&r, T, "create model");
         snap.create_model.push(identity(&c, 0)?);
     }
-    for r in rows(client, T, "mlfunc language ACL", LANGUAGE_ACL_QUERY).await? {
+    for r in rows(
+        client,
+        T,
+        "mlfunc language ACL",
+        LANGUAGE_ACL_QUERY,
+        progress,
+    )
+    .await?
+    {
         let c = Cols::new(&r, T, "mlfunc language ACL");
         let Some(text) = c.opt(0)? else { continue };
         let items = parse_acl(text).map_err(|e| c.unexpected(e))?;
@@ -404,7 +457,7 @@ pub async fn read_in_transaction(client: &Client) -> Result<Snapshot, ReadError>
 
     // Functions and their grants.
     let mut functions: BTreeMap<(String, String, String), FunctionInfo> = BTreeMap::new();
-    for r in rows(client, T, "functions", FUNCTIONS_QUERY).await? {
+    for r in rows(client, T, "functions", FUNCTIONS_QUERY, progress).await? {
         let c = Cols::new(&r, T, "functions");
         let key = (
             c.text(0)?.to_string(),
@@ -422,7 +475,15 @@ pub async fn read_in_transaction(client: &Client) -> Result<Snapshot, ReadError>
             },
         );
     }
-    for r in rows(client, T, "function privileges", FUNCTION_PRIVILEGES_QUERY).await? {
+    for r in rows(
+        client,
+        T,
+        "function privileges",
+        FUNCTION_PRIVILEGES_QUERY,
+        progress,
+    )
+    .await?
+    {
         let c = Cols::new(&r, T, "function privileges");
         let key = (
             c.text(0)?.to_string(),

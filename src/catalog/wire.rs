@@ -46,6 +46,29 @@ impl ReadError {
     }
 }
 
+/// Runs `read` (a reader's `read_in_transaction_with`) in a transaction of its own:
+/// `begin`, then `read`, then `commit`; on error the transaction is rolled back so the
+/// session stays usable, and the reader's error is the one returned.
+pub(crate) async fn in_own_transaction<T>(
+    client: &Client,
+    target: Target,
+    begin: &str,
+    commit: &str,
+    read: impl std::future::Future<Output = Result<T, ReadError>>,
+) -> Result<T, ReadError> {
+    run(client, target, "begin", begin).await?;
+    match read.await {
+        Ok(value) => {
+            run(client, target, "commit", commit).await?;
+            Ok(value)
+        }
+        Err(e) => {
+            let _ = client.simple_query("ROLLBACK").await;
+            Err(e)
+        }
+    }
+}
+
 /// Runs statements whose rows do not matter (BEGIN, COMMIT).
 pub(crate) async fn run(
     client: &Client,
@@ -64,28 +87,104 @@ pub(crate) async fn run(
         })
 }
 
-/// Runs one query and keeps its data rows.
+/// Where a catalog read is, for a progress display: the step (the query's name, as in
+/// [`ReadError`]: `roles`, `functions`, ...) and how many rows of it have arrived.
+///
+/// The library never prints: readers report to a callback and the caller (the CLI)
+/// decides whether and how to show it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Progress {
+    pub step: &'static str,
+    pub rows: u64,
+}
+
+/// A progress callback that shows nothing.
+pub fn no_progress(_: Progress) {}
+
+/// Rows between two progress reports within one query: often enough for a display that
+/// redraws a few times a second, rare enough to cost nothing per row.
+const REPORT_EVERY: u64 = 1024;
+
+/// Runs one query and hands each data row to `each` as it arrives, reporting progress;
+/// returns the row count.
+///
+/// Why a stream: `simple_query` collects every row message before returning, so a large
+/// catalog was held twice at its peak (all rows' raw bytes, then the snapshot built from
+/// them). Here each row is decoded and dropped as it arrives; tokio-postgres's response
+/// channel holds one batch of messages, so the server waits for the reader rather than
+/// the reader buffering the server. On an error from `each` the rest of the response is
+/// discarded by the connection (tokio-postgres pages through it), so the session stays
+/// usable.
+pub(crate) async fn each_row(
+    client: &Client,
+    target: Target,
+    what: &'static str,
+    sql: &str,
+    progress: &(dyn Fn(Progress) + Sync),
+    mut each: impl FnMut(Cols<'_>) -> Result<(), ReadError>,
+) -> Result<u64, ReadError> {
+    stream_rows(client, target, what, sql, progress, |row| {
+        each(Cols::new(&row, target, what))
+    })
+    .await
+}
+
+/// Runs one query and keeps its data rows (for small results, where keeping them is
+/// simpler than decoding them as they arrive).
 pub(crate) async fn rows(
     client: &Client,
     target: Target,
     what: &'static str,
     sql: &str,
+    progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<Vec<SimpleQueryRow>, ReadError> {
-    let messages = client
-        .simple_query(sql)
-        .await
-        .map_err(|source| ReadError::Query {
-            target,
-            what,
-            source,
-        })?;
-    Ok(messages
-        .into_iter()
-        .filter_map(|m| match m {
-            SimpleQueryMessage::Row(r) => Some(r),
-            _ => None,
-        })
-        .collect())
+    let mut kept = Vec::new();
+    stream_rows(client, target, what, sql, progress, |row| {
+        kept.push(row);
+        Ok(())
+    })
+    .await?;
+    Ok(kept)
+}
+
+async fn stream_rows(
+    client: &Client,
+    target: Target,
+    what: &'static str,
+    sql: &str,
+    progress: &(dyn Fn(Progress) + Sync),
+    mut each: impl FnMut(SimpleQueryRow) -> Result<(), ReadError>,
+) -> Result<u64, ReadError> {
+    use futures_util::StreamExt;
+    let query_error = |source| ReadError::Query {
+        target,
+        what,
+        source,
+    };
+    progress(Progress {
+        step: what,
+        rows: 0,
+    });
+    let stream = client.simple_query_raw(sql).await.map_err(query_error)?;
+    let mut stream = std::pin::pin!(stream);
+    let mut n = 0u64;
+    while let Some(message) = stream.next().await {
+        if let SimpleQueryMessage::Row(row) = message.map_err(query_error)? {
+            each(row)?;
+            n += 1;
+            if n % REPORT_EVERY == 0 {
+                progress(Progress {
+                    step: what,
+                    rows: n,
+                });
+            }
+        }
+    }
+    progress(Progress {
+        step: what,
+        rows: n,
+    });
+    Ok(n)
 }
 
 /// Typed access to one text row, with errors that name the query and column.

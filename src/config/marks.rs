@@ -69,6 +69,22 @@ pub(crate) const USER_KEYS: &[&str] = &["create_model"];
 pub(crate) const SCHEMA_KEYS: &[&str] = &["create", "usage"];
 pub(crate) const EXECUTE_KEYS: &[&str] = &["execute"];
 
+/// The deepest nesting of collections grants.yaml may have. A valid file needs four
+/// levels (the document, `schemas:`, one schema, its `usage:` list); the bound keeps a
+/// hostile document of thousands of nested lists from costing time quadratic in its
+/// depth (a node's path, rebuilt from its parents for a message, has one step per
+/// level) and keeps serde_yaml's recursion shallow.
+pub(crate) const MAX_DEPTH: usize = 32;
+
+/// The most YAML values (scalars, lists, mappings, keys included) a document may hold,
+/// each alias (`*name`) counted as a full copy of the node its anchor (`&name`) names, as
+/// typed deserialization will copy it. This is what stops an alias bomb ("billion
+/// laughs", where each level repeats the previous one ten times) and a large list
+/// repeated by many aliases: a 100 KB file can otherwise expand to gigabytes. The
+/// largest generated benchmark file (22,000 object entries) holds about 160,000 values;
+/// the worst file within the limit loads in about 1 GB of memory.
+pub(crate) const MAX_VALUES: u64 = 1_000_000;
+
 /// A place in the text: 1-based line and column (in characters), and the length in
 /// characters of the token there.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -867,6 +883,12 @@ struct Walker<'a> {
     scan: Scan,
     documents: usize,
     root_seen: bool,
+    /// Values so far, aliases counted as copies of what they name (see [`MAX_VALUES`]).
+    values: u64,
+    /// The number of values each completed anchor names, by yaml-rust2's anchor id.
+    anchors: HashMap<usize, u64>,
+    /// Each open collection's anchor id (0: none) and [`Walker::values`] before it.
+    open: Vec<(usize, u64)>,
 }
 
 /// Runs the marks pass over `text`, reporting against `file`.
@@ -878,7 +900,14 @@ pub(crate) fn scan(file: &str, text: &str) -> Scan {
         scan: Scan::default(),
         documents: 0,
         root_seen: false,
+        values: 0,
+        anchors: HashMap::new(),
+        open: Vec::new(),
     };
+    if let Some((at, c)) = first_refused(text) {
+        w.refused_character(text, at, c);
+        return w.scan;
+    }
     // Sized from the text (a node takes some 15 characters in a typical file), so that
     // the vector of a large file is not copied as it grows; pages never touched cost no
     // memory.
@@ -909,6 +938,40 @@ pub(crate) fn scan(file: &str, text: &str) -> Scan {
         w.scan.empty = !w.root_seen || root_is_null;
     }
     w.scan
+}
+
+/// True for a character YAML allows in a file (YAML 1.2 `c-printable`, as libyaml and so
+/// serde_yaml check it): tab, line breaks, and everything printable. yaml-rust2 reads
+/// NUL and other control characters without complaint, so without this check the only
+/// error would be serde_yaml's, which names a byte offset instead of a line.
+fn yaml_allows(c: char) -> bool {
+    matches!(c,
+        '\t' | '\n' | '\r' | ' '..='~' | '\u{85}' | '\u{A0}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}'
+        | '\u{10000}'..)
+}
+
+/// The first character of `text` that [`yaml_allows`] refuses or that
+/// [`is_disputed_break`] names, with its byte offset. Bytes first: printable ASCII, tab
+/// and line breaks (nearly every file, and all of a large generated one) are passed
+/// over without decoding; characters are decoded only from the first byte outside them.
+fn first_refused(text: &str) -> Option<(usize, char)> {
+    let from = text
+        .bytes()
+        .position(|b| !matches!(b, b'\t' | b'\n' | b'\r' | b' '..=b'~'))?;
+    // Every byte before `from` is ASCII, so `from` is a character boundary.
+    text[from..]
+        .char_indices()
+        .find(|(_, c)| !yaml_allows(*c) || is_disputed_break(*c))
+        .map(|(i, c)| (from + i, c))
+}
+
+/// NEL, LINE SEPARATOR and PARAGRAPH SEPARATOR: line breaks to libyaml (YAML 1.1, and so
+/// to serde_yaml), ordinary characters to yaml-rust2 (YAML 1.2). A raw one would make the
+/// two passes read different documents (a key on its own line for one, part of a name
+/// for the other), so it is refused; written as an escape in double quotes (`\u2028`),
+/// both read the same character.
+fn is_disputed_break(c: char) -> bool {
+    matches!(c, '\u{85}' | '\u{2028}' | '\u{2029}')
 }
 
 impl Span {
@@ -1000,6 +1063,44 @@ impl Walker<'_> {
         node.map_or_else(String::new, |id| self.scan.marks.path_of(id))
     }
 
+    /// The character `c`, refused at byte `at` of `text` (see [`yaml_allows`] and
+    /// [`is_disputed_break`]): a fatal error.
+    fn refused_character(&mut self, text: &str, at: usize, c: char) {
+        let before = &text[..at];
+        let line = before.bytes().filter(|b| *b == b'\n').count() + 1;
+        let line_start = before.rfind('\n').map_or(0, |p| p + 1);
+        let loc = Location {
+            file: self.file.to_string(),
+            line,
+            column: char_count(&before[line_start..]) + 1,
+            path: String::new(),
+            len: 1,
+        };
+        let d = if is_disputed_break(c) {
+            let c = c as u32;
+            Diagnostic::error(format!(
+                "{} holds the character U+{c:04X}, a line break to some YAML readers and not \
+                 to others",
+                self.file
+            ))
+            .help(format!(
+                "remove it, or write it as the escape `\\u{c:04X}` inside double quotes"
+            ))
+        } else {
+            let c = c as u32;
+            Diagnostic::error(format!(
+                "{} holds the control character U+{c:04X}, which YAML does not allow",
+                self.file
+            ))
+            .help(
+                "remove it: no name grantplan manages can hold a control character, and YAML \
+                 files cannot hold one outside an escape (`\\t`, `\\n`) in double quotes",
+            )
+        };
+        self.scan.errors.push(d.at(Some(loc)));
+        self.scan.fatal = true;
+    }
+
     /// The innermost path, for locating a syntax error.
     fn current_path(&self) -> String {
         match self.stack.last() {
@@ -1013,6 +1114,12 @@ impl Walker<'_> {
     }
 
     fn syntax_error(&mut self, info: &str, mark: Marker) {
+        // yaml-rust2's scanner looks ahead, so 256 nested flow lists reach its own limit
+        // before the walk reaches [`MAX_DEPTH`]: the same finding, said the same way.
+        if info == "recursion limit exceeded" {
+            self.too_deep(mark);
+            return;
+        }
         // A tab in the indentation of the error's line.
         let tab_indent = self
             .text
@@ -1072,28 +1179,101 @@ impl Walker<'_> {
                 true
             }
             Event::Scalar(value, style, anchor, tag) => {
+                if anchor != 0 {
+                    self.anchors.insert(anchor, 1);
+                }
+                if !self.count(1, mark) {
+                    return false;
+                }
                 let plain = anchor == 0 && tag.is_none();
                 self.scalar(value, style, plain, mark);
                 true
             }
-            Event::Alias(_) => {
+            Event::Alias(id) => {
+                let Some(size) = self.anchors.get(&id).copied() else {
+                    self.refuse(
+                        mark,
+                        "an alias (`*name`) inside the node its anchor names: it would repeat \
+                         itself forever"
+                            .to_string(),
+                        "an alias may only repeat a node that is complete before it",
+                    );
+                    return false;
+                };
+                if !self.count(size, mark) {
+                    return false;
+                }
                 self.leaf(NodeKind::Alias, None, (false, false), mark, 1);
                 true
             }
-            Event::MappingStart(anchor, tag) => {
-                self.open(true, anchor == 0 && tag.is_none(), mark);
-                true
-            }
-            Event::SequenceStart(anchor, tag) => {
-                self.open(false, anchor == 0 && tag.is_none(), mark);
+            Event::MappingStart(anchor, ref tag) | Event::SequenceStart(anchor, ref tag) => {
+                let map = matches!(ev, Event::MappingStart(..));
+                let plain = anchor == 0 && tag.is_none();
+                if self.open.len() >= MAX_DEPTH {
+                    self.too_deep(mark);
+                    return false;
+                }
+                self.open.push((anchor, self.values));
+                if !self.count(1, mark) {
+                    return false;
+                }
+                self.open(map, plain, mark);
                 true
             }
             Event::MappingEnd | Event::SequenceEnd => {
+                if let Some((anchor, before)) = self.open.pop() {
+                    if anchor != 0 {
+                        self.anchors.insert(anchor, self.values - before);
+                    }
+                }
                 self.close(mark);
                 true
             }
             Event::StreamEnd => false,
         }
+    }
+
+    /// Nesting past [`MAX_DEPTH`] at `mark`: a fatal error.
+    fn too_deep(&mut self, mark: Marker) {
+        self.refuse(
+            mark,
+            format!(
+                "{} nests lists and mappings more than {MAX_DEPTH} levels deep",
+                self.file
+            ),
+            "grants.yaml needs four levels (`schemas:`, a schema, its `usage:` list): check \
+             the indentation and the brackets here",
+        );
+    }
+
+    /// Counts `n` more values; false (with a fatal error) past [`MAX_VALUES`].
+    fn count(&mut self, n: u64, mark: Marker) -> bool {
+        self.values = self.values.saturating_add(n);
+        if self.values <= MAX_VALUES {
+            return true;
+        }
+        self.refuse(
+            mark,
+            format!(
+                "{} holds more than {} YAML values, counting each alias (`*name`) as a copy \
+                 of what its anchor (`&name`) names",
+                self.file,
+                thousands(MAX_VALUES)
+            ),
+            "an alias repeating a long list many times, or aliases of aliases (an alias \
+             bomb), expand past what grantplan reads: write the lists out, and use globs \
+             (`sales_*`) for many objects of one kind",
+        );
+        false
+    }
+
+    /// A fatal error at `mark`: the document is not read further.
+    fn refuse(&mut self, mark: Marker, message: String, help: &str) {
+        let loc = self.location_at(mark, self.current_path(), 1);
+        self.scan
+            .errors
+            .push(Diagnostic::error(message).at(Some(loc)).help(help));
+        self.scan.fatal = true;
     }
 
     /// The length in characters of the scalar token starting at `index`, and whether
@@ -1582,6 +1762,19 @@ enum Parent {
     Root,
     Key(NodeId, String),
     Index(NodeId, usize),
+}
+
+/// `1,000,000`.
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 fn unknown_key(ctx: Ctx, key: &str, path: &str, valid: &[&str]) -> Diagnostic {

@@ -7,6 +7,8 @@
 
 mod cluster;
 mod fast;
+#[cfg(test)]
+pub(crate) mod hostile;
 mod marks;
 pub(crate) mod names;
 mod raw;
@@ -17,7 +19,7 @@ mod tests;
 pub use cluster::{Cluster, KmsKey, Partition, PolicyStyle};
 pub use resolve::{GrantLoc, CLUSTER_EXAMPLE};
 
-use crate::diag::{Diagnostic, Location};
+use crate::diag::{Diagnostic, Location, Severity};
 use crate::model::{Grantee, Mode, Principal, Privilege, Target};
 
 /// A loaded, validated, resolved grants.yaml.
@@ -142,13 +144,43 @@ impl Config {
     }
 }
 
+/// The largest grants.yaml grantplan reads: 16 MiB.
+///
+/// The largest generated benchmark (2,000 schemas, 20,000 functions, 50 groups) is a
+/// grants.yaml of 1.5 MB and 160,000 YAML values. A file of this size holds about as many
+/// values as the marks pass accepts ([`marks::MAX_VALUES`]); loading the worst such file
+/// takes about 1 GB of memory, and refusing a larger one takes next to none.
+pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
+
 /// Reads and validates `path`. On failure returns every error found (not only the
 /// first), each with a location.
+///
+/// A file over [`MAX_FILE_BYTES`] is refused before it is read whole; its diagnostic
+/// carries no location, so nothing re-reads the file to show a source line.
 pub fn load(path: &std::path::Path) -> Result<Config, Vec<Diagnostic>> {
+    use crate::input::ReadTextError;
     let file = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        vec![Diagnostic::error(format!("cannot read {file}: {e}"))
-            .help("pass the file with -f PATH, or run grantplan where grants.yaml is")]
+    let text = crate::input::read_text(path, MAX_FILE_BYTES).map_err(|e| {
+        let d = Diagnostic::error(e.describe(&file));
+        vec![match e {
+            ReadTextError::Io(_) => {
+                d.help("pass the file with -f PATH, or run grantplan where grants.yaml is")
+            }
+            ReadTextError::TooLarge { .. } => d.help(
+                "grants.yaml lists what grantplan manages, not every object: use globs \
+                 (`sales_*`, `demo_ml.*`) for many objects of one kind, and check that -f \
+                 names the grants file",
+            ),
+            ReadTextError::NotUtf8 { line, column, .. } => d
+                .at(Some(Location {
+                    file: file.clone(),
+                    line,
+                    column,
+                    path: String::new(),
+                    len: 1,
+                }))
+                .help("save the file as UTF-8"),
+        }]
     })?;
     parse(&file, &text)
 }
@@ -169,10 +201,15 @@ pub fn json_schema() -> String {
 ///
 /// On failure the errors come first, in file order, followed by the warnings.
 pub fn parse(file: &str, text: &str) -> Result<Config, Vec<Diagnostic>> {
+    let whole = text;
+    // A byte order mark (editors on Windows write one) is not part of the document:
+    // yaml-rust2 would read it into the first key. Columns are counted without it, as
+    // editors show them; the hash is of the file as it is.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let scan = marks::scan(file, text);
     let mut errors = scan.errors;
     if scan.fatal {
-        return Err(finish(errors, Vec::new()));
+        return Err(finish(file, errors, Vec::new()));
     }
     if scan.empty {
         errors.push(
@@ -189,7 +226,7 @@ pub fn parse(file: &str, text: &str) -> Result<Config, Vec<Diagnostic>> {
                      `schemas:` and `models:` with their grants",
                 ),
         );
-        return Err(finish(errors, Vec::new()));
+        return Err(finish(file, errors, Vec::new()));
     }
     let blanked;
     let source = if scan.blank.is_empty() {
@@ -198,7 +235,7 @@ pub fn parse(file: &str, text: &str) -> Result<Config, Vec<Diagnostic>> {
         blanked = marks::blank(text, &scan.blank);
         if !marks::is_well_formed(&blanked) {
             // Cannot happen for ordinary files; the errors found so far stand alone.
-            return Err(finish(errors, Vec::new()));
+            return Err(finish(file, errors, Vec::new()));
         }
         blanked.as_str()
     };
@@ -206,17 +243,18 @@ pub fn parse(file: &str, text: &str) -> Result<Config, Vec<Diagnostic>> {
         Ok(raw) => raw,
         Err(e) => {
             errors.push(raw::serde_error(file, &e, &scan.marks));
-            return Err(finish(errors, Vec::new()));
+            return Err(finish(file, errors, Vec::new()));
         }
     };
     let (mut config, more) = resolve::resolve(file, raw, &scan.marks);
-    config.sha256 = crate::state::sha256(text.as_bytes());
+    config.sha256 = crate::state::sha256(whole.as_bytes());
     errors.extend(more);
     if errors.is_empty() {
         config.warnings.sort_by_key(file_order);
+        cap(file, &mut config.warnings, Severity::Warning);
         Ok(config)
     } else {
-        Err(finish(errors, config.warnings))
+        Err(finish(file, errors, config.warnings))
     }
 }
 
@@ -224,10 +262,39 @@ fn file_order(d: &Diagnostic) -> Option<(usize, usize)> {
     d.location.as_ref().map(|l| (l.line, l.column))
 }
 
-/// Errors in file order, then warnings in file order.
-fn finish(mut errors: Vec<Diagnostic>, mut warnings: Vec<Diagnostic>) -> Vec<Diagnostic> {
+/// The most errors, and the most warnings, one run reports; past that, one line says how
+/// many more there are. A generated or hostile file can hold a million mistakes (the
+/// same undeclared name in every entry); showing each, with its source line, would take
+/// minutes and help nobody.
+pub const MAX_REPORTED: usize = 100;
+
+/// Errors in file order, then warnings in file order, each capped at [`MAX_REPORTED`].
+fn finish(
+    file: &str,
+    mut errors: Vec<Diagnostic>,
+    mut warnings: Vec<Diagnostic>,
+) -> Vec<Diagnostic> {
     errors.sort_by_key(file_order);
     warnings.sort_by_key(file_order);
+    cap(file, &mut errors, Severity::Error);
+    cap(file, &mut warnings, Severity::Warning);
     errors.extend(warnings);
     errors
+}
+
+/// Keeps the first [`MAX_REPORTED`] of `diags` (all of one severity) and says how many
+/// more there were.
+fn cap(file: &str, diags: &mut Vec<Diagnostic>, severity: Severity) {
+    if diags.len() <= MAX_REPORTED {
+        return;
+    }
+    let more = diags.len() - MAX_REPORTED;
+    diags.truncate(MAX_REPORTED);
+    diags.push(match severity {
+        Severity::Error => Diagnostic::error(format!("{file} has {more} more errors, not shown"))
+            .help("fix the errors above and run again to see the rest"),
+        Severity::Warning => {
+            Diagnostic::warning(format!("{file} has {more} more warnings, not shown"))
+        }
+    });
 }

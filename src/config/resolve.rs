@@ -30,6 +30,12 @@ struct Decl {
     same: usize,
 }
 
+/// Name comparisons the "did you mean" suggestions for principals may make in one file.
+/// Each suggestion compares a name with every declaration: a hostile file with 100,000
+/// declarations and as many misspelt names would otherwise take hours to be refused.
+/// Past the budget, errors still name the problem, only without a suggestion.
+const SUGGESTION_BUDGET: usize = 1_000_000;
+
 /// One of `schemas:`, `models:`, `functions:`.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Section {
@@ -165,8 +171,11 @@ struct Resolver<'a> {
     /// Spellings already warned about, so a name used ten times warns once.
     warned: HashSet<String>,
     decls: Vec<Decl>,
-    /// Indices into `decls` by folded name, in declaration order.
+    /// Indices into `decls` by folded name, in declaration order, so that every lookup
+    /// costs the same however many principals the file declares.
     by_name: HashMap<String, Vec<usize>, foldhash::fast::RandomState>,
+    /// What is left of [`SUGGESTION_BUDGET`].
+    suggestions_left: usize,
 }
 
 /// Checks and resolves `raw`. Returns the config (meaningful only when there are no
@@ -183,6 +192,7 @@ pub(crate) fn resolve(file: &str, raw: RawConfig, marks: &Marks) -> (Config, Vec
         warned: HashSet::new(),
         decls: Vec::new(),
         by_name: HashMap::default(),
+        suggestions_left: SUGGESTION_BUDGET,
     };
     if target == Target::Postgres && r.case_sensitive {
         let loc = r.key_loc("case_sensitive_identifiers");
@@ -678,20 +688,63 @@ impl Resolver<'_> {
     }
 
     fn is_declared(&self, kind: PrincipalKind, folded: &str) -> bool {
-        self.by_name
-            .get(folded)
-            .is_some_and(|ids| ids.iter().any(|&i| self.decls[i].kind == kind))
+        self.named(folded).any(|d| d.kind == kind)
     }
 
-    /// Advice for a name not declared under `kind`'s section.
-    fn suggest_in(&self, kind: PrincipalKind, name: &str) -> String {
-        let section = kind.section();
+    /// The declarations whose folded name is `folded`.
+    fn named<'s>(&'s self, folded: &str) -> impl Iterator<Item = &'s Decl> + 's {
+        self.by_name
+            .get(folded)
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.decls[i])
+    }
+
+    /// The declarations a written `name` can mean, in file order: each kind folds it its
+    /// own way (on Redshift a user's name keeps its case).
+    fn meaning(&self, name: &str) -> Vec<&Decl> {
+        let mut found: Vec<usize> = Vec::new();
+        let mut forms: Vec<String> = [
+            PrincipalKind::Group,
+            PrincipalKind::Role,
+            PrincipalKind::User,
+        ]
+        .into_iter()
+        .map(|k| self.fold(name, k))
+        .collect();
+        forms.dedup();
+        for form in &forms {
+            for &i in self.by_name.get(form).into_iter().flatten() {
+                if self.decls[i].name == self.fold(name, self.decls[i].kind) {
+                    found.push(i);
+                }
+            }
+        }
+        found.sort_unstable();
+        found.dedup();
+        found.into_iter().map(|i| &self.decls[i]).collect()
+    }
+
+    /// The declared name nearest to `name` among those of `kind` (any kind for `None`),
+    /// while the suggestion budget lasts.
+    fn suggestion(&mut self, name: &str, kind: Option<PrincipalKind>) -> Option<String> {
+        let cost = self.decls.len().max(1);
+        if cost > self.suggestions_left {
+            return None;
+        }
+        self.suggestions_left -= cost;
         let candidates = self
             .decls
             .iter()
-            .filter(|d| d.kind == kind)
+            .filter(|d| kind.is_none_or(|k| d.kind == k))
             .map(|d| d.written.as_str());
-        match nearest(name, candidates) {
+        nearest(name, candidates).map(str::to_string)
+    }
+
+    /// Advice for a name not declared under `kind`'s section.
+    fn suggest_in(&mut self, kind: PrincipalKind, name: &str) -> String {
+        let section = kind.section();
+        match self.suggestion(name, Some(kind)) {
             Some(s) => {
                 format!("did you mean `{kind}:{s}`? If not, declare `{name}` under `{section}:`")
             }
@@ -767,12 +820,10 @@ impl Resolver<'_> {
         };
         match (count, prefix) {
             (0, Some(kind)) => {
-                let elsewhere: Vec<PrincipalKind> = self
-                    .decls
-                    .iter()
-                    .filter(|d| d.name == self.fold(name, d.kind))
-                    .map(|d| d.kind)
-                    .collect();
+                // Looked up by name: a hostile file may hold as many undeclared grantees
+                // as declarations.
+                let elsewhere: Vec<PrincipalKind> =
+                    self.meaning(name).iter().map(|d| d.kind).collect();
                 let help = match elsewhere.first() {
                     Some(k) => format!(
                         "`{name}` is declared under `{}:`; write `{k}:{name}`",
@@ -791,7 +842,7 @@ impl Resolver<'_> {
                 None
             }
             (0, None) => {
-                let help = match nearest(name, self.decls.iter().map(|d| d.written.as_str())) {
+                let help = match self.suggestion(name, None) {
                     Some(s) => format!(
                         "did you mean `{s}`? If not, declare `{name}` under `groups:`, `roles:` \
                          or `users:`"

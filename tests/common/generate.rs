@@ -113,6 +113,7 @@ pub struct Generated {
     schema_names: Vec<String>,
     function_list: Vec<Function>,
     held: BTreeSet<(Obj, Priv, usize)>,
+    desired_set: BTreeSet<(Obj, Priv, usize)>,
 }
 
 impl Generated {
@@ -121,7 +122,64 @@ impl Generated {
     pub fn changes(&self) -> usize {
         self.missing + self.extra
     }
+
+    /// The privileges on managed objects the database holds once built, one line each in
+    /// the form [`MANAGED_GRANTS`] reads them back.
+    pub fn held_grants(&self) -> BTreeSet<String> {
+        self.held.iter().map(|t| self.grant_line(*t)).collect()
+    }
+
+    /// The privileges on managed objects grants.yaml asks for: what the database holds
+    /// after a correct apply, in the form [`MANAGED_GRANTS`] reads them back.
+    pub fn desired_grants(&self) -> BTreeSet<String> {
+        self.desired_set
+            .iter()
+            .map(|t| self.grant_line(*t))
+            .collect()
+    }
+
+    fn grant_line(&self, (o, p, g): (Obj, Priv, usize)) -> String {
+        let object = match o {
+            Obj::Schema(s) => format!("schema {}", self.schema_names[s]),
+            Obj::Function(f) => {
+                let f = &self.function_list[f];
+                format!(
+                    "function {}.{}({})",
+                    self.schema_names[f.schema],
+                    f.name,
+                    f.args.join(", ")
+                )
+            }
+        };
+        format!("{object} {} {}", p.sql(), self.roles[g])
+    }
 }
+
+/// A query whose rows (one text column) list every privilege held on the schemas and
+/// functions grants.yaml manages, as [`Generated::desired_grants`] writes them: the
+/// object's raw name (functions with their argument types), the privilege, and the
+/// grantee (`PUBLIC` for everyone, ` WITH GRANT OPTION` appended where given). Owners
+/// are left out (grantplan never revokes from them); a default ACL is expanded, so
+/// PUBLIC's implicit EXECUTE on a function would show. Read with the catalog's own
+/// functions, independently of grantplan's reader.
+pub const MANAGED_GRANTS: &str = "WITH managed AS (\
+       SELECT oid, nspname, nspowner, nspacl FROM pg_namespace \
+        WHERE nspname NOT LIKE 'outside\\_%' AND nspname NOT LIKE 'pg\\_%' \
+          AND nspname NOT IN ('public', 'information_schema')), \
+     acl AS (\
+       SELECT 'schema ' || m.nspname AS object, a.* \
+         FROM managed m, aclexplode(coalesce(m.nspacl, acldefault('n', m.nspowner))) a \
+        WHERE a.grantee <> m.nspowner \
+       UNION ALL \
+       SELECT 'function ' || m.nspname || '.' || p.proname || '(' || \
+              (SELECT string_agg(format_type(t, NULL), ', ' ORDER BY i) \
+                 FROM unnest(p.proargtypes::oid[]) WITH ORDINALITY u(t, i)) || ')', a.* \
+         FROM pg_proc p JOIN managed m ON m.oid = p.pronamespace, \
+              aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a \
+        WHERE a.grantee <> p.proowner) \
+     SELECT object || ' ' || privilege_type || ' ' || coalesce(r.rolname, 'PUBLIC') || \
+            CASE WHEN is_grantable THEN ' WITH GRANT OPTION' ELSE '' END \
+       FROM acl LEFT JOIN pg_roles r ON r.oid = acl.grantee";
 
 /// A query whose single text value lists every grant outside grants.yaml's scope
 /// (unmanaged schemas and their functions, tables): it must read the same before and
@@ -219,8 +277,8 @@ pub fn generate(size: Size, prefix: &str, seed: u64) -> Generated {
     let mut usage: Vec<Vec<usize>> = vec![Vec::new(); size.schemas];
     let mut create: Vec<Vec<usize>> = vec![Vec::new(); size.schemas];
     let mut execute: BTreeMap<(usize, &str), Vec<usize>> = BTreeMap::new();
-    for s in 0..size.schemas {
-        for f in &by_schema[s] {
+    for (s, in_schema) in by_schema.iter().enumerate() {
+        for f in in_schema {
             execute.entry((s, functions[*f].name.as_str())).or_default();
         }
     }
@@ -274,10 +332,18 @@ pub fn generate(size: Size, prefix: &str, seed: u64) -> Generated {
         let g = rng.usize(..roles.len());
         let candidate = if rng.usize(..4) == 0 || functions.is_empty() {
             let s = rng.usize(..size.schemas);
-            let p = if rng.bool() { Priv::Usage } else { Priv::Create };
+            let p = if rng.bool() {
+                Priv::Usage
+            } else {
+                Priv::Create
+            };
             (Obj::Schema(s), p, g)
         } else {
-            (Obj::Function(rng.usize(..functions.len())), Priv::Execute, g)
+            (
+                Obj::Function(rng.usize(..functions.len())),
+                Priv::Execute,
+                g,
+            )
         };
         if !desired.contains(&candidate) && held.insert(candidate) {
             extra += 1;
@@ -323,7 +389,8 @@ pub fn generate(size: Size, prefix: &str, seed: u64) -> Generated {
         setup.push(format!("GRANT {} ON {on} TO {}", p.sql(), to.join(", ")));
     }
     // Outside the file's scope: one unmanaged schema per 20 managed ones, with two
-    // functions, and a table in one managed schema in ten; all granted to groups.
+    // functions, and a table in one managed schema in ten (half of them in schemas whose
+    // names need quoting, where a slip in quoting would show); all granted to groups.
     if let Some(first) = roles.first() {
         let last = roles.last().unwrap();
         for i in 0..size.schemas.div_ceil(20) {
@@ -338,7 +405,7 @@ pub fn generate(size: Size, prefix: &str, seed: u64) -> Generated {
                 setup.push(format!("GRANT EXECUTE ON FUNCTION {f} TO {}", q(last)));
             }
         }
-        for s in (0..size.schemas).step_by(10) {
+        for s in (0..size.schemas).filter(|s| s % 20 == 0 || s % 20 == 19) {
             let t = format!("{}.bench_table", q(&schemas[s]));
             setup.push(format!("CREATE TABLE {t} (id integer)"));
             setup.push(format!("GRANT SELECT ON {t} TO {}, {}", q(first), q(last)));
@@ -384,6 +451,7 @@ pub fn generate(size: Size, prefix: &str, seed: u64) -> Generated {
         schema_names: schemas,
         function_list: functions,
         held,
+        desired_set: desired,
     }
 }
 

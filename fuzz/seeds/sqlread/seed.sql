@@ -1,0 +1,4 @@
+GRANT CREATE MODEL TO GROUP retention_analyst_grp;
+GRANT CREATE, USAGE ON SCHEMA demo_ml TO GROUP retention_analyst_grp;
+GRANT USAGE ON SCHEMA demo_ml TO GROUP marketing_analyst_grp;
+GRANT EXECUTE ON MODEL demo_ml.customer_churn_auto_model TO GROUP marketing_analyst_grp;
