@@ -789,7 +789,7 @@ impl Planner<'_> {
                                 "`{}` is listed in ignore:, so {} on `{}` is not granted to it",
                                 p.name, g.privilege, rule.key
                             ))
-                            .at(Some(g.loc.clone())),
+                            .at(Some(rule.grant_location(g))),
                         );
                     }
                 }

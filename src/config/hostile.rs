@@ -752,7 +752,10 @@ use super::marks::{NodeKind, Seg};
 /// and grant another (the raw LINE SEPARATOR was one).
 fn check_agreement(text: &str) -> Result<(), TestCaseError> {
     let scan = marks::scan(FILE, text);
-    let aliases = scan.marks.nodes().any(|(_, n)| n.kind == NodeKind::Alias);
+    let aliases = scan
+        .marks
+        .ids()
+        .any(|id| scan.marks.node(id).kind == NodeKind::Alias);
     if scan.fatal || aliases {
         return Ok(());
     }
@@ -762,8 +765,9 @@ fn check_agreement(text: &str) -> Result<(), TestCaseError> {
     let mut strings = Vec::new();
     serde_strings(&value, &mut Vec::new(), &mut strings);
     for (segs, s) in &strings {
-        let node = scan.marks.nodes().find(|(_, n)| &n.segs == segs);
-        let Some((path, node)) = node else {
+        let node = scan.marks.ids().find(|&id| scan.marks.segs(id) == *segs);
+        let Some((path, node)) = node.map(|id| (scan.marks.path_of(id), scan.marks.node(id)))
+        else {
             // Inside an entry that is an error (an unknown or duplicate key), the marks
             // pass records nothing.
             if !scan.errors.is_empty() {
@@ -823,5 +827,293 @@ proptest! {
             text.push_str(&format!("  \"{quoted}\": {{}}\n  {n}: {{}}\n"));
         }
         check_agreement(&text)?;
+    }
+}
+
+// ---- the typed fast path sees the same bounds ------------------------------------------
+//
+// A clean file's big sections are read from the marks (`fast.rs`), not by serde_yaml.
+// Every bound above is the marks pass's, enforced before the fast path runs; these
+// tests put each hostile construction inside a section the fast path would otherwise
+// take, so that a fast path that ran first, or read past a refusal, would be seen.
+
+/// A file whose `groups:` and `schemas:` the fast path takes: `n` groups and `n` schemas
+/// granting usage to groups, flow and block style alternating. `MARK` stands in the list
+/// of the middle schema, for the tests to replace.
+fn fast_file(n: usize) -> String {
+    let mut s = String::from("target: postgres\nmode: additive\ngroups:\n");
+    for i in 0..n {
+        s.push_str(&format!("  g{i}: {{}}\n"));
+    }
+    s.push_str("schemas:\n");
+    for i in 0..n {
+        if i == n / 2 {
+            s.push_str(&format!("  s{i}: {{usage: [g0, MARK, g{i}]}}\n"));
+        } else if i == 0 {
+            s.push_str("  s0: {usage: [g0, g1, g2]}\n");
+        } else if i % 2 == 0 {
+            s.push_str(&format!("  s{i}: {{usage: [g0, g1, g{i}]}}\n"));
+        } else {
+            s.push_str(&format!("  s{i}:\n    usage:\n      - g0\n      - g{i}\n"));
+        }
+    }
+    s
+}
+
+/// The 1-based line and column (in characters) of the first `needle` in `text`.
+fn place_of(text: &str, needle: &str) -> (usize, usize) {
+    let at = text.find(needle).unwrap_or_else(|| panic!("{needle:?}"));
+    let before = &text[..at];
+    let line_start = before.rfind('\n').map_or(0, |p| p + 1);
+    (
+        before.matches('\n').count() + 1,
+        before[line_start..].chars().count() + 1,
+    )
+}
+
+/// True when the fast path takes both `groups:` and `schemas:` of `text`.
+fn takes_the_fast_path(text: &str) -> bool {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let scan = marks::scan(FILE, text);
+    assert!(scan.errors.is_empty() && !scan.fatal, "{:?}", scan.errors);
+    super::fast::sections(text, &scan.marks).is_some_and(|s| s.ranges.len() == 2)
+}
+
+#[test]
+fn the_file_the_fast_path_tests_use_takes_the_fast_path() {
+    let n = 2000;
+    let text = fast_file(n).replace("MARK", "g7");
+    assert!(takes_the_fast_path(&text));
+    let c = parse(FILE, &text).unwrap_or_else(|e| panic!("{e:#?}"));
+    assert_eq!(c.schemas.len(), n);
+    let mid = &c.schemas[n / 2];
+    assert_eq!(mid.key, format!("s{}", n / 2));
+    assert_eq!(
+        (mid.loc.line, mid.loc.column),
+        place_of(&text, &format!("s{}: ", n / 2))
+    );
+    // What serde_yaml alone reads.
+    let slow = raw::from_str(&text).unwrap();
+    let fast = raw::read(&text, &marks::scan(FILE, &text).marks, true).unwrap();
+    assert_eq!(format!("{fast:?}"), format!("{slow:?}"));
+}
+
+#[test]
+fn a_raw_character_inside_a_fast_path_section_is_refused_where_it_is() {
+    let n = 2000;
+    let base = fast_file(n);
+    let mid = n / 2;
+    for (c, message) in [
+        ('\u{2028}', "the character U+2028, a line break to some"),
+        ('\u{2029}', "the character U+2029, a line break to some"),
+        ('\u{85}', "the character U+0085, a line break to some"),
+        ('\0', "the control character U+0000"),
+        ('\u{1b}', "the control character U+001B"),
+        ('\u{7f}', "the control character U+007F"),
+    ] {
+        // In a grantee, in a schema's name, in a comment, and in a block list's entry.
+        let odd = mid + 1;
+        for text in [
+            base.replace("MARK", &format!("g{c}1")),
+            base.replace(&format!("  s{mid}: "), &format!("  s{c}{mid}: ")),
+            base.replace(
+                &format!("MARK, g{mid}]}}\n"),
+                &format!("g1, g{mid}]}} # x{c}\n"),
+            ),
+            base.replace("MARK", "g1").replace(
+                &format!("  s{odd}:\n    usage:\n      - g0\n"),
+                &format!("  s{odd}:\n    usage:\n      - g{c}0\n"),
+            ),
+        ] {
+            assert!(text.contains(c));
+            let e = fatal(&text);
+            assert!(
+                e.message
+                    .starts_with(&format!("grants.yaml holds {message}")),
+                "{c:?}: {e}"
+            );
+            assert_eq!(line_col(&e), place_of(&text, &c.to_string()), "{c:?}: {e}");
+            // Without it, the same file takes the fast path: the refusal is not the fast
+            // path declining.
+            let without = text.replace(c, "").replace("MARK", "g1");
+            assert!(takes_the_fast_path(&without), "{c:?}");
+        }
+    }
+}
+
+#[test]
+fn deep_nesting_inside_a_fast_path_section_is_refused_where_it_is() {
+    let n = 2000;
+    let mid = n / 2;
+    let base = fast_file(n);
+    let line = place_of(&base, "MARK").0;
+    // Just past the limit, past yaml-rust2's own limit of 255 flow levels, and far past.
+    for depth in [MAX_DEPTH, 300, 100_000] {
+        let nested = format!("{}g1{}", "[".repeat(depth), "]".repeat(depth));
+        let e = fatal(&base.replace("MARK", &nested));
+        assert_eq!(
+            e.message,
+            format!("grants.yaml nests lists and mappings more than {MAX_DEPTH} levels deep"),
+            "{depth}"
+        );
+        assert_eq!(line_col(&e).0, line, "{depth}: {e}");
+    }
+    // Within the limit it is an ordinary type error, found by serde_yaml.
+    let nested = format!("{}g1{}", "[".repeat(20), "]".repeat(20));
+    let es = errors_of(&base.replace("MARK", &nested));
+    assert!(!es[0].message.contains("levels deep"), "{es:#?}");
+    assert_eq!(line_col(&es[0]).0, line, "{es:#?}");
+    // Block style, one level further in on each line, inside a schema's list.
+    let mut block = String::new();
+    for i in 0..100 {
+        block.push_str(&" ".repeat(6 + 2 * i));
+        block.push_str("-\n");
+    }
+    let text = base.replace(
+        &format!("  s{mid}: {{usage: [g0, MARK, g{mid}]}}\n"),
+        &format!("  s{mid}:\n    usage:\n{block}"),
+    );
+    let e = fatal(&text);
+    assert!(e.message.contains("levels deep"), "{e}");
+    let (at, _) = line_col(&e);
+    assert!(at > line && at < line + 40, "{e}");
+}
+
+#[test]
+fn an_alias_bomb_inside_a_fast_path_section_is_refused() {
+    let n = 2000;
+    // A list of 1,000 grantees anchored in one schema and repeated by aliases in the
+    // others: 1,000 aliases of 1,001 values.
+    let members = (0..1000)
+        .map(|i| format!("g{i}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut text = fast_file(n).replace("MARK", "g1").replacen(
+        "  s0: {usage: [g0, g1, g2]}",
+        &format!("  s0: {{usage: &u [{members}]}}"),
+        1,
+    );
+    assert!(text.contains("&u ["));
+    for i in (2..n).step_by(2) {
+        text = text.replacen(
+            &format!("  s{i}: {{usage: [g0, g1, g{i}]}}\n"),
+            &format!("  s{i}: {{usage: *u}}\n"),
+            1,
+        );
+    }
+    let e = fatal(&text);
+    assert!(e.message.contains("more than 1,000,000 YAML values"), "{e}");
+    // Within the limit, aliases load as the lists they repeat (through serde_yaml: the
+    // fast path reads no anchor or alias).
+    let small = "target: postgres\ngroups:\n  a: {}\n  b: {}\nschemas:\n  s: {usage: &u [a, b]}\n  t: {usage: *u}\n";
+    let scan = marks::scan(FILE, small);
+    assert!(super::fast::sections(small, &scan.marks).is_none_or(|s| s.ranges.len() < 2));
+    let c = parse(FILE, small).unwrap();
+    assert_eq!(c.schemas[1].grants.len(), 2);
+}
+
+#[test]
+fn the_value_limit_holds_for_a_file_the_fast_path_reads() {
+    // root, target, postgres, groups, {…}, g, {}, schemas, {…}, s, {…}, usage, [ ]: 13.
+    let n = (MAX_VALUES - 13) as usize;
+    let mut s = String::from("target: postgres\ngroups: {g: {}}\nschemas: {s: {usage: [");
+    s.push_str(&vec!["g"; n].join(","));
+    s.push_str("]}}\n");
+    let scan = marks::scan(FILE, &s);
+    assert!(!scan.fatal, "{:?}", scan.errors);
+    assert!(super::fast::sections(&s, &scan.marks).is_some_and(|f| f.ranges.len() == 2));
+    s.insert_str(s.len() - 4, ",g");
+    let e = fatal(&s);
+    assert!(e.message.contains("more than 1,000,000"), "{e}");
+}
+
+#[test]
+fn errors_in_a_file_the_fast_path_read_are_located_and_capped() {
+    // The fast path reads a clean file; the resolver's errors then point into it.
+    let n = 2000;
+    let mut text = fast_file(n).replace("MARK", "nobody");
+    for i in (2..n).step_by(2).filter(|i| *i != n / 2).take(150) {
+        text = text.replacen(
+            &format!("  s{i}: {{usage: [g0, g1, g{i}]}}\n"),
+            &format!("  s{i}: {{usage: [g0, ghost{i}, g{i}]}}\n"),
+            1,
+        );
+    }
+    assert!(takes_the_fast_path(&text));
+    let ds = parse(FILE, &text).unwrap_err();
+    assert_eq!(ds.len(), MAX_REPORTED + 1, "{ds:#?}");
+    assert_eq!(
+        ds[MAX_REPORTED].message,
+        "grants.yaml has 51 more errors, not shown"
+    );
+    assert_eq!(ds[0].message, "grantee `ghost2` is not declared");
+    let first = ds[0].location.as_ref().unwrap();
+    assert_eq!((first.line, first.column), place_of(&text, "ghost2,"));
+    assert_eq!(first.len, "ghost2".len());
+    assert_eq!(first.path, "schemas.s2.usage[1]");
+    let last = ds[MAX_REPORTED - 1].location.as_ref().unwrap();
+    assert_eq!((last.line, last.column), place_of(&text, "ghost200,"));
+    // `nobody`, in the middle schema, is past the hundredth.
+    let mid = place_of(&text, "nobody").0;
+    assert!(ds[..MAX_REPORTED]
+        .iter()
+        .all(|d| d.location.as_ref().unwrap().line < mid));
+}
+
+#[test]
+fn a_byte_order_mark_before_a_fast_path_file_is_not_read_into_its_first_key() {
+    let text = fast_file(200).replace("MARK", "g3");
+    let with_bom = format!("\u{feff}{text}");
+    assert!(takes_the_fast_path(&with_bom));
+    let plain = parse(FILE, &text).unwrap();
+    let c = parse(FILE, &with_bom).unwrap_or_else(|e| panic!("{e:#?}"));
+    assert_eq!(c.target, plain.target);
+    assert_eq!(c.mode, plain.mode);
+    assert_eq!(c.schemas.len(), 200);
+    assert_eq!(c.principals.len(), 200);
+    assert_eq!(c.sha256, crate::state::sha256(with_bom.as_bytes()));
+    let (a, b) = (&c.schemas[7], &plain.schemas[7]);
+    assert_eq!((a.loc.line, a.loc.column), (b.loc.line, b.loc.column));
+}
+
+/// For a text the marks pass finds clean, the fast path reads what serde_yaml reads, or
+/// fails as serde_yaml fails.
+fn check_fast_path(text: &str) -> Result<(), TestCaseError> {
+    let scan = marks::scan(FILE, text);
+    if scan.fatal || scan.empty || !scan.errors.is_empty() {
+        return Ok(());
+    }
+    let show = |r: Result<raw::RawConfig, serde_yaml::Error>| match r {
+        Ok(raw) => format!("ok {raw:?}"),
+        Err(e) => format!("err {e}"),
+    };
+    prop_assert_eq!(
+        show(raw::read(text, &scan.marks, true)),
+        show(raw::from_str(text)),
+        "{:?}",
+        text
+    );
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 1024, ..ProptestConfig::default() })]
+
+    /// The hostile generators, differential against serde_yaml alone.
+    #[test]
+    fn the_fast_path_reads_yaml_like_documents_as_serde_yaml_does(text in yamlish()) {
+        check_fast_path(&text)?;
+    }
+
+    #[test]
+    fn the_fast_path_reads_mutated_valid_files_as_serde_yaml_does(
+        base in valid_file(),
+        edits in prop::collection::vec(edit(TOKENS), 1..6),
+    ) {
+        let mut text = base.to_string();
+        for e in &edits {
+            text = apply_edit(&text, e);
+        }
+        check_fast_path(&text)?;
     }
 }

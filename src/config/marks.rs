@@ -21,10 +21,15 @@
 //! position of the mapping (it lands after the first key), so a block mapping is located
 //! at its first key instead. A `MappingEnd` is marked at the next token (the next
 //! less-indented key, `}` or the end of the stream).
+//!
+//! A large grants.yaml has hundreds of thousands of nodes (one per grantee), so the
+//! marks are a tree of small nodes: no node keeps its path, which is rebuilt from the
+//! parents only when a message needs it.
 
 use std::collections::HashMap;
 use std::ops::Range;
 
+use foldhash::fast::RandomState as FastHash;
 use indexmap::IndexMap;
 use yaml_rust2::parser::{Event, Parser};
 use yaml_rust2::scanner::{Marker, TScalarStyle};
@@ -66,8 +71,9 @@ pub(crate) const EXECUTE_KEYS: &[&str] = &["execute"];
 
 /// The deepest nesting of collections grants.yaml may have. A valid file needs four
 /// levels (the document, `schemas:`, one schema, its `usage:` list); the bound keeps a
-/// hostile document of thousands of nested lists from costing memory quadratic in its
-/// depth (every node records its whole path).
+/// hostile document of thousands of nested lists from costing time quadratic in its
+/// depth (a node's path, rebuilt from its parents for a message, has one step per
+/// level) and keeps serde_yaml's recursion shallow.
 pub(crate) const MAX_DEPTH: usize = 32;
 
 /// The most YAML values (scalars, lists, mappings, keys included) a document may hold,
@@ -104,51 +110,373 @@ pub(crate) enum NodeKind {
     Mapping,
 }
 
+/// The index of a node in [`Marks`]; the document (root) is node 0.
+pub(crate) type NodeId = u32;
+
+/// No parent (the root).
+const NO_PARENT: NodeId = NodeId::MAX;
+
+/// A [`Span`] stored in 12 bytes; line 0 stands for "none" (lines are 1-based).
+#[derive(Debug, Clone, Copy, Default)]
+struct Pos {
+    line: u32,
+    column: u32,
+    len: u32,
+}
+
+impl Pos {
+    fn of(span: Span) -> Pos {
+        let n = |v: usize| u32::try_from(v).unwrap_or(u32::MAX);
+        Pos {
+            line: n(span.line),
+            column: n(span.column),
+            len: n(span.len),
+        }
+    }
+
+    fn span(self) -> Option<Span> {
+        (self.line != 0).then_some(Span {
+            line: self.line as usize,
+            column: self.column as usize,
+            len: self.len as usize,
+        })
+    }
+}
+
 /// One node of the document: the value at a path, and the key that introduced it.
+///
+/// A large grants.yaml has hundreds of thousands of nodes (every grantee is one), so a
+/// node stores neither its path nor its key: it points at its parent and at its key
+/// entry in [`Marks`]; paths are rebuilt only for messages.
 #[derive(Debug, Clone)]
 pub(crate) struct Node {
-    pub segs: Vec<Seg>,
-    /// The path as serde_yaml writes it in its messages (keys unquoted).
-    pub plain: String,
-    /// The key, for a mapping value.
-    pub key: Option<Span>,
-    pub value: Span,
     pub kind: NodeKind,
-    /// The text of a scalar value.
-    pub scalar: Option<String>,
     /// True for a scalar written in quotes (or as a block scalar): YAML reads it as a
     /// string whatever it holds. A plain `0123` is a number to some YAML readers.
     pub quoted: bool,
+    /// The node's own tokens (its key, and a scalar's text) carry no tag or anchor and
+    /// are single-line text that every YAML reader reads alike: see [`faithful_plain`].
+    /// Only such nodes are read by the typed fast path (`fast.rs`).
+    pub faithful: bool,
+    parent: NodeId,
+    /// For a mapping's child, the index of its key in `Marks::keys`; for a sequence's
+    /// child, its index in the sequence.
+    seg: u32,
+    key: Pos,
+    value: Pos,
+    /// The text of a scalar value.
+    pub scalar: Option<String>,
 }
 
-/// Every node of the document by YAML path. For a duplicated key, the first occurrence.
+impl Node {
+    /// The key, for a mapping value.
+    pub fn key(&self) -> Option<Span> {
+        self.key.span()
+    }
+
+    /// The value.
+    pub fn value(&self) -> Span {
+        self.value.span().unwrap_or(Span {
+            line: 0,
+            column: 0,
+            len: 0,
+        })
+    }
+}
+
+/// A `(parent, key)` lookup into `Marks::keys` without building an owned key.
+#[derive(Hash)]
+struct KeyQuery<'a>(NodeId, &'a str);
+
+impl indexmap::Equivalent<(NodeId, String)> for KeyQuery<'_> {
+    fn equivalent(&self, k: &(NodeId, String)) -> bool {
+        self.0 == k.0 && self.1 == k.1
+    }
+}
+
+/// Every node of the document, as a tree. For a duplicated key, the first occurrence.
 #[derive(Debug, Default)]
 pub(crate) struct Marks {
-    nodes: IndexMap<String, Node>,
+    nodes: Vec<Node>,
+    /// `(parent, key)` of every mapping entry, to its node. `(u32, String)` hashes as
+    /// `(u32, str)`, so [`KeyQuery`] finds an entry without allocating.
+    keys: IndexMap<(NodeId, String), NodeId, FastHash>,
+    /// The children of node `n` are `children[first[n]..first[n + 1]]`, in file order
+    /// (filled once the walk is over).
+    first: Vec<u32>,
+    children: Vec<NodeId>,
+    /// Character ranges of the mappings and sequences that are values of top-level keys
+    /// (from the first token to the end), for the typed fast path to cut them out.
+    ranges: HashMap<NodeId, Range<usize>, FastHash>,
+}
+
+/// One step of a path being looked up.
+enum Step<'a> {
+    Key(std::borrow::Cow<'a, str>),
+    Index(usize),
+}
+
+/// The steps of a path written by [`key_path`] and [`index_path`]; `None` for text
+/// neither writes.
+fn steps(path: &str) -> Option<Vec<Step<'_>>> {
+    let mut out = Vec::new();
+    let mut rest = path;
+    while !rest.is_empty() {
+        if let Some(r) = rest.strip_prefix('[') {
+            let close = r.find(']')?;
+            out.push(Step::Index(r[..close].parse().ok()?));
+            rest = &r[close + 1..];
+            continue;
+        }
+        if !out.is_empty() {
+            rest = rest.strip_prefix('.')?;
+        }
+        if let Some(r) = rest.strip_prefix('"') {
+            let mut key = String::new();
+            let mut chars = r.char_indices();
+            let end = loop {
+                match chars.next()? {
+                    (_, '\\') => key.push(chars.next()?.1),
+                    (j, '"') => break j + 1,
+                    (_, c) => key.push(c),
+                }
+            };
+            out.push(Step::Key(key.into()));
+            rest = &r[end..];
+        } else {
+            let end = rest.find(['.', '[']).unwrap_or(rest.len());
+            if end == 0 {
+                return None;
+            }
+            out.push(Step::Key(rest[..end].into()));
+            rest = &rest[end..];
+        }
+    }
+    Some(out)
+}
+
+/// What a lookup found: the node at the path asked, or else its nearest known ancestor
+/// (`exact` false); `id` is `None` when not even the document is known.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Found {
+    pub id: Option<NodeId>,
+    pub exact: bool,
 }
 
 impl Marks {
+    pub fn node(&self, id: NodeId) -> &Node {
+        &self.nodes[id as usize]
+    }
+
+    /// The document's node.
+    pub fn root(&self) -> Option<NodeId> {
+        (!self.nodes.is_empty()).then_some(0)
+    }
+
+    /// Every node, in file order.
+    pub fn ids(&self) -> impl Iterator<Item = NodeId> {
+        0..self.nodes.len() as NodeId
+    }
+
+    /// The value of `key` in the mapping `parent`.
+    pub fn child(&self, parent: NodeId, key: &str) -> Option<NodeId> {
+        self.keys.get(&KeyQuery(parent, key)).copied()
+    }
+
+    /// Entry `index` of the sequence `parent`.
+    pub fn item(&self, parent: NodeId, index: usize) -> Option<NodeId> {
+        if self.node(parent).kind != NodeKind::Sequence {
+            return None;
+        }
+        self.children(parent).get(index).copied()
+    }
+
+    /// The entries of a mapping or sequence, in file order.
+    pub fn children(&self, id: NodeId) -> &[NodeId] {
+        let i = id as usize;
+        match (self.first.get(i), self.first.get(i + 1)) {
+            (Some(&a), Some(&b)) => &self.children[a as usize..b as usize],
+            _ => &[],
+        }
+    }
+
+    /// The key of a mapping's entry.
+    pub fn key_of(&self, id: NodeId) -> Option<&str> {
+        let n = self.node(id);
+        let parent = self.nodes.get(n.parent as usize)?;
+        (parent.kind == NodeKind::Mapping)
+            .then(|| {
+                self.keys
+                    .get_index(n.seg as usize)
+                    .map(|(k, _)| k.1.as_str())
+            })
+            .flatten()
+    }
+
+    /// The character range of a top-level key's mapping or sequence value.
+    pub fn range(&self, id: NodeId) -> Option<Range<usize>> {
+        self.ranges.get(&id).cloned()
+    }
+
+    /// The steps from the document to `id`.
+    pub fn segs(&self, id: NodeId) -> Vec<Seg> {
+        let mut out = Vec::new();
+        let mut at = id;
+        while let Some(n) = self.nodes.get(at as usize) {
+            if n.parent == NO_PARENT {
+                break;
+            }
+            out.push(match self.key_of(at) {
+                Some(k) => Seg::Key(k.to_string()),
+                None => Seg::Index(n.seg as usize),
+            });
+            at = n.parent;
+        }
+        out.reverse();
+        out
+    }
+
+    /// The YAML path of `id` (`schemas.demo_ml.usage[1]`, keys quoted as needed).
+    pub fn path_of(&self, id: NodeId) -> String {
+        let mut path = String::new();
+        for seg in self.segs(id) {
+            path = match seg {
+                Seg::Key(k) => key_path(&path, &k),
+                Seg::Index(i) => index_path(&path, i),
+            };
+        }
+        path
+    }
+
+    /// The path of `id` as serde_yaml prints it: keys unquoted, joined with `.`.
+    pub fn plain_path(&self, id: NodeId) -> String {
+        let mut s = String::new();
+        for seg in self.segs(id) {
+            match seg {
+                Seg::Key(k) => {
+                    if !s.is_empty() {
+                        s.push('.');
+                    }
+                    s.push_str(&k);
+                }
+                Seg::Index(i) => s.push_str(&format!("[{i}]")),
+            }
+        }
+        s
+    }
+
+    /// The node at `path`, or else its nearest known ancestor.
+    pub fn locate(&self, path: &str) -> Found {
+        let Some(root) = self.root() else {
+            return Found {
+                id: None,
+                exact: false,
+            };
+        };
+        let mut p = path;
+        let mut exact = true;
+        let steps = loop {
+            if let Some(s) = steps(p) {
+                break s;
+            }
+            // Not a path `key_path` writes: only its ancestors can be known.
+            exact = false;
+            match parent_of(p) {
+                Some(q) => p = q,
+                None => {
+                    return Found {
+                        id: Some(root),
+                        exact: false,
+                    }
+                }
+            }
+        };
+        let mut found = Found {
+            id: Some(root),
+            exact,
+        };
+        for step in steps {
+            found = match step {
+                Step::Key(k) => self.descend(found, &k),
+                Step::Index(i) => self.index(found, i),
+            };
+        }
+        found
+    }
+
+    /// From what was found for a path, what is found for `path.key`.
+    pub fn descend(&self, from: Found, key: &str) -> Found {
+        match from.id {
+            Some(id) if from.exact && self.node(id).kind == NodeKind::Mapping => {
+                match self.child(id, key) {
+                    Some(c) => Found {
+                        id: Some(c),
+                        exact: true,
+                    },
+                    None => Found {
+                        id: Some(id),
+                        exact: false,
+                    },
+                }
+            }
+            _ => Found {
+                exact: false,
+                ..from
+            },
+        }
+    }
+
+    /// From what was found for a path, what is found for `path[index]`.
+    pub fn index(&self, from: Found, index: usize) -> Found {
+        match from.id {
+            Some(id) if from.exact => match self.item(id, index) {
+                Some(c) => Found {
+                    id: Some(c),
+                    exact: true,
+                },
+                None => Found {
+                    id: Some(id),
+                    exact: false,
+                },
+            },
+            _ => Found {
+                exact: false,
+                ..from
+            },
+        }
+    }
+
+    /// Where the key of what was found is, or its value for a list item or the document
+    /// (see [`Marks::key_loc`]).
+    pub fn key_span(&self, found: Found) -> Option<Span> {
+        found.id.map(|id| {
+            let n = self.node(id);
+            n.key().unwrap_or(n.value())
+        })
+    }
+
+    /// Where the value of what was found is (see [`Marks::value_loc`]).
+    pub fn value_span(&self, found: Found) -> Option<Span> {
+        found.id.map(|id| self.node(id).value())
+    }
+
+    /// The node at `path`.
+    pub fn find(&self, path: &str) -> Option<NodeId> {
+        match self.locate(path) {
+            Found {
+                id: Some(id),
+                exact: true,
+            } => Some(id),
+            _ => None,
+        }
+    }
+
     pub fn get(&self, path: &str) -> Option<&Node> {
-        self.nodes.get(path)
+        self.find(path).map(|id| self.node(id))
     }
 
     pub fn contains(&self, path: &str) -> bool {
-        self.nodes.contains_key(path)
-    }
-
-    pub fn nodes(&self) -> impl Iterator<Item = (&String, &Node)> {
-        self.nodes.iter()
-    }
-
-    /// The node at `path`, or its nearest ancestor that is known.
-    fn nearest(&self, path: &str) -> Option<&Node> {
-        let mut p = path;
-        loop {
-            if let Some(n) = self.nodes.get(p) {
-                return Some(n);
-            }
-            p = parent_of(p)?;
-        }
+        self.find(path).is_some()
     }
 
     /// Where the key of `path` is (the value's place for a list item or the document).
@@ -162,29 +490,57 @@ impl Marks {
     }
 
     fn loc(&self, file: &str, path: &str, key: bool) -> Location {
-        match self.nearest(path) {
-            Some(n) => {
-                let span = if key {
-                    n.key.unwrap_or(n.value)
-                } else {
-                    n.value
-                };
-                Location {
-                    file: file.to_string(),
-                    line: span.line,
-                    column: span.column,
-                    path: path.to_string(),
-                    len: span.len,
-                }
+        let found = self.locate(path);
+        let span = if key {
+            self.key_span(found)
+        } else {
+            self.value_span(found)
+        };
+        located(file, path, span)
+    }
+
+    /// Fills `first` and `children` from the parents.
+    fn index_children(&mut self) {
+        let n = self.nodes.len();
+        let mut first = vec![0u32; n + 1];
+        for node in &self.nodes {
+            if node.parent != NO_PARENT {
+                first[node.parent as usize + 1] += 1;
             }
-            None => Location {
-                file: file.to_string(),
-                line: 1,
-                column: 1,
-                path: path.to_string(),
-                len: 1,
-            },
         }
+        for i in 0..n {
+            first[i + 1] += first[i];
+        }
+        let mut fill = first.clone();
+        let mut children = vec![0; first[n] as usize];
+        for (id, node) in self.nodes.iter().enumerate() {
+            if node.parent != NO_PARENT {
+                let slot = &mut fill[node.parent as usize];
+                children[*slot as usize] = id as NodeId;
+                *slot += 1;
+            }
+        }
+        self.first = first;
+        self.children = children;
+    }
+}
+
+/// Where a path with no known node (not even the document) is placed.
+pub(crate) const NOWHERE: Span = Span {
+    line: 1,
+    column: 1,
+    len: 1,
+};
+
+/// A location at `span` in `file`, for `path` ([`NOWHERE`] when nothing is known).
+pub(crate) fn located(file: &str, path: &str, span: Option<Span>) -> Location {
+    let span = span.unwrap_or(NOWHERE);
+    Location {
+        file: file.to_string(),
+        line: span.line,
+        column: span.column,
+        path: path.to_string(),
+        len: span.len,
     }
 }
 
@@ -210,10 +566,14 @@ pub(crate) fn key_path(parent: &str, key: &str) -> String {
         && key
             .chars()
             .all(|c| c.is_alphanumeric() || c == '_' || c == '-' || c == '$');
-    let seg = if bare {
-        key.to_string()
+    let mut s = String::with_capacity(parent.len() + key.len() + 3);
+    if !parent.is_empty() {
+        s.push_str(parent);
+        s.push('.');
+    }
+    if bare {
+        s.push_str(key);
     } else {
-        let mut s = String::with_capacity(key.len() + 2);
         s.push('"');
         for c in key.chars() {
             if c == '"' || c == '\\' {
@@ -222,13 +582,8 @@ pub(crate) fn key_path(parent: &str, key: &str) -> String {
             s.push(c);
         }
         s.push('"');
-        s
-    };
-    if parent.is_empty() {
-        seg
-    } else {
-        format!("{parent}.{seg}")
     }
+    s
 }
 
 /// The path of the parent of `path`; `None` for the document.
@@ -278,16 +633,62 @@ pub(crate) fn where_(path: &str) -> String {
 /// The text with every character of `ranges` replaced by a space (line breaks kept), so
 /// that every remaining character keeps its line and column.
 pub(crate) fn blank(text: &str, ranges: &[Range<usize>]) -> String {
-    let mut chars: Vec<char> = text.chars().collect();
-    for r in ranges {
-        let end = r.end.min(chars.len());
-        for c in chars[r.start.min(end)..end].iter_mut() {
-            if *c != '\n' && *c != '\r' {
-                *c = ' ';
-            }
+    let mut sorted: Vec<Range<usize>> =
+        ranges.iter().filter(|r| r.start < r.end).cloned().collect();
+    sorted.sort_by_key(|r| r.start);
+    let mut at = Text::new(text);
+    let mut out = String::with_capacity(text.len());
+    let (mut copied, mut blanked_to) = (0, 0);
+    for r in sorted {
+        let start = r.start.max(blanked_to);
+        if start >= r.end {
+            continue;
         }
+        let from = text.len() - at.from(start).len();
+        if from >= text.len() {
+            break;
+        }
+        let to = text.len() - at.from(r.end).len();
+        out.push_str(&text[copied..from]);
+        out.extend(text[from..to].chars().map(|c| match c {
+            '\n' | '\r' => c,
+            _ => ' ',
+        }));
+        copied = to;
+        blanked_to = r.end;
     }
-    chars.into_iter().collect()
+    out.push_str(&text[copied..]);
+    out
+}
+
+/// The text with each of `ranges` (character ranges of block or flow collections, in
+/// order, disjoint) cut out: a range that spans lines becomes a line break and the
+/// indentation that followed its last line break (so what follows keeps its
+/// indentation), a range within one line becomes a space. Positions after a cut move:
+/// only for a text whose errors are not reported (see `fast.rs`).
+pub(crate) fn cut(text: &str, ranges: &[Range<usize>]) -> String {
+    let mut at = Text::new(text);
+    let mut out = String::new();
+    let mut copied = 0;
+    for r in ranges {
+        let from = text.len() - at.from(r.start).len();
+        let to = text.len() - at.from(r.end).len();
+        if from < copied || to < from {
+            continue;
+        }
+        out.push_str(&text[copied..from]);
+        let inside = &text[from..to];
+        match inside.rfind(['\n', '\r']) {
+            Some(b) => {
+                out.push('\n');
+                out.push_str(&inside[b + 1..]);
+            }
+            None => out.push(' '),
+        }
+        copied = to;
+    }
+    out.push_str(&text[copied..]);
+    out
 }
 
 /// True when yaml-rust2 reads `text` without a syntax error.
@@ -378,21 +779,25 @@ enum MapState {
     /// A complex key (a list or mapping used as a key) is being read.
     ComplexKey,
     /// Waiting for the value of a key; `key` is `None` for a key that is skipped.
+    /// `faithful` says the key token is (see [`Node::faithful`]).
     Value {
         key: Option<String>,
         span: Span,
         ctx: Ctx,
+        faithful: bool,
     },
 }
 
 enum Frame {
     Map {
-        path: String,
-        segs: Vec<Seg>,
+        /// This mapping's node; `None` when it is not recorded (a skipped entry, a key).
+        node: Option<NodeId>,
         ctx: Ctx,
         state: MapState,
-        /// Key -> line of its first occurrence.
-        seen: HashMap<String, usize>,
+        /// Keys that are errors (unknown keys) with the line where they are: they are not
+        /// recorded, but a repeat is still a duplicate. Recorded keys are found in
+        /// `Marks::keys`, with their line.
+        unrecorded: Vec<(String, usize)>,
         /// Start (character index) of the current entry when it is to be blanked.
         blanking: Option<usize>,
         /// A block mapping is located at its first key: true until that key is seen.
@@ -403,8 +808,7 @@ enum Frame {
         opened: Option<(char, Span)>,
     },
     Seq {
-        path: String,
-        segs: Vec<Seg>,
+        node: Option<NodeId>,
         ctx: Ctx,
         next: usize,
         is_key: bool,
@@ -413,9 +817,68 @@ enum Frame {
     },
 }
 
+/// Character index to byte offset in the text, for positions that arrive (nearly) in
+/// increasing order: a cursor walks from the last position, so the whole walk costs one
+/// pass over the text instead of a copy of it as `Vec<char>`.
+struct Text<'a> {
+    text: &'a str,
+    ascii: bool,
+    char_at: usize,
+    byte_at: usize,
+}
+
+impl<'a> Text<'a> {
+    fn new(text: &'a str) -> Text<'a> {
+        Text {
+            text,
+            ascii: text.is_ascii(),
+            char_at: 0,
+            byte_at: 0,
+        }
+    }
+
+    /// The text from character `index` on (empty past the end).
+    fn from(&mut self, index: usize) -> &'a str {
+        if self.ascii {
+            return self.text.get(index..).unwrap_or("");
+        }
+        if index < self.char_at {
+            let back = self.char_at - index;
+            if back <= index {
+                let skipped: usize = self.text[..self.byte_at]
+                    .chars()
+                    .rev()
+                    .take(back)
+                    .map(char::len_utf8)
+                    .sum();
+                self.byte_at -= skipped;
+                self.char_at = index;
+            } else {
+                self.char_at = 0;
+                self.byte_at = 0;
+            }
+        }
+        if index > self.char_at {
+            let mut chars = self.text[self.byte_at..].char_indices();
+            match chars.nth(index - self.char_at) {
+                Some((b, _)) => {
+                    self.byte_at += b;
+                    self.char_at = index;
+                }
+                None => return "",
+            }
+        }
+        &self.text[self.byte_at..]
+    }
+
+    fn char(&mut self, index: usize) -> Option<char> {
+        self.from(index).chars().next()
+    }
+}
+
 struct Walker<'a> {
     file: &'a str,
-    chars: Vec<char>,
+    text: Text<'a>,
     stack: Vec<Frame>,
     scan: Scan,
     documents: usize,
@@ -432,7 +895,7 @@ struct Walker<'a> {
 pub(crate) fn scan(file: &str, text: &str) -> Scan {
     let mut w = Walker {
         file,
-        chars: text.chars().collect(),
+        text: Text::new(text),
         stack: Vec::new(),
         scan: Scan::default(),
         documents: 0,
@@ -441,14 +904,15 @@ pub(crate) fn scan(file: &str, text: &str) -> Scan {
         anchors: HashMap::new(),
         open: Vec::new(),
     };
-    if let Some(i) = w
-        .chars
-        .iter()
-        .position(|c| !yaml_allows(*c) || is_disputed_break(*c))
-    {
-        w.refused_character(i);
+    if let Some((at, c)) = first_refused(text) {
+        w.refused_character(text, at, c);
         return w.scan;
     }
+    // Sized from the text (a node takes some 15 characters in a typical file), so that
+    // the vector of a large file is not copied as it grows; pages never touched cost no
+    // memory.
+    w.scan.marks.nodes.reserve(text.len() / 12);
+    w.scan.marks.keys.reserve(text.len() / 80);
     let mut parser = Parser::new_from_str(text);
     loop {
         match parser.next_token() {
@@ -464,6 +928,7 @@ pub(crate) fn scan(file: &str, text: &str) -> Scan {
             }
         }
     }
+    w.scan.marks.index_children();
     if !w.scan.fatal {
         let root_is_null = w
             .scan
@@ -483,6 +948,21 @@ fn yaml_allows(c: char) -> bool {
     matches!(c,
         '\t' | '\n' | '\r' | ' '..='~' | '\u{85}' | '\u{A0}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}'
         | '\u{10000}'..)
+}
+
+/// The first character of `text` that [`yaml_allows`] refuses or that
+/// [`is_disputed_break`] names, with its byte offset. Bytes first: printable ASCII, tab
+/// and line breaks (nearly every file, and all of a large generated one) are passed
+/// over without decoding; characters are decoded only from the first byte outside them.
+fn first_refused(text: &str) -> Option<(usize, char)> {
+    let from = text
+        .bytes()
+        .position(|b| !matches!(b, b'\t' | b'\n' | b'\r' | b' '..=b'~'))?;
+    // Every byte before `from` is ASCII, so `from` is a character boundary.
+    text[from..]
+        .char_indices()
+        .find(|(_, c)| !yaml_allows(*c) || is_disputed_break(*c))
+        .map(|(i, c)| (from + i, c))
 }
 
 /// NEL, LINE SEPARATOR and PARAGRAPH SEPARATOR: line breaks to libyaml (YAML 1.1, and so
@@ -505,6 +985,66 @@ impl Span {
     }
 }
 
+/// True for a plain scalar that every YAML reader reads as exactly this text (given that
+/// it is on one line, untagged, and is not a key or value the typed layer reads as
+/// anything but a string): a letter, digit or `_`, then letters, digits, spaces and
+/// punctuation that means nothing in YAML. Conservative on purpose: whatever fails this
+/// goes through serde_yaml, which then decides.
+pub(crate) fn faithful_plain(value: &str) -> bool {
+    let inner = |c: char| {
+        c.is_alphanumeric()
+            || matches!(
+                c,
+                '_' | '-'
+                    | '.'
+                    | '$'
+                    | '*'
+                    | '?'
+                    | ':'
+                    | '/'
+                    | '+'
+                    | '='
+                    | '~'
+                    | '^'
+                    | '('
+                    | ')'
+                    | '<'
+                    | '>'
+                    | ';'
+                    | '@'
+                    | '%'
+                    | ' '
+            )
+    };
+    let mut chars = value.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_alphanumeric() || c == '_')
+        && chars.all(inner)
+        && !value.ends_with(' ')
+}
+
+/// The length of `s` in characters.
+fn char_count(s: &str) -> usize {
+    if s.is_ascii() {
+        s.len()
+    } else {
+        s.chars().count()
+    }
+}
+
+/// True for text a quoted scalar may hold and still read alike everywhere: no control
+/// characters and none of the characters YAML 1.1 readers (libyaml, under serde_yaml)
+/// take as line breaks or a byte-order mark.
+fn faithful_quoted(content: &str) -> bool {
+    if content.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+        return true;
+    }
+    !content
+        .chars()
+        .any(|c| c.is_control() || matches!(c, '\u{85}' | '\u{2028}' | '\u{2029}' | '\u{feff}'))
+}
+
 impl Walker<'_> {
     /// A location in this file at a parser mark.
     fn location_at(&self, mark: Marker, path: String, len: usize) -> Location {
@@ -518,21 +1058,26 @@ impl Walker<'_> {
         }
     }
 
-    /// A character refused at character index `i` (see [`yaml_allows`] and
+    /// The path of a frame's node ("" for a frame that is not recorded).
+    fn path_of(&self, node: Option<NodeId>) -> String {
+        node.map_or_else(String::new, |id| self.scan.marks.path_of(id))
+    }
+
+    /// The character `c`, refused at byte `at` of `text` (see [`yaml_allows`] and
     /// [`is_disputed_break`]): a fatal error.
-    fn refused_character(&mut self, i: usize) {
-        let before = &self.chars[..i];
-        let line = before.iter().filter(|c| **c == '\n').count() + 1;
-        let line_start = before.iter().rposition(|c| *c == '\n').map_or(0, |p| p + 1);
+    fn refused_character(&mut self, text: &str, at: usize, c: char) {
+        let before = &text[..at];
+        let line = before.bytes().filter(|b| *b == b'\n').count() + 1;
+        let line_start = before.rfind('\n').map_or(0, |p| p + 1);
         let loc = Location {
             file: self.file.to_string(),
             line,
-            column: i - line_start + 1,
+            column: char_count(&before[line_start..]) + 1,
             path: String::new(),
             len: 1,
         };
-        let c = self.chars[i] as u32;
-        let d = if is_disputed_break(self.chars[i]) {
+        let d = if is_disputed_break(c) {
+            let c = c as u32;
             Diagnostic::error(format!(
                 "{} holds the character U+{c:04X}, a line break to some YAML readers and not \
                  to others",
@@ -542,6 +1087,7 @@ impl Walker<'_> {
                 "remove it, or write it as the escape `\\u{c:04X}` inside double quotes"
             ))
         } else {
+            let c = c as u32;
             Diagnostic::error(format!(
                 "{} holds the control character U+{c:04X}, which YAML does not allow",
                 self.file
@@ -559,11 +1105,11 @@ impl Walker<'_> {
     fn current_path(&self) -> String {
         match self.stack.last() {
             None => String::new(),
-            Some(Frame::Map { path, state, .. }) => match state {
-                MapState::Value { key: Some(k), .. } => key_path(path, k),
-                _ => path.clone(),
+            Some(Frame::Map { node, state, .. }) => match state {
+                MapState::Value { key: Some(k), .. } => key_path(&self.path_of(*node), k),
+                _ => self.path_of(*node),
             },
-            Some(Frame::Seq { path, next, .. }) => index_path(path, *next),
+            Some(Frame::Seq { node, next, .. }) => index_path(&self.path_of(*node), *next),
         }
     }
 
@@ -576,11 +1122,11 @@ impl Walker<'_> {
         }
         // A tab in the indentation of the error's line.
         let tab_indent = self
-            .chars
-            .iter()
-            .skip(mark.index().saturating_sub(mark.col()))
-            .take_while(|c| **c == ' ' || **c == '\t')
-            .any(|c| *c == '\t');
+            .text
+            .from(mark.index().saturating_sub(mark.col()))
+            .chars()
+            .take_while(|c| *c == ' ' || *c == '\t')
+            .any(|c| c == '\t');
         let unclosed = self.stack.iter().rev().find_map(|f| match f {
             Frame::Map { opened, .. } | Frame::Seq { opened, .. } => *opened,
         });
@@ -632,14 +1178,15 @@ impl Walker<'_> {
                 }
                 true
             }
-            Event::Scalar(value, style, anchor, _) => {
+            Event::Scalar(value, style, anchor, tag) => {
                 if anchor != 0 {
                     self.anchors.insert(anchor, 1);
                 }
                 if !self.count(1, mark) {
                     return false;
                 }
-                self.scalar(value, style, mark);
+                let plain = anchor == 0 && tag.is_none();
+                self.scalar(value, style, plain, mark);
                 true
             }
             Event::Alias(id) => {
@@ -656,11 +1203,12 @@ impl Walker<'_> {
                 if !self.count(size, mark) {
                     return false;
                 }
-                self.leaf(NodeKind::Alias, None, false, mark, 1);
+                self.leaf(NodeKind::Alias, None, (false, false), mark, 1);
                 true
             }
-            Event::MappingStart(anchor, _) | Event::SequenceStart(anchor, _) => {
+            Event::MappingStart(anchor, ref tag) | Event::SequenceStart(anchor, ref tag) => {
                 let map = matches!(ev, Event::MappingStart(..));
+                let plain = anchor == 0 && tag.is_none();
                 if self.open.len() >= MAX_DEPTH {
                     self.too_deep(mark);
                     return false;
@@ -669,7 +1217,7 @@ impl Walker<'_> {
                 if !self.count(1, mark) {
                     return false;
                 }
-                self.open(map, mark);
+                self.open(map, plain, mark);
                 true
             }
             Event::MappingEnd | Event::SequenceEnd => {
@@ -728,60 +1276,100 @@ impl Walker<'_> {
         self.scan.fatal = true;
     }
 
-    /// The length in characters of the scalar token starting at `index`, at most to the
-    /// end of its line. Each case stops at the token's end: measuring the whole line first
-    /// would make a long one-line flow list (`[a, a, a, ...]`) quadratic.
-    fn scalar_len(&self, index: usize, style: TScalarStyle, value: &str) -> usize {
-        let rest = self.chars.get(index..).unwrap_or(&[]);
-        let eol = |c: Option<&char>| matches!(c, None | Some('\n' | '\r'));
-        let to_eol = || rest.iter().take_while(|c| !eol(Some(c))).count();
+    /// The length in characters of the scalar token starting at `index`, and whether
+    /// the token is a single line that reads as `value` alike in every YAML reader.
+    fn token(&mut self, index: usize, style: TScalarStyle, value: &str) -> (usize, bool) {
+        let rest = self.text.from(index);
+        let to_eol = || {
+            rest.chars()
+                .take_while(|c| *c != '\n' && *c != '\r')
+                .count()
+        };
         match style {
             TScalarStyle::Plain => {
-                // A plain scalar is its text, unless it runs over several lines (folded).
-                let mut n = 0;
-                for v in value.chars() {
-                    if eol(Some(&v)) || rest.get(n) != Some(&v) {
-                        return to_eol();
-                    }
-                    n += 1;
+                if rest.starts_with(value) && !value.contains(['\n', '\r']) {
+                    (char_count(value), faithful_plain(value))
+                } else {
+                    (to_eol(), false)
                 }
-                n
             }
             TScalarStyle::SingleQuoted => {
-                let mut i = 1;
+                // Up to the closing quote on this line; `''` stands for one quote.
+                // Scanned as bytes (the characters looked for are ASCII), counted in
+                // characters.
+                let b = rest.as_bytes();
+                let count = |end: usize| char_count(&rest[..end]);
+                let mut j = 1;
+                let mut doubled = false;
                 loop {
-                    match rest.get(i) {
-                        c if eol(c) => return i,
-                        Some('\'') if rest.get(i + 1) == Some(&'\'') => i += 2,
-                        Some('\'') => return i + 1,
-                        _ => i += 1,
+                    let Some(k) = b
+                        .get(j..)
+                        .and_then(|t| t.iter().position(|c| matches!(c, b'\'' | b'\n' | b'\r')))
+                    else {
+                        return (count(rest.len()), false);
+                    };
+                    j += k;
+                    if b[j] != b'\'' {
+                        return (count(j), false);
                     }
+                    if b.get(j + 1) == Some(&b'\'') {
+                        doubled = true;
+                        j += 2;
+                        continue;
+                    }
+                    let content = &rest[1..j];
+                    let same = if doubled {
+                        content.replace("''", "'") == value
+                    } else {
+                        content == value
+                    };
+                    return (count(j + 1), same && faithful_quoted(content));
                 }
             }
             TScalarStyle::DoubleQuoted => {
-                let mut i = 1;
+                // Up to the closing quote on this line; `\` escapes the next character.
+                let b = rest.as_bytes();
+                let count = |end: usize| char_count(&rest[..end]);
+                let mut j = 1;
+                let mut escaped = false;
                 loop {
-                    match rest.get(i) {
-                        c if eol(c) => return i,
-                        Some('"') => return i + 1,
-                        Some('\\') if eol(rest.get(i + 1)) => return i + 1,
-                        Some('\\') => i += 2,
-                        _ => i += 1,
+                    let Some(k) = b.get(j..).and_then(|t| {
+                        t.iter()
+                            .position(|c| matches!(c, b'"' | b'\\' | b'\n' | b'\r'))
+                    }) else {
+                        return (count(rest.len()), false);
+                    };
+                    j += k;
+                    match b[j] {
+                        b'"' => {
+                            let content = &rest[1..j];
+                            let same = !escaped && content == value;
+                            return (count(j + 1), same && faithful_quoted(content));
+                        }
+                        b'\\' => {
+                            escaped = true;
+                            match rest[j + 1..].chars().next() {
+                                None | Some('\n' | '\r') => return (count(j + 1), false),
+                                Some(c) => j += 1 + c.len_utf8(),
+                            }
+                        }
+                        _ => return (count(j), false),
                     }
                 }
             }
-            TScalarStyle::Literal | TScalarStyle::Folded => 1,
+            TScalarStyle::Literal | TScalarStyle::Folded => (1, false),
         }
     }
 
-    fn scalar(&mut self, value: String, style: TScalarStyle, mark: Marker) {
+    /// A scalar; `plain` is false when it carries a tag or an anchor.
+    fn scalar(&mut self, value: String, style: TScalarStyle, plain: bool, mark: Marker) {
         if let Some(Frame::Map {
             state: MapState::Key,
             ..
         }) = self.stack.last()
         {
-            let len = self.scalar_len(mark.index(), style, &value);
-            self.key(value, mark, len);
+            let (len, faithful) = self.token(mark.index(), style, &value);
+            self.key(value, mark, len, plain && faithful);
             return;
         }
         let implicit_null = value.is_empty() && style == TScalarStyle::Plain;
@@ -792,32 +1380,32 @@ impl Walker<'_> {
         } else {
             NodeKind::Scalar
         };
-        let len = if implicit_null {
-            0
+        let (len, faithful) = if implicit_null {
+            (0, true)
+        } else if kind == NodeKind::Null {
+            (self.token(mark.index(), style, &value).0, true)
         } else {
-            self.scalar_len(mark.index(), style, &value)
+            self.token(mark.index(), style, &value)
         };
         let quoted = style != TScalarStyle::Plain;
         self.leaf(
             kind,
             Some(value).filter(|_| !implicit_null),
-            quoted,
+            (quoted, plain && faithful),
             mark,
             len,
         );
     }
 
     /// A key scalar in the mapping on top of the stack.
-    fn key(&mut self, key: String, mark: Marker, len: usize) {
+    fn key(&mut self, key: String, mark: Marker, len: usize, faithful: bool) {
         let span = Span::at(mark, len);
-        let file = self.file;
         let mut error = None;
-        let mut first_key_of: Option<String> = None;
+        let mut first_key_of: Option<NodeId> = None;
         let Some(Frame::Map {
-            path,
+            node,
             ctx,
-            state,
-            seen,
+            unrecorded,
             blanking,
             locate_at_first_key,
             ..
@@ -829,129 +1417,158 @@ impl Walker<'_> {
             self.scan.blank.push(start..mark.index());
         }
         if std::mem::take(locate_at_first_key) {
-            first_key_of = Some(path.clone());
+            first_key_of = *node;
         }
-        let loc = Location {
-            file: file.to_string(),
-            line: span.line,
-            column: span.column,
-            path: key_path(path, &key),
-            len: span.len,
-        };
         let mut skip = *ctx == Ctx::Skip;
+        let mut problem = None;
         if !skip {
-            if let Some(first) = seen.get(&key) {
-                error = Some(
-                    Diagnostic::error(format!(
-                        "duplicate key `{key}` {} (first at line {first})",
-                        where_(path)
-                    ))
-                    .at(Some(loc))
-                    .help(
-                        "merge the two entries into one: YAML keeps only one of them, \
-                         so what the other one grants would be dropped (and revoked)",
-                    ),
-                );
-            } else {
-                seen.insert(key.clone(), span.line);
-                if let Some(valid) = ctx.valid_keys() {
-                    if !valid.contains(&key.as_str()) {
-                        error = Some(unknown_key(*ctx, &key, path, valid).at(Some(loc)));
-                    }
+            let marks = &self.scan.marks;
+            let recorded = node
+                .and_then(|p| marks.child(p, &key))
+                .and_then(|c| marks.node(c).key())
+                .map(|k| k.line);
+            let first =
+                recorded.or_else(|| unrecorded.iter().find(|(k, _)| *k == key).map(|(_, l)| *l));
+            if let Some(first) = first {
+                problem = Some(Err(first));
+            } else if let Some(valid) = ctx.valid_keys() {
+                if !valid.contains(&key.as_str()) {
+                    unrecorded.push((key.clone(), span.line));
+                    problem = Some(Ok(valid));
                 }
             }
         }
-        if error.is_some() {
+        let (node, ctx) = (*node, *ctx);
+        if problem.is_some() {
             *blanking = Some(mark.index());
             skip = true;
         }
         let child = if skip { Ctx::Skip } else { ctx.child(&key) };
-        *state = MapState::Value {
-            key: Some(key).filter(|_| !skip),
-            span,
-            ctx: child,
-        };
+        if let Some(problem) = problem {
+            // Messages only: the mapping's path is rebuilt here, not kept per frame.
+            let path = self.path_of(node);
+            let loc = Location {
+                file: self.file.to_string(),
+                line: span.line,
+                column: span.column,
+                path: key_path(&path, &key),
+                len: span.len,
+            };
+            error = Some(match problem {
+                Err(first) => Diagnostic::error(format!(
+                    "duplicate key `{key}` {} (first at line {first})",
+                    where_(&path)
+                ))
+                .at(Some(loc))
+                .help(
+                    "merge the two entries into one: YAML keeps only one of them, \
+                     so what the other one grants would be dropped (and revoked)",
+                ),
+                Ok(valid) => unknown_key(ctx, &key, &path, valid).at(Some(loc)),
+            });
+        }
+        if let Some(Frame::Map { state, .. }) = self.stack.last_mut() {
+            *state = MapState::Value {
+                key: Some(key).filter(|_| !skip),
+                span,
+                ctx: child,
+                faithful,
+            };
+        }
         if let Some(e) = error {
             self.scan.errors.push(e);
         }
-        if let Some(p) = first_key_of {
-            if let Some(n) = self.scan.marks.nodes.get_mut(&p) {
-                n.value = span;
+        if let Some(id) = first_key_of {
+            let marks = &mut self.scan.marks;
+            marks.nodes[id as usize].value = Pos::of(span);
+            if let Some(r) = marks.ranges.get_mut(&id) {
+                r.start = mark.index();
             }
         }
     }
 
-    /// Where a node starting now belongs: its path, segments, key span and context.
-    /// `None` when it is not recorded (inside a skipped entry).
-    fn place(&mut self) -> Option<(String, Vec<Seg>, Option<Span>, Ctx)> {
+    /// Where a node starting now belongs: its parent and key (or index), the key's span,
+    /// whether the key is faithful, and the context. `None` when it is not recorded
+    /// (inside a skipped entry).
+    fn place(&mut self) -> Option<(Parent, Option<Span>, bool, Ctx)> {
         match self.stack.last_mut() {
             None => {
                 self.root_seen = true;
-                Some((String::new(), Vec::new(), None, Ctx::Root))
+                Some((Parent::Root, None, true, Ctx::Root))
             }
-            Some(Frame::Map {
-                path, segs, state, ..
-            }) => match state {
+            Some(Frame::Map { node, state, .. }) => match state {
                 MapState::Value {
-                    key: Some(k),
+                    key: key @ Some(_),
                     span,
                     ctx,
+                    faithful,
                 } => {
-                    let mut s = segs.clone();
-                    s.push(Seg::Key(k.clone()));
-                    Some((key_path(path, k), s, Some(*span), *ctx))
+                    let parent = (*node)?;
+                    let k = key.take().unwrap_or_default();
+                    Some((Parent::Key(parent, k), Some(*span), *faithful, *ctx))
                 }
                 _ => None,
             },
             Some(Frame::Seq {
-                path,
-                segs,
-                ctx,
-                next,
-                ..
+                node, ctx, next, ..
             }) => {
                 if *ctx == Ctx::Skip {
                     return None;
                 }
-                let mut s = segs.clone();
-                s.push(Seg::Index(*next));
-                Some((index_path(path, *next), s, None, ctx.item()))
+                let parent = (*node)?;
+                Some((Parent::Index(parent, *next), None, true, ctx.item()))
             }
         }
     }
 
-    /// Records the node at `path`; `what` is its kind, scalar text and quoting.
+    /// Records a node under `parent`; `what` is its kind, scalar text, quoting and
+    /// faithfulness. Returns its id (for a key already recorded, the first node's).
     fn record(
         &mut self,
-        path: &str,
-        segs: Vec<Seg>,
+        parent: Parent,
         key: Option<Span>,
         value: Span,
-        what: (NodeKind, Option<String>, bool),
-    ) {
-        let (kind, scalar, quoted) = what;
-        let plain = plain_path(&segs);
-        self.scan
-            .marks
-            .nodes
-            .entry(path.to_string())
-            .or_insert(Node {
-                segs,
-                plain,
-                key,
-                value,
-                kind,
-                scalar,
-                quoted,
-            });
+        what: (NodeKind, Option<String>, bool, bool),
+    ) -> NodeId {
+        let (kind, scalar, quoted, faithful) = what;
+        let marks = &mut self.scan.marks;
+        let id = marks.nodes.len() as NodeId;
+        let (parent, seg) = match parent {
+            Parent::Root => {
+                if !marks.nodes.is_empty() {
+                    return 0;
+                }
+                (NO_PARENT, 0)
+            }
+            Parent::Key(p, k) => match marks.keys.entry((p, k)) {
+                indexmap::map::Entry::Occupied(e) => return *e.get(),
+                indexmap::map::Entry::Vacant(e) => {
+                    let seg = e.index() as u32;
+                    e.insert(id);
+                    (p, seg)
+                }
+            },
+            Parent::Index(p, i) => (p, u32::try_from(i).unwrap_or(u32::MAX)),
+        };
+        marks.nodes.push(Node {
+            kind,
+            quoted,
+            faithful,
+            parent,
+            seg,
+            key: key.map(Pos::of).unwrap_or_default(),
+            value: Pos::of(value),
+            scalar,
+        });
+        id
     }
 
-    /// A scalar or alias that is not a key.
+    /// A scalar or alias that is not a key; `flags` are its quoting and faithfulness.
     fn leaf(
         &mut self,
         kind: NodeKind,
         scalar: Option<String>,
-        quoted: bool,
+        flags: (bool, bool),
         mark: Marker,
         len: usize,
     ) {
@@ -965,17 +1582,24 @@ impl Walker<'_> {
                 key: None,
                 span: Span::at(mark, 1),
                 ctx: Ctx::Skip,
+                faithful: false,
             };
             self.complex_key_error(mark);
             return;
         }
-        if let Some((path, segs, key, _)) = self.place() {
+        if let Some((parent, key, key_faithful, _)) = self.place() {
             let value = match (kind, key) {
                 // `name:` with nothing after it: the key is the place to point at.
                 (NodeKind::Null, Some(k)) if len == 0 => k,
                 _ => Span::at(mark, len),
             };
-            self.record(&path, segs, key, value, (kind, scalar, quoted));
+            let (quoted, faithful) = flags;
+            self.record(
+                parent,
+                key,
+                value,
+                (kind, scalar, quoted, faithful && key_faithful),
+            );
         }
         self.done();
     }
@@ -993,8 +1617,9 @@ impl Walker<'_> {
         }
     }
 
-    /// Starts a mapping (`map`) or sequence.
-    fn open(&mut self, map: bool, mark: Marker) {
+    /// Starts a mapping (`map`) or sequence; `plain` is false when it carries a tag or an
+    /// anchor.
+    fn open(&mut self, map: bool, plain: bool, mark: Marker) {
         let as_key = matches!(
             self.stack.last(),
             Some(Frame::Map {
@@ -1009,11 +1634,10 @@ impl Walker<'_> {
             }
             let frame = if map {
                 Frame::Map {
-                    path: String::new(),
-                    segs: Vec::new(),
+                    node: None,
                     ctx: Ctx::Skip,
                     state: MapState::Key,
-                    seen: HashMap::new(),
+                    unrecorded: Vec::new(),
                     blanking: None,
                     locate_at_first_key: false,
                     is_key: true,
@@ -1021,8 +1645,7 @@ impl Walker<'_> {
                 }
             } else {
                 Frame::Seq {
-                    path: String::new(),
-                    segs: Vec::new(),
+                    node: None,
                     ctx: Ctx::Skip,
                     next: 0,
                     is_key: true,
@@ -1033,28 +1656,34 @@ impl Walker<'_> {
             return;
         }
         let opener = if map { '{' } else { '[' };
-        let flow = self.chars.get(mark.index()) == Some(&opener);
+        let flow = self.text.char(mark.index()) == Some(opener);
         let opened = flow.then(|| (opener, Span::at(mark, 1)));
-        let (path, segs, ctx) = match self.place() {
-            Some((path, segs, key, ctx)) => {
+        let (node, ctx) = match self.place() {
+            Some((parent, key, key_faithful, ctx)) => {
+                let top = matches!(parent, Parent::Key(0, _));
                 let value = Span::at(mark, 1);
                 let kind = if map {
                     NodeKind::Mapping
                 } else {
                     NodeKind::Sequence
                 };
-                self.record(&path, segs.clone(), key, value, (kind, None, false));
-                (path, segs, ctx)
+                let what = (kind, None, false, plain && key_faithful);
+                let id = self.record(parent, key, value, what);
+                if top {
+                    // Ends at `close`; a block mapping starts at its first key.
+                    let start = mark.index();
+                    self.scan.marks.ranges.insert(id, start..start);
+                }
+                (Some(id), ctx)
             }
-            None => (String::new(), Vec::new(), Ctx::Skip),
+            None => (None, Ctx::Skip),
         };
         let frame = if map {
             Frame::Map {
-                path,
-                segs,
+                node,
                 ctx,
                 state: MapState::Key,
-                seen: HashMap::new(),
+                unrecorded: Vec::new(),
                 blanking: None,
                 locate_at_first_key: !flow && ctx != Ctx::Skip,
                 is_key: false,
@@ -1062,8 +1691,7 @@ impl Walker<'_> {
             }
         } else {
             Frame::Seq {
-                path,
-                segs,
+                node,
                 ctx,
                 next: 0,
                 is_key: false,
@@ -1074,24 +1702,44 @@ impl Walker<'_> {
     }
 
     fn close(&mut self, mark: Marker) {
-        let is_key = match self.stack.pop() {
+        let (is_key, node, flow) = match self.stack.pop() {
             Some(Frame::Map {
-                blanking, is_key, ..
+                blanking,
+                is_key,
+                node,
+                opened,
+                ..
             }) => {
                 if let Some(start) = blanking {
                     self.scan.blank.push(start..mark.index());
                 }
-                is_key
+                (is_key, node, opened.is_some())
             }
-            Some(Frame::Seq { is_key, .. }) => is_key,
-            None => false,
+            Some(Frame::Seq {
+                is_key,
+                node,
+                opened,
+                ..
+            }) => (is_key, node, opened.is_some()),
+            None => (false, None, false),
         };
+        if let Some(id) = node {
+            if self.scan.marks.ranges.contains_key(&id) {
+                // A flow collection ends with its `}` or `]`; a block one just before
+                // the next token.
+                let end = if flow { mark.index() + 1 } else { mark.index() };
+                if let Some(r) = self.scan.marks.ranges.get_mut(&id) {
+                    r.end = end.max(r.start);
+                }
+            }
+        }
         if is_key {
             if let Some(Frame::Map { state, .. }) = self.stack.last_mut() {
                 *state = MapState::Value {
                     key: None,
                     span: Span::at(mark, 1),
                     ctx: Ctx::Skip,
+                    faithful: false,
                 };
             }
         } else {
@@ -1109,6 +1757,13 @@ impl Walker<'_> {
     }
 }
 
+/// Where a node being recorded hangs.
+enum Parent {
+    Root,
+    Key(NodeId, String),
+    Index(NodeId, usize),
+}
+
 /// `1,000,000`.
 fn thousands(n: u64) -> String {
     let digits = n.to_string();
@@ -1120,23 +1775,6 @@ fn thousands(n: u64) -> String {
         out.push(c);
     }
     out
-}
-
-/// The path as serde_yaml prints it: keys unquoted, joined with `.`.
-fn plain_path(segs: &[Seg]) -> String {
-    let mut s = String::new();
-    for seg in segs {
-        match seg {
-            Seg::Key(k) => {
-                if !s.is_empty() {
-                    s.push('.');
-                }
-                s.push_str(k);
-            }
-            Seg::Index(i) => s.push_str(&format!("[{i}]")),
-        }
-    }
-    s
 }
 
 fn unknown_key(ctx: Ctx, key: &str, path: &str, valid: &[&str]) -> Diagnostic {

@@ -6,6 +6,7 @@
 //! point back at the line that asked for something.
 
 mod cluster;
+mod fast;
 #[cfg(test)]
 pub(crate) mod hostile;
 mod marks;
@@ -16,7 +17,7 @@ mod resolve;
 mod tests;
 
 pub use cluster::{Cluster, KmsKey, Partition, PolicyStyle};
-pub use resolve::CLUSTER_EXAMPLE;
+pub use resolve::{GrantLoc, CLUSTER_EXAMPLE};
 
 use crate::diag::{Diagnostic, Location, Severity};
 use crate::model::{Grantee, Mode, Principal, Privilege, Target};
@@ -124,7 +125,8 @@ impl ObjectRule {
 pub struct RuleGrant {
     pub privilege: Privilege,
     pub grantee: Grantee,
-    pub loc: Location,
+    /// Compact: [`ObjectRule::grant_location`] gives the full [`Location`].
+    pub loc: GrantLoc,
 }
 
 impl Config {
@@ -237,7 +239,7 @@ pub fn parse(file: &str, text: &str) -> Result<Config, Vec<Diagnostic>> {
         }
         blanked.as_str()
     };
-    let raw = match raw::from_str(source) {
+    let raw = match raw::read(source, &scan.marks, errors.is_empty()) {
         Ok(raw) => raw,
         Err(e) => {
             errors.push(raw::serde_error(file, &e, &scan.marks));

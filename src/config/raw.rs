@@ -198,6 +198,26 @@ pub(crate) fn from_str(text: &str) -> Result<RawConfig, serde_yaml::Error> {
     serde_yaml::from_str(text)
 }
 
+/// Deserializes `text`, whose marks are `marks`. When the marks pass found no error
+/// (`clean`), the big sections it could read are taken from the marks and serde_yaml
+/// reads only the rest, with those sections cut out (`fast.rs`); the result is the same
+/// as [`from_str`]'s. When serde_yaml fails on the rest, the whole text is read again,
+/// so an error is always [`from_str`]'s over the whole text, positions included.
+pub(crate) fn read(text: &str, marks: &Marks, clean: bool) -> Result<RawConfig, serde_yaml::Error> {
+    if clean {
+        if let Some(fast) = super::fast::sections(text, marks) {
+            let rest = super::marks::cut(text, &fast.ranges);
+            if let Ok(mut raw) = from_str(&rest) {
+                if fast.fits(&raw) {
+                    fast.fill(&mut raw);
+                    return Ok(raw);
+                }
+            }
+        }
+    }
+    from_str(text)
+}
+
 /// Turns a serde_yaml error into a located diagnostic.
 ///
 /// serde_yaml's `location()` is 1-based (line and column, the column counted in
@@ -214,22 +234,29 @@ pub(crate) fn serde_error(file: &str, err: &serde_yaml::Error, marks: &Marks) ->
             msg = s;
         }
     }
+    // The longest path serde_yaml's message starts with (the last such node on a tie).
     let found = marks
-        .nodes()
-        .filter(|(_, n)| !n.plain.is_empty() && msg.starts_with(&format!("{}: ", n.plain)))
-        .max_by_key(|(_, n)| n.plain.len());
-    let (path, node) = match found {
-        Some((p, n)) => {
-            msg = &msg[n.plain.len() + 2..];
-            (p.clone(), marks.get(p))
+        .ids()
+        .filter_map(|id| {
+            let plain = marks.plain_path(id);
+            (!plain.is_empty() && msg.starts_with(&format!("{plain}: ")))
+                .then_some((id, plain.len()))
+        })
+        .max_by_key(|(_, len)| *len);
+    let (path, id) = match found {
+        Some((id, len)) => {
+            msg = &msg[len + 2..];
+            (marks.path_of(id), Some(id))
         }
-        None => (String::new(), marks.get("")),
+        None => (String::new(), marks.root()),
     };
+    let node = id.map(|id| marks.node(id));
     let location = match place {
         Some((line, column)) => {
             let len = node
-                .filter(|n| n.value.line == line && n.value.column == column)
-                .map_or(1, |n| n.value.len);
+                .map(Node::value)
+                .filter(|v| v.line == line && v.column == column)
+                .map_or(1, |v| v.len);
             Location {
                 file: file.to_string(),
                 line,
@@ -240,7 +267,8 @@ pub(crate) fn serde_error(file: &str, err: &serde_yaml::Error, marks: &Marks) ->
         }
         None => marks.value_loc(file, &path),
     };
-    let segs = node.map(|n| n.segs.as_slice()).unwrap_or(&[]);
+    let segs = id.map(|id| marks.segs(id)).unwrap_or_default();
+    let segs = segs.as_slice();
     let what = match segs {
         [] => "invalid grants.yaml".to_string(),
         [.., Seg::Key(k), Seg::Index(i)] => format!("invalid entry `{k}[{i}]`"),

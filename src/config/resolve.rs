@@ -5,10 +5,11 @@
 //! Every problem is collected (not only the first), each located at the exact key or
 //! list item, with advice.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 use super::cluster::{self, Cluster, Partition, Problem};
-use super::marks::{index_path, key_path, nearest, Marks, NodeKind};
+use super::marks::{index_path, key_path, located, nearest, Marks, NodeKind, Span, NOWHERE};
 use super::names::{split_key, split_prefix, KeyPart};
 use super::raw::{RawAccountId, RawCluster, RawConfig};
 use super::{Config, DeclaredPrincipal, IgnorePattern, Member, NamePart, ObjectRule, RuleGrant};
@@ -24,6 +25,9 @@ struct Decl {
     /// As written in the file.
     written: String,
     line: usize,
+    /// The first declaration of the same kind and name (itself, unless declared twice):
+    /// two grantees are the same principal exactly when their `same` are equal.
+    same: usize,
 }
 
 /// Name comparisons the "did you mean" suggestions for principals may make in one file.
@@ -61,6 +65,99 @@ impl Section {
 /// One list of grantees in a rule, as written: key, privilege, entries.
 type RawList = (&'static str, Privilege, Vec<String>);
 
+/// The key of the list that grants `privilege` (`create`, `usage`, `execute`).
+fn list_key(privilege: Privilege) -> &'static str {
+    match privilege {
+        Privilege::Create => "create",
+        Privilege::Usage => "usage",
+        Privilege::Execute | Privilege::CreateModel => "execute",
+    }
+}
+
+/// A list of one privilege as written.
+fn raw_list(privilege: Privilege, list: Option<Vec<String>>) -> RawList {
+    (list_key(privilege), privilege, list.unwrap_or_default())
+}
+
+/// Where one grantee of a rule is written, in 16 bytes: a large grants.yaml lists
+/// hundreds of thousands of grantees, and a full [`Location`] for each (the file name
+/// and the YAML path as strings) was most of the loaded configuration's memory.
+/// [`ObjectRule::grant_location`] makes the full location when a message needs it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GrantLoc {
+    line: u32,
+    column: u32,
+    len: u32,
+    /// The entry's index in its list.
+    index: u32,
+}
+
+impl GrantLoc {
+    fn new(span: Span, index: usize) -> GrantLoc {
+        let n = |v: usize| u32::try_from(v).unwrap_or(u32::MAX);
+        GrantLoc {
+            line: n(span.line),
+            column: n(span.column),
+            len: n(span.len),
+            index: n(index),
+        }
+    }
+}
+
+impl ObjectRule {
+    /// Where `grant` (one of this rule's) is written: its list entry.
+    pub fn grant_location(&self, grant: &RuleGrant) -> Location {
+        let list = key_path(&self.loc.path, list_key(grant.privilege));
+        Location {
+            file: self.loc.file.clone(),
+            line: grant.loc.line as usize,
+            column: grant.loc.column as usize,
+            path: index_path(&list, grant.loc.index as usize),
+            len: grant.loc.len as usize,
+        }
+    }
+}
+
+/// Entries of one list so far, to catch one listed twice: compared one by one while the
+/// list is short, hashed once it is long (a list may hold thousands of names).
+struct Repeats<T> {
+    hashed: Option<HashSet<T>>,
+}
+
+impl<T: Clone + Eq + std::hash::Hash> Repeats<T> {
+    const SHORT: usize = 32;
+
+    fn new() -> Self {
+        Repeats { hashed: None }
+    }
+
+    /// True when `item` is among `earlier` (the list's entries so far, which the caller
+    /// then extends with `item` when this is false).
+    fn seen<'a>(&mut self, earlier: impl ExactSizeIterator<Item = &'a T>, item: &T) -> bool
+    where
+        T: 'a,
+    {
+        if let Some(set) = &mut self.hashed {
+            return !set.insert(item.clone());
+        }
+        let n = earlier.len();
+        let mut set = HashSet::new();
+        for e in earlier {
+            if e == item {
+                return true;
+            }
+            if n >= Self::SHORT {
+                set.insert(e.clone());
+            }
+        }
+        if n >= Self::SHORT {
+            set.insert(item.clone());
+            self.hashed = Some(set);
+        }
+        false
+    }
+}
+
 /// One principal entry as written: kind, name, `create_model`, `members`.
 type RawPrincipal = (PrincipalKind, String, Option<bool>, Option<Vec<String>>);
 
@@ -74,9 +171,9 @@ struct Resolver<'a> {
     /// Spellings already warned about, so a name used ten times warns once.
     warned: HashSet<String>,
     decls: Vec<Decl>,
-    /// Indices into `decls` by folded name, so that every lookup costs the same however
-    /// many principals the file declares.
-    by_name: HashMap<String, Vec<usize>>,
+    /// Indices into `decls` by folded name, in declaration order, so that every lookup
+    /// costs the same however many principals the file declares.
+    by_name: HashMap<String, Vec<usize>, foldhash::fast::RandomState>,
     /// What is left of [`SUGGESTION_BUDGET`].
     suggestions_left: usize,
 }
@@ -94,7 +191,7 @@ pub(crate) fn resolve(file: &str, raw: RawConfig, marks: &Marks) -> (Config, Vec
         warnings: Vec::new(),
         warned: HashSet::new(),
         decls: Vec::new(),
-        by_name: HashMap::new(),
+        by_name: HashMap::default(),
         suggestions_left: SUGGESTION_BUDGET,
     };
     if target == Target::Postgres && r.case_sensitive {
@@ -144,8 +241,8 @@ pub(crate) fn resolve(file: &str, raw: RawConfig, marks: &Marks) -> (Config, Vec
                 (
                     k,
                     vec![
-                        ("create", Privilege::Create, e.create.unwrap_or_default()),
-                        ("usage", Privilege::Usage, e.usage.unwrap_or_default()),
+                        raw_list(Privilege::Create, e.create),
+                        raw_list(Privilege::Usage, e.usage),
                     ],
                 )
             })
@@ -197,8 +294,10 @@ fn execute_lists(
         .unwrap_or_default()
         .into_iter()
         .map(|(k, e)| {
-            let list = e.unwrap_or_default().execute.unwrap_or_default();
-            (k, vec![("execute", Privilege::Execute, list)])
+            (
+                k,
+                vec![raw_list(Privilege::Execute, e.unwrap_or_default().execute)],
+            )
         })
         .collect()
 }
@@ -285,7 +384,13 @@ impl Resolver<'_> {
 
     /// Warns when the target will store `written` as `folded`.
     fn warn_folded(&mut self, written: &str, folded: &str, loc: &Location) {
+        self.warn_folded_at(written, folded, &|| loc.clone());
+    }
+
+    /// [`Resolver::warn_folded`], the location made only when there is a warning.
+    fn warn_folded_at(&mut self, written: &str, folded: &str, at: &dyn Fn() -> Location) {
         if written != folded && self.warned.insert(written.to_string()) {
+            let loc = &at();
             self.warn(
                 format!(
                     "`{written}` is stored as `{folded}` on Redshift; write it that way or set \
@@ -356,7 +461,12 @@ impl Resolver<'_> {
         let folded = self.fold(name, kind);
         self.warn_folded(name, &folded, &loc);
 
-        let same_section = self.named(&folded).find(|d| d.kind == kind);
+        let same_name = self.by_name.get(&folded).map_or(&[][..], Vec::as_slice);
+        let same_section_index = same_name
+            .iter()
+            .copied()
+            .find(|&i| self.decls[i].kind == kind && self.decls[i].name == folded);
+        let same_section = same_section_index.map(|i| &self.decls[i]);
         if let Some(d) = same_section {
             let (written, line) = (d.written.clone(), d.line);
             self.error(
@@ -371,15 +481,18 @@ impl Resolver<'_> {
                 ),
             );
         } else {
-            let clash = self.named(&folded).find(|d| match self.target {
-                Target::Postgres => true,
-                Target::Redshift => {
-                    matches!(
-                        (d.kind, kind),
-                        (PrincipalKind::Role, PrincipalKind::User)
-                            | (PrincipalKind::User, PrincipalKind::Role)
-                    )
-                }
+            let clash = same_name.iter().map(|&i| &self.decls[i]).find(|d| {
+                d.name == folded
+                    && match self.target {
+                        Target::Postgres => true,
+                        Target::Redshift => {
+                            matches!(
+                                (d.kind, kind),
+                                (PrincipalKind::Role, PrincipalKind::User)
+                                    | (PrincipalKind::User, PrincipalKind::Role)
+                            )
+                        }
+                    }
             });
             if let Some(d) = clash {
                 let (other, line) = (d.kind, d.line);
@@ -407,11 +520,13 @@ impl Resolver<'_> {
             .entry(folded.clone())
             .or_default()
             .push(self.decls.len());
+        let same = same_section_index.unwrap_or(self.decls.len());
         self.decls.push(Decl {
             kind,
             name: folded.clone(),
             written: name.to_string(),
             line: loc.line,
+            same,
         });
 
         let cm_path = key_path(&path, "create_model");
@@ -459,7 +574,7 @@ impl Resolver<'_> {
             return None;
         };
         let mut out: Vec<Member> = Vec::new();
-        let mut listed: HashSet<Principal> = HashSet::new();
+        let mut repeats = Repeats::new();
         for (i, text) in list.iter().enumerate() {
             let loc = self.value_loc(&index_path(&mpath, i));
             let (prefix, name) = split_prefix(text);
@@ -533,7 +648,7 @@ impl Resolver<'_> {
                     Principal::new(PrincipalKind::User, self.fold(name, PrincipalKind::User))
                 }
             };
-            if !listed.insert(principal.clone()) {
+            if repeats.seen(out.iter().map(|m| &m.principal), &principal) {
                 self.warn(
                     format!("`{text}` is listed twice in `members`"),
                     &loc,
@@ -637,16 +752,18 @@ impl Resolver<'_> {
         }
     }
 
-    /// Resolves one entry of a `create`, `usage` or `execute` list.
-    fn grantee(&mut self, text: &str, loc: &Location) -> Option<Grantee> {
+    /// Resolves one entry of a `create`, `usage` or `execute` list; `at` makes its
+    /// location, which only a message needs. With the grantee comes a number that is
+    /// equal for two entries exactly when their grantees are (cheaper to compare).
+    fn grantee(&mut self, text: &str, at: &dyn Fn() -> Location) -> Option<(Grantee, usize)> {
         if text.eq_ignore_ascii_case("public") {
-            return Some(Grantee::Public);
+            return Some((Grantee::Public, usize::MAX));
         }
         let (prefix, name) = split_prefix(text);
         if name.is_empty() {
             self.error(
                 format!("empty name in grantee `{text}`"),
-                loc,
+                &at(),
                 "write a name after the prefix, e.g. `group:analysts`",
             );
             return None;
@@ -654,20 +771,59 @@ impl Resolver<'_> {
         if name.eq_ignore_ascii_case("public") {
             self.error(
                 format!("`{text}` is not a principal"),
-                loc,
+                &at(),
                 "write `public` (without a prefix) to grant to every user",
             );
             return None;
         }
-        let meaning = self.meaning(name);
-        let found: Vec<(PrincipalKind, String, String)> = meaning
-            .iter()
-            .filter(|d| prefix.is_none_or(|k| k == d.kind || self.target == Target::Postgres))
-            .map(|d| (d.kind, d.name.clone(), d.written.clone()))
-            .collect();
-        match (found.as_slice(), prefix) {
-            ([], Some(kind)) => {
-                let elsewhere: Vec<PrincipalKind> = meaning.iter().map(|d| d.kind).collect();
+        // The declarations `name` resolves to: those whose stored name is `name` folded
+        // for their kind (users keep their case), in declaration order. Looked up by
+        // name: a file lists hundreds of thousands of grantees.
+        let folded_name: Cow<str> = if self.target == Target::Redshift
+            && !self.case_sensitive
+            && name.bytes().any(|b| b.is_ascii_uppercase())
+        {
+            Cow::Owned(name.to_ascii_lowercase())
+        } else {
+            Cow::Borrowed(name)
+        };
+        let fits = |d: &Decl| {
+            prefix.is_none_or(|k| k == d.kind || self.target == Target::Postgres)
+                && d.name
+                    == if d.kind == PrincipalKind::User {
+                        name
+                    } else {
+                        &*folded_name
+                    }
+        };
+        let named = |n: &str| self.by_name.get(n).map_or(&[][..], Vec::as_slice);
+        let also = if *folded_name != *name {
+            named(&folded_name)
+        } else {
+            &[]
+        };
+        let found = || {
+            named(name)
+                .iter()
+                .chain(also)
+                .copied()
+                .filter(|&i| fits(&self.decls[i]))
+        };
+        // Counted first: the list of matches is needed only to report an ambiguity.
+        let (count, first) = found().fold((0, usize::MAX), |(n, f), i| (n + 1, f.min(i)));
+        let found: Vec<usize> = if count > 1 && self.target != Target::Postgres {
+            let mut all: Vec<usize> = found().collect();
+            all.sort_unstable();
+            all
+        } else {
+            Vec::new()
+        };
+        match (count, prefix) {
+            (0, Some(kind)) => {
+                // Looked up by name: a hostile file may hold as many undeclared grantees
+                // as declarations.
+                let elsewhere: Vec<PrincipalKind> =
+                    self.meaning(name).iter().map(|d| d.kind).collect();
                 let help = match elsewhere.first() {
                     Some(k) => format!(
                         "`{name}` is declared under `{}:`; write `{k}:{name}`",
@@ -680,12 +836,12 @@ impl Resolver<'_> {
                         "{kind} `{name}` is not declared under `{}:`",
                         kind.section()
                     ),
-                    loc,
+                    &at(),
                     help,
                 );
                 None
             }
-            ([], None) => {
+            (0, None) => {
                 let help = match self.suggestion(name, None) {
                     Some(s) => format!(
                         "did you mean `{s}`? If not, declare `{name}` under `groups:`, `roles:` \
@@ -695,16 +851,17 @@ impl Resolver<'_> {
                         format!("declare `{name}` under `groups:`, `roles:` or `users:`")
                     }
                 };
-                self.error(format!("grantee `{name}` is not declared"), loc, help);
+                self.error(format!("grantee `{name}` is not declared"), &at(), help);
                 None
             }
-            ([(kind, folded, _), ..], _) if found.len() == 1 || self.target == Target::Postgres => {
-                let (kind, folded) = (*kind, folded.clone());
-                self.warn_folded(name, &folded, loc);
-                Some(Grantee::principal(kind, folded))
+            _ if count == 1 || self.target == Target::Postgres => {
+                let d = &self.decls[first];
+                let (kind, folded, same) = (d.kind, d.name.clone(), d.same);
+                self.warn_folded_at(name, &folded, at);
+                Some((Grantee::principal(kind, folded), same))
             }
             (_, _) => {
-                let kinds: Vec<PrincipalKind> = found.iter().map(|f| f.0).collect();
+                let kinds: Vec<PrincipalKind> = found.iter().map(|&i| self.decls[i].kind).collect();
                 let sections = kinds
                     .iter()
                     .map(|k| format!("`{}:`", k.section()))
@@ -717,7 +874,7 @@ impl Resolver<'_> {
                     .join(" or ");
                 self.error(
                     format!("grantee `{name}` is ambiguous: it is declared under {sections}"),
-                    loc,
+                    &at(),
                     format!("say which one: write {forms}"),
                 );
                 None
@@ -727,36 +884,48 @@ impl Resolver<'_> {
 
     /// Resolves the rules of one object section.
     fn rules(&mut self, section: Section, entries: Vec<(String, Vec<RawList>)>) -> Vec<ObjectRule> {
-        let mut out = Vec::new();
+        let (file, marks) = (self.file, self.marks);
+        let mut out = Vec::with_capacity(entries.len());
         // Folded parts of each rule so far, to catch two keys naming the same objects
         // (hashed: files name tens of thousands of functions).
-        let mut seen: HashMap<Vec<(bool, String)>, (usize, String)> = HashMap::new();
+        let mut seen: HashMap<Vec<(bool, String)>, (usize, String), foldhash::fast::RandomState> =
+            HashMap::with_capacity_and_hasher(entries.len(), Default::default());
+        // Each rule's node is looked up under its section's (as `marks.locate(&path)`
+        // would, without parsing the path back).
+        let in_section = marks.locate(section.key());
+        // Who each entry of the current list names (see `grantee`).
+        let mut listed: Vec<usize> = Vec::new();
         for (key, lists) in entries {
             let path = key_path(section.key(), &key);
-            let loc = self.key_loc(&path);
+            let found = marks.descend(in_section, &key);
+            let loc = located(file, &path, marks.key_span(found));
             let parts = self.object_key(section, &key, &loc);
 
-            let mut grants = Vec::new();
+            let mut grants: Vec<RuleGrant> =
+                Vec::with_capacity(lists.iter().map(|(_, _, l)| l.len()).sum());
             for (field, privilege, list) in lists {
-                let fpath = key_path(&path, field);
-                let mut listed: HashSet<Grantee> = HashSet::new();
+                let in_list = marks.descend(found, field);
+                listed.clear();
+                let mut repeats = Repeats::new();
                 for (i, text) in list.iter().enumerate() {
-                    let gloc = self.value_loc(&index_path(&fpath, i));
-                    let Some(grantee) = self.grantee(text, &gloc) else {
+                    let span = marks.value_span(marks.index(in_list, i));
+                    let at = || located(file, &index_path(&key_path(&path, field), i), span);
+                    let Some((grantee, who)) = self.grantee(text, &at) else {
                         continue;
                     };
-                    if !listed.insert(grantee.clone()) {
+                    if repeats.seen(listed.iter(), &who) {
                         self.warn(
                             format!("`{text}` is listed twice in `{field}`"),
-                            &gloc,
+                            &at(),
                             "remove the repeated entry",
                         );
                         continue;
                     }
+                    listed.push(who);
                     grants.push(RuleGrant {
                         privilege,
                         grantee,
-                        loc: gloc,
+                        loc: GrantLoc::new(span.unwrap_or(NOWHERE), i),
                     });
                 }
             }
@@ -845,7 +1014,7 @@ impl Resolver<'_> {
             }
             return None;
         }
-        let mut out = Vec::new();
+        let mut out = Vec::with_capacity(parts.len());
         let mut ok = true;
         for (i, part) in parts.iter().enumerate() {
             let what = if i == 0 && section != Section::Schemas {

@@ -186,7 +186,7 @@ fn seed_file_resolves_to_two_groups_one_schema_one_model() {
         ]
     );
     assert_eq!(
-        loc_of(&s.grants[2].loc),
+        loc_of(&s.grant_location(&s.grants[2])),
         (20, 36, "schemas.demo_ml.usage[1]".into(), 21)
     );
 
@@ -200,7 +200,7 @@ fn seed_file_resolves_to_two_groups_one_schema_one_model() {
         vec![(Privilege::Execute, g(Group, "marketing_analyst_grp"))]
     );
     assert_eq!(
-        loc_of(&m.grants[0].loc),
+        loc_of(&m.grant_location(&m.grants[0])),
         (
             24,
             15,
@@ -1645,4 +1645,134 @@ fn the_json_schema_describes_cluster() {
     for k in marks::CLUSTER_KEYS {
         assert!(cluster["properties"].get(k).is_some(), "{k}");
     }
+}
+
+#[test]
+fn a_repeat_in_a_long_list_is_found_as_in_a_short_one() {
+    // Lists of 32 entries and more are checked through a hash set: the same warnings,
+    // at the same places, as the one-by-one comparison of short lists.
+    let names: Vec<String> = (0..40).map(|i| format!("g{i}")).collect();
+    let groups: String = names.iter().map(|n| format!("  {n}: {{}}\n")).collect();
+    let mut usage = names.clone();
+    usage.insert(35, "group:g3".to_string());
+    usage.push("g39".to_string());
+    usage.push("public".to_string());
+    usage.push("PUBLIC".to_string());
+    let members: Vec<String> = (0..40).map(|i| format!("u{}", i % 37)).collect();
+    let text = format!(
+        "target: postgres\ngroups:\n{groups}roles:\n  r: {{members: [{}]}}\nschemas:\n  s:\n    usage: [{}]\n",
+        members.join(", "),
+        usage.join(", ")
+    );
+    let c = ok(&text);
+    let found: Vec<(String, String)> = c
+        .warnings
+        .iter()
+        .map(|w| (w.message.clone(), at(w).2))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (
+                "`u0` is listed twice in `members`".into(),
+                "roles.r.members[37]".into()
+            ),
+            (
+                "`u1` is listed twice in `members`".into(),
+                "roles.r.members[38]".into()
+            ),
+            (
+                "`u2` is listed twice in `members`".into(),
+                "roles.r.members[39]".into()
+            ),
+            (
+                "`group:g3` is listed twice in `usage`".into(),
+                "schemas.s.usage[35]".into()
+            ),
+            (
+                "`g39` is listed twice in `usage`".into(),
+                "schemas.s.usage[41]".into()
+            ),
+            (
+                "`PUBLIC` is listed twice in `usage`".into(),
+                "schemas.s.usage[43]".into()
+            ),
+        ]
+    );
+    // Entry 42 is the first `public`, the 41st grant.
+    let rule = &c.schemas[0];
+    assert_eq!(rule.grants.len(), 41);
+    let line = text.lines().count();
+    let column = text.lines().last().unwrap().find(", public").unwrap() + 3;
+    assert_eq!(
+        loc_of(&rule.grant_location(&rule.grants[40])),
+        (line, column, "schemas.s.usage[42]".into(), 6)
+    );
+}
+
+#[test]
+fn an_unknown_key_written_twice_is_then_a_duplicate() {
+    let es = errors("schemas:\n  s:\n    colour: 1\n    colour: 2\n    usage: []\n");
+    let got: Vec<(usize, &str)> = es.iter().map(|e| (at(e).0, e.message.as_str())).collect();
+    assert_eq!(
+        got,
+        [
+            (3, "unknown key `colour` in `schemas.s`"),
+            (4, "duplicate key `colour` in `schemas.s` (first at line 3)"),
+        ]
+    );
+}
+
+#[test]
+fn marks_find_every_key_however_it_is_quoted_in_a_path() {
+    // Under `target:`, where any key is taken (and the type checked later).
+    let keys = ["a", "a.b", "a\"b", "a\\b", "a[0]", "", "é x", "-$_"];
+    let text: String = keys
+        .iter()
+        .enumerate()
+        .map(|(i, k)| {
+            let quoted = k.replace('\\', "\\\\").replace('"', "\\\"");
+            format!("  \"{quoted}\": [x{i}, {{\"{quoted}\": y}}]\n")
+        })
+        .collect();
+    let text = format!("target:\n{text}");
+    let scan = marks::scan(FILE, &text);
+    assert!(scan.errors.is_empty(), "{:?}", scan.errors);
+    let m = &scan.marks;
+    for (i, k) in keys.iter().enumerate() {
+        let path = marks::key_path("target", k);
+        let item = marks::index_path(&path, 0);
+        assert_eq!(
+            m.get(&item).unwrap().scalar.as_deref(),
+            Some(format!("x{i}").as_str())
+        );
+        let inner = marks::key_path(&marks::index_path(&path, 1), k);
+        assert_eq!(
+            m.get(&inner).unwrap().scalar.as_deref(),
+            Some("y"),
+            "{inner}"
+        );
+        assert_eq!(m.value_loc(FILE, &inner).line, i + 2);
+        // A path below a known node falls back to it, keeping the path asked.
+        let below = marks::index_path(&inner, 3);
+        assert!(!m.contains(&below));
+        assert_eq!(loc_of(&m.value_loc(FILE, &below)).0, i + 2);
+        assert_eq!(m.value_loc(FILE, &below).path, below);
+    }
+}
+
+#[test]
+fn the_plan_points_an_ignored_grantee_at_its_list_entry() {
+    // RuleGrant keeps a compact location; the planner's warning still names the file,
+    // line, column and YAML path of the entry.
+    let c =
+        ok("ignore: [\"x*\"]\ngroups: {xa: {}, b: {}}\nschemas:\n  '\"s.1\"': {usage: [b, xa]}\n");
+    let plan = crate::plan::plan(&c, None, Default::default()).expect("plans");
+    let w: Vec<_> = plan
+        .warnings
+        .iter()
+        .filter(|w| w.message.contains("is listed in ignore:"))
+        .collect();
+    assert_eq!(w.len(), 1, "{:?}", plan.warnings);
+    assert_eq!(at(w[0]), (4, 24, r#"schemas."\"s.1\"".usage[1]"#.into(), 2));
 }

@@ -1,0 +1,501 @@
+//! The typed fast path: the big sections of a clean grants.yaml (`groups:`, `roles:`,
+//! `users:`, `schemas:`, `models:`, `functions:`) read from the marks instead of
+//! through serde_yaml.
+//!
+//! serde_yaml parses the whole text a second time and builds every string again; for a
+//! file with tens of thousands of rules that was a quarter of the load time. The marks
+//! pass has already read every node, so a section whose every node is of the plain
+//! shape the typed layer expects (mappings of names to mappings of lists of names, or
+//! nothing) is built here, and cut out of the text serde_yaml then reads (`marks::cut`),
+//! so serde_yaml still reads everything else. Positions in the cut text differ from the
+//! file's, so no error found in it is reported: on any error the whole file is read
+//! again by serde_yaml, which reports it exactly as before.
+//!
+//! The rule that keeps behaviour identical: a section is taken here only when serde_yaml
+//! could not read it any other way. Every scalar must be [`Node::faithful`] (one line,
+//! no tag, anchor or escape, text every YAML reader reads alike), every value of the
+//! kind serde would accept without error, and the section's text free of tabs; the
+//! whole text must hold only characters libyaml accepts (cutting one it rejects would
+//! hide its error). Anything else goes through serde_yaml as before.
+//!
+//! [`Node::faithful`]: super::marks::Node::faithful
+
+use std::ops::Range;
+
+use indexmap::IndexMap;
+
+use super::marks::{Marks, NodeId, NodeKind};
+use super::raw::{RawConfig, RawExecute, RawGroup, RawSchema, RawUser};
+
+type Section<T> = Option<IndexMap<String, Option<T>>>;
+
+/// The sections read from the marks, and the character ranges of their values.
+#[derive(Default)]
+pub(crate) struct Sections {
+    groups: Section<RawGroup>,
+    roles: Section<RawGroup>,
+    users: Section<RawUser>,
+    schemas: Section<RawSchema>,
+    models: Section<RawExecute>,
+    functions: Section<RawExecute>,
+    /// Character ranges of the sections' values, in file order: cut before serde_yaml
+    /// reads the rest.
+    pub ranges: Vec<Range<usize>>,
+}
+
+impl Sections {
+    /// True when serde_yaml read none of the sections taken here (they were cut out, so
+    /// each must have come out absent).
+    pub fn fits(&self, raw: &RawConfig) -> bool {
+        !(self.groups.is_some() && raw.groups.is_some()
+            || self.roles.is_some() && raw.roles.is_some()
+            || self.users.is_some() && raw.users.is_some()
+            || self.schemas.is_some() && raw.schemas.is_some()
+            || self.models.is_some() && raw.models.is_some()
+            || self.functions.is_some() && raw.functions.is_some())
+    }
+
+    /// Puts the sections taken here into `raw`.
+    pub fn fill(self, raw: &mut RawConfig) {
+        fn put<T>(into: &mut Section<T>, from: Section<T>) {
+            if from.is_some() {
+                *into = from;
+            }
+        }
+        put(&mut raw.groups, self.groups);
+        put(&mut raw.roles, self.roles);
+        put(&mut raw.users, self.users);
+        put(&mut raw.schemas, self.schemas);
+        put(&mut raw.models, self.models);
+        put(&mut raw.functions, self.functions);
+    }
+}
+
+/// Reads what it can of `text`'s big sections from `marks` (of a text without errors).
+/// `None` when nothing could be taken.
+pub(crate) fn sections(text: &str, marks: &Marks) -> Option<Sections> {
+    if !libyaml_reads_alike(text) {
+        return None;
+    }
+    let root = marks.root()?;
+    if marks.node(root).kind != NodeKind::Mapping {
+        return None;
+    }
+    let m = Reader {
+        text,
+        ascii: text.is_ascii(),
+        marks,
+    };
+    let mut s = Sections::default();
+    let mut ranges = Vec::new();
+    s.groups = m.section(root, "groups", &mut ranges, |m, id| m.group(id));
+    s.roles = m.section(root, "roles", &mut ranges, |m, id| m.group(id));
+    s.users = m.section(root, "users", &mut ranges, |m, id| m.user(id));
+    s.schemas = m.section(root, "schemas", &mut ranges, |m, id| m.schema(id));
+    s.models = m.section(root, "models", &mut ranges, |m, id| m.execute(id));
+    s.functions = m.section(root, "functions", &mut ranges, |m, id| m.execute(id));
+    if ranges.is_empty() {
+        return None;
+    }
+    ranges.sort_by_key(|r| r.start);
+    s.ranges = ranges;
+    Some(s)
+}
+
+/// True when every character of `text` is one libyaml reads as yaml-rust2 does: libyaml
+/// rejects control characters anywhere (comments included), and takes U+0085, U+2028
+/// and U+2029 as line breaks; cutting either kind out of a section would hide an error
+/// or change what the rest means.
+fn libyaml_reads_alike(text: &str) -> bool {
+    if text.is_ascii() {
+        return text
+            .bytes()
+            .all(|b| matches!(b, b'\t' | b'\n' | b'\r' | 0x20..=0x7e));
+    }
+    text.chars().all(|c| match c {
+        '\t' | '\n' | '\r' | ' '..='~' => true,
+        '\u{85}' | '\u{2028}' | '\u{2029}' | '\u{feff}' => false,
+        '\u{a0}'..='\u{d7ff}' | '\u{e000}'..='\u{fffd}' | '\u{10000}'..='\u{10ffff}' => true,
+        _ => false,
+    })
+}
+
+struct Reader<'a> {
+    text: &'a str,
+    ascii: bool,
+    marks: &'a Marks,
+}
+
+impl Reader<'_> {
+    /// The section `name` when it is a mapping every entry of which `entry` reads.
+    fn section<T>(
+        &self,
+        root: NodeId,
+        name: &str,
+        ranges: &mut Vec<Range<usize>>,
+        entry: impl Fn(&Self, NodeId) -> Option<Option<T>>,
+    ) -> Section<T> {
+        let id = self.marks.child(root, name)?;
+        let node = self.marks.node(id);
+        if node.kind != NodeKind::Mapping || !node.faithful {
+            return None;
+        }
+        let range = self.marks.range(id)?;
+        if !self.cuttable(&range) {
+            return None;
+        }
+        let children = self.marks.children(id);
+        let mut out = IndexMap::with_capacity(children.len());
+        for &c in children {
+            let key = self.marks.key_of(c)?;
+            if out.contains_key(key) {
+                return None;
+            }
+            out.insert(key.to_string(), entry(self, c)?);
+        }
+        ranges.push(range);
+        Some(out)
+    }
+
+    /// True when the section's character range is within the text, not empty, and
+    /// holds no tab (libyaml and yaml-rust2 differ on tabs in some places).
+    fn cuttable(&self, range: &Range<usize>) -> bool {
+        if range.is_empty() {
+            return false;
+        }
+        if self.ascii {
+            return self
+                .text
+                .get(range.clone())
+                .is_some_and(|t| !t.as_bytes().contains(&b'\t'));
+        }
+        let mut n = 0;
+        for c in self.text.chars().skip(range.start).take(range.len()) {
+            if c == '\t' {
+                return false;
+            }
+            n += 1;
+        }
+        n == range.len()
+    }
+
+    /// A mapping read by `fields`, or nothing (`None` inside).
+    fn mapping<T: Default>(
+        &self,
+        id: NodeId,
+        fields: impl Fn(&Self, &mut T, &str, NodeId) -> Option<()>,
+    ) -> Option<Option<T>> {
+        let node = self.marks.node(id);
+        if !node.faithful {
+            return None;
+        }
+        match node.kind {
+            NodeKind::Null => Some(None),
+            NodeKind::Mapping => {
+                let mut t = T::default();
+                for &c in self.marks.children(id) {
+                    let key = self.marks.key_of(c)?;
+                    fields(self, &mut t, key, c)?;
+                }
+                Some(Some(t))
+            }
+            _ => None,
+        }
+    }
+
+    fn group(&self, id: NodeId) -> Option<Option<RawGroup>> {
+        self.mapping(id, |m, g: &mut RawGroup, key, c| {
+            match key {
+                "create_model" if g.create_model.is_none() => g.create_model = m.boolean(c)?,
+                "members" if g.members.is_none() => g.members = m.list(c)?,
+                _ => return None,
+            }
+            Some(())
+        })
+    }
+
+    fn user(&self, id: NodeId) -> Option<Option<RawUser>> {
+        self.mapping(id, |m, u: &mut RawUser, key, c| {
+            match key {
+                "create_model" if u.create_model.is_none() => u.create_model = m.boolean(c)?,
+                _ => return None,
+            }
+            Some(())
+        })
+    }
+
+    fn schema(&self, id: NodeId) -> Option<Option<RawSchema>> {
+        self.mapping(id, |m, s: &mut RawSchema, key, c| {
+            match key {
+                "create" if s.create.is_none() => s.create = m.list(c)?,
+                "usage" if s.usage.is_none() => s.usage = m.list(c)?,
+                _ => return None,
+            }
+            Some(())
+        })
+    }
+
+    fn execute(&self, id: NodeId) -> Option<Option<RawExecute>> {
+        self.mapping(id, |m, e: &mut RawExecute, key, c| {
+            match key {
+                "execute" if e.execute.is_none() => e.execute = m.list(c)?,
+                _ => return None,
+            }
+            Some(())
+        })
+    }
+
+    /// `Option<bool>` as serde_yaml reads it: nothing, or a plain `true` / `false` in
+    /// one of the spellings serde_yaml accepts.
+    fn boolean(&self, id: NodeId) -> Option<Option<bool>> {
+        let node = self.marks.node(id);
+        if !node.faithful {
+            return None;
+        }
+        match (node.kind, node.quoted, node.scalar.as_deref()) {
+            (NodeKind::Null, ..) => Some(None),
+            (NodeKind::Scalar, false, Some("true" | "True" | "TRUE")) => Some(Some(true)),
+            (NodeKind::Scalar, false, Some("false" | "False" | "FALSE")) => Some(Some(false)),
+            _ => None,
+        }
+    }
+
+    /// `Option<Vec<String>>`: nothing, or a list of strings.
+    fn list(&self, id: NodeId) -> Option<Option<Vec<String>>> {
+        let node = self.marks.node(id);
+        if !node.faithful {
+            return None;
+        }
+        match node.kind {
+            NodeKind::Null => Some(None),
+            NodeKind::Sequence => {
+                let items = self.marks.children(id);
+                let mut out = Vec::with_capacity(items.len());
+                for &i in items {
+                    let item = self.marks.node(i);
+                    if item.kind != NodeKind::Scalar || !item.faithful {
+                        return None;
+                    }
+                    out.push(item.scalar.clone()?);
+                }
+                Some(Some(out))
+            }
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{marks, raw};
+    use proptest::prelude::*;
+
+    /// What serde_yaml alone makes of `text`, and what the fast path makes of it, for a
+    /// text the marks pass finds clean (`None` otherwise: the fast path is not used).
+    fn both(text: &str) -> Option<(String, String, bool)> {
+        let scan = marks::scan("g.yaml", text);
+        if !scan.errors.is_empty() || scan.fatal || scan.empty {
+            return None;
+        }
+        let show = |r: Result<raw::RawConfig, serde_yaml::Error>| match r {
+            Ok(raw) => format!("ok {raw:?}"),
+            Err(e) => format!("err {e}"),
+        };
+        let slow = show(raw::from_str(text));
+        let fast = show(raw::read(text, &scan.marks, true));
+        let taken = super::sections(text, &scan.marks).is_some();
+        Some((slow, fast, taken))
+    }
+
+    fn same(text: &str) -> bool {
+        let (slow, fast, taken) = both(text).unwrap_or_else(|| panic!("not clean: {text}"));
+        assert_eq!(fast, slow, "{text}");
+        taken
+    }
+
+    #[test]
+    fn a_plain_file_is_read_from_the_marks_and_matches_serde() {
+        let text = "target: redshift\ngroups:\n  a: {create_model: true, members: [x, 'y z']}\n  b:\n    members:\n    - \"q\"\nroles: {r: {}}\nusers:\n  u:\nschemas:\n  s:\n    usage: [a, group:b, public]\n    create: []\n  's.t': ~\nmodels:\n  s.m:\n    execute: [a]\nfunctions:\n  s.f: {execute: [b, a]}\n  s.g: {}\nmode: additive\n";
+        assert!(same(text));
+        let scan = marks::scan("g.yaml", text);
+        let s = super::sections(text, &scan.marks).expect("taken");
+        assert_eq!(s.ranges.len(), 6);
+        assert!(s.groups.is_some() && s.functions.is_some());
+    }
+
+    #[test]
+    fn an_error_outside_the_sections_is_serde_yamls_over_the_whole_text() {
+        // Reported at its line and column in the file, not in the cut text.
+        let text = "groups: {a: {}}\nschemas:\n  s: {usage: [a]}\ntarget: 7\nmode: nope\n";
+        let (slow, fast, taken) = both(text).unwrap();
+        assert!(taken);
+        assert_eq!(fast, slow);
+        assert!(slow.contains("line 4 column 9"), "{slow}");
+    }
+
+    #[test]
+    fn cutting_keeps_what_follows_in_place() {
+        let text = "a: {x: 1}\nb:\n  c: 1\n  d: 2\ne: 3\n";
+        assert_eq!(marks::cut(text, &[3..9, 15..27]), "a:  \nb:\n  \ne: 3\n");
+        // An indented document keeps the indentation of the key after a section.
+        assert!(same(
+            "  schemas:\n    s: {usage: [a]}\n  target: postgres\n"
+        ));
+        assert!(same(
+            "  groups:\n    a: {}\n  # c\n  schemas:\n    s: {usage: [a]}\n"
+        ));
+        assert!(same(
+            "{groups: {a: {}}, target: postgres, schemas: {s: {usage: [a]}}}"
+        ));
+    }
+
+    #[test]
+    fn sections_serde_would_reject_or_read_otherwise_go_through_serde() {
+        for text in [
+            "groups: {a: {create_model: yes}}\n",
+            "groups: {a: {create_model: 'true'}}\n",
+            "groups: {a: {members: alice}}\n",
+            "groups: {a: {members: [[x]]}}\n",
+            "groups: {a: {members: [~]}}\n",
+            "groups: {a: 1}\n",
+            "groups: [a]\n",
+            "schemas: {s: {usage: [\"a\\x41\"]}}\n",
+            "schemas: {s: {usage: [!!str a]}}\n",
+            "schemas: {s: &x {usage: [a]}, t: *x}\n",
+            "schemas: {s: {usage: [a:]}}\n",
+            "schemas: {s: {usage: [a: b]}}\n",
+            "schemas:\n  s:\n    usage: |\n      a\n",
+            "schemas:\n  s:\n    usage: [a,\n      b]\n",
+            "schemas:\n  s:\n    usage: [a\n      b]\n",
+            "schemas:\n  s:\n    usage: ['a\n      b']\n",
+            "schemas:\n  s:\n    usage:\t[a]\n",
+            "schemas: {s: {usage: [a # c\n  ]}}\n",
+            "schemas: {s: {usage: [a\u{2028}b]}}\n",
+            "schemas: {s: {usage: [a]}} # \u{2028}\ntarget: 1\n",
+            "schemas: {s: {usage: [a]}}\n# \u{85}\ntarget: 1\n",
+            "schemas: {s: {usage: [@a]}}\n",
+            "schemas: {s: {usage: [-a, ?b, :c]}}\n",
+            "schemas: {s: {usage: [.inf, 0x1f, 1e3, -1]}}\n",
+            "schemas: {1: {usage: [a]}, true: {}, ~: {}}\n",
+            "{schemas: {s: {usage: [a]}}, groups: {a: {}}}\n",
+            "---\nschemas: {s: {usage: [a]}}\n...\n",
+            "\u{feff}schemas: {s: {usage: [a]}}\n",
+            "schemas:\r\n  s:\r\n    usage: [a]\r\ntarget: 5\r\n",
+            "schemas: {s: {usage: [é, 'ü''x', \"日本\"]}}\ntarget: [x]\n",
+        ] {
+            if both(text).is_some() {
+                same(text);
+            }
+        }
+    }
+
+    /// A scalar in one of many spellings, some of which YAML readers read otherwise.
+    fn token() -> impl Strategy<Value = String> {
+        let usual = prop::sample::select(vec![
+            "a", "b", "Ab", "x y", "é", "日本", "group:a", "role:r", "user:u", "public", "s.t",
+            "s*", "a_b-c$1", "true", "1",
+        ]);
+        let odd = prop::sample::select(vec![
+            "True", "false", "yes", "no", "~", "null", "0x1f", "1e3", ".inf", "-1", "a:b", "a: b",
+            "a#b", "a #b", "a,b", "[a]", "{a}", "'a'", "\"a\"", "a'b", "a\"b", "a\\b", "\"s.t\"",
+            "-a", "?a", "@a", "&a", "*a", "!a", "%a", "`a", "|", ">", "", " a", "a ", "\t", "a\tb",
+            "\u{2028}", "\u{85}",
+        ]);
+        let word = prop_oneof![3 => usual, 1 => odd];
+        let style = prop_oneof![3 => Just(0u8), 1 => Just(1u8), 1 => Just(2u8), 1 => Just(3u8)];
+        (word, style).prop_map(|(w, style)| match style {
+            0 => w.to_string(),
+            1 => format!("'{}'", w.replace('\'', "''")),
+            2 => format!("\"{}\"", w.replace('\\', "\\\\").replace('"', "\\\"")),
+            _ => format!("\"{}\"", w.replace('"', "\\\"")),
+        })
+    }
+
+    fn list() -> impl Strategy<Value = String> {
+        let style = prop_oneof![4 => Just(0u8), 4 => Just(1u8), 1 => Just(2u8)];
+        (prop::collection::vec(token(), 0..4), style).prop_map(|(items, style)| match style {
+            0 => format!("[{}]", items.join(", ")),
+            1 if !items.is_empty() => items
+                .iter()
+                .map(|i| format!("\n      - {i}"))
+                .collect::<String>(),
+            1 => "[]".to_string(),
+            _ => items.first().cloned().unwrap_or_default(),
+        })
+    }
+
+    fn rule(keys: &'static [&'static str]) -> impl Strategy<Value = String> {
+        (
+            token(),
+            prop::collection::vec((prop::sample::select(keys.to_vec()), list()), 0..3),
+            any::<bool>(),
+        )
+            .prop_map(|(name, fields, flow)| {
+                if fields.is_empty() {
+                    return format!("  {name}:{}\n", if flow { " {}" } else { "" });
+                }
+                let mut seen = Vec::new();
+                let fields: Vec<_> = fields
+                    .into_iter()
+                    .filter(|(k, _)| {
+                        let new = !seen.contains(k);
+                        seen.push(*k);
+                        new
+                    })
+                    .collect();
+                if flow && fields.iter().all(|(_, l)| !l.contains('\n')) {
+                    let inner: Vec<String> =
+                        fields.iter().map(|(k, l)| format!("{k}: {l}")).collect();
+                    format!("  {name}: {{{}}}\n", inner.join(", "))
+                } else {
+                    let inner: String = fields
+                        .iter()
+                        .map(|(k, l)| format!("    {k}: {l}\n"))
+                        .collect();
+                    format!("  {name}:\n{inner}")
+                }
+            })
+    }
+
+    fn document() -> impl Strategy<Value = String> {
+        (
+            prop::collection::vec(rule(&["create_model", "members"]), 0..3),
+            prop::collection::vec(rule(&["create", "usage"]), 0..3),
+            prop::collection::vec(rule(&["execute"]), 0..3),
+            prop::sample::select(vec![
+                "",
+                "target: postgres\n",
+                "mode: additive\n",
+                "mode: x\n",
+                "ignore: 1\n",
+            ]),
+            any::<bool>(),
+        )
+            .prop_map(|(groups, schemas, functions, other, other_first)| {
+                let body = format!(
+                    "groups:\n{}schemas:\n{}functions:\n{}",
+                    groups.concat(),
+                    schemas.concat(),
+                    functions.concat()
+                );
+                if other_first {
+                    format!("{other}{body}")
+                } else {
+                    format!("{body}{other}")
+                }
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 1000, ..ProptestConfig::default() })]
+
+        /// Whatever the spelling, the fast path reads a clean file as serde_yaml does,
+        /// and fails where serde_yaml fails, with its error.
+        #[test]
+        fn the_fast_path_reads_what_serde_yaml_reads(text in document()) {
+            if let Some((slow, fast, _)) = both(&text) {
+                prop_assert_eq!(fast, slow, "{}", text);
+            }
+        }
+    }
+}
