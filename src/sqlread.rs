@@ -62,7 +62,7 @@ use crate::ident::{is_bare, is_keyword};
 use crate::model::{Grantee, Principal, PrincipalKind, Privilege, Securable, Target};
 use crate::sql::Statement;
 use sqlparser::dialect::{Dialect, PostgreSqlDialect, RedshiftSqlDialect};
-use sqlparser::tokenizer::{Location, Token, TokenWithSpan, Tokenizer, Whitespace, Word};
+use sqlparser::tokenizer::{Location, Span, Token, TokenWithSpan, Tokenizer, Whitespace, Word};
 
 /// Why a text is not a list of grantplan statements, and where.
 ///
@@ -357,12 +357,13 @@ impl<'a> Reader<'a> {
         self.peek().map_or(self.end, |t| t.span.start)
     }
 
-    fn advance(&mut self) -> Option<TokenWithSpan> {
-        let t = self.tokens.get(self.pos).cloned();
-        if t.is_some() {
+    /// Moves past the next token; returns where it was.
+    fn advance(&mut self) -> Option<Span> {
+        let span = self.tokens.get(self.pos).map(|t| t.span);
+        if span.is_some() {
             self.pos += 1;
         }
-        t
+        span
     }
 
     fn error(&self, kind: ReadErrorKind) -> ReadError {
@@ -709,7 +710,7 @@ impl<'a> Reader<'a> {
         if self.peek_token() != &Token::LParen {
             return Ok(None);
         }
-        let Some(open) = self.advance().map(|t| t.span) else {
+        let Some(open) = self.advance() else {
             return Ok(None);
         };
         let mut depth = 1usize;
@@ -782,10 +783,11 @@ impl<'a> Reader<'a> {
         let Some(Token::Word(w)) = self.peek().map(|t| &t.token) else {
             return Err(self.unexpected(expected));
         };
-        let found = describe(&Token::Word(w.clone()));
+        // Described only for an error: this runs for every name of every statement.
+        let found = || describe(&Token::Word(w.clone()));
         let bad = |why: String| {
             Err(self.error(ReadErrorKind::BadName {
-                found: found.clone(),
+                found: found(),
                 why,
             }))
         };
@@ -795,7 +797,7 @@ impl<'a> Reader<'a> {
                 let folded = w.value.to_ascii_lowercase();
                 if is_keyword(&folded) {
                     return Err(self.error(ReadErrorKind::KeywordAsName {
-                        found,
+                        found: found(),
                         expected: expected.to_string(),
                         quoted: format!("\"{folded}\""),
                     }));
@@ -835,13 +837,13 @@ impl<'a> Reader<'a> {
     /// A group, role or user name: [`Reader::name`], and never `public`.
     fn principal_name(&mut self, expected: &str) -> Res<String> {
         let at = self.here();
-        let found = describe(self.peek_token());
+        let token = self.pos;
         let name = self.name(expected)?;
         if name.eq_ignore_ascii_case("public") {
             return Err(at_loc(
                 at,
                 ReadErrorKind::BadName {
-                    found,
+                    found: describe(&self.tokens[token].token),
                     why: "the server reads the name `public` as PUBLIC; grantplan writes PUBLIC \
                           for everyone and no principal can be called public"
                         .to_string(),
