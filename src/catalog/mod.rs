@@ -252,16 +252,35 @@ impl Snapshot {
     /// Reads a snapshot from JSON, refusing other formats and versions with a message
     /// that says what to do.
     pub fn from_json(text: &str) -> Result<Snapshot, String> {
-        let value: serde_json::Value =
-            serde_json::from_str(text).map_err(|e| format!("not valid JSON: {e}"))?;
-        let format = value.get("format").and_then(|v| v.as_str());
+        /// The fields that say what a file is, read first (the rest skipped unbuilt) so a
+        /// file of another kind or version gets that message rather than a field error;
+        /// then the snapshot is read once, typed, with no intermediate JSON tree (which
+        /// cost as much again as the snapshot).
+        #[derive(Deserialize)]
+        struct Kind {
+            format: Option<serde_json::Value>,
+            version: Option<serde_json::Value>,
+        }
+        let kind: Option<Kind> = match serde_json::from_str(text) {
+            Ok(kind) => Some(kind),
+            // Valid JSON of another shape (an array, a string...).
+            Err(e) if e.classify() == serde_json::error::Category::Data => None,
+            Err(e) => return Err(format!("not valid JSON: {e}")),
+        };
+        let format = kind
+            .as_ref()
+            .and_then(|k| k.format.as_ref())
+            .and_then(|v| v.as_str());
         if format != Some(SNAPSHOT_FORMAT) {
             return Err(format!(
                 "not a grantplan snapshot (its `format` field is not \"{SNAPSHOT_FORMAT}\"); \
                  write one with `grantplan snapshot --database-url URL > snapshot.json`"
             ));
         }
-        let version = value.get("version").and_then(|v| v.as_u64());
+        let version = kind
+            .as_ref()
+            .and_then(|k| k.version.as_ref())
+            .and_then(|v| v.as_u64());
         if version != Some(SNAPSHOT_VERSION as u64) {
             return Err(format!(
                 "snapshot version {} is not supported by this grantplan (it reads version \
@@ -270,7 +289,7 @@ impl Snapshot {
             ));
         }
         let mut snap: Snapshot =
-            serde_json::from_value(value).map_err(|e| format!("invalid snapshot: {e}"))?;
+            serde_json::from_str(text).map_err(|e| format!("invalid snapshot: {e}"))?;
         snap.normalize();
         Ok(snap)
     }
@@ -317,5 +336,17 @@ mod tests {
         assert!(err.contains("version 99"), "{err}");
         let err = Snapshot::from_json("{\"schemas\": []}").unwrap_err();
         assert!(err.contains("not a grantplan snapshot"), "{err}");
+        for other in ["[1, 2]", "\"snapshot\"", "{\"format\": 7}", "null"] {
+            let err = Snapshot::from_json(other).unwrap_err();
+            assert!(err.contains("not a grantplan snapshot"), "{other}: {err}");
+        }
+        let err = Snapshot::from_json("{\"format\": ").unwrap_err();
+        assert!(err.starts_with("not valid JSON"), "{err}");
+        let bad = json.replace("\"owner\": \"postgres\"", "\"owner\": 7");
+        let err = Snapshot::from_json(&bad).unwrap_err();
+        assert!(
+            err.starts_with("invalid snapshot") && err.contains("line"),
+            "{err}"
+        );
     }
 }
