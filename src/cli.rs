@@ -574,7 +574,7 @@ fn plan_cmd(args: PlanArgs) -> Outcome {
         &args.db,
         Some((config.target, &config.file)),
     )?;
-    let plan = plan::plan(&config, snapshot.as_ref(), options)?;
+    let plan = plan::plan_owned(&config, snapshot, options)?;
     plan.verify()?;
     print_plan(&plan, &source, args.format)?;
     if let Some(out) = &args.out {
@@ -656,7 +656,7 @@ fn diff_cmd(args: DiffArgs) -> Outcome {
         &args.db,
         Some((config.target, &config.file)),
     )?;
-    let plan = plan::plan(&config, snapshot.as_ref(), PlanOptions::default())?;
+    let plan = plan::plan_owned(&config, snapshot, PlanOptions::default())?;
     report_diagnostics(&plan.warnings);
     let before = plan.scope.listing();
     let after = plan.scope.after(&plan.statements, plan.target).listing();

@@ -26,7 +26,13 @@ use crate::model::{Grantee, Mode, Principal, PrincipalKind, Privilege, Securable
 use crate::sql::Statement;
 use crate::state::Scope;
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The planner's hash maps use foldhash: keys are names looked up hundreds of thousands
+/// of times on a large catalog, where SipHash showed in profiles; the seed is still random
+/// per process, and the names come from the operator's grants.yaml and catalog.
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
+use std::sync::Arc;
 
 /// Options that change what counts as an error.
 #[derive(Debug, Clone, Copy, Default)]
@@ -72,26 +78,56 @@ impl Plan {
     /// shorten to another one, or anything else that does not mean what the plan says is
     /// refused here, before it is printed for review or sent to a server.
     pub fn verify(&self) -> Result<(), Vec<Diagnostic>> {
-        for (i, statement) in self.statements.iter().enumerate() {
-            let sql = statement.render(self.target);
-            let expected = statement.canonical(self.target);
-            let problem = match crate::sqlread::read(&sql, self.target) {
-                Ok(read) if read == [expected] => continue,
-                Ok(read) => format!(
-                    "it reads back as {} statement(s) of another meaning",
-                    read.len()
-                ),
-                Err(e) => e.to_string(),
-            };
-            return Err(vec![Diagnostic::error(format!(
-                "statement {} of the plan does not mean what was planned, so nothing is printed or applied: {sql}",
-                i + 1
-            ))
-            .help(format!(
-                "{problem}; the names or argument types it was built from (from the catalog or a snapshot file) are not what grantplan writes: check the snapshot, or plan against the server"
-            ))]);
+        // Reading back is the slowest step after planning on a large catalog, and each
+        // statement is checked on its own: the statements are split across the cores
+        // (the first failure in plan order is reported, as a sequential check would).
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+        let per_thread = self.statements.len().div_ceil(threads).max(512);
+        let failures: Vec<Option<Diagnostic>> = std::thread::scope(|scope| {
+            let checks: Vec<_> = self
+                .statements
+                .chunks(per_thread)
+                .enumerate()
+                .map(|(chunk, statements)| {
+                    let first = chunk * per_thread;
+                    scope.spawn(move || {
+                        statements
+                            .iter()
+                            .enumerate()
+                            .find_map(|(i, s)| self.check(first + i, s))
+                    })
+                })
+                .collect();
+            checks
+                .into_iter()
+                .map(|c| c.join().expect("a verify thread panicked"))
+                .collect()
+        });
+        match failures.into_iter().flatten().next() {
+            Some(d) => Err(vec![d]),
+            None => Ok(()),
         }
-        Ok(())
+    }
+
+    /// Why statement `i` does not read back as itself, if it does not.
+    fn check(&self, i: usize, statement: &Statement) -> Option<Diagnostic> {
+        let sql = statement.render(self.target);
+        let expected = statement.canonical(self.target);
+        let problem = match crate::sqlread::read(&sql, self.target) {
+            Ok(read) if read == [expected] => return None,
+            Ok(read) => format!(
+                "it reads back as {} statement(s) of another meaning",
+                read.len()
+            ),
+            Err(e) => e.to_string(),
+        };
+        Some(Diagnostic::error(format!(
+            "statement {} of the plan does not mean what was planned, so nothing is printed or applied: {sql}",
+            i + 1
+        ))
+        .help(format!(
+            "{problem}; the names or argument types it was built from (from the catalog or a snapshot file) are not what grantplan writes: check the snapshot, or plan against the server"
+        )))
     }
 }
 
@@ -104,33 +140,65 @@ pub fn plan(
     catalog: Option<&Snapshot>,
     options: PlanOptions,
 ) -> Result<Plan, Vec<Diagnostic>> {
-    if let Some(snap) = catalog {
-        if snap.target != config.target {
-            return Err(vec![Diagnostic::error(format!(
-                "{} declares target `{}` but the catalog is a {} server",
-                config.file, config.target, snap.target
-            ))
-            .help(format!(
-                "set `target: {}` in {} if this is the right server, or connect to a {} server",
-                snap.target, config.file, config.target
-            ))]);
-        }
-    }
     let world = match catalog {
-        Some(snap) => World::from_snapshot(snap),
+        Some(snap) => {
+            same_target(config, snap)?;
+            World::from_snapshot(snap)
+        }
         None => World::offline(config),
     };
+    plan_world(config, world, catalog.is_none(), options)
+}
+
+/// [`plan`] taking the snapshot, which is freed as soon as the planner has indexed it:
+/// on a large catalog the snapshot's grant lists are the largest thing in memory.
+pub fn plan_owned(
+    config: &Config,
+    catalog: Option<Snapshot>,
+    options: PlanOptions,
+) -> Result<Plan, Vec<Diagnostic>> {
+    let offline = catalog.is_none();
+    let world = match catalog {
+        Some(snap) => {
+            same_target(config, &snap)?;
+            World::from_snapshot(&snap)
+        }
+        None => World::offline(config),
+    };
+    plan_world(config, world, offline, options)
+}
+
+fn same_target(config: &Config, snap: &Snapshot) -> Result<(), Vec<Diagnostic>> {
+    if snap.target == config.target {
+        return Ok(());
+    }
+    Err(vec![Diagnostic::error(format!(
+        "{} declares target `{}` but the catalog is a {} server",
+        config.file, config.target, snap.target
+    ))
+    .help(format!(
+        "set `target: {}` in {} if this is the right server, or connect to a {} server",
+        snap.target, config.file, config.target
+    ))])
+}
+
+fn plan_world(
+    config: &Config,
+    world: World,
+    offline: bool,
+    options: PlanOptions,
+) -> Result<Plan, Vec<Diagnostic>> {
     Planner {
         config,
         origin: vec![None; world.objects.len()],
         world,
         options,
-        offline: catalog.is_none(),
+        offline,
         errors: Vec::new(),
         warnings: config.warnings.clone(),
         scope: Scope::default(),
         declared: {
-            let mut declared = HashMap::new();
+            let mut declared = HashMap::default();
             for (i, d) in config.principals.iter().enumerate() {
                 declared
                     .entry(config.target.canonical_principal(&d.principal))
@@ -155,7 +223,8 @@ type Pairs = Vec<(Gid, Privilege)>;
 /// several times faster and smaller (docs/benchmarks.md).
 #[derive(Default)]
 struct Grantees {
-    list: Vec<Grantee>,
+    /// Shared with the plan's [`Scope`], which records who holds what.
+    list: Vec<Arc<Grantee>>,
     index: HashMap<Grantee, Gid>,
 }
 
@@ -166,13 +235,17 @@ impl Grantees {
             return id;
         }
         let id = Gid::try_from(self.list.len()).expect("fewer than 2^32 grantees");
-        self.list.push(g.clone());
+        self.list.push(Arc::new(g.clone()));
         self.index.insert(g.clone(), id);
         id
     }
 
     fn get(&self, id: Gid) -> &Grantee {
         &self.list[id as usize]
+    }
+
+    fn shared(&self, id: Gid) -> Arc<Grantee> {
+        self.list[id as usize].clone()
     }
 }
 
@@ -200,7 +273,7 @@ impl World {
         let mut grantees = Grantees::default();
         // The snapshot's own grantees, as written, to their canonical numbers: most
         // lookups then neither canonicalise nor clone a name.
-        let mut seen: HashMap<&Grantee, Gid> = HashMap::new();
+        let mut seen: HashMap<&Grantee, Gid> = HashMap::default();
         fn numbered<'s>(
             grants: &'s [Acl],
             seen: &mut HashMap<&'s Grantee, Gid>,
@@ -304,7 +377,7 @@ impl World {
     /// file names exactly exists, nothing holds any grant, globs match nothing.
     fn offline(config: &Config) -> World {
         let t = config.target;
-        let mut principals = HashMap::new();
+        let mut principals = HashMap::default();
         for d in &config.principals {
             principals.insert(t.canonical_principal(&d.principal), false);
             for m in d.members.iter().flatten() {
@@ -937,7 +1010,8 @@ impl Planner<'_> {
     /// declaration order.
     fn group(&self, changes: Vec<Change>, ranks: &[u32]) -> Vec<Statement> {
         type Key = (bool, &'static str, Vec<Privilege>, Vec<Gid>);
-        let mut groups: indexmap::IndexMap<Key, Vec<usize>> = indexmap::IndexMap::new();
+        let mut groups: indexmap::IndexMap<Key, Vec<usize>, foldhash::fast::RandomState> =
+            indexmap::IndexMap::default();
         for object in changes.chunk_by(|a, b| a.object == b.object) {
             let index = object[0].object;
             let mut object: Vec<&Change> = object.iter().collect();
@@ -1055,7 +1129,10 @@ fn record_object(scope: &mut Scope, world: &World, object: usize) {
     }
     scope.holds(
         on,
-        state.held.iter().map(|&(g, p)| (world.grantees.get(g), p)),
+        state
+            .held
+            .iter()
+            .map(|&(g, p)| (world.grantees.shared(g), p)),
     );
     // `held` is ordered by grantee: consult each holder once.
     let mut last = None;
@@ -1502,6 +1579,40 @@ mod tests {
         p.verify().unwrap();
         let seed = plan(&config(SEED), None, PlanOptions::default()).unwrap();
         seed.verify().unwrap();
+    }
+
+    #[test]
+    fn in_a_long_plan_the_first_statement_that_does_not_read_back_is_reported() {
+        // Long enough that the check is split across threads: the failure reported must
+        // still be the first in plan order, whichever part finishes first.
+        let role = |i: usize| Grantee::principal(Role, format!("r{i}"));
+        let schema = |i: usize| Securable::Schema {
+            name: format!("s{i}"),
+        };
+        let mut statements: Vec<Statement> = (0..3000)
+            .map(|i| Statement::change(true, vec![Privilege::Usage], schema(i), role(i)))
+            .collect();
+        let bad = |i: usize| Securable::Function {
+            schema: "app".into(),
+            name: format!("f{i}"),
+            args: Some("integer) TO x; DROP TABLE t; --".into()),
+        };
+        statements[2500] = Statement::change(true, vec![Privilege::Execute], bad(2500), role(1));
+        statements[1200] = Statement::change(true, vec![Privilege::Execute], bad(1200), role(1));
+        let p = Plan {
+            target: Target::Postgres,
+            mode: Mode::Authoritative,
+            offline: false,
+            statements,
+            warnings: Vec::new(),
+            scope: Scope::default(),
+        };
+        let e = &p.verify().unwrap_err()[0];
+        assert!(e.message.contains("statement 1201 of the plan"), "{e}");
+        let mut good = p.clone();
+        good.statements.retain(|s| !matches!(s, Statement::Grant { on, .. } if matches!(on[0], Securable::Function { .. })));
+        assert_eq!(good.statements.len(), 2998);
+        good.verify().unwrap();
     }
 
     #[test]

@@ -25,6 +25,7 @@ use crate::sql::Statement;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
+use std::sync::Arc;
 
 /// One thing the plan depended on, borrowed from the [`Scope`] that holds it.
 ///
@@ -89,7 +90,9 @@ struct ObjectScope {
     owner: Option<String>,
     /// (privilege, grantee), sorted and unique: the order of held-grant facts within
     /// one object.
-    held: Vec<(Privilege, Grantee)>,
+    /// Grantees are shared with the planner's table: a large catalog's hundreds of
+    /// thousands of held grants name a few dozen grantees.
+    held: Vec<(Privilege, Arc<Grantee>)>,
 }
 
 impl Scope {
@@ -110,13 +113,13 @@ impl Scope {
 
     /// `grantees` hold `privilege`s on `on` (CREATE MODEL included, which has no object
     /// fact of its own).
-    pub fn holds<'g>(
+    pub fn holds(
         &mut self,
         on: &Securable,
-        held: impl IntoIterator<Item = (&'g Grantee, Privilege)>,
+        held: impl IntoIterator<Item = (Arc<Grantee>, Privilege)>,
     ) {
         let held_now = &mut self.object_entry(on).held;
-        held_now.extend(held.into_iter().map(|(g, p)| (p, g.clone())));
+        held_now.extend(held.into_iter().map(|(g, p)| (p, g)));
         held_now.sort_unstable();
         held_now.dedup();
     }
@@ -253,7 +256,7 @@ impl Scope {
                 } => {
                     for (on, grantee, privilege) in each(&on, &grantees, &privileges) {
                         let held = &mut next.object_entry(on).held;
-                        let fact = (privilege, grantee.clone());
+                        let fact = (privilege, Arc::new(grantee.clone()));
                         if let Err(at) = held.binary_search(&fact) {
                             held.insert(at, fact);
                         }
@@ -267,7 +270,9 @@ impl Scope {
                     for (on, grantee, privilege) in each(&on, &grantees, &privileges) {
                         if let Ok(i) = next.objects.binary_search_by(|(k, _)| k.cmp(on)) {
                             let held = &mut next.objects[i].1.held;
-                            if let Ok(at) = held.binary_search(&(privilege, grantee.clone())) {
+                            if let Ok(at) = held
+                                .binary_search_by(|(p, g)| (*p, &**g).cmp(&(privilege, grantee)))
+                            {
                                 held.remove(at);
                             }
                         }
@@ -401,7 +406,10 @@ mod tests {
     fn scope() -> Scope {
         let mut s = Scope::default();
         s.object(&schema("demo_ml"), "ml_owner");
-        s.holds(&schema("demo_ml"), [(&group("interns"), Privilege::Usage)]);
+        s.holds(
+            &schema("demo_ml"),
+            [(Arc::new(group("interns")), Privilege::Usage)],
+        );
         s
     }
 
@@ -412,7 +420,10 @@ mod tests {
         assert!(a.fingerprint().starts_with("sha256:"));
         assert_eq!(a.fingerprint().len(), "sha256:".len() + 64);
         let mut b = scope();
-        b.holds(&schema("demo_ml"), [(&group("interns"), Privilege::Create)]);
+        b.holds(
+            &schema("demo_ml"),
+            [(Arc::new(group("interns")), Privilege::Create)],
+        );
         assert_ne!(a.fingerprint(), b.fingerprint());
         let mut c = scope();
         c.no_match("schema", "sales_*".into());
@@ -451,7 +462,10 @@ mod tests {
     #[test]
     fn lines_quote_names_that_need_it() {
         let mut s = Scope::default();
-        s.holds(&schema("Sales ML"), [(&Grantee::Public, Privilege::Usage)]);
+        s.holds(
+            &schema("Sales ML"),
+            [(Arc::new(Grantee::Public), Privilege::Usage)],
+        );
         assert_eq!(s.listing(), ["schema \"Sales ML\": USAGE held by PUBLIC"]);
         assert_eq!(
             sha256(b"abc"),
