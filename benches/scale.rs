@@ -77,32 +77,62 @@ struct Measured {
 }
 
 /// Runs `bin args...` and measures wall time and peak RSS of that process alone.
+///
+/// Through a small copy of this benchmark ([`measure_child`]): Linux's peak RSS of a
+/// process (`ru_maxrss`) includes the memory of the process it was spawned from, up to
+/// its `exec` (the kernel carries the old address space's high-water mark over), so a
+/// child spawned straight from this benchmark, which holds a generated catalog of ~90 MB,
+/// would report at least that. The copy starts small, spawns grantplan, and reports
+/// what wait4 says about it alone.
 fn measure(bin: &Path, args: &[&str]) -> Measured {
-    let start = Instant::now();
-    // Reaped by wait4 below, which std's wait cannot replace (it drops the rusage).
-    #[allow(clippy::zombie_processes)]
-    let child = Command::new(bin)
+    let report = tempfile::NamedTempFile::new().expect("a temporary file");
+    let out = Command::new(std::env::current_exe().expect("the benchmark's own path"))
+        .arg(MEASURE_CHILD)
+        .arg(report.path())
+        .arg(bin)
         .args(args)
         .env("NO_COLOR", "1")
         .env_remove("DATABASE_URL")
         .env_remove("GRANTPLAN_DATABASE_URL")
         .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
+        .output()
+        .expect("start the measuring copy");
+    assert!(out.status.success(), "the measuring copy failed: {out:?}");
+    let text = std::fs::read_to_string(report.path()).expect("the measuring copy's report");
+    let fields: Vec<i64> = text
+        .split_whitespace()
+        .map(|f| f.parse().expect("a number"))
+        .collect();
+    let [wall_ns, rss_kib, code] = fields[..] else {
+        panic!("unexpected report {text:?}")
+    };
+    Measured {
+        wall: Duration::from_nanos(wall_ns as u64),
+        rss: rss_kib as u64 * 1024, // Linux reports KiB
+        code: code as i32,
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// The first argument that makes this benchmark a measuring copy.
+const MEASURE_CHILD: &str = "--measure-child";
+
+/// `--measure-child REPORT BIN ARGS...`: runs `BIN ARGS...` with this process's standard
+/// streams and writes "wall-nanoseconds peak-RSS-KiB exit-code" (-1 for a signal) to
+/// REPORT. Called first thing in `main`, while this process is still small.
+fn measure_child(args: &[std::ffi::OsString]) -> ! {
+    let [report, bin, rest @ ..] = args else {
+        panic!("{MEASURE_CHILD} REPORT BIN ARGS...")
+    };
+    let start = Instant::now();
+    // Reaped by wait4 below, which std's wait cannot replace (it drops the rusage).
+    #[allow(clippy::zombie_processes)]
+    let child = Command::new(bin)
+        .args(rest)
         .spawn()
         .expect("start grantplan");
     let pid = child.id() as libc::pid_t;
-    // Read the pipes on threads so a large plan cannot fill one and stall the child.
-    let mut out = child.stdout.unwrap();
-    let mut err = child.stderr.unwrap();
-    let t_out = std::thread::spawn(move || {
-        let mut s = String::new();
-        std::io::Read::read_to_string(&mut out, &mut s).map(|_| s)
-    });
-    let t_err = std::thread::spawn(move || {
-        let mut s = String::new();
-        std::io::Read::read_to_string(&mut err, &mut s).map(|_| s)
-    });
     let mut status = 0;
     // SAFETY: rusage is plain data; wait4 fills it for the child we spawned.
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
@@ -114,13 +144,12 @@ fn measure(bin: &Path, args: &[&str]) -> Measured {
     } else {
         -1
     };
-    Measured {
-        wall,
-        rss: usage.ru_maxrss as u64 * 1024, // Linux reports KiB
-        code,
-        stdout: t_out.join().unwrap().unwrap_or_default(),
-        stderr: t_err.join().unwrap().unwrap_or_default(),
-    }
+    std::fs::write(
+        report,
+        format!("{} {} {code}", wall.as_nanos(), usage.ru_maxrss),
+    )
+    .expect("write the report");
+    std::process::exit(0)
 }
 
 fn ms(d: Duration) -> String {
@@ -196,10 +225,17 @@ async fn bench_size(
     let generated: Generated = generate::generate(size, &format!("bench_{}", size.name), SEED);
     let db = format!("bench_{}", size.name);
     let admin = common::connect(&url(port, "postgres")).await;
-    for sql in [
-        format!("DROP DATABASE IF EXISTS {db}"),
-        format!("CREATE DATABASE {db}"),
-    ] {
+    // Roles are cluster-wide: a kept server (--port) still has the last run's, which
+    // own nothing once the database is gone.
+    let drop_roles = generated
+        .roles
+        .iter()
+        .map(|r| format!("DROP ROLE IF EXISTS \"{}\"", r.replace('"', "\"\"")));
+    for sql in [format!("DROP DATABASE IF EXISTS {db}")]
+        .into_iter()
+        .chain(drop_roles)
+        .chain([format!("CREATE DATABASE {db}")])
+    {
         admin.batch_execute(&sql).await.unwrap();
     }
     let client = common::connect(&url(port, &db)).await;
@@ -402,6 +438,10 @@ fn bench_offline(bin: &Path, dir: &Path, privileges: usize, runs: usize) -> Stri
 }
 
 fn main() {
+    let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if argv.get(1).is_some_and(|a| a == MEASURE_CHILD) {
+        measure_child(&argv[2..]);
+    }
     let mut args = Args::parse();
     if !args.bench {
         // Run by `cargo test --all-targets` (which runs every bench target, without

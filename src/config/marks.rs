@@ -406,30 +406,23 @@ impl Marks {
 
     /// From what was found for a path, what is found for `path.key`.
     pub fn descend(&self, from: Found, key: &str) -> Found {
-        match from.id {
-            Some(id) if from.exact && self.node(id).kind == NodeKind::Mapping => {
-                match self.child(id, key) {
-                    Some(c) => Found {
-                        id: Some(c),
-                        exact: true,
-                    },
-                    None => Found {
-                        id: Some(id),
-                        exact: false,
-                    },
-                }
-            }
-            _ => Found {
-                exact: false,
-                ..from
-            },
-        }
+        Self::step(from, |id| {
+            (self.node(id).kind == NodeKind::Mapping)
+                .then(|| self.child(id, key))
+                .flatten()
+        })
     }
 
     /// From what was found for a path, what is found for `path[index]`.
     pub fn index(&self, from: Found, index: usize) -> Found {
+        Self::step(from, |id| self.item(id, index))
+    }
+
+    /// One step down from an exact find: to the node `next` gives, or else no further
+    /// than where it was (no longer exact).
+    fn step(from: Found, next: impl FnOnce(NodeId) -> Option<NodeId>) -> Found {
         match from.id {
-            Some(id) if from.exact => match self.item(id, index) {
+            Some(id) if from.exact => match next(id) {
                 Some(c) => Found {
                     id: Some(c),
                     exact: true,
