@@ -147,15 +147,21 @@ pub fn provider() -> Arc<CryptoProvider> {
     Arc::new(rustls::crypto::ring::default_provider())
 }
 
+/// The largest CA file read: AWS's bundle and Mozilla's are about 200 KiB.
+pub const MAX_CA_FILE_BYTES: u64 = 16 * 1024 * 1024;
+
 /// Reads the CA certificates of a PEM file (one or many `BEGIN CERTIFICATE` blocks,
 /// as in AWS's `amazon-trust-ca-bundle.crt`). Other PEM blocks are skipped. A file
 /// that cannot be read, is not PEM, or holds no usable certificate is an error that
 /// names the file.
 pub fn load_ca_file(path: &Path) -> Result<RootCertStore, String> {
     let shown = path.display();
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read CA file {shown}: {e}"))?;
+    // Bounded like every file grantplan reads: a device or a huge file is refused unread.
+    // PEM is ASCII text, so a file that is not UTF-8 is no PEM either.
+    let text = crate::input::read_text(path, MAX_CA_FILE_BYTES)
+        .map_err(|e| e.describe(&format!("CA file {shown}")))?;
     let mut certs = Vec::new();
-    for item in CertificateDer::pem_slice_iter(&bytes) {
+    for item in CertificateDer::pem_slice_iter(text.as_bytes()) {
         certs.push(item.map_err(|e| format!("CA file {shown} is not valid PEM: {e}"))?);
     }
     if certs.is_empty() {
@@ -528,6 +534,18 @@ mod tests {
         // A directory is not a file.
         let e = load_ca_file(dir.path()).unwrap_err();
         assert!(e.contains("cannot read CA file"), "{e}");
+
+        // A device is read no further than the bound, then refused.
+        let e = load_ca_file(Path::new("/dev/zero")).unwrap_err();
+        assert!(
+            e.contains("CA file /dev/zero") && e.contains("refused to read it"),
+            "{e}"
+        );
+        // Binary (DER, say) is not PEM.
+        let der = dir.path().join("ca.der");
+        std::fs::write(&der, [0x30, 0x82, 0xff, 0xfe]).unwrap();
+        let e = load_ca_file(&der).unwrap_err();
+        assert!(e.contains("ca.der") && e.contains("not UTF-8"), "{e}");
     }
 
     #[test]
