@@ -317,13 +317,17 @@ fn report_diagnostics(diags: &[Diagnostic]) {
     let color = color();
     let mut err = std::io::stderr().lock();
     for d in diags {
+        // Each file read once (bounded like its first reading), borrowed per diagnostic.
         let source = d.location.as_ref().and_then(|l| {
             sources
                 .entry(l.file.clone())
-                .or_insert_with(|| std::fs::read_to_string(&l.file).ok())
-                .clone()
+                .or_insert_with(|| {
+                    let limit = crate::config::MAX_FILE_BYTES.max(planfile::MAX_FILE_BYTES);
+                    crate::input::read_text(Path::new(&l.file), limit).ok()
+                })
+                .as_deref()
         });
-        let _ = writeln!(err, "{}", diag::render(d, source.as_deref(), color));
+        let _ = writeln!(err, "{}", diag::render(d, source, color));
     }
     let errors = diags.iter().filter(|d| d.is_error()).count();
     if errors > 1 {
