@@ -26,7 +26,7 @@ use crate::model::{Grantee, Mode, Principal, PrincipalKind, Privilege, Securable
 use crate::sql::Statement;
 use crate::state::Scope;
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 /// The planner's hash maps use foldhash: keys are names looked up hundreds of thousands
 /// of times on a large catalog, where SipHash showed in profiles; the seed is still random
@@ -639,7 +639,11 @@ impl Planner<'_> {
         let desired = self.desired();
         let ranks = self.ranks();
         let mut changes: Vec<Change> = Vec::new();
-        for (&object, want) in &desired {
+        let managed = desired
+            .iter()
+            .enumerate()
+            .filter_map(|(object, want)| want.as_ref().map(|w| (object, w)));
+        for (object, want) in managed {
             record_object(&mut self.scope, &self.world, object);
             let (securable, state) = &self.world.objects[object];
             let (missing, extra) = differences(want, &state.held);
@@ -788,19 +792,20 @@ impl Planner<'_> {
         adds
     }
 
-    /// The grants the file asks for, per managed object by index (keys are every object
-    /// the file names or matches, even with no grants: those are revoked from); each list
-    /// sorted and unique.
-    fn desired(&mut self) -> BTreeMap<usize, Vec<(Gid, Privilege)>> {
+    /// The grants the file asks for, by object index: `Some` for every object the file
+    /// names or matches, even with no grants (those are revoked from); each list sorted
+    /// and unique.
+    fn desired(&mut self) -> Vec<Option<Pairs>> {
         let target = self.config.target;
-        let mut desired: BTreeMap<usize, Vec<(Gid, Privilege)>> = BTreeMap::new();
+        // By object index: `Some` for every managed object.
+        let mut desired: Vec<Option<Pairs>> = vec![None; self.world.objects.len()];
 
         if target == Target::Redshift {
             let object = self
                 .world
                 .find(&Securable::CreateModel)
                 .expect("a Redshift world has CREATE MODEL");
-            let want = desired.entry(object).or_default();
+            let want = desired[object].get_or_insert_with(Vec::new);
             for d in &self.config.principals {
                 if !d.create_model {
                     continue;
@@ -839,11 +844,11 @@ impl Planner<'_> {
                     // The first rule that names or matches an object is where findings
                     // about it point.
                     self.origin[object].get_or_insert(&rule.loc);
-                    desired.entry(object).or_default().extend(&grants);
+                    desired[object].get_or_insert_with(Vec::new).extend(&grants);
                 }
             }
         }
-        for want in desired.values_mut() {
+        for want in desired.iter_mut().flatten() {
             want.sort_unstable();
             want.dedup();
         }
