@@ -1,7 +1,8 @@
 //! The part of a server's state a plan depends on, as a set of typed facts.
 //!
 //! Why this exists: a reviewed plan is only right for the catalog it was planned against.
-//! The planner records, as [`Fact`]s, everything it consulted: every managed object with
+//! The planner records ([`Scope`]'s recording methods; read back as [`Fact`]s, in one
+//! canonical order, by [`Scope::facts`]) everything it consulted: every managed object with
 //! its owner and every grant held on it, named objects that were absent, the principals
 //! it looked up (existence, superuser), and the members of every principal whose
 //! `members:` list it manages. Two uses:
