@@ -231,17 +231,7 @@ impl<'a> ApplyTransaction<'a> {
         target: Target,
         lock_timeout: Duration,
     ) -> Result<ApplyTransaction<'a>, ApplyError> {
-        client
-            .batch_execute(&begin_sql(target, lock_timeout))
-            .await
-            .map_err(|e| ApplyError::Transaction {
-                what: "BEGIN",
-                server: describe_error(&e),
-            })?;
-        let tx = ApplyTransaction {
-            client,
-            lock_timeout,
-        };
+        let tx = Self::open(client, &begin_sql(target, lock_timeout), lock_timeout).await?;
         if target == Target::Postgres {
             if let Err(e) = client.batch_execute(&lock_sql()).await {
                 tx.rollback().await;
@@ -258,6 +248,25 @@ impl<'a> ApplyTransaction<'a> {
             }
         }
         Ok(tx)
+    }
+
+    /// Sends `begin` (the statement that opens the transaction) and holds the result.
+    async fn open(
+        client: &'a Client,
+        begin: &str,
+        lock_timeout: Duration,
+    ) -> Result<ApplyTransaction<'a>, ApplyError> {
+        client
+            .batch_execute(begin)
+            .await
+            .map_err(|e| ApplyError::Transaction {
+                what: "BEGIN",
+                server: describe_error(&e),
+            })?;
+        Ok(ApplyTransaction {
+            client,
+            lock_timeout,
+        })
     }
 
     /// The connection, to read the catalog inside the transaction.
@@ -413,17 +422,7 @@ pub async fn apply(
     statements: &[String],
     progress: &mut dyn FnMut(usize),
 ) -> Result<Applied, ApplyError> {
-    client
-        .batch_execute("BEGIN")
-        .await
-        .map_err(|e| ApplyError::Transaction {
-            what: "BEGIN",
-            server: describe_error(&e),
-        })?;
-    let tx = ApplyTransaction {
-        client,
-        lock_timeout: Duration::ZERO,
-    };
+    let tx = ApplyTransaction::open(client, "BEGIN", Duration::ZERO).await?;
     match tx.execute(statements, progress).await {
         Ok(applied) => {
             tx.commit().await?;
