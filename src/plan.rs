@@ -79,32 +79,45 @@ impl Plan {
     /// refused here, before it is printed for review or sent to a server.
     pub fn verify(&self) -> Result<(), Vec<Diagnostic>> {
         // Reading back is the slowest step after planning on a large catalog, and each
-        // statement is checked on its own: the statements are split across the cores
-        // (the first failure in plan order is reported, as a sequential check would).
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
-        let per_thread = self.statements.len().div_ceil(threads).max(512);
-        let failures: Vec<Option<Diagnostic>> = std::thread::scope(|scope| {
-            let checks: Vec<_> = self
-                .statements
-                .chunks(per_thread)
-                .enumerate()
-                .map(|(chunk, statements)| {
-                    let first = chunk * per_thread;
-                    scope.spawn(move || {
-                        statements
-                            .iter()
-                            .enumerate()
-                            .find_map(|(i, s)| self.check(first + i, s))
-                    })
-                })
-                .collect();
-            checks
-                .into_iter()
-                .map(|c| c.join().expect("a verify thread panicked"))
-                .collect()
+        // statement is checked on its own: the statements are shared out across the
+        // cores in small batches taken in turn (statements differ in length, so halves
+        // fixed in advance left one core idle for a third of the time), and the first
+        // failure in plan order is reported, as a sequential check would.
+        const BATCH: usize = 64;
+        let batches = self.statements.len().div_ceil(BATCH);
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get().min(8))
+            .min(batches.div_ceil(8));
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let work = || {
+            let mut first: Option<(usize, Diagnostic)> = None;
+            loop {
+                let b = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let from = b * BATCH;
+                // Past the end, or past a failure already found (later ones cannot be
+                // first).
+                if from >= self.statements.len() || first.as_ref().is_some_and(|f| f.0 < from) {
+                    return first;
+                }
+                let to = (from + BATCH).min(self.statements.len());
+                if let Some(failure) =
+                    (from..to).find_map(|i| self.check(i, &self.statements[i]).map(|d| (i, d)))
+                {
+                    first.get_or_insert(failure);
+                }
+            }
+        };
+        let failures: Vec<(usize, Diagnostic)> = std::thread::scope(|scope| {
+            // The calling thread works too: one helper thread on two cores.
+            let helpers: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
+            let mut all: Vec<_> = work().into_iter().collect();
+            for h in helpers {
+                all.extend(h.join().expect("a verify thread panicked"));
+            }
+            all
         });
-        match failures.into_iter().flatten().next() {
-            Some(d) => Err(vec![d]),
+        match failures.into_iter().min_by_key(|(i, _)| *i) {
+            Some((_, d)) => Err(vec![d]),
             None => Ok(()),
         }
     }
