@@ -413,6 +413,29 @@ impl Marks {
         })
     }
 
+    /// [`Marks::descend`] for a caller that visits a mapping's keys in file order (the
+    /// resolver, over tens of thousands of rules): the entry at `*cursor` is tried first,
+    /// which costs no hashing and reads the nodes in the order they are stored; the
+    /// cursor then moves past it. Any other key is looked up as `descend` does.
+    pub fn descend_next(&self, from: Found, key: &str, cursor: &mut usize) -> Found {
+        if let (Some(id), true) = (from.id, from.exact) {
+            if self.node(id).kind == NodeKind::Mapping {
+                if let Some(&c) = self.children(id).get(*cursor) {
+                    // Keys are recorded once per mapping, so the entry with this key is
+                    // the one `descend` finds.
+                    if self.key_of(c) == Some(key) {
+                        *cursor += 1;
+                        return Found {
+                            id: Some(c),
+                            exact: true,
+                        };
+                    }
+                }
+            }
+        }
+        self.descend(from, key)
+    }
+
     /// From what was found for a path, what is found for `path[index]`.
     pub fn index(&self, from: Found, index: usize) -> Found {
         Self::step(from, |id| self.item(id, index))

@@ -893,18 +893,20 @@ impl Resolver<'_> {
         // Each rule's node is looked up under its section's (as `marks.locate(&path)`
         // would, without parsing the path back).
         let in_section = marks.locate(section.key());
+        let mut next_rule = 0;
         // Who each entry of the current list names (see `grantee`).
         let mut listed: Vec<usize> = Vec::new();
         for (key, lists) in entries {
             let path = key_path(section.key(), &key);
-            let found = marks.descend(in_section, &key);
+            let found = marks.descend_next(in_section, &key, &mut next_rule);
             let loc = located(file, &path, marks.key_span(found));
             let parts = self.object_key(section, &key, &loc);
 
             let mut grants: Vec<RuleGrant> =
                 Vec::with_capacity(lists.iter().map(|(_, _, l)| l.len()).sum());
+            let mut next_list = 0;
             for (field, privilege, list) in lists {
-                let in_list = marks.descend(found, field);
+                let in_list = marks.descend_next(found, field, &mut next_list);
                 listed.clear();
                 let mut repeats = Repeats::new();
                 for (i, text) in list.iter().enumerate() {
@@ -1017,12 +1019,13 @@ impl Resolver<'_> {
         let mut out = Vec::with_capacity(parts.len());
         let mut ok = true;
         for (i, part) in parts.iter().enumerate() {
-            let what = if i == 0 && section != Section::Schemas {
-                "schema name".to_string()
-            } else {
-                format!("{object} name")
+            let what = match section {
+                Section::Schemas => "schema name",
+                _ if i == 0 => "schema name",
+                Section::Models => "model name",
+                Section::Functions => "function name",
             };
-            match self.name_part(part, &what, key, loc) {
+            match self.name_part(part, what, key, loc) {
                 Some(p) => out.push(p),
                 None => ok = false,
             }

@@ -1776,3 +1776,40 @@ fn the_plan_points_an_ignored_grantee_at_its_list_entry() {
     assert_eq!(w.len(), 1, "{:?}", plan.warnings);
     assert_eq!(at(w[0]), (4, 24, r#"schemas."\"s.1\"".usage[1]"#.into(), 2));
 }
+
+#[test]
+fn looking_keys_up_in_file_order_finds_what_a_hashed_lookup_finds() {
+    // The resolver walks rules with a cursor (`descend_next`); keys out of order, absent,
+    // written twice or under a non-mapping must still land where `descend` lands.
+    let text = "schemas:\n  a: {usage: [x], create: [y]}\n  b: {}\n  a: {usage: [z]}\n  c: [1]\n";
+    let scan = marks::scan(FILE, text);
+    let m = &scan.marks;
+    let section = m.locate("schemas");
+    let same = |x: marks::Found, y: marks::Found| x.id == y.id && x.exact == y.exact;
+    let mut cursor = 0;
+    for key in ["a", "b", "c", "missing", "a", "b"] {
+        let fast = m.descend_next(section, key, &mut cursor);
+        assert!(same(fast, m.descend(section, key)), "{key}");
+    }
+    // In order: each key found at the cursor, which moves on.
+    let mut cursor = 0;
+    for key in ["a", "b", "c"] {
+        let found = m.descend_next(section, key, &mut cursor);
+        assert!(found.exact, "{key}");
+        assert_eq!(m.key_of(found.id.unwrap()), Some(key));
+    }
+    assert_eq!(cursor, 3);
+    // Inside a rule, lists out of file order; and below a sequence nothing is a key.
+    let a = m.descend(section, "a");
+    let mut cursor = 0;
+    for key in ["create", "usage", "execute"] {
+        assert!(
+            same(m.descend_next(a, key, &mut cursor), m.descend(a, key)),
+            "{key}"
+        );
+    }
+    let c = m.descend(section, "c");
+    let mut cursor = 0;
+    let below = m.descend_next(c, "0", &mut cursor);
+    assert!(!below.exact && below.id == c.id && cursor == 0);
+}
