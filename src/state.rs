@@ -120,7 +120,13 @@ impl Scope {
         held: impl IntoIterator<Item = (Arc<Grantee>, Privilege)>,
     ) {
         let held_now = &mut self.object_entry(on).held;
+        let fresh = held_now.is_empty();
         held_now.extend(held.into_iter().map(|(g, p)| (p, g)));
+        // The planner passes each object's grants once, already in order: one pass
+        // checks that (sorting compared grantee names, a tenth of a large plan's time).
+        if fresh && held_now.windows(2).all(|w| w[0] < w[1]) {
+            return;
+        }
         held_now.sort_unstable();
         held_now.dedup();
     }
@@ -132,7 +138,12 @@ impl Scope {
 
     fn object_entry(&mut self, on: &Securable) -> &mut ObjectScope {
         let at = match self.objects.last() {
-            // The planner's case: a new object after every recorded one.
+            // The planner's cases: the object just recorded (its owner, then its
+            // grants), or a new object after every recorded one.
+            Some((last, _)) if last == on => {
+                let i = self.objects.len() - 1;
+                return &mut self.objects[i].1;
+            }
             Some((last, _)) if last < on => self.objects.len(),
             None => 0,
             _ => match self.objects.binary_search_by(|(k, _)| k.cmp(on)) {
@@ -456,6 +467,46 @@ mod tests {
                 "schema demo_ml owned by ml_owner",
                 "schema demo_ml: CREATE held by group analysts",
                 "schema demo_ml: USAGE held by group analysts",
+            ]
+        );
+    }
+
+    #[test]
+    fn grants_and_objects_in_any_order_make_the_same_scope() {
+        // The planner passes each object's grants once, in order (checked, not
+        // sorted); any other caller's order, repeats and later additions are sorted.
+        let held = [
+            (group("b"), Privilege::Usage),
+            (group("a"), Privilege::Usage),
+            (Grantee::Public, Privilege::Create),
+            (group("a"), Privilege::Create),
+            (group("b"), Privilege::Usage),
+        ];
+        let shared = |g: &Grantee, p: Privilege| (Arc::new(g.clone()), p);
+        let mut sorted: Vec<(Privilege, Grantee)> =
+            held.iter().map(|(g, p)| (*p, g.clone())).collect();
+        sorted.sort();
+        sorted.dedup();
+        let mut in_order = Scope::default();
+        in_order.object(&schema("s1"), "o");
+        in_order.holds(&schema("s1"), sorted.iter().map(|(p, g)| shared(g, *p)));
+        in_order.object(&schema("s2"), "o");
+        let mut shuffled = Scope::default();
+        shuffled.object(&schema("s2"), "o");
+        shuffled.holds(&schema("s1"), held[..2].iter().map(|(g, p)| shared(g, *p)));
+        shuffled.object(&schema("s1"), "o");
+        shuffled.holds(&schema("s1"), held[2..].iter().map(|(g, p)| shared(g, *p)));
+        assert_eq!(in_order, shuffled);
+        assert_eq!(in_order.listing(), shuffled.listing());
+        assert_eq!(
+            shuffled.listing(),
+            [
+                "schema s1 owned by o",
+                "schema s1: CREATE held by group a",
+                "schema s1: CREATE held by PUBLIC",
+                "schema s1: USAGE held by group a",
+                "schema s1: USAGE held by group b",
+                "schema s2 owned by o",
             ]
         );
     }
