@@ -229,6 +229,8 @@ struct Reader<'a> {
     pos: usize,
     /// Just after the last significant token: where "the text ends" errors point.
     end: Location,
+    /// The whole text is ASCII: columns are byte offsets.
+    ascii: bool,
 }
 
 type Res<T> = Result<T, ReadError>;
@@ -246,6 +248,7 @@ impl<'a> Reader<'a> {
             comments: Vec::new(),
             pos: 0,
             end: Location::new(1, 1),
+            ascii: src.is_ascii(),
         };
         for t in all {
             let at = t.span.start;
@@ -326,10 +329,10 @@ impl<'a> Reader<'a> {
         let column = usize::try_from(loc.column).ok()?.checked_sub(1)?;
         let start = *self.line_starts.get(line)?;
         let rest = self.src.get(start..)?;
-        // ASCII up to the column (the usual case): the column is the byte offset, with
-        // no walk over characters (which made long statements quadratic to read).
-        if rest.as_bytes().get(..column).is_some_and(<[u8]>::is_ascii) {
-            return Some(start + column);
+        // An ASCII text (the usual case): the column is the byte offset, with no walk
+        // over characters (which made long statements quadratic to read).
+        if self.ascii {
+            return (column <= rest.len()).then_some(start + column);
         }
         match rest.char_indices().nth(column) {
             Some((i, _)) => Some(start + i),
@@ -383,8 +386,11 @@ impl<'a> Reader<'a> {
     }
 
     /// True when the next token is the unquoted word `kw` (any case).
+    /// True when the next token is the unquoted keyword `kw` (written in upper case), in
+    /// any case. Compared in place: this runs for every token of every statement read
+    /// back.
     fn at(&self, kw: &str) -> bool {
-        bare_word(self.peek_token()).is_some_and(|w| w == kw)
+        matches!(self.peek_token(), Token::Word(w) if w.quote_style.is_none() && w.value.eq_ignore_ascii_case(kw))
     }
 
     fn eat(&mut self, kw: &str) -> bool {
@@ -409,7 +415,7 @@ impl<'a> Reader<'a> {
             return Err(self.unexpected("a statement"));
         };
         let start = first.span.start;
-        let found = describe(&first.token);
+        let first_token = first.token.clone();
         if first.token == Token::SemiColon {
             return Err(self.error(ReadErrorKind::EmptyStatement));
         }
@@ -440,7 +446,7 @@ impl<'a> Reader<'a> {
                 return Err(at_loc(
                     start,
                     ReadErrorKind::NotAStatement {
-                        found,
+                        found: describe(&first_token),
                         allowed: allowed_statements(self.target),
                     },
                 ))
@@ -689,15 +695,21 @@ impl<'a> Reader<'a> {
     }
 
     /// `schema.name` for a model or function.
-    fn qualified(&mut self, what: &str) -> Res<(String, String)> {
-        let schema = self.name(&format!("the {what}'s schema name"))?;
+    fn qualified(&mut self, what: &'static str) -> Res<(String, String)> {
+        // What each name is, for messages: fixed text, as this runs for every object
+        // name read back.
+        let (schema_is, name_is) = match what {
+            "model" => ("the model's schema name", "the model name"),
+            _ => ("the function's schema name", "the function name"),
+        };
+        let schema = self.name(schema_is)?;
         if self.peek_token() != &Token::Period {
             return Err(self.unexpected(format!(
                 "`.` and the {what} name: grantplan always writes schema.{what}"
             )));
         }
         self.advance();
-        let name = self.name(&format!("the {what} name"))?;
+        let name = self.name(name_is)?;
         Ok((schema, name))
     }
 
