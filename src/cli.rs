@@ -274,9 +274,13 @@ pub fn main() -> ExitCode {
     ExitCode::from(code)
 }
 
-/// clap's message for a command line it cannot parse (or `--help`, `--version`), with
-/// clap's exit code. clap repeats arguments it does not expect (`unexpected argument
+/// clap's message for a command line it cannot parse (or `--help`, `--version`). clap
+/// repeats arguments it does not expect (`unexpected argument
 /// 'postgres://admin:secret@...'`), so passwords in the arguments are masked first.
+///
+/// Exit 1 for a command line that cannot be read, 0 for help and version: not clap's own
+/// 2, which `plan --detailed-exitcode` means "changes present" (a CI job that misspelt
+/// an option would otherwise read it as a plan to review).
 fn usage_error(e: &clap::Error) -> ExitCode {
     let args: Vec<String> = std::env::args_os()
         .map(|a| a.to_string_lossy().into_owned())
@@ -287,7 +291,7 @@ fn usage_error(e: &clap::Error) -> ExitCode {
     } else {
         let _ = print(&text);
     }
-    ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(1))
+    ExitCode::from(if e.use_stderr() { 1 } else { 0 })
 }
 
 fn run(cli: Cli) -> Outcome {

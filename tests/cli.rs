@@ -54,6 +54,26 @@ fn detailed_exitcode_is_2_when_there_are_changes() {
         .stdout(contains("-- no changes"));
 }
 
+#[test]
+fn a_command_line_that_cannot_be_read_exits_1_not_the_changes_code() {
+    // 2 means "changes present" under --detailed-exitcode: a misspelt option, a missing
+    // subcommand or an unknown one must not look like a plan to review.
+    for args in [
+        &["plan", "--detailed-exitcode", "--bogus"][..],
+        &["plan", "--format", "yaml"],
+        &["frobnicate"],
+        &[],
+    ] {
+        let out = grantplan().args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        assert!(!String::from_utf8_lossy(&out.stderr).is_empty(), "{args:?}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+    }
+    for args in [["--help"], ["--version"]] {
+        grantplan().args(args).assert().code(0);
+    }
+}
+
 fn contains(s: &'static str) -> impl predicates::Predicate<[u8]> {
     predicates::function::function(move |out: &[u8]| String::from_utf8_lossy(out).contains(s))
 }

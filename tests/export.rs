@@ -431,6 +431,6 @@ fn export_without_a_database_or_a_snapshot_says_what_to_pass() {
         "--database-url",
         "postgres://localhost/x",
     ]);
-    assert_eq!(out.code, 2, "clap usage error: {}", out.stderr);
+    assert_eq!(out.code, 1, "a usage error: {}", out.stderr);
     assert!(out.stderr.contains("cannot be used with"), "{}", out.stderr);
 }
