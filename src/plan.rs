@@ -845,6 +845,11 @@ impl Planner<'_> {
         }
 
         let config = self.config;
+        // Each grantee as the file writes it, to its number (`None`: ignored). A large
+        // file lists hundreds of thousands of grantees naming a few dozen principals:
+        // canonicalising (a copy of the name) and matching `ignore:` once per name, not
+        // once per entry.
+        let mut numbers: HashMap<&Grantee, Option<Gid>> = HashMap::default();
         for (kind, rules) in config_rules(config) {
             for rule in rules {
                 let matched = self.expand(kind, rule);
@@ -852,20 +857,17 @@ impl Planner<'_> {
                     continue;
                 }
                 // The rule's grants, numbered once for all the objects it matches.
-                let grants: Vec<(Gid, Privilege)> = rule
-                    .grants
-                    .iter()
-                    .filter(|g| match &g.grantee {
-                        Grantee::Principal(p) => !config.is_ignored(&p.name),
-                        Grantee::Public => true,
-                    })
-                    .map(|g| {
-                        (
-                            self.world.grantees.id(&target.canonical(&g.grantee)),
-                            g.privilege,
-                        )
-                    })
-                    .collect();
+                let mut grants: Vec<(Gid, Privilege)> = Vec::with_capacity(rule.grants.len());
+                for g in &rule.grants {
+                    let id = *numbers.entry(&g.grantee).or_insert_with(|| {
+                        let ignored = match &g.grantee {
+                            Grantee::Principal(p) => config.is_ignored(&p.name),
+                            Grantee::Public => false,
+                        };
+                        (!ignored).then(|| self.world.grantees.id(&target.canonical(&g.grantee)))
+                    });
+                    grants.extend(id.map(|id| (id, g.privilege)));
+                }
                 for object in matched {
                     // The first rule that names or matches an object is where findings
                     // about it point.
@@ -878,23 +880,26 @@ impl Planner<'_> {
             want.sort_unstable();
             want.dedup();
         }
-        // Warn once per ignored grantee listed in a rule.
-        for rule in config
-            .schemas
-            .iter()
-            .chain(&config.models)
-            .chain(&config.functions)
-        {
-            for g in &rule.grants {
-                if let Grantee::Principal(p) = &g.grantee {
-                    if config.is_ignored(&p.name) {
-                        self.warnings.push(
-                            Diagnostic::warning(format!(
-                                "`{}` is listed in ignore:, so {} on `{}` is not granted to it",
-                                p.name, g.privilege, rule.key
-                            ))
-                            .at(Some(rule.grant_location(g))),
-                        );
+        // Warn once per ignored grantee listed in a rule (only when something is
+        // ignored: this visits every grantee entry of the file).
+        if !config.ignore.is_empty() {
+            let rules = config
+                .schemas
+                .iter()
+                .chain(&config.models)
+                .chain(&config.functions);
+            for rule in rules {
+                for g in &rule.grants {
+                    if let Grantee::Principal(p) = &g.grantee {
+                        if config.is_ignored(&p.name) {
+                            self.warnings.push(
+                                Diagnostic::warning(format!(
+                                    "`{}` is listed in ignore:, so {} on `{}` is not granted to it",
+                                    p.name, g.privilege, rule.key
+                                ))
+                                .at(Some(rule.grant_location(g))),
+                            );
+                        }
                     }
                 }
             }
