@@ -578,7 +578,8 @@ impl Case {
             pw,
             Fails("declares target `redshift`"),
         );
-        // Usage errors: clap repeats what it did not expect.
+        // Usage errors (exit 1, as every error: 2 is --detailed-exitcode's "changes"):
+        // clap repeats what it did not expect.
         for (what, args) in [
             (
                 "usage error, URL as an argument",
@@ -601,7 +602,7 @@ impl Case {
                 vec!["export", "--", good.as_str()],
             ),
         ] {
-            let out = self.check(what, &args, None, pw, Code(2));
+            let out = self.check(what, &args, None, pw, Code(1));
             assert!(out.stderr.starts_with("error: "), "{}", out.stderr);
         }
 
