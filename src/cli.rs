@@ -756,8 +756,7 @@ fn apply_cmd(args: ApplyArgs) -> Outcome {
         let confirmed = if args.yes {
             None
         } else {
-            let snap = read_catalog(&session).await?;
-            let plan = run.plan(&snap)?;
+            let plan = run.plan(read_catalog(&session).await?)?;
             run.show(&plan)?;
             if plan.is_empty() {
                 eprintln!("nothing to apply: {server} already matches {}", config.file);
@@ -810,10 +809,10 @@ enum Ready<'a> {
 }
 
 impl ApplyRun<'_> {
-    /// Plans against `snap`, checks that the SQL means what was planned, and that a
-    /// reviewed plan file still holds.
-    fn plan(&self, snap: &Snapshot) -> Result<Plan, Failure> {
-        let plan = plan::plan(
+    /// Plans against `snap` (freed once the planner has indexed it), checks that the SQL
+    /// means what was planned, and that a reviewed plan file still holds.
+    fn plan(&self, snap: Snapshot) -> Result<Plan, Failure> {
+        let plan = plan::plan_owned(
             self.config,
             Some(snap),
             PlanOptions {
@@ -925,7 +924,7 @@ impl ApplyRun<'_> {
         let snap = read_showing(tx.client(), target, true)
             .await
             .map_err(|e| Failure::Message(format!("cannot read the catalog: {e}")))?;
-        let plan = self.plan(&snap)?;
+        let plan = self.plan(snap)?;
         match confirmed {
             // A plan file was compared with in `plan`.
             Some(shown) if self.reviewed.is_none() => check_unchanged(
@@ -959,6 +958,10 @@ impl ApplyRun<'_> {
             .await;
         bar.finish_and_clear();
         let applied = result.map_err(|e| Failure::Message(e.to_string()))?;
+        // The check below reads and plans the whole catalog again: free this plan and
+        // its SQL first, or a large apply holds two of each at its peak.
+        drop(sql);
+        drop(plan);
         // Redshift: its catalog views are not known to show a transaction its own
         // uncommitted grants, and a false "still differs" would block every apply there.
         if target == crate::model::Target::Postgres {
@@ -984,9 +987,9 @@ impl ApplyRun<'_> {
                     "cannot read the catalog again after the statements ran: {e}; {rolled_back}"
                 ))
             })?;
-        let again = plan::plan(
+        let again = plan::plan_owned(
             self.config,
-            Some(&snap),
+            Some(snap),
             PlanOptions {
                 strict: self.strict,
             },
