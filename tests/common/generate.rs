@@ -238,9 +238,18 @@ fn schema_name(i: usize) -> String {
     }
 }
 
-/// Generates the catalog of `size`. `prefix` starts every role name (roles are
-/// cluster-wide); `seed` picks everything random.
+/// Generates the catalog of `size`, starting with 80% of the desired privileges held (the
+/// shape of issue 7). `prefix` starts every role name (roles are cluster-wide); `seed`
+/// picks everything random.
 pub fn generate(size: Size, prefix: &str, seed: u64) -> Generated {
+    generate_holding(size, prefix, seed, 0.8)
+}
+
+/// [`generate`], with the database starting with about `held` (0 to 1) of the desired
+/// privileges: the benchmark's heavy apply starts from less, for more changes than the
+/// issue's shape gives. The same seed draws the same catalog and grants.yaml whatever
+/// `held` is; only the starting grants differ.
+pub fn generate_holding(size: Size, prefix: &str, seed: u64, held_fraction: f64) -> Generated {
     let mut rng = fastrand::Rng::with_seed(seed);
     let roles: Vec<String> = (0..size.groups).map(|i| format!("{prefix}_g{i}")).collect();
     let schemas: Vec<String> = (0..size.schemas).map(schema_name).collect();
@@ -313,12 +322,13 @@ pub fn generate(size: Size, prefix: &str, seed: u64) -> Generated {
         }
     }
 
-    // The starting state: 80% of what is desired, plus extra privileges (5% of the
-    // desired count) that grants.yaml does not give.
+    // The starting state: `held_fraction` (80% unless asked otherwise) of what is
+    // desired, plus extra privileges (5% of the desired count) that grants.yaml does not
+    // give.
     let mut held: BTreeSet<(Obj, Priv, usize)> = BTreeSet::new();
     let mut missing = 0;
     for d in &desired {
-        if rng.f64() < 0.8 {
+        if rng.f64() < held_fraction {
             held.insert(*d);
         } else {
             missing += 1;
