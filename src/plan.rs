@@ -845,11 +845,11 @@ impl Planner<'_> {
         }
 
         let config = self.config;
-        // Each grantee as the file writes it, to its number (`None`: ignored). A large
-        // file lists hundreds of thousands of grantees naming a few dozen principals:
-        // canonicalising (a copy of the name) and matching `ignore:` once per name, not
-        // once per entry.
-        let mut numbers: HashMap<&Grantee, Option<Gid>> = HashMap::default();
+        // Each grantee of the file to its number (`None`: ignored). A large file lists
+        // hundreds of thousands of grantees naming a few dozen principals, and entries
+        // naming one principal share one `Arc` (the resolver's): canonicalising (a copy
+        // of the name) and matching `ignore:` once per principal, looked up by address.
+        let mut numbers: HashMap<*const Grantee, Option<Gid>> = HashMap::default();
         for (kind, rules) in config_rules(config) {
             for rule in rules {
                 let matched = self.expand(kind, rule);
@@ -859,8 +859,8 @@ impl Planner<'_> {
                 // The rule's grants, numbered once for all the objects it matches.
                 let mut grants: Vec<(Gid, Privilege)> = Vec::with_capacity(rule.grants.len());
                 for g in &rule.grants {
-                    let id = *numbers.entry(&g.grantee).or_insert_with(|| {
-                        let ignored = match &g.grantee {
+                    let id = *numbers.entry(Arc::as_ptr(&g.grantee)).or_insert_with(|| {
+                        let ignored = match &*g.grantee {
                             Grantee::Principal(p) => config.is_ignored(&p.name),
                             Grantee::Public => false,
                         };
@@ -890,7 +890,7 @@ impl Planner<'_> {
                 .chain(&config.functions);
             for rule in rules {
                 for g in &rule.grants {
-                    if let Grantee::Principal(p) = &g.grantee {
+                    if let Grantee::Principal(p) = &*g.grantee {
                         if config.is_ignored(&p.name) {
                             self.warnings.push(
                                 Diagnostic::warning(format!(

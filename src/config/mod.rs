@@ -19,6 +19,8 @@ mod tests;
 pub use cluster::{Cluster, KmsKey, Partition, PolicyStyle};
 pub use resolve::{GrantLoc, CLUSTER_EXAMPLE};
 
+use std::sync::Arc;
+
 use crate::diag::{Diagnostic, Location, Severity};
 use crate::model::{Grantee, Mode, Principal, Privilege, Target};
 
@@ -124,7 +126,8 @@ impl ObjectRule {
 #[derive(Debug, Clone)]
 pub struct RuleGrant {
     pub privilege: Privilege,
-    pub grantee: Grantee,
+    /// Shared by every entry naming the same principal (see the resolver's `Decl`).
+    pub grantee: Arc<Grantee>,
     /// Compact: [`ObjectRule::grant_location`] gives the full [`Location`].
     pub loc: GrantLoc,
 }

@@ -7,6 +7,7 @@
 
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use super::cluster::{self, Cluster, Partition, Problem};
 use super::marks::{index_path, key_path, located, nearest, Marks, NodeKind, Span, NOWHERE};
@@ -28,6 +29,10 @@ struct Decl {
     /// The first declaration of the same kind and name (itself, unless declared twice):
     /// two grantees are the same principal exactly when their `same` are equal.
     same: usize,
+    /// This principal as a grantee, shared by every list entry that names it: a large
+    /// file has hundreds of thousands of entries naming a few dozen principals, and a
+    /// copy of the name for each was a fifth of the loaded configuration.
+    grantee: Arc<Grantee>,
 }
 
 /// Name comparisons the "did you mean" suggestions for principals may make in one file.
@@ -176,6 +181,8 @@ struct Resolver<'a> {
     by_name: HashMap<String, Vec<usize>, foldhash::fast::RandomState>,
     /// What is left of [`SUGGESTION_BUDGET`].
     suggestions_left: usize,
+    /// PUBLIC as a grantee, shared like [`Decl::grantee`].
+    public: Arc<Grantee>,
 }
 
 /// Checks and resolves `raw`. Returns the config (meaningful only when there are no
@@ -192,6 +199,7 @@ pub(crate) fn resolve(file: &str, raw: RawConfig, marks: &Marks) -> (Config, Vec
         warned: HashSet::new(),
         decls: Vec::new(),
         by_name: HashMap::default(),
+        public: Arc::new(Grantee::Public),
         suggestions_left: SUGGESTION_BUDGET,
     };
     if target == Target::Postgres && r.case_sensitive {
@@ -527,6 +535,7 @@ impl Resolver<'_> {
             written: name.to_string(),
             line: loc.line,
             same,
+            grantee: Arc::new(Grantee::principal(kind, folded.clone())),
         });
 
         let cm_path = key_path(&path, "create_model");
@@ -755,9 +764,9 @@ impl Resolver<'_> {
     /// Resolves one entry of a `create`, `usage` or `execute` list; `at` makes its
     /// location, which only a message needs. With the grantee comes a number that is
     /// equal for two entries exactly when their grantees are (cheaper to compare).
-    fn grantee(&mut self, text: &str, at: &dyn Fn() -> Location) -> Option<(Grantee, usize)> {
+    fn grantee(&mut self, text: &str, at: &dyn Fn() -> Location) -> Option<(Arc<Grantee>, usize)> {
         if text.eq_ignore_ascii_case("public") {
-            return Some((Grantee::Public, usize::MAX));
+            return Some((self.public.clone(), usize::MAX));
         }
         let (prefix, name) = split_prefix(text);
         if name.is_empty() {
@@ -856,9 +865,9 @@ impl Resolver<'_> {
             }
             _ if count == 1 || self.target == Target::Postgres => {
                 let d = &self.decls[first];
-                let (kind, folded, same) = (d.kind, d.name.clone(), d.same);
+                let (folded, same, grantee) = (d.name.clone(), d.same, d.grantee.clone());
                 self.warn_folded_at(name, &folded, at);
-                Some((Grantee::principal(kind, folded), same))
+                Some((grantee, same))
             }
             (_, _) => {
                 let kinds: Vec<PrincipalKind> = found.iter().map(|&i| self.decls[i].kind).collect();

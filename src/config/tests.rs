@@ -116,7 +116,7 @@ fn g(kind: PrincipalKind, name: &str) -> Grantee {
 fn grants(rule: &ObjectRule) -> Vec<(Privilege, Grantee)> {
     rule.grants
         .iter()
-        .map(|g| (g.privilege, g.grantee.clone()))
+        .map(|g| (g.privilege, (*g.grantee).clone()))
         .collect()
 }
 
@@ -142,6 +142,38 @@ fn glob(part: &NamePart) -> &str {
 
 // ---------------------------------------------------------------------------------------
 // Files that load
+
+#[test]
+fn entries_naming_one_principal_share_one_grantee() {
+    // A large file names a few dozen principals in hundreds of thousands of entries:
+    // each entry holds a pointer to one shared grantee, not its own copy of the name
+    // (and the planner numbers grantees by that pointer).
+    let c = ok(
+        "groups:\n  a: {}\n  b: {}\nschemas:\n  s:\n    usage: [a, b, public]\n    \
+                create: [A]\n  t:\n    usage: [a, public]\n",
+    );
+    let all: Vec<&std::sync::Arc<Grantee>> = c
+        .schemas
+        .iter()
+        .flat_map(|r| r.grants.iter().map(|x| &x.grantee))
+        .collect();
+    assert_eq!(all.len(), 6);
+    for x in &all {
+        for y in &all {
+            assert_eq!(
+                x == y,
+                std::sync::Arc::ptr_eq(x, y),
+                "{x:?} and {y:?}: equal grantees are one shared value"
+            );
+        }
+    }
+    let distinct: std::collections::BTreeSet<String> = all.iter().map(|x| x.to_string()).collect();
+    assert_eq!(
+        distinct.len(),
+        3,
+        "a (also written A), b and public: {distinct:?}"
+    );
+}
 
 #[test]
 fn seed_file_resolves_to_two_groups_one_schema_one_model() {
