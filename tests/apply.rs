@@ -547,3 +547,134 @@ async fn a_file_for_another_kind_of_server_is_refused_before_anything_runs() {
     }
     assert!(!role_exists(&client, &grp).await, "nothing was created");
 }
+
+/// Runs `cmd` with its stderr on a new pseudo-terminal (stdout piped, stdin empty) and
+/// returns the exit code, stdout, and everything written to the terminal.
+fn run_on_terminal(mut cmd: std::process::Command) -> (i32, String, String) {
+    use std::io::Read;
+    use std::os::fd::{FromRawFd, OwnedFd};
+    use std::process::Stdio;
+    let (mut master, mut slave) = (0, 0);
+    // SAFETY: openpty fills two descriptors, which are then owned below.
+    let r = unsafe {
+        libc::openpty(
+            &mut master,
+            &mut slave,
+            std::ptr::null_mut(),
+            std::ptr::null(),
+            std::ptr::null(),
+        )
+    };
+    assert_eq!(r, 0, "openpty: {}", std::io::Error::last_os_error());
+    // SAFETY: both descriptors were just opened and are owned by nothing else.
+    let (mut master, slave) = unsafe {
+        (
+            std::fs::File::from_raw_fd(master),
+            OwnedFd::from_raw_fd(slave),
+        )
+    };
+    // A terminal of 120 columns, so a progress bar has room.
+    let size = libc::winsize {
+        ws_row: 40,
+        ws_col: 120,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    };
+    // SAFETY: TIOCSWINSZ reads a winsize from the pointer.
+    unsafe {
+        use std::os::fd::AsRawFd;
+        libc::ioctl(slave.as_raw_fd(), libc::TIOCSWINSZ, &size);
+    }
+    cmd.env("TERM", "xterm")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::from(slave));
+    let child = cmd.spawn().expect("start grantplan");
+    // The command holds the parent's copy of the terminal's end: closed here, so that
+    // reading the terminal ends when the child exits.
+    drop(cmd);
+    let reader = std::thread::spawn(move || {
+        let mut seen = Vec::new();
+        let mut buf = [0u8; 4096];
+        // Linux answers EIO once every copy of the other end is closed.
+        while let Ok(n @ 1..) = master.read(&mut buf) {
+            seen.extend_from_slice(&buf[..n]);
+        }
+        String::from_utf8_lossy(&seen).into_owned()
+    });
+    let out = child.wait_with_output().expect("wait for grantplan");
+    let terminal = reader.join().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        terminal,
+    )
+}
+
+/// Issue 7: long work shows what is happening on a terminal (the catalog read and an apply
+/// of more statements than one round trip carries), and nothing extra when stderr is not
+/// a terminal.
+#[tokio::test]
+async fn progress_is_shown_on_a_terminal_and_nothing_extra_otherwise() {
+    const SCHEMAS: usize = 250;
+    let prefix = common::unique("prog");
+    let yaml = {
+        let mut y = String::from("target: postgres\ngroups:\n");
+        for i in 0..SCHEMAS {
+            y.push_str(&format!("  {prefix}_{i}: {{}}\n"));
+        }
+        y.push_str("schemas:\n");
+        for i in 0..SCHEMAS {
+            y.push_str(&format!("  s{i}:\n    usage: [{prefix}_{i}]\n"));
+        }
+        y
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let file = write_config(&dir, &yaml);
+    let schemas: String = (0..SCHEMAS)
+        .map(|i| format!("CREATE SCHEMA s{i};"))
+        .collect();
+
+    // Not a terminal: the plan on stdout, one line on stderr saying what was applied.
+    let (db, client) = common::fresh_db("progress_pipe").await;
+    client.batch_execute(&schemas).await.unwrap();
+    let out = run(&["apply", "--yes"], &file, &common::server().admin_url(&db));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .starts_with(&format!("applied {} statements to ", 2 * SCHEMAS)),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+    assert!(!out.stderr.contains(['\r', '\x1b']), "{:?}", out.stderr);
+    assert!(out.stdout.contains("GRANT USAGE ON SCHEMA s0 TO "));
+    assert!(!out.stdout.contains(['\r', '\x1b']));
+
+    // On a terminal: the catalog read and the apply's progress, then the same result. The
+    // roles exist now (they are cluster-wide): this apply is the grants alone.
+    let (db, client) = common::fresh_db("progress_tty").await;
+    client.batch_execute(&schemas).await.unwrap();
+    let mut cmd = common::grantplan_process();
+    cmd.args(["apply", "--yes", "-f"])
+        .arg(&file)
+        .args(["--database-url", &common::server().admin_url(&db)]);
+    let (code, stdout, terminal) = run_on_terminal(cmd);
+    assert_eq!(code, 0, "{terminal}");
+    assert!(terminal.contains("reading catalog: "), "{terminal:?}");
+    assert!(
+        terminal.contains(&format!("/{SCHEMAS} statements")),
+        "{terminal:?}"
+    );
+    assert!(terminal.contains("applying "), "{terminal:?}");
+    assert!(
+        terminal.contains(&format!("applied {SCHEMAS} statements to ")),
+        "{terminal:?}"
+    );
+    assert!(stdout.contains("GRANT USAGE ON SCHEMA s0 TO "), "{stdout}");
+    assert!(has(
+        &schema_acl(&client, "s249").await,
+        &format!("{prefix}_249"),
+        "USAGE"
+    ));
+}
