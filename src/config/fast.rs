@@ -252,7 +252,7 @@ impl Reader<'_> {
         if !node.faithful {
             return None;
         }
-        match (node.kind, node.quoted, node.scalar.as_deref()) {
+        match (node.kind, node.quoted, self.marks.scalar(node)) {
             (NodeKind::Null, ..) => Some(None),
             (NodeKind::Scalar, false, Some("true" | "True" | "TRUE")) => Some(Some(true)),
             (NodeKind::Scalar, false, Some("false" | "False" | "FALSE")) => Some(Some(false)),
@@ -276,7 +276,7 @@ impl Reader<'_> {
                     if item.kind != NodeKind::Scalar || !item.faithful {
                         return None;
                     }
-                    out.push(item.scalar.clone()?);
+                    out.push(self.marks.scalar(item)?.to_string());
                 }
                 Some(Some(out))
             }

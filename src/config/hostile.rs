@@ -781,7 +781,7 @@ fn check_agreement(text: &str) -> Result<(), TestCaseError> {
         // "\n" to yaml-rust2, "" to serde_yaml); only messages use the marks' text.
         if node.quoted && !text.contains(['|', '>']) {
             prop_assert_eq!(
-                node.scalar.as_deref(),
+                scan.marks.scalar(node),
                 Some(s.as_str()),
                 "{} in {:?}",
                 path,

@@ -164,8 +164,24 @@ pub(crate) struct Node {
     seg: u32,
     key: Pos,
     value: Pos,
-    /// The text of a scalar value.
-    pub scalar: Option<String>,
+    /// The text of a scalar value, in [`Marks::texts`] ([`Marks::scalar`] reads it).
+    scalar: TextRef,
+}
+
+/// A range of [`Marks::texts`]; `start == u32::MAX` for none. Offsets fit in `u32`: the
+/// scalars of a document are at most one and a half times its text (an escape such as
+/// `\L` is two characters for three bytes), which is at most [`super::MAX_FILE_BYTES`].
+#[derive(Debug, Clone, Copy)]
+struct TextRef {
+    start: u32,
+    len: u32,
+}
+
+impl TextRef {
+    const NONE: TextRef = TextRef {
+        start: u32::MAX,
+        len: 0,
+    };
 }
 
 impl Node {
@@ -198,6 +214,11 @@ impl indexmap::Equivalent<(NodeId, String)> for KeyQuery<'_> {
 #[derive(Debug, Default)]
 pub(crate) struct Marks {
     nodes: Vec<Node>,
+    /// The text of every scalar node, one after the other. A large grants.yaml has a
+    /// scalar for each of its hundreds of thousands of grantee entries: one string for
+    /// all of them, rather than a `String` each (24 bytes in the node and an allocation
+    /// of its own), takes a fifth of the loading peak off a large file.
+    texts: String,
     /// `(parent, key)` of every mapping entry, to its node. `(u32, String)` hashes as
     /// `(u32, str)`, so [`KeyQuery`] finds an entry without allocating.
     keys: IndexMap<(NodeId, String), NodeId, FastHash>,
@@ -266,6 +287,16 @@ pub(crate) struct Found {
 impl Marks {
     pub fn node(&self, id: NodeId) -> &Node {
         &self.nodes[id as usize]
+    }
+
+    /// The text of `node`, when it is a scalar.
+    pub fn scalar(&self, node: &Node) -> Option<&str> {
+        let TextRef { start, len } = node.scalar;
+        if start == u32::MAX {
+            return None;
+        }
+        let start = start as usize;
+        self.texts.get(start..start + len as usize)
     }
 
     /// The document's node.
@@ -924,11 +955,18 @@ pub(crate) fn scan(file: &str, text: &str) -> Scan {
         w.refused_character(text, at, c);
         return w.scan;
     }
-    // Sized from the text (a node takes some 15 characters in a typical file), so that
-    // the vector of a large file is not copied as it grows; pages never touched cost no
-    // memory.
-    w.scan.marks.nodes.reserve(text.len() / 12);
-    w.scan.marks.keys.reserve(text.len() / 80);
+    // Sized from the text, so that the node vector of a large file is never copied as it
+    // grows (a copy holds the old and the new vector at once, at the loading peak): a
+    // node takes 12-18 bytes of a generated file, and there are at most MAX_VALUES;
+    // reserved pages never written cost no memory. The keys (one per ~60-90 bytes of a
+    // generated file) are reserved for less: a hash table's reserve is written at once.
+    let most = usize::try_from(MAX_VALUES).unwrap_or(usize::MAX);
+    w.scan.marks.nodes.reserve((text.len() / 8).min(most) + 1);
+    w.scan.marks.keys.reserve((text.len() / 80).min(most));
+    // The scalars' text is hardly ever longer than the document (only escapes such as
+    // `\L` grow): reserved whole, it is not copied as it grows, and the part never
+    // written costs no memory.
+    w.scan.marks.texts.reserve(text.len());
     let mut parser = Parser::new_from_str(text);
     loop {
         match parser.next_token() {
@@ -1565,6 +1603,17 @@ impl Walker<'_> {
                 }
             },
             Parent::Index(p, i) => (p, u32::try_from(i).unwrap_or(u32::MAX)),
+        };
+        let scalar = match scalar {
+            Some(text) => {
+                let start = marks.texts.len();
+                marks.texts.push_str(&text);
+                TextRef {
+                    start: u32::try_from(start).unwrap_or(u32::MAX - 1),
+                    len: u32::try_from(text.len()).unwrap_or(0),
+                }
+            }
+            None => TextRef::NONE,
         };
         marks.nodes.push(Node {
             kind,

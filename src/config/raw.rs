@@ -277,7 +277,11 @@ pub(crate) fn serde_error(file: &str, err: &serde_yaml::Error, marks: &Marks) ->
     };
     Diagnostic::error(format!("{what}: {msg}"))
         .at(Some(location))
-        .help(expectation(segs, node))
+        .help(expectation(
+            segs,
+            node.filter(|n| n.kind == NodeKind::Scalar)
+                .and_then(|n| marks.scalar(n)),
+        ))
 }
 
 /// What a `cluster:` key takes.
@@ -300,14 +304,12 @@ pub(crate) fn cluster_expectation(field: &str) -> String {
 }
 
 /// What belongs at the place `segs` names, as advice.
-fn expectation(segs: &[Seg], node: Option<&Node>) -> String {
+/// `scalar`: the text of the node there, when it is a scalar.
+fn expectation(segs: &[Seg], scalar: Option<&str>) -> String {
     let key = |i: usize| match segs.get(i) {
         Some(Seg::Key(k)) => Some(k.as_str()),
         _ => None,
     };
-    let scalar = node
-        .filter(|n| n.kind == NodeKind::Scalar)
-        .and_then(|n| n.scalar.as_deref());
     let section = key(0).unwrap_or("");
     match segs.len() {
         0 => "grants.yaml is a mapping of keys: target, mode, ignore, case_sensitive_identifiers, \

@@ -1163,9 +1163,10 @@ impl Resolver<'_> {
         let account_id = raw.account_id.and_then(|a| {
             let path = "cluster.account_id";
             let (text, plain) = match self.marks.get(path) {
-                Some(n) if n.kind == NodeKind::Scalar && n.scalar.is_some() => {
-                    (n.scalar.clone().unwrap_or_default(), !n.quoted)
-                }
+                Some(n) if n.kind == NodeKind::Scalar && self.marks.scalar(n).is_some() => (
+                    self.marks.scalar(n).unwrap_or_default().to_string(),
+                    !n.quoted,
+                ),
                 _ => match a {
                     RawAccountId::Number(n) => (n.to_string(), true),
                     RawAccountId::Text(t) => (t, false),

@@ -497,10 +497,7 @@ fn marks_give_key_and_value_places_with_token_lengths() {
         (2, 32, "groups.\"é g\".members[2]".into(), 6)
     );
     assert_eq!(
-        m.get("groups.\"é g\".members[2]")
-            .unwrap()
-            .scalar
-            .as_deref(),
+        m.scalar(m.get("groups.\"é g\".members[2]").unwrap()),
         Some("d\"e")
     );
     // A block mapping is located at its first key, a block list item at the item.
@@ -1775,15 +1772,11 @@ fn marks_find_every_key_however_it_is_quoted_in_a_path() {
         let path = marks::key_path("target", k);
         let item = marks::index_path(&path, 0);
         assert_eq!(
-            m.get(&item).unwrap().scalar.as_deref(),
+            m.scalar(m.get(&item).unwrap()),
             Some(format!("x{i}").as_str())
         );
         let inner = marks::key_path(&marks::index_path(&path, 1), k);
-        assert_eq!(
-            m.get(&inner).unwrap().scalar.as_deref(),
-            Some("y"),
-            "{inner}"
-        );
+        assert_eq!(m.scalar(m.get(&inner).unwrap()), Some("y"), "{inner}");
         assert_eq!(m.value_loc(FILE, &inner).line, i + 2);
         // A path below a known node falls back to it, keeping the path asked.
         let below = marks::index_path(&inner, 3);
