@@ -20,8 +20,11 @@ const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 /// mimalloc 3 waits a whole second by default, longer than a whole `plan` of the large
 /// benchmark catalog takes: the memory loading grants.yaml needs for a moment (its YAML
 /// events and marks) then stayed resident through the catalog read and the plan, on top of
-/// what those need. With 10 ms (mimalloc 2's default) the large live plan peaked at 49-50 MB
-/// instead of 64 MB, in the same time (docs/benchmarks.md).
+/// what those need. With 10 ms (mimalloc 2's default) the large live plan peaks at 49-50 MB
+/// instead of 63-64 MB, for about 20 ms more (0.315 -> 0.337 s, the mean of 6 interleaved
+/// runs each; pages given back and faulted in again are system time): memory was the
+/// target with the smaller margin (docs/benchmarks.md). A longer delay keeps less: 30 ms
+/// gave 52 MB, 100 ms 53-57 MB.
 fn return_freed_memory_soon() {
     // SAFETY: sets one integer option; mimalloc reads options at any time.
     unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 10) }
