@@ -257,29 +257,7 @@ async fn bench_size(
     let outside_before = scalar(&client, generate::OUTSIDE_GRANTS).await;
 
     // The plan's size, against the generator's own count.
-    let json = measure(
-        bin,
-        &[
-            "plan",
-            "-f",
-            yaml_s,
-            "--database-url",
-            &url,
-            "--format",
-            "json",
-        ],
-    );
-    if json.code != 0 {
-        fail("plan --format json", &json);
-    }
-    let (changes, plan_statements) = privilege_changes(&json.stdout);
-    assert_eq!(
-        changes,
-        generated.changes(),
-        "[{}] the plan changes {changes} privileges, the generator counted {}",
-        size.name,
-        generated.changes()
-    );
+    let (changes, plan_statements) = planned_changes(bin, yaml_s, &url, &generated, size.name);
 
     // Live plan, timed.
     let mut plans = Vec::new();
@@ -312,28 +290,8 @@ async fn bench_size(
     .unwrap();
 
     // Apply everything, then plan again: nothing may be left.
-    let apply = measure(
-        bin,
-        &["apply", "-f", yaml_s, "--database-url", &url, "--yes"],
-    );
-    if apply.code != 0 {
-        fail("apply", &apply);
-    }
+    let (apply, replan) = apply_and_plan_again(bin, yaml_s, &url);
     let apply_statements = applied_line(&apply);
-    let replan = measure(
-        bin,
-        &[
-            "plan",
-            "-f",
-            yaml_s,
-            "--database-url",
-            &url,
-            "--detailed-exitcode",
-        ],
-    );
-    if replan.code != 0 {
-        fail("the plan after apply (it must show no change)", &replan);
-    }
     let outside_after = scalar(&client, generate::OUTSIDE_GRANTS).await;
     assert_eq!(
         outside_before, outside_after,
@@ -421,53 +379,9 @@ async fn bench_heavy_apply(bin: &Path, port: u16, dir: &Path, size: Size) -> Hea
     let yaml_s = yaml.to_str().unwrap();
     let url = url(port, &prefix);
     let outside_before = scalar(&client, generate::OUTSIDE_GRANTS).await;
-    let json = measure(
-        bin,
-        &[
-            "plan",
-            "-f",
-            yaml_s,
-            "--database-url",
-            &url,
-            "--format",
-            "json",
-        ],
-    );
-    if json.code != 0 {
-        fail("plan --format json", &json);
-    }
-    let (changes, plan_statements) = privilege_changes(&json.stdout);
-    assert_eq!(
-        changes,
-        generated.changes(),
-        "[{} heavy apply] the plan changes {changes} privileges, the generator counted {}",
-        size.name,
-        generated.changes()
-    );
-    let apply = measure(
-        bin,
-        &["apply", "-f", yaml_s, "--database-url", &url, "--yes"],
-    );
-    if apply.code != 0 {
-        fail("apply", &apply);
-    }
-    let replan = measure(
-        bin,
-        &[
-            "plan",
-            "-f",
-            yaml_s,
-            "--database-url",
-            &url,
-            "--detailed-exitcode",
-        ],
-    );
-    if replan.code != 0 {
-        fail(
-            "the plan after the heavy apply (it must show no change)",
-            &replan,
-        );
-    }
+    let label = format!("{} heavy apply", size.name);
+    let (changes, plan_statements) = planned_changes(bin, yaml_s, &url, &generated, &label);
+    let (apply, replan) = apply_and_plan_again(bin, yaml_s, &url);
     assert_eq!(
         outside_before,
         scalar(&client, generate::OUTSIDE_GRANTS).await,
@@ -480,6 +394,64 @@ async fn bench_heavy_apply(bin: &Path, port: u16, dir: &Path, size: Size) -> Hea
         apply,
         replan,
     }
+}
+
+/// The privilege changes and statements of the plan of `yaml` against `url`, checked
+/// against the generator's own count.
+fn planned_changes(
+    bin: &Path,
+    yaml: &str,
+    url: &str,
+    generated: &Generated,
+    label: &str,
+) -> (usize, usize) {
+    let json = measure(
+        bin,
+        &[
+            "plan",
+            "-f",
+            yaml,
+            "--database-url",
+            url,
+            "--format",
+            "json",
+        ],
+    );
+    if json.code != 0 {
+        fail("plan --format json", &json);
+    }
+    let (changes, statements) = privilege_changes(&json.stdout);
+    assert_eq!(
+        changes,
+        generated.changes(),
+        "[{label}] the plan changes {changes} privileges, the generator counted {}",
+        generated.changes()
+    );
+    (changes, statements)
+}
+
+/// `apply --yes`, then a plan that must show no change (`--detailed-exitcode` exits 0);
+/// both measured.
+fn apply_and_plan_again(bin: &Path, yaml: &str, url: &str) -> (Measured, Measured) {
+    let apply = measure(bin, &["apply", "-f", yaml, "--database-url", url, "--yes"]);
+    if apply.code != 0 {
+        fail("apply", &apply);
+    }
+    let replan = measure(
+        bin,
+        &[
+            "plan",
+            "-f",
+            yaml,
+            "--database-url",
+            url,
+            "--detailed-exitcode",
+        ],
+    );
+    if replan.code != 0 {
+        fail("the plan after apply (it must show no change)", &replan);
+    }
+    (apply, replan)
 }
 
 /// The line in which `apply` says what it did.
