@@ -9,9 +9,11 @@
 //! Per size it measures the grantplan binary as users run it, as a child process: wall
 //! time and peak RSS (wait4's rusage) of a live `plan`, the catalog queries that plan
 //! sent (pg_stat_statements), `apply --yes` of every change, and the `plan` after it
-//! (which must show no change). Then a heavy apply: the same catalog starting with 55%
-//! of the desired privileges, for the ~90,000 changes issue 7 names on the large size
-//! (its 20%-missing shape gives ~48,000). Then the pure planner, in-process and with no database,
+//! (which must show no change). Then two apply variants, each on a catalog of its own:
+//! a heavy apply, the catalog starting with 55% of the desired privileges, for the
+//! ~90,000 changes issue 7 names on the large size (its 20%-missing shape gives
+//! ~48,000); and the reviewed workflow, `plan --out FILE` then `apply --yes FILE`. Then
+//! the pure planner, in-process and with no database,
 //! on a snapshot of about 500,000 privileges, and the same through `plan --catalog`.
 //! It prints a Markdown report for docs/benchmarks.md. Figures are only ever written
 //! down there: no test asserts a time.
@@ -57,9 +59,10 @@ struct Args {
     /// Skip the offline planner figures.
     #[arg(long)]
     no_offline: bool,
-    /// Skip the heavy apply (a catalog starting with 55% of the desired privileges).
-    #[arg(long)]
-    no_heavy: bool,
+    /// Skip the apply variants (the heavy apply, from 55% of the desired privileges, and
+    /// the reviewed apply of a plan file), which build a catalog each.
+    #[arg(long, alias = "no-heavy")]
+    no_variants: bool,
     /// Use the PostgreSQL already listening on 127.0.0.1:PORT (superuser `postgres`,
     /// trust) instead of starting a throwaway one: for profiling against a kept catalog.
     #[arg(long)]
@@ -290,7 +293,7 @@ async fn bench_size(
     .unwrap();
 
     // Apply everything, then plan again: nothing may be left.
-    let (apply, replan) = apply_and_plan_again(bin, yaml_s, &url);
+    let (apply, replan) = apply_and_plan_again(bin, yaml_s, &url, None);
     let apply_statements = applied_line(&apply);
     let outside_after = scalar(&client, generate::OUTSIDE_GRANTS).await;
     assert_eq!(
@@ -351,25 +354,62 @@ async fn build_database(
 /// 9,600 revokes), so the apply target is measured at the scale the issue names.
 const HEAVY_HELD: f64 = 0.55;
 
-/// What the heavy apply measured.
-struct HeavyApply {
+/// An apply measured on a catalog of its own, besides the main run's.
+#[derive(Clone, Copy)]
+enum Variant {
+    /// `apply --yes` of a catalog starting with [`HEAVY_HELD`] of the desired privileges.
+    Heavy,
+    /// The pull-request workflow on the main run's shape: `plan --out FILE`, then
+    /// `apply FILE`, which reads the file back, plans again inside the transaction and
+    /// checks that the plan file still holds before it runs the file's statements.
+    Reviewed,
+}
+
+impl Variant {
+    fn name(self) -> &'static str {
+        match self {
+            Variant::Heavy => "heavy",
+            Variant::Reviewed => "reviewed",
+        }
+    }
+
+    fn held(self) -> f64 {
+        match self {
+            Variant::Heavy => HEAVY_HELD,
+            Variant::Reviewed => 0.8,
+        }
+    }
+}
+
+/// What an apply variant measured.
+struct VariantReport {
+    size: Size,
+    variant: Variant,
     changes: usize,
     plan_statements: usize,
+    /// `plan --out` (the reviewed variant only).
+    plan_out: Option<Measured>,
     apply: Measured,
     apply_statements: String,
     replan: Measured,
 }
 
-/// `apply --yes` of a catalog of `size` that starts with [`HEAVY_HELD`] of the desired
-/// privileges, checked like the main run: the plan changes what the generator counted,
-/// the plan after the apply is empty, grants outside the file's scope are untouched.
-async fn bench_heavy_apply(bin: &Path, port: u16, dir: &Path, size: Size) -> HeavyApply {
-    let prefix = format!("bench_{}_heavy", size.name);
-    let generated = generate::generate_holding(size, &prefix, SEED, HEAVY_HELD);
+/// The apply `variant` on a catalog of `size` built for it, checked like the main run:
+/// the plan changes what the generator counted, the plan after the apply is empty,
+/// grants outside the file's scope are untouched.
+async fn bench_variant(
+    bin: &Path,
+    port: u16,
+    dir: &Path,
+    size: Size,
+    variant: Variant,
+) -> VariantReport {
+    let prefix = format!("bench_{}_{}", size.name, variant.name());
+    let label = format!("{} {} apply", size.name, variant.name());
+    let generated = generate::generate_holding(size, &prefix, SEED, variant.held());
     let (client, build) = build_database(port, &prefix, &generated).await;
     eprintln!(
-        "[{} heavy apply] built in {}: {} missing, {} extra",
-        size.name,
+        "[{label}] built in {}: {} missing, {} extra",
         ms(build),
         generated.missing,
         generated.extra
@@ -379,17 +419,45 @@ async fn bench_heavy_apply(bin: &Path, port: u16, dir: &Path, size: Size) -> Hea
     let yaml_s = yaml.to_str().unwrap();
     let url = url(port, &prefix);
     let outside_before = scalar(&client, generate::OUTSIDE_GRANTS).await;
-    let label = format!("{} heavy apply", size.name);
     let (changes, plan_statements) = planned_changes(bin, yaml_s, &url, &generated, &label);
-    let (apply, replan) = apply_and_plan_again(bin, yaml_s, &url);
+    let (plan_out, (apply, replan)) = match variant {
+        Variant::Heavy => (None, apply_and_plan_again(bin, yaml_s, &url, None)),
+        Variant::Reviewed => {
+            let file = dir.join(format!("plan-{prefix}.sql"));
+            let _ = std::fs::remove_file(&file); // `plan --out` never overwrites
+            let file_s = file.to_str().unwrap();
+            let out = measure(
+                bin,
+                &[
+                    "plan",
+                    "-f",
+                    yaml_s,
+                    "--database-url",
+                    &url,
+                    "--out",
+                    file_s,
+                ],
+            );
+            if out.code != 0 {
+                fail("plan --out", &out);
+            }
+            (
+                Some(out),
+                apply_and_plan_again(bin, yaml_s, &url, Some(file_s)),
+            )
+        }
+    };
     assert_eq!(
         outside_before,
         scalar(&client, generate::OUTSIDE_GRANTS).await,
         "grants outside the file's scope changed"
     );
-    HeavyApply {
+    VariantReport {
+        size,
+        variant,
         changes,
         plan_statements,
+        plan_out,
         apply_statements: applied_line(&apply),
         apply,
         replan,
@@ -430,10 +498,17 @@ fn planned_changes(
     (changes, statements)
 }
 
-/// `apply --yes`, then a plan that must show no change (`--detailed-exitcode` exits 0);
-/// both measured.
-fn apply_and_plan_again(bin: &Path, yaml: &str, url: &str) -> (Measured, Measured) {
-    let apply = measure(bin, &["apply", "-f", yaml, "--database-url", url, "--yes"]);
+/// `apply --yes` (of `planfile`, when given), then a plan that must show no change
+/// (`--detailed-exitcode` exits 0); both measured.
+fn apply_and_plan_again(
+    bin: &Path,
+    yaml: &str,
+    url: &str,
+    planfile: Option<&str>,
+) -> (Measured, Measured) {
+    let mut args = vec!["apply", "-f", yaml, "--database-url", url, "--yes"];
+    args.extend(planfile);
+    let apply = measure(bin, &args);
     if apply.code != 0 {
         fail("apply", &apply);
     }
@@ -578,19 +653,14 @@ fn main() {
     if args.build_only {
         return;
     }
-    let heavy: Vec<(Size, HeavyApply)> = if args.no_heavy {
-        Vec::new()
-    } else {
-        sizes
-            .iter()
-            .map(|size| {
-                (
-                    *size,
-                    rt.block_on(bench_heavy_apply(&bin, port, &dir, *size)),
-                )
-            })
-            .collect()
-    };
+    let mut variants: Vec<VariantReport> = Vec::new();
+    for size in &sizes {
+        for variant in [Variant::Heavy, Variant::Reviewed] {
+            if !args.no_variants {
+                variants.push(rt.block_on(bench_variant(&bin, port, &dir, *size, variant)));
+            }
+        }
+    }
 
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
@@ -636,28 +706,33 @@ fn main() {
             r.apply_statements
         );
     }
-    if !heavy.is_empty() {
+    if !variants.is_empty() {
         println!(
-            "\nHeavy apply: the same catalogs starting with {:.0}% of the desired privileges (and the same 5% extra), one run each.\n",
+            "\nApply variants, each on a catalog of its own, one run each. heavy: the catalog starts with {:.0}% of the desired privileges (and the same 5% extra), `apply --yes`. reviewed: the main run's shape, `plan --out FILE` (its wall and peak RSS beside the name), then `apply --yes FILE`.\n",
             HEAVY_HELD * 100.0
         );
-        println!("| size | privilege changes | plan statements | apply wall | apply peak RSS | second plan | apply said |");
-        println!("|---|---|---|---|---|---|---|");
-        for (size, h) in &heavy {
+        println!("| size | variant | privilege changes | plan statements | apply wall | apply peak RSS | second plan | apply said |");
+        println!("|---|---|---|---|---|---|---|---|");
+        for v in &variants {
             println!(
-                "| {} | {} | {} | {} | {} | {} ({}) | {} |",
-                size.name,
-                h.changes,
-                h.plan_statements,
-                ms(h.apply.wall),
-                mb(h.apply.rss),
-                if h.replan.code == 0 {
+                "| {} | {}{} | {} | {} | {} | {} | {} ({}) | {} |",
+                v.size.name,
+                v.variant.name(),
+                v.plan_out
+                    .as_ref()
+                    .map(|m| format!(" (plan --out {}, {})", ms(m.wall), mb(m.rss)))
+                    .unwrap_or_default(),
+                v.changes,
+                v.plan_statements,
+                ms(v.apply.wall),
+                mb(v.apply.rss),
+                if v.replan.code == 0 {
                     "no change"
                 } else {
                     "CHANGES"
                 },
-                ms(h.replan.wall),
-                h.apply_statements
+                ms(v.replan.wall),
+                v.apply_statements
             );
         }
     }
