@@ -666,9 +666,11 @@ fn diff_cmd(args: DiffArgs) -> Outcome {
     )?;
     let plan = plan::plan_owned(&config, snapshot, PlanOptions::default())?;
     report_diagnostics(&plan.warnings);
-    let before = plan.scope.listing();
-    let after = plan.scope.after(&plan.statements, plan.target).listing();
-    let (old, new) = (lines_text(&before), lines_text(&after));
+    // Each listing is joined as soon as it is made, and the plan freed before diffing:
+    // a large catalog has a line per privilege on each side.
+    let old = lines_text(&plan.scope.listing());
+    let new = lines_text(&plan.scope.after(&plan.statements, plan.target).listing());
+    drop(plan);
     let now = match &source {
         Source::Offline => "offline (no catalog)".to_string(),
         Source::Database { server } => server.clone(),
