@@ -112,7 +112,9 @@ pub fn reseal(text: &str) -> String {
 }
 
 /// SQL reader: any text is read or refused, never a panic; whatever it accepts renders
-/// to SQL that reads back as the same statement. The first byte picks the target.
+/// to SQL that reads back as the same statement; and reading it in pieces (as large plan
+/// files are read) gives exactly what reading it whole gives, statements or error. The
+/// first byte picks the target (its low bit) and the piece size (the rest, in bytes).
 pub fn sqlread(data: &[u8]) {
     let Some((&mode, rest)) = data.split_first() else {
         return;
@@ -125,7 +127,14 @@ pub fn sqlread(data: &[u8]) {
     } else {
         Target::Postgres
     };
-    if let Ok(statements) = sqlread::read(text, target) {
+    let whole = sqlread::read_whole(text, target);
+    assert_eq!(
+        sqlread::read_in_pieces(text, target, usize::from(mode >> 1)),
+        whole,
+        "read in pieces of {} bytes",
+        mode >> 1
+    );
+    if let Ok(statements) = whole {
         for s in statements {
             let sql = s.render(target);
             assert_eq!(sqlread::read(&sql, target), Ok(vec![s.clone()]), "{sql}");

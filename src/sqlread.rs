@@ -167,7 +167,7 @@ const PIECE_BYTES: usize = 256 * 1024;
 /// `;`. Any piece that fails (a real problem, or a guess inside a quoted name holding
 /// `;` and a line break) sends the whole text through the reader at once, which gives
 /// the exact answer and the exact error with its line.
-fn read_in_pieces(
+pub(crate) fn read_in_pieces(
     sql: &str,
     target: Target,
     piece_bytes: usize,
@@ -180,19 +180,19 @@ fn read_in_pieces(
         };
         match read_all(&rest[..cut], target) {
             Ok((piece, true)) => statements.extend(piece),
-            _ => return read_all(sql, target).map(|(all, _)| all),
+            _ => return read_whole(sql, target),
         }
         rest = &rest[cut..];
     }
     if rest.len() == sql.len() {
-        return read_all(sql, target).map(|(all, _)| all);
+        return read_whole(sql, target);
     }
     match read_all(rest, target) {
         Ok((piece, _)) => {
             statements.extend(piece);
             Ok(statements)
         }
-        Err(_) => read_all(sql, target).map(|(all, _)| all),
+        Err(_) => read_whole(sql, target),
     }
 }
 
@@ -204,6 +204,11 @@ fn piece_end(text: &str, piece_bytes: usize) -> Option<usize> {
         .windows(2)
         .position(|w| w == b";\n")
         .map(|i| piece_bytes + i + 2)
+}
+
+/// [`read`] of the whole text at once (for the fuzz check that pieces read the same).
+pub(crate) fn read_whole(sql: &str, target: Target) -> Result<Vec<Statement>, ReadError> {
+    read_all(sql, target).map(|(all, _)| all)
 }
 
 /// Every statement of `sql`, and whether its last token is a `;`.
@@ -2506,7 +2511,7 @@ pub(crate) mod tests {
                 sql.push_str(&s.render(target));
                 sql.push('\n');
             }
-            let whole = read_all(&sql, target).map(|(all, _)| all);
+            let whole = read_whole(&sql, target);
             prop_assert_eq!(read_in_pieces(&sql, target, piece), whole, "{:?}", sql);
         }
     }

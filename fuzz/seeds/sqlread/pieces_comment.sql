@@ -1,0 +1,2 @@
+GRANT USAGE ON SCHEMA t TO r -- no end;
+GRANT USAGE ON SCHEMA u TO r;
