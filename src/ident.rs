@@ -2,9 +2,11 @@
 //!
 //! Every name that reaches SQL text passes through [`quote`]. A name is written bare only
 //! when it is a lower-case regular identifier (`[a-z_][a-z0-9_$]*`) and not a keyword;
-//! otherwise it is delimited with `"` and every `"` inside it doubled. sqlparser's keyword
-//! list is the reference for keywords: quoting a non-reserved keyword is harmless, while
-//! leaving a reserved one bare is a syntax error (or worse, a different statement).
+//! otherwise it is delimited with `"` and every `"` inside it doubled. A keyword is a word
+//! of PostgreSQL's keyword table, of Redshift's reserved words ([`crate::keywords`]), or of
+//! sqlparser's keyword list, whatever the target: quoting a word the server does not
+//! reserve is harmless, while leaving a reserved one bare is a syntax error (or worse, a
+//! different statement).
 
 use crate::model::Target;
 use std::borrow::Cow;
@@ -58,17 +60,40 @@ pub fn push_qualified(out: &mut String, schema: &str, name: &str) {
 
 /// True when `name` can be written without quotes and still mean exactly `name`.
 pub fn is_bare(name: &str) -> bool {
+    is_plain(name) && !is_keyword(name)
+}
+
+/// True when `name` is a lower-case regular identifier, `[a-z_][a-z0-9_$]*`, keyword or not.
+pub fn is_plain(name: &str) -> bool {
     let mut chars = name.chars();
     let Some(first) = chars.next() else {
         return false;
     };
     (first.is_ascii_lowercase() || first == '_')
         && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '$')
-        && !is_keyword(name)
+}
+
+/// True when `word` is a keyword of either target or of sqlparser, in any case: the words
+/// [`quote`] never writes bare.
+pub fn is_keyword(word: &str) -> bool {
+    in_set(&KEYWORDS, word)
 }
 
 /// True when sqlparser knows `word` as a keyword (in any dialect).
-pub fn is_keyword(word: &str) -> bool {
+///
+/// Only for reading plans back ([`crate::sqlread`]): grantplan always quoted these, while
+/// the words only the targets' own lists add (`analyse`, `offline`) were written bare
+/// before those lists were used. A bare one of those still reads as the name it can only
+/// be, so an older reviewed plan file keeps reading; the words with a meaning of their own
+/// in a name's place (`CURRENT_USER`, `SESSION_USER`, `CURRENT_ROLE`) are all sqlparser's.
+pub fn is_sqlparser_keyword(word: &str) -> bool {
+    in_set(&SQLPARSER_KEYWORDS, word)
+}
+
+type WordSet = std::collections::HashSet<&'static str, foldhash::fast::FixedState>;
+
+/// Whether `set` (of upper-case words) holds `word` in any case.
+fn in_set(set: &WordSet, word: &str) -> bool {
     // This runs for every name of every statement rendered and read back (hundreds of
     // thousands on a large plan): upper-cased on the stack (no keyword is longer than
     // the buffer), then one hash lookup instead of a binary search of ~900 keywords
@@ -82,13 +107,22 @@ pub fn is_keyword(word: &str) -> bool {
     let Ok(upper) = std::str::from_utf8(upper) else {
         return false;
     };
-    KEYWORDS.contains(upper)
+    set.contains(upper)
 }
 
+/// Every word [`is_keyword`] knows (upper case), hashed once per process.
+static KEYWORDS: std::sync::LazyLock<WordSet> = std::sync::LazyLock::new(|| {
+    sqlparser::keywords::ALL_KEYWORDS
+        .iter()
+        .chain(&crate::keywords::POSTGRES)
+        .chain(&crate::keywords::REDSHIFT)
+        .copied()
+        .collect()
+});
+
 /// sqlparser's keywords (upper case), hashed once per process.
-static KEYWORDS: std::sync::LazyLock<
-    std::collections::HashSet<&'static str, foldhash::fast::FixedState>,
-> = std::sync::LazyLock::new(|| sqlparser::keywords::ALL_KEYWORDS.iter().copied().collect());
+static SQLPARSER_KEYWORDS: std::sync::LazyLock<WordSet> =
+    std::sync::LazyLock::new(|| sqlparser::keywords::ALL_KEYWORDS.iter().copied().collect());
 
 /// The name as the server will store it.
 ///
@@ -138,11 +172,45 @@ mod tests {
     }
 
     #[test]
+    fn words_only_a_target_reserves_are_quoted() {
+        // sqlparser does not know these; PostgreSQL (analyse, isnull) or Redshift
+        // (offline, permissions, wallet, oid, ...) reserves them.
+        for k in [
+            "analyse",
+            "isnull",
+            "offline",
+            "permissions",
+            "wallet",
+            "oid",
+            "restore",
+            "recover",
+            "sysdate",
+            "encode",
+            "lun",
+            "tdes",
+            "mostly13",
+            "current_user_id",
+        ] {
+            assert!(!is_sqlparser_keyword(k), "{k} is not sqlparser's");
+            assert_eq!(quote(k), format!("\"{k}\""), "{k}");
+        }
+    }
+
+    #[test]
     fn every_keyword_is_recognised_in_any_case() {
         // is_keyword upper-cases into a fixed buffer: every keyword must fit in it.
-        for k in sqlparser::keywords::ALL_KEYWORDS {
+        let lists = [
+            sqlparser::keywords::ALL_KEYWORDS,
+            &crate::keywords::POSTGRES[..],
+            &crate::keywords::REDSHIFT[..],
+        ];
+        for k in lists.into_iter().flatten() {
             assert!(is_keyword(k), "{k}");
             assert!(is_keyword(&k.to_ascii_lowercase()), "{k}");
+            assert_eq!(
+                quote(&k.to_ascii_lowercase()),
+                format!("\"{}\"", k.to_ascii_lowercase())
+            );
         }
         assert!(!is_keyword("demo_ml"));
         assert!(!is_keyword(&"select".repeat(20)));

@@ -22,6 +22,7 @@ pub mod fuzzing;
 pub mod iam;
 pub mod ident;
 pub mod input;
+pub mod keywords;
 pub mod model;
 pub mod output;
 pub mod pgpass;

@@ -50,17 +50,20 @@
 //! # Names
 //!
 //! A quoted name is taken exactly (`"a""b"` is `a"b`). An unquoted one is folded to
-//! lower case (ASCII letters only, as the server does) and must then be a name the
-//! renderer would itself write bare ([`crate::ident::is_bare`]): plain lower-case ASCII
-//! and not a keyword. That refuses bare keywords with a meaning of their own
-//! (`TO CURRENT_USER`, `TO SESSION_USER`), which the server would not read as a name.
+//! lower case (ASCII letters only, as the server does) and must then be plain lower-case
+//! ASCII and not one of sqlparser's keywords ([`crate::ident::is_sqlparser_keyword`]).
+//! That refuses bare keywords with a meaning of their own (`TO CURRENT_USER`,
+//! `TO SESSION_USER`), which the server would not read as a name. The words only the
+//! targets' own reserved lists add (`offline`, `analyse`) are read in both spellings: the
+//! renderer quotes them, and grantplan before those lists wrote them bare, where they can
+//! only be the name (the statement that runs is rendered again, quoted).
 //! Every name must be non-empty, free of NUL, and within the target's length in bytes
 //! ([`Target::max_identifier_bytes`]): PostgreSQL silently truncates longer names, so a
 //! reviewed statement could act on a different role than the one it names. A principal
 //! may not be called `public` in any case: the server reads `"public"` as PUBLIC, and
 //! grantplan's config refuses the name.
 
-use crate::ident::{is_bare, is_keyword};
+use crate::ident::{is_plain, is_sqlparser_keyword};
 use crate::model::{Grantee, Principal, PrincipalKind, Privilege, Securable, Target};
 use crate::sql::Statement;
 use sqlparser::dialect::{Dialect, PostgreSqlDialect, RedshiftSqlDialect};
@@ -593,7 +596,7 @@ impl<'a> Reader<'a> {
                 // `GRANT role TO member`: the role is a name, and a bare name is never a
                 // keyword, so a bare keyword here is a privilege grantplan does not manage.
                 let is_word = matches!(self.peek_token(), Token::Word(_));
-                if !is_word || next.as_deref().is_some_and(is_keyword) {
+                if !is_word || next.as_deref().is_some_and(is_sqlparser_keyword) {
                     return Err(self.unexpected(
                         "a privilege grantplan manages (CREATE, USAGE or EXECUTE) or a role name",
                     ));
@@ -885,14 +888,14 @@ impl<'a> Reader<'a> {
             Some('"') => w.value.clone(),
             None => {
                 let folded = w.value.to_ascii_lowercase();
-                if is_keyword(&folded) {
+                if is_sqlparser_keyword(&folded) {
                     return Err(self.error(ReadErrorKind::KeywordAsName {
                         found: found(),
                         expected: expected.to_string(),
                         quoted: format!("\"{folded}\""),
                     }));
                 }
-                if !is_bare(&folded) {
+                if !is_plain(&folded) {
                     return bad(format!(
                         "a name that is not plain lower-case ASCII (letters, digits, `_`, `$`) \
                          is written in double quotes (\"{}\")",
@@ -1191,6 +1194,64 @@ pub(crate) mod tests {
 
     fn canonical(s: &Statement, target: Target) -> Statement {
         s.canonical(target)
+    }
+
+    /// Every word of both targets' reserved lists, as the name of a group, role, user,
+    /// schema, model and function, is written quoted and reads back as itself; written
+    /// bare, as grantplan wrote the words sqlparser does not know before it used the
+    /// targets' lists, it still reads (the words sqlparser knows never were bare, and
+    /// stay refused bare).
+    #[test]
+    fn every_reserved_word_renders_quoted_and_reads_back_in_both_spellings() {
+        let words = crate::keywords::POSTGRES
+            .iter()
+            .chain(&crate::keywords::REDSHIFT)
+            .map(|w| w.to_ascii_lowercase());
+        let mut checked = 0;
+        for w in words {
+            let w = w.as_str();
+            for target in [Postgres, Redshift] {
+                let mut statements = vec![
+                    Statement::CreatePrincipal {
+                        principal: p(Role, w),
+                    },
+                    Statement::AddMember {
+                        parent: p(Role, w),
+                        member: p(User, w),
+                    },
+                    grant(&[Create, Usage], schema(w), g(Role, w)),
+                    revoke(&[Usage], schema(w), g(User, w)),
+                    grant(&[Execute], function(w, w, Some("integer")), g(User, w)),
+                ];
+                if target == Redshift {
+                    statements.extend([
+                        Statement::CreatePrincipal {
+                            principal: p(Group, w),
+                        },
+                        Statement::AddMember {
+                            parent: p(Group, w),
+                            member: p(User, w),
+                        },
+                        grant(&[Execute], model(w, w), g(Group, w)),
+                        revoke(&[CreateModel], Securable::CreateModel, g(Group, w)),
+                    ]);
+                }
+                for s in statements {
+                    let sql = s.render(target);
+                    let quoted = format!("\"{w}\"");
+                    assert!(sql.contains(&quoted), "{w} not quoted on {target}: {sql}");
+                    assert_eq!(one(&sql, target), canonical(&s, target), "{sql}");
+                    let bare = sql.replace(&quoted, w);
+                    if is_sqlparser_keyword(w) {
+                        assert!(read(&bare, target).is_err(), "{bare} on {target}");
+                    } else {
+                        assert_eq!(one(&bare, target), canonical(&s, target), "{bare}");
+                    }
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 600 * 5, "{checked}");
     }
 
     #[test]

@@ -678,3 +678,84 @@ async fn progress_is_shown_on_a_terminal_and_nothing_extra_otherwise() {
         "USAGE"
     ));
 }
+
+/// Every keyword of PostgreSQL's own table (grantplan::keywords::POSTGRES) as the name of
+/// a role, a user, a membership, a schema and a function: the apply runs (a bare keyword
+/// would be a syntax error and roll everything back) and a second plan is empty.
+///
+/// The roles are named exactly the keywords, so they cannot carry a unique suffix; no
+/// other test of this binary uses a bare keyword as a role name. `none` is a schema and a
+/// function here but not a role: PostgreSQL refuses the role name ("role name "none" is
+/// reserved").
+#[tokio::test]
+async fn every_postgres_keyword_applies_as_a_name_and_converges() {
+    let (db, client) = common::fresh_db("keywords").await;
+    let url = common::server().admin_url(&db);
+    let words: Vec<String> = grantplan::keywords::POSTGRES
+        .iter()
+        .map(|w| w.to_ascii_lowercase())
+        .collect();
+    let principals: Vec<&str> = words
+        .iter()
+        .map(String::as_str)
+        .filter(|w| *w != "none")
+        .collect();
+    // Even places are roles, each with the next word as its one member (a user).
+    let (mut setup, mut yaml) = (String::new(), String::from("target: postgres\nroles:\n"));
+    let mut users = String::from("users:\n");
+    for pair in principals.chunks(2) {
+        let role = pair[0];
+        match pair.get(1) {
+            Some(user) => {
+                setup.push_str(&format!(
+                    "CREATE ROLE {} LOGIN;\n",
+                    common::quote_ident(user)
+                ));
+                yaml.push_str(&format!("  \"{role}\": {{members: [\"{user}\"]}}\n"));
+                users.push_str(&format!("  \"{user}\": {{}}\n"));
+            }
+            None => yaml.push_str(&format!("  \"{role}\": {{}}\n")),
+        }
+    }
+    yaml.push_str(&users);
+    yaml.push_str("schemas:\n");
+    let mut functions = String::from("functions:\n");
+    for (i, w) in words.iter().enumerate() {
+        let q = common::quote_ident(w);
+        setup.push_str(&format!(
+            "CREATE SCHEMA {q}; CREATE FUNCTION {q}.{q}(integer) RETURNS integer \
+             LANGUAGE sql AS 'SELECT 1';\n"
+        ));
+        let grantee = principals[i % principals.len()];
+        yaml.push_str(&format!(
+            "  \"{w}\": {{usage: [\"{grantee}\"], create: [\"{grantee}\"]}}\n"
+        ));
+        functions.push_str(&format!("  \"{w}.{w}\": {{execute: [\"{grantee}\"]}}\n"));
+    }
+    yaml.push_str(&functions);
+    client
+        .batch_execute(&setup)
+        .await
+        .unwrap_or_else(|e| panic!("{}", common::describe(&e)));
+    let dir = tempfile::tempdir().unwrap();
+    let file = write_config(&dir, &yaml);
+
+    let applied = run(&["apply", "--yes"], &file, &url);
+    assert_eq!(applied.code, 0, "{}\n{}", applied.stdout, applied.stderr);
+    for w in ["analyse", "isnull", "select", "user"] {
+        assert!(
+            applied.stdout.contains(&format!("ON SCHEMA \"{w}\" TO")),
+            "{w} quoted: {}",
+            applied.stdout
+        );
+    }
+    let again = run(&["plan", "--detailed-exitcode"], &file, &url);
+    assert_eq!(again.code, 0, "{}\n{}", again.stdout, again.stderr);
+    assert!(again.stdout.contains("-- no changes"), "{}", again.stdout);
+    // What the server holds, checked on its own catalog.
+    let grantee = principals[words.iter().position(|w| w == "analyse").unwrap() % principals.len()];
+    assert!(has(&schema_acl(&client, "analyse").await, grantee, "USAGE"));
+    for role in principals.iter().step_by(2) {
+        assert!(role_exists(&client, role).await, "role {role} was created");
+    }
+}

@@ -700,3 +700,31 @@ fn watchdog_child() {
         panic!("the parent should have killed this process");
     }
 }
+
+/// grantplan's copy of PostgreSQL's keyword table (what it quotes) is the server's own:
+/// every word `pg_get_keywords()` lists, in every category, and nothing else.
+#[tokio::test]
+async fn the_postgres_keyword_list_is_the_servers() {
+    let (_db, c) = fresh_db("keywords").await;
+    let server: BTreeSet<String> = c
+        .query("SELECT upper(word) FROM pg_get_keywords()", &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let ours: BTreeSet<String> = grantplan::keywords::POSTGRES
+        .iter()
+        .map(|w| w.to_string())
+        .collect();
+    assert_eq!(
+        ours.len(),
+        grantplan::keywords::POSTGRES.len(),
+        "no duplicates"
+    );
+    assert_eq!(
+        ours.symmetric_difference(&server).collect::<Vec<_>>(),
+        Vec::<&String>::new(),
+        "words in one list only"
+    );
+}
