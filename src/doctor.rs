@@ -200,6 +200,29 @@ fn login(f: &Findings) -> Check {
 
 fn visibility(f: &Findings) -> Check {
     match f.catalog {
+        Ok(s) if !s.sees_every_model() => {
+            let manages_models = f.config.is_some_and(|c| !c.models.is_empty());
+            Check::new(
+                if manages_models {
+                    Status::Fail
+                } else {
+                    Status::Warn
+                },
+                "catalog",
+                format!(
+                    "read every grant, but `{}` is not a superuser, and Redshift shows a \
+                     non-superuser only the models it owns ({} seen): {}",
+                    s.server.login,
+                    s.models.len(),
+                    if manages_models {
+                        "the models: section cannot be planned by this login"
+                    } else {
+                        "enough for a grants.yaml without models:, not for one with them"
+                    }
+                ),
+            )
+            .fix("plan and apply models as a superuser")
+        }
         Ok(s) => Check::new(
             Status::Pass,
             "catalog",
@@ -362,6 +385,19 @@ fn default_iam_role(setup: &Setup, config: Option<&Config>) -> Check {
 
 /// Whether the principals that may create models may also use an IAM role for it.
 fn assume_role(setup: &Setup, config: Option<&Config>) -> Vec<Check> {
+    if !setup.sees_all_grants {
+        return vec![Check::new(
+            Status::Warn,
+            "ASSUMEROLE",
+            format!(
+                "cannot tell who may use which IAM role: `{}` is neither a superuser nor holds \
+                 ACCESS SYSTEM TABLE, and svv_iam_privileges shows such a login only the \
+                 entries it has access to (r_SVV_IAM_PRIVILEGES)",
+                setup.login
+            ),
+        )
+        .fix("run doctor as a superuser, or as a login holding ACCESS SYSTEM TABLE")];
+    }
     if setup.assume_role.is_empty() {
         return vec![Check::new(
             Status::Pass,
@@ -497,11 +533,51 @@ mod tests {
         assert!(login
             .detail
             .contains("only a superuser grants CREATE MODEL"));
-        // The group is missing and this login could not create it.
+        // It sees only its own models: the file's models: section cannot be planned.
+        let catalog = checks.iter().find(|c| c.topic == "catalog").unwrap();
+        assert_eq!(catalog.status, Status::Fail);
+        assert!(
+            catalog.detail.contains("only the models it owns"),
+            "{catalog:?}"
+        );
+        assert!(checks.iter().any(|c| c.status == Status::Fail
+            && c.topic == "declared"
+            && c.detail.contains("the models: section cannot be planned")));
+        assert_eq!(exit_code(&checks), 1);
+
+        // Without models: the group is missing, and this login could not create it.
+        let c = config("groups:\n  analysts: {create_model: true}\n");
+        let checks = examine(&findings(Target::Redshift, Some(&c), &setup, Ok(&snap)));
+        let catalog = checks.iter().find(|c| c.topic == "catalog").unwrap();
+        assert_eq!(catalog.status, Status::Warn, "{catalog:?}");
         assert!(checks
             .iter()
             .any(|c| c.status == Status::Fail && c.detail == "group analysts does not exist"));
-        assert_eq!(exit_code(&checks), 1);
+    }
+
+    #[test]
+    fn assume_role_says_it_cannot_tell_without_full_visibility() {
+        let setup = Setup {
+            login: "ci".into(),
+            sees_all_grants: false,
+            ..Setup::default()
+        };
+        let checks = assume_role(&setup, None);
+        assert_eq!(checks.len(), 1);
+        assert_eq!(checks[0].status, Status::Warn);
+        assert!(
+            checks[0].detail.starts_with("cannot tell"),
+            "{:?}",
+            checks[0]
+        );
+        assert!(!checks[0].detail.contains("not restricted"));
+        let full = Setup {
+            sees_all_grants: true,
+            ..setup
+        };
+        assert!(assume_role(&full, None)[0]
+            .detail
+            .contains("not restricted"));
     }
 
     #[test]
@@ -513,8 +589,10 @@ mod tests {
             create_role: true,
             default_iam_role: Some("arn:aws:iam::123456789012:role/RedshiftML".into()),
             assume_role: Vec::new(),
+            sees_all_grants: true,
         };
         let mut snap = Snapshot::empty(Target::Redshift);
+        snap.server.login_superuser = true;
         snap.principals.push(PrincipalInfo {
             kind: PrincipalKind::Group,
             name: "analysts".into(),
@@ -556,6 +634,7 @@ mod tests {
             superuser: true,
             create_role: true,
             default_iam_role: Some("arn:aws:iam::123456789012:role/RedshiftML".into()),
+            sees_all_grants: true,
             assume_role: vec![AssumeRole {
                 iam_arn: "arn:aws:iam::123456789012:role/RedshiftML".into(),
                 command: "COPY".into(),

@@ -748,6 +748,20 @@ impl<'a> Exporter<'a> {
             }
             return out;
         }
+        if !snap.sees_every_model() {
+            if !snap.models.is_empty() {
+                self.warn(
+                    format!(
+                        "`{}` is not a superuser, and Redshift shows a non-superuser only the \
+                         models it owns, so models: is left out (a file with models: can only \
+                         be planned by a superuser)",
+                        snap.server.login
+                    ),
+                    "export as a superuser to include the models' grants",
+                );
+            }
+            return out;
+        }
         for m in &snap.models {
             let Some(key) = self.writable_key("model", &[&m.schema, &m.name]) else {
                 continue;
@@ -1339,6 +1353,32 @@ mod tests {
         assert!(!y.contains("case_sensitive_identifiers"), "{y}");
     }
 
+    /// A non-superuser's read lists only its own models: models: is left out, said in a
+    /// warning, and the rest still plans no change.
+    #[test]
+    fn a_non_superusers_export_leaves_models_out() {
+        let a = Grantee::principal(Group, "analysts");
+        let mut snap = B::new(Target::Redshift)
+            .p(&a)
+            .schema("demo_ml", "admin", &[(&a, Privilege::Usage)])
+            .model("demo_ml", "churn", "ci", &[&a])
+            .0;
+        snap.server.login = "ci".into();
+        snap.server.login_superuser = false;
+        let e = export(&snap);
+        assert!(!e.yaml.contains("models:"), "{}", e.yaml);
+        assert!(e.yaml.contains("demo_ml:"), "{}", e.yaml);
+        assert_eq!(e.warnings.len(), 1, "{:?}", e.warnings);
+        assert!(
+            e.warnings[0]
+                .message
+                .starts_with("`ci` is not a superuser, and Redshift shows a non-superuser only the models it owns"),
+            "{:?}",
+            e.warnings
+        );
+        assert_eq!(replan(&snap, &e), Vec::<String>::new());
+    }
+
     #[test]
     fn hostile_names_round_trip_on_postgres() {
         let su = user("postgres");
@@ -1827,6 +1867,9 @@ mod tests {
                 Target::Postgres
             };
             let mut snap = Snapshot::empty(t);
+            // A superuser's read: only that lists every model (a non-superuser's export
+            // leaves models: out, tested on its own).
+            snap.server.login_superuser = true;
             snap.server.login = name(s.server.0).to_string();
             snap.server.database = name(s.server.1).to_string();
             for &(k, n, su) in &s.principals {

@@ -19,7 +19,7 @@
 //! name) the grantees in the order grants.yaml declares them, then PUBLIC, then grantees the
 //! file does not declare. Privileges of one grantee on one object merge into one statement.
 
-use crate::catalog::{Acl, Snapshot};
+use crate::catalog::{Acl, NonLocalKind, Snapshot};
 use crate::config::{Config, NamePart, ObjectRule};
 use crate::diag::{Diagnostic, Location};
 use crate::model::{Grantee, Mode, Principal, PrincipalKind, Privilege, Securable, Target};
@@ -210,6 +210,7 @@ fn plan_world(
         errors: Vec::new(),
         warnings: config.warnings.clone(),
         scope: Scope::default(),
+        skipped: Default::default(),
         declared: {
             let mut declared = HashMap::default();
             for (i, d) in config.principals.iter().enumerate() {
@@ -283,6 +284,12 @@ struct World {
     /// Every object, sorted by object and unique: an object is known by its index here.
     objects: Vec<(Securable, ObjectState)>,
     grantees: Grantees,
+    /// Schemas that are not the database's own (Redshift external and datashare
+    /// schemas), by name: globs leave them out, a name is refused.
+    non_local: std::collections::BTreeMap<String, NonLocalKind>,
+    /// `None` when the object lists are complete; else the login that read an incomplete
+    /// model list (a Redshift non-superuser: [`Snapshot::sees_every_model`]).
+    partial_models: Option<String>,
 }
 
 #[derive(Default)]
@@ -342,7 +349,8 @@ impl World {
                     name: m.name.clone(),
                 },
                 ObjectState {
-                    owner: Some(m.owner.clone()),
+                    // Empty: not known (a model seen only through its grants).
+                    owner: (!m.owner.is_empty()).then(|| m.owner.clone()),
                     held: held(&m.grants),
                 },
             ));
@@ -395,6 +403,12 @@ impl World {
                 .collect(),
             objects: sorted_unique(objects),
             grantees,
+            non_local: snap
+                .non_local_schemas
+                .iter()
+                .map(|s| (s.name.clone(), s.kind))
+                .collect(),
+            partial_models: (!snap.sees_every_model()).then(|| snap.server.login.clone()),
         }
     }
 
@@ -426,6 +440,8 @@ impl World {
             memberships: BTreeSet::new(),
             objects: sorted_unique(objects),
             grantees: Grantees::default(),
+            non_local: Default::default(),
+            partial_models: None,
         }
     }
 
@@ -596,6 +612,8 @@ struct Planner<'a> {
     /// Each declared principal (canonical) and its index in `config.principals`; the
     /// first declaration wins.
     declared: HashMap<Principal, usize>,
+    /// Non-local schemas a glob matched and left out, with the first such glob.
+    skipped: std::collections::BTreeMap<String, (NonLocalKind, &'a Location)>,
 }
 
 /// At most this many objects in one GRANT or REVOKE: few round trips and catalog
@@ -620,7 +638,7 @@ impl RuleKind {
     }
 }
 
-impl Planner<'_> {
+impl<'a> Planner<'a> {
     fn run(mut self) -> Result<Plan, Vec<Diagnostic>> {
         let target = self.config.target;
         let mut statements = Vec::new();
@@ -691,6 +709,28 @@ impl Planner<'_> {
                         && !grantee.as_principal().is_some_and(|p| created.contains(p))
                 })
                 .collect();
+            if let (Securable::Model { .. }, None, Mode::Authoritative, false) = (
+                securable,
+                &state.owner,
+                self.config.mode,
+                revokes.is_empty(),
+            ) {
+                // An owner is never revoked from, and this one cannot be told apart.
+                self.errors.push(
+                    Diagnostic::error(format!(
+                        "the owner of model {} is not known (svv_ml_model_info does not list \
+                         it), so grantplan cannot tell whether a REVOKE would take EXECUTE \
+                         from its owner; nothing is planned",
+                        securable.display_name()
+                    ))
+                    .at(self.origin[object].cloned())
+                    .help(
+                        "plan as a superuser against the cluster: its svv_ml_model_info lists \
+                         every model with its owner (a snapshot file must come from such a read)",
+                    ),
+                );
+                continue;
+            }
             revokes.sort_by_key(|(g, _)| ranks[*g as usize]);
             for (grantee, privileges) in revokes {
                 if self.config.mode == Mode::Additive {
@@ -850,7 +890,26 @@ impl Planner<'_> {
         // naming one principal share one `Arc` (the resolver's): canonicalising (a copy
         // of the name) and matching `ignore:` once per principal, looked up by address.
         let mut numbers: HashMap<*const Grantee, Option<Gid>> = HashMap::default();
+        if let (Some(login), Some(first)) = (&self.world.partial_models, config.models.first()) {
+            self.errors.push(
+                Diagnostic::error(format!(
+                    "the login `{login}` is not a superuser, and Redshift shows a non-superuser \
+                     only the models it owns (svv_ml_model_info: \"regular users can see only \
+                     their own data\"; ACCESS SYSTEM TABLE does not widen it): globs would miss \
+                     the other models, and grants on models it cannot see would be revoked, so \
+                     the models: section cannot be planned and nothing is"
+                ))
+                .at(Some(first.loc.clone()))
+                .help(
+                    "plan and apply as a superuser; a login with ACCESS SYSTEM TABLE can plan \
+                     a grants.yaml without models:",
+                ),
+            );
+        }
         for (kind, rules) in config_rules(config) {
+            if kind == RuleKind::Model && self.world.partial_models.is_some() {
+                continue;
+            }
             for rule in rules {
                 let matched = self.expand(kind, rule);
                 if matched.is_empty() {
@@ -879,6 +938,27 @@ impl Planner<'_> {
         for want in desired.iter_mut().flatten() {
             want.sort_unstable();
             want.dedup();
+        }
+        if let Some((_, (_, first))) = self.skipped.first_key_value() {
+            let list: Vec<String> = self
+                .skipped
+                .iter()
+                .map(|(name, (kind, _))| {
+                    format!("{} ({})", crate::ident::quote(name), kind.describe())
+                })
+                .collect();
+            self.warnings.push(
+                Diagnostic::warning(format!(
+                    "globs in schemas: leave out {} schema(s) that are not this database's own: {}",
+                    list.len(),
+                    list.join(", ")
+                ))
+                .at(Some((*first).clone()))
+                .help(
+                    "grantplan manages only local schemas: Redshift does not support CREATE on \
+                     external schemas, and a datashare's grants are its producer's",
+                ),
+            );
         }
         // Warn once per ignored grantee listed in a rule (only when something is
         // ignored: this visits every grantee entry of the file).
@@ -909,7 +989,34 @@ impl Planner<'_> {
 
     /// The existing objects a rule names or matches; warns (or errors under `--strict`)
     /// when it names nothing.
-    fn expand(&mut self, kind: RuleKind, rule: &ObjectRule) -> Vec<usize> {
+    fn expand(&mut self, kind: RuleKind, rule: &'a ObjectRule) -> Vec<usize> {
+        if kind == RuleKind::Schema && !self.world.non_local.is_empty() {
+            match &rule.schema {
+                NamePart::Exact(name) => {
+                    if let Some(k) = self.world.non_local.get(name) {
+                        self.errors.push(
+                            Diagnostic::error(format!(
+                                "schema {} is {}, not this database's own, so grantplan does not \
+                                 manage it: {}",
+                                crate::ident::quote(name),
+                                k.describe(),
+                                k.why()
+                            ))
+                            .at(Some(rule.loc.clone()))
+                            .help(format!("remove it from schemas: in {}", self.config.file)),
+                        );
+                        return Vec::new();
+                    }
+                }
+                NamePart::Glob(_) => {
+                    for (name, k) in &self.world.non_local {
+                        if rule.schema.matches(name) {
+                            self.skipped.entry(name.clone()).or_insert((*k, &rule.loc));
+                        }
+                    }
+                }
+            }
+        }
         if self.offline && rule.is_glob() {
             // The contract: offline, globs match nothing (not even the objects the file
             // names, which are only assumed to exist).
@@ -1294,8 +1401,12 @@ mod tests {
     struct Cat(Snapshot);
 
     impl Cat {
+        /// A superuser's read (the only one that lists every Redshift model).
         fn new(target: Target) -> Cat {
-            Cat(Snapshot::empty(target))
+            let mut snap = Snapshot::empty(target);
+            snap.server.login = "admin".into();
+            snap.server.login_superuser = true;
+            Cat(snap)
         }
         fn principal(mut self, kind: PrincipalKind, name: &str, superuser: bool) -> Cat {
             self.0.principals.push(PrincipalInfo {
@@ -1397,6 +1508,135 @@ mod tests {
         let p = plan(&config(SEED), Some(&snap), PlanOptions::default()).unwrap();
         assert_eq!(sql(&p), Vec::<String>::new());
         assert!(p.warnings.is_empty(), "{:?}", p.warnings);
+    }
+
+    /// Redshift shows a non-superuser only its own models: a file that names or matches
+    /// models is not planned from its read at all; one without models: is.
+    #[test]
+    fn models_are_not_planned_from_a_login_that_sees_only_its_own() {
+        let mut snap = seed_catalog()
+            .create_model("group:retention_analyst_grp")
+            .model("demo_ml", "customer_churn_auto_model", vec![])
+            .done();
+        snap.server.login = "ci".into();
+        snap.server.login_superuser = false;
+        let errors = plan(&config(SEED), Some(&snap), PlanOptions::default()).unwrap_err();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        let e = &errors[0];
+        assert!(
+            e.message.starts_with("the login `ci` is not a superuser")
+                && e.message.contains("only the models it owns"),
+            "{e:?}"
+        );
+        let loc = e.location.as_ref().unwrap();
+        assert_eq!(loc.path, "models.\"demo_ml.customer_churn_auto_model\"");
+        assert!(e.help.as_deref().unwrap().contains("as a superuser"));
+
+        // Without models: the same read plans.
+        let no_models = SEED.split("\nmodels:").next().unwrap();
+        let p = plan(&config(no_models), Some(&snap), PlanOptions::default()).unwrap();
+        assert!(
+            sql(&p).iter().all(|s| !s.contains("MODEL demo_ml")),
+            "{:?}",
+            sql(&p)
+        );
+        // On PostgreSQL a non-superuser's read is not limited this way.
+        let mut pg = Snapshot::empty(Target::Postgres);
+        pg.server.login_superuser = false;
+        assert!(pg.sees_every_model());
+    }
+
+    /// A model whose owner is not known (seen only through its grants) is never revoked
+    /// on: the owner could be among the grantees.
+    #[test]
+    fn no_revoke_on_a_model_whose_owner_is_unknown() {
+        let yaml = "groups:\n  a: {}\nmodels:\n  s.m: {execute: [a]}\n";
+        let unknown = |grants| {
+            let mut snap = Cat::new(Target::Redshift)
+                .principal(Group, "a", false)
+                .principal(User, "bob", false)
+                .model("s", "m", grants)
+                .done();
+            snap.models[0].owner = String::new();
+            snap
+        };
+        let snap = unknown(vec![acl("user:bob", Privilege::Execute)]);
+        let errors = plan(&config(yaml), Some(&snap), PlanOptions::default()).unwrap_err();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(
+            errors[0]
+                .message
+                .starts_with("the owner of model s.m is not known"),
+            "{errors:?}"
+        );
+        assert_eq!(errors[0].location.as_ref().unwrap().path, "models.\"s.m\"");
+        // Nothing to revoke: the GRANT is planned.
+        let snap = unknown(vec![]);
+        let p = plan(&config(yaml), Some(&snap), PlanOptions::default()).unwrap();
+        assert_eq!(sql(&p), ["GRANT EXECUTE ON MODEL s.m TO GROUP a;"]);
+        // Additive mode never revokes: a warning, as for any other grant.
+        let snap = unknown(vec![acl("user:bob", Privilege::Execute)]);
+        let additive = format!("mode: additive\n{yaml}");
+        let p = plan(&config(&additive), Some(&snap), PlanOptions::default()).unwrap();
+        assert_eq!(sql(&p), ["GRANT EXECUTE ON MODEL s.m TO GROUP a;"]);
+        // A known owner that holds an explicit row is left alone.
+        let mut snap = unknown(vec![acl("user:bob", Privilege::Execute)]);
+        snap.models[0].owner = "bob".into();
+        let p = plan(&config(yaml), Some(&snap), PlanOptions::default()).unwrap();
+        assert_eq!(sql(&p), ["GRANT EXECUTE ON MODEL s.m TO GROUP a;"]);
+    }
+
+    /// External and datashare schemas are left out of globs (one warning lists them) and
+    /// refused by name.
+    #[test]
+    fn non_local_schemas_are_skipped_by_globs_and_refused_by_name() {
+        use crate::catalog::{NonLocalKind, NonLocalSchema};
+        let mut snap = Cat::new(Target::Redshift)
+            .principal(Group, "a", false)
+            .schema("sales", "owner", vec![])
+            .done();
+        snap.non_local_schemas = vec![
+            NonLocalSchema {
+                name: "spectrum".into(),
+                kind: NonLocalKind::External,
+            },
+            NonLocalSchema {
+                name: "shared_sales".into(),
+                kind: NonLocalKind::Datashare,
+            },
+        ];
+        let glob = "groups:\n  a: {}\nschemas:\n  \"*\": {usage: [a]}\n  \"s*\": {create: [a]}\n";
+        let p = plan(&config(glob), Some(&snap), PlanOptions::default()).unwrap();
+        assert_eq!(sql(&p), ["GRANT CREATE, USAGE ON SCHEMA sales TO GROUP a;"]);
+        let skipped: Vec<_> = p
+            .warnings
+            .iter()
+            .filter(|w| w.message.contains("not this database's own"))
+            .collect();
+        assert_eq!(skipped.len(), 1, "{:?}", p.warnings);
+        assert_eq!(
+            skipped[0].message,
+            "globs in schemas: leave out 2 schema(s) that are not this database's own: \
+             shared_sales (a datashare schema), spectrum (an external schema)"
+        );
+        assert_eq!(skipped[0].location.as_ref().unwrap().path, "schemas.\"*\"");
+
+        let named = "groups:\n  a: {}\nschemas:\n  spectrum: {usage: [a]}\n  sales: {usage: [a]}\n";
+        let errors = plan(&config(named), Some(&snap), PlanOptions::default()).unwrap_err();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(
+            errors[0]
+                .message
+                .starts_with("schema spectrum is an external schema, not this database's own")
+                && errors[0]
+                    .message
+                    .contains("does not support CREATE on external schemas"),
+            "{errors:?}"
+        );
+        assert_eq!(
+            errors[0].location.as_ref().unwrap().path,
+            "schemas.spectrum"
+        );
     }
 
     #[test]

@@ -189,6 +189,51 @@ async fn redshift_fixture_checklist() {
         .unwrap()
         .contains("sees only part of the catalog"));
     assert!(out.stdout.contains("ACCESS SYSTEM TABLE"), "{}", out.stdout);
+    // svv_iam_privileges shows such a login only what it has access to: an empty list
+    // does not mean IAM role use is unrestricted (r_SVV_IAM_PRIVILEGES).
+    let assume = line(&out.stdout, "warn", "ASSUMEROLE").unwrap();
+    assert!(
+        assume.contains("cannot tell who may use which IAM role"),
+        "{}",
+        out.stdout
+    );
+    assert!(!out.stdout.contains("not restricted"), "{}", out.stdout);
+
+    // With ACCESS SYSTEM TABLE (through a role) it sees every grant but only its own
+    // models: the shipped file names a model, so that is a blocker, and says why.
+    exec(
+        &client,
+        &format!(
+            "INSERT INTO redshift_catalog.svv_roles VALUES (400, 'catalog_readers', 'postgres', NULL);
+             INSERT INTO redshift_catalog.svv_user_grants VALUES (900, '{viewer}', 400, 'catalog_readers', false);
+             INSERT INTO redshift_catalog.svv_system_privileges VALUES ('ACCESS SYSTEM TABLE', 400, 'catalog_readers', 'role');"
+        ),
+    )
+    .await;
+    let out = doctor(Some(&shipped), &common::server().url(&db, &viewer));
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    let catalog = line(&out.stdout, "FAIL", "catalog").unwrap();
+    assert!(
+        catalog.contains(&format!(
+            "read every grant, but `{viewer}` is not a superuser, and Redshift shows a \
+             non-superuser only the models it owns"
+        )) && catalog.contains("the models: section cannot be planned by this login"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains("fix: plan and apply models as a superuser"),
+        "{}",
+        out.stdout
+    );
+    // Now it sees svv_iam_privileges whole: an empty one means unrestricted... except
+    // the COPY-only row above, which leaves the model builders without CREATE MODEL.
+    assert!(
+        out.stdout.contains("holds no ASSUMEROLE for CREATE MODEL"),
+        "{}",
+        out.stdout
+    );
 }
 
 #[test]

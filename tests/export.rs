@@ -333,6 +333,7 @@ async fn the_redshift_contract_scenario_round_trips_once_its_overloads_agree() {
 fn a_snapshot_file_exports_without_a_database_and_warnings_go_to_stderr() {
     let mut snap = Snapshot::empty(Target::Redshift);
     snap.server.login = "admin".into();
+    snap.server.login_superuser = true;
     snap.server.database = "dev".into();
     snap.principals.push(PrincipalInfo {
         kind: PrincipalKind::Group,

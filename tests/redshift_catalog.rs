@@ -430,11 +430,57 @@ async fn a_login_without_visibility_is_refused() {
         ),
     )
     .await;
+    // It sees every grant, but Redshift shows a non-superuser only its own models
+    // (r_SVV_ML_MODEL_INFO): the shipped file names a model, so nothing is planned...
     let out = run(
         &["plan", "--detailed-exitcode"],
         &root_file("grants.yaml"),
         &url,
     );
+    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    assert!(out.stdout.is_empty(), "{}", out.stdout);
+    assert!(
+        out.stderr.contains(&format!(
+            "the login `{viewer}` is not a superuser, and Redshift shows a non-superuser only \
+             the models it owns"
+        )),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("grants.yaml:"),
+        "located: {}",
+        out.stderr
+    );
+    // ...and apply sends no statement: the plan is refused before any GRANT or REVOKE.
+    exec(&c, "CREATE EXTENSION IF NOT EXISTS pg_stat_statements").await;
+    exec(&c, "SELECT pg_stat_statements_reset()").await;
+    let out = run(&["apply", "--yes"], &root_file("grants.yaml"), &url);
+    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr.contains("only the models it owns"),
+        "{}",
+        out.stderr
+    );
+    let sent: i64 = c
+        .query_one(
+            "SELECT count(*) FROM pg_stat_statements s JOIN pg_roles r ON r.oid = s.userid \
+             WHERE r.rolname = $1 AND (s.query ILIKE '%GRANT %' OR s.query ILIKE '%REVOKE %')",
+            &[&viewer],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(sent, 0, "no GRANT or REVOKE reached the server");
+
+    // A file without models: is planned from the same read.
+    let shipped = std::fs::read_to_string(root_file("grants.yaml")).unwrap();
+    let no_models = shipped.split("\nmodels:").next().unwrap();
+    assert!(!no_models.contains("customer_churn"), "{no_models}");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("grants.yaml");
+    std::fs::write(&file, no_models).unwrap();
+    let out = run(&["plan", "--detailed-exitcode"], &file, &url);
     assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
 }
 
@@ -500,4 +546,190 @@ async fn the_number_of_statements_does_not_depend_on_the_catalog_size() {
     assert_eq!(small.models.len(), 1);
     assert_eq!(big.models.len(), 301);
     assert_eq!(big.schemas.len(), 302);
+}
+
+/// Redshift reserves words PostgreSQL does not (r_pg_keywords): a group, user, schema,
+/// model and function named by them are written quoted, and the plan reads back.
+#[tokio::test]
+async fn names_redshift_reserves_are_quoted() {
+    let (db, c) = fixture("rs_reserved", &["seed_fresh.sql"]).await;
+    exec(
+        &c,
+        "INSERT INTO redshift_catalog.pg_user (usename, usesysid) VALUES ('wallet', 110);
+         INSERT INTO redshift_catalog.pg_group (groname, grosysid, grolist) VALUES
+             ('permissions', 210, '{110}');
+         INSERT INTO redshift_catalog.pg_namespace (oid, nspname, nspowner, nspacl) VALUES
+             (200200, 'offline', 100, NULL);
+         INSERT INTO redshift_catalog.svv_ml_model_info VALUES
+             (current_database(), 'offline', current_user, 'tdes', 'PERSISTED', 0, 'READY');
+         INSERT INTO redshift_catalog.pg_proc_info VALUES
+             (300200, 'sysdate', 200200, 100, 14, '23', 'f');",
+    )
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("grants.yaml");
+    std::fs::write(
+        &file,
+        "groups:\n  permissions: {create_model: true, members: [wallet]}\nusers:\n  wallet: {}\n\
+         schemas:\n  offline: {usage: [permissions, wallet]}\n\
+         models:\n  offline.tdes: {execute: [permissions]}\n\
+         functions:\n  offline.sysdate: {execute: [wallet]}\n",
+    )
+    .unwrap();
+    let url = common::server().admin_url(&db);
+    let out = run(&["plan"], &file, &url);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(
+        out.stdout.lines().skip(1).collect::<Vec<_>>(),
+        [
+            "GRANT CREATE MODEL TO GROUP \"permissions\";",
+            "GRANT USAGE ON SCHEMA \"offline\" TO GROUP \"permissions\", \"wallet\";",
+            "GRANT EXECUTE ON MODEL \"offline\".\"tdes\" TO GROUP \"permissions\";",
+            "GRANT EXECUTE ON FUNCTION \"offline\".\"sysdate\"(integer) TO \"wallet\";",
+        ],
+        "{}",
+        out.stderr
+    );
+}
+
+/// Models of another database (svv_ml_model_info.database_name) are not this one's, nor
+/// are their grants, which svv_ml_model_privileges shows for the whole cluster; external
+/// and datashare schemas are left out of globs (one warning) and refused by name.
+#[tokio::test]
+async fn another_databases_models_and_non_local_schemas_are_not_managed() {
+    let (db, _c) = fixture(
+        "rs_beyond",
+        &[
+            "seed_fresh.sql",
+            "converged.sql",
+            "beyond_this_database.sql",
+        ],
+    )
+    .await;
+    let url = common::server().admin_url(&db);
+    let snap = read(&url).await.unwrap();
+    let models: Vec<_> = snap.models.iter().map(|m| m.name.as_str()).collect();
+    assert_eq!(models, ["customer_churn_auto_model"]);
+    let schemas: Vec<_> = snap.schemas.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(schemas, ["demo_ml", "public", "sales_local"]);
+    let non_local: Vec<_> = snap
+        .non_local_schemas
+        .iter()
+        .map(|s| (s.name.as_str(), s.kind))
+        .collect();
+    assert_eq!(
+        non_local,
+        [
+            ("sales_share", catalog::NonLocalKind::Datashare),
+            ("spectrum", catalog::NonLocalKind::External)
+        ]
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("grants.yaml");
+    let shipped = std::fs::read_to_string(root_file("grants.yaml")).unwrap();
+    std::fs::write(
+        &file,
+        format!("{shipped}\n  \"demo_ml.*\":\n    execute: [retention_analyst_grp]\n").replace(
+            "schemas:\n",
+            "schemas:\n  \"s*\":\n    create: [retention_analyst_grp]\n",
+        ),
+    )
+    .unwrap();
+    let out = run(&["plan"], &file, &url);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    // Only the local schema gets CREATE; the glob over demo_ml's models matches this
+    // database's model only: the other database's is neither granted on nor revoked from.
+    assert_eq!(
+        out.stdout.lines().skip(1).collect::<Vec<_>>(),
+        [
+            "GRANT CREATE ON SCHEMA sales_local TO GROUP retention_analyst_grp;",
+            "GRANT EXECUTE ON MODEL demo_ml.customer_churn_auto_model TO GROUP retention_analyst_grp;"
+        ],
+        "{}",
+        out.stderr
+    );
+    assert_eq!(
+        out.stderr.matches("not this database's own").count(),
+        1,
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains(
+            "leave out 2 schema(s) that are not this database's own: sales_share (a datashare \
+             schema), spectrum (an external schema)"
+        ),
+        "{}",
+        out.stderr
+    );
+
+    // Named, an external schema is a located error, and nothing is planned.
+    std::fs::write(
+        &file,
+        shipped.replace(
+            "schemas:\n",
+            "schemas:\n  spectrum:\n    usage: [marketing_analyst_grp]\n",
+        ),
+    )
+    .unwrap();
+    let out = run(&["plan"], &file, &url);
+    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    assert!(out.stdout.is_empty(), "{}", out.stdout);
+    assert!(
+        out.stderr
+            .contains("schema spectrum is an external schema, not this database's own"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("grants.yaml:"),
+        "located: {}",
+        out.stderr
+    );
+}
+
+/// `GRANT CREATE MODEL TO ROLE r` is also the RBAC system permission's grammar (r_GRANT):
+/// recorded in svv_system_privileges only, a role's CREATE MODEL is seen and converges;
+/// recorded in svv_language_privileges only, too.
+#[tokio::test]
+async fn a_roles_create_model_converges_wherever_it_is_recorded() {
+    let yaml =
+        "groups:\n  retention_analyst_grp: {create_model: true}\n  marketing_analyst_grp: {}\n\
+                roles:\n  ml_builders: {create_model: true}\n";
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("grants.yaml");
+    std::fs::write(&file, yaml).unwrap();
+    for (hint, recorded) in [
+        (
+            "rs_cm_system",
+            "INSERT INTO redshift_catalog.svv_system_privileges VALUES
+                 ('CREATE MODEL', 410, 'ml_builders', 'role');",
+        ),
+        (
+            "rs_cm_language",
+            "INSERT INTO redshift_catalog.svv_language_privileges VALUES
+                 ('mlfunc', 'USAGE', 410, 'ml_builders', 'role', false);",
+        ),
+    ] {
+        let (db, c) = fixture(hint, &["seed_fresh.sql", "converged.sql"]).await;
+        exec(
+            &c,
+            &format!(
+                "INSERT INTO redshift_catalog.svv_roles VALUES (410, 'ml_builders', 'postgres', NULL);
+                 {recorded}"
+            ),
+        )
+        .await;
+        let url = common::server().admin_url(&db);
+        let snap = read(&url).await.unwrap();
+        assert!(
+            snap.create_model
+                .contains(&Grantee::principal(PrincipalKind::Role, "ml_builders")),
+            "{hint}: {:?}",
+            snap.create_model
+        );
+        let out = run(&["plan", "--detailed-exitcode"], &file, &url);
+        assert_eq!(out.code, 0, "{hint}: {}\n{}", out.stdout, out.stderr);
+    }
 }

@@ -28,8 +28,12 @@ pub struct Setup {
     /// Redshift: the cluster's default IAM role (`default_iam_role()`), if one is set.
     pub default_iam_role: Option<String>,
     /// Redshift: ASSUMEROLE grants (`svv_iam_privileges`). Empty means nobody restricted
-    /// them: every user may use every role the cluster has.
+    /// them: every user may use every role the cluster has (when `sees_all_grants`).
     pub assume_role: Vec<AssumeRole>,
+    /// Redshift: the login is a superuser or holds ACCESS SYSTEM TABLE, so the `svv_*`
+    /// views show it every row; anyone else sees "only entries they have access to"
+    /// (r_SVV_IAM_PRIVILEGES). Always true on PostgreSQL, where doctor does not use it.
+    pub sees_all_grants: bool,
 }
 
 /// One row of `svv_iam_privileges`: `grantee` may use `iam_arn` for `command`.
@@ -122,6 +126,12 @@ pub struct Snapshot {
     /// Who holds CREATE MODEL (Redshift); always empty on PostgreSQL.
     #[serde(default)]
     pub create_model: Vec<Grantee>,
+    /// Schemas of the database that are not its own (Redshift external and datashare
+    /// schemas): never managed, and not in `schemas`. Listed so that a glob can say what
+    /// it left out and a name can be refused with the reason. Absent from the JSON when
+    /// empty (always on PostgreSQL).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub non_local_schemas: Vec<NonLocalSchema>,
 }
 
 /// Identity of the server a snapshot was read from. Never holds a password.
@@ -181,6 +191,50 @@ pub struct SchemaInfo {
     pub grants: Vec<Acl>,
 }
 
+/// A schema grantplan does not manage because it is not the database's own.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NonLocalSchema {
+    pub name: String,
+    pub kind: NonLocalKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NonLocalKind {
+    /// An external schema (`CREATE EXTERNAL SCHEMA`: Spectrum, federated, another
+    /// database's schema): a `pg_namespace` row with a `pg_external_schema` row. Redshift
+    /// does not support CREATE on it (r_GRANT).
+    External,
+    /// A schema of a database created from a datashare (svv_redshift_schemas
+    /// `schema_type = 'shared'`): its objects belong to the producer.
+    Datashare,
+}
+
+impl NonLocalKind {
+    /// What the schema is, for messages.
+    pub fn describe(self) -> &'static str {
+        match self {
+            NonLocalKind::External => "an external schema",
+            NonLocalKind::Datashare => "a datashare schema",
+        }
+    }
+
+    /// Why grantplan does not manage it, for messages.
+    pub fn why(self) -> &'static str {
+        match self {
+            NonLocalKind::External => {
+                "Redshift does not support CREATE on external schemas (r_GRANT), and the \
+                 privileges on their tables come from the external catalog"
+            }
+            NonLocalKind::Datashare => {
+                "its objects belong to the producer cluster's datashare, whose grants are \
+                 managed there (consumers grant USAGE on the shared database)"
+            }
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ModelInfo {
@@ -216,7 +270,15 @@ impl Snapshot {
             models: Vec::new(),
             functions: Vec::new(),
             create_model: Vec::new(),
+            non_local_schemas: Vec::new(),
         }
+    }
+
+    /// Whether `models` lists every model of the database. Redshift shows every row of
+    /// `svv_ml_model_info` to superusers only ("regular users can see only their own
+    /// data", r_SVV_ML_MODEL_INFO; ACCESS SYSTEM TABLE is not documented to widen it).
+    pub fn sees_every_model(&self) -> bool {
+        self.target != Target::Redshift || self.server.login_superuser
     }
 
     /// Sorts every list and every ACL and drops exact duplicates, so equal states give
@@ -247,6 +309,8 @@ impl Snapshot {
         self.functions.sort_unstable();
         self.create_model.sort_unstable();
         self.create_model.dedup();
+        self.non_local_schemas.sort_unstable();
+        self.non_local_schemas.dedup_by(|a, b| a.name == b.name);
     }
 
     /// Reads a snapshot from JSON, refusing other formats and versions with a message

@@ -316,6 +316,7 @@ pub async fn read_setup(client: &Client) -> Result<super::Setup, ReadError> {
         login: c.text(0)?.to_string(),
         superuser,
         create_role: superuser || c.flag(2)?,
+        sees_all_grants: true,
         ..super::Setup::default()
     })
 }

@@ -6,16 +6,25 @@
 //!   present users, groups, roles and PUBLIC uniformly (`identity_type`). Groups and
 //!   their members come from `pg_group`/`pg_user`, roles from `svv_roles`,
 //!   `svv_user_grants` and `svv_role_grants` (`role_name` holds `granted_role_name`).
-//! - **CREATE MODEL from two places.** It is stored as USAGE on the pseudo-language
+//! - **CREATE MODEL from three places.** It is stored as USAGE on the pseudo-language
 //!   `mlfunc`. `svv_language_privileges` is the documented view, but AWS's own sample
 //!   (`aws-samples/redshift-roles`) reads *group* grants from `pg_language.lanacl` items
-//!   `group NAME=U/grantor`; the reader takes the union, so a grant is seen whichever of
-//!   the two shows it. The ACL is read with `array_to_string(lanacl, ',')`, as AWS's
+//!   `group NAME=U/grantor`; and `GRANT CREATE MODEL TO ROLE r` is word for word also
+//!   the RBAC system permission's grammar (r_GRANT), which `svv_system_privileges` lists.
+//!   The reader takes the union of the three, so a grant is seen whichever shows it. The ACL is read with `array_to_string(lanacl, ',')`, as AWS's
 //!   sample does (an `aclitem` cannot be fetched, and casting arrays to text is not
 //!   something Redshift's 8.0-era parser is documented to do).
-//! - **Models** exist when `svv_ml_model_info` lists them (its names are `char(128)`,
-//!   blank-padded: trailing blanks are trimmed) or when `svv_ml_model_privileges` holds a
-//!   grant on them. Grants are per model; `model_version` rows are merged.
+//! - **Schemas** are `pg_namespace` rows, less the system ones, the external ones (those
+//!   with a `pg_external_schema` row) and those `svv_redshift_schemas` calls `shared` in
+//!   this database: those two kinds are kept apart ([`NonLocalSchema`]), never managed.
+//! - **Models** are the rows of `svv_ml_model_info` whose `database_name` is the current
+//!   database (its names are `char(128)`, blank-padded: trailing blanks are trimmed).
+//!   Only a superuser sees every row there; `svv_ml_model_privileges` covers the whole
+//!   cluster with no database column, so for a superuser a grant on a model the first
+//!   view does not list is another database's and is left out, while for anyone else it
+//!   is kept as a model with an unknown owner (and the planner refuses to plan models
+//!   from such a login at all: [`Snapshot::sees_every_model`]). Grants are per model;
+//!   `model_version` rows are merged.
 //! - **Functions** are listed from `pg_proc_info` (`prokind = 'f'`: not procedures), with
 //!   `oidvectortypes(proargtypes)` as the argument list, the same text
 //!   `svv_function_privileges.argument_types` holds (AWS's sample joins the two on it).
@@ -34,7 +43,10 @@
 
 use super::acl::parse_acl;
 use super::wire::{in_own_transaction, no_progress, rows, Cols, Progress, ReadError};
-use super::{Acl, FunctionInfo, Membership, ModelInfo, PrincipalInfo, SchemaInfo, Snapshot};
+use super::{
+    Acl, FunctionInfo, Membership, ModelInfo, NonLocalKind, NonLocalSchema, PrincipalInfo,
+    SchemaInfo, Snapshot,
+};
 use crate::ident::quote;
 use crate::model::{Grantee, Principal, PrincipalKind, Privilege, Target};
 use std::collections::{BTreeMap, BTreeSet};
@@ -66,9 +78,11 @@ pub const USER_GRANTS_QUERY: &str = "SELECT user_name, role_name FROM svv_user_g
 /// Roles granted to roles: `role_name` holds `granted_role_name`.
 pub const ROLE_GRANTS_QUERY: &str = "SELECT role_name, granted_role_name FROM svv_role_grants";
 
-/// Who holds ACCESS SYSTEM TABLE (identity_type `user` or `role`).
-pub const SYSTEM_PRIVILEGES_QUERY: &str = "SELECT identity_type, identity_name \
-     FROM svv_system_privileges WHERE system_privilege = 'ACCESS SYSTEM TABLE'";
+/// Who holds ACCESS SYSTEM TABLE, and CREATE MODEL as a system permission of a role
+/// (identity_type `user` or `role`).
+pub const SYSTEM_PRIVILEGES_QUERY: &str = "SELECT system_privilege, identity_type, \
+     identity_name FROM svv_system_privileges \
+     WHERE system_privilege IN ('ACCESS SYSTEM TABLE', 'CREATE MODEL')";
 
 /// Every user: name, superuser.
 pub const USERS_QUERY: &str = "SELECT usename, usesuper FROM pg_user";
@@ -80,12 +94,18 @@ pub const GROUPS_QUERY: &str = "SELECT g.groname, u.usename FROM pg_group g \
 /// Every role.
 pub const ROLES_QUERY: &str = "SELECT role_name FROM svv_roles";
 
-/// Every user schema with its owner.
+/// Every user schema with its owner, and whether it is an external schema (it has a
+/// `pg_external_schema` row: r_PG_EXTERNAL_SCHEMA joins the two on `esoid`).
 pub const SCHEMAS_QUERY: &str = concat!(
-    "SELECT n.nspname, u.usename FROM pg_namespace n \
-     LEFT JOIN pg_user u ON u.usesysid = n.nspowner WHERE ",
+    "SELECT n.nspname, u.usename, e.esoid IS NOT NULL FROM pg_namespace n \
+     LEFT JOIN pg_user u ON u.usesysid = n.nspowner \
+     LEFT JOIN pg_external_schema e ON e.esoid = n.oid WHERE ",
     user_schemas!()
 );
+
+/// Datashare schemas (with their database: the reader keeps the current one's).
+pub const SHARED_SCHEMAS_QUERY: &str = "SELECT database_name, schema_name \
+     FROM svv_redshift_schemas WHERE schema_type = 'shared'";
 
 /// CREATE and USAGE on schemas (scope SCHEMA: not default privileges for tables or
 /// functions in it).
@@ -93,8 +113,10 @@ pub const SCHEMA_PRIVILEGES_QUERY: &str = "SELECT namespace_name, privilege_type
      identity_type, identity_name, admin_option FROM svv_schema_privileges \
      WHERE privilege_scope = 'SCHEMA' AND privilege_type IN ('CREATE', 'USAGE')";
 
-/// Every model with its owner (blank-padded `char(128)` columns).
-pub const MODELS_QUERY: &str = "SELECT schema_name, model_name, user_name FROM svv_ml_model_info";
+/// Every model with its owner and database (blank-padded `char(128)` columns; the reader
+/// keeps the current database's).
+pub const MODELS_QUERY: &str =
+    "SELECT schema_name, model_name, user_name, database_name FROM svv_ml_model_info";
 
 /// EXECUTE on models.
 pub const MODEL_PRIVILEGES_QUERY: &str = "SELECT namespace_name, model_name, \
@@ -127,7 +149,7 @@ pub const FUNCTION_PRIVILEGES_QUERY: &str = "SELECT namespace_name, function_nam
 
 /// Every query a read runs, in order, each exactly once (between [`BEGIN`] and
 /// [`COMMIT`]); a read refused for visibility stops after the first four.
-pub const QUERIES: [&str; 15] = [
+pub const QUERIES: [&str; 16] = [
     SERVER_QUERY,
     USER_GRANTS_QUERY,
     ROLE_GRANTS_QUERY,
@@ -136,6 +158,7 @@ pub const QUERIES: [&str; 15] = [
     GROUPS_QUERY,
     ROLES_QUERY,
     SCHEMAS_QUERY,
+    SHARED_SCHEMAS_QUERY,
     SCHEMA_PRIVILEGES_QUERY,
     MODELS_QUERY,
     MODEL_PRIVILEGES_QUERY,
@@ -155,8 +178,9 @@ pub const SETUP_QUERY: &str = "SELECT current_user, \
 pub const ASSUME_ROLE_QUERY: &str = "SELECT iam_arn, command_type, identity_type, identity_name \
      FROM svv_iam_privileges";
 
-/// Reads the login's powers, the default IAM role and the ASSUMEROLE grants (two
-/// queries). Only superusers create groups and roles and grant CREATE MODEL on Redshift.
+/// Reads the login's powers, whether it sees every grant, the default IAM role and the
+/// ASSUMEROLE grants (five queries). Only superusers create groups and roles and grant
+/// CREATE MODEL on Redshift.
 pub async fn read_setup(client: &Client) -> Result<super::Setup, ReadError> {
     let rows_ = rows(client, T, "login", SETUP_QUERY, &no_progress).await?;
     let [row] = rows_.as_slice() else {
@@ -178,7 +202,11 @@ pub async fn read_setup(client: &Client) -> Result<super::Setup, ReadError> {
             .filter(|s| !s.is_empty())
             .map(str::to_string),
         assume_role: Vec::new(),
+        sees_all_grants: false,
     };
+    setup.sees_all_grants = read_access(client, &setup.login, superuser, &no_progress)
+        .await?
+        .is_ok();
     for r in rows(
         client,
         T,
@@ -258,37 +286,19 @@ pub async fn read_in_transaction_with(
     snap.server.version = c.text(2)?.to_string();
     snap.server.login_superuser = c.flag(3)?;
 
-    let mut user_roles = Vec::new();
-    for r in rows(client, T, "user grants", USER_GRANTS_QUERY, progress).await? {
-        let c = Cols::new(&r, T, "user grants");
-        user_roles.push((c.text(0)?.to_string(), c.text(1)?.to_string()));
-    }
-    let mut role_roles = Vec::new();
-    for r in rows(client, T, "role grants", ROLE_GRANTS_QUERY, progress).await? {
-        let c = Cols::new(&r, T, "role grants");
-        role_roles.push((c.text(0)?.to_string(), c.text(1)?.to_string()));
-    }
-    let mut holders = Vec::new();
-    for r in rows(
+    let Access {
+        user_roles,
+        role_roles,
+        create_model,
+    } = read_access(
         client,
-        T,
-        "system privileges",
-        SYSTEM_PRIVILEGES_QUERY,
+        &snap.server.login,
+        snap.server.login_superuser,
         progress,
     )
     .await?
-    {
-        let c = Cols::new(&r, T, "system privileges");
-        holders.push((c.text(0)?.to_string(), c.text(1)?.to_string()));
-    }
-    check_visibility(
-        &snap.server.login,
-        snap.server.login_superuser,
-        &user_roles,
-        &role_roles,
-        &holders,
-    )
     .map_err(ReadError::PartialVisibility)?;
+    snap.create_model = create_model;
 
     // Principals and memberships.
     for r in rows(client, T, "users", USERS_QUERY, progress).await? {
@@ -338,11 +348,16 @@ pub async fn read_in_transaction_with(
         });
     }
 
-    // Schemas and their grants.
+    // Schemas and their grants; external and datashare schemas are set apart.
     let mut schemas: BTreeMap<String, SchemaInfo> = BTreeMap::new();
+    let mut non_local: BTreeMap<String, NonLocalKind> = BTreeMap::new();
     for r in rows(client, T, "schemas", SCHEMAS_QUERY, progress).await? {
         let c = Cols::new(&r, T, "schemas");
         let name = c.text(0)?.to_string();
+        if c.flag(2)? {
+            non_local.insert(name, NonLocalKind::External);
+            continue;
+        }
         let owner = c.opt(1)?.ok_or_else(|| {
             c.unexpected(format!(
                 "schema `{name}` has an owner that pg_user does not list"
@@ -356,6 +371,17 @@ pub async fn read_in_transaction_with(
                 grants: Vec::new(),
             },
         );
+    }
+    for r in rows(client, T, "shared schemas", SHARED_SCHEMAS_QUERY, progress).await? {
+        let c = Cols::new(&r, T, "shared schemas");
+        // svv_redshift_schemas lists the schemas of every database (varchar: no padding,
+        // trimmed anyway).
+        if unpad(c.text(0)?) != snap.server.database {
+            continue;
+        }
+        let name = unpad(c.text(1)?);
+        schemas.remove(&name);
+        non_local.entry(name).or_insert(NonLocalKind::Datashare);
     }
     for r in rows(
         client,
@@ -383,11 +409,20 @@ pub async fn read_in_transaction_with(
         }
     }
     snap.schemas = schemas.into_values().collect();
+    snap.non_local_schemas = non_local
+        .into_iter()
+        .map(|(name, kind)| NonLocalSchema { name, kind })
+        .collect();
 
     // Models and their grants.
     let mut models: BTreeMap<(String, String), ModelInfo> = BTreeMap::new();
     for r in rows(client, T, "models", MODELS_QUERY, progress).await? {
         let c = Cols::new(&r, T, "models");
+        // "The database of the model" (r_SVV_ML_MODEL_INFO): another database's model
+        // is not this one's, whatever its schema and name.
+        if unpad(c.text(3)?) != snap.server.database {
+            continue;
+        }
         let (schema, name) = (unpad(c.text(0)?), unpad(c.text(1)?));
         models.insert(
             (schema.clone(), name.clone()),
@@ -415,18 +450,27 @@ pub async fn read_in_transaction_with(
             privilege: Privilege::Execute,
             grant_option: c.flag(4)?,
         };
-        models
-            .entry((schema.clone(), name.clone()))
-            .or_insert_with(|| ModelInfo {
-                schema,
-                name,
-                // Listed only through its grants: the owner is not known, and an owner's
-                // rights are implicit, not rows of svv_ml_model_privileges.
-                owner: String::new(),
-                grants: Vec::new(),
-            })
-            .grants
-            .push(acl);
+        let key = (schema, name);
+        if let Some(m) = models.get_mut(&key) {
+            m.grants.push(acl);
+        } else if !snap.server.login_superuser {
+            // A non-superuser sees only its own models in svv_ml_model_info but every
+            // grant here: a model of this database it does not own, or one of another
+            // database (the view covers the cluster and has no database column). Its
+            // owner is not known (empty), which the planner refuses to revoke on.
+            models
+                .entry(key.clone())
+                .or_insert_with(|| ModelInfo {
+                    schema: key.0,
+                    name: key.1,
+                    owner: String::new(),
+                    grants: Vec::new(),
+                })
+                .grants
+                .push(acl);
+        }
+        // A superuser's svv_ml_model_info lists every model of this database: a grant on
+        // a model it does not list is on another database's model.
     }
     snap.models = models.into_values().collect();
 
@@ -464,6 +508,13 @@ pub async fn read_in_transaction_with(
             c.text(1)?.to_string(),
             c.text(2)?.to_string(),
         );
+        if snap
+            .non_local_schemas
+            .binary_search_by(|s| s.name.as_str().cmp(&key.0))
+            .is_ok()
+        {
+            continue; // a datashare's function: not this database's to grant on
+        }
         functions.insert(
             key.clone(),
             FunctionInfo {
@@ -504,6 +555,71 @@ pub async fn read_in_transaction_with(
 
     snap.normalize();
     Ok(snap)
+}
+
+/// What the login's roles and system permissions are, read by [`read_access`].
+struct Access {
+    /// `(user, role)`: users who hold roles.
+    user_roles: Vec<(String, String)>,
+    /// `(holder, granted)`: roles granted to roles.
+    role_roles: Vec<(String, String)>,
+    /// Roles (and users) holding CREATE MODEL as a system permission.
+    create_model: Vec<Grantee>,
+}
+
+/// Reads role grants and system permissions (three queries: [`USER_GRANTS_QUERY`],
+/// [`ROLE_GRANTS_QUERY`], [`SYSTEM_PRIVILEGES_QUERY`]) and checks that `login` sees every
+/// grant ([`check_visibility`]); the inner `Err` is the refusal.
+async fn read_access(
+    client: &Client,
+    login: &str,
+    superuser: bool,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<Result<Access, String>, ReadError> {
+    let mut access = Access {
+        user_roles: Vec::new(),
+        role_roles: Vec::new(),
+        create_model: Vec::new(),
+    };
+    for r in rows(client, T, "user grants", USER_GRANTS_QUERY, progress).await? {
+        let c = Cols::new(&r, T, "user grants");
+        access
+            .user_roles
+            .push((c.text(0)?.to_string(), c.text(1)?.to_string()));
+    }
+    for r in rows(client, T, "role grants", ROLE_GRANTS_QUERY, progress).await? {
+        let c = Cols::new(&r, T, "role grants");
+        access
+            .role_roles
+            .push((c.text(0)?.to_string(), c.text(1)?.to_string()));
+    }
+    let mut holders = Vec::new();
+    for r in rows(
+        client,
+        T,
+        "system privileges",
+        SYSTEM_PRIVILEGES_QUERY,
+        progress,
+    )
+    .await?
+    {
+        let c = Cols::new(&r, T, "system privileges");
+        if c.text(0)? == "CREATE MODEL" {
+            // `GRANT CREATE MODEL TO ROLE r` is also the RBAC system permission's
+            // grammar (r_GRANT): wherever the cluster records it, it counts.
+            access.create_model.push(identity(&c, 1)?);
+        } else {
+            holders.push((c.text(1)?.to_string(), c.text(2)?.to_string()));
+        }
+    }
+    Ok(check_visibility(
+        login,
+        superuser,
+        &access.user_roles,
+        &access.role_roles,
+        &holders,
+    )
+    .map(|()| access))
 }
 
 /// The grantee in columns `i` (identity_type) and `i + 1` (identity_name).
@@ -579,10 +695,12 @@ pub fn check_visibility(
         "the login `{login}` is not a superuser and does not hold the ACCESS SYSTEM TABLE \
          permission, so Redshift shows it only the grants of identities it owns or can \
          access; a plan from that partial catalog would revoke grants it cannot see, so \
-         nothing was read or planned. Connect as a superuser, or have one run: \
-         CREATE ROLE grantplan_reader; GRANT ACCESS SYSTEM TABLE TO ROLE grantplan_reader; \
-         GRANT ROLE grantplan_reader TO {}; (holding sys:monitor, sys:operator or sys:dba \
-         also works)",
+         nothing was read or planned. Connect as a superuser: a grants.yaml with models: \
+         needs one, since Redshift shows every model only to superusers. For a grants.yaml \
+         without models:, a login holding ACCESS SYSTEM TABLE also sees enough: have a \
+         superuser run CREATE ROLE grantplan_reader; GRANT ACCESS SYSTEM TABLE TO ROLE \
+         grantplan_reader; GRANT ROLE grantplan_reader TO {}; (holding sys:monitor, \
+         sys:operator or sys:dba also works)",
         quote(login)
     ))
 }
@@ -641,6 +759,10 @@ mod tests {
             "{e}"
         );
         assert!(e.contains("would revoke grants it cannot see"), "{e}");
+        assert!(
+            e.contains("a grants.yaml with models: needs one, since Redshift shows every model only to superusers"),
+            "{e}"
+        );
     }
 
     #[test]

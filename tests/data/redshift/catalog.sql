@@ -153,6 +153,28 @@ CREATE TABLE redshift_catalog.svv_function_privileges (
     admin_option boolean
 );
 
+-- r_PG_EXTERNAL_SCHEMA: one row per external schema; `esoid` is the schema's pg_namespace
+-- oid (the page's own example joins `pg_namespace a, pg_external_schema b where
+-- a.oid=b.esoid`). Columns and types as the page lists them.
+CREATE TABLE redshift_catalog.pg_external_schema (
+    esoid oid,
+    eskind integer,
+    esdbname text,
+    esoptions text
+);
+
+-- r_SVV_REDSHIFT_SCHEMAS: the schemas of every database a user has access to, those of
+-- datashares included. schema_type: "Possible values are shared and local schemas"; the
+-- page's sample row reads `tickit_db | public | 1 | shared`.
+CREATE TABLE redshift_catalog.svv_redshift_schemas (
+    database_name varchar(128),
+    schema_name varchar(128),
+    schema_owner integer,
+    schema_type varchar(16),
+    schema_acl varchar(128),
+    schema_option varchar(128)
+);
+
 -- r_SVV_IAM_PRIVILEGES: who may use which IAM role for which command (GRANT ASSUMEROLE).
 CREATE TABLE redshift_catalog.svv_iam_privileges (
     iam_arn text,
