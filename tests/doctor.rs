@@ -172,14 +172,7 @@ async fn redshift_fixture_checklist() {
 
     // A login without visibility, and without the power to grant CREATE MODEL.
     let viewer = common::unique("viewer");
-    exec(
-        &client,
-        &format!(
-            "CREATE ROLE {v} LOGIN; INSERT INTO redshift_catalog.pg_user (usename, usesysid) VALUES ('{viewer}', 900);",
-            v = common::quote_ident(&viewer)
-        ),
-    )
-    .await;
+    exec(&client, &common::redshift_viewer_sql(&viewer)).await;
     let out = doctor(Some(&shipped), &common::server().url(&db, &viewer));
     assert_eq!(out.code, 1, "{}", out.stdout);
     assert!(line(&out.stdout, "FAIL", "login")
@@ -201,15 +194,7 @@ async fn redshift_fixture_checklist() {
 
     // With ACCESS SYSTEM TABLE (through a role) it sees every grant but only its own
     // models: the shipped file names a model, so that is a blocker, and says why.
-    exec(
-        &client,
-        &format!(
-            "INSERT INTO redshift_catalog.svv_roles VALUES (400, 'catalog_readers', 'postgres', NULL);
-             INSERT INTO redshift_catalog.svv_user_grants VALUES (900, '{viewer}', 400, 'catalog_readers', false);
-             INSERT INTO redshift_catalog.svv_system_privileges VALUES ('ACCESS SYSTEM TABLE', 400, 'catalog_readers', 'role');"
-        ),
-    )
-    .await;
+    exec(&client, &common::redshift_access_system_table_sql(&viewer)).await;
     let out = doctor(Some(&shipped), &common::server().url(&db, &viewer));
     assert_eq!(out.code, 1, "{}", out.stdout);
     let catalog = line(&out.stdout, "FAIL", "catalog").unwrap();

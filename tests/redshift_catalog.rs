@@ -394,15 +394,7 @@ async fn the_contract_example_against_a_richer_cluster() {
 async fn a_login_without_visibility_is_refused() {
     let (db, c) = fixture("rs_vis", &["seed_fresh.sql", "converged.sql"]).await;
     let viewer = common::unique("viewer");
-    exec(
-        &c,
-        &format!(
-            "CREATE ROLE {v} LOGIN;
-             INSERT INTO redshift_catalog.pg_user (usename, usesysid) VALUES ('{viewer}', 900);",
-            v = common::quote_ident(&viewer)
-        ),
-    )
-    .await;
+    exec(&c, &common::redshift_viewer_sql(&viewer)).await;
     let url = common::server().url(&db, &viewer);
     let out = run(&["plan"], &root_file("grants.yaml"), &url);
     assert_eq!(out.code, 1, "{}", out.stdout);
@@ -421,15 +413,7 @@ async fn a_login_without_visibility_is_refused() {
     assert_eq!(snapshot.status.code(), Some(1), "snapshot refuses too");
 
     // Granted through a role that holds the permission: it sees everything.
-    exec(
-        &c,
-        &format!(
-            "INSERT INTO redshift_catalog.svv_roles VALUES (400, 'catalog_readers', 'postgres', NULL);
-             INSERT INTO redshift_catalog.svv_user_grants VALUES (900, '{viewer}', 400, 'catalog_readers', false);
-             INSERT INTO redshift_catalog.svv_system_privileges VALUES ('ACCESS SYSTEM TABLE', 400, 'catalog_readers', 'role');"
-        ),
-    )
-    .await;
+    exec(&c, &common::redshift_access_system_table_sql(&viewer)).await;
     // It sees every grant, but Redshift shows a non-superuser only its own models
     // (r_SVV_ML_MODEL_INFO): the shipped file names a model, so nothing is planned...
     let out = run(

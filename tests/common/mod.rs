@@ -550,3 +550,25 @@ pub fn run(cmd: &mut assert_cmd::Command) -> Run {
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     }
 }
+
+/// SQL for the recreated Redshift catalog (tests/data/redshift/catalog.sql): a login
+/// `viewer` that is a plain user of the cluster (`pg_user` id 900), not a superuser.
+pub fn redshift_viewer_sql(viewer: &str) -> String {
+    format!(
+        "CREATE ROLE {} LOGIN;
+         INSERT INTO redshift_catalog.pg_user (usename, usesysid) VALUES ('{}', 900);",
+        quote_ident(viewer),
+        viewer.replace('\'', "''")
+    )
+}
+
+/// SQL for the recreated Redshift catalog: `viewer` (from [`redshift_viewer_sql`]) given
+/// ACCESS SYSTEM TABLE through a role, `catalog_readers`, as the README advises.
+pub fn redshift_access_system_table_sql(viewer: &str) -> String {
+    format!(
+        "INSERT INTO redshift_catalog.svv_roles VALUES (400, 'catalog_readers', 'postgres', NULL);
+         INSERT INTO redshift_catalog.svv_user_grants VALUES (900, '{}', 400, 'catalog_readers', false);
+         INSERT INTO redshift_catalog.svv_system_privileges VALUES ('ACCESS SYSTEM TABLE', 400, 'catalog_readers', 'role');",
+        viewer.replace('\'', "''")
+    )
+}
