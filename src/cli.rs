@@ -193,6 +193,15 @@ pub struct ApplyArgs {
     /// [default: 10s]
     #[arg(long, value_name = "DURATION", value_parser = parse_lock_timeout)]
     pub lock_timeout: Option<std::time::Duration>,
+    /// How long one statement of the apply may run before the server cancels it and
+    /// nothing is applied (exit 1). PostgreSQL only. [default: 5m]
+    #[arg(long, value_name = "DURATION", value_parser = parse_lock_timeout)]
+    pub statement_timeout: Option<std::time::Duration>,
+    /// How long the apply's session may sit idle inside its transaction (grantplan
+    /// stopped or suspended mid-apply) before the server ends it, rolling back and
+    /// releasing its locks. PostgreSQL only. [default: 1m]
+    #[arg(long, value_name = "DURATION", value_parser = parse_lock_timeout)]
+    pub idle_timeout: Option<std::time::Duration>,
 }
 
 #[derive(Args, Debug)]
@@ -746,13 +755,27 @@ fn apply_cmd(args: ApplyArgs) -> Outcome {
             strict: args.strict,
             reviewed: reviewed.as_ref(),
             server: &server,
-            lock_timeout: args.lock_timeout.unwrap_or(executor::DEFAULT_LOCK_TIMEOUT),
+            timeouts: executor::Timeouts {
+                lock: args.lock_timeout.unwrap_or(executor::DEFAULT_LOCK_TIMEOUT),
+                statement: args
+                    .statement_timeout
+                    .unwrap_or(executor::DEFAULT_STATEMENT_TIMEOUT),
+                idle: args.idle_timeout.unwrap_or(executor::DEFAULT_IDLE_TIMEOUT),
+            },
         };
         if session.target == crate::model::Target::Redshift && args.lock_timeout.is_some() {
             report_diagnostics(&[Diagnostic::warning(
                 "--lock-timeout has no effect on Redshift: it has neither lock_timeout nor \
                  advisory locks, so grantplan neither bounds lock waits there nor keeps two \
                  applies apart",
+            )]);
+        }
+        if session.target == crate::model::Target::Redshift
+            && (args.statement_timeout.is_some() || args.idle_timeout.is_some())
+        {
+            report_diagnostics(&[Diagnostic::warning(
+                "--statement-timeout and --idle-timeout have no effect on Redshift: grantplan \
+                 sets them only on PostgreSQL (use the cluster's WLM query timeouts)",
             )]);
         }
         let confirmed = if args.yes {
@@ -774,8 +797,8 @@ fn apply_cmd(args: ApplyArgs) -> Outcome {
     })
 }
 
-/// Parses `--lock-timeout`: a humantime duration, more than zero, within PostgreSQL's
-/// limit.
+/// Parses `--lock-timeout` (and the other apply timeouts): a humantime duration, more
+/// than zero, within PostgreSQL's limit.
 fn parse_lock_timeout(text: &str) -> Result<std::time::Duration, String> {
     let d = humantime::parse_duration(text)
         .map_err(|e| format!("{e} (write it like 500ms, 10s or 2m)"))?;
@@ -799,7 +822,7 @@ struct ApplyRun<'a> {
     reviewed: Option<&'a (String, planfile::PlanFile)>,
     /// The server, as output names it.
     server: &'a str,
-    lock_timeout: std::time::Duration,
+    timeouts: executor::Timeouts,
 }
 
 /// How the part of the transaction that may be interrupted ended.
@@ -898,10 +921,9 @@ impl ApplyRun<'_> {
         session: &'s db::Session,
         confirmed: Option<&Plan>,
     ) -> Result<Ready<'s>, Failure> {
-        let tx =
-            executor::ApplyTransaction::begin(&session.client, session.target, self.lock_timeout)
-                .await
-                .map_err(|e| Failure::Message(e.to_string()))?;
+        let tx = executor::ApplyTransaction::begin(&session.client, session.target, &self.timeouts)
+            .await
+            .map_err(|e| Failure::Message(e.to_string()))?;
         match self.inside(&tx, session.target, confirmed).await {
             Ok(Some(applied)) => Ok(Ready::Commit(tx, applied)),
             Ok(None) => {
@@ -952,6 +974,20 @@ impl ApplyRun<'_> {
                 self.server, self.config.file
             );
             return Ok(None);
+        }
+        if target == crate::model::Target::Postgres && plan.changes_roles() {
+            if let executor::RolesLock::NotPermitted(why) = tx
+                .lock_roles()
+                .await
+                .map_err(|e| Failure::Message(e.to_string()))?
+            {
+                report_diagnostics(&[Diagnostic::warning(format!(
+                    "this plan creates roles or changes memberships, which belong to the whole \
+                     server, but this login may not take the server-wide lock that keeps \
+                     grantplan applies to other databases of the server from interleaving \
+                     with it ({why}); apply as a superuser to have it"
+                ))]);
+            }
         }
         let sql = self.sql(&plan);
         let bar = progress_bar(sql.len());

@@ -9,6 +9,8 @@
 //!
 //! ```sql
 //! BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE; SET LOCAL lock_timeout = '10000ms';
+//! SET LOCAL statement_timeout = '300000ms';
+//! SET LOCAL idle_in_transaction_session_timeout = '60000ms';
 //! SELECT pg_advisory_xact_lock(7454127460279413857);
 //! ```
 //!
@@ -43,10 +45,7 @@
 //! **The advisory lock.** `pg_advisory_xact_lock(bigint)` with one fixed key,
 //! [`LOCK_KEY`]. PostgreSQL scopes advisory locks to the current database (the lock tag
 //! carries the database's OID: `pg_locks.database`), so the one key is one lock per
-//! database: applies to different databases do not wait for each other. Roles and
-//! memberships are cluster-wide, so two applies to two databases of one cluster that
-//! manage the same role are not kept apart by the lock; the server's own row locks make
-//! one of two conflicting changes wait or fail, and the final check catches the rest. The
+//! database: applies to different databases do not wait for each other. The
 //! transaction-level form is released by COMMIT and ROLLBACK and by the server when the
 //! connection dies, so it cannot be left behind (a session-level lock could, and is lost
 //! or leaked behind a transaction-pooling proxy). It is taken with a blocking call under
@@ -54,6 +53,27 @@
 //! moment the holder ends, and the same `lock_timeout` then bounds every lock wait of the
 //! statements themselves (another open transaction holding a row of `pg_namespace`,
 //! `pg_proc`, `pg_authid` or `pg_auth_members` that a statement changes).
+//!
+//! **What is server-wide.** Roles and memberships belong to the whole server, not to a
+//! database, so two applies to two databases that change the same group's members could
+//! each check its own result (neither sees the other's uncommitted change), both commit,
+//! and leave the group matching neither file. So an apply whose plan creates roles or
+//! changes memberships first takes [`ROLES_LOCK_SQL`]: `SHARE UPDATE EXCLUSIVE` on
+//! `pg_authid`, a shared catalog, whose lock tag carries no database and so conflicts
+//! across databases. It conflicts with itself (a second apply waits, under
+//! `lock_timeout`) but not with the `ROW EXCLUSIVE` that `CREATE ROLE` or `GRANT role`
+//! take, nor with readers: only other grantplan applies wait. Taken before the
+//! statements and held to COMMIT, it orders the second apply's statements and final
+//! check after the first commits, so the final check sees the first's members and rolls
+//! back instead of mixing. Only superusers may lock a catalog (LOCK TABLE needs UPDATE on
+//! it); for anyone else the lock is skipped with a warning ([`RolesLock::NotPermitted`]),
+//! and the README says what that leaves open.
+//!
+//! **Stalls.** `statement_timeout` bounds each statement (each one of a batch on its
+//! own, PostgreSQL 13 and later) and `idle_in_transaction_session_timeout` ends the
+//! session, rolling back and releasing every lock, when grantplan stops talking in the
+//! middle of its transaction (the process stopped, the machine suspended): a stalled
+//! client never holds its locks for longer than that.
 //!
 //! **Redshift** has no advisory lock functions and no `lock_timeout` setting, and does not
 //! lock its system catalog tables within a transaction; there `begin` sends a plain
@@ -84,6 +104,48 @@ pub const LOCK_KEY: i64 = i64::from_be_bytes(*b"grantpla");
 /// How long an apply waits, by default, for the apply lock and for each lock a statement
 /// needs.
 pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long one statement of an apply may run, by default (a batch of a large apply
+/// takes about a second; a catalog read of a very large database a few).
+pub const DEFAULT_STATEMENT_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// How long the apply's session may sit idle inside its transaction, by default, before
+/// the server ends it (grantplan itself never pauses there: the confirmation prompt comes
+/// before the transaction).
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The server-wide lock an apply that creates roles or changes memberships takes (see
+/// the module documentation, "What is server-wide").
+pub const ROLES_LOCK_SQL: &str = "LOCK TABLE pg_catalog.pg_authid IN SHARE UPDATE EXCLUSIVE MODE";
+
+/// The bounds of an apply's waits on PostgreSQL (Redshift has none of these settings).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeouts {
+    /// For the apply lock and for each lock a statement waits for.
+    pub lock: Duration,
+    /// For each statement.
+    pub statement: Duration,
+    /// For the session idle inside the transaction.
+    pub idle: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Timeouts {
+            lock: DEFAULT_LOCK_TIMEOUT,
+            statement: DEFAULT_STATEMENT_TIMEOUT,
+            idle: DEFAULT_IDLE_TIMEOUT,
+        }
+    }
+}
+
+/// Whether [`ApplyTransaction::lock_roles`] holds the server-wide lock.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RolesLock {
+    Taken,
+    /// The login may not lock `pg_authid` (not a superuser): the server's message.
+    NotPermitted(String),
+}
 
 /// The longest lock timeout PostgreSQL accepts (`lock_timeout` is an `int` of
 /// milliseconds).
@@ -139,6 +201,10 @@ pub enum ApplyError {
         total: usize,
         server: String,
     },
+    /// Another session holds the server-wide roles lock: another grantplan apply, to
+    /// another database of the server maybe, is creating roles or changing memberships.
+    #[error("another grantplan apply (or a session holding its lock) is creating roles or changing memberships on this server, maybe in another database: waited {} (the lock timeout) for its lock on pg_authid, nothing was applied. Apply again when it has finished, or raise --lock-timeout", humantime::format_duration(*.waited))]
+    RolesLocked { waited: Duration },
     /// Another session holds the apply lock: another grantplan apply is running against
     /// this database.
     #[error("another grantplan apply (or a session holding its lock) is running against this database{}: waited {} (the lock timeout) for its lock, nothing was applied. Apply again when it has finished, or raise --lock-timeout", .holder.as_deref().map(|h| format!(" ({h})")).unwrap_or_default(), humantime::format_duration(*.waited))]
@@ -174,12 +240,15 @@ fn connection_lost(e: &tokio_postgres::Error) -> bool {
 
 /// The statements that open the apply transaction on `target` (the advisory lock is
 /// taken separately, by [`lock_sql`], so that its timeout is told apart).
-pub fn begin_sql(target: Target, lock_timeout: Duration) -> String {
+pub fn begin_sql(target: Target, timeouts: &Timeouts) -> String {
     match target {
         Target::Postgres => format!(
             "BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE; \
-             SET LOCAL lock_timeout = '{}ms'",
-            lock_timeout_ms(lock_timeout)
+             SET LOCAL lock_timeout = '{}ms'; SET LOCAL statement_timeout = '{}ms'; \
+             SET LOCAL idle_in_transaction_session_timeout = '{}ms'",
+            lock_timeout_ms(timeouts.lock),
+            lock_timeout_ms(timeouts.statement),
+            lock_timeout_ms(timeouts.idle)
         ),
         Target::Redshift => "BEGIN".to_string(),
     }
@@ -207,7 +276,8 @@ pub fn lock_holder_sql() -> String {
     )
 }
 
-/// `lock_timeout` in whole milliseconds, rounded up, within what PostgreSQL accepts.
+/// A timeout in whole milliseconds, rounded up, within what PostgreSQL accepts (its
+/// timeouts are `int`s of milliseconds).
 fn lock_timeout_ms(d: Duration) -> u64 {
     let ms = d.as_nanos().div_ceil(1_000_000).max(1);
     ms.min(MAX_LOCK_TIMEOUT.as_millis()) as u64
@@ -229,9 +299,10 @@ impl<'a> ApplyTransaction<'a> {
     pub async fn begin(
         client: &'a Client,
         target: Target,
-        lock_timeout: Duration,
+        timeouts: &Timeouts,
     ) -> Result<ApplyTransaction<'a>, ApplyError> {
-        let tx = Self::open(client, &begin_sql(target, lock_timeout), lock_timeout).await?;
+        let lock_timeout = timeouts.lock;
+        let tx = Self::open(client, &begin_sql(target, timeouts), lock_timeout).await?;
         if target == Target::Postgres {
             if let Err(e) = client.batch_execute(&lock_sql()).await {
                 tx.rollback().await;
@@ -274,6 +345,49 @@ impl<'a> ApplyTransaction<'a> {
         self.client
     }
 
+    /// Takes the server-wide roles lock ([`ROLES_LOCK_SQL`], PostgreSQL only), waiting at
+    /// most the lock timeout. A login that may not take it gets
+    /// [`RolesLock::NotPermitted`] and the transaction goes on (the attempt is made inside
+    /// a savepoint, so its failure does not abort the transaction).
+    pub async fn lock_roles(&self) -> Result<RolesLock, ApplyError> {
+        let failed = |e: &tokio_postgres::Error| ApplyError::Transaction {
+            what: "taking the roles lock",
+            server: describe_error(e),
+        };
+        self.client
+            .batch_execute("SAVEPOINT grantplan_roles_lock")
+            .await
+            .map_err(|e| failed(&e))?;
+        match self.client.batch_execute(ROLES_LOCK_SQL).await {
+            Ok(()) => {
+                // RELEASE keeps the lock: it is held to the end of the transaction.
+                self.client
+                    .batch_execute("RELEASE SAVEPOINT grantplan_roles_lock")
+                    .await
+                    .map_err(|e| failed(&e))?;
+                Ok(RolesLock::Taken)
+            }
+            Err(e) if e.code() == Some(&tokio_postgres::error::SqlState::LOCK_NOT_AVAILABLE) => {
+                Err(ApplyError::RolesLocked {
+                    waited: self.lock_timeout,
+                })
+            }
+            Err(e)
+                if e.code() == Some(&tokio_postgres::error::SqlState::INSUFFICIENT_PRIVILEGE) =>
+            {
+                self.client
+                    .batch_execute(
+                        "ROLLBACK TO SAVEPOINT grantplan_roles_lock; \
+                         RELEASE SAVEPOINT grantplan_roles_lock",
+                    )
+                    .await
+                    .map_err(|e| failed(&e))?;
+                Ok(RolesLock::NotPermitted(describe_error(&e)))
+            }
+            Err(e) => Err(failed(&e)),
+        }
+    }
+
     /// Runs `statements` in order, [`BATCH_SIZE`] per round trip. `progress` is called
     /// with the number of statements done after each batch. On error the transaction is
     /// left aborted: roll it back.
@@ -288,7 +402,8 @@ impl<'a> ApplyTransaction<'a> {
         for chunk in statements.chunks(BATCH_SIZE) {
             batches += 1;
             if let Err((completed, e)) = run_batch(self.client, chunk).await {
-                return Err(self.failure(chunk, done, completed, total, e));
+                let failed = failing_statement(chunk, completed, &e);
+                return Err(self.failure(chunk, done, failed, total, e));
             }
             done += chunk.len();
             progress(done);
@@ -374,6 +489,30 @@ impl<'a> ApplyTransaction<'a> {
     pub async fn rollback(self) {
         let _ = self.client.batch_execute("ROLLBACK").await;
     }
+}
+
+/// Which statement of `chunk` failed with `e`, when `completed` had completed before it.
+///
+/// PostgreSQL parses a whole simple-query batch before it runs any of it, so a syntax
+/// error anywhere fails the batch with nothing completed: counting completions would
+/// blame the first statement. Such an error carries its position in the batch's text
+/// (`position`, in characters, 1-based), which names the statement exactly; a position
+/// before the completed ones (impossible) is not trusted.
+fn failing_statement(chunk: &[String], completed: usize, e: &tokio_postgres::Error) -> usize {
+    use tokio_postgres::error::ErrorPosition;
+    let Some(ErrorPosition::Original(position)) = e.as_db_error().and_then(|d| d.position()) else {
+        return completed;
+    };
+    // The batch is the statements joined by "\n" (see `run_batch`).
+    let mut start = 0usize;
+    for (i, sql) in chunk.iter().enumerate() {
+        let end = start + sql.chars().count();
+        if (*position as usize) <= end {
+            return if i >= completed { i } else { completed };
+        }
+        start = end + 1;
+    }
+    completed
 }
 
 /// Runs one batch; on error, how many of its statements completed before the failing one.
@@ -463,11 +602,18 @@ mod tests {
             lock_timeout_ms(Duration::from_secs(100 * 24 * 3600)),
             i32::MAX as u64
         );
+        let timeouts = Timeouts {
+            lock: Duration::from_secs(1),
+            statement: Duration::from_millis(2500),
+            idle: Duration::from_secs(3),
+        };
         assert_eq!(
-            begin_sql(Target::Postgres, Duration::from_secs(1)),
-            "BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE; SET LOCAL lock_timeout = '1000ms'"
+            begin_sql(Target::Postgres, &timeouts),
+            "BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE; SET LOCAL lock_timeout = '1000ms'; \
+             SET LOCAL statement_timeout = '2500ms'; \
+             SET LOCAL idle_in_transaction_session_timeout = '3000ms'"
         );
-        // Redshift knows neither lock_timeout nor advisory locks.
-        assert_eq!(begin_sql(Target::Redshift, Duration::from_secs(1)), "BEGIN");
+        // Redshift knows neither these settings nor advisory locks.
+        assert_eq!(begin_sql(Target::Redshift, &timeouts), "BEGIN");
     }
 }

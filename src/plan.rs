@@ -61,6 +61,19 @@ impl Plan {
         self.statements.is_empty()
     }
 
+    /// Whether the plan changes what belongs to the whole server rather than to one
+    /// database: roles and memberships (see [`crate::executor`], "What is server-wide").
+    pub fn changes_roles(&self) -> bool {
+        self.statements.iter().any(|s| {
+            matches!(
+                s,
+                Statement::CreatePrincipal { .. }
+                    | Statement::AddMember { .. }
+                    | Statement::RemoveMember { .. }
+            )
+        })
+    }
+
     /// The plan's SQL, one statement per line.
     pub fn sql_lines(&self) -> Vec<String> {
         self.statements

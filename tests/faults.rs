@@ -254,6 +254,8 @@ enum Wait {
     ApplyLock,
     /// A row another transaction holds (its transaction id or the tuple).
     Row,
+    /// The server-wide roles lock (on the shared catalog `pg_authid`).
+    RolesLock,
 }
 
 /// Polls until a grantplan backend in `db` waits for `wait`, and returns its pid. Panics
@@ -262,6 +264,7 @@ async fn waiting(c: &Client, db: &str, wait: Wait, running: &Running) -> i32 {
     let condition = match wait {
         Wait::ApplyLock => "l.locktype = 'advisory'",
         Wait::Row => "l.locktype IN ('transactionid', 'tuple')",
+        Wait::RolesLock => "l.locktype = 'relation' AND l.relation = 'pg_authid'::regclass",
     };
     let sql = format!(
         "SELECT l.pid FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid \
@@ -504,6 +507,7 @@ async fn sigint_and_sigterm_roll_back_and_exit_130_and_143() {
     ] {
         let holder = match wait {
             Wait::Row => big.hold_row(&big.url, &mid).await,
+            Wait::RolesLock => unreachable!("not among the cases"),
             Wait::ApplyLock => {
                 let c = common::connect(&big.url).await;
                 exec(
@@ -938,4 +942,219 @@ async fn a_change_made_while_the_plan_waits_for_confirmation_is_refused() {
     assert!(text.contains("applied 4 statements"), "{text}");
     let converged = run(&["plan", "--detailed-exitcode"], &big.file, &big.url);
     assert_eq!(converged.code, 0, "{}", converged.stdout);
+}
+
+/// A statement refused while its batch is parsed (PostgreSQL parses a whole batch before
+/// running any of it, so nothing of the batch completed) is still named exactly, with
+/// its position in the plan, not as the batch's first statement.
+#[tokio::test]
+async fn a_statement_refused_by_the_parser_is_named_exactly() {
+    let (db, mut client) = common::fresh_db("parse_error").await;
+    let role = common::unique("reader");
+    exec(&client, &format!("CREATE ROLE {role}; CREATE SCHEMA app;")).await;
+    let good = format!("GRANT USAGE ON SCHEMA app TO {role};");
+    // A bare reserved word: a syntax error, in the second batch, not first in it.
+    let bad = format!("REVOKE USAGE ON SCHEMA analyse FROM {role};");
+    let at = grantplan::executor::BATCH_SIZE + 37;
+    let mut statements = vec![good; 2 * grantplan::executor::BATCH_SIZE];
+    statements[at] = bad.clone();
+    let err = grantplan::executor::apply(&mut client, &statements, &mut |_| {})
+        .await
+        .unwrap_err();
+    match &err {
+        grantplan::executor::ApplyError::Statement {
+            number, sql, code, ..
+        } => {
+            assert_eq!(*number, at + 1, "{err}");
+            assert_eq!(sql, &bad);
+            assert_eq!(code.as_deref(), Some("42601"));
+        }
+        other => panic!("{other}"),
+    }
+    assert!(
+        err.to_string().starts_with(&format!(
+            "statement {} of {} failed",
+            at + 1,
+            statements.len()
+        )),
+        "{err}"
+    );
+    // Nothing of the first batch stayed either.
+    let acl: Option<String> = client
+        .query_one(
+            "SELECT nspacl::text FROM pg_namespace WHERE nspname = 'app'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert!(acl.is_none(), "{acl:?} in {db}");
+}
+
+/// Roles and memberships belong to the whole server: two applies to two databases that
+/// manage the same group's members are serialised by the server-wide roles lock, so the
+/// second one's final check sees what the first committed and rolls back, instead of
+/// both reporting success and the group ending with both files' members. Applied again,
+/// the second converges.
+#[tokio::test]
+async fn applies_to_two_databases_that_manage_one_group_never_mix_its_members() {
+    let s = common::server();
+    let group = common::unique("shared_grp");
+    let (u1, u2) = (common::unique("u1"), common::unique("u2"));
+    let (db1, c1) = common::fresh_db("skew_a").await;
+    let (db2, c2) = common::fresh_db("skew_b").await;
+    exec(
+        &c1,
+        &format!("CREATE ROLE {group} NOLOGIN; CREATE ROLE {u1} LOGIN; CREATE ROLE {u2} LOGIN; CREATE SCHEMA app;"),
+    )
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = |name: &str, member: &str, schema: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(
+            &path,
+            format!(
+                "target: postgres\ngroups:\n  {group}:\n    members: [{member}]\n\
+                 users:\n  {member}: {{}}\n{schema}"
+            ),
+        )
+        .unwrap();
+        path
+    };
+    // A also grants on a schema whose row a test session holds: A runs its membership
+    // statement, then waits there, holding the roles lock, uncommitted.
+    let file_a = file(
+        "a.yaml",
+        &u1,
+        &format!("schemas:\n  app: {{usage: [{group}]}}\n"),
+    );
+    let file_b = file("b.yaml", &u2, "");
+    let holder = common::connect(&s.admin_url(&db1)).await;
+    exec(
+        &holder,
+        "BEGIN; SELECT 1 FROM pg_namespace WHERE nspname = 'app' FOR UPDATE",
+    )
+    .await;
+    let a = Running::start(
+        &["apply", "--yes", "--lock-timeout", "5m"],
+        &file_a,
+        &s.admin_url(&db1),
+    );
+    waiting(&c1, &db1, Wait::Row, &a).await;
+    let b = Running::start(
+        &["apply", "--yes", "--lock-timeout", "5m"],
+        &file_b,
+        &s.admin_url(&db2),
+    );
+    // B plans adding u2, and waits for A's lock before running it.
+    waiting(&c2, &db2, Wait::RolesLock, &b).await;
+    exec(&holder, "ROLLBACK").await;
+    let (a, b) = (a.finish().await, b.finish().await);
+    assert_eq!(a.code, 0, "{}", a.stderr);
+    assert_eq!(b.code, 1, "B must not report success: {}", b.stderr);
+    assert!(b.stderr.contains("still differs"), "{}", b.stderr);
+    assert!(
+        b.stderr.contains(&format!("REVOKE {group} FROM {u1};")),
+        "{}",
+        b.stderr
+    );
+
+    async fn members(c: &Client, group: &str) -> Vec<String> {
+        let rows = c
+            .query(
+                "SELECT m.rolname::text FROM pg_auth_members a JOIN pg_roles g ON g.oid = a.roleid \
+                 JOIN pg_roles m ON m.oid = a.member WHERE g.rolname = $1 ORDER BY 1",
+                &[&group],
+            )
+            .await
+            .unwrap();
+        rows.iter().map(|r| r.get::<_, String>(0)).collect()
+    }
+    assert_eq!(members(&c2, &group).await, vec![u1], "A's file");
+    let again = run(&["apply", "--yes"], &file_b, &s.admin_url(&db2));
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert_eq!(
+        members(&c2, &group).await,
+        vec![u2],
+        "B's file, applied again"
+    );
+}
+
+/// A grantplan stopped (SIGSTOP) in the middle of its apply transaction does not hold its
+/// locks for longer than `--idle-timeout`: the server ends the idle session, rolling
+/// back, and another session's GRANT on what it had changed goes through. When the
+/// process resumes it says the connection was lost and nothing was changed.
+#[tokio::test]
+async fn a_stopped_apply_releases_its_locks_after_the_idle_timeout() {
+    let s = common::server();
+    let big = Big::with(s, "stalled", None, 50).await;
+    let before = big.dump().await;
+    let mid = big.schema(25);
+    let holder = big.hold_row(&big.url, &mid).await;
+    let apply = Running::start(
+        &[
+            "apply",
+            "--yes",
+            "--lock-timeout",
+            "5m",
+            "--idle-timeout",
+            "1s",
+        ],
+        &big.file,
+        &big.url,
+    );
+    waiting(&big.client, &big.db, Wait::Row, &apply).await;
+    apply.signal("STOP");
+    // The waiting statement completes once the row is free; the stopped client never
+    // answers, and its session sits idle in its transaction until the timeout ends it.
+    exec(&holder, "ROLLBACK").await;
+    gone(&big.client, &big.db).await;
+    // What the apply had changed is free: the row of its first schema, which its GRANT
+    // had updated, can be locked at once.
+    let other = common::connect(&big.url).await;
+    exec(
+        &other,
+        &format!(
+            "BEGIN; SELECT 1 FROM pg_namespace WHERE nspname = '{}' FOR UPDATE NOWAIT; ROLLBACK",
+            big.schema(0)
+        ),
+    )
+    .await;
+    apply.signal("CONT");
+    let out = apply.finish().await;
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("connection closed")
+            && out.stderr.contains("nothing was applied (rolled back)"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        !out.stderr.contains("applied 50 statements"),
+        "{}",
+        out.stderr
+    );
+    assert_same("after the idle timeout", &before, &big.dump().await);
+}
+
+/// The apply timeouts are refused before anything connects when they are not positive
+/// bounded durations, like --lock-timeout.
+#[test]
+fn statement_and_idle_timeouts_are_checked_like_the_lock_timeout() {
+    for flag in ["--statement-timeout", "--idle-timeout"] {
+        let out = common::run(common::grantplan().args([
+            "apply",
+            "--yes",
+            flag,
+            "0s",
+            "--database-url",
+            "postgres://nobody@127.0.0.1:1/none",
+        ]));
+        assert_eq!(out.code, 1, "{flag}: {}", out.stderr);
+        assert!(
+            out.stderr.contains("must be more than zero"),
+            "{flag}: {}",
+            out.stderr
+        );
+    }
 }
