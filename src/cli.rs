@@ -326,21 +326,32 @@ fn color() -> bool {
 
 /// Renders diagnostics to stderr with the source line of each location.
 fn report_diagnostics(diags: &[Diagnostic]) {
-    let mut sources: HashMap<String, Option<String>> = HashMap::new();
+    let mut sources: HashMap<String, Option<diag::SourceLines>> = HashMap::new();
     let color = color();
     let mut err = std::io::stderr().lock();
-    for d in diags {
-        // Each file read once (bounded like its first reading), borrowed per diagnostic.
-        let source = d.location.as_ref().and_then(|l| {
+    for shown in diag::condense(diags, diag::SHOWN_PER_KIND) {
+        let d = match shown {
+            diag::Shown::One(d) => d,
+            diag::Shown::More { count, like } => {
+                let _ = writeln!(err, "{}\n", diag::render_more(count, like));
+                continue;
+            }
+        };
+        // Each file read and indexed once (bounded like its first reading), its line
+        // borrowed per diagnostic.
+        let line = d.location.as_ref().and_then(|l| {
             sources
                 .entry(l.file.clone())
                 .or_insert_with(|| {
                     let limit = crate::config::MAX_FILE_BYTES.max(planfile::MAX_FILE_BYTES);
-                    crate::input::read_text(Path::new(&l.file), limit).ok()
+                    crate::input::read_text(Path::new(&l.file), limit)
+                        .ok()
+                        .map(diag::SourceLines::new)
                 })
-                .as_deref()
+                .as_ref()
+                .map(|s| s.line(l.line).unwrap_or(""))
         });
-        let _ = writeln!(err, "{}", diag::render(d, source, color));
+        let _ = writeln!(err, "{}", diag::render_line(d, line, color));
     }
     let errors = diags.iter().filter(|d| d.is_error()).count();
     if errors > 1 {
@@ -356,7 +367,8 @@ impl Failure {
         match self {
             Failure::Diagnostics(d) => report_diagnostics(&d),
             Failure::Message(m) => {
-                let _ = writeln!(std::io::stderr(), "error: {m}");
+                // Messages quote SQL and names from the catalog: shown, never obeyed.
+                let _ = writeln!(std::io::stderr(), "error: {}", diag::visible_lines(&m));
             }
         }
     }
@@ -705,8 +717,20 @@ fn diff_cmd(args: DiffArgs) -> Outcome {
     })
 }
 
+/// The lines of a `diff` side, each as [`diag::visible`] shows it (a name in a listing
+/// must not rewrite the reviewer's terminal; both sides are shown the same way).
 fn lines_text(lines: &[String]) -> String {
-    let mut s = lines.join("\n");
+    let shown: Vec<std::borrow::Cow<'_, str>> = lines
+        .iter()
+        .map(|l| {
+            if l.chars().any(diag::is_unshowable) {
+                std::borrow::Cow::Owned(diag::visible(l))
+            } else {
+                std::borrow::Cow::Borrowed(l.as_str())
+            }
+        })
+        .collect();
+    let mut s = shown.join("\n");
     if !s.is_empty() {
         s.push('\n');
     }

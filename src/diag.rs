@@ -106,6 +106,18 @@ impl fmt::Display for Diagnostic {
 /// offending text underlined, the YAML path and the help. `source` is the text of the file
 /// the location points into, when it is at hand; `color` turns on ANSI styling.
 pub fn render(d: &Diagnostic, source: Option<&str>, color: bool) -> String {
+    let line = match (&d.location, source) {
+        (Some(loc), Some(src)) if loc.line >= 1 => {
+            Some(src.lines().nth(loc.line - 1).unwrap_or(""))
+        }
+        _ => None,
+    };
+    render_line(d, line, color)
+}
+
+/// [`render`] given the one source line the location points at (`None`: not at hand),
+/// as [`SourceLines::line`] finds it without rescanning the file for every diagnostic.
+pub fn render_line(d: &Diagnostic, line: Option<&str>, color: bool) -> String {
     let level = match d.severity {
         Severity::Error => Level::ERROR,
         Severity::Warning => Level::WARNING,
@@ -127,12 +139,7 @@ pub fn render(d: &Diagnostic, source: Option<&str>, color: bool) -> String {
 
     let title = visible(&d.message);
     let mut group = Group::with_title(level.primary_title(title.as_str()));
-    let line_text = match (&d.location, source) {
-        (Some(loc), Some(src)) if loc.line >= 1 => {
-            Some(src.lines().nth(loc.line - 1).unwrap_or(""))
-        }
-        _ => None,
-    };
+    let line_text = line.filter(|_| d.location.as_ref().is_some_and(|l| l.line >= 1));
     let pictured = line_text
         .filter(|l| {
             l.len() <= MAX_SHOWN_LINE_BYTES && l.chars().any(|c| c.is_control() && c != '\t')
@@ -164,17 +171,153 @@ pub fn render(d: &Diagnostic, source: Option<&str>, color: bool) -> String {
     renderer.render(&[group]).to_string()
 }
 
-/// `text` with control characters written as escapes (`\0`, `\u{1b}`): messages quote
-/// names from the user's file, and a name holding an escape sequence must not be able to
-/// rewrite the user's terminal.
-fn visible(text: &str) -> String {
+/// `text` with every character that could rewrite what a person sees written as an
+/// escape (`\0`, `\u{1b}`, `\u{202e}`): control characters (ESC starts terminal
+/// sequences, CR and BEL rewrite or ring the line), the bidirectional controls (a right-to-
+/// left override makes a name read backwards) and the line and paragraph separators.
+/// Messages, plans, diffs and previews quote names from the user's file and the catalog,
+/// and a name must not be able to disguise what the reviewer is approving. Everything
+/// else, including all printable Unicode, is kept.
+pub fn visible(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
             '\0' => out.push_str("\\0"),
-            c if c.is_control() => out.extend(c.escape_default()),
+            c if is_unshowable(c) => out.extend(c.escape_default()),
             c => out.push(c),
         }
+    }
+    out
+}
+
+/// [`visible`] line by line: line breaks are kept as line breaks (for multi-line
+/// messages), everything else is escaped.
+pub fn visible_lines(text: &str) -> String {
+    text.split('\n').map(visible).collect::<Vec<_>>().join("\n")
+}
+
+/// Whether [`visible`] escapes `c`.
+pub fn is_unshowable(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'
+                | '\u{2028}' | '\u{2029}'
+        )
+}
+
+/// A source file's text with the start of each line indexed once, so that rendering many
+/// diagnostics into one file costs one scan, not one per diagnostic.
+pub struct SourceLines {
+    text: String,
+    /// Byte offset of each line's start.
+    starts: Vec<usize>,
+}
+
+impl SourceLines {
+    pub fn new(text: String) -> Self {
+        let starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .filter(|&i| i < text.len())
+            .collect();
+        SourceLines { text, starts }
+    }
+
+    /// Line `n` (1-based) without its line ending, as `str::lines` gives it.
+    pub fn line(&self, n: usize) -> Option<&str> {
+        let start = *self.starts.get(n.checked_sub(1)?)?;
+        let end = self.starts.get(n).map_or(self.text.len(), |&e| e);
+        let line = &self.text[start..end];
+        let line = line.strip_suffix('\n').unwrap_or(line);
+        Some(line.strip_suffix('\r').unwrap_or(line))
+    }
+}
+
+/// How a long list of diagnostics is shown: the first [`SHOWN_PER_KIND`] of each kind
+/// (the same message but for the names in backticks), then one line with how many more
+/// there are. Ten thousand missing schemas are ten warnings and a count, not a screenful
+/// per second.
+pub const SHOWN_PER_KIND: usize = 10;
+
+/// One entry of [`condense`]'s result.
+pub enum Shown<'a> {
+    One(&'a Diagnostic),
+    /// `count` more diagnostics like this one were not shown.
+    More {
+        count: usize,
+        like: &'a Diagnostic,
+    },
+}
+
+/// `diags` in order, at most `per_kind` of each kind, each kind's last one shown followed
+/// by how many more of it were left out.
+pub fn condense(diags: &[Diagnostic], per_kind: usize) -> Vec<Shown<'_>> {
+    let kinds: Vec<String> = diags.iter().map(kind).collect();
+    let mut totals: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for k in &kinds {
+        *totals.entry(k.as_str()).or_default() += 1;
+    }
+    let mut seen: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    let mut out = Vec::new();
+    for (d, k) in diags.iter().zip(&kinds) {
+        let n = seen.entry(k.as_str()).or_default();
+        *n += 1;
+        if *n <= per_kind {
+            out.push(Shown::One(d));
+        }
+        let total = totals[k.as_str()];
+        if *n == per_kind && total > per_kind {
+            out.push(Shown::More {
+                count: total - per_kind,
+                like: d,
+            });
+        }
+    }
+    out
+}
+
+/// What makes two diagnostics alike: severity, and message and help with every
+/// backticked part (a name) left out.
+fn kind(d: &Diagnostic) -> String {
+    let blank = |s: &str| -> String {
+        s.split('`')
+            .enumerate()
+            .map(|(i, part)| if i % 2 == 1 { "…" } else { part })
+            .collect::<Vec<_>>()
+            .join("`")
+    };
+    format!(
+        "{:?}\u{0}{}\u{0}{}",
+        d.severity,
+        blank(&d.message),
+        d.help.as_deref().map(blank).unwrap_or_default()
+    )
+}
+
+/// The line that stands for the diagnostics [`condense`] left out.
+pub fn render_more(count: usize, like: &Diagnostic) -> String {
+    let sev = match like.severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+    };
+    let what = kind(like);
+    let message = what.split('\u{0}').nth(1).unwrap_or_default();
+    format!(
+        "{sev}: {} more like this, not shown: {}",
+        thousands(count),
+        visible(message)
+    )
+}
+
+/// `3998` as `3,998`.
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
     }
     out
 }
@@ -291,6 +434,52 @@ mod tests {
             "{out}"
         );
         assert!(!out.contains("a, a, "), "{out}");
+    }
+
+    #[test]
+    fn bidi_controls_and_separators_are_escaped_too() {
+        let out = visible("a\u{202e}b\u{2066}c\u{2028}d\u{7}e\rf é 日本");
+        assert_eq!(out, "a\\u{202e}b\\u{2066}c\\u{2028}d\\u{7}e\\rf é 日本");
+        assert_eq!(visible_lines("x\u{1b}\ny"), "x\\u{1b}\ny");
+    }
+
+    #[test]
+    fn source_lines_are_those_of_str_lines() {
+        for text in ["", "a", "a\n", "a\nb", "a\r\nb\r\n", "\n\n x\n", "é\nü\r\n"] {
+            let idx = SourceLines::new(text.to_string());
+            let lines: Vec<&str> = text.lines().collect();
+            for (i, l) in lines.iter().enumerate() {
+                assert_eq!(idx.line(i + 1), Some(*l), "{text:?} line {}", i + 1);
+            }
+            assert_eq!(idx.line(lines.len() + 1), None, "{text:?}");
+            assert_eq!(idx.line(0), None);
+        }
+    }
+
+    #[test]
+    fn many_alike_diagnostics_are_condensed_per_kind() {
+        let mut diags: Vec<Diagnostic> = (0..25)
+            .map(|i| Diagnostic::warning(format!("schema `s{i}` does not exist")).help("create it"))
+            .collect();
+        diags.insert(3, Diagnostic::warning("`x` matches no schema"));
+        let shown = condense(&diags, 10);
+        assert_eq!(shown.len(), 12);
+        let Shown::More { count, like } = &shown[11] else {
+            panic!("the count comes last");
+        };
+        assert_eq!(*count, 15);
+        assert_eq!(
+            render_more(*count, like),
+            "warning: 15 more like this, not shown: schema `…` does not exist"
+        );
+        assert!(matches!(shown[3], Shown::One(d) if d.message.contains("matches no")));
+        assert_eq!(thousands(3998), "3,998");
+        assert_eq!(thousands(1_234_567), "1,234,567");
+        assert_eq!(thousands(999), "999");
+        // Few of a kind: all shown, no count.
+        assert!(condense(&diags[..5], 10)
+            .iter()
+            .all(|s| matches!(s, Shown::One(_))));
     }
 
     #[test]

@@ -460,11 +460,20 @@ fn assume_role(setup: &Setup, config: Option<&Config>) -> Vec<Check> {
 
 /// The checklist as text, with a closing count.
 pub fn render(server: &str, checks: &[Check]) -> String {
-    let mut out = format!("grantplan doctor: {server}\n");
+    // Details quote names from the catalog and grants.yaml: shown escaped, never obeyed
+    // by the terminal.
+    use crate::diag::visible;
+    let mut out = format!("grantplan doctor: {}\n", visible(server));
     for c in checks {
-        let _ = writeln!(out, "{}  {:<11} {}", c.status.word(), c.topic, c.detail);
+        let _ = writeln!(
+            out,
+            "{}  {:<11} {}",
+            c.status.word(),
+            c.topic,
+            visible(&c.detail)
+        );
         if let Some(fix) = &c.fix {
-            let _ = writeln!(out, "{:<17} fix: {fix}", "");
+            let _ = writeln!(out, "{:<17} fix: {}", "", visible(fix));
         }
     }
     let blockers = checks.iter().filter(|c| c.status == Status::Fail).count();

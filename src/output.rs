@@ -1,7 +1,7 @@
 //! Plan output formats. Pure functions of a plan: the same plan always prints the same
 //! bytes, which is what lets a plan be reviewed and compared in a pull request.
 
-use crate::diag::Diagnostic;
+use crate::diag::{is_unshowable, visible, Diagnostic};
 use crate::plan::Plan;
 use crate::sql::Statement;
 use serde::Serialize;
@@ -21,25 +21,43 @@ pub enum Source {
 /// The first line of an offline plan (the contract fixes its beginning).
 pub const OFFLINE_HEADER: &str = "-- offline plan: no database or snapshot given; every declared principal and named object is taken to exist and to hold no grant";
 
-/// The plan as SQL: a header comment line, then one statement per line.
+/// The comment before the first statement [`sql`] shows escaped.
+pub const ESCAPED_NOTE: &str = "-- names below hold control or bidirectional characters, shown escaped (\\u{..}) so that they cannot rewrite this screen; grantplan sends them exactly, and writes no plan file of them";
+
+/// The plan as SQL for a person: a header comment line, then one statement per line.
+///
+/// A statement naming something with a control or bidirectional character (ESC, CR, a
+/// right-to-left override) is shown with those characters escaped ([`visible`]), after
+/// one comment that says so: the text is for reading, and must not be able to erase or
+/// reorder what the reviewer sees. The SQL grantplan sends is the exact text.
 pub fn sql(plan: &Plan, source: &Source) -> String {
     let mut out = String::new();
     match source {
         Source::Offline => out.push_str(OFFLINE_HEADER),
         Source::Database { server } => {
-            out.push_str(&format!("-- plan for {server} ({})", plan.target))
+            out.push_str(&visible(&format!("-- plan for {server} ({})", plan.target)))
         }
-        Source::Snapshot { file } => out.push_str(&format!(
+        Source::Snapshot { file } => out.push_str(&visible(&format!(
             "-- plan against snapshot {file} ({})",
             plan.target
-        )),
+        ))),
     }
     out.push('\n');
     if plan.is_empty() {
         out.push_str("-- no changes: the server already matches the file\n");
     }
+    let mut noted = false;
     for line in plan.sql_lines() {
-        out.push_str(&line);
+        if line.chars().any(is_unshowable) {
+            if !noted {
+                out.push_str(ESCAPED_NOTE);
+                out.push('\n');
+                noted = true;
+            }
+            out.push_str(&visible(&line));
+        } else {
+            out.push_str(&line);
+        }
         out.push('\n');
     }
     out
@@ -131,8 +149,8 @@ pub fn markdown(plan: &Plan, source: &Source) -> String {
     let summary = Summary::of(plan);
     let against = match source {
         Source::Offline => "offline (no database or snapshot)".to_string(),
-        Source::Database { server } => format!("`{server}`"),
-        Source::Snapshot { file } => format!("snapshot `{file}`"),
+        Source::Database { server } => format!("`{}`", visible(server)),
+        Source::Snapshot { file } => format!("snapshot `{}`", visible(file)),
     };
     let mut out = String::new();
     if plan.is_empty() {
@@ -230,7 +248,8 @@ pub fn markdown(plan: &Plan, source: &Source) -> String {
         }
     }
     if !plan.is_empty() {
-        let sql = plan.sql_lines().join("\n");
+        // Shown, not run: control and bidirectional characters escaped, as in `sql`.
+        let sql = visible_text(&plan.sql_lines().join("\n"));
         let fence = "`".repeat(longest_backtick_run(&sql).max(2) + 1);
         let block = format!("{fence}sql\n{sql}\n{fence}\n");
         out.push('\n');
@@ -249,9 +268,14 @@ pub fn markdown(plan: &Plan, source: &Source) -> String {
 /// One line of markdown text: no line breaks (which would end a list item), and no raw
 /// HTML tags from names in the message.
 fn markdown_line(s: &str) -> String {
-    s.replace(['\n', '\r'], " ")
+    visible(&s.replace(['\n', '\r'], " "))
         .replace('<', "&lt;")
         .replace('>', "&gt;")
+}
+
+/// [`visible`] for a text of several lines: its line breaks kept.
+fn visible_text(s: &str) -> String {
+    crate::diag::visible_lines(s)
 }
 
 /// The longest run of backticks in `s`: a code fence must be longer, or a name holding

@@ -597,3 +597,129 @@ async fn hostile_identifiers_round_trip_through_postgres() {
         assert_eq!(got, want, "function {f:?}\n{context}");
     }
 }
+
+/// Every character that could rewrite what a reviewer sees, in a terminal or a rendered
+/// page: ESC (terminal sequences), BEL, CR, a right-to-left override, a line separator.
+const UNSHOWABLE: [char; 5] = ['\u{1b}', '\u{7}', '\r', '\u{202e}', '\u{2028}'];
+
+fn shows_none(what: &str, text: &str) {
+    let found: Vec<char> = text.chars().filter(|c| UNSHOWABLE.contains(c)).collect();
+    assert!(found.is_empty(), "{what} shows {found:?} raw:\n{text:?}");
+}
+
+/// Names holding terminal escapes and bidirectional overrides are shown escaped by
+/// plan (sql and markdown), diff, the apply preview and its messages, and doctor; the
+/// statements sent are exact, so the catalog ends with exactly the intended grants.
+/// grants.yaml cannot name a control character (the config refuses it), so those names
+/// come from the catalog: roles holding privileges the file does not list, revoked.
+#[tokio::test]
+async fn names_that_could_rewrite_the_screen_are_shown_escaped_and_applied_exactly() {
+    let (db, client) = common::fresh_db("unshowable").await;
+    let url = common::server().admin_url(&db);
+    let tag = common::unique("");
+    let erase = format!("a\u{1b}[2Kb{tag}");
+    let bell = format!("r\u{7}\r\u{2028}x{tag}");
+    let readers = format!("readers{tag}");
+    let rlo = "report\u{202e}txt.exe";
+    let q = common::quote_ident;
+    client
+        .batch_execute(&format!(
+            "CREATE ROLE {e} NOLOGIN; CREATE ROLE {b} NOLOGIN; CREATE ROLE {readers} NOLOGIN;
+             CREATE SCHEMA {s}; GRANT USAGE ON SCHEMA {s} TO {e}; GRANT CREATE ON SCHEMA {s} TO {b};",
+            e = q(&erase),
+            b = q(&bell),
+            s = q(rlo)
+        ))
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("grants.yaml");
+    std::fs::write(
+        &file,
+        format!(
+            "target: postgres\nroles:\n  {readers}: {{}}\nschemas:\n  {}: {{usage: [{readers}]}}\n",
+            object_key(&[rlo]),
+        ),
+    )
+    .unwrap();
+
+    for format in ["sql", "markdown"] {
+        let plan = grantplan(&["plan", "--format", format], &file, Some(&url));
+        assert_eq!(plan.code, 0, "{}", plan.stderr);
+        shows_none(&format!("plan --format {format}"), &plan.stdout);
+        shows_none("plan's warnings", &plan.stderr);
+        assert!(plan.stdout.contains("\\u{1b}[2Kb"), "{}", plan.stdout);
+        assert!(
+            plan.stdout.contains("report\\u{202e}txt.exe"),
+            "{}",
+            plan.stdout
+        );
+    }
+    let plan = grantplan(&["plan"], &file, Some(&url));
+    assert!(
+        plan.stdout.contains(grantplan::output::ESCAPED_NOTE),
+        "{}",
+        plan.stdout
+    );
+    let diff = grantplan(&["diff"], &file, Some(&url));
+    assert_eq!(diff.code, 0, "{}", diff.stderr);
+    shows_none("diff", &diff.stdout);
+    assert!(diff.stdout.contains("\\u{1b}[2Kb"), "{}", diff.stdout);
+    let doctor = grantplan(&["doctor"], &file, Some(&url));
+    shows_none("doctor", &doctor.stdout);
+
+    let apply = grantplan(&["apply", "--yes"], &file, Some(&url));
+    assert_eq!(apply.code, 0, "{}\n{}", apply.stdout, apply.stderr);
+    shows_none("apply's preview", &apply.stdout);
+    shows_none("apply's messages", &apply.stderr);
+    // Sent exactly: only the file's role holds anything now.
+    let got = schema_acl(&client, rlo).await;
+    let want = BTreeSet::from([
+        (readers.clone(), "USAGE".to_string()),
+        ("postgres".to_string(), "USAGE".to_string()),
+        ("postgres".to_string(), "CREATE".to_string()),
+    ]);
+    assert_eq!(got, want);
+    let again = grantplan(&["plan", "--detailed-exitcode"], &file, Some(&url));
+    assert_eq!(again.code, 0, "{}\n{}", again.stdout, again.stderr);
+}
+
+/// Ten thousand missing schemas are ten warnings and one count, not ten thousand
+/// warnings (each of which also rescanned the whole file).
+#[test]
+fn thousands_of_alike_warnings_are_condensed() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("grants.yaml");
+    let mut yaml = String::from("target: postgres\nroles:\n  readers: {}\nschemas:\n");
+    for i in 0..10_000 {
+        yaml.push_str(&format!("  s{i}: {{usage: [readers]}}\n"));
+    }
+    std::fs::write(&file, yaml).unwrap();
+    let snapshot = dir.path().join("snapshot.json");
+    let mut snap = grantplan::catalog::Snapshot::empty(grantplan::model::Target::Postgres);
+    snap.principals.push(grantplan::catalog::PrincipalInfo {
+        kind: grantplan::model::PrincipalKind::Role,
+        name: "readers".into(),
+        login: false,
+        superuser: false,
+    });
+    std::fs::write(&snapshot, snap.to_json()).unwrap();
+    let out = common::run(
+        common::grantplan()
+            .args(["plan", "-f"])
+            .arg(&file)
+            .arg("--catalog")
+            .arg(&snapshot),
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let shown = out.stderr.matches("warning: schema `s").count();
+    assert_eq!(shown, grantplan::diag::SHOWN_PER_KIND, "{}", out.stderr);
+    assert!(
+        out.stderr.contains(
+            "warning: 9,990 more like this, not shown: schema `…` does not exist; its grants are left out of this plan"
+        ),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.len() < 10_000, "{} bytes", out.stderr.len());
+}
