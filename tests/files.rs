@@ -4,6 +4,9 @@
 //! snapshot, a CA file, the password file) must be a regular file. A named pipe (FIFO)
 //! used to hang it forever (even `open` waits for a writer); a FIFO, a directory, a socket
 //! and a device are each refused at once, exit 1, with a message that names the file.
+//!
+//! Outputs: every `--out` creates its file new and never writes through a symbolic
+//! link; `--force` replaces the name, not what a link points to (the second half).
 
 mod common;
 
@@ -257,4 +260,297 @@ fn a_regular_file_behind_dev_stdin_or_a_link_is_read() {
     std::os::unix::fs::symlink(&grants, &link).unwrap();
     let out = grantplan_in(dir.path(), &["validate", "-f", "link.yaml"], &[]);
     assert_eq!(out.code, 0, "{}", out.stderr);
+}
+
+// Outputs: every `--out` (plan, snapshot, export, iam) creates its file new. An existing
+// path is refused, naming it, whatever it is: a file (a hand-edited grants.yaml was lost
+// to `export --out`), a symbolic link to a file (`snapshot --out` overwrote the link's
+// target), a dangling link (whose target would have been created). `--force` (not on
+// plan: a reviewed plan file is never replaced) replaces the path itself, never what a
+// link points to, and never a directory.
+
+/// One command that writes with `--out`: how to run it so that it writes `dest` (iam
+/// writes several files into a directory: `dest` is one of them).
+struct Output {
+    what: &'static str,
+    run: fn(dir: &Path, dest: &Path, force: bool) -> Run,
+    /// Whether it has `--force`.
+    force: bool,
+}
+
+fn with_force(mut args: Vec<String>, force: bool) -> Vec<String> {
+    if force {
+        args.push("--force".into());
+    }
+    args
+}
+
+fn run_strings(dir: &Path, args: &[String]) -> Run {
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    grantplan_in(dir, &args, &[])
+}
+
+fn s(path: &Path) -> String {
+    path.to_str().unwrap().to_string()
+}
+
+const OUTPUTS: &[Output] = &[
+    Output {
+        what: "plan --out FILE",
+        run: |dir, dest, _| {
+            run_strings(
+                dir,
+                &[
+                    "plan".into(),
+                    "--catalog".into(),
+                    "catalog.json".into(),
+                    "--out".into(),
+                    s(dest),
+                ],
+            )
+        },
+        force: false,
+    },
+    Output {
+        what: "export --out",
+        run: |dir, dest, force| {
+            run_strings(
+                dir,
+                &with_force(
+                    vec![
+                        "export".into(),
+                        "--catalog".into(),
+                        "catalog.json".into(),
+                        "--out".into(),
+                        s(dest),
+                    ],
+                    force,
+                ),
+            )
+        },
+        force: true,
+    },
+    Output {
+        what: "snapshot --out",
+        run: |dir, dest, force| {
+            let url = common::server().admin_url("postgres");
+            run_strings(
+                dir,
+                &with_force(
+                    vec![
+                        "snapshot".into(),
+                        "--database-url".into(),
+                        url,
+                        "--out".into(),
+                        s(dest),
+                    ],
+                    force,
+                ),
+            )
+        },
+        force: true,
+    },
+    Output {
+        what: "iam --out DIR",
+        run: |dir, dest, force| {
+            run_strings(
+                dir,
+                &with_force(
+                    vec![
+                        "iam".into(),
+                        "-f".into(),
+                        s(&data("iam/03_managed_vpc/grants.yaml")),
+                        "--out".into(),
+                        s(dest.parent().unwrap()),
+                    ],
+                    force,
+                ),
+            )
+        },
+        force: true,
+    },
+];
+
+/// Where each output writes in `dir`: its own subdirectory, so that what it leaves
+/// behind (temporary files) can be seen.
+fn destination(dir: &Path, output: &Output) -> PathBuf {
+    let out = dir.join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    out.join(if output.what.starts_with("iam") {
+        "trust-policy.json"
+    } else {
+        "written"
+    })
+}
+
+/// The names in the destination's directory, sorted.
+fn names(dest: &Path) -> Vec<String> {
+    let mut n: Vec<String> = std::fs::read_dir(dest.parent().unwrap())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    n.sort();
+    n
+}
+
+fn context(output: &Output, case: &str, out: &Run) -> String {
+    format!(
+        "{} ({case}): exit {}\n--- stderr\n{}",
+        output.what, out.code, out.stderr
+    )
+}
+
+#[test]
+fn a_new_file_is_written_by_every_out() {
+    for output in OUTPUTS {
+        let dir = workdir();
+        let dest = destination(dir.path(), output);
+        let out = (output.run)(dir.path(), &dest, false);
+        assert_eq!(out.code, 0, "{}", context(output, "new", &out));
+        assert!(std::fs::symlink_metadata(&dest).unwrap().is_file());
+        assert!(std::fs::metadata(&dest).unwrap().len() > 0);
+    }
+}
+
+#[test]
+fn an_existing_file_is_refused_unless_forced() {
+    for output in OUTPUTS {
+        let dir = workdir();
+        let dest = destination(dir.path(), output);
+        std::fs::write(&dest, "hand-edited\n").unwrap();
+        let before = names(&dest);
+        let out = (output.run)(dir.path(), &dest, false);
+        let ctx = context(output, "existing file", &out);
+        assert_eq!(out.code, 1, "{ctx}");
+        assert!(
+            out.stderr
+                .contains(&format!("{} already exists", dest.display())),
+            "{ctx}"
+        );
+        assert_eq!(std::fs::read(&dest).unwrap(), b"hand-edited\n", "{ctx}");
+        assert_eq!(names(&dest), before, "nothing else written: {ctx}");
+        if output.force {
+            assert!(out.stderr.contains("pass --force"), "{ctx}");
+            let out = (output.run)(dir.path(), &dest, true);
+            let ctx = context(output, "existing file, --force", &out);
+            assert_eq!(out.code, 0, "{ctx}");
+            assert!(std::fs::symlink_metadata(&dest).unwrap().is_file(), "{ctx}");
+            assert_ne!(std::fs::read(&dest).unwrap(), b"hand-edited\n", "{ctx}");
+            assert!(
+                !names(&dest).iter().any(|n| n.starts_with(".grantplan-")),
+                "a temporary file was left: {:?}",
+                names(&dest)
+            );
+        } else {
+            assert!(!out.stderr.contains("--force"), "{ctx}");
+        }
+    }
+}
+
+#[test]
+fn a_symbolic_link_is_never_written_through() {
+    for output in OUTPUTS {
+        let dir = workdir();
+        let victim = dir.path().join("victim.txt");
+        let precious = b"precious: written by someone else\n".to_vec();
+        std::fs::write(&victim, &precious).unwrap();
+        let dest = destination(dir.path(), output);
+        std::os::unix::fs::symlink(&victim, &dest).unwrap();
+        let before = names(&dest);
+
+        let out = (output.run)(dir.path(), &dest, false);
+        let ctx = context(output, "symbolic link to a file", &out);
+        assert_eq!(out.code, 1, "{ctx}");
+        assert!(
+            out.stderr.contains(&format!(
+                "{} already exists as a symbolic link",
+                dest.display()
+            )),
+            "{ctx}"
+        );
+        assert_eq!(std::fs::read(&victim).unwrap(), precious, "{ctx}");
+        assert!(std::fs::symlink_metadata(&dest).unwrap().is_symlink());
+        assert_eq!(names(&dest), before, "nothing else written: {ctx}");
+
+        if output.force {
+            let out = (output.run)(dir.path(), &dest, true);
+            let ctx = context(output, "symbolic link to a file, --force", &out);
+            assert_eq!(out.code, 0, "{ctx}");
+            // The link itself was replaced by the new file; its target kept every byte.
+            assert!(std::fs::symlink_metadata(&dest).unwrap().is_file(), "{ctx}");
+            assert_ne!(std::fs::read(&dest).unwrap(), precious, "{ctx}");
+            assert_eq!(std::fs::read(&victim).unwrap(), precious, "{ctx}");
+            assert!(
+                !names(&dest).iter().any(|n| n.starts_with(".grantplan-")),
+                "a temporary file was left: {:?}",
+                names(&dest)
+            );
+        }
+    }
+}
+
+#[test]
+fn a_dangling_symbolic_link_is_not_followed() {
+    for output in OUTPUTS {
+        let dir = workdir();
+        let ghost = dir.path().join("ghost.txt");
+        let dest = destination(dir.path(), output);
+        std::os::unix::fs::symlink(&ghost, &dest).unwrap();
+
+        let out = (output.run)(dir.path(), &dest, false);
+        let ctx = context(output, "dangling symbolic link", &out);
+        assert_eq!(out.code, 1, "{ctx}");
+        assert!(
+            out.stderr.contains(&format!(
+                "{} already exists as a symbolic link",
+                dest.display()
+            )),
+            "{ctx}"
+        );
+        assert!(!ghost.exists(), "the link's target was created: {ctx}");
+
+        if output.force {
+            let out = (output.run)(dir.path(), &dest, true);
+            let ctx = context(output, "dangling symbolic link, --force", &out);
+            assert_eq!(out.code, 0, "{ctx}");
+            assert!(!ghost.exists(), "the link's target was created: {ctx}");
+            assert!(std::fs::symlink_metadata(&dest).unwrap().is_file(), "{ctx}");
+        }
+    }
+}
+
+#[test]
+fn force_never_replaces_a_directory() {
+    for output in OUTPUTS.iter().filter(|o| o.force) {
+        let dir = workdir();
+        let dest = destination(dir.path(), output);
+        std::fs::create_dir(&dest).unwrap();
+        std::fs::write(dest.join("inside"), "kept\n").unwrap();
+        let before = names(&dest);
+        let out = (output.run)(dir.path(), &dest, true);
+        let ctx = context(output, "directory, --force", &out);
+        assert_eq!(out.code, 1, "{ctx}");
+        assert!(
+            out.stderr
+                .contains(&format!("{} is a directory", dest.display())),
+            "{ctx}"
+        );
+        assert_eq!(std::fs::read(dest.join("inside")).unwrap(), b"kept\n");
+        assert_eq!(names(&dest), before, "nothing else written: {ctx}");
+    }
+}
+
+#[test]
+fn force_needs_out() {
+    for args in [
+        &["export", "--catalog", "catalog.json", "--force"][..],
+        &["snapshot", "--database-url", NOWHERE, "--force"],
+        &["iam", "-f", "grants.yaml", "--force"],
+    ] {
+        let dir = workdir();
+        let out = grantplan_in(dir.path(), args, &[]);
+        assert_eq!(out.code, 1, "{args:?}: {}", out.stderr);
+        assert!(out.stderr.contains("--out"), "{args:?}: {}", out.stderr);
+        assert!(out.stdout.is_empty(), "{args:?}: {}", out.stdout);
+    }
 }
