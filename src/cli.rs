@@ -67,7 +67,8 @@ pub enum Command {
 
 #[derive(Args, Debug)]
 pub struct FileArg {
-    /// The grants file.
+    /// The grants file: a regular file (a pipe, device or directory is refused, never
+    /// waited on).
     #[arg(
         short = 'f',
         long = "file",
@@ -88,8 +89,8 @@ pub struct DbArg {
     #[arg(long, value_enum, value_name = "MODE")]
     pub sslmode: Option<crate::tls::SslMode>,
     /// PEM file of CA certificates to verify the server with (for Redshift, AWS's
-    /// amazon-trust-ca-bundle.crt). Default: sslrootcert= in the URL, then
-    /// $PGSSLROOTCERT, else Mozilla's roots.
+    /// amazon-trust-ca-bundle.crt); a regular file. Default: sslrootcert= in the URL,
+    /// then $PGSSLROOTCERT, else Mozilla's roots.
     #[arg(long, value_name = "PEM")]
     pub ca_file: Option<PathBuf>,
     /// Seconds to wait for the server to answer, from the name lookup to the end of the
@@ -119,7 +120,8 @@ impl std::fmt::Debug for DbArg {
 
 #[derive(Args, Debug)]
 pub struct CatalogArg {
-    /// Use a snapshot written by `grantplan snapshot` instead of a database.
+    /// Use a snapshot written by `grantplan snapshot` instead of a database (a regular
+    /// file, like every file grantplan reads).
     #[arg(long, value_name = "SNAPSHOT.json", conflicts_with = "database_url")]
     pub catalog: Option<PathBuf>,
 }
