@@ -67,7 +67,8 @@ pub enum Command {
 
 #[derive(Args, Debug)]
 pub struct FileArg {
-    /// The grants file.
+    /// The grants file: a regular file (a pipe, device or directory is refused, never
+    /// waited on).
     #[arg(
         short = 'f',
         long = "file",
@@ -88,8 +89,8 @@ pub struct DbArg {
     #[arg(long, value_enum, value_name = "MODE")]
     pub sslmode: Option<crate::tls::SslMode>,
     /// PEM file of CA certificates to verify the server with (for Redshift, AWS's
-    /// amazon-trust-ca-bundle.crt). Default: sslrootcert= in the URL, then
-    /// $PGSSLROOTCERT, else Mozilla's roots.
+    /// amazon-trust-ca-bundle.crt); a regular file. Default: sslrootcert= in the URL,
+    /// then $PGSSLROOTCERT, else Mozilla's roots.
     #[arg(long, value_name = "PEM")]
     pub ca_file: Option<PathBuf>,
     /// Seconds to wait for the server to answer, from the name lookup to the end of the
@@ -119,7 +120,8 @@ impl std::fmt::Debug for DbArg {
 
 #[derive(Args, Debug)]
 pub struct CatalogArg {
-    /// Use a snapshot written by `grantplan snapshot` instead of a database.
+    /// Use a snapshot written by `grantplan snapshot` instead of a database (a regular
+    /// file, like every file grantplan reads).
     #[arg(long, value_name = "SNAPSHOT.json", conflicts_with = "database_url")]
     pub catalog: Option<PathBuf>,
 }
@@ -152,6 +154,8 @@ pub struct PlanArgs {
     pub strict: bool,
     /// Also write the plan as a reviewed-plan file: into DIR as `<UTC time>_<slug>.sql`
     /// (when DIR is a directory), or to FILE. `apply PLANFILE` runs exactly that file.
+    /// The file is always created new: an existing file or symbolic link is refused,
+    /// never overwritten or followed (a reviewed plan is never replaced).
     #[arg(long, value_name = "FILE_OR_DIR")]
     pub out: Option<PathBuf>,
 }
@@ -208,9 +212,12 @@ pub struct ApplyArgs {
 pub struct SnapshotArgs {
     #[command(flatten)]
     pub db: DbArg,
-    /// Write to FILE instead of standard output.
+    /// Write to FILE instead of standard output. FILE is created new: an existing file
+    /// or symbolic link is refused (checked before connecting), unless --force.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub force: ForceArg,
 }
 
 #[derive(Args, Debug)]
@@ -219,9 +226,33 @@ pub struct ExportArgs {
     pub db: DbArg,
     #[command(flatten)]
     pub catalog: CatalogArg,
-    /// Write the grants.yaml to FILE instead of standard output.
+    /// Write the grants.yaml to FILE instead of standard output. FILE is created new: an
+    /// existing file or symbolic link is refused (checked before reading the catalog),
+    /// unless --force.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub force: ForceArg,
+}
+
+/// `--force` of the commands whose `--out` may replace a file (see [`crate::outfile`]).
+#[derive(Args, Debug)]
+pub struct ForceArg {
+    /// With --out: replace files that already exist. The new file is written beside the
+    /// old one, synced, and renamed over it, so a symbolic link there is replaced itself
+    /// and what it points to is left untouched; a directory is never replaced.
+    #[arg(long, requires = "out")]
+    pub force: bool,
+}
+
+impl ForceArg {
+    fn if_exists(&self) -> crate::outfile::IfExists {
+        if self.force {
+            crate::outfile::IfExists::Replace
+        } else {
+            crate::outfile::IfExists::Refuse
+        }
+    }
 }
 
 #[derive(Args, Debug)]
@@ -239,10 +270,13 @@ pub struct IamArgs {
     #[command(flatten)]
     pub file: FileArg,
     /// Write the files (trust-policy.json, permission-policy.json or
-    /// managed-policies.txt, ..., commands.sh) into DIR, created if missing, replacing
-    /// files of the same names; without it they are printed.
+    /// managed-policies.txt, ..., commands.sh) into DIR, created if missing; without it
+    /// they are printed. Each file is created new: if any of them exists (a file or a
+    /// symbolic link), nothing is written, unless --force.
     #[arg(long, short = 'o', value_name = "DIR")]
     pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub force: ForceArg,
 }
 
 /// Why a command stopped; rendered once, by [`Failure::report`].
@@ -595,6 +629,10 @@ fn catalog_source(
 
 fn plan_cmd(args: PlanArgs) -> Outcome {
     let config = load_config(&args.file.path)?;
+    if let Some(out) = args.out.as_deref().filter(|out| !out.is_dir()) {
+        // Before reading the catalog: an --out FILE that exists will be refused anyway.
+        crate::outfile::check(out, crate::outfile::IfExists::RefuseAlways)?;
+    }
     let options = PlanOptions {
         strict: args.strict,
     };
@@ -657,17 +695,11 @@ fn write_plan_file(
         out.to_path_buf()
     };
     let text = planfile::write(&header, &plan.statements);
-    std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&path)
-        .and_then(|mut f| f.write_all(text.as_bytes()))
-        .map_err(|e| {
-            Failure::Message(format!(
-                "cannot write the plan file {}: {e} (an existing file is never overwritten)",
-                path.display()
-            ))
-        })?;
+    // Never over an existing file nor through a symbolic link, and no --force: a
+    // reviewed plan file is the thing that was reviewed.
+    crate::outfile::write(&path, crate::outfile::IfExists::RefuseAlways, |w| {
+        w.write_all(text.as_bytes())
+    })?;
     eprintln!(
         "wrote {} ({} statements); after review: grantplan apply -f {} {}",
         path.display(),
@@ -1286,6 +1318,11 @@ fn confirm(question: &str) -> Result<(), Failure> {
 
 fn snapshot_cmd(args: SnapshotArgs) -> Outcome {
     let conn = require_connection(&args.db, "snapshot")?;
+    let if_exists = args.force.if_exists();
+    if let Some(path) = &args.out {
+        // Before connecting: reading a large catalog only to refuse its file wastes minutes.
+        crate::outfile::check(path, if_exists)?;
+    }
     let snap = runtime()?.block_on(async {
         let session = open(&conn, None).await?;
         read_catalog(&session).await
@@ -1293,9 +1330,7 @@ fn snapshot_cmd(args: SnapshotArgs) -> Outcome {
     // Written as it is serialized: the JSON of a large catalog is larger than the
     // snapshot itself, and building it as one string first doubled the peak memory.
     let written = match &args.out {
-        Some(path) => std::fs::File::create(path)
-            .and_then(|f| snap.write_json(std::io::BufWriter::new(f)))
-            .map_err(|e| format!("cannot write {}: {e}", path.display())),
+        Some(path) => crate::outfile::write(path, if_exists, |w| snap.write_json(w)),
         None => match snap.write_json(std::io::BufWriter::new(std::io::stdout().lock())) {
             Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
                 Err(format!("cannot write output: {e}"))
@@ -1309,6 +1344,12 @@ fn snapshot_cmd(args: SnapshotArgs) -> Outcome {
 
 /// `grantplan export`: the YAML to stdout or `--out`, what it cannot represent to stderr.
 fn export_cmd(args: ExportArgs) -> Outcome {
+    let if_exists = args.force.if_exists();
+    if let Some(path) = &args.out {
+        // Before reading the catalog. An existing grants.yaml is refused: it may hold
+        // hand edits that an export would throw away.
+        crate::outfile::check(path, if_exists)?;
+    }
     let (snap, _) = catalog_source(args.catalog.catalog.as_deref(), &args.db, None)?;
     let snap = snap.ok_or_else(|| {
         Failure::Message(
@@ -1321,8 +1362,9 @@ fn export_cmd(args: ExportArgs) -> Outcome {
     let exported = crate::export::export(&snap);
     report_diagnostics(&exported.warnings);
     match &args.out {
-        Some(path) => std::fs::write(path, &exported.yaml)
-            .map_err(|e| Failure::Message(format!("cannot write {}: {e}", path.display())))?,
+        Some(path) => {
+            crate::outfile::write(path, if_exists, |w| w.write_all(exported.yaml.as_bytes()))?
+        }
         None => print(&exported.yaml)?,
     }
     Ok(0)
@@ -1401,10 +1443,25 @@ fn iam_cmd(args: IamArgs) -> Outcome {
     };
     std::fs::create_dir_all(dir)
         .map_err(|e| Failure::Message(format!("cannot create {}: {e}", dir.display())))?;
+    // Every file is checked before any is written: a refused run leaves DIR as it was,
+    // not half of one variant's files beside half of another's.
+    let if_exists = args.force.if_exists();
+    let refused: Vec<String> = files
+        .iter()
+        .filter_map(|f| crate::outfile::check(&dir.join(f.name), if_exists).err())
+        .collect();
+    if let Some((last, before)) = refused.split_last() {
+        for r in before {
+            eprintln!("error: {r}");
+        }
+        return Err(Failure::Message(format!(
+            "{last}; nothing was written into {}",
+            dir.display()
+        )));
+    }
     for f in &files {
         let path = dir.join(f.name);
-        std::fs::write(&path, &f.contents)
-            .map_err(|e| Failure::Message(format!("cannot write {}: {e}", path.display())))?;
+        crate::outfile::write(&path, if_exists, |w| w.write_all(f.contents.as_bytes()))?;
         eprintln!("wrote {}", path.display());
     }
     for stale in crate::iam::ALL_FILES {

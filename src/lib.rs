@@ -24,6 +24,7 @@ pub mod ident;
 pub mod input;
 pub mod keywords;
 pub mod model;
+pub mod outfile;
 pub mod output;
 pub mod pgpass;
 pub mod plan;

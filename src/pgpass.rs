@@ -38,6 +38,10 @@ pub struct Target<'a> {
     pub user: &'a str,
 }
 
+/// The largest password file read. It holds a line per server, a few KiB in practice;
+/// the bound is there so that a file that never ends is not read forever.
+pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
+
 /// The password file: `$PGPASSFILE` when set, else `$HOME/.pgpass`; `None` when neither
 /// can be named.
 pub fn path(env: &dyn Fn(&str) -> Option<String>) -> Option<PathBuf> {
@@ -51,17 +55,22 @@ pub fn path(env: &dyn Fn(&str) -> Option<String>) -> Option<PathBuf> {
 /// Looks `target` up in the file at `path`. `Ok(None)`: no file, or no matching line.
 /// `Err`: a warning that says why the file was not used (it names the file only).
 pub fn lookup(path: &Path, target: &Target<'_>) -> Result<Option<Found>, String> {
+    use crate::input::ReadTextError;
     let shown = path.display();
-    let meta = match std::fs::metadata(path) {
-        Ok(m) => m,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(format!("cannot read the password file {shown}: {e}")),
-    };
-    if !meta.is_file() {
-        return Err(format!(
-            "the password file {shown} is not a plain file; it was not used"
-        ));
+    if let Err(e) = std::fs::metadata(path) {
+        if e.kind() == std::io::ErrorKind::NotFound {
+            return Ok(None);
+        }
     }
+    // Opened only if it is a regular file, never blocking (crate::input): a FIFO put in
+    // its place would otherwise hang every connection. Its mode is read from the open
+    // handle, so the file checked is the file read.
+    let (file, meta) = crate::input::open_regular(path).map_err(|e| match e {
+        ReadTextError::NotRegular { .. } => {
+            format!("the password file {shown} is not a plain file; it was not used")
+        }
+        e => e.describe(&format!("the password file {shown}")),
+    })?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -74,8 +83,8 @@ pub fn lookup(path: &Path, target: &Target<'_>) -> Result<Option<Found>, String>
             ));
         }
     }
-    let text =
-        std::fs::read(path).map_err(|e| format!("cannot read the password file {shown}: {e}"))?;
+    let text = crate::input::read_open(file, &meta, MAX_FILE_BYTES)
+        .map_err(|e| e.describe(&format!("the password file {shown}")))?;
     // Not UTF-8 as a whole (a Latin-1 comment, say): lines are decoded one by one, and a
     // line that does not decode cannot match a connection's UTF-8 values anyway.
     let text = String::from_utf8_lossy(&text);
@@ -244,8 +253,15 @@ db.internal:5439:dev:admin:first
         }
         // Missing: silently nothing, as in libpq.
         assert!(lookup(&dir.path().join("nope"), &T).unwrap().is_none());
-        // A directory is not a password file.
+        // A directory is not a password file, nor is a FIFO, which is not even opened
+        // (opening it would wait for a writer).
         let e = lookup(dir.path(), &T).err().expect("refused");
+        assert!(e.contains("not a plain file"), "{e}");
+        let fifo = dir.path().join("fifo");
+        let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+        // SAFETY: a NUL-terminated path that outlives the call.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        let e = lookup(&fifo, &T).err().expect("refused");
         assert!(e.contains("not a plain file"), "{e}");
     }
 }

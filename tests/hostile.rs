@@ -222,11 +222,11 @@ fn hostile_files(dir: &Path, group: &str) -> Vec<(&'static str, PathBuf, &'stati
         path,
         "is 17.0 MiB; grantplan reads files of at most 16.0 MiB",
     ));
-    // A device that never ends.
+    // A device that never ends: not a regular file, so never opened.
     out.push((
         "/dev/zero",
         PathBuf::from("/dev/zero"),
-        "holds more than 16.0 MiB",
+        "/dev/zero is a character device, not a regular file",
     ));
     out
 }

@@ -547,10 +547,29 @@ fn iam_out_writes_the_files_and_warns_about_stale_ones() {
             .unwrap();
     assert_eq!(trust, serde_json::from_str::<Value>(SEED_TRUST_EN).unwrap());
 
-    // Again, for the restrictive variant, into the same folder: files are replaced, and
+    // Again, for the restrictive variant, into the same folder: without --force the
+    // existing files are refused and nothing is written; with it they are replaced, and
     // the managed variant's leftovers are pointed out (never deleted).
+    let before = std::fs::read_to_string(out_dir.join("trust-policy.json")).unwrap();
     let out = grantplan()
         .args(["iam", "-f", CASE_01, "--out"])
+        .arg(&out_dir)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("trust-policy.json already exists") && stderr.contains("--force"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("nothing was written"), "{stderr}");
+    assert!(!out_dir.join("permission-policy.json").exists());
+    assert_eq!(
+        std::fs::read_to_string(out_dir.join("trust-policy.json")).unwrap(),
+        before
+    );
+    let out = grantplan()
+        .args(["iam", "-f", CASE_01, "--force", "--out"])
         .arg(&out_dir)
         .output()
         .unwrap();

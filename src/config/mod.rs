@@ -166,7 +166,7 @@ pub fn load(path: &std::path::Path) -> Result<Config, Vec<Diagnostic>> {
     let text = crate::input::read_text(path, MAX_FILE_BYTES).map_err(|e| {
         let d = Diagnostic::error(e.describe(&file));
         vec![match e {
-            ReadTextError::Io(_) => {
+            ReadTextError::Io(_) | ReadTextError::NotRegular { .. } => {
                 d.help("pass the file with -f PATH, or run grantplan where grants.yaml is")
             }
             ReadTextError::TooLarge { .. } => d.help(

@@ -540,10 +540,13 @@ pub struct Run {
 /// Runs `cmd` to the end. A generous timeout turns a hang into a failure instead of a
 /// stuck CI job.
 pub fn run(cmd: &mut assert_cmd::Command) -> Run {
-    let out = cmd
-        .timeout(std::time::Duration::from_secs(120))
-        .output()
-        .unwrap();
+    run_within(cmd, Duration::from_secs(120))
+}
+
+/// [`run`] with another limit: for a test whose very point is that the command does not
+/// hang, so that a hang fails quickly. A process killed at the limit has code -1.
+pub fn run_within(cmd: &mut assert_cmd::Command, limit: Duration) -> Run {
+    let out = cmd.timeout(limit).output().unwrap();
     Run {
         code: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
