@@ -68,15 +68,21 @@ pub enum Command {
 #[derive(Args, Debug)]
 pub struct FileArg {
     /// The grants file: a regular file (a pipe, device or directory is refused, never
-    /// waited on).
-    #[arg(
-        short = 'f',
-        long = "file",
-        default_value = "grants.yaml",
-        value_name = "FILE"
-    )]
-    pub path: PathBuf,
+    /// waited on). [default: grants.yaml; for `apply PLANFILE`, the file the plan file
+    /// names when ./grants.yaml does not exist]
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    pub given: Option<PathBuf>,
 }
+
+impl FileArg {
+    /// The grants file to read: `-f`'s, else `./grants.yaml`.
+    pub fn path(&self) -> &Path {
+        self.given.as_deref().unwrap_or(Path::new(DEFAULT_FILE))
+    }
+}
+
+/// The grants file read when `-f` is not given.
+pub const DEFAULT_FILE: &str = "grants.yaml";
 
 #[derive(Args)]
 pub struct DbArg {
@@ -153,10 +159,11 @@ pub struct PlanArgs {
     #[arg(long)]
     pub strict: bool,
     /// Also write the plan as a reviewed-plan file: into DIR as `<UTC time>_<slug>.sql`
-    /// (when DIR is a directory), or to FILE. `apply PLANFILE` runs exactly that file.
+    /// when the path ends in `/` (the directory is created when missing) or is an
+    /// existing directory; otherwise to that FILE. `apply PLANFILE` runs exactly that file.
     /// The file is always created new: an existing file or symbolic link is refused,
     /// never overwritten or followed (a reviewed plan is never replaced).
-    #[arg(long, value_name = "FILE_OR_DIR")]
+    #[arg(long, short = 'o', value_name = "FILE_OR_DIR")]
     pub out: Option<PathBuf>,
 }
 
@@ -339,7 +346,7 @@ fn usage_error(e: &clap::Error) -> ExitCode {
 
 fn run(cli: Cli) -> Outcome {
     match cli.command {
-        Command::Validate { file } => validate(&file.path),
+        Command::Validate { file } => validate(file.path()),
         Command::Plan(args) => plan_cmd(args),
         Command::Apply(args) => apply_cmd(args),
         Command::Diff(args) => diff_cmd(args),
@@ -628,8 +635,8 @@ fn catalog_source(
 }
 
 fn plan_cmd(args: PlanArgs) -> Outcome {
-    let config = load_config(&args.file.path)?;
-    if let Some(out) = args.out.as_deref().filter(|out| !out.is_dir()) {
+    let config = load_config(args.file.path())?;
+    if let Some(out) = args.out.as_deref().filter(|out| !is_dir_target(out)) {
         // Before reading the catalog: an --out FILE that exists will be refused anyway.
         crate::outfile::check(out, crate::outfile::IfExists::RefuseAlways)?;
     }
@@ -645,13 +652,20 @@ fn plan_cmd(args: PlanArgs) -> Outcome {
     plan.verify()?;
     print_plan(&plan, &source, args.format)?;
     if let Some(out) = &args.out {
-        write_plan_file(out, &args.file.path, &config, &plan, &source)?;
+        write_plan_file(out, args.file.path(), &config, &plan, &source)?;
     }
     Ok(if args.detailed_exitcode && !plan.is_empty() {
         2
     } else {
         0
     })
+}
+
+/// Whether `plan --out PATH` names a directory: PATH ends in `/` (created when missing,
+/// as `migrations/` in a fresh checkout must be), or is one already. Anything else is
+/// the plan file's own name.
+fn is_dir_target(out: &Path) -> bool {
+    out.as_os_str().to_string_lossy().ends_with('/') || out.is_dir()
 }
 
 /// `plan --out`: the reviewed-plan file, pinned to grants.yaml and the catalog scope.
@@ -686,7 +700,13 @@ fn write_plan_file(
         grantplan: env!("CARGO_PKG_VERSION").to_string(),
         catalog: plan.scope.fingerprint(),
     };
-    let path = if out.is_dir() {
+    let path = if is_dir_target(out) {
+        std::fs::create_dir_all(out).map_err(|e| {
+            Failure::Message(format!(
+                "cannot create the directory {} for the plan file: {e}",
+                out.display()
+            ))
+        })?;
         out.join(planfile::file_name(
             std::time::SystemTime::now(),
             config_path,
@@ -711,7 +731,7 @@ fn write_plan_file(
 }
 
 fn diff_cmd(args: DiffArgs) -> Outcome {
-    let config = load_config(&args.file.path)?;
+    let config = load_config(args.file.path())?;
     let (snapshot, source) = catalog_source(
         args.catalog.catalog.as_deref(),
         &args.db,
@@ -796,9 +816,15 @@ fn print_plan(plan: &Plan, source: &Source, format: Format) -> Result<(), Failur
 /// server, roll back, and exit 130 / 143. Outside it they keep their default effect:
 /// nothing has started, or everything is committed.
 fn apply_cmd(args: ApplyArgs) -> Outcome {
-    let config = load_config(&args.file.path)?;
-    let reviewed = match &args.planfile {
-        Some(path) => Some(read_plan_file(path, &config)?),
+    let planfile = match &args.planfile {
+        // Bounded (planfile::MAX_FILE_BYTES): a device or a huge file is refused, not read.
+        Some(path) => Some((path.display().to_string(), planfile::load(path)?)),
+        None => None,
+    };
+    let config_path = grants_file_for(&args.file, planfile.as_ref().map(|(_, f)| f))?;
+    let config = load_config(&config_path)?;
+    let reviewed = match planfile {
+        Some((name, file)) => Some(check_plan_file(name, file, &config)?),
         None => None,
     };
     let conn = require_connection(&args.db, "apply")?;
@@ -1183,10 +1209,41 @@ async fn abandon(session: &db::Session) {
 
 /// Reads and checks a plan file before any connection: its seal and statements, its
 /// target, and that grants.yaml is the file it was planned from.
-fn read_plan_file(path: &Path, config: &Config) -> Result<(String, planfile::PlanFile), Failure> {
-    let name = path.display().to_string();
-    // Bounded (planfile::MAX_FILE_BYTES): a device or a huge file is refused, not read.
-    let file = planfile::load(path)?;
+/// The grants file `apply` reads: `-f`'s; else `./grants.yaml`; else, with a plan file,
+/// the one its header names (it was planned from that file, and its SHA-256 is checked
+/// next), said on stderr.
+fn grants_file_for(
+    file: &FileArg,
+    planfile: Option<&planfile::PlanFile>,
+) -> Result<PathBuf, Failure> {
+    match (&file.given, planfile) {
+        (Some(given), _) => Ok(given.clone()),
+        (None, Some(pf)) if !Path::new(DEFAULT_FILE).exists() => {
+            let named = PathBuf::from(&pf.header.config);
+            if !named.is_file() {
+                return Err(Failure::Message(format!(
+                    "there is no ./{DEFAULT_FILE}, and the grants file the plan file names, \
+                     {}, does not exist here: give the grants file with -f",
+                    diag::visible(&pf.header.config)
+                )));
+            }
+            eprintln!(
+                "using {}, the grants file the plan file was made from (no ./{DEFAULT_FILE} here)",
+                diag::visible(&pf.header.config)
+            );
+            Ok(named)
+        }
+        _ => Ok(PathBuf::from(DEFAULT_FILE)),
+    }
+}
+
+/// Checks a plan file read before any connection against grants.yaml: its target and
+/// the SHA-256 of the grants file it was planned from.
+fn check_plan_file(
+    name: String,
+    file: planfile::PlanFile,
+    config: &Config,
+) -> Result<(String, planfile::PlanFile), Failure> {
     if file.header.target != config.target {
         return Err(Failure::Message(format!(
             "{name} was planned for target `{}` but {} declares `{}`",
@@ -1411,7 +1468,7 @@ fn doctor_cmd(args: DoctorArgs) -> Outcome {
 
 /// `grantplan iam`: the role's documents to stdout, or into `--out DIR`.
 fn iam_cmd(args: IamArgs) -> Outcome {
-    let config = load_config(&args.file.path)?;
+    let config = load_config(args.file.path())?;
     report_diagnostics(&config.warnings);
     let Some(cluster) = &config.cluster else {
         return Err(Failure::Diagnostics(vec![Diagnostic::error(format!(

@@ -359,3 +359,65 @@ async fn a_plan_file_made_from_a_snapshot_applies_to_its_server() {
         .await
         .contains(&(s.analysts.clone(), "USAGE".into())));
 }
+
+/// The README's pull-request workflow in a fresh checkout: `plan --out migrations/`
+/// creates the directory (a path ending in `/` is a directory); a path without the slash
+/// that does not exist is the file itself. `apply PLANFILE` without `-f`, where there is
+/// no ./grants.yaml, applies with the grants file the plan file names.
+#[tokio::test]
+async fn plan_out_creates_a_missing_directory_and_apply_finds_the_grants_file() {
+    let s = setup("review_dirs").await;
+    let cwd = tempfile::tempdir().unwrap();
+    let plan = |out: &str| {
+        common::run(
+            common::grantplan()
+                .current_dir(cwd.path())
+                .args(["plan", "--database-url", &s.url, "-f"])
+                .arg(&s.config)
+                .args(["--out", out]),
+        )
+    };
+    let out = plan("migrations/");
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let dir = cwd.path().join("migrations");
+    let files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    assert!(files[0].to_string_lossy().ends_with("Z_grants.sql"));
+
+    let out = plan("reviewed.sql");
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(cwd.path().join("reviewed.sql").is_file());
+    // `-o` is `--out`, and an existing file is refused.
+    let again = common::run(
+        common::grantplan()
+            .current_dir(cwd.path())
+            .args(["plan", "--database-url", &s.url, "-f"])
+            .arg(&s.config)
+            .args(["-o", "reviewed.sql"]),
+    );
+    assert_eq!(again.code, 1, "{}", again.stderr);
+
+    // No ./grants.yaml in cwd and no -f: the plan file's own grants file is used.
+    assert!(!cwd.path().join("grants.yaml").exists());
+    let applied = common::run(
+        common::grantplan()
+            .current_dir(cwd.path())
+            .args(["apply", "--yes", "--database-url", &s.url])
+            .arg(&files[0]),
+    );
+    assert_eq!(applied.code, 0, "{}\n{}", applied.stdout, applied.stderr);
+    assert!(
+        applied.stderr.contains(&format!(
+            "using {}, the grants file the plan file was made from",
+            s.config.display()
+        )),
+        "{}",
+        applied.stderr
+    );
+    assert!(acl(&s.client, "app")
+        .await
+        .contains(&(s.analysts.clone(), "CREATE".to_string())));
+}
