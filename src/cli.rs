@@ -31,7 +31,21 @@ use std::process::ExitCode;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// Colour in what is printed for a person (diagnostics, the summary line): `auto`
+    /// colours when standard error is a terminal and NO_COLOR is not set.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
 }
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+/// `--color`, set once at start-up.
+static COLOR: std::sync::OnceLock<ColorChoice> = std::sync::OnceLock::new();
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
@@ -165,6 +179,11 @@ pub struct PlanArgs {
     /// never overwritten or followed (a reviewed plan is never replaced).
     #[arg(long, short = 'o', value_name = "FILE_OR_DIR")]
     pub out: Option<PathBuf>,
+    /// With --format markdown: keep the output under CHARS characters (GitHub refuses a
+    /// comment over 65,536); statements and warnings past that are counted, and the note
+    /// names the plan file from --out, which holds them all.
+    #[arg(long, value_name = "CHARS", default_value_t = output::DEFAULT_MARKDOWN_LIMIT)]
+    pub markdown_limit: usize,
 }
 
 #[derive(Args, Debug)]
@@ -345,6 +364,7 @@ fn usage_error(e: &clap::Error) -> ExitCode {
 }
 
 fn run(cli: Cli) -> Outcome {
+    let _ = COLOR.set(cli.color);
     match cli.command {
         Command::Validate { file } => validate(file.path()),
         Command::Plan(args) => plan_cmd(args),
@@ -361,8 +381,25 @@ fn run(cli: Cli) -> Outcome {
     }
 }
 
+/// Whether what goes to standard error is coloured: `--color`, and for `auto` a
+/// terminal without NO_COLOR (https://no-color.org: set to anything non-empty).
 fn color() -> bool {
-    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+    match COLOR.get().copied().unwrap_or(ColorChoice::Auto) {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::io::stderr().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
+    }
+}
+
+/// The plan's one-line summary on standard error, for a person at a terminal (after
+/// `plan`, before apply's question); scripts reading the output never see it.
+fn print_summary(plan: &Plan) {
+    if std::io::stderr().is_terminal() || COLOR.get() == Some(&ColorChoice::Always) {
+        let _ = writeln!(std::io::stderr(), "{}", output::summary_line(plan, color()));
+    }
 }
 
 /// Renders diagnostics to stderr with the source line of each location.
@@ -579,20 +616,23 @@ fn validate(path: &Path) -> Outcome {
         ),
         None => String::new(),
     };
+    let n = |n: usize, one: &'static str, many: &'static str| {
+        format!("{n} {}", output::plural(n, one, many))
+    };
     print(&format!(
-        "{} is valid (target {}, mode {}): {} groups, {} roles, {} users, {} schemas, {} models, {} functions{cluster}\n",
+        "{} is valid (target {}, mode {}): {}, {}, {}, {}, {}, {}{cluster}\n",
         config.file,
         config.target,
         match config.mode {
             crate::model::Mode::Authoritative => "authoritative",
             crate::model::Mode::Additive => "additive",
         },
-        count(Group),
-        count(Role),
-        count(User),
-        config.schemas.len(),
-        config.models.len(),
-        config.functions.len()
+        n(count(Group), "group", "groups"),
+        n(count(Role), "role", "roles"),
+        n(count(User), "user", "users"),
+        n(config.schemas.len(), "schema", "schemas"),
+        n(config.models.len(), "model", "models"),
+        n(config.functions.len(), "function", "functions")
     ))?;
     Ok(0)
 }
@@ -650,9 +690,31 @@ fn plan_cmd(args: PlanArgs) -> Outcome {
     )?;
     let plan = plan::plan_owned(&config, snapshot, options)?;
     plan.verify()?;
-    print_plan(&plan, &source, args.format)?;
-    if let Some(out) = &args.out {
-        write_plan_file(out, args.file.path(), &config, &plan, &source)?;
+    // The plan file's name is fixed before printing, so that markdown can point at it.
+    let plan_file = args
+        .out
+        .as_deref()
+        .map(|out| plan_file_path(out, args.file.path()));
+    let writes_file = !plan.offline && !plan.is_empty();
+    match args.format {
+        Format::Markdown => print(&output::markdown_with(
+            &plan,
+            &source,
+            &output::MarkdownOptions {
+                limit: args.markdown_limit,
+                plan_file: plan_file
+                    .as_ref()
+                    .filter(|_| writes_file)
+                    .map(|p| p.display().to_string()),
+            },
+        ))?,
+        format => print_plan(&plan, &source, format)?,
+    }
+    if args.format == Format::Sql {
+        print_summary(&plan);
+    }
+    if let (Some(out), Some(path)) = (&args.out, &plan_file) {
+        write_plan_file(out, path, &config, &plan, &source)?;
     }
     Ok(if args.detailed_exitcode && !plan.is_empty() {
         2
@@ -669,9 +731,22 @@ fn is_dir_target(out: &Path) -> bool {
 }
 
 /// `plan --out`: the reviewed-plan file, pinned to grants.yaml and the catalog scope.
+/// Where `plan --out OUT` writes: into OUT, named after the time and grants file, when
+/// OUT is a directory ([`is_dir_target`]); else OUT itself.
+fn plan_file_path(out: &Path, config_path: &Path) -> PathBuf {
+    if is_dir_target(out) {
+        out.join(planfile::file_name(
+            std::time::SystemTime::now(),
+            config_path,
+        ))
+    } else {
+        out.to_path_buf()
+    }
+}
+
 fn write_plan_file(
     out: &Path,
-    config_path: &Path,
+    path: &Path,
     config: &Config,
     plan: &Plan,
     source: &Source,
@@ -700,31 +775,26 @@ fn write_plan_file(
         grantplan: env!("CARGO_PKG_VERSION").to_string(),
         catalog: plan.scope.fingerprint(),
     };
-    let path = if is_dir_target(out) {
+    if is_dir_target(out) {
         std::fs::create_dir_all(out).map_err(|e| {
             Failure::Message(format!(
                 "cannot create the directory {} for the plan file: {e}",
                 out.display()
             ))
         })?;
-        out.join(planfile::file_name(
-            std::time::SystemTime::now(),
-            config_path,
-        ))
-    } else {
-        out.to_path_buf()
-    };
+    }
     let text = planfile::write(&header, &plan.statements);
     // Never over an existing file nor through a symbolic link, and no --force: a
     // reviewed plan file is the thing that was reviewed.
-    crate::outfile::write(&path, crate::outfile::IfExists::RefuseAlways, |w| {
+    crate::outfile::write(path, crate::outfile::IfExists::RefuseAlways, |w| {
         w.write_all(text.as_bytes())
     })?;
     eprintln!(
-        "wrote {} ({} statements); after review: grantplan apply -f {} {}",
+        "wrote {} ({} {}); after review: grantplan apply -f {} {}",
         path.display(),
         plan.statements.len(),
-        config_path.display(),
+        output::plural(plan.statements.len(), "statement", "statements"),
+        config.file,
         path.display()
     );
     Ok(())
@@ -869,9 +939,11 @@ fn apply_cmd(args: ApplyArgs) -> Outcome {
                 eprintln!("nothing to apply: {server} already matches {}", config.file);
                 return Ok(0);
             }
+            print_summary(&plan);
             confirm(&format!(
-                "Apply these {} statements to {server} in one transaction?",
-                plan.statements.len()
+                "Apply {} {} to {server} in one transaction?",
+                plan.statements.len(),
+                output::plural(plan.statements.len(), "statement", "statements")
             ))?;
             Some(plan)
         };
@@ -985,8 +1057,12 @@ impl ApplyRun<'_> {
             .await
             .map_err(|e| Failure::Message(e.to_string()))?;
         eprintln!(
-            "applied {} statements to {} in one transaction ({} round trips)",
-            applied.statements, self.server, applied.batches
+            "applied {} {} to {} in one transaction ({} {})",
+            applied.statements,
+            output::plural(applied.statements, "statement", "statements"),
+            self.server,
+            applied.batches,
+            output::plural(applied.batches, "round trip", "round trips")
         );
         if let Some(code) = futures_util::FutureExt::now_or_never(interrupts.next()) {
             eprintln!(
@@ -1365,8 +1441,9 @@ fn confirm(question: &str) -> Result<(), Failure> {
     std::io::stdin()
         .read_line(&mut answer)
         .map_err(|e| Failure::Message(format!("cannot read the answer: {e}")))?;
+    // Exactly `yes`: a stray `y` (or any other key) never applies.
     match answer.trim() {
-        "yes" | "y" => Ok(()),
+        "yes" => Ok(()),
         _ => Err(Failure::Message(
             "not applied: the answer was not yes".into(),
         )),

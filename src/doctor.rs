@@ -332,8 +332,9 @@ fn declared(config: &Config, snapshot: &Snapshot, setup: Option<&Setup>) -> Vec<
             format!("the server already matches {}", config.file)
         } else {
             format!(
-                "{} statements would bring the server to {} (see grantplan plan)",
+                "{} {} would bring the server to {} (see grantplan plan)",
                 p.statements.len(),
+                crate::output::plural(p.statements.len(), "statement", "statements"),
                 config.file
             )
         },

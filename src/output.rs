@@ -143,19 +143,54 @@ pub fn json(plan: &Plan, source: &Source) -> String {
 /// large plan does not bury the rest of a pull-request conversation.
 pub const MARKDOWN_FOLD_AFTER: usize = 20;
 
-/// The plan as a pull-request comment: a one-line verdict, counts per kind and per object
-/// type, the warnings, and the SQL in a fenced block (folded when long).
+/// The longest markdown output by default, in characters: GitHub refuses a comment over
+/// 65,536, and `gh pr comment --body-file` then fails on exactly the large changes that
+/// most need review. The margin leaves room for a bot's own header.
+pub const DEFAULT_MARKDOWN_LIMIT: usize = 60_000;
+
+/// How [`markdown_with`] fits its output where it goes.
+#[derive(Debug, Clone)]
+pub struct MarkdownOptions {
+    /// At most this many characters (not less than [`MIN_MARKDOWN_LIMIT`]).
+    pub limit: usize,
+    /// Where the whole plan is written (`plan --out`), named when statements are left out.
+    pub plan_file: Option<String>,
+}
+
+impl Default for MarkdownOptions {
+    fn default() -> Self {
+        MarkdownOptions {
+            limit: DEFAULT_MARKDOWN_LIMIT,
+            plan_file: None,
+        }
+    }
+}
+
+/// The smallest limit accepted: the verdict, the table and the notes always fit.
+pub const MIN_MARKDOWN_LIMIT: usize = 2_000;
+
+/// [`markdown_with`] with the default limit and no plan file.
 pub fn markdown(plan: &Plan, source: &Source) -> String {
+    markdown_with(plan, source, &MarkdownOptions::default())
+}
+
+/// The plan as a pull-request comment: a one-line verdict, counts per kind and per object
+/// type, the warnings, and the SQL in a fenced block (folded when long). It stays within
+/// `options.limit` characters: warnings and statements past what fits are counted, not
+/// shown, and the note says where the whole plan is.
+pub fn markdown_with(plan: &Plan, source: &Source, options: &MarkdownOptions) -> String {
+    let limit = options.limit.max(MIN_MARKDOWN_LIMIT);
     let summary = Summary::of(plan);
+    // "planned offline", "planned against `server`".
     let against = match source {
         Source::Offline => "offline (no database or snapshot)".to_string(),
-        Source::Database { server } => format!("`{}`", visible(server)),
-        Source::Snapshot { file } => format!("snapshot `{}`", visible(file)),
+        Source::Database { server } => format!("against `{}`", visible(server)),
+        Source::Snapshot { file } => format!("against snapshot `{}`", visible(file)),
     };
     let mut out = String::new();
     if plan.is_empty() {
         out.push_str(&format!(
-            "**grantplan: no changes.** The {} server already matches the file (planned against {against}).\n",
+            "**grantplan: no changes.** The {} server already matches the file (planned {against}).\n",
             plan.target
         ));
     } else {
@@ -187,7 +222,7 @@ pub fn markdown(plan: &Plan, source: &Source) -> String {
             ));
         }
         out.push_str(&format!(
-            "**grantplan: {} {} to the {} server** ({}), planned against {against}.\n",
+            "**grantplan: {} {} to the {} server** ({}), planned {against}.\n",
             summary.statements,
             if summary.statements == 1 {
                 "statement"
@@ -241,28 +276,140 @@ pub fn markdown(plan: &Plan, source: &Source) -> String {
             ));
         }
     }
+    // What the notes after the SQL may take, at most.
+    const RESERVE: usize = 600;
+    let mut used = out.chars().count();
     if !plan.warnings.is_empty() {
         out.push_str(&format!("\n**Warnings ({})**\n\n", plan.warnings.len()));
-        for w in &plan.warnings {
-            out.push_str(&format!("- {}\n", markdown_line(&w.to_string())));
+        // Warnings take at most half of what is left; the SQL is what is reviewed.
+        let budget = used + (limit.saturating_sub(used + RESERVE)) / 2;
+        used = out.chars().count();
+        for (i, w) in plan.warnings.iter().enumerate() {
+            let line = format!("- {}\n", markdown_line(&w.to_string()));
+            let n = line.chars().count();
+            if used + n > budget {
+                let more = plan.warnings.len() - i;
+                out.push_str(&format!(
+                    "- … and {} more {} (run `grantplan plan` to see them all)\n",
+                    more,
+                    plural(more, "warning", "warnings")
+                ));
+                break;
+            }
+            out.push_str(&line);
+            used += n;
         }
     }
     if !plan.is_empty() {
         // Shown, not run: control and bidirectional characters escaped, as in `sql`.
-        let sql = visible_text(&plan.sql_lines().join("\n"));
-        let fence = "`".repeat(longest_backtick_run(&sql).max(2) + 1);
-        let block = format!("{fence}sql\n{sql}\n{fence}\n");
+        let lines: Vec<String> = plan.sql_lines().iter().map(|l| visible(l)).collect();
+        let fence = "`".repeat(
+            lines
+                .iter()
+                .map(|l| longest_backtick_run(l))
+                .max()
+                .unwrap_or(0)
+                .max(2)
+                + 1,
+        );
+        let total = lines.len();
+        let folded = total > MARKDOWN_FOLD_AFTER;
+        let mut used = out.chars().count() + 2 * fence.len() + 80;
+        let mut shown = 0;
+        let mut sql = String::new();
+        for l in &lines {
+            let n = l.chars().count() + 1;
+            if used + n + RESERVE > limit {
+                break;
+            }
+            sql.push_str(l);
+            sql.push('\n');
+            used += n;
+            shown += 1;
+        }
+        let block = format!("{fence}sql\n{sql}{fence}\n");
         out.push('\n');
-        if plan.statements.len() > MARKDOWN_FOLD_AFTER {
+        if folded {
             out.push_str(&format!(
-                "<details><summary>SQL ({} statements)</summary>\n\n{block}\n</details>\n",
-                plan.statements.len()
+                "<details><summary>SQL ({total} statements)</summary>\n\n{block}\n</details>\n"
             ));
         } else {
             out.push_str(&block);
         }
+        if shown < total {
+            let left = total - shown;
+            let whole = match &options.plan_file {
+                Some(f) => format!("the whole plan is in `{}`", visible(f).replace('`', "'")),
+                None => "run `grantplan plan` for the whole plan, or `plan --out DIR/` to write it as a plan file".to_string(),
+            };
+            out.push_str(&format!(
+                "\n**{left} of {total} statements are not shown** (this comment is kept under \
+                 {limit} characters): {whole}.\n"
+            ));
+        }
     }
     out
+}
+
+/// One line for a person: `1 role to create, 2 membership changes, 3 grants, 1 revoke
+/// (9 privilege changes), 2 warnings`; grants in green and revokes in red when `color`.
+pub fn summary_line(plan: &Plan, color: bool) -> String {
+    let s = Summary::of(plan);
+    let paint = |text: String, code: &str| {
+        if color {
+            format!("\u{1b}[{code}m{text}\u{1b}[0m")
+        } else {
+            text
+        }
+    };
+    let mut parts = Vec::new();
+    if s.create > 0 {
+        parts.push(format!(
+            "{} {} to create",
+            s.create,
+            plural(s.create, "role", "roles")
+        ));
+    }
+    if s.membership > 0 {
+        parts.push(format!(
+            "{} {}",
+            s.membership,
+            plural(s.membership, "membership change", "membership changes")
+        ));
+    }
+    parts.push(paint(
+        format!("{} {}", s.grant, plural(s.grant, "grant", "grants")),
+        "32",
+    ));
+    let mut revokes = paint(
+        format!("{} {}", s.revoke, plural(s.revoke, "revoke", "revokes")),
+        "31",
+    );
+    revokes.push_str(&format!(
+        " ({} {})",
+        s.privilege_changes,
+        plural(s.privilege_changes, "privilege change", "privilege changes")
+    ));
+    parts.push(revokes);
+    let w = plan.warnings.len();
+    parts.push(format!("{w} {}", plural(w, "warning", "warnings")));
+    if plan.is_empty() {
+        format!(
+            "no changes, {}",
+            parts.last().expect("warnings are counted")
+        )
+    } else {
+        parts.join(", ")
+    }
+}
+
+/// `one` or `many`, by `n`.
+pub fn plural(n: usize, one: &'static str, many: &'static str) -> &'static str {
+    if n == 1 {
+        one
+    } else {
+        many
+    }
 }
 
 /// One line of markdown text: no line breaks (which would end a list item), and no raw
@@ -271,11 +418,6 @@ fn markdown_line(s: &str) -> String {
     visible(&s.replace(['\n', '\r'], " "))
         .replace('<', "&lt;")
         .replace('>', "&gt;")
-}
-
-/// [`visible`] for a text of several lines: its line breaks kept.
-fn visible_text(s: &str) -> String {
-    crate::diag::visible_lines(s)
 }
 
 /// The longest run of backticks in `s`: a code fence must be longer, or a name holding
@@ -332,6 +474,77 @@ mod tests {
             md.contains("<details><summary>SQL (21 statements)</summary>"),
             "{md}"
         );
+    }
+
+    #[test]
+    fn the_summary_line_counts_and_agrees_in_number() {
+        let mut p = plan_of(vec![grant("a"), grant("b")]);
+        assert_eq!(
+            summary_line(&p, false),
+            "2 grants, 0 revokes (2 privilege changes), 0 warnings"
+        );
+        p.statements.push(Statement::CreatePrincipal {
+            principal: crate::model::Principal::new(PrincipalKind::Role, "r"),
+        });
+        p.warnings.push(Diagnostic::warning("w"));
+        assert_eq!(
+            summary_line(&p, false),
+            "1 role to create, 2 grants, 0 revokes (2 privilege changes), 1 warning"
+        );
+        let coloured = summary_line(&p, true);
+        assert!(
+            coloured.contains("\u{1b}[32m2 grants\u{1b}[0m"),
+            "{coloured:?}"
+        );
+        assert_eq!(
+            summary_line(&plan_of(vec![]), false),
+            "no changes, 0 warnings"
+        );
+    }
+
+    #[test]
+    fn large_plans_stay_under_the_limit_and_say_what_is_left_out() {
+        let mut big = plan_of(
+            (0..5_192)
+                .map(|i| grant(&format!("schema_{i:05}")))
+                .collect(),
+        );
+        for i in 0..3_000 {
+            big.warnings.push(Diagnostic::warning(format!(
+                "schema `missing_{i}` does not exist"
+            )));
+        }
+        let options = MarkdownOptions {
+            limit: DEFAULT_MARKDOWN_LIMIT,
+            plan_file: Some("migrations/20261206T000000Z_grants.sql".into()),
+        };
+        let md = markdown_with(&big, &Source::Offline, &options);
+        assert!(md.chars().count() <= DEFAULT_MARKDOWN_LIMIT, "{}", md.len());
+        assert!(md.contains("more warnings (run `grantplan plan` to see them all)"));
+        let shown = md.matches("GRANT USAGE").count();
+        assert!(shown > 100, "{shown}");
+        assert!(
+            md.contains(&format!(
+                "**{} of 5192 statements are not shown** (this comment is kept under 60000 characters): the whole plan is in `migrations/20261206T000000Z_grants.sql`.",
+                5192 - shown
+            )),
+            "{}",
+            &md[md.len() - 400..]
+        );
+        // The fence still closes, and the table counts every statement.
+        assert!(md.contains("| schemas | 5192 | 0 |"), "{}", &md[..600]);
+        assert!(md.contains("```\n\n</details>"), "the block is closed");
+        // Small limits are raised to what always fits; a plan that fits is whole.
+        let small = plan_of(vec![grant("a")]);
+        let md = markdown_with(
+            &small,
+            &Source::Offline,
+            &MarkdownOptions {
+                limit: 10,
+                plan_file: None,
+            },
+        );
+        assert!(!md.contains("not shown"), "{md}");
     }
 
     #[test]

@@ -550,7 +550,16 @@ async fn a_file_for_another_kind_of_server_is_refused_before_anything_runs() {
 
 /// Runs `cmd` with its stderr on a new pseudo-terminal (stdout piped, stdin empty) and
 /// returns the exit code, stdout, and everything written to the terminal.
-fn run_on_terminal(mut cmd: std::process::Command) -> (i32, String, String) {
+fn run_on_terminal(cmd: std::process::Command) -> (i32, String, String) {
+    run_on_terminal_answering(cmd, None)
+}
+
+/// [`run_on_terminal`]; with `answer`, standard input is the terminal too, and `answer`
+/// is typed into it.
+fn run_on_terminal_answering(
+    mut cmd: std::process::Command,
+    answer: Option<&str>,
+) -> (i32, String, String) {
     use std::io::Read;
     use std::os::fd::{FromRawFd, OwnedFd};
     use std::process::Stdio;
@@ -585,8 +594,16 @@ fn run_on_terminal(mut cmd: std::process::Command) -> (i32, String, String) {
         use std::os::fd::AsRawFd;
         libc::ioctl(slave.as_raw_fd(), libc::TIOCSWINSZ, &size);
     }
+    let stdin = match answer {
+        Some(typed) => {
+            use std::io::Write;
+            master.write_all(typed.as_bytes()).unwrap();
+            Stdio::from(slave.try_clone().unwrap())
+        }
+        None => Stdio::null(),
+    };
     cmd.env("TERM", "xterm")
-        .stdin(Stdio::null())
+        .stdin(stdin)
         .stdout(Stdio::piped())
         .stderr(Stdio::from(slave));
     let child = cmd.spawn().expect("start grantplan");
@@ -758,4 +775,60 @@ async fn every_postgres_keyword_applies_as_a_name_and_converges() {
     for role in principals.iter().step_by(2) {
         assert!(role_exists(&client, role).await, "role {role} was created");
     }
+}
+
+/// On a terminal, apply shows a one-line summary before its question, and only exactly
+/// `yes` applies (`y` does not); `plan` shows the summary after the plan on a terminal,
+/// and never through a pipe.
+#[tokio::test]
+async fn the_question_takes_exactly_yes_after_a_summary() {
+    let (db, client) = common::fresh_db("exactly_yes").await;
+    let url = common::server().admin_url(&db);
+    let readers = common::unique("readers");
+    client
+        .batch_execute(&format!("CREATE SCHEMA app; CREATE ROLE {readers};"))
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = write_config(
+        &dir,
+        &format!("target: postgres\nroles:\n  {readers}: {{}}\nschemas:\n  app: {{usage: [{readers}], create: [{readers}]}}\n"),
+    );
+    let apply = || {
+        let mut cmd = common::grantplan_process();
+        cmd.args(["apply", "--color", "never", "-f"])
+            .arg(&file)
+            .args(["--database-url", &url]);
+        cmd
+    };
+    let summary = "1 grant, 0 revokes (2 privilege changes), 0 warnings";
+    let (code, _, terminal) = run_on_terminal_answering(apply(), Some("y\n"));
+    assert_eq!(code, 1, "{terminal}");
+    assert!(terminal.contains(summary), "{terminal}");
+    assert!(
+        terminal.contains("not applied: the answer was not yes"),
+        "{terminal}"
+    );
+    assert!(schema_acl(&client, "app")
+        .await
+        .iter()
+        .all(|(g, _)| g != &readers));
+
+    let (code, _, terminal) = run_on_terminal_answering(apply(), Some("yes\n"));
+    assert_eq!(code, 0, "{terminal}");
+    assert!(terminal.contains("applied 1 statement to"), "{terminal}");
+    assert!(terminal.contains("(1 round trip)"), "{terminal}");
+    assert!(has(&schema_acl(&client, "app").await, &readers, "CREATE"));
+
+    // plan: the summary on a terminal, never through a pipe.
+    let mut cmd = common::grantplan_process();
+    cmd.args(["plan", "--color", "never", "-f"])
+        .arg(&file)
+        .args(["--database-url", &url]);
+    let (code, stdout, terminal) = run_on_terminal(cmd);
+    assert_eq!(code, 0, "{terminal}");
+    assert!(terminal.contains("no changes, 0 warnings"), "{terminal}");
+    assert!(!stdout.contains("warnings"), "{stdout}");
+    let piped = run(&["plan"], &file, &url);
+    assert!(!piped.stderr.contains("0 warnings"), "{}", piped.stderr);
 }

@@ -322,3 +322,61 @@ fn endless_plan_files_and_snapshots_are_refused_unread() {
     );
     assert!(plan.stdout.is_empty());
 }
+
+/// `plan --format markdown` fits a pull-request comment: a plan of 3,000 statements stays
+/// under the limit, and the note names the plan file `--out` wrote, which holds them all.
+#[test]
+fn markdown_stays_under_the_comment_limit_and_names_the_plan_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut yaml = String::from("target: postgres\nroles:\n  readers: {}\nschemas:\n");
+    let mut snap = grantplan::catalog::Snapshot::empty(grantplan::model::Target::Postgres);
+    snap.server.login_superuser = true;
+    snap.principals.push(grantplan::catalog::PrincipalInfo {
+        kind: grantplan::model::PrincipalKind::Role,
+        name: "readers".into(),
+        login: false,
+        superuser: false,
+    });
+    for i in 0..3_000 {
+        yaml.push_str(&format!("  schema_{i:04}: {{usage: [readers]}}\n"));
+        snap.schemas.push(grantplan::catalog::SchemaInfo {
+            name: format!("schema_{i:04}"),
+            owner: "postgres".into(),
+            grants: Vec::new(),
+        });
+    }
+    let file = dir.path().join("grants.yaml");
+    std::fs::write(&file, yaml).unwrap();
+    let catalog = dir.path().join("snapshot.json");
+    std::fs::write(&catalog, snap.to_json()).unwrap();
+    let out = grantplan()
+        .current_dir(dir.path())
+        .args(["plan", "--format", "markdown", "--catalog", "snapshot.json"])
+        .args(["--markdown-limit", "20000", "--out", "migrations/"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let md = String::from_utf8(out.stdout).unwrap();
+    assert!(md.chars().count() <= 20_000, "{}", md.len());
+    let written: Vec<PathBuf> = std::fs::read_dir(dir.path().join("migrations"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(written.len(), 1);
+    let name = written[0]
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .to_string();
+    assert!(
+        md.contains("statements are not shown** (this comment is kept under 20000 characters): the whole plan is in `migrations/"),
+        "{}",
+        &md[md.len().saturating_sub(500)..]
+    );
+    assert!(md.contains(&name), "{name}");
+}
