@@ -5,7 +5,8 @@
 //! `GRANTPLAN_DATABASE_URL`, then `DATABASE_URL`; the usual `PG*` variables fill in what
 //! the URL leaves out, the way libpq users expect. TLS settings ([`settings`]) come from
 //! `--sslmode` / `--ca-file`, then `sslmode=` / `sslrootcert=` in the URL, then
-//! `PGSSLMODE` / `PGSSLROOTCERT`; what they mean is in [`crate::tls`].
+//! `PGSSLMODE` / `PGSSLROOTCERT`, and for the roots last libpq's default file
+//! `$HOME/.postgresql/root.crt` when it exists; what they mean is in [`crate::tls`].
 //!
 //! The password comes from the URL, then `PGPASSWORD`, then the password file
 //! ([`crate::pgpass`]), as in libpq. It is never shown: messages name the server as
@@ -18,7 +19,7 @@
 //! `connect_timeout` bounds.
 
 use crate::model::Target;
-use crate::tls::{self, SslMode};
+use crate::tls::{self, Roots, SslMode};
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -217,6 +218,8 @@ pub enum Origin {
     Url(&'static str),
     /// An environment variable.
     Env(&'static str),
+    /// libpq's default root CA file, `$HOME/.postgresql/root.crt`, which exists.
+    DefaultFile,
 }
 
 impl fmt::Display for Origin {
@@ -225,6 +228,10 @@ impl fmt::Display for Origin {
             Origin::Flag(n) => write!(f, "from --{n}"),
             Origin::Url(k) => write!(f, "from `{k}` in the database URL"),
             Origin::Env(v) => write!(f, "from ${v}"),
+            Origin::DefaultFile => write!(
+                f,
+                "libpq's default root certificate file, used because it exists"
+            ),
         }
     }
 }
@@ -233,6 +240,7 @@ impl fmt::Display for Origin {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ConnectFlags<'a> {
     pub sslmode: Option<SslMode>,
+    /// `--ca-file PEM`, or `--ca-file system` for the system's trust store.
     pub ca_file: Option<&'a Path>,
     /// `--connect-timeout SECONDS`; 0 waits as long as it takes.
     pub connect_timeout: Option<u64>,
@@ -244,8 +252,13 @@ pub struct ConnectFlags<'a> {
 pub struct TlsSettings {
     /// The mode that was set, and where; `None` when nothing set one.
     pub mode: Option<(SslMode, Origin)>,
-    /// The CA roots file that was named, and where; `None`: Mozilla's roots.
-    pub ca_file: Option<(PathBuf, Origin)>,
+    /// The roots that were named, and where; else libpq's default root CA file when it
+    /// exists ([`Origin::DefaultFile`]); `None`: no roots, so nothing can be verified.
+    pub roots: Option<(Roots, Origin)>,
+    /// Where libpq's default root CA file is looked for (`$HOME/.postgresql/root.crt`),
+    /// whether or not it exists; `None` without `$HOME`. Named when a verifying mode is
+    /// refused for want of roots, as libpq names it.
+    pub default_root_file: Option<PathBuf>,
 }
 
 /// Everything needed to connect: tokio-postgres's settings (without the parameters it
@@ -323,16 +336,38 @@ pub fn settings(
     } else {
         None
     };
-    let ca_file = if let Some(p) = flags.ca_file {
-        Some((p.to_path_buf(), Origin::Flag("ca-file")))
+    let named = if let Some(p) = flags.ca_file {
+        Some((Roots::from_setting(p), Origin::Flag("ca-file")))
     } else if let Some(p) = in_url.sslrootcert.filter(|p| !p.is_empty()) {
-        Some((PathBuf::from(p), Origin::Url("sslrootcert")))
+        Some((
+            Roots::from_setting(Path::new(&p)),
+            Origin::Url("sslrootcert"),
+        ))
     } else {
-        get("PGSSLROOTCERT").map(|p| (PathBuf::from(p), Origin::Env("PGSSLROOTCERT")))
+        get("PGSSLROOTCERT").map(|p| {
+            (
+                Roots::from_setting(Path::new(&p)),
+                Origin::Env("PGSSLROOTCERT"),
+            )
+        })
     };
+    // libpq's default, looked for only when nothing was named. Its mere existence
+    // matters (libpq stat()s it): a file that exists but cannot be read is an error when
+    // a mode verifies with it, not a reason to connect unverified.
+    let default_root_file = get("HOME").map(|h| Path::new(&h).join(tls::DEFAULT_ROOT_CERT));
+    let roots = named.or_else(|| {
+        default_root_file
+            .as_ref()
+            .filter(|p| p.exists())
+            .map(|p| (Roots::File(p.clone()), Origin::DefaultFile))
+    });
     Ok(Settings {
         config,
-        tls: TlsSettings { mode, ca_file },
+        tls: TlsSettings {
+            mode,
+            roots,
+            default_root_file,
+        },
         connect_timeout,
         password,
         warnings,
@@ -646,6 +681,11 @@ pub struct Session {
     pub evidence: String,
     /// Whether the connection runs over TLS.
     pub encrypted: bool,
+    /// How the server's certificate was checked, and against which roots from where
+    /// (`sslmode verify-ca: certificate chain checked against the CA file ... (libpq's
+    /// default ...)`), for doctor: with `~/.postgresql/root.crt` read as libpq reads it,
+    /// what verified a connection is not always what was typed.
+    pub certificate_check: String,
     /// The TLS settings the connection was made with: a cancel request
     /// (`client.cancel_token()`) opens a second connection and needs them too.
     pub tls: tls::Connector,
@@ -660,15 +700,12 @@ pub struct Session {
 /// Redshift over an unencrypted connection, it is refused.
 pub async fn connect(settings: &Settings, expected: Option<Target>) -> Result<Session, String> {
     let asked = settings.tls.mode.map(|(m, _)| m);
-    let ca_file = settings.tls.ca_file.as_ref();
-    let mode = tls::effective_mode(asked, ca_file.is_some(), expected);
-    let connector =
-        tls::Connector::new(mode, ca_file.map(|(p, _)| p.as_path())).map_err(
-            |e| match ca_file {
-                Some((_, origin)) => format!("{e} (CA file {origin})"),
-                None => e,
-            },
-        )?;
+    let mode = tls_mode(settings, expected)?;
+    let roots = settings.tls.roots.as_ref();
+    let connector = tls::Connector::new(mode, roots.map(|(r, _)| r)).map_err(|e| match roots {
+        Some((_, origin)) => format!("{e} ({origin})"),
+        None => e,
+    })?;
     let mut config = settings.config.clone();
     config.ssl_mode(mode.for_tokio_postgres());
     let attempt = config.connect(connector.clone());
@@ -713,13 +750,80 @@ pub async fn connect(settings: &Settings, expected: Option<Target>) -> Result<Se
             describe_target(&settings.config)
         ));
     }
+    let roots = tls::describe_roots(settings.tls.roots.as_ref());
+    let certificate_check = match mode {
+        SslMode::VerifyFull => format!(
+            "{}: certificate and host name checked against {roots}",
+            describe_mode(settings, mode, expected)
+        ),
+        SslMode::VerifyCa => format!(
+            "{}: certificate chain checked against {roots}, host name not checked",
+            describe_mode(settings, mode, expected)
+        ),
+        _ => format!(
+            "{}: certificate not verified",
+            describe_mode(settings, mode, expected)
+        ),
+    };
     Ok(Session {
         client,
         target,
         evidence,
         encrypted,
+        certificate_check,
         tls: connector,
     })
+}
+
+/// The mode a connection uses ([`tls::effective_mode`]), or libpq's refusal, before
+/// anything is sent:
+/// - `sslrootcert=system` with any mode but `verify-full`: the system's store holds public
+///   CAs, which issue a certificate for a host name to whoever controls it, so a check
+///   that ignores the name proves nothing (libpq: `weak sslmode "..." may not be used with
+///   sslrootcert=system`);
+/// - `verify-ca` / `verify-full` with no roots at all (nothing named, and no
+///   `~/.postgresql/root.crt`): libpq refuses this too (`root certificate file ... does not
+///   exist`), rather than trust a list of CAs nobody chose.
+pub fn tls_mode(settings: &Settings, expected: Option<Target>) -> Result<SslMode, String> {
+    let asked = settings.tls.mode;
+    let roots = settings.tls.roots.as_ref();
+    let mode = tls::effective_mode(asked.map(|(m, _)| m), roots.map(|(r, _)| r), expected);
+    match (roots, asked) {
+        (Some((Roots::System, roots_origin)), Some((asked, origin)))
+            if mode != SslMode::VerifyFull =>
+        {
+            return Err(format!(
+                "sslmode {asked} ({origin}) cannot be used with sslrootcert=system (the \
+                 system's trust store, {roots_origin}): anyone can get a certificate from a \
+                 public CA for a host name they control, so only verify-full, which checks \
+                 the host name, proves which server answers (libpq refuses this too). Use \
+                 --sslmode verify-full, or name the CA file that signed the server's \
+                 certificate with --ca-file"
+            ))
+        }
+        _ => {}
+    }
+    if mode.verifies() && roots.is_none() {
+        let default = match &settings.tls.default_root_file {
+            Some(path) => format!(
+                "the root certificate file {} (libpq's default) does not exist",
+                path.display()
+            ),
+            None => "$HOME is not set, so there is no default root certificate file \
+                     (~/.postgresql/root.crt)"
+                .to_string(),
+        };
+        return Err(format!(
+            "{} checks the server's certificate against CA certificates, and none were \
+             given: {default}; no connection was made. Pass --ca-file with the CA \
+             certificate(s) that signed the server's certificate (for Redshift, AWS's \
+             amazon-trust-ca-bundle.crt), or --ca-file system (sslrootcert=system) to use \
+             the system's trust store with verify-full, or --sslmode require to encrypt \
+             without verifying",
+            describe_mode(settings, mode, expected)
+        ));
+    }
+    Ok(mode)
 }
 
 /// The text tokio-postgres gives when the server asks for an authentication method it
@@ -844,13 +948,33 @@ fn explain_connect_error(
     }
     if let Some(tls_error) = tls::rustls_error(e) {
         use rustls::CertificateError as C;
-        let roots = tls::describe_roots(settings.tls.ca_file.as_ref());
+        let roots = tls::describe_roots(settings.tls.roots.as_ref());
+        let system = matches!(settings.tls.roots, Some((Roots::System, _)));
         let what_to_do = match tls_error {
-            rustls::Error::InvalidCertificate(C::UnknownIssuer) => format!(
-                "the server's certificate is not signed by a CA in {roots}. Pass --ca-file \
-                 with the CA certificate(s) that signed it (for Redshift, AWS's \
-                 amazon-trust-ca-bundle.crt); to encrypt without verifying the certificate, \
-                 use --sslmode require and no CA file"
+            rustls::Error::InvalidCertificate(C::UnknownIssuer) => {
+                // libpq's default file makes `require` verify as well: say so, or the
+                // advice to use `require` would not help.
+                let unverified = match &settings.tls.roots {
+                    Some((Roots::File(path), Origin::DefaultFile)) => format!(
+                        "--sslmode require verifies with {} too while it exists, as libpq \
+                         does; only prefer does not",
+                        path.display()
+                    ),
+                    _ => "to encrypt without verifying the certificate, use --sslmode \
+                          require and no CA file"
+                        .to_string(),
+                };
+                format!(
+                    "the server's certificate is not signed by a CA in {roots}. Pass \
+                     --ca-file with the CA certificate(s) that signed it (for Redshift, \
+                     AWS's amazon-trust-ca-bundle.crt); {unverified}"
+                )
+            }
+            rustls::Error::InvalidCertificate(
+                C::NotValidForName | C::NotValidForNameContext { .. },
+            ) if system => format!(
+                "connect with the host name the certificate was issued for (it was checked \
+                 against {roots}, which allows verify-full only)"
             ),
             rustls::Error::InvalidCertificate(
                 C::NotValidForName | C::NotValidForNameContext { .. },
@@ -902,13 +1026,20 @@ fn explain_connect_error(
     format!("cannot connect to {server}: {text}")
 }
 
-/// `sslmode verify-full (from --sslmode)`, for messages.
+/// `sslmode verify-full (from --sslmode)`, for messages: the mode used and why, when it
+/// is not the one asked for (a CA file turned `require` into `verify-ca`;
+/// `sslrootcert=system` made `verify-full` the default).
 fn describe_mode(settings: &Settings, mode: SslMode, expected: Option<Target>) -> String {
+    let because = match &settings.tls.roots {
+        Some((Roots::System, _)) => "with sslrootcert=system",
+        Some((Roots::File(_), Origin::DefaultFile)) => {
+            "with libpq's default root certificate file present"
+        }
+        _ => "with a CA file given",
+    };
     match settings.tls.mode {
         Some((asked, origin)) if asked == mode => format!("sslmode {mode} ({origin})"),
-        Some((asked, origin)) => {
-            format!("sslmode {mode} ({asked} {origin}, with a CA file given)")
-        }
+        Some((asked, origin)) => format!("sslmode {mode} ({asked} {origin}, {because})"),
         None => {
             let whose = match expected {
                 Some(Target::Redshift) => "the default for target redshift",
@@ -916,9 +1047,11 @@ fn describe_mode(settings: &Settings, mode: SslMode, expected: Option<Target>) -
             };
             if mode == tls::default_mode(expected) {
                 format!("sslmode {mode} ({whose})")
+            } else if matches!(settings.tls.roots, Some((Roots::System, _))) {
+                format!("sslmode {mode} (the default {because})")
             } else {
                 format!(
-                    "sslmode {mode} ({} is {whose}, with a CA file given)",
+                    "sslmode {mode} ({} is {whose}, {because})",
                     tls::default_mode(expected)
                 )
             }
@@ -1118,24 +1251,246 @@ mod tests {
     #[test]
     fn ca_file_flag_beats_sslrootcert_beats_pgsslrootcert() {
         let env = env_of(&[("PGSSLROOTCERT", "/env/ca.pem")]);
+        let file = |p: &str| Roots::File(PathBuf::from(p));
         let url = "postgres://u@h/db?sslrootcert=%2Furl%2Fca.pem";
         let s = settings(url, &flags(None, Some("/flag/ca.pem")), &env).unwrap();
         assert_eq!(
-            s.tls.ca_file,
-            Some((PathBuf::from("/flag/ca.pem"), Origin::Flag("ca-file")))
+            s.tls.roots,
+            Some((file("/flag/ca.pem"), Origin::Flag("ca-file")))
         );
         let s = settings(url, &flags(None, None), &env).unwrap();
         assert_eq!(
-            s.tls.ca_file,
-            Some((PathBuf::from("/url/ca.pem"), Origin::Url("sslrootcert")))
+            s.tls.roots,
+            Some((file("/url/ca.pem"), Origin::Url("sslrootcert")))
         );
         let s = settings("postgres://u@h/db", &flags(None, None), &env).unwrap();
         assert_eq!(
-            s.tls.ca_file,
-            Some((PathBuf::from("/env/ca.pem"), Origin::Env("PGSSLROOTCERT")))
+            s.tls.roots,
+            Some((file("/env/ca.pem"), Origin::Env("PGSSLROOTCERT")))
         );
         let s = settings("postgres://u@h/db", &flags(None, None), &env_of(&[])).unwrap();
-        assert_eq!(s.tls.ca_file, None);
+        assert_eq!(s.tls.roots, None);
+        assert_eq!(s.tls.default_root_file, None);
+    }
+
+    #[test]
+    fn system_means_the_system_store_from_every_source() {
+        let s = settings(
+            "postgres://u@h/db",
+            &flags(None, Some("system")),
+            &env_of(&[]),
+        )
+        .unwrap();
+        assert_eq!(s.tls.roots, Some((Roots::System, Origin::Flag("ca-file"))));
+        let s = settings(
+            "postgres://u@h/db?sslrootcert=system",
+            &flags(None, None),
+            &env_of(&[]),
+        )
+        .unwrap();
+        assert_eq!(
+            s.tls.roots,
+            Some((Roots::System, Origin::Url("sslrootcert")))
+        );
+        let s = settings(
+            "host=h user=u sslrootcert=system",
+            &flags(None, None),
+            &env_of(&[]),
+        )
+        .unwrap();
+        assert_eq!(
+            s.tls.roots,
+            Some((Roots::System, Origin::Url("sslrootcert")))
+        );
+        let s = settings(
+            "postgres://u@h/db",
+            &flags(None, None),
+            &env_of(&[("PGSSLROOTCERT", "system")]),
+        )
+        .unwrap();
+        assert_eq!(
+            s.tls.roots,
+            Some((Roots::System, Origin::Env("PGSSLROOTCERT")))
+        );
+        // A file of that name, as in libpq.
+        let s = settings(
+            "postgres://u@h/db?sslrootcert=.%2Fsystem",
+            &flags(None, None),
+            &env_of(&[]),
+        )
+        .unwrap();
+        assert_eq!(
+            s.tls.roots,
+            Some((
+                Roots::File(PathBuf::from("./system")),
+                Origin::Url("sslrootcert")
+            ))
+        );
+    }
+
+    /// An environment whose `$HOME` is `home`, plus `pairs`.
+    fn env_with_home(
+        home: &Path,
+        pairs: &'static [(&'static str, &'static str)],
+    ) -> impl Fn(&str) -> Option<String> {
+        let home = home.to_str().unwrap().to_string();
+        move |k| {
+            if k == "HOME" {
+                return Some(home.clone());
+            }
+            env_of(pairs)(k)
+        }
+    }
+
+    #[test]
+    fn the_default_root_file_in_home_is_used_when_it_exists_and_nothing_is_named() {
+        let home = tempfile::tempdir().unwrap();
+        let default = home.path().join(".postgresql/root.crt");
+        let url = "postgres://u@h/db";
+        let s = settings(url, &flags(None, None), &env_with_home(home.path(), &[])).unwrap();
+        assert_eq!(s.tls.roots, None, "absent: not used");
+        assert_eq!(s.tls.default_root_file.as_ref(), Some(&default));
+
+        std::fs::create_dir(home.path().join(".postgresql")).unwrap();
+        std::fs::write(&default, "not even PEM").unwrap();
+        let s = settings(url, &flags(None, None), &env_with_home(home.path(), &[])).unwrap();
+        // Present: used (and read only when a mode verifies with it).
+        assert_eq!(
+            s.tls.roots,
+            Some((Roots::File(default.clone()), Origin::DefaultFile))
+        );
+        // Anything named wins over it.
+        let s = settings(
+            url,
+            &flags(None, None),
+            &env_with_home(home.path(), &[("PGSSLROOTCERT", "/env/ca.pem")]),
+        )
+        .unwrap();
+        assert_eq!(
+            s.tls.roots,
+            Some((
+                Roots::File(PathBuf::from("/env/ca.pem")),
+                Origin::Env("PGSSLROOTCERT")
+            ))
+        );
+        let s = settings(
+            url,
+            &flags(None, Some("system")),
+            &env_with_home(home.path(), &[]),
+        )
+        .unwrap();
+        assert_eq!(s.tls.roots, Some((Roots::System, Origin::Flag("ca-file"))));
+    }
+
+    fn mode_for(
+        url: &str,
+        mode: Option<SslMode>,
+        ca: Option<&'static str>,
+        home: Option<&Path>,
+        expected: Option<Target>,
+    ) -> Result<SslMode, String> {
+        let s = match home {
+            Some(h) => settings(url, &flags(mode, ca), &env_with_home(h, &[])),
+            None => settings(url, &flags(mode, ca), &env_of(&[])),
+        }
+        .unwrap();
+        tls_mode(&s, expected)
+    }
+
+    #[test]
+    fn libpq_rules_for_modes_and_roots() {
+        let url = "postgres://me:hunter2@h/db";
+        let home = tempfile::tempdir().unwrap();
+        let h = Some(home.path());
+        // No roots anywhere: the verifying modes are refused, naming the default file.
+        for m in [SslMode::VerifyCa, SslMode::VerifyFull] {
+            let e = mode_for(url, Some(m), None, h, None).unwrap_err();
+            assert!(
+                e.contains(&format!(
+                    "the root certificate file {} (libpq's default) does not exist",
+                    home.path().join(".postgresql/root.crt").display()
+                )),
+                "{e}"
+            );
+            assert!(e.contains(&format!("sslmode {m} (from --sslmode)")), "{e}");
+            assert!(e.contains("--ca-file system"), "{e}");
+            assert!(!e.contains("hunter2"), "{e}");
+            let e = mode_for(url, Some(m), None, None, None).unwrap_err();
+            assert!(e.contains("$HOME is not set"), "{e}");
+        }
+        // The others go ahead unverified.
+        assert_eq!(
+            mode_for(url, Some(SslMode::Require), None, h, None),
+            Ok(SslMode::Require)
+        );
+        assert_eq!(
+            mode_for(url, None, None, h, Some(Target::Redshift)),
+            Ok(SslMode::Require)
+        );
+        assert_eq!(mode_for(url, None, None, h, None), Ok(SslMode::Prefer));
+
+        // With the default file present, require verifies like verify-ca.
+        std::fs::create_dir(home.path().join(".postgresql")).unwrap();
+        std::fs::write(home.path().join(".postgresql/root.crt"), "x").unwrap();
+        assert_eq!(
+            mode_for(url, Some(SslMode::Require), None, h, None),
+            Ok(SslMode::VerifyCa)
+        );
+        assert_eq!(
+            mode_for(url, None, None, h, Some(Target::Redshift)),
+            Ok(SslMode::VerifyCa)
+        );
+        assert_eq!(mode_for(url, None, None, h, None), Ok(SslMode::Prefer));
+        assert_eq!(
+            mode_for(url, Some(SslMode::VerifyFull), None, h, None),
+            Ok(SslMode::VerifyFull)
+        );
+
+        // system: verify-full by default, every other mode refused.
+        assert_eq!(
+            mode_for(url, None, Some("system"), None, Some(Target::Redshift)),
+            Ok(SslMode::VerifyFull)
+        );
+        assert_eq!(
+            mode_for(url, Some(SslMode::VerifyFull), Some("system"), None, None),
+            Ok(SslMode::VerifyFull)
+        );
+        for m in [
+            SslMode::Disable,
+            SslMode::Prefer,
+            SslMode::Require,
+            SslMode::VerifyCa,
+        ] {
+            let e = mode_for(url, Some(m), Some("system"), None, None).unwrap_err();
+            assert!(
+                e.starts_with(&format!(
+                    "sslmode {m} (from --sslmode) cannot be used with sslrootcert=system"
+                )),
+                "{e}"
+            );
+            assert!(e.contains("--sslmode verify-full"), "{e}");
+        }
+        // Also when the mode and `system` come from the URL or the environment.
+        let s = settings(
+            "postgres://u@h/db?sslrootcert=system&sslmode=require",
+            &flags(None, None),
+            &env_of(&[]),
+        )
+        .unwrap();
+        let e = tls_mode(&s, None).unwrap_err();
+        assert!(
+            e.contains("sslmode require (from `sslmode` in the database URL)")
+                && e.contains("from `sslrootcert` in the database URL"),
+            "{e}"
+        );
+        let s = settings(
+            "postgres://u@h/db",
+            &flags(None, None),
+            &env_of(&[("PGSSLROOTCERT", "system"), ("PGSSLMODE", "verify-ca")]),
+        )
+        .unwrap();
+        let e = tls_mode(&s, None).unwrap_err();
+        assert!(e.contains("from $PGSSLMODE"), "{e}");
     }
 
     #[test]
