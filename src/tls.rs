@@ -37,6 +37,9 @@
 //!   compiled into the binary: libpq's `system` is OpenSSL's default store, so a CA the
 //!   administrator installed (a company's own) is trusted and one they removed is not, and
 //!   the list does not go stale between releases of grantplan.
+//! - A server certificate that is byte for byte one of the CA file's certificates is
+//!   trusted as itself ([`Verifier`]): a self-signed server certificate given as the CA
+//!   file, which OpenSSL (and so psql) accepts and webpki refuses as `CaUsedAsEndEntity`.
 //! - Modes that do not verify the certificate still check the handshake signatures
 //!   with the provider's algorithms: the peer must hold the key of the certificate it
 //!   shows. What they give up is knowing *whose* certificate it is.
@@ -207,6 +210,9 @@ pub const MAX_CA_FILE_BYTES: u64 = 16 * 1024 * 1024;
 pub struct Trusted {
     /// The trust anchors webpki builds chains to.
     pub roots: RootCertStore,
+    /// The CA file's certificates as written, for [`Verifier`]'s byte-for-byte match;
+    /// empty for the system's store.
+    pub certificates: Vec<CertificateDer<'static>>,
 }
 
 /// Reads the CA certificates of a PEM file (one or many `BEGIN CERTIFICATE` blocks,
@@ -231,14 +237,17 @@ pub fn load_ca_file(path: &Path) -> Result<Trusted, String> {
     }
     let found = certs.len();
     let mut roots = RootCertStore::empty();
-    let (added, _ignored) = roots.add_parsable_certificates(certs);
+    let (added, _ignored) = roots.add_parsable_certificates(certs.iter().cloned());
     if added == 0 {
         return Err(format!(
             "CA file {shown}: none of its {found} certificates could be parsed as a CA \
              certificate"
         ));
     }
-    Ok(Trusted { roots })
+    Ok(Trusted {
+        roots,
+        certificates: certs,
+    })
 }
 
 /// The operating system's trust store (`sslrootcert=system`), read with
@@ -261,7 +270,10 @@ pub fn system_roots() -> Result<Trusted, String> {
              $SSL_CERT_FILE at a PEM bundle"
         ));
     }
-    Ok(Trusted { roots })
+    Ok(Trusted {
+        roots,
+        certificates: Vec::new(),
+    })
 }
 
 /// The rustls client configuration for `mode`; see [`verifier`].
@@ -301,20 +313,46 @@ fn verifier(mode: SslMode, roots: Option<&Roots>) -> Result<Arc<dyn ServerCertVe
     Ok(Arc::new(Verifier {
         webpki,
         check_name: mode == SslMode::VerifyFull,
+        pinned: trusted.certificates,
     }))
 }
 
-/// `verify-ca` and `verify-full`: rustls' WebPKI verifier; under `verify-ca`
-/// (`check_name` false) with the host-name mismatch (and only that) forgiven.
+/// `verify-ca` and `verify-full`: rustls' WebPKI verifier, with two allowances.
 ///
-/// This is sound because `WebPkiServerVerifier::verify_server_cert` checks the chain
-/// (trust anchor, validity dates, signatures, key usage) first and the name last: a
-/// name error can only come from a certificate whose chain already verified. Every
-/// other error, an unknown issuer or an expired certificate included, still fails.
+/// - `verify-ca` (`check_name` false) forgives the host-name mismatch, and only that.
+///   This is sound because `WebPkiServerVerifier::verify_server_cert` checks the chain
+///   (trust anchor, validity dates, signatures, key usage) first and the name last: a
+///   name error can only come from a certificate whose chain already verified. Every
+///   other error, an unknown issuer or an expired certificate included, still fails.
+/// - A server certificate that is byte for byte one of the CA file's certificates
+///   (`pinned`) is trusted as itself when webpki stops at `CaUsedAsEndEntity`. That is a self-signed server certificate handed to the client
+///   as its CA file, the usual set-up from PostgreSQL's own documentation (`openssl req
+///   -x509` marks the certificate as a CA); OpenSSL, and so psql `verify-full`, accepts
+///   it, because the certificate itself is in the trust store. webpki refuses any CA
+///   certificate as the end entity, so without this grantplan could not connect where
+///   psql does. What is still checked: the validity dates (webpki checks them before the
+///   CA flag and fails on them first, which a unit test pins), the host name for
+///   `verify-full` (webpki's own name check), and, in the handshake, that the server
+///   holds the certificate's key. Not checked: the certificate's self-signature (its
+///   bytes are the ones the user chose to trust, so it adds nothing) and its extended
+///   key usage (webpki stops before it; the user trusted this very certificate).
 #[derive(Debug)]
 struct Verifier {
     webpki: Arc<WebPkiServerVerifier>,
     check_name: bool,
+    pinned: Vec<CertificateDer<'static>>,
+}
+
+/// Whether a rustls certificate error is webpki's `CaUsedAsEndEntity` (rustls has no
+/// variant of its own for it and passes webpki's error on inside `Other`).
+fn is_ca_used_as_end_entity(e: &TlsError) -> bool {
+    match e {
+        TlsError::InvalidCertificate(CertificateError::Other(other)) => matches!(
+            other.0.downcast_ref::<webpki::Error>(),
+            Some(webpki::Error::CaUsedAsEndEntity)
+        ),
+        _ => false,
+    }
 }
 
 impl ServerCertVerifier for Verifier {
@@ -326,13 +364,25 @@ impl ServerCertVerifier for Verifier {
         ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, TlsError> {
-        match self.webpki.verify_server_cert(
+        let result = match self.webpki.verify_server_cert(
             end_entity,
             intermediates,
             server_name,
             ocsp_response,
             now,
         ) {
+            Err(e)
+                if is_ca_used_as_end_entity(&e) && self.pinned.iter().any(|p| p == end_entity) =>
+            {
+                if self.check_name {
+                    let parsed = rustls::server::ParsedCertificate::try_from(end_entity)?;
+                    rustls::client::verify_server_name(&parsed, server_name)?;
+                }
+                return Ok(ServerCertVerified::assertion());
+            }
+            other => other,
+        };
+        match result {
             Err(TlsError::InvalidCertificate(
                 CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
             )) if !self.check_name => Ok(ServerCertVerified::assertion()),
@@ -687,6 +737,142 @@ mod tests {
         for m in [SslMode::Disable, SslMode::Prefer, SslMode::Require] {
             assert!(client_config(m, Some(&missing)).is_ok(), "{m}");
             assert!(client_config(m, None).is_ok(), "{m}");
+        }
+    }
+
+    // -----------------------------------------------------------------------------------
+    // A self-signed server certificate given as the CA file.
+
+    use rcgen::{
+        date_time_ymd, BasicConstraints, CertificateParams, DnType, IsCa, KeyPair, KeyUsagePurpose,
+    };
+
+    /// A self-signed certificate for `localhost` marked as a CA, as `openssl req -x509`
+    /// makes one (PostgreSQL's documentation's way to a server certificate), valid in
+    /// `years` (default: from last year to next).
+    fn self_signed(years: Option<(i32, i32)>) -> Cert {
+        let key = KeyPair::generate().unwrap();
+        let mut params = CertificateParams::new(vec!["localhost".to_string()]).unwrap();
+        params
+            .distinguished_name
+            .push(DnType::CommonName, "localhost");
+        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        params.key_usages = vec![
+            KeyUsagePurpose::KeyCertSign,
+            KeyUsagePurpose::DigitalSignature,
+        ];
+        if let Some((from, to)) = years {
+            params.not_before = date_time_ymd(from, 1, 1);
+            params.not_after = date_time_ymd(to, 1, 1);
+        }
+        let cert = params.self_signed(&key).unwrap();
+        Cert {
+            der: cert.der().clone(),
+            pem: cert.pem(),
+        }
+    }
+
+    /// A test certificate, as the server shows it and as a CA file holds it.
+    struct Cert {
+        der: CertificateDer<'static>,
+        pem: String,
+    }
+
+    /// `mode`'s verifier with `certs` as the CA file's contents.
+    fn verify(
+        mode: SslMode,
+        certs: &[&Cert],
+        end_entity: &Cert,
+        host: &str,
+    ) -> Result<ServerCertVerified, TlsError> {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("ca.crt");
+        let pem: String = certs.iter().map(|c| c.pem.as_str()).collect();
+        std::fs::write(&file, pem).unwrap();
+        let verifier = verifier(mode, Some(&Roots::File(file))).unwrap();
+        let name = ServerName::try_from(host.to_string()).unwrap();
+        verifier.verify_server_cert(&end_entity.der, &[], &name, &[], UnixTime::now())
+    }
+
+    #[test]
+    fn a_self_signed_server_certificate_given_as_the_ca_file_verifies() {
+        let cert = self_signed(None);
+        // webpki alone refuses it: the reason for the allowance.
+        let mut roots = RootCertStore::empty();
+        roots.add(cert.der.clone()).unwrap();
+        let plain = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider())
+            .build()
+            .unwrap();
+        let name = ServerName::try_from("localhost").unwrap();
+        let e = plain
+            .verify_server_cert(&cert.der, &[], &name, &[], UnixTime::now())
+            .unwrap_err();
+        assert!(is_ca_used_as_end_entity(&e), "{e:?}");
+
+        for mode in [SslMode::VerifyCa, SslMode::VerifyFull] {
+            verify(mode, &[&cert], &cert, "localhost").unwrap_or_else(|e| panic!("{mode}: {e}"));
+            // Among other certificates in the file, too.
+            let other = self_signed(None);
+            verify(mode, &[&other, &cert], &cert, "localhost")
+                .unwrap_or_else(|e| panic!("{mode}: {e}"));
+        }
+    }
+
+    #[test]
+    fn the_self_signed_allowance_still_checks_the_name_under_verify_full() {
+        let cert = self_signed(None);
+        for host in ["127.0.0.1", "db.example.com"] {
+            let e = verify(SslMode::VerifyFull, &[&cert], &cert, host).unwrap_err();
+            assert!(
+                matches!(
+                    e,
+                    TlsError::InvalidCertificate(
+                        CertificateError::NotValidForName
+                            | CertificateError::NotValidForNameContext { .. }
+                    )
+                ),
+                "{host}: {e:?}"
+            );
+            // verify-ca does not check names, here as everywhere.
+            verify(SslMode::VerifyCa, &[&cert], &cert, host).unwrap();
+        }
+    }
+
+    /// webpki checks the dates before the CA flag, so an expired or not yet valid
+    /// certificate never reaches the allowance: if a webpki upgrade changed that order,
+    /// this test would say so.
+    #[test]
+    fn the_self_signed_allowance_still_checks_the_dates() {
+        let expired = self_signed(Some((2001, 2002)));
+        let future = self_signed(Some((2200, 2201)));
+        for mode in [SslMode::VerifyCa, SslMode::VerifyFull] {
+            let e = verify(mode, &[&expired], &expired, "localhost").unwrap_err();
+            assert!(
+                matches!(
+                    e,
+                    TlsError::InvalidCertificate(CertificateError::ExpiredContext { .. })
+                ),
+                "{mode}: {e:?}"
+            );
+            let e = verify(mode, &[&future], &future, "localhost").unwrap_err();
+            assert!(
+                matches!(
+                    e,
+                    TlsError::InvalidCertificate(CertificateError::NotValidYetContext { .. })
+                ),
+                "{mode}: {e:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn only_a_certificate_in_the_ca_file_byte_for_byte_is_trusted_as_itself() {
+        let trusted = self_signed(None);
+        // Another self-signed certificate for the same name, not in the file.
+        let impostor = self_signed(None);
+        for mode in [SslMode::VerifyCa, SslMode::VerifyFull] {
+            let e = verify(mode, &[&trusted], &impostor, "localhost").unwrap_err();
+            assert!(is_ca_used_as_end_entity(&e), "{mode}: {e:?}");
         }
     }
 }

@@ -338,6 +338,103 @@ async fn a_server_without_tls_is_refused_when_tls_is_required() {
     assert!(!session.encrypted);
 }
 
+/// A PostgreSQL whose certificate is self-signed and marked as a CA, for `localhost`:
+/// what `openssl req -new -x509` makes, the way PostgreSQL's documentation sets up a
+/// server certificate. Clients trust it by using that very certificate as their CA file.
+struct SelfSignedServer {
+    server: Server,
+    /// The server's own certificate, as the CA file.
+    cert_file: PathBuf,
+}
+
+fn self_signed_server() -> &'static SelfSignedServer {
+    static SERVER: OnceLock<SelfSignedServer> = OnceLock::new();
+    SERVER.get_or_init(|| {
+        let key = KeyPair::generate().unwrap();
+        let mut params = CertificateParams::new(vec!["localhost".to_string()]).unwrap();
+        params
+            .distinguished_name
+            .push(DnType::CommonName, "localhost");
+        // As `openssl req -x509` writes it: basicConstraints CA:TRUE.
+        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        params.key_usages = vec![
+            KeyUsagePurpose::KeyCertSign,
+            KeyUsagePurpose::DigitalSignature,
+        ];
+        let cert = params.self_signed(&key).unwrap();
+        let server = Server::start_with(&ServerOptions {
+            settings: vec![
+                ("ssl".into(), "on".into()),
+                ("ssl_cert_file".into(), "server.crt".into()),
+                ("ssl_key_file".into(), "server.key".into()),
+            ],
+            files: vec![
+                ("server.crt".into(), cert.pem().into_bytes(), 0o644),
+                ("server.key".into(), key.serialize_pem().into_bytes(), 0o600),
+            ],
+        });
+        let cert_file = server.dir().join("self-signed.crt");
+        std::fs::write(&cert_file, cert.pem()).unwrap();
+        SelfSignedServer { server, cert_file }
+    })
+}
+
+/// psql `verify-full` accepts a self-signed server certificate given as its root file
+/// (OpenSSL trusts a certificate that is itself in the store); webpki alone refuses it as
+/// `CaUsedAsEndEntity`. grantplan accepts it too, and still checks the host name.
+#[tokio::test]
+async fn a_self_signed_server_certificate_given_as_the_ca_file_verifies_as_in_psql() {
+    let t = self_signed_server();
+    let port = t.server.port();
+    let session = connect(
+        "localhost",
+        port,
+        Some(SslMode::VerifyFull),
+        Some(&t.cert_file),
+        None,
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}\n{}", t.server.log()));
+    assert!(server_says_ssl(&session).await);
+    assert!(session.encrypted);
+
+    // The name is still checked under verify-full, and not under verify-ca.
+    let e = connect(
+        "127.0.0.1",
+        port,
+        Some(SslMode::VerifyFull),
+        Some(&t.cert_file),
+        None,
+    )
+    .await
+    .err()
+    .expect("the certificate is for localhost, not 127.0.0.1");
+    assert!(e.contains("not valid for name"), "{e}");
+    let session = connect(
+        "127.0.0.1",
+        port,
+        Some(SslMode::VerifyCa),
+        Some(&t.cert_file),
+        None,
+    )
+    .await
+    .unwrap();
+    assert!(server_says_ssl(&session).await);
+
+    // Another self-signed certificate is not this one: refused.
+    let e = connect(
+        "localhost",
+        port,
+        Some(SslMode::VerifyFull),
+        Some(&tls_server().other_ca_file),
+        None,
+    )
+    .await
+    .err()
+    .expect("a CA file without the server's certificate");
+    assert!(e.contains("TLS handshake failed"), "{e}");
+}
+
 // ---------------------------------------------------------------------------------------
 // The binary.
 
