@@ -66,12 +66,12 @@ fn resolve_sourced(
     url: &str,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<(Config, Option<PasswordSource>), String> {
+    refuse_unencoded_at(url)?;
     let mut config: Config = url.parse().map_err(|e| {
         format!("the database URL is not valid ({e}); expected postgres://USER@HOST:PORT/DATABASE")
     })?;
-    // tokio-postgres, like libpq, ends the credentials at the first `@`: a password
-    // with an unencoded `@` leaves its tail in the host name, which messages would
-    // show. No host name contains `@`, so refuse it without repeating it.
+    // A host name never contains `@`; one decoded from `%40` in the host part is refused
+    // without repeating it, like the raw ones above.
     if config
         .get_hosts()
         .iter()
@@ -125,6 +125,62 @@ fn resolve_sourced(
     config.application_name("grantplan");
     Ok((config, password))
 }
+
+/// Refuses a `postgres://` URL whose user name, password or database name holds an `@`
+/// (or whose credentials hold a `/`) that is not percent-encoded, before anything reads
+/// it, and says so without repeating any of it.
+///
+/// Why: tokio-postgres and libpq end the credentials at the first `@`. With
+/// `postgres://u:pa@x/S3cr3tQ@127.0.0.1:56700/pf` the password is `pa`, the host `x` and
+/// `S3cr3tQ@127.0.0.1:56700/pf`, the real password's tail, the database name: `x` would
+/// be looked up and sent `pa`, and every message naming the server (`u@x:5432/...`)
+/// would show the rest. The two readers also part ways on a `/` before the `@`: libpq
+/// ends the host there (so the `@` is in the database name), tokio-postgres takes it for
+/// part of the password. Either way what the URL means is not what was meant, so it is
+/// not used at all.
+///
+/// What counts: the text after the scheme up to the parameters (which start at the first
+/// `?` after the first `@`, where tokio-postgres starts them; an `@` in a parameter value
+/// stays allowed) must hold at most one `@`, with no `/` before it. Percent-encoded
+/// (`%40`, `%2F`), everything works as before. A `key=value` string is quoted, not
+/// split at `@`, and is left alone.
+fn refuse_unencoded_at(url: &str) -> Result<(), String> {
+    let Some(rest) = ["postgres://", "postgresql://"]
+        .iter()
+        .find_map(|p| url.strip_prefix(p))
+    else {
+        return Ok(());
+    };
+    let Some(first_at) = rest.find('@') else {
+        return Ok(());
+    };
+    let params = rest[first_at..]
+        .find('?')
+        .map_or(rest.len(), |q| first_at + q);
+    if rest[..params].matches('@').count() > 1 {
+        return Err(format!(
+            "the database URL holds more than one `@` before its parameters: an `@` in the \
+             user name, password or database name must be written as %40, or the URL is \
+             read with part of the password as the host and the rest as the database \
+             name. {UNENCODED_URL_ADVICE}"
+        ));
+    }
+    if rest[..first_at].contains('/') {
+        return Err(format!(
+            "the database URL has a `/` before its `@`: either the user name or password \
+             holds a `/`, which must be written as %2F, or the database name holds an \
+             `@`, which must be written as %40 (libpq and grantplan's client read such a \
+             URL differently). {UNENCODED_URL_ADVICE}"
+        ));
+    }
+    Ok(())
+}
+
+/// The end of [`refuse_unencoded_at`]'s messages.
+const UNENCODED_URL_ADVICE: &str = "The URL was not used: no host was looked up or \
+     connected to. Percent-encode the user name, password and database name \
+     (postgres://USER:PASSWORD@HOST:PORT/DATABASE, `@` as %40, `/` as %2F, `:` as %3A), \
+     or put the password in $PGPASSWORD or the password file instead";
 
 /// Where the password came from, for messages (never the password itself).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -289,6 +345,9 @@ pub fn settings(
     flags: &ConnectFlags<'_>,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Settings, String> {
+    // Before anything splits the URL: take_url_params too finds the parameters after
+    // the first `@`.
+    refuse_unencoded_at(url)?;
     let (rest, in_url) = take_url_params(url)?;
     let (mut config, mut password) = resolve_sourced(&rest, env)?;
     let get = |k: &str| env(k).filter(|v| !v.is_empty());
@@ -545,19 +604,25 @@ fn keyword_params(s: &str) -> Option<Vec<(std::ops::Range<usize>, &str, String)>
 }
 
 /// The passwords a piece of text may carry, as written and as decoded: the
-/// `user:PASSWORD@` part of each `postgres://` URL in it (up to the first `@`, where
-/// tokio-postgres and libpq end it), and the value of each `password=` of a
-/// `key=value` string. For masking text that repeats what the user typed.
+/// `user:PASSWORD@` part of each `postgres://` URL in it, both up to the first `@`
+/// (where tokio-postgres and libpq end it) and up to the URL's last `@` (where the user
+/// meant it to end, when the password holds an unencoded `@`), and the value of each
+/// `password=` of a `key=value` string. For masking text that repeats what the user
+/// typed.
 pub fn passwords_in(text: &str) -> Vec<String> {
     let mut found = Vec::new();
     for prefix in ["postgres://", "postgresql://"] {
         for (at, _) in text.match_indices(prefix) {
             let rest = &text[at + prefix.len()..];
-            let Some(end) = rest.find('@') else { continue };
-            if let Some((_, written)) = rest[..end].split_once(':') {
-                found.push(written.to_string());
-                if let Ok(decoded) = percent_decode(written) {
-                    found.push(decoded);
+            let Some(first) = rest.find('@') else {
+                continue;
+            };
+            for end in [first, last_at_in_url(rest).unwrap_or(first)] {
+                if let Some((_, written)) = rest[..end].split_once(':') {
+                    found.push(written.to_string());
+                    if let Ok(decoded) = percent_decode(written) {
+                        found.push(decoded);
+                    }
                 }
             }
         }
@@ -613,14 +678,25 @@ pub fn redact(text: &str, sources: &[String]) -> String {
     mask(&out)
 }
 
-/// Masks the `PASSWORD` of every `postgres://USER:PASSWORD@` and the value of every
+/// The last `@` of the URL that `rest` (what follows `postgres://`) starts with, the
+/// URL ending at the first whitespace: how far a password with unencoded `@` reaches.
+fn last_at_in_url(rest: &str) -> Option<usize> {
+    let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+    rest[..end].rfind('@')
+}
+
+/// Masks the `PASSWORD` of every `postgres://USER:PASSWORD@` (up to the URL's last `@`,
+/// which covers a password with an unencoded `@`) and the value of every
 /// `password=VALUE` (up to the next space) where it stands.
 fn mask_in_place(text: &str) -> String {
     let mut spans: Vec<std::ops::Range<usize>> = Vec::new();
     for prefix in ["postgres://", "postgresql://"] {
         for (at, _) in text.match_indices(prefix) {
             let start = at + prefix.len();
-            let Some(end) = text[start..].find('@').map(|e| start + e) else {
+            let Some(end) = last_at_in_url(&text[start..])
+                .or_else(|| text[start..].find('@'))
+                .map(|e| start + e)
+            else {
                 continue;
             };
             if let Some(colon) = text[start..end].find(':') {
@@ -1757,6 +1833,77 @@ mod tests {
         // Encoded, it is the password.
         let c = resolve("postgres://admin:hun%40ter2@h/db", &env_of(&[])).unwrap();
         assert_eq!(c.get_password(), Some(&b"hun@ter2"[..]));
+    }
+
+    #[test]
+    fn an_unencoded_at_or_slash_before_the_host_ends_is_refused_before_parsing() {
+        let env = env_of(&[]);
+        for url in [
+            // The attack campaign's: host `x`, database `S3cr3tQ@127.0.0.1:56700/pf`.
+            "postgres://u:pa@x/S3cr3tQ@127.0.0.1:56700/pf",
+            "postgresql://u:pa@x/S3cr3tQ@127.0.0.1:56700/pf?sslmode=require",
+            "postgres://u:pa@S3cr3tQ@h/db",
+            // An `@` in the database name, without credentials.
+            "postgres://h/S3cr3tQ@h2/db",
+            "postgres://h:5432/S3cr3tQ@h2",
+            // A `/` in the password: libpq ends the host there.
+            "postgres://u:pa/S3cr3tQ@h/db",
+            // An `@` in a parameter of a URL without credentials: tokio-postgres would
+            // take everything before it for `user:password`.
+            "postgres://h/db?application_name=S3cr3tQ@x",
+        ] {
+            for e in [
+                resolve(url, &env).unwrap_err(),
+                settings(url, &flags(None, None), &env).unwrap_err(),
+            ] {
+                assert!(e.contains("%40"), "{url}: {e}");
+                assert!(
+                    e.contains("no host was looked up or connected to"),
+                    "{url}: {e}"
+                );
+                for part in ["S3cr3tQ", ":pa", "pa@", "pa/", "u:", "h2", "x/"] {
+                    assert!(!e.contains(part), "{url}: `{part}` in {e}");
+                }
+            }
+        }
+        // What stays allowed: one `@`, `?` and `:` in the password, `@` in a parameter
+        // after the credentials, encoded `@` and `/` anywhere, no credentials at all,
+        // and key=value strings (quoted, never split at `@`).
+        for url in [
+            "postgres://u:p?w:x@h/db?sslmode=disable",
+            "postgres://u@h/db?application_name=a@b",
+            "postgres://u:pa%40x%2FS3cr3tQ@h/d%40b",
+            "postgres://h:5432/db",
+            "postgres://",
+            "host=h user=u password=pa@x/S3cr3tQ@y dbname=d@b",
+        ] {
+            let env = env_of(&[("PGUSER", "me")]);
+            let s = settings(url, &flags(None, None), &env);
+            assert!(s.is_ok(), "{url}: {:?}", s.err());
+        }
+        let c = resolve("postgres://u:pa%40x%2FS3cr3tQ@h/d%40b", &env).unwrap();
+        assert_eq!(c.get_password(), Some(&b"pa@x/S3cr3tQ"[..]));
+        assert_eq!(c.get_dbname(), Some("d@b"));
+    }
+
+    #[test]
+    fn a_password_with_unencoded_at_signs_is_masked_whole() {
+        let url = "postgres://u:pa@x/S3cr3tQ@127.0.0.1:56700/pf".to_string();
+        let shown = redact(
+            &format!("error: unexpected argument '{url}' found"),
+            std::slice::from_ref(&url),
+        );
+        assert_eq!(
+            shown,
+            "error: unexpected argument 'postgres://u:***@127.0.0.1:56700/pf' found"
+        );
+        // Masked where it stands even when the text repeats it without the source.
+        let shown = redact(&format!("'{url}'"), &[]);
+        assert!(
+            !shown.contains("S3cr3tQ") && !shown.contains("pa@"),
+            "{shown}"
+        );
+        assert!(passwords_in(&url).contains(&"pa@x/S3cr3tQ".to_string()));
     }
 
     #[test]
