@@ -1046,6 +1046,12 @@ fn explain_connect_error(
                      AWS's amazon-trust-ca-bundle.crt); {unverified}"
                 )
             }
+            e if tls::is_ca_used_as_end_entity(e) => format!(
+                "the server's certificate is marked as a CA certificate, as a self-signed \
+                 certificate made with `openssl req -x509` is, and it is not one of the \
+                 certificates in {roots}. If the server's certificate is self-signed, pass \
+                 that certificate itself as --ca-file; else pass the CA that signed it"
+            ),
             rustls::Error::InvalidCertificate(
                 C::NotValidForName | C::NotValidForNameContext { .. },
             ) if system => format!(

@@ -344,8 +344,11 @@ struct Verifier {
 }
 
 /// Whether a rustls certificate error is webpki's `CaUsedAsEndEntity` (rustls has no
-/// variant of its own for it and passes webpki's error on inside `Other`).
-fn is_ca_used_as_end_entity(e: &TlsError) -> bool {
+/// variant of its own for it and passes webpki's error on inside `Other`). webpki checks
+/// the server certificate's CA flag before it looks for an issuer, so a self-signed
+/// server certificate that is *not* in the CA file fails with this too, not with
+/// `UnknownIssuer`: messages explain it (`db::explain_connect_error`).
+pub fn is_ca_used_as_end_entity(e: &TlsError) -> bool {
     match e {
         TlsError::InvalidCertificate(CertificateError::Other(other)) => matches!(
             other.0.downcast_ref::<webpki::Error>(),

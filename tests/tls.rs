@@ -433,6 +433,14 @@ async fn a_self_signed_server_certificate_given_as_the_ca_file_verifies_as_in_ps
     .err()
     .expect("a CA file without the server's certificate");
     assert!(e.contains("TLS handshake failed"), "{e}");
+    // webpki stops at the CA flag before looking for an issuer: the message says what
+    // that means here.
+    assert!(e.contains("CaUsedAsEndEntity"), "{e}");
+    assert!(
+        e.contains("is marked as a CA certificate")
+            && e.contains("pass that certificate itself as --ca-file"),
+        "{e}"
+    );
 }
 
 // ---------------------------------------------------------------------------------------
