@@ -109,8 +109,10 @@ pub struct DbArg {
     #[arg(long, value_enum, value_name = "MODE")]
     pub sslmode: Option<crate::tls::SslMode>,
     /// PEM file of CA certificates to verify the server with (for Redshift, AWS's
-    /// amazon-trust-ca-bundle.crt); a regular file. Default: sslrootcert= in the URL,
-    /// then $PGSSLROOTCERT, else Mozilla's roots.
+    /// amazon-trust-ca-bundle.crt; a regular file), or `system` for the system's trust
+    /// store (verify-full only). Default, as in libpq: sslrootcert= in the URL, then
+    /// $PGSSLROOTCERT, then ~/.postgresql/root.crt if it exists (which makes require
+    /// verify like verify-ca).
     #[arg(long, value_name = "PEM")]
     pub ca_file: Option<PathBuf>,
     /// Seconds to wait for the server to answer, from the name lookup to the end of the
@@ -1528,6 +1530,7 @@ fn doctor_cmd(args: DoctorArgs) -> Outcome {
             target: session.target,
             evidence: &session.evidence,
             encrypted: session.encrypted,
+            certificate_check: &session.certificate_check,
             config: config.as_ref(),
             setup: setup.as_ref(),
             catalog: snapshot.as_ref(),

@@ -5,7 +5,8 @@
 //! `GRANTPLAN_DATABASE_URL`, then `DATABASE_URL`; the usual `PG*` variables fill in what
 //! the URL leaves out, the way libpq users expect. TLS settings ([`settings`]) come from
 //! `--sslmode` / `--ca-file`, then `sslmode=` / `sslrootcert=` in the URL, then
-//! `PGSSLMODE` / `PGSSLROOTCERT`; what they mean is in [`crate::tls`].
+//! `PGSSLMODE` / `PGSSLROOTCERT`, and for the roots last libpq's default file
+//! `$HOME/.postgresql/root.crt` when it exists; what they mean is in [`crate::tls`].
 //!
 //! The password comes from the URL, then `PGPASSWORD`, then the password file
 //! ([`crate::pgpass`]), as in libpq. It is never shown: messages name the server as
@@ -18,7 +19,7 @@
 //! `connect_timeout` bounds.
 
 use crate::model::Target;
-use crate::tls::{self, SslMode};
+use crate::tls::{self, Roots, SslMode};
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -65,12 +66,12 @@ fn resolve_sourced(
     url: &str,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<(Config, Option<PasswordSource>), String> {
+    refuse_unencoded_at(url)?;
     let mut config: Config = url.parse().map_err(|e| {
         format!("the database URL is not valid ({e}); expected postgres://USER@HOST:PORT/DATABASE")
     })?;
-    // tokio-postgres, like libpq, ends the credentials at the first `@`: a password
-    // with an unencoded `@` leaves its tail in the host name, which messages would
-    // show. No host name contains `@`, so refuse it without repeating it.
+    // A host name never contains `@`; one decoded from `%40` in the host part is refused
+    // without repeating it, like the raw ones above.
     if config
         .get_hosts()
         .iter()
@@ -124,6 +125,62 @@ fn resolve_sourced(
     config.application_name("grantplan");
     Ok((config, password))
 }
+
+/// Refuses a `postgres://` URL whose user name, password or database name holds an `@`
+/// (or whose credentials hold a `/`) that is not percent-encoded, before anything reads
+/// it, and says so without repeating any of it.
+///
+/// Why: tokio-postgres and libpq end the credentials at the first `@`. With
+/// `postgres://u:pa@x/S3cr3tQ@127.0.0.1:56700/pf` the password is `pa`, the host `x` and
+/// `S3cr3tQ@127.0.0.1:56700/pf`, the real password's tail, the database name: `x` would
+/// be looked up and sent `pa`, and every message naming the server (`u@x:5432/...`)
+/// would show the rest. The two readers also part ways on a `/` before the `@`: libpq
+/// ends the host there (so the `@` is in the database name), tokio-postgres takes it for
+/// part of the password. Either way what the URL means is not what was meant, so it is
+/// not used at all.
+///
+/// What counts: the text after the scheme up to the parameters (which start at the first
+/// `?` after the first `@`, where tokio-postgres starts them; an `@` in a parameter value
+/// stays allowed) must hold at most one `@`, with no `/` before it. Percent-encoded
+/// (`%40`, `%2F`), everything works as before. A `key=value` string is quoted, not
+/// split at `@`, and is left alone.
+fn refuse_unencoded_at(url: &str) -> Result<(), String> {
+    let Some(rest) = ["postgres://", "postgresql://"]
+        .iter()
+        .find_map(|p| url.strip_prefix(p))
+    else {
+        return Ok(());
+    };
+    let Some(first_at) = rest.find('@') else {
+        return Ok(());
+    };
+    let params = rest[first_at..]
+        .find('?')
+        .map_or(rest.len(), |q| first_at + q);
+    if rest[..params].matches('@').count() > 1 {
+        return Err(format!(
+            "the database URL holds more than one `@` before its parameters: an `@` in the \
+             user name, password or database name must be written as %40, or the URL is \
+             read with part of the password as the host and the rest as the database \
+             name. {UNENCODED_URL_ADVICE}"
+        ));
+    }
+    if rest[..first_at].contains('/') {
+        return Err(format!(
+            "the database URL has a `/` before its `@`: either the user name or password \
+             holds a `/`, which must be written as %2F, or the database name holds an \
+             `@`, which must be written as %40 (libpq and grantplan's client read such a \
+             URL differently). {UNENCODED_URL_ADVICE}"
+        ));
+    }
+    Ok(())
+}
+
+/// The end of [`refuse_unencoded_at`]'s messages.
+const UNENCODED_URL_ADVICE: &str = "The URL was not used: no host was looked up or \
+     connected to. Percent-encode the user name, password and database name \
+     (postgres://USER:PASSWORD@HOST:PORT/DATABASE, `@` as %40, `/` as %2F, `:` as %3A), \
+     or put the password in $PGPASSWORD or the password file instead";
 
 /// Where the password came from, for messages (never the password itself).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -217,6 +274,8 @@ pub enum Origin {
     Url(&'static str),
     /// An environment variable.
     Env(&'static str),
+    /// libpq's default root CA file, `$HOME/.postgresql/root.crt`, which exists.
+    DefaultFile,
 }
 
 impl fmt::Display for Origin {
@@ -225,6 +284,10 @@ impl fmt::Display for Origin {
             Origin::Flag(n) => write!(f, "from --{n}"),
             Origin::Url(k) => write!(f, "from `{k}` in the database URL"),
             Origin::Env(v) => write!(f, "from ${v}"),
+            Origin::DefaultFile => write!(
+                f,
+                "libpq's default root certificate file, used because it exists"
+            ),
         }
     }
 }
@@ -233,6 +296,7 @@ impl fmt::Display for Origin {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ConnectFlags<'a> {
     pub sslmode: Option<SslMode>,
+    /// `--ca-file PEM`, or `--ca-file system` for the system's trust store.
     pub ca_file: Option<&'a Path>,
     /// `--connect-timeout SECONDS`; 0 waits as long as it takes.
     pub connect_timeout: Option<u64>,
@@ -244,8 +308,13 @@ pub struct ConnectFlags<'a> {
 pub struct TlsSettings {
     /// The mode that was set, and where; `None` when nothing set one.
     pub mode: Option<(SslMode, Origin)>,
-    /// The CA roots file that was named, and where; `None`: Mozilla's roots.
-    pub ca_file: Option<(PathBuf, Origin)>,
+    /// The roots that were named, and where; else libpq's default root CA file when it
+    /// exists ([`Origin::DefaultFile`]); `None`: no roots, so nothing can be verified.
+    pub roots: Option<(Roots, Origin)>,
+    /// Where libpq's default root CA file is looked for (`$HOME/.postgresql/root.crt`),
+    /// whether or not it exists; `None` without `$HOME`. Named when a verifying mode is
+    /// refused for want of roots, as libpq names it.
+    pub default_root_file: Option<PathBuf>,
 }
 
 /// Everything needed to connect: tokio-postgres's settings (without the parameters it
@@ -276,6 +345,9 @@ pub fn settings(
     flags: &ConnectFlags<'_>,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Settings, String> {
+    // Before anything splits the URL: take_url_params too finds the parameters after
+    // the first `@`.
+    refuse_unencoded_at(url)?;
     let (rest, in_url) = take_url_params(url)?;
     let (mut config, mut password) = resolve_sourced(&rest, env)?;
     let get = |k: &str| env(k).filter(|v| !v.is_empty());
@@ -323,16 +395,38 @@ pub fn settings(
     } else {
         None
     };
-    let ca_file = if let Some(p) = flags.ca_file {
-        Some((p.to_path_buf(), Origin::Flag("ca-file")))
+    let named = if let Some(p) = flags.ca_file {
+        Some((Roots::from_setting(p), Origin::Flag("ca-file")))
     } else if let Some(p) = in_url.sslrootcert.filter(|p| !p.is_empty()) {
-        Some((PathBuf::from(p), Origin::Url("sslrootcert")))
+        Some((
+            Roots::from_setting(Path::new(&p)),
+            Origin::Url("sslrootcert"),
+        ))
     } else {
-        get("PGSSLROOTCERT").map(|p| (PathBuf::from(p), Origin::Env("PGSSLROOTCERT")))
+        get("PGSSLROOTCERT").map(|p| {
+            (
+                Roots::from_setting(Path::new(&p)),
+                Origin::Env("PGSSLROOTCERT"),
+            )
+        })
     };
+    // libpq's default, looked for only when nothing was named. Its mere existence
+    // matters (libpq stat()s it): a file that exists but cannot be read is an error when
+    // a mode verifies with it, not a reason to connect unverified.
+    let default_root_file = get("HOME").map(|h| Path::new(&h).join(tls::DEFAULT_ROOT_CERT));
+    let roots = named.or_else(|| {
+        default_root_file
+            .as_ref()
+            .filter(|p| p.exists())
+            .map(|p| (Roots::File(p.clone()), Origin::DefaultFile))
+    });
     Ok(Settings {
         config,
-        tls: TlsSettings { mode, ca_file },
+        tls: TlsSettings {
+            mode,
+            roots,
+            default_root_file,
+        },
         connect_timeout,
         password,
         warnings,
@@ -510,19 +604,25 @@ fn keyword_params(s: &str) -> Option<Vec<(std::ops::Range<usize>, &str, String)>
 }
 
 /// The passwords a piece of text may carry, as written and as decoded: the
-/// `user:PASSWORD@` part of each `postgres://` URL in it (up to the first `@`, where
-/// tokio-postgres and libpq end it), and the value of each `password=` of a
-/// `key=value` string. For masking text that repeats what the user typed.
+/// `user:PASSWORD@` part of each `postgres://` URL in it, both up to the first `@`
+/// (where tokio-postgres and libpq end it) and up to the URL's last `@` (where the user
+/// meant it to end, when the password holds an unencoded `@`), and the value of each
+/// `password=` of a `key=value` string. For masking text that repeats what the user
+/// typed.
 pub fn passwords_in(text: &str) -> Vec<String> {
     let mut found = Vec::new();
     for prefix in ["postgres://", "postgresql://"] {
         for (at, _) in text.match_indices(prefix) {
             let rest = &text[at + prefix.len()..];
-            let Some(end) = rest.find('@') else { continue };
-            if let Some((_, written)) = rest[..end].split_once(':') {
-                found.push(written.to_string());
-                if let Ok(decoded) = percent_decode(written) {
-                    found.push(decoded);
+            let Some(first) = rest.find('@') else {
+                continue;
+            };
+            for end in [first, last_at_in_url(rest).unwrap_or(first)] {
+                if let Some((_, written)) = rest[..end].split_once(':') {
+                    found.push(written.to_string());
+                    if let Ok(decoded) = percent_decode(written) {
+                        found.push(decoded);
+                    }
                 }
             }
         }
@@ -578,14 +678,25 @@ pub fn redact(text: &str, sources: &[String]) -> String {
     mask(&out)
 }
 
-/// Masks the `PASSWORD` of every `postgres://USER:PASSWORD@` and the value of every
+/// The last `@` of the URL that `rest` (what follows `postgres://`) starts with, the
+/// URL ending at the first whitespace: how far a password with unencoded `@` reaches.
+fn last_at_in_url(rest: &str) -> Option<usize> {
+    let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+    rest[..end].rfind('@')
+}
+
+/// Masks the `PASSWORD` of every `postgres://USER:PASSWORD@` (up to the URL's last `@`,
+/// which covers a password with an unencoded `@`) and the value of every
 /// `password=VALUE` (up to the next space) where it stands.
 fn mask_in_place(text: &str) -> String {
     let mut spans: Vec<std::ops::Range<usize>> = Vec::new();
     for prefix in ["postgres://", "postgresql://"] {
         for (at, _) in text.match_indices(prefix) {
             let start = at + prefix.len();
-            let Some(end) = text[start..].find('@').map(|e| start + e) else {
+            let Some(end) = last_at_in_url(&text[start..])
+                .or_else(|| text[start..].find('@'))
+                .map(|e| start + e)
+            else {
                 continue;
             };
             if let Some(colon) = text[start..end].find(':') {
@@ -646,6 +757,11 @@ pub struct Session {
     pub evidence: String,
     /// Whether the connection runs over TLS.
     pub encrypted: bool,
+    /// How the server's certificate was checked, and against which roots from where
+    /// (`sslmode verify-ca: certificate chain checked against the CA file ... (libpq's
+    /// default ...)`), for doctor: with `~/.postgresql/root.crt` read as libpq reads it,
+    /// what verified a connection is not always what was typed.
+    pub certificate_check: String,
     /// The TLS settings the connection was made with: a cancel request
     /// (`client.cancel_token()`) opens a second connection and needs them too.
     pub tls: tls::Connector,
@@ -660,15 +776,12 @@ pub struct Session {
 /// Redshift over an unencrypted connection, it is refused.
 pub async fn connect(settings: &Settings, expected: Option<Target>) -> Result<Session, String> {
     let asked = settings.tls.mode.map(|(m, _)| m);
-    let ca_file = settings.tls.ca_file.as_ref();
-    let mode = tls::effective_mode(asked, ca_file.is_some(), expected);
-    let connector =
-        tls::Connector::new(mode, ca_file.map(|(p, _)| p.as_path())).map_err(
-            |e| match ca_file {
-                Some((_, origin)) => format!("{e} (CA file {origin})"),
-                None => e,
-            },
-        )?;
+    let mode = tls_mode(settings, expected)?;
+    let roots = settings.tls.roots.as_ref();
+    let connector = tls::Connector::new(mode, roots.map(|(r, _)| r)).map_err(|e| match roots {
+        Some((_, origin)) => format!("{e} ({origin})"),
+        None => e,
+    })?;
     let mut config = settings.config.clone();
     config.ssl_mode(mode.for_tokio_postgres());
     let attempt = config.connect(connector.clone());
@@ -713,13 +826,80 @@ pub async fn connect(settings: &Settings, expected: Option<Target>) -> Result<Se
             describe_target(&settings.config)
         ));
     }
+    let roots = tls::describe_roots(settings.tls.roots.as_ref());
+    let certificate_check = match mode {
+        SslMode::VerifyFull => format!(
+            "{}: certificate and host name checked against {roots}",
+            describe_mode(settings, mode, expected)
+        ),
+        SslMode::VerifyCa => format!(
+            "{}: certificate chain checked against {roots}, host name not checked",
+            describe_mode(settings, mode, expected)
+        ),
+        _ => format!(
+            "{}: certificate not verified",
+            describe_mode(settings, mode, expected)
+        ),
+    };
     Ok(Session {
         client,
         target,
         evidence,
         encrypted,
+        certificate_check,
         tls: connector,
     })
+}
+
+/// The mode a connection uses ([`tls::effective_mode`]), or libpq's refusal, before
+/// anything is sent:
+/// - `sslrootcert=system` with any mode but `verify-full`: the system's store holds public
+///   CAs, which issue a certificate for a host name to whoever controls it, so a check
+///   that ignores the name proves nothing (libpq: `weak sslmode "..." may not be used with
+///   sslrootcert=system`);
+/// - `verify-ca` / `verify-full` with no roots at all (nothing named, and no
+///   `~/.postgresql/root.crt`): libpq refuses this too (`root certificate file ... does not
+///   exist`), rather than trust a list of CAs nobody chose.
+pub fn tls_mode(settings: &Settings, expected: Option<Target>) -> Result<SslMode, String> {
+    let asked = settings.tls.mode;
+    let roots = settings.tls.roots.as_ref();
+    let mode = tls::effective_mode(asked.map(|(m, _)| m), roots.map(|(r, _)| r), expected);
+    match (roots, asked) {
+        (Some((Roots::System, roots_origin)), Some((asked, origin)))
+            if mode != SslMode::VerifyFull =>
+        {
+            return Err(format!(
+                "sslmode {asked} ({origin}) cannot be used with sslrootcert=system (the \
+                 system's trust store, {roots_origin}): anyone can get a certificate from a \
+                 public CA for a host name they control, so only verify-full, which checks \
+                 the host name, proves which server answers (libpq refuses this too). Use \
+                 --sslmode verify-full, or name the CA file that signed the server's \
+                 certificate with --ca-file"
+            ))
+        }
+        _ => {}
+    }
+    if mode.verifies() && roots.is_none() {
+        let default = match &settings.tls.default_root_file {
+            Some(path) => format!(
+                "the root certificate file {} (libpq's default) does not exist",
+                path.display()
+            ),
+            None => "$HOME is not set, so there is no default root certificate file \
+                     (~/.postgresql/root.crt)"
+                .to_string(),
+        };
+        return Err(format!(
+            "{} checks the server's certificate against CA certificates, and none were \
+             given: {default}; no connection was made. Pass --ca-file with the CA \
+             certificate(s) that signed the server's certificate (for Redshift, AWS's \
+             amazon-trust-ca-bundle.crt), or --ca-file system (sslrootcert=system) to use \
+             the system's trust store with verify-full, or --sslmode require to encrypt \
+             without verifying",
+            describe_mode(settings, mode, expected)
+        ));
+    }
+    Ok(mode)
 }
 
 /// The text tokio-postgres gives when the server asks for an authentication method it
@@ -844,13 +1024,39 @@ fn explain_connect_error(
     }
     if let Some(tls_error) = tls::rustls_error(e) {
         use rustls::CertificateError as C;
-        let roots = tls::describe_roots(settings.tls.ca_file.as_ref());
+        let roots = tls::describe_roots(settings.tls.roots.as_ref());
+        let system = matches!(settings.tls.roots, Some((Roots::System, _)));
         let what_to_do = match tls_error {
-            rustls::Error::InvalidCertificate(C::UnknownIssuer) => format!(
-                "the server's certificate is not signed by a CA in {roots}. Pass --ca-file \
-                 with the CA certificate(s) that signed it (for Redshift, AWS's \
-                 amazon-trust-ca-bundle.crt); to encrypt without verifying the certificate, \
-                 use --sslmode require and no CA file"
+            rustls::Error::InvalidCertificate(C::UnknownIssuer) => {
+                // libpq's default file makes `require` verify as well: say so, or the
+                // advice to use `require` would not help.
+                let unverified = match &settings.tls.roots {
+                    Some((Roots::File(path), Origin::DefaultFile)) => format!(
+                        "--sslmode require verifies with {} too while it exists, as libpq \
+                         does; only prefer does not",
+                        path.display()
+                    ),
+                    _ => "to encrypt without verifying the certificate, use --sslmode \
+                          require and no CA file"
+                        .to_string(),
+                };
+                format!(
+                    "the server's certificate is not signed by a CA in {roots}. Pass \
+                     --ca-file with the CA certificate(s) that signed it (for Redshift, \
+                     AWS's amazon-trust-ca-bundle.crt); {unverified}"
+                )
+            }
+            e if tls::is_ca_used_as_end_entity(e) => format!(
+                "the server's certificate is marked as a CA certificate, as a self-signed \
+                 certificate made with `openssl req -x509` is, and it is not one of the \
+                 certificates in {roots}. If the server's certificate is self-signed, pass \
+                 that certificate itself as --ca-file; else pass the CA that signed it"
+            ),
+            rustls::Error::InvalidCertificate(
+                C::NotValidForName | C::NotValidForNameContext { .. },
+            ) if system => format!(
+                "connect with the host name the certificate was issued for (it was checked \
+                 against {roots}, which allows verify-full only)"
             ),
             rustls::Error::InvalidCertificate(
                 C::NotValidForName | C::NotValidForNameContext { .. },
@@ -902,13 +1108,20 @@ fn explain_connect_error(
     format!("cannot connect to {server}: {text}")
 }
 
-/// `sslmode verify-full (from --sslmode)`, for messages.
+/// `sslmode verify-full (from --sslmode)`, for messages: the mode used and why, when it
+/// is not the one asked for (a CA file turned `require` into `verify-ca`;
+/// `sslrootcert=system` made `verify-full` the default).
 fn describe_mode(settings: &Settings, mode: SslMode, expected: Option<Target>) -> String {
+    let because = match &settings.tls.roots {
+        Some((Roots::System, _)) => "with sslrootcert=system",
+        Some((Roots::File(_), Origin::DefaultFile)) => {
+            "with libpq's default root certificate file present"
+        }
+        _ => "with a CA file given",
+    };
     match settings.tls.mode {
         Some((asked, origin)) if asked == mode => format!("sslmode {mode} ({origin})"),
-        Some((asked, origin)) => {
-            format!("sslmode {mode} ({asked} {origin}, with a CA file given)")
-        }
+        Some((asked, origin)) => format!("sslmode {mode} ({asked} {origin}, {because})"),
         None => {
             let whose = match expected {
                 Some(Target::Redshift) => "the default for target redshift",
@@ -916,9 +1129,11 @@ fn describe_mode(settings: &Settings, mode: SslMode, expected: Option<Target>) -
             };
             if mode == tls::default_mode(expected) {
                 format!("sslmode {mode} ({whose})")
+            } else if matches!(settings.tls.roots, Some((Roots::System, _))) {
+                format!("sslmode {mode} (the default {because})")
             } else {
                 format!(
-                    "sslmode {mode} ({} is {whose}, with a CA file given)",
+                    "sslmode {mode} ({} is {whose}, {because})",
                     tls::default_mode(expected)
                 )
             }
@@ -1118,24 +1333,246 @@ mod tests {
     #[test]
     fn ca_file_flag_beats_sslrootcert_beats_pgsslrootcert() {
         let env = env_of(&[("PGSSLROOTCERT", "/env/ca.pem")]);
+        let file = |p: &str| Roots::File(PathBuf::from(p));
         let url = "postgres://u@h/db?sslrootcert=%2Furl%2Fca.pem";
         let s = settings(url, &flags(None, Some("/flag/ca.pem")), &env).unwrap();
         assert_eq!(
-            s.tls.ca_file,
-            Some((PathBuf::from("/flag/ca.pem"), Origin::Flag("ca-file")))
+            s.tls.roots,
+            Some((file("/flag/ca.pem"), Origin::Flag("ca-file")))
         );
         let s = settings(url, &flags(None, None), &env).unwrap();
         assert_eq!(
-            s.tls.ca_file,
-            Some((PathBuf::from("/url/ca.pem"), Origin::Url("sslrootcert")))
+            s.tls.roots,
+            Some((file("/url/ca.pem"), Origin::Url("sslrootcert")))
         );
         let s = settings("postgres://u@h/db", &flags(None, None), &env).unwrap();
         assert_eq!(
-            s.tls.ca_file,
-            Some((PathBuf::from("/env/ca.pem"), Origin::Env("PGSSLROOTCERT")))
+            s.tls.roots,
+            Some((file("/env/ca.pem"), Origin::Env("PGSSLROOTCERT")))
         );
         let s = settings("postgres://u@h/db", &flags(None, None), &env_of(&[])).unwrap();
-        assert_eq!(s.tls.ca_file, None);
+        assert_eq!(s.tls.roots, None);
+        assert_eq!(s.tls.default_root_file, None);
+    }
+
+    #[test]
+    fn system_means_the_system_store_from_every_source() {
+        let s = settings(
+            "postgres://u@h/db",
+            &flags(None, Some("system")),
+            &env_of(&[]),
+        )
+        .unwrap();
+        assert_eq!(s.tls.roots, Some((Roots::System, Origin::Flag("ca-file"))));
+        let s = settings(
+            "postgres://u@h/db?sslrootcert=system",
+            &flags(None, None),
+            &env_of(&[]),
+        )
+        .unwrap();
+        assert_eq!(
+            s.tls.roots,
+            Some((Roots::System, Origin::Url("sslrootcert")))
+        );
+        let s = settings(
+            "host=h user=u sslrootcert=system",
+            &flags(None, None),
+            &env_of(&[]),
+        )
+        .unwrap();
+        assert_eq!(
+            s.tls.roots,
+            Some((Roots::System, Origin::Url("sslrootcert")))
+        );
+        let s = settings(
+            "postgres://u@h/db",
+            &flags(None, None),
+            &env_of(&[("PGSSLROOTCERT", "system")]),
+        )
+        .unwrap();
+        assert_eq!(
+            s.tls.roots,
+            Some((Roots::System, Origin::Env("PGSSLROOTCERT")))
+        );
+        // A file of that name, as in libpq.
+        let s = settings(
+            "postgres://u@h/db?sslrootcert=.%2Fsystem",
+            &flags(None, None),
+            &env_of(&[]),
+        )
+        .unwrap();
+        assert_eq!(
+            s.tls.roots,
+            Some((
+                Roots::File(PathBuf::from("./system")),
+                Origin::Url("sslrootcert")
+            ))
+        );
+    }
+
+    /// An environment whose `$HOME` is `home`, plus `pairs`.
+    fn env_with_home(
+        home: &Path,
+        pairs: &'static [(&'static str, &'static str)],
+    ) -> impl Fn(&str) -> Option<String> {
+        let home = home.to_str().unwrap().to_string();
+        move |k| {
+            if k == "HOME" {
+                return Some(home.clone());
+            }
+            env_of(pairs)(k)
+        }
+    }
+
+    #[test]
+    fn the_default_root_file_in_home_is_used_when_it_exists_and_nothing_is_named() {
+        let home = tempfile::tempdir().unwrap();
+        let default = home.path().join(".postgresql/root.crt");
+        let url = "postgres://u@h/db";
+        let s = settings(url, &flags(None, None), &env_with_home(home.path(), &[])).unwrap();
+        assert_eq!(s.tls.roots, None, "absent: not used");
+        assert_eq!(s.tls.default_root_file.as_ref(), Some(&default));
+
+        std::fs::create_dir(home.path().join(".postgresql")).unwrap();
+        std::fs::write(&default, "not even PEM").unwrap();
+        let s = settings(url, &flags(None, None), &env_with_home(home.path(), &[])).unwrap();
+        // Present: used (and read only when a mode verifies with it).
+        assert_eq!(
+            s.tls.roots,
+            Some((Roots::File(default.clone()), Origin::DefaultFile))
+        );
+        // Anything named wins over it.
+        let s = settings(
+            url,
+            &flags(None, None),
+            &env_with_home(home.path(), &[("PGSSLROOTCERT", "/env/ca.pem")]),
+        )
+        .unwrap();
+        assert_eq!(
+            s.tls.roots,
+            Some((
+                Roots::File(PathBuf::from("/env/ca.pem")),
+                Origin::Env("PGSSLROOTCERT")
+            ))
+        );
+        let s = settings(
+            url,
+            &flags(None, Some("system")),
+            &env_with_home(home.path(), &[]),
+        )
+        .unwrap();
+        assert_eq!(s.tls.roots, Some((Roots::System, Origin::Flag("ca-file"))));
+    }
+
+    fn mode_for(
+        url: &str,
+        mode: Option<SslMode>,
+        ca: Option<&'static str>,
+        home: Option<&Path>,
+        expected: Option<Target>,
+    ) -> Result<SslMode, String> {
+        let s = match home {
+            Some(h) => settings(url, &flags(mode, ca), &env_with_home(h, &[])),
+            None => settings(url, &flags(mode, ca), &env_of(&[])),
+        }
+        .unwrap();
+        tls_mode(&s, expected)
+    }
+
+    #[test]
+    fn libpq_rules_for_modes_and_roots() {
+        let url = "postgres://me:hunter2@h/db";
+        let home = tempfile::tempdir().unwrap();
+        let h = Some(home.path());
+        // No roots anywhere: the verifying modes are refused, naming the default file.
+        for m in [SslMode::VerifyCa, SslMode::VerifyFull] {
+            let e = mode_for(url, Some(m), None, h, None).unwrap_err();
+            assert!(
+                e.contains(&format!(
+                    "the root certificate file {} (libpq's default) does not exist",
+                    home.path().join(".postgresql/root.crt").display()
+                )),
+                "{e}"
+            );
+            assert!(e.contains(&format!("sslmode {m} (from --sslmode)")), "{e}");
+            assert!(e.contains("--ca-file system"), "{e}");
+            assert!(!e.contains("hunter2"), "{e}");
+            let e = mode_for(url, Some(m), None, None, None).unwrap_err();
+            assert!(e.contains("$HOME is not set"), "{e}");
+        }
+        // The others go ahead unverified.
+        assert_eq!(
+            mode_for(url, Some(SslMode::Require), None, h, None),
+            Ok(SslMode::Require)
+        );
+        assert_eq!(
+            mode_for(url, None, None, h, Some(Target::Redshift)),
+            Ok(SslMode::Require)
+        );
+        assert_eq!(mode_for(url, None, None, h, None), Ok(SslMode::Prefer));
+
+        // With the default file present, require verifies like verify-ca.
+        std::fs::create_dir(home.path().join(".postgresql")).unwrap();
+        std::fs::write(home.path().join(".postgresql/root.crt"), "x").unwrap();
+        assert_eq!(
+            mode_for(url, Some(SslMode::Require), None, h, None),
+            Ok(SslMode::VerifyCa)
+        );
+        assert_eq!(
+            mode_for(url, None, None, h, Some(Target::Redshift)),
+            Ok(SslMode::VerifyCa)
+        );
+        assert_eq!(mode_for(url, None, None, h, None), Ok(SslMode::Prefer));
+        assert_eq!(
+            mode_for(url, Some(SslMode::VerifyFull), None, h, None),
+            Ok(SslMode::VerifyFull)
+        );
+
+        // system: verify-full by default, every other mode refused.
+        assert_eq!(
+            mode_for(url, None, Some("system"), None, Some(Target::Redshift)),
+            Ok(SslMode::VerifyFull)
+        );
+        assert_eq!(
+            mode_for(url, Some(SslMode::VerifyFull), Some("system"), None, None),
+            Ok(SslMode::VerifyFull)
+        );
+        for m in [
+            SslMode::Disable,
+            SslMode::Prefer,
+            SslMode::Require,
+            SslMode::VerifyCa,
+        ] {
+            let e = mode_for(url, Some(m), Some("system"), None, None).unwrap_err();
+            assert!(
+                e.starts_with(&format!(
+                    "sslmode {m} (from --sslmode) cannot be used with sslrootcert=system"
+                )),
+                "{e}"
+            );
+            assert!(e.contains("--sslmode verify-full"), "{e}");
+        }
+        // Also when the mode and `system` come from the URL or the environment.
+        let s = settings(
+            "postgres://u@h/db?sslrootcert=system&sslmode=require",
+            &flags(None, None),
+            &env_of(&[]),
+        )
+        .unwrap();
+        let e = tls_mode(&s, None).unwrap_err();
+        assert!(
+            e.contains("sslmode require (from `sslmode` in the database URL)")
+                && e.contains("from `sslrootcert` in the database URL"),
+            "{e}"
+        );
+        let s = settings(
+            "postgres://u@h/db",
+            &flags(None, None),
+            &env_of(&[("PGSSLROOTCERT", "system"), ("PGSSLMODE", "verify-ca")]),
+        )
+        .unwrap();
+        let e = tls_mode(&s, None).unwrap_err();
+        assert!(e.contains("from $PGSSLMODE"), "{e}");
     }
 
     #[test]
@@ -1402,6 +1839,77 @@ mod tests {
         // Encoded, it is the password.
         let c = resolve("postgres://admin:hun%40ter2@h/db", &env_of(&[])).unwrap();
         assert_eq!(c.get_password(), Some(&b"hun@ter2"[..]));
+    }
+
+    #[test]
+    fn an_unencoded_at_or_slash_before_the_host_ends_is_refused_before_parsing() {
+        let env = env_of(&[]);
+        for url in [
+            // The attack campaign's: host `x`, database `S3cr3tQ@127.0.0.1:56700/pf`.
+            "postgres://u:pa@x/S3cr3tQ@127.0.0.1:56700/pf",
+            "postgresql://u:pa@x/S3cr3tQ@127.0.0.1:56700/pf?sslmode=require",
+            "postgres://u:pa@S3cr3tQ@h/db",
+            // An `@` in the database name, without credentials.
+            "postgres://h/S3cr3tQ@h2/db",
+            "postgres://h:5432/S3cr3tQ@h2",
+            // A `/` in the password: libpq ends the host there.
+            "postgres://u:pa/S3cr3tQ@h/db",
+            // An `@` in a parameter of a URL without credentials: tokio-postgres would
+            // take everything before it for `user:password`.
+            "postgres://h/db?application_name=S3cr3tQ@x",
+        ] {
+            for e in [
+                resolve(url, &env).unwrap_err(),
+                settings(url, &flags(None, None), &env).unwrap_err(),
+            ] {
+                assert!(e.contains("%40"), "{url}: {e}");
+                assert!(
+                    e.contains("no host was looked up or connected to"),
+                    "{url}: {e}"
+                );
+                for part in ["S3cr3tQ", ":pa", "pa@", "pa/", "u:", "h2", "x/"] {
+                    assert!(!e.contains(part), "{url}: `{part}` in {e}");
+                }
+            }
+        }
+        // What stays allowed: one `@`, `?` and `:` in the password, `@` in a parameter
+        // after the credentials, encoded `@` and `/` anywhere, no credentials at all,
+        // and key=value strings (quoted, never split at `@`).
+        for url in [
+            "postgres://u:p?w:x@h/db?sslmode=disable",
+            "postgres://u@h/db?application_name=a@b",
+            "postgres://u:pa%40x%2FS3cr3tQ@h/d%40b",
+            "postgres://h:5432/db",
+            "postgres://",
+            "host=h user=u password=pa@x/S3cr3tQ@y dbname=d@b",
+        ] {
+            let env = env_of(&[("PGUSER", "me")]);
+            let s = settings(url, &flags(None, None), &env);
+            assert!(s.is_ok(), "{url}: {:?}", s.err());
+        }
+        let c = resolve("postgres://u:pa%40x%2FS3cr3tQ@h/d%40b", &env).unwrap();
+        assert_eq!(c.get_password(), Some(&b"pa@x/S3cr3tQ"[..]));
+        assert_eq!(c.get_dbname(), Some("d@b"));
+    }
+
+    #[test]
+    fn a_password_with_unencoded_at_signs_is_masked_whole() {
+        let url = "postgres://u:pa@x/S3cr3tQ@127.0.0.1:56700/pf".to_string();
+        let shown = redact(
+            &format!("error: unexpected argument '{url}' found"),
+            std::slice::from_ref(&url),
+        );
+        assert_eq!(
+            shown,
+            "error: unexpected argument 'postgres://u:***@127.0.0.1:56700/pf' found"
+        );
+        // Masked where it stands even when the text repeats it without the source.
+        let shown = redact(&format!("'{url}'"), &[]);
+        assert!(
+            !shown.contains("S3cr3tQ") && !shown.contains("pa@"),
+            "{shown}"
+        );
+        assert!(passwords_in(&url).contains(&"pa@x/S3cr3tQ".to_string()));
     }
 
     #[test]

@@ -66,6 +66,9 @@ pub struct Findings<'a> {
     /// Why the server was taken for its kind.
     pub evidence: &'a str,
     pub encrypted: bool,
+    /// How the certificate was checked (`Session::certificate_check`), shown when the
+    /// connection is encrypted.
+    pub certificate_check: &'a str,
     pub config: Option<&'a Config>,
     pub setup: Result<&'a Setup, &'a ReadError>,
     pub catalog: Result<&'a Snapshot, &'a ReadError>,
@@ -102,7 +105,10 @@ fn connection(f: &Findings) -> Check {
         Check::new(
             Status::Pass,
             "connection",
-            format!("connected to {} over TLS", f.server),
+            format!(
+                "connected to {} over TLS ({})",
+                f.server, f.certificate_check
+            ),
         )
     } else {
         let c = Check::new(
@@ -517,6 +523,8 @@ mod tests {
             target,
             evidence: "it reported padb_version 1.0.1 at start-up",
             encrypted: true,
+            certificate_check: "sslmode verify-full (from --sslmode): certificate and host \
+                                name checked against the CA file ca.crt (from --ca-file)",
             config,
             setup: Ok(setup),
             catalog,

@@ -13,8 +13,18 @@
 //! | `verify-ca`   | always, or fail               | chain checked against the CA roots |
 //! | `verify-full` | always, or fail               | chain and host name checked        |
 //!
-//! As in libpq, `require` with a root CA file given behaves like `verify-ca`
-//! ([`effective_mode`]).
+//! Where the CA certificates come from, and what they change, follows libpq
+//! (<https://www.postgresql.org/docs/current/libpq-connect.html>, `sslrootcert`) too; the
+//! rules themselves are applied by [`effective_mode`] and `db::tls_mode`:
+//! - A root CA file is the one named (`--ca-file`, `sslrootcert=`, `$PGSSLROOTCERT`), else
+//!   libpq's default `~/.postgresql/root.crt` when that file exists ([`DEFAULT_ROOT_CERT`]).
+//! - `require` with a root CA file verifies the chain like `verify-ca`; this includes the
+//!   default file, so a wrong CA in `~/.postgresql/root.crt` refuses the server, as psql does.
+//! - `verify-ca` and `verify-full` without any root CA file are refused before connecting,
+//!   as libpq refuses them: there is no silent fallback to a built-in list of public CAs.
+//! - The value `system` ([`Roots::System`]) means the operating system's trust store (libpq
+//!   16); it makes `verify-full` the default and refuses every weaker mode, because anyone
+//!   can get a certificate from a public CA for a host name they control.
 //!
 //! Choices, and why:
 //! - rustls with the `ring` provider only. rustls' default provider, aws-lc-rs, builds a
@@ -22,9 +32,14 @@
 //!   ring does not. The provider is passed explicitly ([`provider`]) rather than
 //!   installed process-wide, so nothing depends on which provider happens to be the
 //!   process default.
-//! - Trust roots: a PEM file when one is given (AWS publishes
-//!   `amazon-trust-ca-bundle.crt` for Redshift), else Mozilla's roots compiled in from
-//!   webpki-roots, so the result does not depend on the machine's CA store.
+//! - `system` reads the machine's store with rustls-native-certs (on Linux the PEM bundle
+//!   and directory OpenSSL uses, `SSL_CERT_FILE` / `SSL_CERT_DIR` first), not a list
+//!   compiled into the binary: libpq's `system` is OpenSSL's default store, so a CA the
+//!   administrator installed (a company's own) is trusted and one they removed is not, and
+//!   the list does not go stale between releases of grantplan.
+//! - A server certificate that is byte for byte one of the CA file's certificates is
+//!   trusted as itself ([`Verifier`]): a self-signed server certificate given as the CA
+//!   file, which OpenSSL (and so psql) accepts and webpki refuses as `CaUsedAsEndEntity`.
 //! - Modes that do not verify the certificate still check the handshake signatures
 //!   with the provider's algorithms: the peer must hold the key of the certificate it
 //!   shows. What they give up is knowing *whose* certificate it is.
@@ -133,11 +148,51 @@ pub fn default_mode(expected: Option<Target>) -> SslMode {
     }
 }
 
+/// Where the certificates that verify the server come from: libpq's `sslrootcert`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Roots {
+    /// A PEM file of CA certificates (or of the server's own self-signed certificate).
+    File(PathBuf),
+    /// The operating system's trust store: the value `system`, as in libpq 16 and later.
+    System,
+}
+
+impl Roots {
+    /// The value `sslrootcert` reserves for the system's store. A file of that name is
+    /// still reachable as `./system`, as in libpq.
+    pub const SYSTEM: &'static str = "system";
+
+    /// Reads a setting the way libpq reads `sslrootcert`: exactly `system` is the system's
+    /// store, anything else a file name. The same reading applies to `--ca-file` and
+    /// `$PGSSLROOTCERT`, which are the same setting given another way.
+    pub fn from_setting(value: &Path) -> Roots {
+        if value.as_os_str() == Roots::SYSTEM {
+            Roots::System
+        } else {
+            Roots::File(value.to_path_buf())
+        }
+    }
+}
+
+/// libpq's default root CA file, relative to the home directory: used when no CA file
+/// is named and the file exists.
+pub const DEFAULT_ROOT_CERT: &str = ".postgresql/root.crt";
+
 /// The mode that is actually used: the one asked for (or [`default_mode`]), with
-/// libpq's rule that `require` verifies like `verify-ca` when a root CA file is given.
-pub fn effective_mode(asked: Option<SslMode>, ca_given: bool, expected: Option<Target>) -> SslMode {
+/// libpq's rules for the roots:
+/// - `require` with a root CA file verifies the chain like `verify-ca`;
+/// - `sslrootcert=system` makes `verify-full` the default (the caller then refuses any
+///   other mode that was asked for: see `db::tls_mode`).
+pub fn effective_mode(
+    asked: Option<SslMode>,
+    roots: Option<&Roots>,
+    expected: Option<Target>,
+) -> SslMode {
+    if asked.is_none() && roots == Some(&Roots::System) {
+        return SslMode::VerifyFull;
+    }
     match asked.unwrap_or_else(|| default_mode(expected)) {
-        SslMode::Require if ca_given => SslMode::VerifyCa,
+        SslMode::Require if matches!(roots, Some(Roots::File(_))) => SslMode::VerifyCa,
         mode => mode,
     }
 }
@@ -150,11 +205,21 @@ pub fn provider() -> Arc<CryptoProvider> {
 /// The largest CA file read: AWS's bundle and Mozilla's are about 200 KiB.
 pub const MAX_CA_FILE_BYTES: u64 = 16 * 1024 * 1024;
 
+/// The certificates a verifying mode trusts.
+#[derive(Debug)]
+pub struct Trusted {
+    /// The trust anchors webpki builds chains to.
+    pub roots: RootCertStore,
+    /// The CA file's certificates as written, for [`Verifier`]'s byte-for-byte match;
+    /// empty for the system's store.
+    pub certificates: Vec<CertificateDer<'static>>,
+}
+
 /// Reads the CA certificates of a PEM file (one or many `BEGIN CERTIFICATE` blocks,
 /// as in AWS's `amazon-trust-ca-bundle.crt`). Other PEM blocks are skipped. A file
 /// that cannot be read, is not PEM, or holds no usable certificate is an error that
 /// names the file.
-pub fn load_ca_file(path: &Path) -> Result<RootCertStore, String> {
+pub fn load_ca_file(path: &Path) -> Result<Trusted, String> {
     let shown = path.display();
     // Bounded like every file grantplan reads: a device or a huge file is refused unread.
     // PEM is ASCII text, so a file that is not UTF-8 is no PEM either.
@@ -172,67 +237,128 @@ pub fn load_ca_file(path: &Path) -> Result<RootCertStore, String> {
     }
     let found = certs.len();
     let mut roots = RootCertStore::empty();
-    let (added, _ignored) = roots.add_parsable_certificates(certs);
+    let (added, _ignored) = roots.add_parsable_certificates(certs.iter().cloned());
     if added == 0 {
         return Err(format!(
             "CA file {shown}: none of its {found} certificates could be parsed as a CA \
              certificate"
         ));
     }
-    Ok(roots)
+    Ok(Trusted {
+        roots,
+        certificates: certs,
+    })
 }
 
-/// Mozilla's root certificates, compiled in from webpki-roots.
-pub fn mozilla_roots() -> RootCertStore {
-    RootCertStore {
-        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+/// The operating system's trust store (`sslrootcert=system`), read with
+/// rustls-native-certs: `$SSL_CERT_FILE` / `$SSL_CERT_DIR` when set, else the bundle and
+/// directory OpenSSL uses on this system, which is what libpq's `system` reads. A store
+/// with no usable certificate is an error: every server would be refused, and the reason
+/// would be far from the symptom.
+pub fn system_roots() -> Result<Trusted, String> {
+    let found = rustls_native_certs::load_native_certs();
+    let mut roots = RootCertStore::empty();
+    let (added, _ignored) = roots.add_parsable_certificates(found.certs);
+    if added == 0 {
+        let why = match found.errors.first() {
+            Some(e) => format!(" ({e})"),
+            None => String::new(),
+        };
+        return Err(format!(
+            "the system's trust store (sslrootcert=system) holds no usable certificate{why}: \
+             install the distribution's CA certificates (ca-certificates), or point \
+             $SSL_CERT_FILE at a PEM bundle"
+        ));
     }
+    Ok(Trusted {
+        roots,
+        certificates: Vec::new(),
+    })
 }
 
-/// The rustls client configuration for `mode`. `ca_file` is read only by the modes
-/// that verify; without one they use [`mozilla_roots`].
-pub fn client_config(mode: SslMode, ca_file: Option<&Path>) -> Result<ClientConfig, String> {
-    let provider = provider();
-    let builder = ClientConfig::builder_with_provider(provider.clone())
+/// The rustls client configuration for `mode`; see [`verifier`].
+pub fn client_config(mode: SslMode, roots: Option<&Roots>) -> Result<ClientConfig, String> {
+    let builder = ClientConfig::builder_with_provider(provider())
         .with_safe_default_protocol_versions()
         .map_err(|e| format!("cannot set up TLS: {e}"))?;
-    let verifier: Arc<dyn ServerCertVerifier> = if mode.verifies() {
-        let roots = match ca_file {
-            Some(path) => load_ca_file(path)?,
-            None => mozilla_roots(),
-        };
-        let webpki = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider)
-            .build()
-            .map_err(|e| format!("cannot set up certificate verification: {e}"))?;
-        if mode == SslMode::VerifyFull {
-            webpki
-        } else {
-            Arc::new(ChainOnly { inner: webpki })
-        }
-    } else {
-        Arc::new(AnyCertificate {
-            algorithms: provider.signature_verification_algorithms,
-        })
-    };
     Ok(builder
         .dangerous()
-        .with_custom_certificate_verifier(verifier)
+        .with_custom_certificate_verifier(verifier(mode, roots)?)
         .with_no_client_auth())
 }
 
-/// `verify-ca`: rustls' WebPKI verifier, with the host-name mismatch (and only that)
-/// forgiven.
-///
-/// This is sound because `WebPkiServerVerifier::verify_server_cert` checks the chain
-/// (trust anchor, validity dates, signatures, key usage) first and the name last: a
-/// name error can only come from a certificate whose chain already verified. Every
-/// other error, an unknown issuer or an expired certificate included, still fails.
-#[derive(Debug)]
-struct ChainOnly {
-    inner: Arc<WebPkiServerVerifier>,
+/// What checks the server's certificate under `mode`. `roots` are read only by the
+/// modes that verify, and those need them: `db::tls_mode` refuses a verifying mode
+/// without roots before it gets here, with libpq's advice.
+fn verifier(mode: SslMode, roots: Option<&Roots>) -> Result<Arc<dyn ServerCertVerifier>, String> {
+    let provider = provider();
+    if !mode.verifies() {
+        return Ok(Arc::new(AnyCertificate {
+            algorithms: provider.signature_verification_algorithms,
+        }));
+    }
+    let trusted = match roots {
+        Some(Roots::File(path)) => load_ca_file(path)?,
+        Some(Roots::System) => system_roots()?,
+        None => {
+            return Err(format!(
+                "sslmode {mode} verifies the server's certificate, and no CA certificates \
+                 were given"
+            ))
+        }
+    };
+    let webpki = WebPkiServerVerifier::builder_with_provider(Arc::new(trusted.roots), provider)
+        .build()
+        .map_err(|e| format!("cannot set up certificate verification: {e}"))?;
+    Ok(Arc::new(Verifier {
+        webpki,
+        check_name: mode == SslMode::VerifyFull,
+        pinned: trusted.certificates,
+    }))
 }
 
-impl ServerCertVerifier for ChainOnly {
+/// `verify-ca` and `verify-full`: rustls' WebPKI verifier, with two allowances.
+///
+/// - `verify-ca` (`check_name` false) forgives the host-name mismatch, and only that.
+///   This is sound because `WebPkiServerVerifier::verify_server_cert` checks the chain
+///   (trust anchor, validity dates, signatures, key usage) first and the name last: a
+///   name error can only come from a certificate whose chain already verified. Every
+///   other error, an unknown issuer or an expired certificate included, still fails.
+/// - A server certificate that is byte for byte one of the CA file's certificates
+///   (`pinned`) is trusted as itself when webpki stops at `CaUsedAsEndEntity`. That is a self-signed server certificate handed to the client
+///   as its CA file, the usual set-up from PostgreSQL's own documentation (`openssl req
+///   -x509` marks the certificate as a CA); OpenSSL, and so psql `verify-full`, accepts
+///   it, because the certificate itself is in the trust store. webpki refuses any CA
+///   certificate as the end entity, so without this grantplan could not connect where
+///   psql does. What is still checked: the validity dates (webpki checks them before the
+///   CA flag and fails on them first, which a unit test pins), the host name for
+///   `verify-full` (webpki's own name check), and, in the handshake, that the server
+///   holds the certificate's key. Not checked: the certificate's self-signature (its
+///   bytes are the ones the user chose to trust, so it adds nothing) and its extended
+///   key usage (webpki stops before it; the user trusted this very certificate).
+#[derive(Debug)]
+struct Verifier {
+    webpki: Arc<WebPkiServerVerifier>,
+    check_name: bool,
+    pinned: Vec<CertificateDer<'static>>,
+}
+
+/// Whether a rustls certificate error is webpki's `CaUsedAsEndEntity` (rustls has no
+/// variant of its own for it and passes webpki's error on inside `Other`). webpki checks
+/// the server certificate's CA flag before it looks for an issuer, so a self-signed
+/// server certificate that is *not* in the CA file fails with this too, not with
+/// `UnknownIssuer`: messages explain it (`db::explain_connect_error`).
+pub fn is_ca_used_as_end_entity(e: &TlsError) -> bool {
+    match e {
+        TlsError::InvalidCertificate(CertificateError::Other(other)) => matches!(
+            other.0.downcast_ref::<webpki::Error>(),
+            Some(webpki::Error::CaUsedAsEndEntity)
+        ),
+        _ => false,
+    }
+}
+
+impl ServerCertVerifier for Verifier {
     fn verify_server_cert(
         &self,
         end_entity: &CertificateDer<'_>,
@@ -241,16 +367,28 @@ impl ServerCertVerifier for ChainOnly {
         ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, TlsError> {
-        match self.inner.verify_server_cert(
+        let result = match self.webpki.verify_server_cert(
             end_entity,
             intermediates,
             server_name,
             ocsp_response,
             now,
         ) {
+            Err(e)
+                if is_ca_used_as_end_entity(&e) && self.pinned.iter().any(|p| p == end_entity) =>
+            {
+                if self.check_name {
+                    let parsed = rustls::server::ParsedCertificate::try_from(end_entity)?;
+                    rustls::client::verify_server_name(&parsed, server_name)?;
+                }
+                return Ok(ServerCertVerified::assertion());
+            }
+            other => other,
+        };
+        match result {
             Err(TlsError::InvalidCertificate(
                 CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
-            )) => Ok(ServerCertVerified::assertion()),
+            )) if !self.check_name => Ok(ServerCertVerified::assertion()),
             other => other,
         }
     }
@@ -261,7 +399,7 @@ impl ServerCertVerifier for ChainOnly {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, TlsError> {
-        self.inner.verify_tls12_signature(message, cert, dss)
+        self.webpki.verify_tls12_signature(message, cert, dss)
     }
 
     fn verify_tls13_signature(
@@ -270,11 +408,11 @@ impl ServerCertVerifier for ChainOnly {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, TlsError> {
-        self.inner.verify_tls13_signature(message, cert, dss)
+        self.webpki.verify_tls13_signature(message, cert, dss)
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.inner.supported_verify_schemes()
+        self.webpki.supported_verify_schemes()
     }
 }
 
@@ -337,9 +475,9 @@ pub struct Connector {
 
 impl Connector {
     /// A connector for `mode` (use [`effective_mode`] first).
-    pub fn new(mode: SslMode, ca_file: Option<&Path>) -> Result<Self, String> {
+    pub fn new(mode: SslMode, roots: Option<&Roots>) -> Result<Self, String> {
         Ok(Connector {
-            inner: MakeRustlsConnect::new(client_config(mode, ca_file)?),
+            inner: MakeRustlsConnect::new(client_config(mode, roots)?),
             encrypted: Arc::new(AtomicBool::new(false)),
         })
     }
@@ -385,11 +523,12 @@ impl<S, T: TlsConnect<S>> TlsConnect<S> for Flagged<T> {
     }
 }
 
-/// Where a CA file came from, for messages.
-pub fn describe_roots(ca_file: Option<&(PathBuf, crate::db::Origin)>) -> String {
-    match ca_file {
-        Some((path, origin)) => format!("the CA file {} ({origin})", path.display()),
-        None => "Mozilla's root certificates (no CA file was given)".to_string(),
+/// The roots a connection is verified against and where they were named, for messages.
+pub fn describe_roots(roots: Option<&(Roots, crate::db::Origin)>) -> String {
+    match roots {
+        Some((Roots::File(path), origin)) => format!("the CA file {} ({origin})", path.display()),
+        Some((Roots::System, origin)) => format!("the system's trust store ({origin})"),
+        None => "no CA certificates (none was given)".to_string(),
     }
 }
 
@@ -444,33 +583,71 @@ mod tests {
 
     #[test]
     fn require_with_a_ca_file_verifies_the_chain_as_libpq_does() {
+        let file = Roots::File(PathBuf::from("/ca.crt"));
+        let file = Some(&file);
         assert_eq!(
-            effective_mode(Some(SslMode::Require), true, None),
+            effective_mode(Some(SslMode::Require), file, None),
             SslMode::VerifyCa
         );
         assert_eq!(
-            effective_mode(Some(SslMode::Require), false, None),
+            effective_mode(Some(SslMode::Require), None, None),
             SslMode::Require
         );
         // The Redshift default is `require`, so a CA file upgrades it too.
         assert_eq!(
-            effective_mode(None, true, Some(Target::Redshift)),
+            effective_mode(None, file, Some(Target::Redshift)),
             SslMode::VerifyCa
         );
         // Only `require` is upgraded: prefer stays unverified, verify-full stays full.
         assert_eq!(
-            effective_mode(Some(SslMode::Prefer), true, None),
+            effective_mode(Some(SslMode::Prefer), file, None),
             SslMode::Prefer
         );
+        assert_eq!(effective_mode(None, file, None), SslMode::Prefer);
         assert_eq!(
-            effective_mode(Some(SslMode::VerifyFull), true, None),
+            effective_mode(Some(SslMode::VerifyFull), file, None),
             SslMode::VerifyFull
         );
         // An explicit mode beats the target's default.
         assert_eq!(
-            effective_mode(Some(SslMode::Disable), false, Some(Target::Redshift)),
+            effective_mode(Some(SslMode::Disable), None, Some(Target::Redshift)),
             SslMode::Disable
         );
+    }
+
+    #[test]
+    fn sslrootcert_system_makes_verify_full_the_default_and_nothing_else() {
+        let system = Some(&Roots::System);
+        for expected in [None, Some(Target::Postgres), Some(Target::Redshift)] {
+            assert_eq!(
+                effective_mode(None, system, expected),
+                SslMode::VerifyFull,
+                "{expected:?}"
+            );
+        }
+        // A mode that was asked for is kept as asked (db::tls_mode refuses a weak one
+        // with the reason); `require` is not turned into verify-ca by it.
+        for m in [
+            SslMode::Disable,
+            SslMode::Prefer,
+            SslMode::Require,
+            SslMode::VerifyCa,
+            SslMode::VerifyFull,
+        ] {
+            assert_eq!(effective_mode(Some(m), system, None), m);
+        }
+    }
+
+    #[test]
+    fn only_the_exact_value_system_means_the_system_store() {
+        assert_eq!(Roots::from_setting(Path::new("system")), Roots::System);
+        for file in ["./system", "system/", "/etc/system", "System", "system.crt"] {
+            assert_eq!(
+                Roots::from_setting(Path::new(file)),
+                Roots::File(PathBuf::from(file)),
+                "{file}"
+            );
+        }
     }
 
     #[test]
@@ -556,17 +733,155 @@ mod tests {
 
     #[test]
     fn verifying_modes_read_the_ca_file_and_others_do_not() {
-        let missing = Path::new("/nonexistent/grantplan-ca.crt");
+        let missing = Roots::File(PathBuf::from("/nonexistent/grantplan-ca.crt"));
         for m in [SslMode::VerifyCa, SslMode::VerifyFull] {
-            let e = client_config(m, Some(missing)).unwrap_err();
+            let e = client_config(m, Some(&missing)).unwrap_err();
             assert!(e.contains("grantplan-ca.crt"), "{m}: {e}");
+            // Verifying needs roots: there is no built-in fallback.
+            let e = client_config(m, None).unwrap_err();
+            assert!(e.contains("no CA certificates were given"), "{m}: {e}");
         }
         // require/prefer/disable never verify, so they never read it (effective_mode
         // has already turned `require` + CA file into verify-ca).
         for m in [SslMode::Disable, SslMode::Prefer, SslMode::Require] {
-            assert!(client_config(m, Some(missing)).is_ok(), "{m}");
+            assert!(client_config(m, Some(&missing)).is_ok(), "{m}");
+            assert!(client_config(m, None).is_ok(), "{m}");
         }
-        assert!(client_config(SslMode::VerifyFull, None).is_ok());
-        assert!(!mozilla_roots().is_empty());
+    }
+
+    // -----------------------------------------------------------------------------------
+    // A self-signed server certificate given as the CA file.
+
+    use rcgen::{
+        date_time_ymd, BasicConstraints, CertificateParams, DnType, IsCa, KeyPair, KeyUsagePurpose,
+    };
+
+    /// A self-signed certificate for `localhost` marked as a CA, as `openssl req -x509`
+    /// makes one (PostgreSQL's documentation's way to a server certificate), valid in
+    /// `years` (default: from last year to next).
+    fn self_signed(years: Option<(i32, i32)>) -> Cert {
+        let key = KeyPair::generate().unwrap();
+        let mut params = CertificateParams::new(vec!["localhost".to_string()]).unwrap();
+        params
+            .distinguished_name
+            .push(DnType::CommonName, "localhost");
+        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        params.key_usages = vec![
+            KeyUsagePurpose::KeyCertSign,
+            KeyUsagePurpose::DigitalSignature,
+        ];
+        if let Some((from, to)) = years {
+            params.not_before = date_time_ymd(from, 1, 1);
+            params.not_after = date_time_ymd(to, 1, 1);
+        }
+        let cert = params.self_signed(&key).unwrap();
+        Cert {
+            der: cert.der().clone(),
+            pem: cert.pem(),
+        }
+    }
+
+    /// A test certificate, as the server shows it and as a CA file holds it.
+    struct Cert {
+        der: CertificateDer<'static>,
+        pem: String,
+    }
+
+    /// `mode`'s verifier with `certs` as the CA file's contents.
+    fn verify(
+        mode: SslMode,
+        certs: &[&Cert],
+        end_entity: &Cert,
+        host: &str,
+    ) -> Result<ServerCertVerified, TlsError> {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("ca.crt");
+        let pem: String = certs.iter().map(|c| c.pem.as_str()).collect();
+        std::fs::write(&file, pem).unwrap();
+        let verifier = verifier(mode, Some(&Roots::File(file))).unwrap();
+        let name = ServerName::try_from(host.to_string()).unwrap();
+        verifier.verify_server_cert(&end_entity.der, &[], &name, &[], UnixTime::now())
+    }
+
+    #[test]
+    fn a_self_signed_server_certificate_given_as_the_ca_file_verifies() {
+        let cert = self_signed(None);
+        // webpki alone refuses it: the reason for the allowance.
+        let mut roots = RootCertStore::empty();
+        roots.add(cert.der.clone()).unwrap();
+        let plain = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider())
+            .build()
+            .unwrap();
+        let name = ServerName::try_from("localhost").unwrap();
+        let e = plain
+            .verify_server_cert(&cert.der, &[], &name, &[], UnixTime::now())
+            .unwrap_err();
+        assert!(is_ca_used_as_end_entity(&e), "{e:?}");
+
+        for mode in [SslMode::VerifyCa, SslMode::VerifyFull] {
+            verify(mode, &[&cert], &cert, "localhost").unwrap_or_else(|e| panic!("{mode}: {e}"));
+            // Among other certificates in the file, too.
+            let other = self_signed(None);
+            verify(mode, &[&other, &cert], &cert, "localhost")
+                .unwrap_or_else(|e| panic!("{mode}: {e}"));
+        }
+    }
+
+    #[test]
+    fn the_self_signed_allowance_still_checks_the_name_under_verify_full() {
+        let cert = self_signed(None);
+        for host in ["127.0.0.1", "db.example.com"] {
+            let e = verify(SslMode::VerifyFull, &[&cert], &cert, host).unwrap_err();
+            assert!(
+                matches!(
+                    e,
+                    TlsError::InvalidCertificate(
+                        CertificateError::NotValidForName
+                            | CertificateError::NotValidForNameContext { .. }
+                    )
+                ),
+                "{host}: {e:?}"
+            );
+            // verify-ca does not check names, here as everywhere.
+            verify(SslMode::VerifyCa, &[&cert], &cert, host).unwrap();
+        }
+    }
+
+    /// webpki checks the dates before the CA flag, so an expired or not yet valid
+    /// certificate never reaches the allowance: if a webpki upgrade changed that order,
+    /// this test would say so.
+    #[test]
+    fn the_self_signed_allowance_still_checks_the_dates() {
+        let expired = self_signed(Some((2001, 2002)));
+        let future = self_signed(Some((2200, 2201)));
+        for mode in [SslMode::VerifyCa, SslMode::VerifyFull] {
+            let e = verify(mode, &[&expired], &expired, "localhost").unwrap_err();
+            assert!(
+                matches!(
+                    e,
+                    TlsError::InvalidCertificate(CertificateError::ExpiredContext { .. })
+                ),
+                "{mode}: {e:?}"
+            );
+            let e = verify(mode, &[&future], &future, "localhost").unwrap_err();
+            assert!(
+                matches!(
+                    e,
+                    TlsError::InvalidCertificate(CertificateError::NotValidYetContext { .. })
+                ),
+                "{mode}: {e:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn only_a_certificate_in_the_ca_file_byte_for_byte_is_trusted_as_itself() {
+        let trusted = self_signed(None);
+        // Another self-signed certificate for the same name, not in the file.
+        let impostor = self_signed(None);
+        for mode in [SslMode::VerifyCa, SslMode::VerifyFull] {
+            let e = verify(mode, &[&trusted], &impostor, "localhost").unwrap_err();
+            assert!(is_ca_used_as_end_entity(&e), "{mode}: {e:?}");
+        }
     }
 }

@@ -222,11 +222,17 @@ fn a_server_that_declines_tls_when_it_is_required_is_one_line() {
     let err = one_line_error(&out, &host_port);
     assert!(err.contains("the server does not support TLS"), "{err}");
     assert!(err.contains("sslmode require (from --sslmode)"), "{err}");
-    // The same from the URL.
+    // The same from the URL. verify-full needs roots (as in libpq) before it asks the
+    // server for TLS: any CA certificate does, the server never gets as far as showing one.
+    let key = rcgen::KeyPair::generate().unwrap();
+    let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    let ca = dir.path().join("ca.crt");
+    std::fs::write(&ca, params.self_signed(&key).unwrap().pem()).unwrap();
     let out = grantplan(
         dir.path(),
         &["snapshot"],
-        &format!("{url}?sslmode=verify-full"),
+        &format!("{url}?sslmode=verify-full&sslrootcert={}", ca.display()),
     );
     let err = one_line_error(&out, &host_port);
     assert!(err.contains("the server does not support TLS"), "{err}");

@@ -765,3 +765,98 @@ fn password_in_pgpassfile() {
 fn password_in_home_pgpass() {
     exercise(Source::HomePgPass);
 }
+
+/// A password with an unencoded `@` (issue 15, point 6): with
+/// `postgres://u:pa@x/S3cr3tQ@127.0.0.1:56700/pf` tokio-postgres (and libpq) end the
+/// password at the first `@`, so the host is `x`, the rest of the password becomes the
+/// database name, and `pa` is offered to `x`. grantplan refuses such a URL before any
+/// name look-up or connection, and shows no part of it.
+#[test]
+fn a_url_with_an_unencoded_at_sign_is_refused_unseen_and_unconnected() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("grants.yaml"), "target: postgres\n").unwrap();
+    // Where the tail of each URL points, and where its head points: nobody may connect
+    // to either.
+    let (tail, tail_listener) = common::untouched_listener();
+    let (head, head_listener) = common::untouched_listener();
+    let shapes = [
+        // The campaign's own: host `x` would be looked up.
+        format!("postgres://u:pa@x/S3cr3tQ@127.0.0.1:{tail}/pf"),
+        // The head's host is a listener here: grantplan used to connect to it, as `u`,
+        // with `S3cr3tQ@...` as the database name, ready to send `pa`.
+        format!("postgres://u:pa@127.0.0.1:{head}/S3cr3tQ@127.0.0.1:{tail}/pf"),
+        format!(
+            "postgresql://u:pa@127.0.0.1:{head}/S3cr3tQ@127.0.0.1:{tail}/pf?sslmode=disable&connect_timeout=2"
+        ),
+        // Three `@`.
+        format!("postgres://u:pa@S3cr3tQ@x@127.0.0.1:{tail}/pf"),
+        // An `@` in the database name, no password: tokio-postgres would take
+        // `127.0.0.1:HEAD/S3cr3tQ` for `user:password` and connect to the tail.
+        format!("postgres://127.0.0.1:{head}/S3cr3tQ@127.0.0.1:{tail}"),
+        // A `/` in the password: libpq ends the host at it, tokio-postgres does not.
+        format!("postgres://u:pa/S3cr3tQ@127.0.0.1:{tail}/pf"),
+    ];
+    for url in &shapes {
+        let runs: [(&str, Vec<&str>, Option<&str>); 5] = [
+            (
+                "plan --database-url",
+                vec!["plan", "--database-url", url],
+                None,
+            ),
+            (
+                "snapshot --database-url",
+                vec!["snapshot", "--database-url", url],
+                None,
+            ),
+            (
+                "doctor --database-url",
+                vec!["doctor", "--database-url", url],
+                None,
+            ),
+            (
+                "apply, URL from the environment",
+                vec!["apply", "--yes"],
+                Some(url),
+            ),
+            // Usage error: clap repeats the argument, masked.
+            ("snapshot URL (usage error)", vec!["snapshot", url], None),
+        ];
+        for (what, args, from_env) in runs {
+            let mut cmd = common::grantplan();
+            cmd.current_dir(dir.path())
+                .env("PGCONNECT_TIMEOUT", "2")
+                .env("PGPASSWORD", "unused");
+            if let Some(u) = from_env {
+                cmd.env("GRANTPLAN_DATABASE_URL", u);
+            }
+            let out = run(cmd.args(&args));
+            let all = format!("{}\n{}", out.stdout, out.stderr);
+            let context = format!("{what} with {url}:\n{all}");
+            assert_eq!(out.code, 1, "{context}");
+            for secret in ["S3cr3tQ", ":pa@", ":pa/", "pa@x", "u:pa"] {
+                assert!(!all.contains(secret), "`{secret}` shown: {context}");
+            }
+            if !what.contains("usage error") {
+                assert!(all.contains("%40"), "says what to do: {context}");
+                assert!(
+                    !all.contains("cannot be resolved") && !all.contains("cannot connect"),
+                    "refused before connecting: {context}"
+                );
+            }
+            common::assert_nobody_connected(&tail_listener, &context);
+            common::assert_nobody_connected(&head_listener, &context);
+        }
+    }
+    // Encoded, the same password is a password.
+    let encoded = format!(
+        "postgres://u:pa%40x%2FS3cr3tQ@127.0.0.1:{}/pf",
+        closed_port()
+    );
+    let out =
+        run(common::grantplan()
+            .current_dir(dir.path())
+            .args(["plan", "--database-url", &encoded]));
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stderr.contains("connection refused"), "{}", out.stderr);
+    assert!(!out.stderr.contains("S3cr3tQ"), "{}", out.stderr);
+}

@@ -186,22 +186,29 @@ async fn verify_ca_still_refuses_a_certificate_from_another_ca() {
     }
 }
 
+/// libpq refuses verify-ca and verify-full when it has no root certificates at all
+/// (nothing named, no ~/.postgresql/root.crt); so does grantplan, before connecting,
+/// instead of falling back to a list of public CAs nobody chose.
 #[tokio::test]
-async fn verify_full_against_mozillas_roots_refuses_the_test_ca() {
-    let t = tls_server();
-    let e = connect(
-        "localhost",
-        t.server.port(),
-        Some(SslMode::VerifyFull),
-        None,
-        None,
-    )
-    .await
-    .err()
-    .expect("a private CA is not among Mozilla's roots");
-    assert!(e.contains("UnknownIssuer"), "{e}");
-    assert!(e.contains("not signed by a CA in Mozilla's root"), "{e}");
-    assert!(e.contains("--ca-file"), "{e}");
+async fn verifying_without_any_roots_is_refused_before_connecting() {
+    let (port, listener) = common::untouched_listener();
+    for mode in [SslMode::VerifyCa, SslMode::VerifyFull] {
+        let e = connect("localhost", port, Some(mode), None, None)
+            .await
+            .err()
+            .expect("no roots: nothing to verify against");
+        assert!(
+            e.contains(&format!(
+                "sslmode {mode} (from --sslmode) checks the server's certificate against CA \
+                 certificates, and none were given"
+            )),
+            "{e}"
+        );
+        // The library test has no $HOME; the binary tests below name the file.
+        assert!(e.contains("$HOME is not set"), "{e}");
+        assert!(e.contains("--ca-file system"), "{e}");
+        common::assert_nobody_connected(&listener, &e);
+    }
 }
 
 #[tokio::test]
@@ -329,6 +336,111 @@ async fn a_server_without_tls_is_refused_when_tls_is_required() {
     .unwrap();
     assert!(!server_says_ssl(&session).await);
     assert!(!session.encrypted);
+}
+
+/// A PostgreSQL whose certificate is self-signed and marked as a CA, for `localhost`:
+/// what `openssl req -new -x509` makes, the way PostgreSQL's documentation sets up a
+/// server certificate. Clients trust it by using that very certificate as their CA file.
+struct SelfSignedServer {
+    server: Server,
+    /// The server's own certificate, as the CA file.
+    cert_file: PathBuf,
+}
+
+fn self_signed_server() -> &'static SelfSignedServer {
+    static SERVER: OnceLock<SelfSignedServer> = OnceLock::new();
+    SERVER.get_or_init(|| {
+        let key = KeyPair::generate().unwrap();
+        let mut params = CertificateParams::new(vec!["localhost".to_string()]).unwrap();
+        params
+            .distinguished_name
+            .push(DnType::CommonName, "localhost");
+        // As `openssl req -x509` writes it: basicConstraints CA:TRUE.
+        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        params.key_usages = vec![
+            KeyUsagePurpose::KeyCertSign,
+            KeyUsagePurpose::DigitalSignature,
+        ];
+        let cert = params.self_signed(&key).unwrap();
+        let server = Server::start_with(&ServerOptions {
+            settings: vec![
+                ("ssl".into(), "on".into()),
+                ("ssl_cert_file".into(), "server.crt".into()),
+                ("ssl_key_file".into(), "server.key".into()),
+            ],
+            files: vec![
+                ("server.crt".into(), cert.pem().into_bytes(), 0o644),
+                ("server.key".into(), key.serialize_pem().into_bytes(), 0o600),
+            ],
+        });
+        let cert_file = server.dir().join("self-signed.crt");
+        std::fs::write(&cert_file, cert.pem()).unwrap();
+        SelfSignedServer { server, cert_file }
+    })
+}
+
+/// psql `verify-full` accepts a self-signed server certificate given as its root file
+/// (OpenSSL trusts a certificate that is itself in the store); webpki alone refuses it as
+/// `CaUsedAsEndEntity`. grantplan accepts it too, and still checks the host name.
+#[tokio::test]
+async fn a_self_signed_server_certificate_given_as_the_ca_file_verifies_as_in_psql() {
+    let t = self_signed_server();
+    let port = t.server.port();
+    let session = connect(
+        "localhost",
+        port,
+        Some(SslMode::VerifyFull),
+        Some(&t.cert_file),
+        None,
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}\n{}", t.server.log()));
+    assert!(server_says_ssl(&session).await);
+    assert!(session.encrypted);
+
+    // The name is still checked under verify-full, and not under verify-ca.
+    let e = connect(
+        "127.0.0.1",
+        port,
+        Some(SslMode::VerifyFull),
+        Some(&t.cert_file),
+        None,
+    )
+    .await
+    .err()
+    .expect("the certificate is for localhost, not 127.0.0.1");
+    assert!(e.contains("not valid for name"), "{e}");
+    let session = connect(
+        "127.0.0.1",
+        port,
+        Some(SslMode::VerifyCa),
+        Some(&t.cert_file),
+        None,
+    )
+    .await
+    .unwrap();
+    assert!(server_says_ssl(&session).await);
+
+    // Another self-signed certificate is not this one: refused.
+    let e = connect(
+        "localhost",
+        port,
+        Some(SslMode::VerifyFull),
+        Some(&tls_server().other_ca_file),
+        None,
+    )
+    .await
+    .err()
+    .expect("a CA file without the server's certificate");
+    assert!(e.contains("TLS handshake failed"), "{e}");
+    // webpki stops at the CA flag before looking for an issuer: the message says what
+    // that means here.
+    assert!(e.contains("CaUsedAsEndEntity"), "{e}");
+    assert!(
+        e.contains("is marked as a CA certificate")
+            && e.contains("pass that certificate itself as --ca-file"),
+        "{e}"
+    );
 }
 
 // ---------------------------------------------------------------------------------------
@@ -483,6 +595,279 @@ fn a_redshift_grants_file_requires_tls_by_default() {
         out.stderr
     );
     assert!(out.stdout.is_empty(), "{}", out.stdout);
+}
+
+/// A home directory with `~/.postgresql/root.crt` holding `ca` (none when `None`).
+fn home_with_root_crt(ca: Option<&Path>) -> tempfile::TempDir {
+    let home = tempfile::tempdir().unwrap();
+    if let Some(ca) = ca {
+        std::fs::create_dir(home.path().join(".postgresql")).unwrap();
+        std::fs::copy(ca, home.path().join(".postgresql/root.crt")).unwrap();
+    }
+    home
+}
+
+/// libpq reads `~/.postgresql/root.crt` when no root file is named, and under `require`
+/// verifies the chain with it like verify-ca: with a wrong CA there, psql refuses the
+/// server. So does grantplan, and it says which file it used and why.
+#[test]
+fn the_default_root_file_makes_require_verify_as_in_libpq() {
+    let t = tls_server();
+    let dir = grants_dir("postgres");
+    let port = t.server.port();
+    let url = format!("postgres://postgres:hunter2@127.0.0.1:{port}/postgres");
+    let wrong = home_with_root_crt(Some(&t.other_ca_file));
+    let root_crt = wrong.path().join(".postgresql/root.crt");
+    let out = run(grantplan(dir.path()).env("HOME", wrong.path()).args([
+        "snapshot",
+        "--database-url",
+        &url,
+        "--sslmode",
+        "require",
+    ]));
+    assert_eq!(out.code, 1, "a wrong CA in root.crt: {}", out.stderr);
+    let err = out.stderr.trim_end();
+    assert_eq!(err.lines().count(), 1, "one line: {err}");
+    assert!(err.contains("UnknownIssuer"), "{err}");
+    assert!(
+        err.contains(&format!(
+            "the CA file {} (libpq's default root certificate file, used because it exists)",
+            root_crt.display()
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains(
+            "sslmode verify-ca (require from --sslmode, with libpq's default root \
+             certificate file present)"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("verifies with"), "{err}");
+    assert!(!err.contains("hunter2"), "{err}");
+    // The Redshift default (require) is upgraded the same way.
+    let redshift = grants_dir("redshift");
+    let out = run(grantplan(redshift.path()).env("HOME", wrong.path()).args([
+        "plan",
+        "--database-url",
+        &url,
+    ]));
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stderr.contains("UnknownIssuer"), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("require is the default for target redshift, with libpq's default"),
+        "{}",
+        out.stderr
+    );
+
+    // A root file that is named wins over the default, as in libpq.
+    let out = run(grantplan(dir.path())
+        .env("HOME", wrong.path())
+        .env("PGSSLROOTCERT", &t.ca_file)
+        .args(["snapshot", "--database-url", &url, "--sslmode", "require"]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+
+    // prefer does not verify, even with the file there (see README: libpq would try to
+    // verify and fall back to plaintext; grantplan stays encrypted and unverified).
+    let out = run(grantplan(dir.path()).env("HOME", wrong.path()).args([
+        "snapshot",
+        "--database-url",
+        &url,
+    ]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+
+    // The right CA there: require connects (verify-ca: 127.0.0.1 is not in the
+    // certificate, and the name is not checked), and verify-full needs no --ca-file.
+    let right = home_with_root_crt(Some(&t.ca_file));
+    let out = run(grantplan(dir.path()).env("HOME", right.path()).args([
+        "snapshot",
+        "--database-url",
+        &url,
+        "--sslmode",
+        "require",
+    ]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    // doctor says what verified the connection, and where that came from.
+    let out = run(grantplan(dir.path()).env("HOME", right.path()).args([
+        "doctor",
+        "--database-url",
+        &url,
+        "--sslmode",
+        "require",
+    ]));
+    assert!(
+        out.stdout.contains(&format!(
+            "over TLS (sslmode verify-ca (require from --sslmode, with libpq's default root \
+             certificate file present): certificate chain checked against the CA file {} \
+             (libpq's default root certificate file, used because it exists), host name not \
+             checked)",
+            right.path().join(".postgresql/root.crt").display()
+        )),
+        "{}",
+        out.stdout
+    );
+    let localhost = format!("postgres://postgres@localhost:{port}/postgres");
+    let out = run(grantplan(dir.path()).env("HOME", right.path()).args([
+        "snapshot",
+        "--database-url",
+        &localhost,
+        "--sslmode",
+        "verify-full",
+    ]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    // Without root.crt, require encrypts without verifying, as before.
+    let none = home_with_root_crt(None);
+    let out = run(grantplan(dir.path()).env("HOME", none.path()).args([
+        "snapshot",
+        "--database-url",
+        &url,
+        "--sslmode",
+        "require",
+    ]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+}
+
+/// Without any root file, libpq refuses verify-ca and verify-full ("root certificate file
+/// ... does not exist"); so does grantplan, naming the file, before connecting.
+#[test]
+fn verifying_modes_without_a_root_file_are_refused_naming_the_default_file() {
+    let dir = grants_dir("postgres");
+    let home = home_with_root_crt(None);
+    let (port, listener) = common::untouched_listener();
+    let url = format!("postgres://postgres:hunter2@localhost:{port}/postgres");
+    for mode in ["verify-ca", "verify-full"] {
+        let out = run(grantplan(dir.path()).env("HOME", home.path()).args([
+            "plan",
+            "--database-url",
+            &url,
+            "--sslmode",
+            mode,
+        ]));
+        assert_eq!(out.code, 1, "{}", out.stderr);
+        assert!(
+            out.stderr.contains(&format!(
+                "the root certificate file {} (libpq's default) does not exist",
+                home.path().join(".postgresql/root.crt").display()
+            )),
+            "{}",
+            out.stderr
+        );
+        assert!(out.stderr.contains("--ca-file"), "{}", out.stderr);
+        assert!(!out.stderr.contains("hunter2"), "{}", out.stderr);
+        common::assert_nobody_connected(&listener, &out.stderr);
+    }
+}
+
+/// The binary with `SSL_CERT_FILE`, which rustls-native-certs (like OpenSSL) reads as
+/// the system's trust store.
+fn with_system_store(dir: &Path, store: &Path) -> assert_cmd::Command {
+    let mut cmd = grantplan(dir);
+    cmd.env("SSL_CERT_FILE", store);
+    cmd
+}
+
+/// `sslrootcert=system` (libpq 16) is the system's trust store, not a file named
+/// `system`; it makes verify-full the default and refuses any weaker mode.
+#[test]
+fn sslrootcert_system_is_the_system_store_with_verify_full() {
+    let t = tls_server();
+    let dir = grants_dir("postgres");
+    let port = t.server.port();
+    let localhost = format!("postgres://postgres@localhost:{port}/postgres?sslrootcert=system");
+    // The test CA stands in for the system's store: trusted, verify-full by default.
+    let out = run(with_system_store(dir.path(), &t.ca_file).args([
+        "snapshot",
+        "--database-url",
+        &localhost,
+    ]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    // verify-full really is the default: 127.0.0.1 is not the certificate's name.
+    let by_address = format!("postgres://postgres@127.0.0.1:{port}/postgres?sslrootcert=system");
+    let out = run(with_system_store(dir.path(), &t.ca_file).args([
+        "snapshot",
+        "--database-url",
+        &by_address,
+    ]));
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stderr.contains("not valid for name"), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("sslmode verify-full (the default with sslrootcert=system)"),
+        "{}",
+        out.stderr
+    );
+    // A store without the server's CA: refused, naming the store.
+    let out = run(with_system_store(dir.path(), &t.other_ca_file).args([
+        "snapshot",
+        "--database-url",
+        &localhost,
+    ]));
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stderr.contains("UnknownIssuer"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains(
+            "not signed by a CA in the system's trust store (from `sslrootcert` in the \
+             database URL)"
+        ),
+        "{}",
+        out.stderr
+    );
+    // The same from --ca-file system and from $PGSSLROOTCERT.
+    let plain = format!("postgres://postgres@localhost:{port}/postgres");
+    let out = run(with_system_store(dir.path(), &t.ca_file).args([
+        "snapshot",
+        "--database-url",
+        &plain,
+        "--ca-file",
+        "system",
+    ]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let out = run(with_system_store(dir.path(), &t.ca_file)
+        .env("PGSSLROOTCERT", "system")
+        .args(["snapshot", "--database-url", &plain]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+
+    // Any weaker mode is refused before connecting, wherever it was set.
+    let (port, listener) = common::untouched_listener();
+    let url = format!("postgres://postgres@localhost:{port}/postgres?sslrootcert=system");
+    for (mode, how) in [
+        ("require", "--sslmode"),
+        ("verify-ca", "--sslmode"),
+        ("disable", "PGSSLMODE"),
+        ("prefer", "PGSSLMODE"),
+    ] {
+        let mut cmd = with_system_store(dir.path(), &t.ca_file);
+        cmd.args(["snapshot", "--database-url", &url]);
+        if how == "--sslmode" {
+            cmd.args(["--sslmode", mode]);
+        } else {
+            cmd.env(how, mode);
+        }
+        let out = run(&mut cmd);
+        assert_eq!(out.code, 1, "{mode}: {}", out.stderr);
+        assert!(
+            out.stderr.contains(&format!(
+                "sslmode {mode} (from {}{how}) cannot be used with sslrootcert=system",
+                if how == "--sslmode" { "" } else { "$" }
+            )),
+            "{}",
+            out.stderr
+        );
+        common::assert_nobody_connected(&listener, &out.stderr);
+    }
+    // A file named `system` is still reachable as ./system.
+    std::fs::copy(&t.ca_file, dir.path().join("system")).unwrap();
+    let out = run(grantplan(dir.path()).args([
+        "snapshot",
+        "--database-url",
+        &plain,
+        "--sslmode",
+        "verify-full",
+        "--ca-file",
+        "./system",
+    ]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
 }
 
 // ---------------------------------------------------------------------------------------

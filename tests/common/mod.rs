@@ -487,8 +487,9 @@ fn free_port() -> Result<u16, String> {
 }
 
 /// The variables [`grantplan`] and [`grantplan_process`] remove from the environment: no
-/// database, TLS or timeout settings leak in from the shell running the tests.
-pub const CLEARED_ENV: [&str; 10] = [
+/// database, TLS or timeout settings leak in from the shell running the tests (the last
+/// two change what `sslrootcert=system` reads).
+pub const CLEARED_ENV: [&str; 12] = [
     "GRANTPLAN_DATABASE_URL",
     "DATABASE_URL",
     "PGHOST",
@@ -499,11 +500,37 @@ pub const CLEARED_ENV: [&str; 10] = [
     "PGSSLMODE",
     "PGSSLROOTCERT",
     "PGCONNECT_TIMEOUT",
+    "SSL_CERT_FILE",
+    "SSL_CERT_DIR",
 ];
 
 /// A password file that does not exist (not the developer's ~/.pgpass; tests of the
 /// password file set `PGPASSFILE` or `HOME` themselves).
 const NO_PASSFILE: &str = "/nonexistent/grantplan-tests/pgpass";
+
+/// A home directory that does not exist: the developer's `~/.postgresql/root.crt` would
+/// make `require` verify (as in libpq), so tests of it set `HOME` themselves.
+pub const NO_HOME: &str = "/nonexistent/grantplan-tests/home";
+
+/// A TCP listener on 127.0.0.1 that nobody should connect to: the port to name as the
+/// server's, and the listener for [`assert_nobody_connected`]. For tests that prove a URL
+/// or a setting is refused before any connection is made.
+pub fn untouched_listener() -> (u16, std::net::TcpListener) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    (listener.local_addr().unwrap().port(), listener)
+}
+
+/// Panics when a client connected to `listener` (the kernel completes the handshake
+/// and queues it even though nothing calls accept, so a connection that was made is
+/// still waiting there).
+pub fn assert_nobody_connected(listener: &std::net::TcpListener, context: &str) {
+    match listener.accept() {
+        Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+        Ok((_, peer)) => panic!("a connection was made (from {peer}): {context}"),
+        Err(e) => panic!("accept: {e}: {context}"),
+    }
+}
 
 /// [`grantplan`] as a `std::process::Command`, for a test that starts the binary, does
 /// something while it runs (signals it, kills its server), and then waits for it.
@@ -513,6 +540,7 @@ pub fn grantplan_process() -> Command {
         cmd.env_remove(var);
     }
     cmd.env("PGPASSFILE", NO_PASSFILE);
+    cmd.env("HOME", NO_HOME);
     cmd.env("NO_COLOR", "1");
     cmd
 }
@@ -525,6 +553,7 @@ pub fn grantplan() -> assert_cmd::Command {
         cmd.env_remove(var);
     }
     cmd.env("PGPASSFILE", NO_PASSFILE);
+    cmd.env("HOME", NO_HOME);
     cmd.env("NO_COLOR", "1");
     cmd
 }
