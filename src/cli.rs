@@ -901,6 +901,17 @@ fn apply_cmd(args: ApplyArgs) -> Outcome {
     };
     let conn = require_connection(&args.db, "apply")?;
     let server = db::describe_target(&conn.config);
+    if let Some((name, file)) = &reviewed {
+        // Before any grant is read: a plan file for staging pointed at production is
+        // applied only if the grants it depends on are the same there, and says so first.
+        if file.header.database != server {
+            report_diagnostics(&[Diagnostic::warning(format!(
+                "{name} was made for {}, this is {server}: it applies only if every grant it \
+                 was planned from is the same here (checked next, inside the transaction)",
+                file.header.database
+            ))]);
+        }
+    }
     let rt = runtime()?;
     rt.block_on(async {
         let session = open(&conn, Some((config.target, &config.file))).await?;
@@ -938,7 +949,7 @@ fn apply_cmd(args: ApplyArgs) -> Outcome {
             let plan = run.plan(read_catalog(&session).await?)?;
             run.show(&plan)?;
             if plan.is_empty() {
-                eprintln!("nothing to apply: {server} already matches {}", config.file);
+                eprintln!("{}", diag::visible(&run.nothing_to_apply()));
                 return Ok(0);
             }
             print_summary(&plan);
@@ -1002,9 +1013,32 @@ impl ApplyRun<'_> {
         )?;
         plan.verify()?;
         if let Some((path, file)) = self.reviewed {
-            check_still_current(path, file, &plan)?;
+            // Already applied (a CI job's re-run): nothing left to do, and each of the
+            // file's statements would change nothing of what the plan consulted (a
+            // missing schema is not "already granted": a GRANT on it would add to it).
+            let already = plan.is_empty()
+                && !file.statements.is_empty()
+                && plan.scope.after(&file.statements, plan.target) == plan.scope;
+            if !already {
+                check_still_current(path, file, &plan)?;
+            }
         }
         Ok(plan)
+    }
+
+    /// What is said when there is nothing to apply.
+    fn nothing_to_apply(&self) -> String {
+        match self.reviewed {
+            Some((path, file)) if !file.statements.is_empty() => format!(
+                "already applied: {} already holds what {path} produces ({} matches {}); \
+                 nothing to apply",
+                self.server, self.server, self.config.file
+            ),
+            _ => format!(
+                "nothing to apply: {} already matches {}",
+                self.server, self.config.file
+            ),
+        }
     }
 
     /// Prints the plan (and its warnings) for review.
@@ -1012,7 +1046,7 @@ impl ApplyRun<'_> {
         if let Some((path, file)) = self.reviewed {
             // Same scope, other server (staging vs production, or a snapshot): the
             // statements are right for this catalog, but say so plainly.
-            if file.header.database != self.server {
+            if file.header.database != self.server && !plan.is_empty() {
                 report_diagnostics(&[Diagnostic::warning(format!(
                     "{path} was planned against {}, and is applied to {}, whose managed \
                      grants are the same",
@@ -1129,10 +1163,7 @@ impl ApplyRun<'_> {
             None => self.show(&plan)?,
         }
         if plan.is_empty() {
-            eprintln!(
-                "nothing to apply: {} already matches {}",
-                self.server, self.config.file
-            );
+            eprintln!("{}", diag::visible(&self.nothing_to_apply()));
             return Ok(None);
         }
         if target == crate::model::Target::Postgres && plan.changes_roles() {

@@ -421,3 +421,53 @@ async fn plan_out_creates_a_missing_directory_and_apply_finds_the_grants_file() 
         .await
         .contains(&(s.analysts.clone(), "CREATE".to_string())));
 }
+
+/// A CI job re-run: the plan file was applied already, so the server holds what it
+/// produces: "already applied", exit 0. Pointed at another database, the plan file says
+/// whose it is before reading any grant, and is refused when the grants differ there.
+#[tokio::test]
+async fn an_applied_plan_file_is_already_applied_and_another_database_is_named() {
+    let s = setup("review_twice").await;
+    let file = s.plan_out();
+    let first = s.apply_file(&file);
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    let again = s.apply_file(&file);
+    assert_eq!(again.code, 0, "{}\n{}", again.stdout, again.stderr);
+    assert!(
+        again.stderr.contains(&format!(
+            "already applied: postgres@127.0.0.1:{}/{} already holds what {} produces",
+            common::server().port(),
+            s.db,
+            file.display()
+        )),
+        "{}",
+        again.stderr
+    );
+    assert!(
+        !again.stderr.contains("catalog changed"),
+        "{}",
+        again.stderr
+    );
+
+    // Another database, without the roles' grants: named first, then refused.
+    let (other, _c) = common::fresh_db("review_other").await;
+    let other_url = common::server().admin_url(&other);
+    let out = run(
+        &["apply", "--yes", "--database-url", &other_url, "-f"],
+        &[&s.config, &file],
+    );
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let made_for = out
+        .stderr
+        .find(&format!(
+            "was made for postgres@127.0.0.1:{}/{}",
+            common::server().port(),
+            s.db
+        ))
+        .unwrap_or_else(|| panic!("{}", out.stderr));
+    let this_is = out.stderr.find(&format!(
+        "this is postgres@127.0.0.1:{}/{other}",
+        common::server().port()
+    ));
+    assert!(this_is.is_some_and(|i| i > made_for), "{}", out.stderr);
+}
