@@ -927,6 +927,7 @@ fn apply_cmd(args: ApplyArgs) -> Outcome {
                     .unwrap_or(executor::DEFAULT_STATEMENT_TIMEOUT),
                 idle: args.idle_timeout.unwrap_or(executor::DEFAULT_IDLE_TIMEOUT),
             },
+            settings: Some(&conn),
         };
         if session.target == crate::model::Target::Redshift && args.lock_timeout.is_some() {
             report_diagnostics(&[Diagnostic::warning(
@@ -990,6 +991,8 @@ struct ApplyRun<'a> {
     /// The server, as output names it.
     server: &'a str,
     timeouts: executor::Timeouts,
+    /// How to open a second connection, to show what the apply waits for.
+    settings: Option<&'a db::Settings>,
 }
 
 /// How the part of the transaction that may be interrupted ended.
@@ -1115,20 +1118,49 @@ impl ApplyRun<'_> {
         session: &'s db::Session,
         confirmed: Option<&Plan>,
     ) -> Result<Ready<'s>, Failure> {
-        let tx = executor::ApplyTransaction::begin(&session.client, session.target, &self.timeouts)
-            .await
-            .map_err(|e| Failure::Message(e.to_string()))?;
-        match self.inside(&tx, session.target, confirmed).await {
-            Ok(Some(applied)) => Ok(Ready::Commit(tx, applied)),
-            Ok(None) => {
-                tx.rollback().await;
-                Ok(Ready::Nothing)
+        // What the transaction waits for, shown from a second connection within a second
+        // (PostgreSQL only: Redshift has neither pg_blocking_pids nor lock timeouts).
+        let last_wait = std::sync::Mutex::new(None::<String>);
+        let pid = match session.target {
+            crate::model::Target::Postgres => executor::backend_pid(&session.client).await.ok(),
+            crate::model::Target::Redshift => None,
+        };
+        let work = async {
+            let tx =
+                executor::ApplyTransaction::begin(&session.client, session.target, &self.timeouts)
+                    .await
+                    .map_err(|e| Failure::Message(e.to_string()))?;
+            match self.inside(&tx, session.target, confirmed).await {
+                Ok(Some(applied)) => Ok(Ready::Commit(tx, applied)),
+                Ok(None) => {
+                    tx.rollback().await;
+                    Ok(Ready::Nothing)
+                }
+                Err(f) => {
+                    tx.rollback().await;
+                    Err(f)
+                }
             }
-            Err(f) => {
-                tx.rollback().await;
-                Err(f)
-            }
-        }
+        };
+        let result = match (pid, self.settings) {
+            (Some(pid), Some(settings)) => tokio::select! {
+                biased;
+                r = work => r,
+                never = watch_waits(settings, pid, self.timeouts.lock, &last_wait) => match never {},
+            },
+            _ => work.await,
+        };
+        // A lock timeout names who held the lock, as last seen.
+        result.map_err(
+            |f| match (f, last_wait.lock().ok().and_then(|l| l.clone())) {
+                (Failure::Message(m), Some(holders))
+                    if m.contains("waited longer than the lock timeout") =>
+                {
+                    Failure::Message(format!("{m}\n  held by: {holders}"))
+                }
+                (f, _) => f,
+            },
+        )
     }
 
     /// Inside the transaction: read, plan, compare, show, run, check. `None` when there
@@ -1252,6 +1284,56 @@ impl ApplyRun<'_> {
             self.config.file,
             lines.len()
         )))
+    }
+}
+
+/// Watches, from a second connection opened after a second, whether backend `pid` waits
+/// for a lock, and says on stderr who holds it and how long until `lock_timeout` gives
+/// up: when the holders change, and every 5 seconds while they do not. Never returns
+/// (it is dropped when the apply ends); if the second connection cannot be opened or
+/// asked, it falls silent: the apply itself is unaffected.
+async fn watch_waits(
+    settings: &db::Settings,
+    pid: i32,
+    lock_timeout: std::time::Duration,
+    last: &std::sync::Mutex<Option<String>>,
+) -> std::convert::Infallible {
+    use std::time::Duration;
+    let idle = || std::future::pending::<std::convert::Infallible>();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let Ok(observer) = db::connect(settings, None).await else {
+        return idle().await;
+    };
+    let mut said: Option<(String, std::time::Instant)> = None;
+    loop {
+        match executor::lock_wait(&observer.client, pid).await {
+            Ok(Some(wait)) => {
+                let again = said.as_ref().is_none_or(|(h, at)| {
+                    *h != wait.holders || at.elapsed() >= Duration::from_secs(5)
+                });
+                if again {
+                    let left = lock_timeout.as_secs_f64() - wait.waited;
+                    eprintln!(
+                        "{}",
+                        diag::visible(&format!(
+                            "waiting {:.0}s for a lock held by {}; giving up in {:.0}s \
+                             (--lock-timeout {})",
+                            wait.waited.max(0.0),
+                            wait.holders,
+                            left.max(0.0),
+                            humantime::format_duration(lock_timeout)
+                        ))
+                    );
+                    said = Some((wait.holders.clone(), std::time::Instant::now()));
+                }
+                if let Ok(mut l) = last.lock() {
+                    *l = Some(wait.holders);
+                }
+            }
+            Ok(None) => said = None,
+            Err(_) => return idle().await,
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
     }
 }
 

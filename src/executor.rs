@@ -537,6 +537,58 @@ async fn run_batch(
     Ok(())
 }
 
+/// The server's process id of `client`'s session, for [`lock_wait`] on another
+/// connection.
+pub async fn backend_pid(client: &Client) -> Result<i32, tokio_postgres::Error> {
+    let rows = client.simple_query("SELECT pg_backend_pid()").await?;
+    Ok(rows
+        .iter()
+        .find_map(|m| match m {
+            SimpleQueryMessage::Row(r) => r.get(0).and_then(|v| v.parse().ok()),
+            _ => None,
+        })
+        .unwrap_or_default())
+}
+
+/// What backend `pid` is waiting for, seen from another connection: how long it has
+/// waited for its lock and who holds it (`pg_blocking_pids`, PostgreSQL 9.6+;
+/// `pg_locks.waitstart`, 14+). `None` when it waits for no lock.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LockWait {
+    /// Seconds since the wait began.
+    pub waited: f64,
+    /// The sessions in the way: pid, user, application, how long in a transaction.
+    pub holders: String,
+}
+
+/// The query behind [`lock_wait`] (`pid` is an integer, written in).
+pub fn lock_wait_sql(pid: i32) -> String {
+    format!(
+        "SELECT extract(epoch FROM now() - min(l.waitstart))::float8::text, \
+         string_agg(DISTINCT concat_ws(', ', 'pid ' || b.pid, 'user ' || b.usename, \
+         'application ' || nullif(b.application_name, ''), \
+         'in a transaction for ' || date_trunc('second', now() - b.xact_start)::text), '; ') \
+         FROM pg_locks l CROSS JOIN LATERAL unnest(pg_blocking_pids({pid})) AS bp(pid) \
+         JOIN pg_stat_activity b ON b.pid = bp.pid \
+         WHERE l.pid = {pid} AND NOT l.granted"
+    )
+}
+
+/// Asks, on `observer` (another connection), whether backend `pid` waits for a lock.
+pub async fn lock_wait(
+    observer: &Client,
+    pid: i32,
+) -> Result<Option<LockWait>, tokio_postgres::Error> {
+    let rows = observer.simple_query(&lock_wait_sql(pid)).await?;
+    Ok(rows.iter().find_map(|m| match m {
+        SimpleQueryMessage::Row(r) => Some(LockWait {
+            waited: r.get(0)?.parse().ok()?,
+            holders: r.get(1)?.to_string(),
+        }),
+        _ => None,
+    }))
+}
+
 /// Whoever holds the apply lock, when `pg_stat_activity` says (it shows other users'
 /// sessions only partly to non-superusers; what it hides is left out).
 async fn lock_holder(client: &Client) -> Option<String> {

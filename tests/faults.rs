@@ -1158,3 +1158,51 @@ fn statement_and_idle_timeouts_are_checked_like_the_lock_timeout() {
         );
     }
 }
+
+/// Never a silent wait: within a second or two of waiting for a lock another session
+/// holds, the apply says who holds it (pid, user, application) and how long until it
+/// gives up; the timeout error names the holder too, not only a tuple.
+#[tokio::test]
+async fn a_wait_for_a_lock_says_who_holds_it_and_the_time_left() {
+    let s = common::server();
+    let big = Big::with(s, "waitsay", None, 20).await;
+    let mid = big.schema(10);
+    let holder = common::connect(&big.url).await;
+    exec(
+        &holder,
+        &format!(
+            "SET application_name = 'blocker'; BEGIN; \
+             SELECT 1 FROM pg_namespace WHERE nspname = '{mid}' FOR UPDATE"
+        ),
+    )
+    .await;
+    let holder_pid: i32 = holder
+        .query_one("SELECT pg_backend_pid()", &[])
+        .await
+        .unwrap()
+        .get(0);
+    let out = run(
+        &["apply", "--yes", "--lock-timeout", "4s"],
+        &big.file,
+        &big.url,
+    );
+    drop(holder);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let said = format!("for a lock held by pid {holder_pid}, user postgres, application blocker");
+    let waiting = out
+        .stderr
+        .lines()
+        .find(|l| l.starts_with("waiting ") && l.contains(&said))
+        .unwrap_or_else(|| panic!("{}", out.stderr));
+    assert!(
+        waiting.contains("giving up in") && waiting.contains("(--lock-timeout 4s)"),
+        "{waiting}"
+    );
+    assert!(
+        out.stderr.contains(&format!(
+            "held by: pid {holder_pid}, user postgres, application blocker"
+        )),
+        "{}",
+        out.stderr
+    );
+}
