@@ -345,6 +345,150 @@ fn declared(config: &Config, snapshot: &Snapshot, setup: Option<&Setup>) -> Vec<
             )
         },
     ));
+    if let Some(setup) = setup {
+        checks.extend(grantable(&p, snapshot, setup));
+    }
+    checks
+}
+
+/// Whether the login may run every statement of the plan, judged as the server will:
+/// GRANT and REVOKE on an object need its owner (or a member of the owning role on
+/// PostgreSQL), a superuser, or the privilege held WITH GRANT OPTION; creating roles
+/// needs a superuser (Redshift) or CREATEROLE (PostgreSQL); memberships likewise. Without
+/// this, doctor said "no blockers" and apply then failed with 42501.
+fn grantable(plan: &crate::plan::Plan, snapshot: &Snapshot, setup: &Setup) -> Vec<Check> {
+    use crate::model::{Privilege, Securable};
+    use crate::sql::Statement;
+    if setup.superuser || plan.is_empty() {
+        return Vec::new();
+    }
+    let t = snapshot.target;
+    // The login and every role it belongs to, directly or through others.
+    let mut me: std::collections::BTreeSet<String> = [setup.login.clone()].into();
+    loop {
+        let more: Vec<String> = snapshot
+            .memberships
+            .iter()
+            .filter(|m| me.contains(&m.member.name) && !me.contains(&m.parent.name))
+            .map(|m| m.parent.name.clone())
+            .collect();
+        if more.is_empty() {
+            break;
+        }
+        me.extend(more);
+    }
+    let mine = |g: &Grantee| matches!(g, Grantee::Principal(p) if me.contains(&p.name));
+    // The owner and the grantable privileges of an object, as the snapshot says.
+    let object = |on: &Securable| -> Option<(&str, Vec<&crate::catalog::Acl>)> {
+        match on {
+            Securable::Schema { name } => snapshot
+                .schemas
+                .iter()
+                .find(|s| s.name == *name)
+                .map(|s| (s.owner.as_str(), s.grants.iter().collect())),
+            Securable::Model { schema, name } => snapshot
+                .models
+                .iter()
+                .find(|m| m.schema == *schema && m.name == *name)
+                .map(|m| (m.owner.as_str(), m.grants.iter().collect())),
+            Securable::Function { schema, name, args } => snapshot
+                .functions
+                .iter()
+                .find(|f| f.schema == *schema && f.name == *name && Some(&f.args) == args.as_ref())
+                .map(|f| (f.owner.as_str(), f.grants.iter().collect())),
+            Securable::CreateModel => None,
+        }
+    };
+    let mut refused: Vec<String> = Vec::new();
+    let mut roles = false;
+    for st in &plan.statements {
+        match st {
+            // A role to create is reported with the missing principal, above.
+            Statement::CreatePrincipal { .. } => {}
+            Statement::AddMember { .. } | Statement::RemoveMember { .. } => {
+                roles |= t == Target::Redshift || !setup.create_role;
+            }
+            Statement::Grant { privileges, on, .. } | Statement::Revoke { privileges, on, .. } => {
+                for o in on {
+                    if *o == Securable::CreateModel {
+                        continue; // the login check says who grants CREATE MODEL
+                    }
+                    let ok = object(o).is_some_and(|(owner, acl)| {
+                        me.contains(owner)
+                            || privileges.iter().all(|p: &Privilege| {
+                                acl.iter().any(|a| {
+                                    a.privilege == *p && a.grant_option && mine(&a.grantee)
+                                })
+                            })
+                    });
+                    if !ok {
+                        let owner = object(o).map(|(owner, _)| owner).unwrap_or("unknown");
+                        refused.push(format!(
+                            "{} {} (owner {})",
+                            o.kind(),
+                            o.display_name(),
+                            quote(owner)
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    refused.sort();
+    refused.dedup();
+    let mut checks = Vec::new();
+    let who = quote(&setup.login).into_owned();
+    if !refused.is_empty() {
+        const SHOWN: usize = 5;
+        let mut list = refused
+            .iter()
+            .take(SHOWN)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(", ");
+        if refused.len() > SHOWN {
+            list.push_str(&format!(", and {} more", refused.len() - SHOWN));
+        }
+        checks.push(
+            Check::new(
+                Status::Fail,
+                "grantable",
+                format!(
+                    "{who} may not grant or revoke on {} {} the plan changes, owning neither \
+                     them nor the privileges WITH GRANT OPTION: {list}",
+                    refused.len(),
+                    crate::output::plural(refused.len(), "object", "objects")
+                ),
+            )
+            .fix(format!(
+                "apply as a superuser or as the owner, or have the owner GRANT those \
+                 privileges to {who} WITH GRANT OPTION"
+            )),
+        );
+    }
+    if roles {
+        checks.push(
+            Check::new(
+                Status::Fail,
+                "grantable",
+                format!(
+                    "the plan changes memberships, which {who} may not ({})",
+                    match t {
+                        Target::Redshift => "on Redshift only a superuser alters groups",
+                        Target::Postgres => "it has no CREATEROLE",
+                    }
+                ),
+            )
+            .fix("apply as a superuser, or as a login with CREATEROLE on PostgreSQL"),
+        );
+    }
+    if checks.is_empty() {
+        checks.push(Check::new(
+            Status::Pass,
+            "grantable",
+            format!("{who} may run every statement of the plan"),
+        ));
+    }
     checks
 }
 
@@ -571,6 +715,65 @@ mod tests {
         assert!(checks
             .iter()
             .any(|c| c.status == Status::Fail && c.detail == "group analysts does not exist"));
+    }
+
+    /// What apply needs, per object: ownership (directly or through a role the login
+    /// belongs to), or every planned privilege held WITH GRANT OPTION.
+    #[test]
+    fn grantable_follows_ownership_roles_and_grant_options() {
+        use crate::catalog::{Acl, Membership, SchemaInfo};
+        use crate::model::{Principal, Privilege};
+        let c = config(
+            "target: postgres\nroles:\n  readers: {}\nschemas:\n  a: {usage: [readers]}\n  b: {usage: [readers], create: [readers]}\n",
+        );
+        let setup = Setup {
+            login: "ci".into(),
+            create_role: true,
+            sees_all_grants: true,
+            ..Setup::default()
+        };
+        let mut snap = Snapshot::empty(Target::Postgres);
+        snap.server.login = "ci".into();
+        snap.principals.push(PrincipalInfo {
+            kind: PrincipalKind::Role,
+            name: "readers".into(),
+            login: false,
+            superuser: false,
+        });
+        let schema = |name: &str, owner: &str, grants: Vec<Acl>| SchemaInfo {
+            name: name.into(),
+            owner: owner.into(),
+            grants,
+        };
+        let go = |p| Acl {
+            grantee: Grantee::principal(PrincipalKind::User, "ci"),
+            privilege: p,
+            grant_option: true,
+        };
+        // a: owned by a role ci belongs to; b: ci holds USAGE with grant option only.
+        snap.schemas = vec![
+            schema("a", "owners", vec![]),
+            schema("b", "postgres", vec![go(Privilege::Usage)]),
+        ];
+        snap.memberships.push(Membership {
+            parent: Principal::new(PrincipalKind::Role, "owners"),
+            member: Principal::new(PrincipalKind::User, "ci"),
+        });
+        let checks = examine(&findings(Target::Postgres, Some(&c), &setup, Ok(&snap)));
+        let g: Vec<&Check> = checks.iter().filter(|c| c.topic == "grantable").collect();
+        assert_eq!(g.len(), 1, "{checks:?}");
+        assert_eq!(g[0].status, Status::Fail);
+        assert!(
+            g[0].detail
+                .ends_with("WITH GRANT OPTION: schema b (owner postgres)"),
+            "{:?}",
+            g[0]
+        );
+        // With CREATE grantable too, everything may run.
+        snap.schemas[1].grants.push(go(Privilege::Create));
+        let checks = examine(&findings(Target::Postgres, Some(&c), &setup, Ok(&snap)));
+        let g = checks.iter().find(|c| c.topic == "grantable").unwrap();
+        assert_eq!(g.status, Status::Pass, "{g:?}");
     }
 
     #[test]

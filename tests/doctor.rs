@@ -104,9 +104,34 @@ async fn postgres_superuser_and_a_plain_login() {
         "{}",
         out.stdout
     );
+    // It may not grant on a schema it does not own either: apply would fail with 42501.
+    assert!(
+        line(&out.stdout, "FAIL", "grantable")
+            .unwrap()
+            .contains(&format!(
+                "{plain} may not grant or revoke on 1 object the plan changes, owning neither \
+                 them nor the privileges WITH GRANT OPTION: schema app (owner postgres)"
+            )),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.trim_end().ends_with("2 blockers, 3 warnings"),
+        "{}",
+        out.stdout
+    );
+    // As the schema's owner it may.
+    exec(&client, &format!("ALTER SCHEMA app OWNER TO {plain}")).await;
+    let out = doctor(Some(&file), &common::server().url(&db, &plain));
+    assert!(
+        line(&out.stdout, "pass", "grantable")
+            .is_some_and(|l| l.contains("may run every statement of the plan")),
+        "{}",
+        out.stdout
+    );
     assert!(
         out.stdout.trim_end().ends_with("1 blocker, 3 warnings"),
-        "{}",
+        "only the missing role blocks: {}",
         out.stdout
     );
 
