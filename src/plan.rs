@@ -224,6 +224,7 @@ fn plan_world(
         warnings: config.warnings.clone(),
         scope: Scope::default(),
         skipped: Default::default(),
+        suggestions_left: SUGGESTION_BUDGET,
         declared: {
             let mut declared = HashMap::default();
             for (i, d) in config.principals.iter().enumerate() {
@@ -627,7 +628,12 @@ struct Planner<'a> {
     declared: HashMap<Principal, usize>,
     /// Non-local schemas a glob matched and left out, with the first such glob.
     skipped: std::collections::BTreeMap<String, (NonLocalKind, &'a Location)>,
+    /// Name comparisons "did you mean" suggestions may still make.
+    suggestions_left: usize,
 }
+
+/// Name comparisons the planner's "did you mean" suggestions may make in one plan.
+const SUGGESTION_BUDGET: usize = 1_000_000;
 
 /// At most this many objects in one GRANT or REVOKE: few round trips and catalog
 /// updates, yet a failing statement still points at a short list.
@@ -810,17 +816,31 @@ impl<'a> Planner<'a> {
                 let key = target.canonical_principal(&m.principal);
                 self.consult(&m.principal);
                 if !self.world.exists(&m.principal) && !created.contains(&key) {
+                    let names: Vec<String> = if self.world.principals.len() <= self.suggestions_left
+                    {
+                        self.world
+                            .principals
+                            .keys()
+                            .map(|p| p.name.clone())
+                            .collect()
+                    } else {
+                        Vec::new()
+                    };
+                    let near = self
+                        .nearest(&m.principal.name, names.iter().map(String::as_str))
+                        .map(|n| format!("did you mean `{n}`? "))
+                        .unwrap_or_default();
                     self.errors.push(
                         Diagnostic::error(format!(
                             "member {} `{}` of {} `{}` does not exist on the server",
                             m.principal.kind, m.principal.name, d.principal.kind, d.principal.name
                         ))
                         .at(Some(m.loc.clone()))
-                        .help(if m.principal.kind == PrincipalKind::User {
+                        .help(format!("{near}{}", if m.principal.kind == PrincipalKind::User {
                             "grantplan never creates users: create the user first, or remove it from members"
                         } else {
                             "declare it under roles: so grantplan creates it, or remove it from members"
-                        }),
+                        })),
                     );
                     continue;
                 }
@@ -1099,15 +1119,22 @@ impl<'a> Planner<'a> {
             );
             return;
         }
+        let near = self.nearest_object(kind, &rule.key);
         let d = Diagnostic::warning(format!(
             "{noun} `{}` does not exist; its grants are left out of this plan",
             rule.key
         ))
         .at(loc)
-        .help(match kind {
-            RuleKind::Model => "normal for a model not trained yet: plan again after CREATE MODEL",
-            _ => "create it, or plan again once it exists",
-        });
+        .help(format!(
+            "{}{}",
+            near.map(|n| format!("did you mean `{n}`? "))
+                .unwrap_or_default(),
+            match kind {
+                RuleKind::Model =>
+                    "normal for a model not trained yet: plan again after CREATE MODEL",
+                _ => "create it, or plan again once it exists",
+            }
+        ));
         if self.options.strict {
             let mut d = d;
             d.severity = crate::diag::Severity::Error;
@@ -1119,6 +1146,47 @@ impl<'a> Planner<'a> {
         } else {
             self.warnings.push(d);
         }
+    }
+
+    /// The existing object of `kind` whose name is nearest to `key` (`schema` or
+    /// `schema.name`), when one is near enough to be a likely typo (a case difference
+    /// included), while [`SUGGESTION_BUDGET`] lasts: ten thousand missing schemas against
+    /// ten thousand existing ones would otherwise compare for minutes.
+    fn nearest_object(&mut self, kind: RuleKind, key: &str) -> Option<String> {
+        // Checked before the names are gathered: gathering is as costly as comparing.
+        if self.offline || self.world.objects.len() > self.suggestions_left {
+            return None;
+        }
+        let mut names: Vec<String> = self
+            .world
+            .objects
+            .iter()
+            .filter_map(|(s, _)| match (kind, s) {
+                (RuleKind::Schema, Securable::Schema { name }) => Some(name.clone()),
+                (RuleKind::Model, Securable::Model { schema, name })
+                | (RuleKind::Function, Securable::Function { schema, name, .. }) => {
+                    Some(format!("{schema}.{name}"))
+                }
+                _ => None,
+            })
+            .collect();
+        // A function's overloads are neighbours in the sorted objects: one name each.
+        names.dedup();
+        self.nearest(key, names.iter().map(String::as_str))
+    }
+
+    /// [`crate::config::nearest`] within the plan's suggestion budget.
+    fn nearest<'n>(
+        &mut self,
+        word: &str,
+        names: impl ExactSizeIterator<Item = &'n str>,
+    ) -> Option<String> {
+        let cost = names.len().max(1);
+        if cost > self.suggestions_left {
+            return None;
+        }
+        self.suggestions_left -= cost;
+        crate::config::nearest(word, names).map(str::to_string)
     }
 
     /// Records that the plan looked `p` up: whether it exists, and is a superuser.
@@ -1521,6 +1589,40 @@ mod tests {
         let p = plan(&config(SEED), Some(&snap), PlanOptions::default()).unwrap();
         assert_eq!(sql(&p), Vec::<String>::new());
         assert!(p.warnings.is_empty(), "{:?}", p.warnings);
+    }
+
+    /// A missing schema or member close to an existing name (a case difference included)
+    /// gets a "did you mean".
+    #[test]
+    fn missing_names_get_a_did_you_mean() {
+        let snap = Cat::new(Target::Postgres)
+            .principal(Role, "readers", false)
+            .principal(User, "alice", false)
+            .schema("sales", "owner", vec![])
+            .done();
+        let yaml = "target: postgres\nroles:\n  readers: {members: [alcie]}\nusers:\n  alcie: {}\nschemas:\n  Sales: {usage: [readers]}\n";
+        let errors = plan(&config(yaml), Some(&snap), PlanOptions::default()).unwrap_err();
+        assert!(
+            errors.iter().any(|e| e
+                .help
+                .as_deref()
+                .is_some_and(|h| h.starts_with("did you mean `alice`?"))),
+            "{errors:?}"
+        );
+        let yaml = "target: postgres\nroles:\n  readers: {}\nschemas:\n  Sales: {usage: [readers]}\n  zzz: {usage: [readers]}\n";
+        let p = plan(&config(yaml), Some(&snap), PlanOptions::default()).unwrap();
+        let helps: Vec<&str> = p
+            .warnings
+            .iter()
+            .filter_map(|w| w.help.as_deref())
+            .collect();
+        assert_eq!(
+            helps,
+            [
+                "did you mean `sales`? create it, or plan again once it exists",
+                "create it, or plan again once it exists"
+            ]
+        );
     }
 
     /// Redshift shows a non-superuser only its own models: a file that names or matches

@@ -17,6 +17,7 @@ mod resolve;
 mod tests;
 
 pub use cluster::{Cluster, KmsKey, Partition, PolicyStyle};
+pub(crate) use marks::nearest;
 pub use resolve::{GrantLoc, CLUSTER_EXAMPLE};
 
 use std::sync::Arc;
