@@ -82,7 +82,7 @@ pub enum Command {
 #[derive(Args, Debug)]
 pub struct FileArg {
     /// The grants file: a regular file (a pipe, device or directory is refused, never
-    /// waited on). [default: grants.yaml; for `apply PLANFILE`, the file the plan file
+    /// waited on), or `-` for standard input. [default: grants.yaml; for `apply PLANFILE`, the file the plan file
     /// names when ./grants.yaml does not exist]
     #[arg(short = 'f', long = "file", value_name = "FILE")]
     pub given: Option<PathBuf>,
@@ -423,6 +423,10 @@ fn report_diagnostics(diags: &[Diagnostic]) {
             sources
                 .entry(l.file.clone())
                 .or_insert_with(|| {
+                    if l.file == crate::input::STDIN_NAME {
+                        return crate::input::stdin_text()
+                            .map(|t| diag::SourceLines::new(t.to_string()));
+                    }
                     let limit = crate::config::MAX_FILE_BYTES.max(planfile::MAX_FILE_BYTES);
                     crate::input::read_text(Path::new(&l.file), limit)
                         .ok()

@@ -202,9 +202,45 @@ pub fn read_open(file: File, meta: &Metadata, limit: u64) -> Result<Vec<u8>, Rea
     Ok(bytes)
 }
 
+/// The name diagnostics give standard input read with `-f -`.
+pub const STDIN_NAME: &str = "<stdin>";
+
+/// Standard input, once read by [`read_stdin_text`]: kept so that diagnostics can show
+/// its lines (it cannot be read twice).
+static STDIN_TEXT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// Reads standard input (`-f -`) as UTF-8 text of at most `limit` bytes: a pipe is read
+/// to its end, as `cat` would, bounded like a file. Read once per process.
+pub fn read_stdin_text(limit: u64) -> Result<String, ReadTextError> {
+    use std::io::Read;
+    if let Some(text) = STDIN_TEXT.get() {
+        return Ok(text.clone());
+    }
+    let mut bytes = Vec::new();
+    std::io::stdin()
+        .lock()
+        .take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| ReadTextError::Io(e.to_string()))?;
+    if bytes.len() as u64 > limit {
+        return Err(ReadTextError::TooLarge { size: None, limit });
+    }
+    let text = utf8(bytes)?;
+    Ok(STDIN_TEXT.get_or_init(|| text).clone())
+}
+
+/// Standard input as [`read_stdin_text`] read it, if it did.
+pub fn stdin_text() -> Option<&'static str> {
+    STDIN_TEXT.get().map(String::as_str)
+}
+
 /// Reads `path` as UTF-8 text of at most `limit` bytes; only a regular file is read.
 pub fn read_text(path: &Path, limit: u64) -> Result<String, ReadTextError> {
-    let bytes = read_bytes(path, limit)?;
+    utf8(read_bytes(path, limit)?)
+}
+
+/// `bytes` as text, or where they stop being UTF-8.
+fn utf8(bytes: Vec<u8>) -> Result<String, ReadTextError> {
     String::from_utf8(bytes).map_err(|e| {
         let bytes = e.as_bytes();
         let at = e.utf8_error().valid_up_to();

@@ -380,3 +380,44 @@ fn markdown_stays_under_the_comment_limit_and_names_the_plan_file() {
     );
     assert!(md.contains(&name), "{name}");
 }
+
+/// `-f -` reads grants.yaml from standard input, bounded like a file; its errors point
+/// at `<stdin>` with the line shown.
+#[test]
+fn dash_reads_the_grants_file_from_standard_input() {
+    let out = grantplan()
+        .args(["plan", "-f", "-"])
+        .write_stdin("target: postgres\nroles:\n  r: {}\nschemas:\n  s: {usage: [r]}\n")
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("GRANT USAGE ON SCHEMA s TO r;"));
+    let out = grantplan()
+        .args(["validate", "-f", "-"])
+        .write_stdin("target: postgres\nroles:\n  r: {}\nschemas:\n  s: {usage: [x]}\n")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--> <stdin>:5:15") && err.contains("s: {usage: [x]}"),
+        "{err}"
+    );
+    let big = "#".repeat(grantplan::config::MAX_FILE_BYTES as usize + 1);
+    let out = grantplan()
+        .args(["validate", "-f", "-"])
+        .write_stdin(big)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("<stdin> holds more than"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -163,8 +163,19 @@ pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
 /// carries no location, so nothing re-reads the file to show a source line.
 pub fn load(path: &std::path::Path) -> Result<Config, Vec<Diagnostic>> {
     use crate::input::ReadTextError;
-    let file = path.display().to_string();
-    let text = crate::input::read_text(path, MAX_FILE_BYTES).map_err(|e| {
+    // `-f -`: standard input, bounded like a file.
+    let stdin = path == std::path::Path::new("-");
+    let file = if stdin {
+        crate::input::STDIN_NAME.to_string()
+    } else {
+        path.display().to_string()
+    };
+    let read = if stdin {
+        crate::input::read_stdin_text(MAX_FILE_BYTES)
+    } else {
+        crate::input::read_text(path, MAX_FILE_BYTES)
+    };
+    let text = read.map_err(|e| {
         let d = Diagnostic::error(e.describe(&file));
         vec![match e {
             ReadTextError::Io(_) | ReadTextError::NotRegular { .. } => {
