@@ -75,8 +75,11 @@ pub enum Command {
     /// grantplan calls no AWS API.
     Iam(IamArgs),
     /// Print the JSON Schema of grants.yaml (for editors; the repository ships it as
-    /// grants.schema.json).
-    Schema,
+    /// grants.schema.json), or of a JSON output: plan, diff, doctor, apply.
+    Schema {
+        #[arg(value_enum, value_name = "OUTPUT")]
+        of: Option<output::JsonDoc>,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -158,6 +161,16 @@ pub enum Format {
     Markdown,
 }
 
+/// How `diff`, `doctor` and `apply` print what they found.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum TextOrJson {
+    /// For a person (the default).
+    #[default]
+    Text,
+    /// One JSON document on stdout (docs/json.md); messages stay on stderr.
+    Json,
+}
+
 #[derive(Args, Debug)]
 pub struct PlanArgs {
     #[command(flatten)]
@@ -199,6 +212,9 @@ pub struct DiffArgs {
     /// Exit 2 when the states differ, 0 when they do not, 1 on error.
     #[arg(long)]
     pub detailed_exitcode: bool,
+    /// `text`: a unified diff; `json`: the two states and what goes and comes.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: TextOrJson,
 }
 
 #[derive(Args, Debug)]
@@ -234,6 +250,11 @@ pub struct ApplyArgs {
     /// releasing its locks. PostgreSQL only. [default: 1m]
     #[arg(long, value_name = "DURATION", value_parser = parse_lock_timeout)]
     pub idle_timeout: Option<std::time::Duration>,
+    /// `text`: the plan as SQL and a line saying what was applied; `json`: one document
+    /// at the end saying what was applied (the plan is not printed; requires --yes or a
+    /// terminal for the question).
+    #[arg(long, value_enum, default_value_t)]
+    pub format: TextOrJson,
 }
 
 #[derive(Args, Debug)]
@@ -291,6 +312,9 @@ pub struct DoctorArgs {
     pub file: Option<PathBuf>,
     #[command(flatten)]
     pub db: DbArg,
+    /// `text`: the checklist; `json`: the same checks as a document.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: TextOrJson,
 }
 
 #[derive(Args, Debug)]
@@ -376,8 +400,11 @@ fn run(cli: Cli) -> Outcome {
         Command::Export(args) => export_cmd(args),
         Command::Doctor(args) => doctor_cmd(args),
         Command::Iam(args) => iam_cmd(args),
-        Command::Schema => {
-            print(&config::json_schema())?;
+        Command::Schema { of } => {
+            print(&match of {
+                None => config::json_schema(),
+                Some(doc) => output::json_schema(doc),
+            })?;
             Ok(0)
         }
     }
@@ -815,6 +842,22 @@ fn diff_cmd(args: DiffArgs) -> Outcome {
     )?;
     let plan = plan::plan_owned(&config, snapshot, PlanOptions::default())?;
     report_diagnostics(&plan.warnings);
+    if args.format == TextOrJson::Json {
+        let doc = output::DiffDoc::new(
+            plan.target,
+            &source,
+            plan.scope.listing(),
+            plan.scope.after(&plan.statements, plan.target).listing(),
+            &plan.warnings,
+        );
+        let differs = !doc.removed.is_empty() || !doc.added.is_empty();
+        print(&output::to_json(&doc))?;
+        return Ok(if args.detailed_exitcode && differs {
+            2
+        } else {
+            0
+        });
+    }
     // Each listing is joined as soon as it is made, and the plan freed before diffing:
     // a large catalog has a line per privilege on each side.
     let old = lines_text(&plan.scope.listing());
@@ -932,6 +975,8 @@ fn apply_cmd(args: ApplyArgs) -> Outcome {
                 idle: args.idle_timeout.unwrap_or(executor::DEFAULT_IDLE_TIMEOUT),
             },
             settings: Some(&conn),
+            format: args.format,
+            sent: Default::default(),
         };
         if session.target == crate::model::Target::Redshift && args.lock_timeout.is_some() {
             report_diagnostics(&[Diagnostic::warning(
@@ -955,6 +1000,7 @@ fn apply_cmd(args: ApplyArgs) -> Outcome {
             run.show(&plan)?;
             if plan.is_empty() {
                 eprintln!("{}", diag::visible(&run.nothing_to_apply()));
+                run.print_json(session.target, run.nothing_result(), 0)?;
                 return Ok(0);
             }
             print_summary(&plan);
@@ -997,6 +1043,10 @@ struct ApplyRun<'a> {
     timeouts: executor::Timeouts,
     /// How to open a second connection, to show what the apply waits for.
     settings: Option<&'a db::Settings>,
+    /// `--format`: with `json`, the plan is not printed and one document ends the apply.
+    format: TextOrJson,
+    /// For the JSON document: the statements sent and the plan's warnings.
+    sent: std::sync::Mutex<(Vec<String>, Vec<Diagnostic>)>,
 }
 
 /// How the part of the transaction that may be interrupted ended.
@@ -1061,6 +1111,11 @@ impl ApplyRun<'_> {
                 ))]);
             }
         }
+        if self.format == TextOrJson::Json {
+            // The document at the end says what was applied; warnings go to stderr.
+            report_diagnostics(&plan.warnings);
+            return Ok(());
+        }
         let source = Source::Database {
             server: self.server.to_string(),
         };
@@ -1093,6 +1148,7 @@ impl ApplyRun<'_> {
             ready = self.until_commit(session, confirmed) => ready?,
         };
         let Ready::Commit(tx, applied) = ready else {
+            self.print_json(session.target, self.nothing_result(), 0)?;
             return Ok(0);
         };
         // Not interruptible: once COMMIT is sent, only its answer tells what happened.
@@ -1113,7 +1169,44 @@ impl ApplyRun<'_> {
                  been committed and is complete)"
             );
         }
+        self.print_json(session.target, "applied", applied.batches)?;
         Ok(0)
+    }
+
+    /// `nothing`, or `already_applied` for a plan file whose changes the server holds.
+    fn nothing_result(&self) -> &'static str {
+        match self.reviewed {
+            Some((_, file)) if !file.statements.is_empty() => "already_applied",
+            _ => "nothing",
+        }
+    }
+
+    /// With `--format json`, the document that ends the apply.
+    fn print_json(
+        &self,
+        target: crate::model::Target,
+        result: &'static str,
+        round_trips: usize,
+    ) -> Result<(), Failure> {
+        if self.format != TextOrJson::Json {
+            return Ok(());
+        }
+        let (statements, warnings) =
+            std::mem::take(&mut *self.sent.lock().unwrap_or_else(|e| e.into_inner()));
+        print(&output::to_json(&output::ApplyDoc {
+            format: "grantplan-apply",
+            version: 1,
+            target,
+            server: self.server.to_string(),
+            result,
+            statements: if result == "applied" {
+                statements
+            } else {
+                Vec::new()
+            },
+            round_trips,
+            warnings,
+        }))
     }
 
     /// Everything up to COMMIT; any failure rolls back.
@@ -1179,6 +1272,10 @@ impl ApplyRun<'_> {
             .await
             .map_err(|e| Failure::Message(format!("cannot read the catalog: {e}")))?;
         let plan = self.plan(snap)?;
+        if self.format == TextOrJson::Json {
+            *self.sent.lock().unwrap_or_else(|e| e.into_inner()) =
+                (Vec::new(), plan.warnings.clone());
+        }
         match confirmed {
             // A plan file was compared with in `plan`.
             Some(shown) if self.reviewed.is_none() => check_unchanged(
@@ -1217,6 +1314,10 @@ impl ApplyRun<'_> {
             }
         }
         let sql = self.sql(&plan);
+        if self.format == TextOrJson::Json {
+            *self.sent.lock().unwrap_or_else(|e| e.into_inner()) =
+                (sql.clone(), plan.warnings.clone());
+        }
         let bar = progress_bar(sql.len());
         let result = tx
             .execute(&sql, &mut |done| bar.set_position(done as u64))
@@ -1659,7 +1760,10 @@ fn doctor_cmd(args: DoctorArgs) -> Outcome {
         )
         .help("pass -f FILE to check them")]);
     }
-    print(&crate::doctor::render(&server, &checks))?;
+    match args.format {
+        TextOrJson::Text => print(&crate::doctor::render(&server, &checks))?,
+        TextOrJson::Json => print(&output::to_json(&crate::doctor::document(&server, &checks)))?,
+    }
     Ok(crate::doctor::exit_code(&checks))
 }
 

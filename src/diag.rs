@@ -9,7 +9,7 @@ use serde::Serialize;
 use std::fmt;
 
 /// Where in a file a finding points.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Location {
     /// The file as the user named it (`grants.yaml`, `conf/grants.yaml`).
     pub file: String,
@@ -33,7 +33,7 @@ impl fmt::Display for Location {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Error,
@@ -41,7 +41,7 @@ pub enum Severity {
 }
 
 /// One finding: what is wrong, where, and what to do about it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Diagnostic {
     pub severity: Severity,
     pub message: String,

@@ -609,6 +609,30 @@ fn assume_role(setup: &Setup, config: Option<&Config>) -> Vec<Check> {
     checks
 }
 
+/// The checklist as a JSON document (`grantplan doctor --format json`).
+pub fn document(server: &str, checks: &[Check]) -> crate::output::DoctorDoc {
+    crate::output::DoctorDoc {
+        format: "grantplan-doctor",
+        version: 1,
+        server: server.to_string(),
+        checks: checks
+            .iter()
+            .map(|c| crate::output::DoctorCheck {
+                status: match c.status {
+                    Status::Pass => "pass",
+                    Status::Warn => "warn",
+                    Status::Fail => "fail",
+                },
+                topic: c.topic,
+                detail: c.detail.clone(),
+                fix: c.fix.clone(),
+            })
+            .collect(),
+        blockers: checks.iter().filter(|c| c.status == Status::Fail).count(),
+        warnings: checks.iter().filter(|c| c.status == Status::Warn).count(),
+    }
+}
+
 /// The checklist as text, with a closing count.
 pub fn render(server: &str, checks: &[Check]) -> String {
     // Details quote names from the catalog and grants.yaml: shown escaped, never obeyed

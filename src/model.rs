@@ -177,6 +177,20 @@ impl Serialize for Principal {
     }
 }
 
+/// In JSON a principal is one string, `kind:name`.
+impl schemars::JsonSchema for Principal {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Principal".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "pattern": "^(group|role|user):",
+            "description": "`kind:name`: `group:analysts`, `role:ml_admin`, `user:alice`"
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for Principal {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
@@ -233,6 +247,20 @@ impl Serialize for Grantee {
     }
 }
 
+/// In JSON a grantee is one string, `public` or `kind:name`.
+impl schemars::JsonSchema for Grantee {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Grantee".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "pattern": "^(public$|(group|role|user):)",
+            "description": "`public`, or `kind:name` (`group:analysts`)"
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for Grantee {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
@@ -242,7 +270,19 @@ impl<'de> Deserialize<'de> for Grantee {
 
 /// A privilege grantplan manages. The order is the order privileges are listed in one
 /// merged statement (`GRANT CREATE, USAGE ON SCHEMA ...`, as in the seed).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Privilege {
     /// Redshift's cluster-wide right to run CREATE MODEL (stored as USAGE on the
@@ -277,7 +317,9 @@ impl fmt::Display for Privilege {
 ///
 /// The variant order is the statement order of a plan; within a variant, objects sort by
 /// name, which is what makes glob expansions deterministic.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Securable {
     /// The cluster-wide CREATE MODEL right (Redshift only).

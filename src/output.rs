@@ -7,7 +7,7 @@ use crate::sql::Statement;
 use serde::Serialize;
 
 /// Where a plan's view of the server came from.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Source {
     /// No database and no snapshot.
@@ -63,9 +63,15 @@ pub fn sql(plan: &Plan, source: &Source) -> String {
     out
 }
 
-#[derive(Serialize)]
+/// `grantplan plan --format json` (docs/json.md).
+#[derive(Serialize, schemars::JsonSchema)]
+#[schemars(title = "grantplan plan --format json")]
 struct JsonPlan<'a> {
+    /// Always `grantplan-plan`.
+    #[schemars(extend("const" = "grantplan-plan"))]
     format: &'static str,
+    /// 2.
+    #[schemars(extend("const" = 2))]
     version: u32,
     target: crate::model::Target,
     mode: crate::model::Mode,
@@ -75,15 +81,16 @@ struct JsonPlan<'a> {
     warnings: &'a [Diagnostic],
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 struct JsonStatement<'a> {
+    /// The statement as grantplan sends it (exact, not escaped).
     sql: String,
     #[serde(flatten)]
     statement: &'a Statement,
 }
 
 /// Counts of statements by kind.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Summary {
     pub statements: usize,
     pub create: usize,
@@ -112,6 +119,150 @@ impl Summary {
         }
         s
     }
+}
+
+/// `grantplan diff --format json` (docs/json.md): who holds what on everything
+/// grants.yaml manages, now and after the plan, as lines of the same listing the text
+/// diff compares, and which lines go and come.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[schemars(title = "grantplan diff --format json")]
+pub struct DiffDoc<'a> {
+    /// Always `grantplan-diff`.
+    #[schemars(extend("const" = "grantplan-diff"))]
+    pub format: &'static str,
+    /// 1.
+    #[schemars(extend("const" = 1))]
+    pub version: u32,
+    pub target: crate::model::Target,
+    pub source: &'a Source,
+    /// The listing now, one fact per line, sorted.
+    pub now: Vec<String>,
+    /// The listing after the plan.
+    pub after: Vec<String>,
+    /// Lines of `now` not in `after`.
+    pub removed: Vec<String>,
+    /// Lines of `after` not in `now`.
+    pub added: Vec<String>,
+    pub warnings: &'a [Diagnostic],
+}
+
+impl<'a> DiffDoc<'a> {
+    pub fn new(
+        plan_target: crate::model::Target,
+        source: &'a Source,
+        now: Vec<String>,
+        after: Vec<String>,
+        warnings: &'a [Diagnostic],
+    ) -> Self {
+        let in_after: std::collections::BTreeSet<&String> = after.iter().collect();
+        let in_now: std::collections::BTreeSet<&String> = now.iter().collect();
+        let removed = now
+            .iter()
+            .filter(|l| !in_after.contains(l))
+            .cloned()
+            .collect();
+        let added = after
+            .iter()
+            .filter(|l| !in_now.contains(l))
+            .cloned()
+            .collect();
+        DiffDoc {
+            format: "grantplan-diff",
+            version: 1,
+            target: plan_target,
+            source,
+            now,
+            after,
+            removed,
+            added,
+            warnings,
+        }
+    }
+}
+
+/// `grantplan doctor --format json` (docs/json.md).
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[schemars(title = "grantplan doctor --format json")]
+pub struct DoctorDoc {
+    /// Always `grantplan-doctor`.
+    #[schemars(extend("const" = "grantplan-doctor"))]
+    pub format: &'static str,
+    /// 1.
+    #[schemars(extend("const" = 1))]
+    pub version: u32,
+    /// `user@host:port/database`, never with a password.
+    pub server: String,
+    pub checks: Vec<DoctorCheck>,
+    /// Checks that failed: apply would refuse or fail (exit 1 when any).
+    pub blockers: usize,
+    pub warnings: usize,
+}
+
+/// One line of doctor's checklist.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct DoctorCheck {
+    /// `pass`, `warn` or `fail`.
+    #[schemars(extend("enum" = ["pass", "warn", "fail"]))]
+    pub status: &'static str,
+    pub topic: &'static str,
+    pub detail: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix: Option<String>,
+}
+
+/// `grantplan apply --format json` (docs/json.md): printed once the apply has ended
+/// without error (a failure is exit 1 with its message on stderr, and no document).
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[schemars(title = "grantplan apply --format json")]
+pub struct ApplyDoc {
+    /// Always `grantplan-apply`.
+    #[schemars(extend("const" = "grantplan-apply"))]
+    pub format: &'static str,
+    /// 1.
+    #[schemars(extend("const" = 1))]
+    pub version: u32,
+    pub target: crate::model::Target,
+    /// `user@host:port/database`, never with a password.
+    pub server: String,
+    /// `applied`, `nothing` (the server already matched), or `already_applied` (a plan
+    /// file whose changes the server already holds).
+    #[schemars(extend("enum" = ["applied", "nothing", "already_applied"]))]
+    pub result: &'static str,
+    /// The statements committed, as sent; empty unless `applied`.
+    pub statements: Vec<String>,
+    /// Round trips the statements took.
+    pub round_trips: usize,
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// The JSON documents grantplan writes, for [`json_schema`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum JsonDoc {
+    Plan,
+    Diff,
+    Doctor,
+    Apply,
+}
+
+/// The JSON Schema of one of grantplan's JSON documents, pretty, with a trailing newline
+/// (docs/schemas/*.schema.json are these, checked by a test).
+pub fn json_schema(doc: JsonDoc) -> String {
+    let schema = match doc {
+        JsonDoc::Plan => schemars::schema_for!(JsonPlan<'static>),
+        JsonDoc::Diff => schemars::schema_for!(DiffDoc<'static>),
+        JsonDoc::Doctor => schemars::schema_for!(DoctorDoc),
+        JsonDoc::Apply => schemars::schema_for!(ApplyDoc),
+    };
+    let mut s = serde_json::to_string_pretty(&schema).expect("schema serializes");
+    s.push('\n');
+    s
+}
+
+/// A document as pretty JSON with a trailing newline.
+pub fn to_json<T: Serialize>(doc: &T) -> String {
+    let mut s = serde_json::to_string_pretty(doc).expect("documents serialize");
+    s.push('\n');
+    s
 }
 
 /// The plan as a JSON document (`format: grantplan-plan`), with a trailing newline.

@@ -11,7 +11,9 @@ use crate::model::{Grantee, Principal, PrincipalKind, Privilege, Securable, Targ
 use serde::{Deserialize, Serialize};
 
 /// One change to the server's grants.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(tag = "action", rename_all = "snake_case")]
 pub enum Statement {
     /// `CREATE GROUP g` / `CREATE ROLE r` for a declared principal that does not exist.

@@ -832,3 +832,54 @@ async fn the_question_takes_exactly_yes_after_a_summary() {
     let piped = run(&["plan"], &file, &url);
     assert!(!piped.stderr.contains("0 warnings"), "{}", piped.stderr);
 }
+
+/// `apply --format json`: one document at the end, valid against the published schema,
+/// saying what was applied (and nothing else on stdout); applied again, `nothing`.
+/// `doctor --format json` is valid against its schema too.
+#[tokio::test]
+async fn apply_and_doctor_write_json_documents_that_match_their_schemas() {
+    let (db, client) = common::fresh_db("apply_json").await;
+    let url = common::server().admin_url(&db);
+    let readers = common::unique("readers");
+    client
+        .batch_execute(&format!("CREATE SCHEMA app; CREATE ROLE {readers};"))
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = write_config(
+        &dir,
+        &format!("target: postgres\nroles:\n  {readers}: {{}}\nschemas:\n  app: {{usage: [{readers}]}}\n  missing: {{usage: [{readers}]}}\n"),
+    );
+    let out = run(&["apply", "--yes", "--format", "json"], &file, &url);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    common::assert_matches_schema(&out.stdout, "apply");
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(doc["result"], "applied");
+    assert_eq!(
+        doc["statements"],
+        serde_json::json!([format!("GRANT USAGE ON SCHEMA app TO {readers};")])
+    );
+    assert_eq!(doc["round_trips"], 1);
+    assert_eq!(
+        doc["warnings"].as_array().unwrap().len(),
+        1,
+        "the missing schema"
+    );
+    let again = run(&["apply", "--yes", "--format", "json"], &file, &url);
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    common::assert_matches_schema(&again.stdout, "apply");
+    let doc: serde_json::Value = serde_json::from_str(&again.stdout).unwrap();
+    assert_eq!(doc["result"], "nothing");
+    assert_eq!(doc["statements"], serde_json::json!([]));
+
+    let doctor = run(&["doctor", "--format", "json"], &file, &url);
+    assert_eq!(doctor.code, 0, "{}", doctor.stderr);
+    common::assert_matches_schema(&doctor.stdout, "doctor");
+    let doc: serde_json::Value = serde_json::from_str(&doctor.stdout).unwrap();
+    assert_eq!(doc["blockers"], 0);
+    assert!(doc["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c["topic"] == "plan"));
+}

@@ -421,3 +421,75 @@ fn dash_reads_the_grants_file_from_standard_input() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// The published JSON Schemas (docs/schemas/) are what `grantplan schema OUTPUT` prints,
+/// and the plan and diff documents validate against them; a document that breaks the
+/// schema is caught.
+#[test]
+fn json_outputs_match_their_published_schemas() {
+    for name in ["plan", "diff", "doctor", "apply"] {
+        let out = grantplan().args(["schema", name]).output().unwrap();
+        assert_eq!(out.status.code(), Some(0));
+        let published =
+            std::fs::read_to_string(root().join(format!("docs/schemas/{name}.schema.json")))
+                .unwrap();
+        assert_eq!(
+            String::from_utf8(out.stdout).unwrap(),
+            published,
+            "docs/schemas/{name}.schema.json is stale: write it with `grantplan schema {name}`"
+        );
+    }
+    let plan = grantplan()
+        .args(["plan", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(plan.status.code(), Some(0));
+    let plan = String::from_utf8(plan.stdout).unwrap();
+    common::assert_matches_schema(&plan, "plan");
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut snap = grantplan::catalog::Snapshot::empty(grantplan::model::Target::Redshift);
+    snap.server.login_superuser = true;
+    snap.schemas.push(grantplan::catalog::SchemaInfo {
+        name: "demo_ml".into(),
+        owner: "admin".into(),
+        grants: Vec::new(),
+    });
+    let catalog = dir.path().join("snapshot.json");
+    std::fs::write(&catalog, snap.to_json()).unwrap();
+    let diff = grantplan()
+        .args([
+            "diff",
+            "--format",
+            "json",
+            "--detailed-exitcode",
+            "--catalog",
+        ])
+        .arg(&catalog)
+        .output()
+        .unwrap();
+    assert_eq!(
+        diff.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&diff.stderr)
+    );
+    let diff = String::from_utf8(diff.stdout).unwrap();
+    common::assert_matches_schema(&diff, "diff");
+    let doc: serde_json::Value = serde_json::from_str(&diff).unwrap();
+    assert!(
+        doc["added"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|l| l.as_str().unwrap().contains("demo_ml")),
+        "{diff}"
+    );
+    // The schema is strict enough to catch a wrong document.
+    let broken = diff.replace("\"grantplan-diff\"", "\"grantplan-plan\"");
+    let caught = std::panic::catch_unwind(|| common::assert_matches_schema(&broken, "diff"));
+    assert!(
+        caught.is_err(),
+        "a document of another format passed the diff schema"
+    );
+}

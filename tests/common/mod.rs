@@ -604,3 +604,22 @@ pub fn redshift_access_system_table_sql(viewer: &str) -> String {
         viewer.replace('\'', "''")
     )
 }
+
+/// Panics unless `json` is valid against `docs/schemas/NAME.schema.json`, the schema
+/// grantplan publishes for that output (docs/json.md).
+pub fn assert_matches_schema(json: &str, name: &str) {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("docs/schemas")
+        .join(format!("{name}.schema.json"));
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let doc: serde_json::Value =
+        serde_json::from_str(json).unwrap_or_else(|e| panic!("not JSON ({e}):\n{json}"));
+    let validator = jsonschema::validator_for(&schema)
+        .unwrap_or_else(|e| panic!("{}: not a schema: {e}", path.display()));
+    let errors: Vec<String> = validator
+        .iter_errors(&doc)
+        .map(|e| format!("{} at {}", e, e.instance_path))
+        .collect();
+    assert!(errors.is_empty(), "{name}: {errors:#?}\n{json}");
+}
