@@ -115,11 +115,12 @@ pub struct DbArg {
     /// verify like verify-ca).
     #[arg(long, value_name = "PEM")]
     pub ca_file: Option<PathBuf>,
-    /// Seconds to wait for the server to answer, from the name lookup to the end of the
-    /// login, per host; 0 waits as long as it takes. Default: connect_timeout= in the
-    /// URL, then $PGCONNECT_TIMEOUT, else 10.
-    #[arg(long, value_name = "SECONDS")]
-    pub connect_timeout: Option<u64>,
+    /// How long to wait for the server to answer, from the name lookup to the end of the
+    /// login, per host: seconds (10), or a number with a unit (500ms, 10s, 2m); 0 waits
+    /// as long as it takes. Default: connect_timeout= in the URL, then
+    /// $PGCONNECT_TIMEOUT (whole seconds, as libpq reads them), else 10s.
+    #[arg(long, value_name = "DURATION", value_parser = parse_connect_timeout)]
+    pub connect_timeout: Option<std::time::Duration>,
 }
 
 /// Written by hand so that the URL's password never reaches a debug print.
@@ -221,17 +222,19 @@ pub struct ApplyArgs {
     /// How long to wait for a lock before giving up with nothing applied (exit 1): for
     /// the lock another `grantplan apply` to the same database holds while it runs, and
     /// for each lock a statement needs that another session's open transaction holds.
-    /// PostgreSQL only: Redshift has no lock timeout. Examples: 500ms, 10s, 2m.
-    /// [default: 10s]
+    /// PostgreSQL only: Redshift has no lock timeout. Seconds (10), or a number with a
+    /// unit (500ms, 10s, 2m), as for every timeout option. [default: 10s]
     #[arg(long, value_name = "DURATION", value_parser = parse_lock_timeout)]
     pub lock_timeout: Option<std::time::Duration>,
     /// How long one statement of the apply may run before the server cancels it and
-    /// nothing is applied (exit 1). PostgreSQL only. [default: 5m]
+    /// nothing is applied (exit 1). PostgreSQL only. Seconds, or a number with a unit.
+    /// [default: 5m]
     #[arg(long, value_name = "DURATION", value_parser = parse_lock_timeout)]
     pub statement_timeout: Option<std::time::Duration>,
     /// How long the apply's session may sit idle inside its transaction (grantplan
     /// stopped or suspended mid-apply) before the server ends it, rolling back and
-    /// releasing its locks. PostgreSQL only. [default: 1m]
+    /// releasing its locks. PostgreSQL only. Seconds, or a number with a unit.
+    /// [default: 1m]
     #[arg(long, value_name = "DURATION", value_parser = parse_lock_timeout)]
     pub idle_timeout: Option<std::time::Duration>,
 }
@@ -953,11 +956,38 @@ fn apply_cmd(args: ApplyArgs) -> Outcome {
     })
 }
 
-/// Parses `--lock-timeout` (and the other apply timeouts): a humantime duration, more
-/// than zero, within PostgreSQL's limit.
+/// Reads a timeout option the one way all of them take it: a bare whole number is
+/// seconds, anything else a number with a unit (`500ms`, `10s`, `2m`, `1h 30m`).
+///
+/// Why one form: `--connect-timeout 10` took seconds (as libpq's `connect_timeout`
+/// does) while `--lock-timeout 10` was refused for want of a unit, and PostgreSQL's own
+/// `lock_timeout = 10` means milliseconds. A person who has just typed one timeout
+/// should be able to type the next the same way, and a bare number meaning seconds
+/// everywhere is what the connect timeout already promised.
+fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let t = text.trim();
+    if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {
+        return t
+            .parse::<u64>()
+            .map(std::time::Duration::from_secs)
+            .map_err(|_| format!("`{t}` seconds is too long"));
+    }
+    humantime::parse_duration(t).map_err(|e| {
+        format!("{e}: write a number of seconds (10), or a number with a unit (500ms, 10s, 2m)")
+    })
+}
+
+/// Parses `--connect-timeout`: [`parse_duration`]; zero waits as long as it takes, as
+/// libpq's `connect_timeout=0` does.
+fn parse_connect_timeout(text: &str) -> Result<std::time::Duration, String> {
+    parse_duration(text)
+}
+
+/// Parses `--lock-timeout` (and the other apply timeouts): [`parse_duration`], more
+/// than zero (PostgreSQL's 0 would mean no limit, and an apply must never wait without
+/// one), within PostgreSQL's limit.
 fn parse_lock_timeout(text: &str) -> Result<std::time::Duration, String> {
-    let d = humantime::parse_duration(text)
-        .map_err(|e| format!("{e} (write it like 500ms, 10s or 2m)"))?;
+    let d = parse_duration(text)?;
     if d.is_zero() {
         return Err("must be more than zero: grantplan never waits without a bound".into());
     }
