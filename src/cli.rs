@@ -533,11 +533,44 @@ fn connection(db: &DbArg) -> Result<Option<db::Settings>, Failure> {
 
 fn require_connection(db: &DbArg, command: &str) -> Result<db::Settings, Failure> {
     connection(db)?.ok_or_else(|| {
+        let unused = unused_pg_variables()
+            .map(|u| format!(". {u}"))
+            .unwrap_or_default();
         Failure::Message(format!(
             "{command} needs a database: pass --database-url postgres://USER@HOST:PORT/DB, \
-             or set GRANTPLAN_DATABASE_URL"
+             or set GRANTPLAN_DATABASE_URL{unused}"
         ))
     })
+}
+
+/// When no URL was given anywhere but `PGHOST`, `PGHOSTADDR` or `PGDATABASE` is set:
+/// that they were not used, and how to use them.
+///
+/// Why they are not used on their own: without a URL, `plan` plans offline, and a
+/// variable left in a shell (or a CI job's environment) must not silently turn every
+/// offline plan into a connection to whatever server it names. But someone who set
+/// them for psql expects them to count, so grantplan says that they did not, instead of
+/// an offline plan or a "needs a database" that looks as if they were never read.
+fn unused_pg_variables() -> Option<String> {
+    let set: Vec<String> = ["PGHOST", "PGHOSTADDR", "PGDATABASE"]
+        .iter()
+        .filter(|v| env(v).is_some_and(|x| !x.is_empty()))
+        .map(|v| format!("${v}"))
+        .collect();
+    let (names, verb) = match set.as_slice() {
+        [] => return None,
+        [one] => (one.clone(), "is set but was"),
+        [rest @ .., last] => (
+            format!("{} and {last}", rest.join(", ")),
+            "are set but were",
+        ),
+    };
+    Some(format!(
+        "{names} {verb} not used: grantplan connects only to a database URL given with \
+         --database-url, $GRANTPLAN_DATABASE_URL or $DATABASE_URL, whose missing parts the \
+         PG* variables then fill; to connect with the PG* variables alone, pass \
+         --database-url postgres://"
+    ))
 }
 
 /// Connects, and refuses a server of another kind than the file's `target` before
@@ -675,6 +708,9 @@ fn catalog_source(
         })?;
         Ok((Some(snap), Source::Database { server }))
     } else {
+        if let Some(unused) = unused_pg_variables() {
+            report_diagnostics(&[Diagnostic::warning(unused)]);
+        }
         Ok((None, Source::Offline))
     }
 }

@@ -315,3 +315,48 @@ fn grantplan_reaches_what_psql_reaches_with_the_same_url_and_variables() {
     // grantplan fails where psql fails, in the same place.
     assert!(reached >= cases.len() - 4, "{}", report.join("\n"));
 }
+
+/// With no URL at all, the `PG*` variables are not used (a plan stays offline, a
+/// command that needs a server says it needs one), and grantplan says that they were
+/// not, and how to use them.
+#[test]
+fn pg_variables_without_a_url_are_said_to_be_unused() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("grants.yaml"), "target: postgres\n").unwrap();
+    let out = run(common::grantplan()
+        .current_dir(dir.path())
+        .env("PGHOST", "127.0.0.1")
+        .env("PGDATABASE", "shop")
+        .arg("plan"));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.starts_with("-- offline plan"), "{}", out.stdout);
+    assert!(
+        out.stderr
+            .contains("$PGHOST and $PGDATABASE are set but were not used"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("--database-url postgres://"),
+        "{}",
+        out.stderr
+    );
+    let out = run(common::grantplan()
+        .current_dir(dir.path())
+        .env("PGDATABASE", "shop")
+        .arg("snapshot"));
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stderr.contains("snapshot needs a database"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("$PGDATABASE is set but was not used"),
+        "{}",
+        out.stderr
+    );
+    // Nothing said when none is set.
+    let out = run(common::grantplan().current_dir(dir.path()).arg("plan"));
+    assert!(!out.stderr.contains("not used"), "{}", out.stderr);
+}
