@@ -166,14 +166,25 @@ impl Given {
                  honour: {why}. Remove it"
             ));
         }
+        let nearest = KEYWORDS
+            .iter()
+            .map(|k| (strsim::levenshtein(k.name, name), k.name))
+            .min()
+            .filter(|(d, _)| *d <= 2);
+        let advice = match nearest {
+            Some((_, k)) if shown.starts_with('`') => format!("did you mean `{k}`?"),
+            _ => format!(
+                "grantplan reads {}",
+                KEYWORDS
+                    .iter()
+                    .map(|k| k.name)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        };
         Err(format!(
             "{place} has the parameter {shown}, which is not a libpq connection parameter \
-             (see \"Parameter Key Words\" in libpq's documentation; grantplan reads {})",
-            KEYWORDS
-                .iter()
-                .map(|k| k.name)
-                .collect::<Vec<_>>()
-                .join(", ")
+             (\"Parameter Key Words\" in libpq's documentation): {advice}"
         ))
     }
 }
@@ -539,7 +550,10 @@ mod tests {
             ("postgres://u:hunter2@h%4/db", "the host"),
             ("postgres://u:hunter2@h:5%/db", "the port"),
             ("postgres://u:hunter2@h/d%00b", "the database name"),
-            ("postgres://u:hunter2@h/db?sslmod=require", "`sslmod`"),
+            (
+                "postgres://u:hunter2@h/db?sslmod=require",
+                "did you mean `sslmode`?",
+            ),
             ("postgres://u:hunter2@h/db?sslcert=x", "client certificates"),
             ("postgres://u:hunter2@h/db?hunter2", "parameter 1"),
             ("postgres://u:hunter2@h/db?a=b=c", "second `=`"),
