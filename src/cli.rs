@@ -576,17 +576,22 @@ fn unused_pg_variables() -> Option<String> {
 /// Connects, and refuses a server of another kind than the file's `target` before
 /// reading or changing anything on it. The expected target also picks the TLS default
 /// (`require` for Redshift).
-async fn open(
-    conn: &db::Settings,
-    expected: Option<(crate::model::Target, &str)>,
-) -> Result<db::Session, Failure> {
-    let session = db::connect(conn, expected.map(|(target, _)| target)).await?;
-    if let Some((target, file)) = expected {
+async fn open(conn: &db::Settings, expected: Option<&Config>) -> Result<db::Session, Failure> {
+    let session = db::connect_detailed(conn, expected.map(|c| c.target))
+        .await
+        .map_err(|e| Failure::Message(connect_failure(e, expected)))?;
+    if let Some(config) = expected {
+        let (target, file) = (config.target, &config.file);
         if session.target != target {
+            let declares = if config.target_given {
+                format!("{file} declares target `{target}`")
+            } else {
+                format!("{file} has no `target:`, so its target is `{target}` (the default),")
+            };
             return Err(Failure::Message(format!(
-                "{file} declares target `{target}` but {} is a {} server ({}); \
-                 nothing was read or changed. Set `target: {}` in {file} if this is the \
-                 right server, or connect to a {target} server",
+                "{declares} but {} is a {} server ({}); nothing was read or changed. Set \
+                 `target: {}` in {file} if this is the right server, or connect to a \
+                 {target} server",
                 db::describe_target(&conn.config),
                 session.target,
                 session.evidence,
@@ -595,6 +600,16 @@ async fn open(
         }
     }
     Ok(session)
+}
+
+/// A failed connection's message, with the reason a grants file without `target:` may
+/// be the cause: it is taken for Redshift, whose default sslmode `require` is what a
+/// PostgreSQL without TLS refuses first, before grantplan can see it is PostgreSQL.
+fn connect_failure(e: db::ConnectError, expected: Option<&Config>) -> String {
+    match expected.and_then(Config::default_target_hint) {
+        Some(hint) if e.tls => format!("{}\n  hint: {hint}", e.message),
+        _ => e.message,
+    }
 }
 
 async fn read_catalog(session: &db::Session) -> Result<Snapshot, Failure> {
@@ -687,7 +702,7 @@ const MAX_SNAPSHOT_BYTES: u64 = 512 * 1024 * 1024;
 fn catalog_source(
     catalog: Option<&Path>,
     db: &DbArg,
-    expected: Option<(crate::model::Target, &str)>,
+    expected: Option<&Config>,
 ) -> Result<(Option<Snapshot>, Source), Failure> {
     if let Some(file) = catalog {
         // Bounded like plan files: a device or a huge file is refused, not read.
@@ -724,11 +739,8 @@ fn plan_cmd(args: PlanArgs) -> Outcome {
     let options = PlanOptions {
         strict: args.strict,
     };
-    let (snapshot, source) = catalog_source(
-        args.catalog.catalog.as_deref(),
-        &args.db,
-        Some((config.target, &config.file)),
-    )?;
+    let (snapshot, source) =
+        catalog_source(args.catalog.catalog.as_deref(), &args.db, Some(&config))?;
     let plan = plan::plan_owned(&config, snapshot, options)?;
     plan.verify()?;
     // The plan file's name is fixed before printing, so that markdown can point at it.
@@ -843,11 +855,8 @@ fn write_plan_file(
 
 fn diff_cmd(args: DiffArgs) -> Outcome {
     let config = load_config(args.file.path())?;
-    let (snapshot, source) = catalog_source(
-        args.catalog.catalog.as_deref(),
-        &args.db,
-        Some((config.target, &config.file)),
-    )?;
+    let (snapshot, source) =
+        catalog_source(args.catalog.catalog.as_deref(), &args.db, Some(&config))?;
     let plan = plan::plan_owned(&config, snapshot, PlanOptions::default())?;
     report_diagnostics(&plan.warnings);
     // Each listing is joined as soon as it is made, and the plan freed before diffing:
@@ -942,7 +951,7 @@ fn apply_cmd(args: ApplyArgs) -> Outcome {
     let server = db::describe_target(&conn.config);
     let rt = runtime()?;
     rt.block_on(async {
-        let session = open(&conn, Some((config.target, &config.file))).await?;
+        let session = open(&conn, Some(&config)).await?;
         let run = ApplyRun {
             config: &config,
             strict: args.strict,
@@ -1585,9 +1594,12 @@ fn doctor_cmd(args: DoctorArgs) -> Outcome {
     let conn = require_connection(&args.db, "doctor")?;
     let server = db::describe_target(&conn.config);
     let checks = runtime()?.block_on(async {
-        let session = match db::connect(&conn, config.as_ref().map(|c| c.target)).await {
+        let session = match db::connect_detailed(&conn, config.as_ref().map(|c| c.target)).await {
             Ok(s) => s,
-            Err(e) => return vec![crate::doctor::unreachable(&server, &e)],
+            Err(e) => {
+                let why = connect_failure(e, config.as_ref());
+                return vec![crate::doctor::unreachable(&server, &why)];
+            }
         };
         let setup = catalog::read_setup(&session.client, session.target).await;
         let snapshot = read_showing(&session.client, session.target, false).await;
