@@ -1710,6 +1710,34 @@ mod tests {
     }
 
     #[test]
+    fn every_timeout_reads_bare_seconds_and_numbers_with_units() {
+        use std::time::Duration;
+        for (text, want) in [
+            ("10", Duration::from_secs(10)),
+            (" 7 ", Duration::from_secs(7)),
+            ("500ms", Duration::from_millis(500)),
+            ("10s", Duration::from_secs(10)),
+            ("2m", Duration::from_secs(120)),
+            ("1h 30m", Duration::from_secs(5400)),
+        ] {
+            assert_eq!(parse_duration(text), Ok(want), "{text}");
+            assert_eq!(parse_lock_timeout(text), Ok(want), "{text}");
+            assert_eq!(parse_connect_timeout(text), Ok(want), "{text}");
+        }
+        // 0 waits as long as it takes for the connection only.
+        for zero in ["0", "0s", "0ms"] {
+            assert_eq!(parse_connect_timeout(zero), Ok(Duration::ZERO), "{zero}");
+            let e = parse_lock_timeout(zero).unwrap_err();
+            assert!(e.contains("more than zero"), "{zero}: {e}");
+        }
+        for bad in ["", "soon", "1.5", "-1", "10x"] {
+            let e = parse_duration(bad).unwrap_err();
+            assert!(e.contains("(500ms, 10s, 2m)"), "{bad}: {e}");
+        }
+        assert!(parse_lock_timeout("30d").unwrap_err().contains("at most"));
+    }
+
+    #[test]
     fn debug_output_of_the_command_line_holds_no_password() {
         for args in [
             &[

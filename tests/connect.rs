@@ -347,3 +347,120 @@ fn a_grants_file_without_target_is_told_it_defaults_to_redshift() {
         out.stderr
     );
 }
+
+/// Every timeout option takes the same forms: a bare number is seconds, a number with a
+/// unit (500ms, 10s, 2m) works for all of them; 0 means "as long as it takes" for
+/// --connect-timeout only.
+#[test]
+fn every_timeout_option_takes_seconds_or_a_number_with_a_unit() {
+    let addr = silent_server();
+    let dir = grants_dir();
+    let url = format!("postgres://admin:hunter2@127.0.0.1:{}/dev", addr.port());
+    let host_port = format!("127.0.0.1:{}", addr.port());
+    for (value, said) in [
+        ("500ms", "(500 ms, from --connect-timeout)"),
+        ("1", "(1 s, from --connect-timeout)"),
+        ("1s", "(1 s, from --connect-timeout)"),
+    ] {
+        let out = grantplan(dir.path(), &["plan", "--connect-timeout", value], &url);
+        let err = one_line_error(&out, &host_port);
+        assert!(err.contains(said), "{value}: {err}");
+    }
+    // The apply timeouts take bare seconds too: the command line is read, and the run
+    // ends at the (refused) connection, not at a usage error.
+    let refused = format!("postgres://admin:hunter2@127.0.0.1:{}/dev", closed_port());
+    for (flag, value) in [
+        ("--lock-timeout", "10"),
+        ("--statement-timeout", "300"),
+        ("--idle-timeout", "2m"),
+        ("--lock-timeout", "500ms"),
+        ("--connect-timeout", "0"),
+        ("--connect-timeout", "2m"),
+    ] {
+        let out = grantplan(dir.path(), &["apply", "--yes", flag, value], &refused);
+        let err = one_line_error(&out, "127.0.0.1:");
+        assert!(err.contains("connection refused"), "{flag} {value}: {err}");
+    }
+    // What is refused, as a usage error (exit 1) that says what to write.
+    for (flag, value, said) in [
+        ("--lock-timeout", "0", "must be more than zero"),
+        ("--statement-timeout", "0s", "must be more than zero"),
+        (
+            "--connect-timeout",
+            "soon",
+            "a number with a unit (500ms, 10s, 2m)",
+        ),
+        (
+            "--idle-timeout",
+            "1.5",
+            "a number with a unit (500ms, 10s, 2m)",
+        ),
+    ] {
+        let out = grantplan(dir.path(), &["apply", "--yes", flag, value], &refused);
+        assert_eq!(out.code, 1, "{flag} {value}");
+        assert!(
+            out.stderr
+                .contains(&format!("invalid value '{value}' for '{flag}")),
+            "{flag} {value}: {}",
+            out.stderr
+        );
+        assert!(out.stderr.contains(said), "{flag} {value}: {}", out.stderr);
+    }
+}
+
+/// A URL grantplan cannot read is refused before any connection, naming the part that
+/// is wrong, never the password.
+#[test]
+fn an_unreadable_url_names_the_part_that_is_wrong() {
+    let (port, listener) = common::untouched_listener();
+    let dir = grants_dir();
+    for (url, part) in [
+        (
+            format!("postgress://admin:hunter2@127.0.0.1:{port}/dev"),
+            "starts with `postgress:`",
+        ),
+        (
+            format!("postgres://admin:hunter2@127.0.0.1:{port}x/dev"),
+            "the port in the database URL",
+        ),
+        (
+            "postgres://admin:hunter2@127.0.0.1".to_string() + ":99999/dev",
+            "the port in the database URL",
+        ),
+        (
+            format!("postgres://admin:hunter2@[::1:{port}/dev"),
+            "the host in the database URL",
+        ),
+        (
+            format!("postgres://adm%in:hunter2@127.0.0.1:{port}/dev"),
+            "the user name in the database URL",
+        ),
+        (
+            format!("postgres://admin:hunter2@127.0.0.1:{port}/d%zzev"),
+            "the database name in the database URL",
+        ),
+        (
+            format!("postgres://admin:hunter2@127.0.0.1:{port}/dev?sslmod=require"),
+            "parameter `sslmod`",
+        ),
+        (
+            format!("postgres://admin:hunter2@127.0.0.1:{port}/dev?sslcert=c.pem"),
+            "parameter `sslcert`",
+        ),
+        (
+            format!("host=127.0.0.1 port={port} password=hunter2 dbnme=dev"),
+            "parameter `dbnme`",
+        ),
+        // No `@`: what stands where the port goes is the password.
+        (
+            "postgres://admin:hunter2".to_string(),
+            "the port in the database URL",
+        ),
+    ] {
+        let out = grantplan(dir.path(), &["plan"], &url);
+        assert_eq!(out.code, 1, "{url}: {}", out.stderr);
+        assert!(out.stderr.contains(part), "{url}: {}", out.stderr);
+        assert!(!out.stderr.contains("hunter2"), "{url}: {}", out.stderr);
+        common::assert_nobody_connected(&listener, &url);
+    }
+}
