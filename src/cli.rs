@@ -100,8 +100,11 @@ pub const DEFAULT_FILE: &str = "grants.yaml";
 
 #[derive(Args)]
 pub struct DbArg {
-    /// Connection URL (postgres://USER@HOST:PORT/DB). Default: $GRANTPLAN_DATABASE_URL,
-    /// then $DATABASE_URL; PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE fill the gaps.
+    /// Connection URL (postgres://USER@HOST:PORT/DB, or key=value pairs), read as libpq
+    /// reads it. Default: $GRANTPLAN_DATABASE_URL, then $DATABASE_URL. What it leaves
+    /// out comes from the PG* variables (PGHOST, PGPORT, PGUSER, PGPASSWORD,
+    /// PGDATABASE, ...), then libpq's defaults; `postgres://` alone uses only them.
+    /// Without any URL grantplan does not connect.
     #[arg(long, value_name = "URL")]
     pub database_url: Option<String>,
     /// TLS, with libpq's meanings. Default: sslmode= in the URL, then $PGSSLMODE, else

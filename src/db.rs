@@ -2,8 +2,10 @@
 //! (never with its password), and how server errors are explained.
 //!
 //! Settings are resolved once, in a fixed order: `--database-url`, then
-//! `GRANTPLAN_DATABASE_URL`, then `DATABASE_URL`; the usual `PG*` variables fill in what
-//! the URL leaves out, the way libpq users expect. TLS settings ([`settings`]) come from
+//! `GRANTPLAN_DATABASE_URL`, then `DATABASE_URL`. The URL (or `key=value` string) is
+//! read as libpq reads it ([`crate::conninfo`]), and each parameter it leaves out comes
+//! from its `PG*` variable, then libpq's default ([`resolve`]): someone who checked a URL
+//! with psql reaches the same server, database and login with grantplan. TLS settings ([`settings`]) come from
 //! `--sslmode` / `--ca-file`, then `sslmode=` / `sslrootcert=` in the URL, then
 //! `PGSSLMODE` / `PGSSLROOTCERT`, and for the roots last libpq's default file
 //! `$HOME/.postgresql/root.crt` when it exists; what they mean is in [`crate::tls`].
@@ -1205,7 +1207,7 @@ fn timed_out(settings: &Settings) -> String {
     format!(
         "cannot connect to {}: no answer within the connect timeout ({}): the host may be \
          down or unreachable, a firewall may drop the connection, or the server does not \
-         answer; check the host and port, or allow longer with --connect-timeout SECONDS",
+         answer; check the host and port, or allow longer with --connect-timeout (e.g. 30s)",
         describe_target(&settings.config),
         settings.connect_timeout.describe()
     )
