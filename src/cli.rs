@@ -103,8 +103,11 @@ pub const DEFAULT_FILE: &str = "grants.yaml";
 
 #[derive(Args)]
 pub struct DbArg {
-    /// Connection URL (postgres://USER@HOST:PORT/DB). Default: $GRANTPLAN_DATABASE_URL,
-    /// then $DATABASE_URL; PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE fill the gaps.
+    /// Connection URL (postgres://USER@HOST:PORT/DB, or key=value pairs), read as libpq
+    /// reads it. Default: $GRANTPLAN_DATABASE_URL, then $DATABASE_URL. What it leaves
+    /// out comes from the PG* variables (PGHOST, PGPORT, PGUSER, PGPASSWORD,
+    /// PGDATABASE, ...), then libpq's defaults; `postgres://` alone uses only them.
+    /// Without any URL grantplan does not connect.
     #[arg(long, value_name = "URL")]
     pub database_url: Option<String>,
     /// TLS, with libpq's meanings. Default: sslmode= in the URL, then $PGSSLMODE, else
@@ -118,11 +121,12 @@ pub struct DbArg {
     /// verify like verify-ca).
     #[arg(long, value_name = "PEM")]
     pub ca_file: Option<PathBuf>,
-    /// Seconds to wait for the server to answer, from the name lookup to the end of the
-    /// login, per host; 0 waits as long as it takes. Default: connect_timeout= in the
-    /// URL, then $PGCONNECT_TIMEOUT, else 10.
-    #[arg(long, value_name = "SECONDS")]
-    pub connect_timeout: Option<u64>,
+    /// How long to wait for the server to answer, from the name lookup to the end of the
+    /// login, per host: seconds (10), or a number with a unit (500ms, 10s, 2m); 0 waits
+    /// as long as it takes. Default: connect_timeout= in the URL, then
+    /// $PGCONNECT_TIMEOUT (whole seconds, as libpq reads them), else 10s.
+    #[arg(long, value_name = "DURATION", value_parser = parse_connect_timeout)]
+    pub connect_timeout: Option<std::time::Duration>,
 }
 
 /// Written by hand so that the URL's password never reaches a debug print.
@@ -237,17 +241,19 @@ pub struct ApplyArgs {
     /// How long to wait for a lock before giving up with nothing applied (exit 1): for
     /// the lock another `grantplan apply` to the same database holds while it runs, and
     /// for each lock a statement needs that another session's open transaction holds.
-    /// PostgreSQL only: Redshift has no lock timeout. Examples: 500ms, 10s, 2m.
-    /// [default: 10s]
+    /// PostgreSQL only: Redshift has no lock timeout. Seconds (10), or a number with a
+    /// unit (500ms, 10s, 2m), as for every timeout option. [default: 10s]
     #[arg(long, value_name = "DURATION", value_parser = parse_lock_timeout)]
     pub lock_timeout: Option<std::time::Duration>,
     /// How long one statement of the apply may run before the server cancels it and
-    /// nothing is applied (exit 1). PostgreSQL only. [default: 5m]
+    /// nothing is applied (exit 1). PostgreSQL only. Seconds, or a number with a unit.
+    /// [default: 5m]
     #[arg(long, value_name = "DURATION", value_parser = parse_lock_timeout)]
     pub statement_timeout: Option<std::time::Duration>,
     /// How long the apply's session may sit idle inside its transaction (grantplan
     /// stopped or suspended mid-apply) before the server ends it, rolling back and
-    /// releasing its locks. PostgreSQL only. [default: 1m]
+    /// releasing its locks. PostgreSQL only. Seconds, or a number with a unit.
+    /// [default: 1m]
     #[arg(long, value_name = "DURATION", value_parser = parse_lock_timeout)]
     pub idle_timeout: Option<std::time::Duration>,
     /// `text`: the plan as SQL and a line saying what was applied; `json`: one document
@@ -561,27 +567,65 @@ fn connection(db: &DbArg) -> Result<Option<db::Settings>, Failure> {
 
 fn require_connection(db: &DbArg, command: &str) -> Result<db::Settings, Failure> {
     connection(db)?.ok_or_else(|| {
+        let unused = unused_pg_variables()
+            .map(|u| format!(". {u}"))
+            .unwrap_or_default();
         Failure::Message(format!(
             "{command} needs a database: pass --database-url postgres://USER@HOST:PORT/DB, \
-             or set GRANTPLAN_DATABASE_URL"
+             or set GRANTPLAN_DATABASE_URL{unused}"
         ))
     })
+}
+
+/// When no URL was given anywhere but `PGHOST`, `PGHOSTADDR` or `PGDATABASE` is set:
+/// that they were not used, and how to use them.
+///
+/// Why they are not used on their own: without a URL, `plan` plans offline, and a
+/// variable left in a shell (or a CI job's environment) must not silently turn every
+/// offline plan into a connection to whatever server it names. But someone who set
+/// them for psql expects them to count, so grantplan says that they did not, instead of
+/// an offline plan or a "needs a database" that looks as if they were never read.
+fn unused_pg_variables() -> Option<String> {
+    let set: Vec<String> = ["PGHOST", "PGHOSTADDR", "PGDATABASE"]
+        .iter()
+        .filter(|v| env(v).is_some_and(|x| !x.is_empty()))
+        .map(|v| format!("${v}"))
+        .collect();
+    let (names, verb) = match set.as_slice() {
+        [] => return None,
+        [one] => (one.clone(), "is set but was"),
+        [rest @ .., last] => (
+            format!("{} and {last}", rest.join(", ")),
+            "are set but were",
+        ),
+    };
+    Some(format!(
+        "{names} {verb} not used: grantplan connects only to a database URL given with \
+         --database-url, $GRANTPLAN_DATABASE_URL or $DATABASE_URL, whose missing parts the \
+         PG* variables then fill; to connect with the PG* variables alone, pass \
+         --database-url postgres://"
+    ))
 }
 
 /// Connects, and refuses a server of another kind than the file's `target` before
 /// reading or changing anything on it. The expected target also picks the TLS default
 /// (`require` for Redshift).
-async fn open(
-    conn: &db::Settings,
-    expected: Option<(crate::model::Target, &str)>,
-) -> Result<db::Session, Failure> {
-    let session = db::connect(conn, expected.map(|(target, _)| target)).await?;
-    if let Some((target, file)) = expected {
+async fn open(conn: &db::Settings, expected: Option<&Config>) -> Result<db::Session, Failure> {
+    let session = db::connect_detailed(conn, expected.map(|c| c.target))
+        .await
+        .map_err(|e| Failure::Message(connect_failure(e, expected)))?;
+    if let Some(config) = expected {
+        let (target, file) = (config.target, &config.file);
         if session.target != target {
+            let declares = if config.target_given {
+                format!("{file} declares target `{target}`")
+            } else {
+                format!("{file} has no `target:`, so its target is `{target}` (the default),")
+            };
             return Err(Failure::Message(format!(
-                "{file} declares target `{target}` but {} is a {} server ({}); \
-                 nothing was read or changed. Set `target: {}` in {file} if this is the \
-                 right server, or connect to a {target} server",
+                "{declares} but {} is a {} server ({}); nothing was read or changed. Set \
+                 `target: {}` in {file} if this is the right server, or connect to a \
+                 {target} server",
                 db::describe_target(&conn.config),
                 session.target,
                 session.evidence,
@@ -590,6 +634,16 @@ async fn open(
         }
     }
     Ok(session)
+}
+
+/// A failed connection's message, with the reason a grants file without `target:` may
+/// be the cause: it is taken for Redshift, whose default sslmode `require` is what a
+/// PostgreSQL without TLS refuses first, before grantplan can see it is PostgreSQL.
+fn connect_failure(e: db::ConnectError, expected: Option<&Config>) -> String {
+    match expected.and_then(Config::default_target_hint) {
+        Some(hint) if e.tls => format!("{}\n  hint: {hint}", e.message),
+        _ => e.message,
+    }
 }
 
 async fn read_catalog(session: &db::Session) -> Result<Snapshot, Failure> {
@@ -682,7 +736,7 @@ const MAX_SNAPSHOT_BYTES: u64 = 512 * 1024 * 1024;
 fn catalog_source(
     catalog: Option<&Path>,
     db: &DbArg,
-    expected: Option<(crate::model::Target, &str)>,
+    expected: Option<&Config>,
 ) -> Result<(Option<Snapshot>, Source), Failure> {
     if let Some(file) = catalog {
         // Bounded like plan files: a device or a huge file is refused, not read.
@@ -703,6 +757,9 @@ fn catalog_source(
         })?;
         Ok((Some(snap), Source::Database { server }))
     } else {
+        if let Some(unused) = unused_pg_variables() {
+            report_diagnostics(&[Diagnostic::warning(unused)]);
+        }
         Ok((None, Source::Offline))
     }
 }
@@ -716,11 +773,8 @@ fn plan_cmd(args: PlanArgs) -> Outcome {
     let options = PlanOptions {
         strict: args.strict,
     };
-    let (snapshot, source) = catalog_source(
-        args.catalog.catalog.as_deref(),
-        &args.db,
-        Some((config.target, &config.file)),
-    )?;
+    let (snapshot, source) =
+        catalog_source(args.catalog.catalog.as_deref(), &args.db, Some(&config))?;
     let plan = plan::plan_owned(&config, snapshot, options)?;
     plan.verify()?;
     // The plan file's name is fixed before printing, so that markdown can point at it.
@@ -835,11 +889,8 @@ fn write_plan_file(
 
 fn diff_cmd(args: DiffArgs) -> Outcome {
     let config = load_config(args.file.path())?;
-    let (snapshot, source) = catalog_source(
-        args.catalog.catalog.as_deref(),
-        &args.db,
-        Some((config.target, &config.file)),
-    )?;
+    let (snapshot, source) =
+        catalog_source(args.catalog.catalog.as_deref(), &args.db, Some(&config))?;
     let plan = plan::plan_owned(&config, snapshot, PlanOptions::default())?;
     report_diagnostics(&plan.warnings);
     if args.format == TextOrJson::Json {
@@ -961,7 +1012,7 @@ fn apply_cmd(args: ApplyArgs) -> Outcome {
     }
     let rt = runtime()?;
     rt.block_on(async {
-        let session = open(&conn, Some((config.target, &config.file))).await?;
+        let session = open(&conn, Some(&config)).await?;
         let run = ApplyRun {
             config: &config,
             strict: args.strict,
@@ -1015,11 +1066,38 @@ fn apply_cmd(args: ApplyArgs) -> Outcome {
     })
 }
 
-/// Parses `--lock-timeout` (and the other apply timeouts): a humantime duration, more
-/// than zero, within PostgreSQL's limit.
+/// Reads a timeout option the one way all of them take it: a bare whole number is
+/// seconds, anything else a number with a unit (`500ms`, `10s`, `2m`, `1h 30m`).
+///
+/// Why one form: `--connect-timeout 10` took seconds (as libpq's `connect_timeout`
+/// does) while `--lock-timeout 10` was refused for want of a unit, and PostgreSQL's own
+/// `lock_timeout = 10` means milliseconds. A person who has just typed one timeout
+/// should be able to type the next the same way, and a bare number meaning seconds
+/// everywhere is what the connect timeout already promised.
+fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let t = text.trim();
+    if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {
+        return t
+            .parse::<u64>()
+            .map(std::time::Duration::from_secs)
+            .map_err(|_| format!("`{t}` seconds is too long"));
+    }
+    humantime::parse_duration(t).map_err(|e| {
+        format!("{e}: write a number of seconds (10), or a number with a unit (500ms, 10s, 2m)")
+    })
+}
+
+/// Parses `--connect-timeout`: [`parse_duration`]; zero waits as long as it takes, as
+/// libpq's `connect_timeout=0` does.
+fn parse_connect_timeout(text: &str) -> Result<std::time::Duration, String> {
+    parse_duration(text)
+}
+
+/// Parses `--lock-timeout` (and the other apply timeouts): [`parse_duration`], more
+/// than zero (PostgreSQL's 0 would mean no limit, and an apply must never wait without
+/// one), within PostgreSQL's limit.
 fn parse_lock_timeout(text: &str) -> Result<std::time::Duration, String> {
-    let d = humantime::parse_duration(text)
-        .map_err(|e| format!("{e} (write it like 500ms, 10s or 2m)"))?;
+    let d = parse_duration(text)?;
     if d.is_zero() {
         return Err("must be more than zero: grantplan never waits without a bound".into());
     }
@@ -1737,9 +1815,12 @@ fn doctor_cmd(args: DoctorArgs) -> Outcome {
     let conn = require_connection(&args.db, "doctor")?;
     let server = db::describe_target(&conn.config);
     let checks = runtime()?.block_on(async {
-        let session = match db::connect(&conn, config.as_ref().map(|c| c.target)).await {
+        let session = match db::connect_detailed(&conn, config.as_ref().map(|c| c.target)).await {
             Ok(s) => s,
-            Err(e) => return vec![crate::doctor::unreachable(&server, &e)],
+            Err(e) => {
+                let why = connect_failure(e, config.as_ref());
+                return vec![crate::doctor::unreachable(&server, &why)];
+            }
         };
         let setup = catalog::read_setup(&session.client, session.target).await;
         let snapshot = read_showing(&session.client, session.target, false).await;
@@ -1850,6 +1931,34 @@ mod tests {
     fn the_command_line_definition_is_consistent() {
         use clap::CommandFactory;
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn every_timeout_reads_bare_seconds_and_numbers_with_units() {
+        use std::time::Duration;
+        for (text, want) in [
+            ("10", Duration::from_secs(10)),
+            (" 7 ", Duration::from_secs(7)),
+            ("500ms", Duration::from_millis(500)),
+            ("10s", Duration::from_secs(10)),
+            ("2m", Duration::from_secs(120)),
+            ("1h 30m", Duration::from_secs(5400)),
+        ] {
+            assert_eq!(parse_duration(text), Ok(want), "{text}");
+            assert_eq!(parse_lock_timeout(text), Ok(want), "{text}");
+            assert_eq!(parse_connect_timeout(text), Ok(want), "{text}");
+        }
+        // 0 waits as long as it takes for the connection only.
+        for zero in ["0", "0s", "0ms"] {
+            assert_eq!(parse_connect_timeout(zero), Ok(Duration::ZERO), "{zero}");
+            let e = parse_lock_timeout(zero).unwrap_err();
+            assert!(e.contains("more than zero"), "{zero}: {e}");
+        }
+        for bad in ["", "soon", "1.5", "-1", "10x"] {
+            let e = parse_duration(bad).unwrap_err();
+            assert!(e.contains("(500ms, 10s, 2m)"), "{bad}: {e}");
+        }
+        assert!(parse_lock_timeout("30d").unwrap_err().contains("at most"));
     }
 
     #[test]

@@ -2,8 +2,10 @@
 //! (never with its password), and how server errors are explained.
 //!
 //! Settings are resolved once, in a fixed order: `--database-url`, then
-//! `GRANTPLAN_DATABASE_URL`, then `DATABASE_URL`; the usual `PG*` variables fill in what
-//! the URL leaves out, the way libpq users expect. TLS settings ([`settings`]) come from
+//! `GRANTPLAN_DATABASE_URL`, then `DATABASE_URL`. The URL (or `key=value` string) is
+//! read as libpq reads it ([`crate::conninfo`]), and each parameter it leaves out comes
+//! from its `PG*` variable, then libpq's default ([`resolve`]): someone who checked a URL
+//! with psql reaches the same server, database and login with grantplan. TLS settings ([`settings`]) come from
 //! `--sslmode` / `--ca-file`, then `sslmode=` / `sslrootcert=` in the URL, then
 //! `PGSSLMODE` / `PGSSLROOTCERT`, and for the roots last libpq's default file
 //! `$HOME/.postgresql/root.crt` when it exists; what they mean is in [`crate::tls`].
@@ -50,80 +52,317 @@ pub fn url_from(
     nonempty("DATABASE_URL").map(|u| (u, UrlSource::DatabaseUrlEnv))
 }
 
-/// Parses `url` (a `postgres://` URL or a `key=value` string) and fills what it leaves
-/// out from `PGHOST`, `PGPORT`, `PGUSER`, `PGPASSWORD`, `PGDATABASE`; the user defaults
-/// to the OS user as with libpq.
+/// Parses `url` (a `postgres://` URL or a `key=value` string, read as libpq reads it:
+/// [`crate::conninfo`]) and fills what it leaves out as libpq does: from the `PG*`
+/// variable of each parameter, then libpq's defaults (a Unix socket in the default
+/// directory, port 5432, the operating system's user name, a database named after the
+/// user).
 ///
 /// The error never repeats the URL, which may hold a password. TLS parameters are not
-/// handled here (tokio-postgres rejects `verify-ca`, `verify-full`, `sslrootcert`): the
-/// CLI goes through [`settings`], which takes them out first.
+/// used here: the CLI goes through [`settings`], which reads them too.
 pub fn resolve(url: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<Config, String> {
-    resolve_sourced(url, env).map(|(config, _)| config)
+    refuse_unencoded_at(url)?;
+    let given = crate::conninfo::parse(url)?;
+    resolve_given(&given, env).map(|(config, _)| config)
 }
 
-/// [`resolve`], and where the password came from (the URL or `PGPASSWORD`), if any.
-fn resolve_sourced(
-    url: &str,
+/// A parameter's value and where it came from, libpq's way: the value the connection
+/// string gives (even empty: given empty, it means the default), else its variable.
+///
+/// An empty variable counts as unset. For the parameters that name the server, the
+/// login and the database this is libpq's behaviour too (empty means the default there
+/// as well); for `PGSSLMODE`, `PGCONNECT_TIMEOUT` and the other enumerations, where
+/// libpq refuses an empty value, grantplan ignores it (an exported but empty variable
+/// in a CI job should not stop it).
+fn pick(
+    given: &crate::conninfo::Given,
+    keyword: &'static str,
     env: &dyn Fn(&str) -> Option<String>,
-) -> Result<(Config, Option<PasswordSource>), String> {
-    refuse_unencoded_at(url)?;
-    let mut config: Config = url.parse().map_err(|e| {
-        format!("the database URL is not valid ({e}); expected postgres://USER@HOST:PORT/DATABASE")
-    })?;
-    // A host name never contains `@`; one decoded from `%40` in the host part is refused
-    // without repeating it, like the raw ones above.
-    if config
-        .get_hosts()
-        .iter()
-        .any(|h| matches!(h, Host::Tcp(name) if name.contains('@')))
-    {
-        return Err(
-            "the database URL's host contains `@`: write an `@` in the user name \
-                    or password as %40 (postgres://USER:PASSWORD@HOST:PORT/DATABASE)"
-                .into(),
-        );
+) -> Option<(String, Origin)> {
+    if let Some(v) = given.get(keyword) {
+        return Some((v.to_string(), Origin::Url(keyword)));
     }
-    let mut password = config.get_password().map(|_| PasswordSource::Url);
-    let get = |k: &str| env(k).filter(|v| !v.is_empty());
-    if config.get_hosts().is_empty() {
-        let host = get("PGHOST").unwrap_or_else(|| "localhost".to_string());
-        for h in host.split(',') {
-            config.host(h);
+    let var = crate::conninfo::KEYWORDS
+        .iter()
+        .find(|k| k.name == keyword)?
+        .env?;
+    env(var)
+        .filter(|v| !v.is_empty())
+        .map(|v| (v, Origin::Env(var)))
+}
+
+/// [`pick`], with an empty value taken as not given (the parameter's default).
+fn pick_nonempty(
+    given: &crate::conninfo::Given,
+    keyword: &'static str,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Option<(String, Origin)> {
+    pick(given, keyword, env).filter(|(v, _)| !v.is_empty())
+}
+
+/// Where libpq connects when no host is given: a Unix socket in the directory its build
+/// names (`DEFAULT_PGSOCKET_DIR`). That is `/var/run/postgresql` in the PostgreSQL
+/// packages of Debian, Ubuntu, Fedora and Red Hat, and `/tmp` in PostgreSQL's own
+/// build. grantplan has no build of libpq to ask, so it takes the first when that
+/// directory exists and the second otherwise.
+pub fn default_socket_dir() -> std::path::PathBuf {
+    let packaged = Path::new("/var/run/postgresql");
+    if packaged.is_dir() {
+        packaged.to_path_buf()
+    } else {
+        PathBuf::from("/tmp")
+    }
+}
+
+/// The name of the operating system user this process runs as (the effective user's
+/// entry in the password database), libpq's default user name. Not `$USER`: libpq
+/// ignores it, and psql with `USER=someone` still logs in as the real user.
+pub fn os_user() -> Option<String> {
+    #[cfg(unix)]
+    {
+        let mut buf = vec![0u8; 4096];
+        // SAFETY: getpwuid_r writes the entry into `pwd` and strings into `buf`, both
+        // owned here and large enough as passed; `result` is null or points at `pwd`.
+        unsafe {
+            let mut pwd: libc::passwd = std::mem::zeroed();
+            let mut result: *mut libc::passwd = std::ptr::null_mut();
+            let rc = libc::getpwuid_r(
+                libc::geteuid(),
+                &mut pwd,
+                buf.as_mut_ptr().cast(),
+                buf.len(),
+                &mut result,
+            );
+            if rc != 0 || result.is_null() || pwd.pw_name.is_null() {
+                return None;
+            }
+            std::ffi::CStr::from_ptr(pwd.pw_name)
+                .to_str()
+                .ok()
+                .map(str::to_string)
         }
     }
-    if config.get_ports().is_empty() {
-        if let Some(p) = get("PGPORT") {
-            let port: u16 = p
-                .parse()
-                .map_err(|_| format!("PGPORT `{p}` is not a port number"))?;
+    #[cfg(not(unix))]
+    {
+        None
+    }
+}
+
+/// `the port (from $PGPORT)` / `the port in the database URL`, for messages.
+fn named(what: &str, origin: Origin) -> String {
+    match origin {
+        Origin::Url(_) => format!("{what} in the database URL"),
+        origin => format!("{what} ({origin})"),
+    }
+}
+
+/// The tokio-postgres settings of a connection string and the environment, and where the
+/// password came from (the URL or `PGPASSWORD`), if any: libpq's rules, parameter by
+/// parameter.
+fn resolve_given(
+    given: &crate::conninfo::Given,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<(Config, Option<PasswordSource>), String> {
+    let mut config = Config::new();
+    // Hosts: a comma-separated list; an empty entry, or no host at all, is the default
+    // Unix socket directory; an entry starting with `/` is a socket directory. With
+    // `hostaddr`, the host names are only names (for TLS and the password file).
+    let addrs = match pick_nonempty(given, "hostaddr", env) {
+        Some((list, origin)) => list
+            .split(',')
+            .map(|a| {
+                a.trim().parse::<std::net::IpAddr>().map_err(|_| {
+                    format!(
+                        "{} is not a list of numeric IP addresses (hostaddr takes IP \
+                         addresses; a host name goes in host)",
+                        named("hostaddr", origin)
+                    )
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?,
+        None => Vec::new(),
+    };
+    let hosts: Vec<String> = match pick_nonempty(given, "host", env) {
+        Some((list, _)) => list.split(',').map(str::to_string).collect(),
+        None if addrs.is_empty() => vec![String::new()],
+        None => Vec::new(),
+    };
+    if !addrs.is_empty() && !hosts.is_empty() && addrs.len() != hosts.len() {
+        return Err(format!(
+            "the database settings name {} host(s) and {} hostaddr value(s): give one \
+             address per host, as libpq requires",
+            hosts.len(),
+            addrs.len()
+        ));
+    }
+    for host in &hosts {
+        if host.is_empty() {
+            config.host_path(default_socket_dir());
+        } else if host.starts_with('/') {
+            config.host_path(host);
+        } else if host.contains('@') {
+            // A host name never contains `@`; one decoded from `%40` in the host part is
+            // refused without repeating it, like the raw ones in refuse_unencoded_at.
+            return Err(
+                "the database URL's host contains `@`: write an `@` in the user name or \
+                 password as %40 (postgres://USER:PASSWORD@HOST:PORT/DATABASE)"
+                    .into(),
+            );
+        } else {
+            config.host(host);
+        }
+    }
+    for addr in &addrs {
+        config.hostaddr(*addr);
+    }
+    let count = hosts.len().max(addrs.len());
+    if let Some((list, origin)) = pick_nonempty(given, "port", env) {
+        // The value is shown only when it comes from a variable: in a URL, what stands
+        // where the port goes may be a password (`postgres://user:secret` without `@`).
+        let what = match origin {
+            Origin::Url(_) => named("the port", origin),
+            origin => format!("the port `{list}` ({origin})"),
+        };
+        let ports: Vec<u16> = list
+            .split(',')
+            .map(|p| match p.trim() {
+                "" => Ok(5432),
+                p => p
+                    .parse::<u16>()
+                    .ok()
+                    .filter(|p| *p > 0)
+                    .ok_or_else(|| format!("{what} is not a port number from 1 to 65535")),
+            })
+            .collect::<Result<_, _>>()?;
+        if ports.len() != 1 && ports.len() != count {
+            return Err(format!(
+                "{what} lists {} ports for {count} host(s): give one port for all hosts, or \
+                 one per host, as libpq requires",
+                ports.len()
+            ));
+        }
+        for port in ports {
             config.port(port);
         }
     }
-    if config.get_user().is_none() {
-        match get("PGUSER").or_else(|| get("USER")) {
-            Some(u) => {
-                config.user(u);
+    let user = match pick_nonempty(given, "user", env) {
+        Some((user, _)) => user,
+        None => os_user().ok_or_else(|| {
+            "no user name: put one in the URL (postgres://USER@HOST/DB) or set PGUSER (the \
+             operating system's user name, libpq's default, could not be read)"
+                .to_string()
+        })?,
+    };
+    config.user(&user);
+    let mut password = None;
+    if let Some((pw, origin)) = pick_nonempty(given, "password", env) {
+        config.password(pw);
+        password = Some(match origin {
+            Origin::Url(_) => PasswordSource::Url,
+            _ => PasswordSource::Env,
+        });
+    }
+    let dbname = pick_nonempty(given, "dbname", env).map_or(user, |(d, _)| d);
+    config.dbname(dbname);
+    if let Some((options, _)) = pick_nonempty(given, "options", env) {
+        config.options(options);
+    }
+    // `grantplan` is the fallback, as `psql` is psql's: the user's own name wins.
+    let application_name = pick_nonempty(given, "application_name", env)
+        .map(|(a, _)| a)
+        .or_else(|| {
+            given
+                .get("fallback_application_name")
+                .filter(|a| !a.is_empty())
+                .map(str::to_string)
+        })
+        .unwrap_or_else(|| "grantplan".to_string());
+    config.application_name(application_name);
+    use tokio_postgres::config::{
+        ChannelBinding, LoadBalanceHosts, SslNegotiation, TargetSessionAttrs,
+    };
+    if let Some((v, origin)) = pick_nonempty(given, "target_session_attrs", env) {
+        config.target_session_attrs(match v.as_str() {
+            "any" => TargetSessionAttrs::Any,
+            "read-write" => TargetSessionAttrs::ReadWrite,
+            "read-only" => TargetSessionAttrs::ReadOnly,
+            _ => {
+                return Err(one_of(
+                    &named("target_session_attrs", origin),
+                    &["any", "read-write", "read-only"],
+                ))
             }
-            None => {
-                return Err(
-                    "no user: put one in the URL (postgres://USER@HOST/DB) or set PGUSER".into(),
-                )
+        });
+    }
+    if let Some((v, origin)) = pick_nonempty(given, "channel_binding", env) {
+        config.channel_binding(match v.as_str() {
+            "disable" => ChannelBinding::Disable,
+            "prefer" => ChannelBinding::Prefer,
+            "require" => ChannelBinding::Require,
+            _ => {
+                return Err(one_of(
+                    &named("channel_binding", origin),
+                    &["disable", "prefer", "require"],
+                ))
             }
-        }
+        });
     }
-    if config.get_password().is_none() {
-        if let Some(p) = get("PGPASSWORD") {
-            config.password(p);
-            password = Some(PasswordSource::Env);
-        }
+    if let Some((v, origin)) = pick_nonempty(given, "load_balance_hosts", env) {
+        config.load_balance_hosts(match v.as_str() {
+            "disable" => LoadBalanceHosts::Disable,
+            "random" => LoadBalanceHosts::Random,
+            _ => {
+                return Err(one_of(
+                    &named("load_balance_hosts", origin),
+                    &["disable", "random"],
+                ))
+            }
+        });
     }
-    if config.get_dbname().is_none() {
-        if let Some(d) = get("PGDATABASE") {
-            config.dbname(d);
-        }
+    if let Some((v, origin)) = pick_nonempty(given, "sslnegotiation", env) {
+        config.ssl_negotiation(match v.as_str() {
+            "postgres" => SslNegotiation::Postgres,
+            "direct" => SslNegotiation::Direct,
+            _ => {
+                return Err(one_of(
+                    &named("sslnegotiation", origin),
+                    &["postgres", "direct"],
+                ))
+            }
+        });
     }
-    config.application_name("grantplan");
+    let seconds = |keyword: &'static str| -> Result<Option<i64>, String> {
+        match given.get(keyword).filter(|v| !v.is_empty()) {
+            Some(v) => v
+                .trim()
+                .parse::<i64>()
+                .map(Some)
+                .map_err(|_| format!("{keyword} in the database URL is not a whole number")),
+            None => Ok(None),
+        }
+    };
+    if let Some(on) = seconds("keepalives")? {
+        config.keepalives(on != 0);
+    }
+    if let Some(s) = seconds("keepalives_idle")?.filter(|s| *s > 0) {
+        config.keepalives_idle(Duration::from_secs(s.unsigned_abs()));
+    }
+    if let Some(s) = seconds("keepalives_interval")?.filter(|s| *s > 0) {
+        config.keepalives_interval(Duration::from_secs(s.unsigned_abs()));
+    }
+    if let Some(n) = seconds("keepalives_count")? {
+        config.keepalives_retries(u32::try_from(n.max(0)).unwrap_or(u32::MAX));
+    }
+    // Milliseconds, as libpq reads it (tokio-postgres' own reader took seconds).
+    if let Some(ms) = seconds("tcp_user_timeout")?.filter(|ms| *ms > 0) {
+        config.tcp_user_timeout(Duration::from_millis(ms.unsigned_abs()));
+    }
     Ok((config, password))
+}
+
+/// `sslnegotiation in the database URL must be one of postgres, direct`.
+fn one_of(what: &str, values: &[&str]) -> String {
+    format!("{what} must be one of {}", values.join(", "))
 }
 
 /// Refuses a `postgres://` URL whose user name, password or database name holds an `@`
@@ -255,7 +494,8 @@ impl ConnectTimeout {
     /// `10 s, the default` or `5 s, from --connect-timeout`, for messages.
     fn describe(&self) -> String {
         let limit = match self.limit {
-            Some(d) => format!("{} s", d.as_secs()),
+            Some(d) if d.subsec_nanos() == 0 => format!("{} s", d.as_secs()),
+            Some(d) => format!("{} ms", d.as_millis()),
             None => "no limit".to_string(),
         };
         match self.origin {
@@ -298,8 +538,8 @@ pub struct ConnectFlags<'a> {
     pub sslmode: Option<SslMode>,
     /// `--ca-file PEM`, or `--ca-file system` for the system's trust store.
     pub ca_file: Option<&'a Path>,
-    /// `--connect-timeout SECONDS`; 0 waits as long as it takes.
-    pub connect_timeout: Option<u64>,
+    /// `--connect-timeout`; zero waits as long as it takes.
+    pub connect_timeout: Option<Duration>,
 }
 
 /// TLS settings as they were given. The mode is resolved at [`connect`], because its
@@ -334,10 +574,10 @@ pub struct Settings {
     pub warnings: Vec<String>,
 }
 
-/// [`resolve`] plus what tokio-postgres does not do: takes `sslmode`, `sslrootcert`
-/// and `connect_timeout` out of the URL ([`take_url_params`]), picks each of them from
-/// the strongest source (the flag, the URL, the environment), and looks the password
-/// up in the password file when neither the URL nor `PGPASSWORD` gave one.
+/// [`resolve`] plus what tokio-postgres does not do: `sslmode`, `sslrootcert` and
+/// `connect_timeout`, each from the strongest source (the flag, the connection string,
+/// its variable), and the password from the password file (`passfile=`, else
+/// `$PGPASSFILE`, else `~/.pgpass`) when neither the string nor `PGPASSWORD` gave one.
 ///
 /// Errors never repeat the URL, which may hold a password.
 pub fn settings(
@@ -345,16 +585,20 @@ pub fn settings(
     flags: &ConnectFlags<'_>,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Settings, String> {
-    // Before anything splits the URL: take_url_params too finds the parameters after
-    // the first `@`.
     refuse_unencoded_at(url)?;
-    let (rest, in_url) = take_url_params(url)?;
-    let (mut config, mut password) = resolve_sourced(&rest, env)?;
+    let given = crate::conninfo::parse(url)?;
+    let (mut config, mut password) = resolve_given(&given, env)?;
     let get = |k: &str| env(k).filter(|v| !v.is_empty());
     let mut warnings = Vec::new();
     if password.is_none() {
-        if let Some(file) = crate::pgpass::path(env) {
-            match crate::pgpass::lookup(&file, &pgpass_target(&config)) {
+        let file = match pick_nonempty(&given, "passfile", env) {
+            Some((p, _)) => Some(PathBuf::from(p)),
+            None => crate::pgpass::path(env),
+        };
+        if let Some(file) = file {
+            let mut addr = String::new();
+            let found = crate::pgpass::lookup(&file, &pgpass_target(&config, &mut addr));
+            match found {
                 Ok(Some(found)) => {
                     config.password(found.password);
                     password = Some(PasswordSource::File {
@@ -367,12 +611,13 @@ pub fn settings(
             }
         }
     }
-    let connect_timeout = if let Some(secs) = flags.connect_timeout {
-        ConnectTimeout::parse(&secs.to_string(), Origin::Flag("connect-timeout"))?
-    } else if let Some(v) = &in_url.connect_timeout {
-        ConnectTimeout::parse(v, Origin::Url("connect_timeout"))?
-    } else if let Some(v) = get("PGCONNECT_TIMEOUT") {
-        ConnectTimeout::parse(&v, Origin::Env("PGCONNECT_TIMEOUT"))?
+    let connect_timeout = if let Some(limit) = flags.connect_timeout {
+        ConnectTimeout {
+            limit: Some(limit).filter(|l| !l.is_zero()),
+            origin: Some(Origin::Flag("connect-timeout")),
+        }
+    } else if let Some((v, origin)) = pick(&given, "connect_timeout", env) {
+        ConnectTimeout::parse(&v, origin)?
     } else {
         ConnectTimeout::default()
     };
@@ -384,31 +629,22 @@ pub fn settings(
     }
     let mode = if let Some(m) = flags.sslmode {
         Some((m, Origin::Flag("sslmode")))
-    } else if let Some(v) = in_url.sslmode {
-        let m = v
-            .parse()
-            .map_err(|e| format!("the database URL's sslmode: {e}"))?;
-        Some((m, Origin::Url("sslmode")))
-    } else if let Some(v) = get("PGSSLMODE") {
-        let m = v.parse().map_err(|e| format!("PGSSLMODE: {e}"))?;
-        Some((m, Origin::Env("PGSSLMODE")))
+    } else if let Some((v, origin)) = pick(&given, "sslmode", env) {
+        let m = v.parse().map_err(|e| match origin {
+            Origin::Env(var) => format!("{var}: {e}"),
+            _ => format!("the database URL's sslmode: {e}"),
+        })?;
+        Some((m, origin))
     } else {
         None
     };
+    // `sslrootcert=` written empty names no file, and keeps $PGSSLROOTCERT out, as in
+    // libpq: the default file is looked for instead.
     let named = if let Some(p) = flags.ca_file {
         Some((Roots::from_setting(p), Origin::Flag("ca-file")))
-    } else if let Some(p) = in_url.sslrootcert.filter(|p| !p.is_empty()) {
-        Some((
-            Roots::from_setting(Path::new(&p)),
-            Origin::Url("sslrootcert"),
-        ))
     } else {
-        get("PGSSLROOTCERT").map(|p| {
-            (
-                Roots::from_setting(Path::new(&p)),
-                Origin::Env("PGSSLROOTCERT"),
-            )
-        })
+        pick_nonempty(&given, "sslrootcert", env)
+            .map(|(p, origin)| (Roots::from_setting(Path::new(&p)), origin))
     };
     // libpq's default, looked for only when nothing was named. Its mere existence
     // matters (libpq stat()s it): a file that exists but cannot be read is an error when
@@ -435,8 +671,9 @@ pub fn settings(
 
 /// What a password file line is matched against, as libpq matches it: the first host
 /// (tokio-postgres holds one password for all), a Unix socket in a default directory
-/// as `localhost`, the database defaulting to the user name.
-fn pgpass_target(config: &Config) -> crate::pgpass::Target<'_> {
+/// as `localhost`, the address when only `hostaddr` was given (held in `addr`), the
+/// database defaulting to the user name.
+fn pgpass_target<'a>(config: &'a Config, addr: &'a mut String) -> crate::pgpass::Target<'a> {
     let user = config.get_user().unwrap_or("");
     let host = match config.get_hosts().first() {
         Some(Host::Tcp(h)) => h.as_str(),
@@ -444,7 +681,13 @@ fn pgpass_target(config: &Config) -> crate::pgpass::Target<'_> {
             Some("/tmp" | "/var/run/postgresql" | "/run/postgresql") | None => "localhost",
             Some(dir) => dir,
         },
-        None => "localhost",
+        None => match config.get_hostaddrs().first() {
+            Some(a) => {
+                *addr = a.to_string();
+                addr.as_str()
+            }
+            None => "localhost",
+        },
     };
     crate::pgpass::Target {
         host,
@@ -452,77 +695,6 @@ fn pgpass_target(config: &Config) -> crate::pgpass::Target<'_> {
         database: config.get_dbname().unwrap_or(user),
         user,
     }
-}
-
-/// The parameters grantplan takes out of a database URL before tokio-postgres parses
-/// the rest: the TLS ones (tokio-postgres rejects `verify-ca`, `verify-full` and
-/// `sslrootcert`) and `connect_timeout` (tokio-postgres ignores 0, which libpq reads as
-/// "no limit", and bounds only the TCP handshake with it).
-#[derive(Debug, Default, PartialEq, Eq)]
-pub struct UrlParams {
-    pub sslmode: Option<String>,
-    pub sslrootcert: Option<String>,
-    pub connect_timeout: Option<String>,
-}
-
-/// Splits `sslmode`, `sslrootcert` and `connect_timeout` off a database URL
-/// (`postgres://...?sslmode=...`) or `key=value` connection string; the rest is returned
-/// unchanged for tokio-postgres.
-///
-/// The URL form is split the way tokio-postgres splits it (credentials end at the first
-/// `@`, parameters start at the next `?`, `&` between them, keys and values
-/// percent-decoded); the `key=value` form is tokenised with libpq's quoting (`'...'`,
-/// backslash escapes), so a password that contains `sslmode=` is never mistaken for a
-/// parameter. A string this cannot tokenise is returned whole, for tokio-postgres to
-/// reject. The last of repeated parameters wins, as in libpq. Errors never repeat the URL.
-pub fn take_url_params(url: &str) -> Result<(String, UrlParams), String> {
-    let mut found = UrlParams::default();
-    let prefix = ["postgres://", "postgresql://"]
-        .into_iter()
-        .find(|p| url.starts_with(p));
-    if let Some(prefix) = prefix {
-        let after = &url[prefix.len()..];
-        let host_start = after.find('@').map_or(0, |i| i + 1);
-        let Some(q) = after[host_start..].find('?') else {
-            return Ok((url.to_string(), found));
-        };
-        let query_at = prefix.len() + host_start + q;
-        let mut kept = Vec::new();
-        for part in url[query_at + 1..].split('&') {
-            let (key, value) = part.split_once('=').unwrap_or((part, ""));
-            match percent_decode(key).as_deref() {
-                Ok("sslmode") => found.sslmode = Some(percent_decode(value)?),
-                Ok("sslrootcert") => found.sslrootcert = Some(percent_decode(value)?),
-                Ok("connect_timeout") => found.connect_timeout = Some(percent_decode(value)?),
-                _ => kept.push(part),
-            }
-        }
-        let kept: Vec<&str> = kept.into_iter().filter(|p| !p.is_empty()).collect();
-        let mut rest = url[..query_at].to_string();
-        if !kept.is_empty() {
-            rest.push('?');
-            rest.push_str(&kept.join("&"));
-        }
-        return Ok((rest, found));
-    }
-    let Some(params) = keyword_params(url) else {
-        return Ok((url.to_string(), found));
-    };
-    let mut rest = String::new();
-    let mut last = 0;
-    for (range, key, value) in params {
-        let slot = match key {
-            "sslmode" => &mut found.sslmode,
-            "sslrootcert" => &mut found.sslrootcert,
-            "connect_timeout" => &mut found.connect_timeout,
-            _ => continue,
-        };
-        *slot = Some(value);
-        rest.push_str(&url[last..range.start]);
-        last = range.end;
-    }
-    rest.push_str(&url[last..]);
-    Ok((rest, found))
 }
 
 /// `%XX`-decoding as tokio-postgres does it. The error names no part of the URL.
@@ -740,7 +912,10 @@ pub fn describe_target(config: &Config) -> String {
     let host = match config.get_hosts().first() {
         Some(Host::Tcp(h)) => h.clone(),
         Some(Host::Unix(p)) => p.display().to_string(),
-        None => "localhost".to_string(),
+        None => match config.get_hostaddrs().first() {
+            Some(addr) => addr.to_string(),
+            None => "localhost".to_string(),
+        },
     };
     let port = config.get_ports().first().copied().unwrap_or(5432);
     let db = config.get_dbname().unwrap_or(user);
@@ -775,12 +950,72 @@ pub struct Session {
 /// `prefer` otherwise). When no mode was set anywhere and the server turns out to be
 /// Redshift over an unencrypted connection, it is refused.
 pub async fn connect(settings: &Settings, expected: Option<Target>) -> Result<Session, String> {
+    connect_detailed(settings, expected)
+        .await
+        .map_err(|e| e.message)
+}
+
+/// Why [`connect_detailed`] failed: the message, and whether TLS is what failed (the
+/// server declined it, the handshake or the certificate check failed, or the TLS
+/// settings were refused before connecting), for callers that add advice of their own
+/// to a TLS failure.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectError {
+    pub message: String,
+    pub tls: bool,
+}
+
+impl ConnectError {
+    fn tls(message: String) -> Self {
+        ConnectError { message, tls: true }
+    }
+}
+
+impl From<String> for ConnectError {
+    fn from(message: String) -> Self {
+        ConnectError {
+            message,
+            tls: false,
+        }
+    }
+}
+
+impl fmt::Display for ConnectError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// Whether every host the settings name is a Unix socket, with no `hostaddr`: libpq
+/// never uses TLS there (the server would decline it, and nothing crosses a network),
+/// whatever sslmode says.
+pub fn unix_socket_only(config: &Config) -> bool {
+    config.get_hostaddrs().is_empty()
+        && !config.get_hosts().is_empty()
+        && config
+            .get_hosts()
+            .iter()
+            .all(|h| matches!(h, Host::Unix(_)))
+}
+
+/// [`connect`], saying whether it failed on TLS ([`ConnectError`]).
+pub async fn connect_detailed(
+    settings: &Settings,
+    expected: Option<Target>,
+) -> Result<Session, ConnectError> {
     let asked = settings.tls.mode.map(|(m, _)| m);
-    let mode = tls_mode(settings, expected)?;
+    let socket = unix_socket_only(&settings.config);
+    let mode = if socket {
+        SslMode::Disable
+    } else {
+        tls_mode(settings, expected).map_err(ConnectError::tls)?
+    };
     let roots = settings.tls.roots.as_ref();
-    let connector = tls::Connector::new(mode, roots.map(|(r, _)| r)).map_err(|e| match roots {
-        Some((_, origin)) => format!("{e} ({origin})"),
-        None => e,
+    let connector = tls::Connector::new(mode, roots.map(|(r, _)| r)).map_err(|e| {
+        ConnectError::tls(match roots {
+            Some((_, origin)) => format!("{e} ({origin})"),
+            None => e,
+        })
     })?;
     let mut config = settings.config.clone();
     config.ssl_mode(mode.for_tokio_postgres());
@@ -795,8 +1030,10 @@ pub async fn connect(settings: &Settings, expected: Option<Target>) -> Result<Se
         }
         None => attempt.await,
     };
-    let (client, connection) =
-        connected.map_err(|e| explain_connect_error(&e, settings, mode, expected))?;
+    let (client, connection) = connected.map_err(|e| ConnectError {
+        message: explain_connect_error(&e, settings, mode, expected),
+        tls: is_tls_failure(&e),
+    })?;
     let encrypted = connector.encrypted();
     // Start-up parameters live on the connection object, which is moved into its task
     // below: read what detection needs first.
@@ -818,16 +1055,19 @@ pub async fn connect(settings: &Settings, expected: Option<Target>) -> Result<Se
     };
     let (target, evidence) = detect_target(padb_version.as_deref(), version.as_deref());
     if asked.is_none() && target == Target::Redshift && !encrypted {
-        return Err(format!(
+        return Err(ConnectError::tls(format!(
             "{} is a Redshift server ({evidence}) but the connection is not encrypted: \
              the server declined TLS, and TLS is required for Redshift unless you say \
              otherwise; nothing was read or changed. To connect without TLS anyway, pass \
              --sslmode disable",
             describe_target(&settings.config)
-        ));
+        )));
     }
     let roots = tls::describe_roots(settings.tls.roots.as_ref());
     let certificate_check = match mode {
+        _ if socket => {
+            "over a Unix socket, where libpq uses no TLS whatever sslmode says".to_string()
+        }
         SslMode::VerifyFull => format!(
             "{}: certificate and host name checked against {roots}",
             describe_mode(settings, mode, expected)
@@ -952,13 +1192,22 @@ pub fn explain_auth_method(code: Option<i32>) -> String {
     )
 }
 
+/// Whether a failed connection failed on TLS: the server declined it, or the handshake
+/// (the certificate check among it) failed.
+fn is_tls_failure(e: &tokio_postgres::Error) -> bool {
+    let text = describe_error(e);
+    tls::rustls_error(e).is_some()
+        || text.contains("server does not support TLS")
+        || text.contains("no hostname provided for TLS")
+}
+
 /// The connect timeout ran out: the host may be down, unreachable, or behind a firewall
 /// that drops packets; or something accepted the connection and never answered.
 fn timed_out(settings: &Settings) -> String {
     format!(
         "cannot connect to {}: no answer within the connect timeout ({}): the host may be \
          down or unreachable, a firewall may drop the connection, or the server does not \
-         answer; check the host and port, or allow longer with --connect-timeout SECONDS",
+         answer; check the host and port, or allow longer with --connect-timeout (e.g. 30s)",
         describe_target(&settings.config),
         settings.connect_timeout.describe()
     )
@@ -1266,6 +1515,171 @@ mod tests {
         let c = resolve("postgres://me:pw@127.0.0.1:5439/prod", &env).unwrap();
         assert_eq!(describe_target(&c), "me@127.0.0.1:5439/prod");
         assert_eq!(c.get_password(), Some(&b"pw"[..]));
+    }
+
+    /// The issue's case: psql reads `postgres://postgres@localhost/shop` with
+    /// `PGPORT=56600` as port 56600; tokio-postgres wrote 5432 in.
+    #[test]
+    fn a_variable_fills_what_the_url_leaves_out_and_nothing_it_gives() {
+        let env = env_of(&[
+            ("PGHOST", "db.internal"),
+            ("PGPORT", "56600"),
+            ("PGUSER", "admin"),
+            ("PGDATABASE", "dev"),
+        ]);
+        let target = |url: &str| describe_target(&resolve(url, &env).unwrap());
+        assert_eq!(
+            target("postgres://postgres@localhost/shop"),
+            "postgres@localhost:56600/shop"
+        );
+        // Empty URI parts are not given: the variables apply.
+        assert_eq!(target("postgres://@:/"), "admin@db.internal:56600/dev");
+        assert_eq!(
+            target("postgresql://:@localhost:/"),
+            "admin@localhost:56600/dev"
+        );
+        assert_eq!(target("postgres:///shop"), "admin@db.internal:56600/shop");
+        assert_eq!(target("dbname=shop"), "admin@db.internal:56600/shop");
+        // A parameter written empty is given: its default, not its variable.
+        assert_eq!(target("postgres://h/shop?port="), "admin@h:5432/shop");
+        assert_eq!(target("host=h port='' user='' dbname=''"), {
+            let me = os_user().unwrap();
+            format!("{me}@h:5432/{me}")
+        });
+        // The last value wins, over the URI's own part too.
+        assert_eq!(target("postgres://h:1/d?port=2&port=3"), "admin@h:3/d");
+        // An empty variable is unset.
+        let env = env_of(&[("PGPORT", ""), ("PGHOST", ""), ("PGUSER", "")]);
+        let c = resolve("postgres:///d", &env).unwrap();
+        assert_eq!(c.get_ports(), &[] as &[u16]);
+        assert_eq!(c.get_hosts(), [Host::Unix(default_socket_dir())]);
+        assert_eq!(c.get_user(), os_user().as_deref());
+    }
+
+    #[test]
+    fn defaults_are_libpqs_a_unix_socket_the_os_user_and_a_database_named_after_it() {
+        // `USER` is not libpq's: the password database's entry for this process is.
+        let env = env_of(&[("USER", "somebody-else")]);
+        let c = resolve("postgres://", &env).unwrap();
+        let me = os_user().expect("this process's user has a name");
+        assert_ne!(me, "somebody-else");
+        assert_eq!(c.get_user(), Some(me.as_str()));
+        assert_eq!(c.get_dbname(), Some(me.as_str()));
+        assert_eq!(c.get_hosts(), [Host::Unix(default_socket_dir())]);
+        assert!(unix_socket_only(&c));
+        // A directory as the host, in the URL or the variable, is a socket directory.
+        let c = resolve("postgres://%2Ftmp%2Fsock/db", &env).unwrap();
+        assert_eq!(c.get_hosts(), [Host::Unix(PathBuf::from("/tmp/sock"))]);
+        let c = resolve("postgres:///db", &env_of(&[("PGHOST", "/run/pg")])).unwrap();
+        assert_eq!(c.get_hosts(), [Host::Unix(PathBuf::from("/run/pg"))]);
+        // hostaddr alone: no default socket, the address is dialled.
+        let c = resolve("hostaddr=127.0.0.1 port=6000 user=u", &env).unwrap();
+        assert!(c.get_hosts().is_empty());
+        assert_eq!(
+            c.get_hostaddrs(),
+            ["127.0.0.1".parse::<std::net::IpAddr>().unwrap()]
+        );
+        assert!(!unix_socket_only(&c));
+    }
+
+    #[test]
+    fn the_other_parameters_follow_libpq_too() {
+        let env = env_of(&[
+            ("PGAPPNAME", "from-env"),
+            ("PGOPTIONS", "-c search_path=x"),
+            ("PGTARGETSESSIONATTRS", "read-write"),
+            ("PGPASSWORD", "from-env"),
+        ]);
+        let c = resolve("postgres://u@h/d", &env).unwrap();
+        assert_eq!(c.get_application_name(), Some("from-env"));
+        assert_eq!(c.get_options(), Some("-c search_path=x"));
+        assert_eq!(
+            c.get_target_session_attrs(),
+            tokio_postgres::config::TargetSessionAttrs::ReadWrite
+        );
+        assert_eq!(c.get_password(), Some(&b"from-env"[..]));
+        let c = resolve(
+            "postgres://u:pw@h/d?application_name=mine&options=-c%20a%3Db",
+            &env,
+        )
+        .unwrap();
+        assert_eq!(c.get_application_name(), Some("mine"));
+        assert_eq!(c.get_options(), Some("-c a=b"));
+        assert_eq!(c.get_password(), Some(&b"pw"[..]));
+        // grantplan is only the fallback, as psql is psql's.
+        let c = resolve("postgres://u@h/d", &env_of(&[])).unwrap();
+        assert_eq!(c.get_application_name(), Some("grantplan"));
+        let c = resolve(
+            "postgres://u@h/d?fallback_application_name=ci",
+            &env_of(&[]),
+        )
+        .unwrap();
+        assert_eq!(c.get_application_name(), Some("ci"));
+        // libpq reads tcp_user_timeout in milliseconds.
+        let c = resolve("postgres://u@h/d?tcp_user_timeout=1500", &env_of(&[])).unwrap();
+        assert_eq!(c.get_tcp_user_timeout(), Some(&Duration::from_millis(1500)));
+        // Several hosts: one port for all, or one each.
+        let c = resolve("postgres://u@h1,h2:7/d", &env_of(&[])).unwrap();
+        assert_eq!(c.get_ports(), [5432, 7]);
+        let c = resolve("host=h1,h2 user=u", &env_of(&[("PGPORT", "7")])).unwrap();
+        assert_eq!(c.get_ports(), [7]);
+        // libpq's own quirk, kept: a URI with several hosts writes an (empty) port for
+        // each, so PGPORT does not apply and each is 5432 (psql 15 does this).
+        let c = resolve("postgres://u@h1,h2/d", &env_of(&[("PGPORT", "7")])).unwrap();
+        assert_eq!(c.get_ports(), [5432, 5432]);
+    }
+
+    #[test]
+    fn bad_values_name_the_parameter_and_never_the_password() {
+        let env = env_of(&[]);
+        for (url, part) in [
+            ("postgres://u:hunter2@h:0/d", "the port in the database URL"),
+            (
+                "postgres://u:hunter2@h:99999/d",
+                "the port in the database URL",
+            ),
+            ("postgres://u:hunter2@h1,h2,h3/d?port=1,2", "3 host(s)"),
+            ("postgres://u:hunter2@h/d?hostaddr=db.example", "hostaddr"),
+            (
+                "postgres://u:hunter2@h/d?target_session_attrs=primary",
+                "target_session_attrs",
+            ),
+            (
+                "postgres://u:hunter2@h/d?channel_binding=maybe",
+                "channel_binding",
+            ),
+            (
+                "postgres://u:hunter2@h/d?keepalives_idle=soon",
+                "keepalives_idle",
+            ),
+            // No `@`: libpq takes `u` for the host and `hunter2` for the port.
+            ("postgres://u:hunter2", "the port in the database URL"),
+        ] {
+            let e = resolve(url, &env).unwrap_err();
+            assert!(e.contains(part), "{url}: {e}");
+            assert!(!e.contains("hunter2"), "{url}: {e}");
+        }
+        // A variable's value is shown: it holds nothing else.
+        let e = resolve("postgres://u@h/d", &env_of(&[("PGPORT", "5432x")])).unwrap_err();
+        assert!(e.contains("the port `5432x` (from $PGPORT)"), "{e}");
+    }
+
+    #[test]
+    fn a_connect_timeout_under_a_second_is_described_in_milliseconds() {
+        let s = settings(
+            "postgres://u@h/d",
+            &ConnectFlags {
+                connect_timeout: Some(Duration::from_millis(500)),
+                ..Default::default()
+            },
+            &env_of(&[]),
+        )
+        .unwrap();
+        assert_eq!(s.connect_timeout.limit, Some(Duration::from_millis(500)));
+        assert_eq!(
+            s.connect_timeout.describe(),
+            "500 ms, from --connect-timeout"
+        );
     }
 
     #[test]
@@ -1576,63 +1990,76 @@ mod tests {
     }
 
     #[test]
-    fn tls_parameters_are_taken_out_of_urls_before_tokio_postgres_sees_them() {
-        // tokio-postgres itself rejects these: the reason for stripping.
-        assert!("postgres://u@h/db?sslmode=verify-full"
-            .parse::<Config>()
-            .is_err());
-        assert!("postgres://u@h/db?sslrootcert=x".parse::<Config>().is_err());
-
-        let (rest, tls) = take_url_params(
+    fn tls_parameters_are_read_from_urls_and_key_value_strings_respecting_quotes() {
+        let env = env_of(&[]);
+        let s = settings(
             "postgres://u:pw@h:5439/db?sslmode=verify-full&connect_timeout=5&sslrootcert=%2Fa%20b.pem",
+            &flags(None, None),
+            &env,
         )
         .unwrap();
-        assert_eq!(rest, "postgres://u:pw@h:5439/db");
-        assert_eq!(tls.sslmode.as_deref(), Some("verify-full"));
-        assert_eq!(tls.sslrootcert.as_deref(), Some("/a b.pem"));
-        assert_eq!(tls.connect_timeout.as_deref(), Some("5"));
-        // Other parameters stay for tokio-postgres.
-        let (rest, _) =
-            take_url_params("postgres://u@h/db?application_name=x&sslmode=require").unwrap();
-        assert_eq!(rest, "postgres://u@h/db?application_name=x");
-
-        // Only TLS parameters: the `?` goes too.
-        let (rest, tls) = take_url_params("postgresql://u@h/db?sslmode=require").unwrap();
-        assert_eq!(rest, "postgresql://u@h/db");
-        assert_eq!(tls.sslmode.as_deref(), Some("require"));
-
+        assert_eq!(
+            s.tls.mode,
+            Some((SslMode::VerifyFull, Origin::Url("sslmode")))
+        );
+        assert_eq!(
+            s.tls.roots,
+            Some((
+                Roots::File(PathBuf::from("/a b.pem")),
+                Origin::Url("sslrootcert")
+            ))
+        );
+        assert_eq!(s.connect_timeout.limit, Some(Duration::from_secs(5)));
+        assert_eq!(describe_target(&s.config), "u@h:5439/db");
         // A `?` in the password is not the start of the parameters.
-        let (rest, tls) = take_url_params("postgres://u:p?w@h/db?sslmode=disable").unwrap();
-        assert_eq!(rest, "postgres://u:p?w@h/db");
-        assert_eq!(tls.sslmode.as_deref(), Some("disable"));
-
-        // No parameters: unchanged.
-        let (rest, tls) = take_url_params("postgres://u@h/db").unwrap();
-        assert_eq!(rest, "postgres://u@h/db");
-        assert_eq!(tls, UrlParams::default());
-    }
-
-    #[test]
-    fn tls_parameters_are_taken_out_of_key_value_strings_respecting_quotes() {
-        let (rest, tls) = take_url_params(
-            "host=h user=u sslmode = verify-ca password='a sslmode=disable \\' b' sslrootcert=/ca\\ 1.pem dbname=d",
+        let s = settings(
+            "postgres://u:p?w@h/db?sslmode=disable",
+            &flags(None, None),
+            &env,
         )
         .unwrap();
-        assert_eq!(tls.sslmode.as_deref(), Some("verify-ca"));
-        assert_eq!(tls.sslrootcert.as_deref(), Some("/ca 1.pem"));
-        let c: Config = rest.parse().unwrap();
-        assert_eq!(c.get_password(), Some(&b"a sslmode=disable ' b"[..]));
-        assert_eq!(c.get_dbname(), Some("d"));
-        assert_eq!(c.get_user(), Some("u"));
-
-        let (rest, tls) = take_url_params("host=h sslmode=require").unwrap();
-        assert_eq!(rest.trim(), "host=h");
-        assert_eq!(tls.sslmode.as_deref(), Some("require"));
-
-        // Malformed: left for tokio-postgres to reject, nothing taken out.
-        let (rest, tls) = take_url_params("host=h password='unterminated sslmode=x").unwrap();
-        assert_eq!(rest, "host=h password='unterminated sslmode=x");
-        assert_eq!(tls, UrlParams::default());
+        assert_eq!(s.config.get_password(), Some(&b"p?w"[..]));
+        assert_eq!(s.tls.mode, Some((SslMode::Disable, Origin::Url("sslmode"))));
+        // key=value: a quoted password that holds `sslmode=` is a password.
+        let s = settings(
+            "host=h user=u sslmode = verify-ca password='a sslmode=disable \\' b' sslrootcert=/ca\\ 1.pem dbname=d",
+            &flags(None, None),
+            &env,
+        )
+        .unwrap();
+        assert_eq!(
+            s.tls.mode,
+            Some((SslMode::VerifyCa, Origin::Url("sslmode")))
+        );
+        assert_eq!(
+            s.tls.roots,
+            Some((
+                Roots::File(PathBuf::from("/ca 1.pem")),
+                Origin::Url("sslrootcert")
+            ))
+        );
+        assert_eq!(s.config.get_password(), Some(&b"a sslmode=disable ' b"[..]));
+        assert_eq!(describe_target(&s.config), "u@h:5432/d");
+        // Malformed: refused, naming what is wrong and not the password.
+        let e = settings(
+            "host=h password='unterminated sslmode=x",
+            &flags(None, None),
+            &env,
+        )
+        .unwrap_err();
+        assert!(
+            e.contains("`password`") && e.contains("never closes"),
+            "{e}"
+        );
+        assert!(!e.contains("unterminated"), "{e}");
+        // `sslrootcert=` written empty names no file and keeps $PGSSLROOTCERT out.
+        let s = settings(
+            "postgres://u@h/db?sslrootcert=",
+            &flags(None, None),
+            &env_of(&[("PGSSLROOTCERT", "/env/ca.pem")]),
+        )
+        .unwrap();
+        assert_eq!(s.tls.roots, None);
     }
 
     #[test]
@@ -1721,7 +2148,7 @@ mod tests {
         let env = env_of(&[("PGCONNECT_TIMEOUT", "7")]);
         let url = "postgres://u@h/db?connect_timeout=3";
         let with_flag = ConnectFlags {
-            connect_timeout: Some(5),
+            connect_timeout: Some(Duration::from_secs(5)),
             ..Default::default()
         };
         let s = settings(url, &with_flag, &env).unwrap();
@@ -1758,7 +2185,7 @@ mod tests {
             assert_eq!(s.config.get_connect_timeout(), None, "{zero}");
         }
         let zero_flag = ConnectFlags {
-            connect_timeout: Some(0),
+            connect_timeout: Some(Duration::ZERO),
             ..Default::default()
         };
         let s = settings(url, &zero_flag, &env).unwrap();

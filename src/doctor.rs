@@ -136,10 +136,17 @@ fn server(f: &Findings) -> Check {
         Some(config) if config.target != f.target => Check::new(
             Status::Fail,
             "server",
-            format!(
-                "{found}, but {} declares target `{}`",
-                config.file, config.target
-            ),
+            if config.target_given {
+                format!(
+                    "{found}, but {} declares target `{}`",
+                    config.file, config.target
+                )
+            } else {
+                format!(
+                    "{found}, but {} has no `target:`, so its target is `{}` (the default)",
+                    config.file, config.target
+                )
+            },
         )
         .fix(format!(
             "set `target: {}` in {} if this is the right server, or connect to a {} server",

@@ -12,6 +12,7 @@
 pub mod catalog;
 pub mod cli;
 pub mod config;
+pub mod conninfo;
 pub mod db;
 pub mod diag;
 pub mod doctor;

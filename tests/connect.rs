@@ -3,7 +3,8 @@
 //! start-up and a server that declines TLS each end in ONE line on stderr that names
 //! the host, the port and the cause, with exit 1, through the binary.
 //!
-//! No PostgreSQL is needed: each case is a socket on 127.0.0.1 that behaves the way the
+//! No PostgreSQL is needed (except by the last test, which needs a real one without TLS):
+//! each case is a socket on 127.0.0.1 that behaves the way the
 //! failure looks from the client (TLS certificate failures, which need a real TLS
 //! server, are in tests/tls.rs). The timeouts are set to 1 s so the tests are quick;
 //! they check what is said and the exit code, never how long it took.
@@ -254,4 +255,212 @@ fn a_connect_timeout_that_is_not_a_number_is_refused_before_connecting() {
         out.stderr
     );
     assert!(!out.stderr.contains("hunter2"), "{}", out.stderr);
+}
+
+/// A grants.yaml without `target:` is for Redshift, whose default sslmode is `require`;
+/// a local PostgreSQL without TLS refuses that first, and a server reached anyway turns
+/// out to be PostgreSQL. Either way the message says the target defaulted to redshift
+/// and what to write; a file that says `target: redshift` is not told so. Against the
+/// harness's PostgreSQL (no TLS), over TCP and over its Unix socket.
+#[test]
+fn a_grants_file_without_target_is_told_it_defaults_to_redshift() {
+    let server = common::server();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("grants.yaml"), "mode: authoritative\n").unwrap();
+    std::fs::write(dir.path().join("redshift.yaml"), "target: redshift\n").unwrap();
+    let tcp = server.admin_url("postgres");
+    let hint = "grants.yaml has no `target:`, so its target is redshift (the default)";
+    let write = "write `target: postgres` in grants.yaml";
+    for args in [&["plan"][..], &["diff"], &["apply", "--yes"]] {
+        // TLS first: the server declines it.
+        let out = grantplan(dir.path(), args, &tcp);
+        assert_eq!(out.code, 1, "{args:?}: {}", out.stderr);
+        assert!(
+            out.stderr.contains("the server does not support TLS"),
+            "{args:?}: {}",
+            out.stderr
+        );
+        assert!(out.stderr.contains(hint), "{args:?}: {}", out.stderr);
+        assert!(out.stderr.contains(write), "{args:?}: {}", out.stderr);
+        // Past TLS: the server is PostgreSQL.
+        let mut with_prefer = args.to_vec();
+        with_prefer.extend(["--sslmode", "prefer"]);
+        let out = grantplan(dir.path(), &with_prefer, &tcp);
+        assert_eq!(out.code, 1, "{args:?}: {}", out.stderr);
+        assert!(
+            out.stderr.contains(
+                "grants.yaml has no `target:`, so its target is `redshift` (the default), but"
+            ),
+            "{args:?}: {}",
+            out.stderr
+        );
+        assert!(
+            out.stderr.contains("Set `target: postgres` in grants.yaml"),
+            "{args:?}: {}",
+            out.stderr
+        );
+    }
+    // Over the Unix socket there is no TLS (as in libpq): straight to "it is PostgreSQL".
+    let socket = format!(
+        "postgres://postgres@{}:{}/postgres",
+        server.dir().display().to_string().replace('/', "%2F"),
+        server.port()
+    );
+    let out = grantplan(dir.path(), &["plan"], &socket);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("has no `target:`, so its target is `redshift` (the default), but"),
+        "{}",
+        out.stderr
+    );
+    // doctor says it on its failing line.
+    let out = grantplan(dir.path(), &["doctor"], &tcp);
+    assert_eq!(out.code, 1);
+    assert!(out.stdout.contains(hint), "{}", out.stdout);
+    let out = grantplan(dir.path(), &["doctor", "--sslmode", "prefer"], &tcp);
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stdout
+            .contains("grants.yaml has no `target:`, so its target is `redshift` (the default)"),
+        "{}",
+        out.stdout
+    );
+    // A file that says redshift is not told it defaulted.
+    let out = grantplan(dir.path(), &["plan", "-f", "redshift.yaml"], &tcp);
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stderr.contains("does not support TLS"),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains("no `target:`"), "{}", out.stderr);
+    let out = grantplan(
+        dir.path(),
+        &["plan", "-f", "redshift.yaml", "--sslmode", "prefer"],
+        &tcp,
+    );
+    assert!(
+        out.stderr
+            .contains("redshift.yaml declares target `redshift`"),
+        "{}",
+        out.stderr
+    );
+}
+
+/// Every timeout option takes the same forms: a bare number is seconds, a number with a
+/// unit (500ms, 10s, 2m) works for all of them; 0 means "as long as it takes" for
+/// --connect-timeout only.
+#[test]
+fn every_timeout_option_takes_seconds_or_a_number_with_a_unit() {
+    let addr = silent_server();
+    let dir = grants_dir();
+    let url = format!("postgres://admin:hunter2@127.0.0.1:{}/dev", addr.port());
+    let host_port = format!("127.0.0.1:{}", addr.port());
+    for (value, said) in [
+        ("500ms", "(500 ms, from --connect-timeout)"),
+        ("1", "(1 s, from --connect-timeout)"),
+        ("1s", "(1 s, from --connect-timeout)"),
+    ] {
+        let out = grantplan(dir.path(), &["plan", "--connect-timeout", value], &url);
+        let err = one_line_error(&out, &host_port);
+        assert!(err.contains(said), "{value}: {err}");
+    }
+    // The apply timeouts take bare seconds too: the command line is read, and the run
+    // ends at the (refused) connection, not at a usage error.
+    let refused = format!("postgres://admin:hunter2@127.0.0.1:{}/dev", closed_port());
+    for (flag, value) in [
+        ("--lock-timeout", "10"),
+        ("--statement-timeout", "300"),
+        ("--idle-timeout", "2m"),
+        ("--lock-timeout", "500ms"),
+        ("--connect-timeout", "0"),
+        ("--connect-timeout", "2m"),
+    ] {
+        let out = grantplan(dir.path(), &["apply", "--yes", flag, value], &refused);
+        let err = one_line_error(&out, "127.0.0.1:");
+        assert!(err.contains("connection refused"), "{flag} {value}: {err}");
+    }
+    // What is refused, as a usage error (exit 1) that says what to write.
+    for (flag, value, said) in [
+        ("--lock-timeout", "0", "must be more than zero"),
+        ("--statement-timeout", "0s", "must be more than zero"),
+        (
+            "--connect-timeout",
+            "soon",
+            "a number with a unit (500ms, 10s, 2m)",
+        ),
+        (
+            "--idle-timeout",
+            "1.5",
+            "a number with a unit (500ms, 10s, 2m)",
+        ),
+    ] {
+        let out = grantplan(dir.path(), &["apply", "--yes", flag, value], &refused);
+        assert_eq!(out.code, 1, "{flag} {value}");
+        assert!(
+            out.stderr
+                .contains(&format!("invalid value '{value}' for '{flag}")),
+            "{flag} {value}: {}",
+            out.stderr
+        );
+        assert!(out.stderr.contains(said), "{flag} {value}: {}", out.stderr);
+    }
+}
+
+/// A URL grantplan cannot read is refused before any connection, naming the part that
+/// is wrong, never the password.
+#[test]
+fn an_unreadable_url_names_the_part_that_is_wrong() {
+    let (port, listener) = common::untouched_listener();
+    let dir = grants_dir();
+    for (url, part) in [
+        (
+            format!("postgress://admin:hunter2@127.0.0.1:{port}/dev"),
+            "starts with `postgress:`",
+        ),
+        (
+            format!("postgres://admin:hunter2@127.0.0.1:{port}x/dev"),
+            "the port in the database URL",
+        ),
+        (
+            "postgres://admin:hunter2@127.0.0.1".to_string() + ":99999/dev",
+            "the port in the database URL",
+        ),
+        (
+            format!("postgres://admin:hunter2@[::1:{port}/dev"),
+            "the host in the database URL",
+        ),
+        (
+            format!("postgres://adm%in:hunter2@127.0.0.1:{port}/dev"),
+            "the user name in the database URL",
+        ),
+        (
+            format!("postgres://admin:hunter2@127.0.0.1:{port}/d%zzev"),
+            "the database name in the database URL",
+        ),
+        (
+            format!("postgres://admin:hunter2@127.0.0.1:{port}/dev?sslmod=require"),
+            "parameter `sslmod`",
+        ),
+        (
+            format!("postgres://admin:hunter2@127.0.0.1:{port}/dev?sslcert=c.pem"),
+            "parameter `sslcert`",
+        ),
+        (
+            format!("host=127.0.0.1 port={port} password=hunter2 dbnme=dev"),
+            "parameter `dbnme`",
+        ),
+        // No `@`: what stands where the port goes is the password.
+        (
+            "postgres://admin:hunter2".to_string(),
+            "the port in the database URL",
+        ),
+    ] {
+        let out = grantplan(dir.path(), &["plan"], &url);
+        assert_eq!(out.code, 1, "{url}: {}", out.stderr);
+        assert!(out.stderr.contains(part), "{url}: {}", out.stderr);
+        assert!(!out.stderr.contains("hunter2"), "{url}: {}", out.stderr);
+        common::assert_nobody_connected(&listener, &url);
+    }
 }

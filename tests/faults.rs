@@ -786,7 +786,7 @@ async fn a_lock_held_past_the_lock_timeout_ends_the_apply_with_nothing_applied()
 fn lock_timeouts_that_are_not_positive_bounded_durations_are_refused() {
     for (value, says) in [
         ("0s", "must be more than zero"),
-        ("ten seconds", "500ms, 10s or 2m"),
+        ("ten seconds", "(500ms, 10s, 2m)"),
         ("30days", "must be at most"),
     ] {
         let out = common::run(common::grantplan().args([

@@ -562,7 +562,7 @@ impl Case {
             &["plan", "-f", "a.yaml"],
             Some(&bad_syntax),
             pw,
-            Fails("not valid"),
+            Fails("the port in the database URL is not a port number"),
         );
         self.check(
             "plan, TLS required, server has none",

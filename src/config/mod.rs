@@ -34,6 +34,11 @@ pub struct Config {
     /// plan files pin it, so a reviewed plan runs only with the file it was made from.
     pub sha256: String,
     pub target: Target,
+    /// Whether the file says `target:`. Without it the target is Redshift, whose TLS
+    /// default (`require`) is the first thing a local PostgreSQL refuses: messages about
+    /// that failure, or about the server turning out to be PostgreSQL, say so and what
+    /// to write, since the file itself shows nothing about Redshift.
+    pub target_given: bool,
     pub mode: Mode,
     /// Redshift's `enable_case_sensitive_identifier`: when false, ASCII letters of
     /// non-user names fold to lower case.
@@ -134,6 +139,20 @@ pub struct RuleGrant {
 }
 
 impl Config {
+    /// What to add to a failure that the Redshift default may have caused (a TLS
+    /// failure, a server that is PostgreSQL) when the file does not say `target:`;
+    /// `None` when it does.
+    pub fn default_target_hint(&self) -> Option<String> {
+        (!self.target_given).then(|| {
+            format!(
+                "{} has no `target:`, so its target is redshift (the default), which \
+                 connects with sslmode require and expects a Redshift server; for a \
+                 PostgreSQL server write `target: postgres` in {}",
+                self.file, self.file
+            )
+        })
+    }
+
     /// The declared principal matching `p` as the target compares principals.
     pub fn declared(&self, p: &Principal) -> Option<&DeclaredPrincipal> {
         let key = self.target.canonical_principal(p);

@@ -188,6 +188,7 @@ struct Resolver<'a> {
 /// Checks and resolves `raw`. Returns the config (meaningful only when there are no
 /// errors) and the errors.
 pub(crate) fn resolve(file: &str, raw: RawConfig, marks: &Marks) -> (Config, Vec<Diagnostic>) {
+    let target_given = raw.target.is_some();
     let target = raw.target.unwrap_or_default();
     let mut r = Resolver {
         file,
@@ -282,6 +283,7 @@ pub(crate) fn resolve(file: &str, raw: RawConfig, marks: &Marks) -> (Config, Vec
         file: file.to_string(),
         sha256: String::new(), // set by `parse`, which has the text
         target,
+        target_given,
         mode: raw.mode.unwrap_or_default(),
         case_sensitive_identifiers: r.case_sensitive,
         ignore,
