@@ -16,7 +16,7 @@
 
 use crate::model::Target;
 use crate::sql::Statement;
-use crate::state::sha256;
+use std::borrow::Cow;
 
 /// The first line of every plan file; the number is the layout version.
 pub const FIRST_LINE: &str = "-- grantplan plan file, format 1";
@@ -98,8 +98,17 @@ pub fn read(name: &str, text: &str) -> Result<PlanFile, String> {
             (Some(_), Some(_)) => Err(format!("{name}: the header has two `{key}:` lines")),
         }
     };
+    // The header's and the body's lines, each joined by `\n`: slices of the text as it
+    // stands, unless each line has a `\r` to take off.
+    let (header_text, body) = match lines.around(seal_at) {
+        Some((header, body)) => (Cow::Borrowed(header), Cow::Borrowed(body)),
+        None => (
+            Cow::Owned(join(header_lines())),
+            Cow::Owned(join(body_lines())),
+        ),
+    };
     let seal = &seal_line["-- seal: ".len()..];
-    if seal != seal_of(header_lines(), body_lines()) {
+    if seal != seal_of([header_text], [body.as_ref()]) {
         return Err(format!(
             "{name} was edited after grantplan wrote it (its seal does not match its \
              content), so it is not the plan that was reviewed; plan again with \
@@ -122,12 +131,6 @@ pub fn read(name: &str, text: &str) -> Result<PlanFile, String> {
     let count: usize = field("statements")?
         .parse()
         .map_err(|_| format!("{name}: the `statements:` line is not a number"))?;
-    // The body's lines joined by `\n`: the text after the seal line as it stands, unless
-    // each line has a `\r` to take off.
-    let body = match lines.rest_after(seal_at) {
-        Some(rest) => std::borrow::Cow::Borrowed(rest),
-        None => std::borrow::Cow::Owned(join(body_lines())),
-    };
     // Line numbers in the reader's errors count from the body's first line.
     let statements = crate::sqlread::read(&body, target).map_err(|e| {
         format!(
@@ -193,19 +196,19 @@ impl<'a> Lines<'a> {
         })
     }
 
-    /// The lines after line `index` (0-based) joined by `\n`, as a slice of the text:
-    /// `None` for a CRLF file, whose lines lose their `\r`.
-    fn rest_after(self, index: usize) -> Option<&'a str> {
+    /// The lines before line `index` (0-based, not the first) and the lines after it,
+    /// each joined by `\n`, as slices of the text: `None` for a CRLF file, whose lines
+    /// lose their `\r`.
+    fn around(self, index: usize) -> Option<(&'a str, &'a str)> {
         if self.crlf {
             return None;
         }
         let mut starts =
             std::iter::once(0).chain(self.text.match_indices('\n').map(|(i, _)| i + 1));
-        Some(
-            starts
-                .nth(index + 1)
-                .map_or("", |start| &self.text[start..]),
-        )
+        let start = starts.nth(index)?;
+        let header = &self.text[..start.checked_sub(1)?];
+        let body = starts.next().map_or("", |next| &self.text[next..]);
+        Some((header, body))
     }
 }
 
@@ -284,6 +287,7 @@ pub fn file_name(now: std::time::SystemTime, config_path: &std::path::Path) -> S
 mod tests {
     use super::*;
     use crate::model::{Grantee, PrincipalKind, Privilege, Securable};
+    use crate::state::sha256;
 
     fn header() -> Header {
         Header {
