@@ -2975,4 +2975,30 @@ pub(crate) mod tests {
             prop_assert_eq!(read_in_pieces(&sql, target, piece), whole, "{:?}", sql);
         }
     }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 2048, ..ProptestConfig::default() })]
+
+        /// The same for any run of lexer-level fragments (words, numbers, quotes,
+        /// brackets, operators, comments, blanks of every kind), valid or not: where a
+        /// piece is cut never changes what the tokenizer makes of the text.
+        #[test]
+        fn fragments_read_in_pieces_as_whole(
+            redshift in any::<bool>(),
+            fragments in prop::collection::vec(prop::sample::select(vec![
+                "GRANT ", "USAGE ", "ON ", "SCHEMA ", "TO ", "FUNCTION ", "s.f(", ")", "(",
+                ";", ";\n", ",", ".", "._", "_", "x", "x1", "1", "1e", "1e+", "1e+5", "e", "+",
+                "-", "--", "-- c\n", "/*", "*/", "/* c */", "\"", "\"\"", "\"q\"", "'", "''",
+                "$$", "$1", "$a$", "U&", "E'", "[", "]", "[ ", " ]", "#", "@", "<", "->", "::",
+                " ", "  ", "\t", "\n", "\r", "\r\n", "\u{a0}", "\u{2028}", "\u{3000}", "é",
+                "日", "🦀", "\u{202e}", "\0",
+            ]), 0..300),
+            piece in 1usize..400,
+        ) {
+            let target = if redshift { Redshift } else { Postgres };
+            let sql = fragments.concat();
+            let whole = read_whole(&sql, target);
+            prop_assert_eq!(read_in_pieces(&sql, target, piece), whole, "{:?}", sql);
+        }
+    }
 }
