@@ -152,9 +152,10 @@ pub fn read(name: &str, text: &str) -> Result<PlanFile, String> {
 ///
 /// A plan for the largest grants.yaml grantplan accepts ([`crate::config::MAX_FILE_BYTES`])
 /// can hold several statements per entry, so this is above that limit. Reading a plan
-/// costs about 9 bytes of memory per byte of file, for the statements read (12 MB for the
-/// 1.3 MB plan of the large benchmark catalog; tokens are held a piece of the text at a
-/// time, see [`crate::sqlread::read`]): about 600 MB at the limit.
+/// holds its text and the statements read, which are kept (they are compared with a plan
+/// made in the transaction); blank lines and comments cost nothing more, whatever their
+/// number, since the seal cannot keep anyone from adding them ([`read`],
+/// [`crate::sqlread::read`]). The figures at the limit are in docs/benchmarks.md.
 pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
 
 /// Reads the plan file at `path` and checks it with [`read`]. A file over
