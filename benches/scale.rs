@@ -147,22 +147,10 @@ fn measure_child(args: &[std::ffi::OsString]) -> ! {
         .spawn()
         .expect("start grantplan");
     let pid = child.id() as libc::pid_t;
-    let mut status = 0;
-    // SAFETY: rusage is plain data; wait4 fills it for the child we spawned.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    let (code, rss) = common::wait4(pid, 0).expect("wait4 returns the child");
     let wall = start.elapsed();
-    assert_eq!(r, pid, "wait4 failed");
-    let code = if libc::WIFEXITED(status) {
-        libc::WEXITSTATUS(status)
-    } else {
-        -1
-    };
-    std::fs::write(
-        report,
-        format!("{} {} {code}", wall.as_nanos(), usage.ru_maxrss),
-    )
-    .expect("write the report");
+    std::fs::write(report, format!("{} {} {code}", wall.as_nanos(), rss / 1024))
+        .expect("write the report");
     std::process::exit(0)
 }
 

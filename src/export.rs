@@ -33,8 +33,13 @@
 //!   declarations, not by guessing.
 //! - **Keys**: a part of an object key is written in double quotes (`""` for `"`) when it
 //!   holds `.`, `"`, `*`, `?` or `[`, which the key grammar would otherwise split or read
-//!   as a glob. The YAML itself is written by serde_yaml from typed maps, so YAML quoting
-//!   of any name is the serializer's job, never string concatenation.
+//!   as a glob. The YAML itself is written by serde_yaml from typed maps, so escaping a
+//!   name is the serializer's job, never string concatenation. serde_yaml quotes by YAML
+//!   1.2's rules only, so a name that YAML 1.1 readers take for a boolean, null, number
+//!   or date (`yes`, `No`, `on`, `~`, `1_000`, `2001-12-14`) is then put in single
+//!   quotes, found by reading serde_yaml's document back (`for_every_reader`).
+//! - **`ignore:` patterns** match their one name: glob's escapes, and a line or paragraph
+//!   separator as a class of that one character, written as a `\u2028` escape.
 //! - **Names with upper-case ASCII on Redshift** exist only when the cluster has
 //!   `enable_case_sensitive_identifier` on; the export then says
 //!   `case_sensitive_identifiers: true`, so the names are read back as written.
@@ -197,6 +202,159 @@ fn key_part(name: &str) -> String {
     } else {
         name.to_string()
     }
+}
+
+/// The line and paragraph separators: line breaks to YAML 1.1 readers, not to YAML 1.2
+/// ones, so grants.yaml refuses them raw (see [`unwritable`]).
+const SEPARATORS: [char; 2] = ['\u{2028}', '\u{2029}'];
+
+/// The `ignore:` glob that matches `name` and no other name: glob's escapes for its
+/// special characters (`[*]`, `[?]`, `[[]`), and a separator as a class of that one
+/// character (`[\u{2028}]`). A `?` in its place, as written before, also matched every
+/// other character there, so a real role `ls_x` went unmanaged beside one called
+/// `ls\u{2028}x`.
+fn ignore_pattern(name: &str) -> String {
+    let mut pattern = String::new();
+    for c in glob::Pattern::escape(name).chars() {
+        if SEPARATORS.contains(&c) {
+            pattern.extend(['[', c, ']']);
+        } else {
+            pattern.push(c);
+        }
+    }
+    pattern
+}
+
+/// What serde_yaml writes in place of an `ignore:` pattern that holds a separator:
+/// plain text of its own length, replaced by [`for_every_reader`].
+const PLACEHOLDER: &str = "grantplan-ignore-pattern";
+
+/// True when a YAML reader could take the plain scalar `s` for something other than a
+/// string: YAML 1.1's booleans and nulls in any case (`yes`, `No`, `on`, `OFF`, `y`,
+/// `~`), its merge key `<<` and value key `=`, and anything that starts like a number
+/// or a date in YAML 1.1 or 1.2 (`1e3`, `0x1F`, `0o17`, `1_000`, `1:30`, `2001-12-14`,
+/// `.inf`, `-.5`, `+1`). Wider than any one reader, on purpose: quoting a string costs
+/// nothing, and a reader that takes a name for `true` or `1000` changes the grants.
+fn might_not_be_a_string(s: &str) -> bool {
+    const WORDS: [&str; 10] = [
+        "y", "n", "yes", "no", "on", "off", "true", "false", "null", "~",
+    ];
+    s.is_empty()
+        || WORDS.iter().any(|w| s.eq_ignore_ascii_case(w))
+        || s == "<<"
+        || s == "="
+        || s.starts_with(|c: char| c.is_ascii_digit() || matches!(c, '+' | '-' | '.'))
+}
+
+/// serde_yaml's document, made to read the same to every YAML reader.
+///
+/// serde_yaml writes a string in quotes only when it would read it back as something
+/// else itself, by YAML 1.2's rules: `yes`, `on` and `No` stay plain, and YAML 1.1
+/// readers (PyYAML, Ruby's Psych, many CI tools) read them as booleans; a group called
+/// `yes` would come back as `true`. So every plain scalar [`might_not_be_a_string`]
+/// flags is put in single quotes, unless serde_yaml itself reads it as something else:
+/// then it is one of the document's own booleans (`create_model: true`), since a string
+/// it would misread is one it quotes. And the `ignore:` patterns serde_yaml was given as
+/// [`PLACEHOLDER`] are written in double quotes, separators as `\u2028` / `\u2029`.
+///
+/// The scalars are found by reading the document with yaml-rust2, which gives where each
+/// starts; a plain scalar is its text, on one line.
+fn for_every_reader(yaml: &str, ignore: &[String]) -> String {
+    use yaml_rust2::parser::{Event, Parser};
+    use yaml_rust2::scanner::TScalarStyle;
+    // (byte offset, length, replacement), in document order.
+    let mut edits: Vec<(usize, usize, String)> = Vec::new();
+    let mut parser = Parser::new_from_str(yaml);
+    // Nesting: for each open mapping or sequence, whether it is a mapping, and how many
+    // scalars, mappings and sequences it holds so far.
+    let mut open: Vec<(bool, usize)> = Vec::new();
+    let mut top_key = String::new();
+    // yaml-rust2 counts characters: walked once, in order, to byte offsets.
+    let mut chars = yaml.char_indices().enumerate();
+    let mut byte_at = |char_index: usize| {
+        chars
+            .find(|&(i, _)| i == char_index)
+            .map_or(yaml.len(), |(_, (b, _))| b)
+    };
+    loop {
+        let (event, mark) = parser.next_token().expect("serde_yaml's output reads back");
+        match event {
+            Event::StreamEnd => break,
+            Event::MappingStart(..) | Event::SequenceStart(..) => {
+                open.push((matches!(event, Event::MappingStart(..)), 0));
+                continue;
+            }
+            Event::MappingEnd | Event::SequenceEnd => {
+                open.pop();
+            }
+            Event::Scalar(value, TScalarStyle::Plain, ..) => {
+                let in_ignore = open.len() == 2 && !open[1].0 && top_key == "ignore";
+                let replacement = if in_ignore && value == PLACEHOLDER {
+                    let pattern = &ignore[open[1].1];
+                    Some(double_quoted(pattern))
+                } else if might_not_be_a_string(&value)
+                    && matches!(
+                        serde_yaml::from_str::<serde_yaml::Value>(&value),
+                        Ok(serde_yaml::Value::String(_))
+                    )
+                {
+                    Some(format!("'{}'", value.replace('\'', "''")))
+                } else {
+                    None
+                };
+                if open.len() == 1 && open[0].1 % 2 == 0 {
+                    top_key.clone_from(&value);
+                }
+                if let Some(replacement) = replacement {
+                    let at = byte_at(mark.index());
+                    assert_eq!(
+                        yaml.get(at..at + value.len()),
+                        Some(value.as_str()),
+                        "a plain scalar is its own text"
+                    );
+                    edits.push((at, value.len(), replacement));
+                }
+            }
+            Event::Scalar(value, ..) => {
+                if open.len() == 1 && open[0].1 % 2 == 0 {
+                    top_key = value;
+                }
+            }
+            _ => continue,
+        }
+        if let Some(parent) = open.last_mut() {
+            parent.1 += 1;
+        }
+    }
+    let mut out = String::with_capacity(yaml.len() + 2 * edits.len());
+    let mut from = 0;
+    for (at, len, replacement) in edits {
+        out.push_str(&yaml[from..at]);
+        out.push_str(&replacement);
+        from = at + len;
+    }
+    out.push_str(&yaml[from..]);
+    out
+}
+
+/// `s` as a YAML double-quoted scalar: `\` and `"` escaped, control characters and the
+/// separators as `\u` escapes, which YAML 1.1 and 1.2 readers read alike.
+fn double_quoted(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' | '\\' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if c.is_control() || SEPARATORS.contains(&c) => {
+                out.push_str(&format!("\\u{:04x}", u32::from(c)));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 /// Text for a comment line: control and line-separator characters are escaped, so a
@@ -1062,18 +1220,23 @@ impl<'a> Exporter<'a> {
         }
         let doc_models = self.execute_map(models);
         let doc_functions = self.execute_map(functions);
-        let ignore = self
-            .ignore
-            .iter()
-            // A line or paragraph separator cannot be written raw (see `unwritable`): in
-            // the glob, `?` stands for it.
-            .map(|n| glob::Pattern::escape(n).replace(['\u{2028}', '\u{2029}'], "?"))
-            .collect();
+        let ignore: Vec<String> = self.ignore.iter().map(|n| ignore_pattern(n)).collect();
         let doc = Doc {
             target: self.t,
             mode: Mode::Authoritative,
             case_sensitive_identifiers: self.case_sensitive,
-            ignore,
+            // serde_yaml would write a separator raw, which grants.yaml refuses: these
+            // patterns are written by `for_every_reader` instead.
+            ignore: ignore
+                .iter()
+                .map(|p| {
+                    if p.contains(SEPARATORS) {
+                        PLACEHOLDER.to_string()
+                    } else {
+                        p.clone()
+                    }
+                })
+                .collect(),
             groups,
             roles,
             users,
@@ -1082,6 +1245,7 @@ impl<'a> Exporter<'a> {
             functions: doc_functions,
         };
         let body = serde_yaml::to_string(&doc).expect("the export document serializes");
+        let body = for_every_reader(&body, &ignore);
         let server = &self.snap.server;
         let mut yaml = format!(
             "# grants.yaml exported by grantplan from {}@{} ({}).\n",
@@ -1653,6 +1817,140 @@ mod tests {
         assert!(!config.is_ignored("a\\bZ[x]?") && !config.is_ignored("a\\b*"));
         assert!(e.yaml.contains("    - a\\bZ[x]?\n"), "{}", e.yaml);
         assert!(replan(&snap, &e).is_empty(), "{}", e.yaml);
+    }
+
+    /// Names a YAML 1.1 reader (or a YAML 1.2 one) could take for a boolean, a null, a
+    /// number, a date or a merge key.
+    const NOT_PLAIN: [&str; 22] = [
+        "yes",
+        "No",
+        "on",
+        "OFF",
+        "null",
+        "~",
+        "y",
+        "N",
+        "1e3",
+        "0x1F",
+        ".inf",
+        "-.5",
+        "<<",
+        "=",
+        "2001-12-14",
+        "1_000",
+        "1:30",
+        "0o17",
+        "012",
+        "TRUE",
+        "yEs",
+        "oN",
+    ];
+
+    /// Every YAML scalar of `yaml` written plain (no quotes).
+    fn plain_scalars(yaml: &str) -> Vec<String> {
+        use yaml_rust2::parser::{Event, Parser};
+        use yaml_rust2::scanner::TScalarStyle;
+        let mut parser = Parser::new_from_str(yaml);
+        let mut plain = Vec::new();
+        loop {
+            match parser.next_token().unwrap().0 {
+                Event::StreamEnd => return plain,
+                Event::Scalar(v, TScalarStyle::Plain, ..) => plain.push(v),
+                _ => {}
+            }
+        }
+    }
+
+    #[test]
+    fn names_other_yaml_readers_take_for_booleans_or_numbers_are_quoted() {
+        for target in [Target::Redshift, Target::Postgres] {
+            let mut b = B::new(target);
+            for (i, name) in NOT_PLAIN.iter().enumerate() {
+                let member = user(&format!("u{i}"));
+                b = b
+                    .p(&grp(name))
+                    .p(&role(name))
+                    .p(&member)
+                    .member(&role(name), &member)
+                    .schema(
+                        name,
+                        "admin",
+                        &[(&grp(name), Privilege::Usage), (&member, Privilege::Create)],
+                    );
+                if target == Target::Redshift {
+                    b = b.create_model(&grp(name)).create_model(&role(name));
+                }
+            }
+            let snap = b.p(&user("admin")).done();
+            let e = round_trip(&snap);
+            // Only the document's own words and booleans are plain: every name is quoted.
+            let plain = plain_scalars(&e.yaml);
+            for name in NOT_PLAIN {
+                assert!(!plain.iter().any(|p| p == name), "{name}:\n{}", e.yaml);
+                assert!(e.yaml.contains(&format!("'{name}'")), "{name}:\n{}", e.yaml);
+            }
+            assert!(
+                plain
+                    .iter()
+                    .all(|p| !might_not_be_a_string(p) || p == "true"),
+                "{plain:?}\n{}",
+                e.yaml
+            );
+            // They read back as these names: declared, granted, members.
+            let config = parse(&e);
+            let text = format!("{config:?}");
+            for name in NOT_PLAIN {
+                assert!(text.contains(&format!("{name:?}")), "{name}: {text}");
+            }
+        }
+    }
+
+    #[test]
+    fn an_ignore_pattern_matches_its_name_and_no_other() {
+        // Names holding a line or paragraph separator cannot be written and are ignored;
+        // `ls_x`, which a `?` in the pattern also matched, is managed as before.
+        let odd = ["ls\u{2028}x", "ls\u{2029}x", "[*]\u{2028}?\\"];
+        let mut b = B::new(Target::Postgres)
+            .p(&role("ls_x"))
+            .p(&role("ls__x"))
+            .p(&role("[*]_?\\"));
+        for name in odd {
+            b = b.p(&role(name));
+        }
+        let grants: Vec<_> = ["ls_x", "ls__x", "[*]_?\\"]
+            .iter()
+            .chain(&odd)
+            .map(|n| (role(n), Privilege::Usage))
+            .collect();
+        let grants: Vec<_> = grants.iter().map(|(g, p)| (g, *p)).collect();
+        let snap = b.schema("s", "postgres", &grants).done();
+        let e = export(&snap);
+        assert_eq!(e.warnings.len(), 3, "{}", lines(&e.warnings));
+        assert!(
+            e.yaml.contains("- \"ls[\\u2028]x\"\n") && e.yaml.contains("- \"ls[\\u2029]x\"\n"),
+            "{}",
+            e.yaml
+        );
+        let config = parse(&e);
+        for name in odd {
+            assert!(config.is_ignored(name), "{name:?}\n{}", e.yaml);
+        }
+        for name in ["ls_x", "ls__x", "[*]_?\\", "ls\u{2028}\u{2028}x", "lsx"] {
+            assert!(!config.is_ignored(name), "{name:?}\n{}", e.yaml);
+        }
+        assert!(replan(&snap, &e).is_empty(), "{}", e.yaml);
+        // `ls_x` is managed: its grant revoked by hand is planned back, and the ignored
+        // names' grants are left alone.
+        let mut drifted = snap.clone();
+        drifted.schemas[0].grants.retain(|a| {
+            !matches!(&a.grantee, Grantee::Principal(p) if p.name == "ls_x" || odd.contains(&p.name.as_str()))
+        });
+        assert_eq!(
+            replan(&drifted, &e),
+            vec!["GRANT USAGE ON SCHEMA s TO ls_x;".to_string()],
+            "{}",
+            e.yaml
+        );
     }
 
     #[test]

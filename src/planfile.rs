@@ -16,7 +16,7 @@
 
 use crate::model::Target;
 use crate::sql::Statement;
-use crate::state::sha256;
+use std::borrow::Cow;
 
 /// The first line of every plan file; the number is the layout version.
 pub const FIRST_LINE: &str = "-- grantplan plan file, format 1";
@@ -58,7 +58,7 @@ pub fn write(header: &Header, statements: &[Statement]) -> String {
         format!("-- statements: {}", statements.len()),
     ];
     let body: Vec<String> = statements.iter().map(|s| s.render(header.target)).collect();
-    let seal = seal_of(&lines, &body);
+    let seal = seal_of(&lines, body.iter().map(String::as_str));
     lines.push(format!("-- seal: {seal}"));
     lines.extend(body);
     let mut out = lines.join("\n");
@@ -69,33 +69,46 @@ pub fn write(header: &Header, statements: &[Statement]) -> String {
 /// Reads a plan file, checking its first line, header, seal and every statement.
 ///
 /// Errors say what is wrong and what to do; `name` is the file as the user gave it.
+///
+/// Nothing here is kept per line: a file of millions of blank or comment lines (the seal
+/// can be recomputed by anyone) must cost no more memory than its text, so the lines are
+/// walked as slices of it, the seal is hashed as they go by, and the body reaches
+/// [`crate::sqlread::read`] as one slice of the file (a copy only for a CRLF file).
 pub fn read(name: &str, text: &str) -> Result<PlanFile, String> {
-    let lines = split_lines(text);
-    if lines.first() != Some(&FIRST_LINE) {
+    let lines = Lines::of(text);
+    if lines.iter().next() != Some(FIRST_LINE) {
         return Err(format!(
             "{name} is not a grantplan plan file (its first line is not `{FIRST_LINE}`); \
              write one with `grantplan plan --out DIR`"
         ));
     }
-    let seal_at = lines
+    let (seal_at, seal_line) = lines
         .iter()
-        .position(|l| l.starts_with("-- seal: "))
+        .enumerate()
+        .find(|(_, l)| l.starts_with("-- seal: "))
         .ok_or_else(|| format!("{name} has no `-- seal:` line: it was not written whole by grantplan, or was edited"))?;
+    let header_lines = || lines.iter().take(seal_at);
+    let body_lines = || lines.iter().skip(seal_at + 1);
     let field = |key: &str| -> Result<String, String> {
         let prefix = format!("-- {key}: ");
-        let mut found = lines[..seal_at]
-            .iter()
-            .filter_map(|l| l.strip_prefix(&prefix));
+        let mut found = header_lines().filter_map(|l| l.strip_prefix(&prefix));
         match (found.next(), found.next()) {
             (Some(v), None) => Ok(v.to_string()),
             (None, _) => Err(format!("{name}: the header has no `{key}:` line")),
             (Some(_), Some(_)) => Err(format!("{name}: the header has two `{key}:` lines")),
         }
     };
-    let header_lines: Vec<String> = lines[..seal_at].iter().map(|l| l.to_string()).collect();
-    let body_lines: Vec<String> = lines[seal_at + 1..].iter().map(|l| l.to_string()).collect();
-    let seal = lines[seal_at]["-- seal: ".len()..].to_string();
-    if seal != seal_of(&header_lines, &body_lines) {
+    // The header's and the body's lines, each joined by `\n`: slices of the text as it
+    // stands, unless each line has a `\r` to take off.
+    let (header_text, body) = match lines.around(seal_at) {
+        Some((header, body)) => (Cow::Borrowed(header), Cow::Borrowed(body)),
+        None => (
+            Cow::Owned(join(header_lines())),
+            Cow::Owned(join(body_lines())),
+        ),
+    };
+    let seal = &seal_line["-- seal: ".len()..];
+    if seal != seal_of([header_text], [body.as_ref()]) {
         return Err(format!(
             "{name} was edited after grantplan wrote it (its seal does not match its \
              content), so it is not the plan that was reviewed; plan again with \
@@ -119,7 +132,7 @@ pub fn read(name: &str, text: &str) -> Result<PlanFile, String> {
         .parse()
         .map_err(|_| format!("{name}: the `statements:` line is not a number"))?;
     // Line numbers in the reader's errors count from the body's first line.
-    let statements = crate::sqlread::read(&body_lines.join("\n"), target).map_err(|e| {
+    let statements = crate::sqlread::read(&body, target).map_err(|e| {
         format!(
             "{name}: {} (line {} of the file)",
             e.kind,
@@ -139,9 +152,10 @@ pub fn read(name: &str, text: &str) -> Result<PlanFile, String> {
 ///
 /// A plan for the largest grants.yaml grantplan accepts ([`crate::config::MAX_FILE_BYTES`])
 /// can hold several statements per entry, so this is above that limit. Reading a plan
-/// costs about 9 bytes of memory per byte of file, for the statements read (12 MB for the
-/// 1.3 MB plan of the large benchmark catalog; tokens are held a piece of the text at a
-/// time, see [`crate::sqlread::read`]): about 600 MB at the limit.
+/// holds its text and the statements read, which are kept (they are compared with a plan
+/// made in the transaction); blank lines and comments cost nothing more, whatever their
+/// number, since the seal cannot keep anyone from adding them ([`read`],
+/// [`crate::sqlread::read`]). The figures at the limit are in docs/benchmarks.md.
 pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
 
 /// Reads the plan file at `path` and checks it with [`read`]. A file over
@@ -158,22 +172,81 @@ pub fn load(path: &std::path::Path) -> Result<PlanFile, String> {
 /// `\r` inside a quoted name (a catalog can hold a function called `"a\r\nb"`) is kept
 /// and the statement reads back as written. A file whose first line ends in `\r` was
 /// converted to CRLF line ends (a checkout on Windows): one `\r` is taken off each line.
-fn split_lines(text: &str) -> Vec<&str> {
-    let text = text.strip_suffix('\n').unwrap_or(text);
-    let lines = text.split('\n');
-    if text.starts_with(&format!("{FIRST_LINE}\r")) {
-        lines.map(|l| l.strip_suffix('\r').unwrap_or(l)).collect()
-    } else {
-        lines.collect()
+/// One final line break ends the last line rather than starting an empty one.
+#[derive(Clone, Copy)]
+struct Lines<'a> {
+    text: &'a str,
+    crlf: bool,
+}
+
+impl<'a> Lines<'a> {
+    fn of(text: &'a str) -> Self {
+        Lines {
+            text: text.strip_suffix('\n').unwrap_or(text),
+            crlf: text.starts_with(&format!("{FIRST_LINE}\r")),
+        }
+    }
+
+    fn iter(self) -> impl Iterator<Item = &'a str> {
+        self.text.split('\n').map(move |l| {
+            if self.crlf {
+                l.strip_suffix('\r').unwrap_or(l)
+            } else {
+                l
+            }
+        })
+    }
+
+    /// The lines before line `index` (0-based, not the first) and the lines after it,
+    /// each joined by `\n`, as slices of the text: `None` for a CRLF file, whose lines
+    /// lose their `\r`.
+    fn around(self, index: usize) -> Option<(&'a str, &'a str)> {
+        if self.crlf {
+            return None;
+        }
+        let mut starts =
+            std::iter::once(0).chain(self.text.match_indices('\n').map(|(i, _)| i + 1));
+        let start = starts.nth(index)?;
+        let header = &self.text[..start.checked_sub(1)?];
+        let body = starts.next().map_or("", |next| &self.text[next..]);
+        Some((header, body))
     }
 }
 
-/// The seal: SHA-256 of the header lines (without the seal) and the body lines.
-fn seal_of(header: &[String], body: &[String]) -> String {
-    let mut all = header.join("\n");
-    all.push('\n');
-    all.push_str(&body.join("\n"));
-    sha256(all.as_bytes())
+/// `lines` joined by `\n`.
+fn join<'a>(lines: impl Iterator<Item = &'a str>) -> String {
+    let mut out = String::new();
+    for (i, line) in lines.enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        out.push_str(line);
+    }
+    out
+}
+
+/// The seal: SHA-256 of the header lines (without the seal) and the body lines, each
+/// group joined by `\n` and the two joined by `\n`. Hashed line by line, never joined.
+fn seal_of<'a, S: AsRef<str>>(
+    header: impl IntoIterator<Item = S>,
+    body: impl IntoIterator<Item = &'a str>,
+) -> String {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    for (i, line) in header.into_iter().enumerate() {
+        if i > 0 {
+            hasher.update(b"\n");
+        }
+        hasher.update(line.as_ref().as_bytes());
+    }
+    hasher.update(b"\n");
+    for (i, line) in body.into_iter().enumerate() {
+        if i > 0 {
+            hasher.update(b"\n");
+        }
+        hasher.update(line.as_bytes());
+    }
+    format!("sha256:{}", crate::state::hex(&hasher.finalize()))
 }
 
 /// A header value on one line (a database or file name holding a line break would
@@ -215,6 +288,7 @@ pub fn file_name(now: std::time::SystemTime, config_path: &std::path::Path) -> S
 mod tests {
     use super::*;
     use crate::model::{Grantee, PrincipalKind, Privilege, Securable};
+    use crate::state::sha256;
 
     fn header() -> Header {
         Header {
@@ -299,7 +373,7 @@ mod tests {
             .lines()
             .map(|l| l.replace("-- statements: 2", "-- statements: 3"))
             .collect();
-        let seal = seal_of(&head_lines, &body_lines);
+        let seal = seal_of(&head_lines, body_lines.iter().map(String::as_str));
         let forged = format!(
             "{}\n-- seal: {seal}\n{}\n",
             head_lines.join("\n"),

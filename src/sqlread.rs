@@ -20,8 +20,8 @@
 //!   `--`, `/*` and `"`; comments may hold anything. Only a real lexer knows where a
 //!   statement ends, and a lexer that disagrees with the server is exactly how a
 //!   statement gets smuggled past a reviewer. (A large text is lexed a piece at a time
-//!   to bound memory, cut where the lexer itself confirms a statement ended; any doubt
-//!   sends the whole text through at once: see `read_in_pieces`.)
+//!   to bound memory, each piece cut after a token the lexer confirms is the whole
+//!   text's token there, so the tokens are exactly the whole text's: see `Lexer`.)
 //!
 //! So the text is cut into tokens by sqlparser's tokenizer (with the target's dialect),
 //! and a hand-written recursive-descent reader accepts exactly the forms that
@@ -67,7 +67,9 @@ use crate::ident::{is_plain, is_sqlparser_keyword};
 use crate::model::{Grantee, Principal, PrincipalKind, Privilege, Securable, Target};
 use crate::sql::Statement;
 use sqlparser::dialect::{Dialect, PostgreSqlDialect, RedshiftSqlDialect};
-use sqlparser::tokenizer::{Location, Span, Token, TokenWithSpan, Tokenizer, Whitespace, Word};
+use sqlparser::tokenizer::{
+    Location, Span, Token, TokenWithSpan, Tokenizer, TokenizerError, Whitespace, Word,
+};
 
 /// Why a text is not a list of grantplan statements, and where.
 ///
@@ -89,6 +91,11 @@ pub enum ReadErrorKind {
     /// identifier, string or comment).
     #[error("the text cannot be read as SQL: {message}")]
     Lex { message: String },
+    /// A token (a comment, quoted name, string or word) that does not end within `limit`
+    /// bytes of its start, or never ends: grantplan writes none that long, and the text is
+    /// read a piece at a time to bound its memory ([`MAX_TOKEN_BYTES`]).
+    #[error("the token starting here (a comment, quoted name, string or word) does not end within {limit} bytes; grantplan writes none that long")]
+    TooLong { limit: usize },
     /// Text the tokenizer would skip but the server might not: see the module comment.
     #[error("{found} is refused: {why}")]
     Hidden { found: String, why: &'static str },
@@ -147,102 +154,425 @@ pub enum ReadErrorKind {
 /// comment for the few extra refusals), separated by whitespace and comments. On
 /// PostgreSQL every principal reads back as a role, since the server keeps no kinds;
 /// compare with [`Target::canonical`] / [`Target::canonical_principal`].
+///
+/// Problems rank as if the whole text were first cut into tokens, then checked for
+/// hidden text, then read: a lexing problem anywhere comes first, then a refused
+/// blank or comment anywhere, then the first statement that does not read.
 pub fn read(sql: &str, target: Target) -> Result<Vec<Statement>, ReadError> {
     read_in_pieces(sql, target, PIECE_BYTES)
 }
 
-/// About how much text [`read`] tokenizes at a time.
-const PIECE_BYTES: usize = 256 * 1024;
+/// About how much text [`read`] tokenizes at a time: it bounds the tokens alive at once,
+/// each many times the size of its text however short (a space is one).
+const PIECE_BYTES: usize = 64 * 1024;
 
-/// [`read`], a piece of about `piece_bytes` at a time.
+/// How far the tokenizer may have looked past the end of a token to decide where it
+/// ends (a number checks three characters for an exponent, `e+1`): a token that ends
+/// closer than this to the end of a piece is not trusted to end there in the whole text.
+const LOOKAHEAD_BYTES: usize = 64;
+
+/// The longest token read: one that has not ended this far from its start is refused
+/// ([`ReadErrorKind::TooLong`]). grantplan's longest token is a quoted name of a few
+/// hundred bytes; without a bound, a comment or quoted name as long as the file would
+/// make a piece as long as the file, and the memory of its tokens unbounded.
+pub const MAX_TOKEN_BYTES: usize = 64 * 1024;
+
+/// [`read`], lexing about `piece_bytes` at a time (at least one byte).
 ///
-/// A token takes some 60 times the bytes of its text, and a plan file of the largest
-/// benchmark catalog is hundreds of thousands of tokens: read at once, its tokens were
-/// most of the memory `apply PLANFILE` needs. So the text is cut after a line ending in
-/// `;`, each piece is read on its own, and the statements are joined. This is not
-/// "splitting on `;`" (see the module comment): a cut is only a guess, and a piece is
-/// taken only when the lexer shows the guess was a statement boundary of the whole text.
-/// A piece that lexes without error and whose last token is a `;` is lexed exactly as
-/// the same text inside the whole: the lexer works left to right, a cut inside a quoted
-/// name, a string or a block comment leaves that piece unterminated (an error), and the
-/// only earlier token the lexer consults (a word or `.` before a number) is neither after
-/// a line break. Its statements are then the whole text's, since a statement ends at its
-/// `;`. Any piece that fails (a real problem, or a guess inside a quoted name holding
-/// `;` and a line break) sends the whole text through the reader at once, which gives
-/// the exact answer and the exact error with its line.
+/// The tokenizer only cuts a whole text into a vector of tokens, and every token, a
+/// single blank or line break included, is many times the size of its text: a plan file
+/// of blank lines or comments (its seal can be recomputed by anyone) would cost memory
+/// many times its size. So the text is lexed a piece at a time, blanks and comments are
+/// checked and dropped at once, and the other tokens are kept only until their statement
+/// is read ([`Lexer`], [`Reader`]). A piece is cut after a token the tokenizer confirms,
+/// so the tokens are exactly those of the whole text (this is not "splitting on `;`",
+/// see the module comment).
 pub(crate) fn read_in_pieces(
     sql: &str,
     target: Target,
     piece_bytes: usize,
 ) -> Result<Vec<Statement>, ReadError> {
+    let mut reader = Reader::new(sql, target, piece_bytes);
     let mut statements = Vec::new();
-    let mut rest = sql;
-    while rest.len() > piece_bytes {
-        let Some(cut) = piece_end(rest, piece_bytes) else {
-            break;
-        };
-        match read_all(&rest[..cut], target) {
-            Ok((piece, true)) => statements.extend(piece),
-            _ => return read_whole(sql, target),
+    let mut unreadable = None;
+    while !reader.lexer.failed() && reader.peek().is_some() {
+        match reader.statement() {
+            Ok(s) => statements.push(s),
+            Err(e) => {
+                unreadable = Some(e);
+                break;
+            }
         }
-        rest = &rest[cut..];
     }
-    if rest.len() == sql.len() {
-        return read_whole(sql, target);
-    }
-    match read_all(rest, target) {
-        Ok((piece, _)) => {
-            statements.extend(piece);
-            Ok(statements)
-        }
-        Err(_) => read_whole(sql, target),
+    reader.tokens = Vec::new();
+    // The rest of the text may still hold a problem that ranks first.
+    reader.lexer.finish();
+    match (reader.lexer.lex_error, reader.lexer.hidden, unreadable) {
+        (Some(e), _, _) | (None, Some(e), _) | (None, None, Some(e)) => Err(e),
+        (None, None, None) => Ok(statements),
     }
 }
 
-/// Where the first piece of `text` ends: after the first `;` and line break at or past
-/// `piece_bytes` (both ASCII, so a character boundary); `None` when there is none.
-fn piece_end(text: &str, piece_bytes: usize) -> Option<usize> {
-    text.as_bytes()
-        .get(piece_bytes..)?
-        .windows(2)
-        .position(|w| w == b";\n")
-        .map(|i| piece_bytes + i + 2)
-}
-
-/// [`read`] of the whole text at once (for the fuzz check that pieces read the same).
+/// [`read`] of the whole text at once (for the checks that pieces read the same).
 pub(crate) fn read_whole(sql: &str, target: Target) -> Result<Vec<Statement>, ReadError> {
-    read_all(sql, target).map(|(all, _)| all)
+    read_in_pieces(sql, target, usize::MAX)
 }
 
-/// Every statement of `sql`, and whether its last token is a `;`.
-fn read_all(sql: &str, target: Target) -> Result<(Vec<Statement>, bool), ReadError> {
-    let tokens = tokenize(sql, target)?;
-    let mut reader = Reader::new(sql, target, tokens)?;
-    let ends_with_semicolon = reader
-        .tokens
-        .last()
-        .is_some_and(|t| t.token == Token::SemiColon);
-    let mut statements = Vec::new();
-    while reader.peek().is_some() {
-        statements.push(reader.statement()?);
+/// A token kept for reading: what the tokenizer made of it, where it is in the whole
+/// text (line and column as the tokenizer counts them, and bytes), and the first comment
+/// since the token before it (an argument list must not hold one).
+struct Tok {
+    token: Token,
+    span: Span,
+    start: usize,
+    end: usize,
+    comment_before: Option<Location>,
+}
+
+/// Cuts the text into tokens a piece at a time, checks the whitespace and comments (see
+/// the module comment) and hands on the other tokens.
+///
+/// # Why a cut between pieces changes nothing
+///
+/// The tokenizer works left to right and decides where a token ends from its characters
+/// and the few after it ([`LOOKAHEAD_BYTES`]); the one exception, Redshift's `[`, may look
+/// across any run of blanks for a `"` (`[ "name" ]`). So a token of a piece that ends at
+/// least `LOOKAHEAD_BYTES` before the piece's end, and is not a `[` followed by nothing
+/// but blanks, is exactly the whole text's token there; and so is every token before
+/// it. The next piece starts after such a token. A fresh tokenizer starts as if the
+/// token before were not a word, which differs only for `._` after a word (and, in
+/// dialects that allow names starting with digits, which these two do not, after `.`):
+/// no cut is made there. A piece in which no token can be trusted is tried at twice the
+/// length, up to [`MAX_TOKEN_BYTES`]: past that its first token is too long (or, when
+/// the tokenizer fails the same way on a longer piece, is the problem it reports). The
+/// last piece is the rest of the text and is trusted whole.
+struct Lexer<'a> {
+    sql: &'a str,
+    dialect: &'static dyn Dialect,
+    redshift: bool,
+    piece_bytes: usize,
+    /// Where the text not lexed yet starts: its byte offset, line and column.
+    at: usize,
+    loc: Location,
+    /// The tokenizer's vector, kept for the next piece.
+    buf: Vec<TokenWithSpan>,
+    /// The byte offset (in the piece) where each token of `buf` ends.
+    ends: Vec<usize>,
+    /// The first comment since the last significant token.
+    comment: Option<Location>,
+    /// Just after the last significant token: where "the text ends" errors point.
+    end: Location,
+    /// The first lexing problem: it ends the reading.
+    lex_error: Option<ReadError>,
+    /// The first refused blank or comment: no token is handed on after it.
+    hidden: Option<ReadError>,
+    done: bool,
+}
+
+static REDSHIFT: RedshiftSqlDialect = RedshiftSqlDialect {};
+static POSTGRES: PostgreSqlDialect = PostgreSqlDialect {};
+
+impl<'a> Lexer<'a> {
+    fn new(sql: &'a str, target: Target, piece_bytes: usize) -> Self {
+        Lexer {
+            sql,
+            dialect: match target {
+                Target::Redshift => &REDSHIFT,
+                Target::Postgres => &POSTGRES,
+            },
+            redshift: target == Target::Redshift,
+            piece_bytes: piece_bytes.max(1),
+            at: 0,
+            loc: Location::new(1, 1),
+            buf: Vec::new(),
+            ends: Vec::new(),
+            comment: None,
+            end: Location::new(1, 1),
+            lex_error: None,
+            hidden: None,
+            done: sql.is_empty(),
+        }
     }
-    Ok((statements, ends_with_semicolon))
+
+    /// True when a problem was found: nothing more is handed on.
+    fn failed(&self) -> bool {
+        self.lex_error.is_some() || self.hidden.is_some()
+    }
+
+    /// Lexes what is left, for its problems only.
+    fn finish(&mut self) {
+        while !self.done && self.lex_error.is_none() {
+            self.next_piece(None);
+        }
+    }
+
+    /// A location in a piece (1-based, as the tokenizer counts) as one in the whole text.
+    fn whole(&self, in_piece: Location) -> Location {
+        if in_piece.line <= 1 {
+            Location::new(self.loc.line, self.loc.column + in_piece.column.max(1) - 1)
+        } else {
+            Location::new(self.loc.line + in_piece.line - 1, in_piece.column)
+        }
+    }
+
+    /// Lexes `text` (the start of what is left) into `buf`, and where each token ends
+    /// into `ends`.
+    fn lex(&mut self, text: &str) -> Result<(), sqlparser::tokenizer::TokenizerError> {
+        self.buf.clear();
+        self.ends.clear();
+        let result =
+            Tokenizer::new(self.dialect, text).tokenize_with_location_into_buf(&mut self.buf);
+        // Tokens are contiguous: walk the text once from one end to the next.
+        let ascii = text.is_ascii();
+        let (mut byte, mut line, mut column) = (0usize, 1u64, 1u64);
+        for t in &self.buf {
+            let to = t.span.end;
+            while line < to.line {
+                byte += text[byte..].find('\n').map_or(text.len() - byte, |i| i + 1);
+                line += 1;
+                column = 1;
+            }
+            let n = usize::try_from(to.column.saturating_sub(column)).unwrap_or(usize::MAX);
+            byte = if ascii {
+                (byte + n).min(text.len())
+            } else {
+                text[byte..]
+                    .char_indices()
+                    .nth(n)
+                    .map_or(text.len(), |(i, _)| byte + i)
+            };
+            column = to.column;
+            self.ends.push(byte);
+        }
+        result
+    }
+
+    /// Lexes the next piece and hands its significant tokens to `out` (none when `out` is
+    /// `None`, or once a problem was found).
+    fn next_piece(&mut self, mut out: Option<&mut Vec<Tok>>) {
+        self.skip_blanks();
+        let rest = &self.sql[self.at..];
+        if rest.is_empty() {
+            self.done = true;
+            return;
+        }
+        let mut size = self.piece_bytes;
+        let taken = loop {
+            let mut end = size.min(rest.len());
+            while !rest.is_char_boundary(end) {
+                end += 1;
+            }
+            let last = end == rest.len();
+            let result = self.lex(&rest[..end]);
+            if last {
+                if let Err(e) = result {
+                    self.lex_error = Some(ReadError {
+                        line: self.whole(e.location).line,
+                        column: self.whole(e.location).column,
+                        kind: ReadErrorKind::Lex { message: e.message },
+                    });
+                    return;
+                }
+                break self.buf.len();
+            }
+            if let Some(cut) = self.cut(&rest[..end]) {
+                break cut + 1;
+            }
+            if end < MAX_TOKEN_BYTES {
+                size = end.saturating_mul(2);
+                continue;
+            }
+            match self.unresolved(rest, end, result.err()) {
+                Next::Take(taken) => break taken,
+                Next::Retry(longer) => size = longer,
+                Next::Stop => return,
+            }
+        };
+        let (text_end, next_loc) = match taken.checked_sub(1) {
+            Some(i) => (self.ends[i], self.whole(self.buf[i].span.end)),
+            None => (0, self.loc),
+        };
+        let mut buf = std::mem::take(&mut self.buf);
+        let ends = std::mem::take(&mut self.ends);
+        // By index, moving out only the tokens handed on: most tokens are blanks and
+        // comments, and a token is large to move.
+        let mut from = 0;
+        for (t, &to) in buf[..taken].iter_mut().zip(&ends) {
+            let (start, end) = (from, to);
+            from = to;
+            if self.hidden.is_some() {
+                break;
+            }
+            match &t.token {
+                Token::Whitespace(Whitespace::Tab | Whitespace::Newline) => {}
+                Token::Whitespace(w) => {
+                    if let Some(problem) = hidden(w, &rest[start..end]) {
+                        self.hidden = Some(at_loc(self.whole(t.span.start), problem));
+                    } else if matches!(
+                        w,
+                        Whitespace::SingleLineComment { .. } | Whitespace::MultiLineComment(_)
+                    ) && self.comment.is_none()
+                    {
+                        self.comment = Some(self.whole(t.span.start));
+                    }
+                }
+                _ => {
+                    let span = Span::new(self.whole(t.span.start), self.whole(t.span.end));
+                    self.end = span.end;
+                    if let Some(out) = out.as_deref_mut() {
+                        out.push(Tok {
+                            token: std::mem::replace(&mut t.token, Token::EOF),
+                            span,
+                            start: self.at + start,
+                            end: self.at + end,
+                            comment_before: self.comment.take(),
+                        });
+                    }
+                }
+            }
+        }
+        buf.clear();
+        self.buf = buf;
+        self.ends = ends;
+        self.at += text_end;
+        self.loc = next_loc;
+        if self.at == self.sql.len() {
+            self.done = true;
+        }
+    }
+
+    /// Steps over the spaces, tabs and line breaks at the start of what is left, without
+    /// the tokenizer: at the start of a token each of them is a whitespace token of its
+    /// own (`\r\n` one token), which is dropped, and the next token is lexed alike after
+    /// one or after none. A plan file can hold millions of blank lines, each a token
+    /// that takes time to make.
+    fn skip_blanks(&mut self) {
+        let blanks = &self.sql[self.at..];
+        let n = blanks
+            .bytes()
+            .position(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+            .unwrap_or(blanks.len());
+        let blanks = &blanks[..n];
+        self.loc = match blanks.rfind('\n') {
+            Some(last) => Location::new(
+                self.loc.line + blanks.bytes().filter(|&b| b == b'\n').count() as u64,
+                (n - last) as u64,
+            ),
+            None => Location::new(self.loc.line, self.loc.column + n as u64),
+        };
+        self.at += n;
+    }
+
+    /// The index of the last token of the piece `text` that the whole text has too, and
+    /// after which a piece may start (see [`Lexer`]); `None` when there is none.
+    fn cut(&self, text: &str) -> Option<usize> {
+        let limit = text.len().checked_sub(LOOKAHEAD_BYTES)?;
+        let mut trusted = self.ends.partition_point(|&e| e <= limit);
+        if self.redshift {
+            // A `[` with nothing but blanks after it has not seen what follows them.
+            let blanks = text.trim_end_matches(char::is_whitespace).len();
+            if let Ok(i) = self.ends.binary_search(&blanks) {
+                if self.buf[i].token == Token::LBracket {
+                    trusted = trusted.min(i);
+                }
+            }
+        }
+        (0..trusted).rev().find(|&i| {
+            !(matches!(self.buf[i].token, Token::Word(_)) && text[self.ends[i]..].starts_with("._"))
+        })
+    }
+
+    /// A piece of `end` bytes of `rest` (at least [`MAX_TOKEN_BYTES`], not the last) in
+    /// which no token could be trusted: its first token did not end, or the tokenizer
+    /// failed on it (`failed`). What to do next.
+    fn unresolved(&mut self, rest: &str, end: usize, failed: Option<TokenizerError>) -> Next {
+        // Redshift's `[` and a long run of blanks: `[` alone unless what follows the
+        // blanks makes it a quoted name, as the tokenizer decides from `[` and that
+        // character.
+        if self.redshift && self.buf.first().map(|t| &t.token) == Some(&Token::LBracket) {
+            let after = rest[self.ends[0]..].trim_start_matches(char::is_whitespace);
+            let probe: String = std::iter::once('[').chain(after.chars().take(1)).collect();
+            let mut buf = Vec::new();
+            let _ = Tokenizer::new(self.dialect, &probe).tokenize_with_location_into_buf(&mut buf);
+            if buf.first().map(|t| &t.token) == Some(&Token::LBracket) {
+                return Next::Take(1);
+            }
+        }
+        if let (Some(first), true) = (failed, self.buf.is_empty()) {
+            // The first token failed: its own problem, or the piece's end? The same
+            // failure on a longer piece is its own.
+            let mut longer = (end + LONGER_BYTES).min(rest.len());
+            while !rest.is_char_boundary(longer) {
+                longer += 1;
+            }
+            if longer == rest.len() {
+                return Next::Retry(longer);
+            }
+            let again = self.lex(&rest[..longer]).err();
+            if again.as_ref() == Some(&first) && self.buf.is_empty() {
+                let at = self.whole(first.location);
+                self.lex_error = Some(at_loc(
+                    at,
+                    ReadErrorKind::Lex {
+                        message: first.message,
+                    },
+                ));
+                return Next::Stop;
+            }
+        }
+        self.lex_error = Some(at_loc(
+            self.loc,
+            ReadErrorKind::TooLong {
+                limit: MAX_TOKEN_BYTES,
+            },
+        ));
+        Next::Stop
+    }
 }
 
-fn tokenize(sql: &str, target: Target) -> Result<Vec<TokenWithSpan>, ReadError> {
-    let redshift = RedshiftSqlDialect {};
-    let postgres = PostgreSqlDialect {};
-    let dialect: &dyn Dialect = match target {
-        Target::Redshift => &redshift,
-        Target::Postgres => &postgres,
+/// How much longer a piece is lexed again to tell a token's own failure from a cut.
+const LONGER_BYTES: usize = 4096;
+
+/// What [`Lexer::unresolved`] found to do.
+enum Next {
+    /// Take this many tokens of the piece.
+    Take(usize),
+    /// Lex a piece of this many bytes instead (the rest of the text).
+    Retry(usize),
+    /// A problem was found.
+    Stop,
+}
+
+/// Why a blank or comment `token` (whose text is `text`) is refused: see the module
+/// comment.
+fn hidden(token: &Whitespace, text: &str) -> Option<ReadErrorKind> {
+    let (found, why) = match token {
+        Whitespace::Space if text != " " => (
+            format!("`{}`", text.escape_default()),
+            "only spaces, tabs and line breaks may separate tokens",
+        ),
+        Whitespace::SingleLineComment { comment, .. } | Whitespace::MultiLineComment(comment)
+            if comment.chars().any(is_bidi_control) =>
+        {
+            (
+                "a comment holding a Unicode direction control".to_string(),
+                "it can make statements look commented out, or reordered, to the person \
+                 reviewing the file",
+            )
+        }
+        Whitespace::SingleLineComment { comment, .. } if comment.contains('\r') => (
+            "a `--` comment holding a carriage return".to_string(),
+            "the server ends the comment at the carriage return and would run what \
+             follows it",
+        ),
+        Whitespace::MultiLineComment(comment) if comment.contains("/*") => (
+            "a `/*` inside a `/* */` comment".to_string(),
+            "servers disagree on whether comments nest, so where this comment ends is \
+             ambiguous",
+        ),
+        _ => return None,
     };
-    Tokenizer::new(dialect, sql)
-        .tokenize_with_location()
-        .map_err(|e| ReadError {
-            line: e.location.line,
-            column: e.location.column,
-            kind: ReadErrorKind::Lex { message: e.message },
-        })
+    Some(ReadErrorKind::Hidden { found, why })
 }
 
 /// The upper-case words that start a statement, for messages.
@@ -294,135 +624,44 @@ fn bare_word(token: &Token) -> Option<String> {
     }
 }
 
-/// The significant tokens of the text, and a cursor over them.
+/// The significant tokens of the text, as the lexer hands them on, and a cursor over
+/// them.
 struct Reader<'a> {
     target: Target,
     src: &'a str,
-    /// Byte offset at which each line starts (lines end at `\n`, as the tokenizer counts).
-    line_starts: Vec<usize>,
-    tokens: Vec<TokenWithSpan>,
-    /// Where each comment starts: an argument list must not hold one.
-    comments: Vec<Location>,
+    lexer: Lexer<'a>,
+    /// The tokens handed on and not read yet, and the two before the cursor. The next two
+    /// are always here when the text has them (the reader looks two tokens ahead).
+    tokens: Vec<Tok>,
     pos: usize,
-    /// Just after the last significant token: where "the text ends" errors point.
-    end: Location,
-    /// The whole text is ASCII: columns are byte offsets.
-    ascii: bool,
 }
 
 type Res<T> = Result<T, ReadError>;
 
+/// How many read tokens [`Reader::advance`] lets pile up before dropping them.
+const KEEP_TOKENS: usize = 4096;
+
 impl<'a> Reader<'a> {
-    /// Drops whitespace and comments, refusing the ones the server might read otherwise.
-    ///
-    /// The tokens kept stay in `all`'s own buffer (compacted in place): a large plan file
-    /// is hundreds of thousands of tokens, and a second vector of them, grown by
-    /// doubling, was most of the memory of `apply PLANFILE` (115 MB for the large
-    /// benchmark's 1.3 MB plan).
-    fn new(src: &'a str, target: Target, mut all: Vec<TokenWithSpan>) -> Res<Self> {
-        let mut line_starts = vec![0];
-        line_starts.extend(src.match_indices('\n').map(|(i, _)| i + 1));
+    fn new(src: &'a str, target: Target, piece_bytes: usize) -> Self {
         let mut reader = Reader {
             target,
             src,
-            line_starts,
+            lexer: Lexer::new(src, target, piece_bytes),
             tokens: Vec::new(),
-            comments: Vec::new(),
             pos: 0,
-            end: Location::new(1, 1),
-            ascii: src.is_ascii(),
         };
-        for t in &all {
-            let at = t.span.start;
-            match &t.token {
-                Token::Whitespace(Whitespace::Tab | Whitespace::Newline) => {}
-                Token::Whitespace(Whitespace::Space) => {
-                    if reader.text(t.span.start, t.span.end) != Some(" ") {
-                        let found = reader
-                            .text(t.span.start, t.span.end)
-                            .map(|s| format!("`{}`", s.escape_default()))
-                            .unwrap_or_else(|| "a blank character".to_string());
-                        return Err(at_loc(
-                            at,
-                            ReadErrorKind::Hidden {
-                                found,
-                                why: "only spaces, tabs and line breaks may separate tokens",
-                            },
-                        ));
-                    }
-                }
-                Token::Whitespace(
-                    Whitespace::SingleLineComment { comment, .. }
-                    | Whitespace::MultiLineComment(comment),
-                ) if comment.chars().any(is_bidi_control) => {
-                    return Err(at_loc(
-                        at,
-                        ReadErrorKind::Hidden {
-                            found: "a comment holding a Unicode direction control".to_string(),
-                            why: "it can make statements look commented out, or reordered, to \
-                                  the person reviewing the file",
-                        },
-                    ));
-                }
-                Token::Whitespace(Whitespace::SingleLineComment { comment, .. }) => {
-                    if comment.contains('\r') {
-                        return Err(at_loc(
-                            at,
-                            ReadErrorKind::Hidden {
-                                found: "a `--` comment holding a carriage return".to_string(),
-                                why: "the server ends the comment at the carriage return and \
-                                      would run what follows it",
-                            },
-                        ));
-                    }
-                    reader.comments.push(at);
-                }
-                Token::Whitespace(Whitespace::MultiLineComment(comment)) => {
-                    if comment.contains("/*") {
-                        return Err(at_loc(
-                            at,
-                            ReadErrorKind::Hidden {
-                                found: "a `/*` inside a `/* */` comment".to_string(),
-                                why: "servers disagree on whether comments nest, so where this \
-                                      comment ends is ambiguous",
-                            },
-                        ));
-                    }
-                    reader.comments.push(at);
-                }
-                _ => reader.end = t.span.end,
-            }
-        }
-        all.retain(|t| !matches!(t.token, Token::Whitespace(_)));
-        reader.tokens = all;
-        Ok(reader)
+        reader.fill();
+        reader
     }
 
-    /// The source text from `start` (inclusive) to `end` (exclusive).
-    fn text(&self, start: Location, end: Location) -> Option<&'a str> {
-        let (a, b) = (self.offset(start)?, self.offset(end)?);
-        self.src.get(a..b)
-    }
-
-    /// The byte offset of a tokenizer location (1-based line, 1-based column in chars).
-    fn offset(&self, loc: Location) -> Option<usize> {
-        let line = usize::try_from(loc.line).ok()?.checked_sub(1)?;
-        let column = usize::try_from(loc.column).ok()?.checked_sub(1)?;
-        let start = *self.line_starts.get(line)?;
-        let rest = self.src.get(start..)?;
-        // An ASCII text (the usual case): the column is the byte offset, with no walk
-        // over characters (which made long statements quadratic to read).
-        if self.ascii {
-            return (column <= rest.len()).then_some(start + column);
-        }
-        match rest.char_indices().nth(column) {
-            Some((i, _)) => Some(start + i),
-            None if rest.chars().count() == column => Some(self.src.len()),
-            None => None,
+    /// Lexes until the token after the next one is here, or the text has no more.
+    fn fill(&mut self) {
+        while self.tokens.len() < self.pos + 2 && !self.lexer.done && !self.lexer.failed() {
+            self.lexer.next_piece(Some(&mut self.tokens));
         }
     }
 
-    fn peek(&self) -> Option<&TokenWithSpan> {
+    fn peek(&self) -> Option<&Tok> {
         self.tokens.get(self.pos)
     }
 
@@ -438,16 +677,20 @@ impl<'a> Reader<'a> {
     }
 
     fn here(&self) -> Location {
-        self.peek().map_or(self.end, |t| t.span.start)
+        self.peek().map_or(self.lexer.end, |t| t.span.start)
     }
 
-    /// Moves past the next token; returns where it was.
-    fn advance(&mut self) -> Option<Span> {
-        let span = self.tokens.get(self.pos).map(|t| t.span);
-        if span.is_some() {
+    /// Moves past the next token (when there is one).
+    fn advance(&mut self) {
+        if self.pos < self.tokens.len() {
             self.pos += 1;
         }
-        span
+        if self.pos > KEEP_TOKENS {
+            // Only the last token read is looked at again (`principal_name`).
+            self.tokens.drain(..self.pos - 2);
+            self.pos = 2;
+        }
+        self.fill();
     }
 
     fn error(&self, kind: ReadErrorKind) -> ReadError {
@@ -477,7 +720,7 @@ impl<'a> Reader<'a> {
     fn eat(&mut self, kw: &str) -> bool {
         let yes = self.at(kw);
         if yes {
-            self.pos += 1;
+            self.advance();
         }
         yes
     }
@@ -800,25 +1043,27 @@ impl<'a> Reader<'a> {
     /// Only what argument types are made of may appear inside (names, `.`, `,`, `[]`,
     /// numbers, nested parentheses); no comment, since the text is kept and written again.
     fn arguments(&mut self) -> Res<Option<String>> {
-        if self.peek_token() != &Token::LParen {
-            return Ok(None);
-        }
-        let Some(open) = self.advance() else {
+        let Some(open) = self.peek().filter(|t| t.token == Token::LParen) else {
             return Ok(None);
         };
+        let open = open.end;
+        self.advance();
         let mut depth = 1usize;
+        let mut comment = None;
         let close =
             loop {
-                let Some(t) = self.peek().cloned() else {
+                let Some(t) = self.peek() else {
                     return Err(self.unexpected("`)` closing the argument list"));
                 };
+                comment = comment.or(t.comment_before);
                 match &t.token {
                     Token::LParen => depth += 1,
                     Token::RParen => {
                         depth -= 1;
                         if depth == 0 {
+                            let close = t.start;
                             self.advance();
-                            break t.span;
+                            break close;
                         }
                     }
                     Token::Word(w) => self.check_argument_word(w)?,
@@ -833,11 +1078,7 @@ impl<'a> Reader<'a> {
                 }
                 self.advance();
             };
-        if let Some(&c) = self
-            .comments
-            .iter()
-            .find(|&&c| c > open.start && c < close.start)
-        {
+        if let Some(c) = comment {
             return Err(at_loc(
                 c,
                 ReadErrorKind::Hidden {
@@ -846,14 +1087,7 @@ impl<'a> Reader<'a> {
                 },
             ));
         }
-        let Some(text) = self.text(open.end, close.start) else {
-            return Err(at_loc(
-                open.end,
-                ReadErrorKind::Lex {
-                    message: "the argument list could not be located in the text".to_string(),
-                },
-            ));
-        };
+        let text = &self.src[open..close];
         Ok(Some(text.trim_matches([' ', '\t', '\n', '\r']).to_string()))
     }
 
@@ -930,13 +1164,13 @@ impl<'a> Reader<'a> {
     /// A group, role or user name: [`Reader::name`], and never `public`.
     fn principal_name(&mut self, expected: &str) -> Res<String> {
         let at = self.here();
-        let token = self.pos;
         let name = self.name(expected)?;
         if name.eq_ignore_ascii_case("public") {
             return Err(at_loc(
                 at,
                 ReadErrorKind::BadName {
-                    found: describe(&self.tokens[token].token),
+                    // `name` read exactly one token.
+                    found: describe(&self.tokens[self.pos - 1].token),
                     why: "the server reads the name `public` as PUBLIC; grantplan writes PUBLIC \
                           for everyone and no principal can be called public"
                         .to_string(),
@@ -2098,6 +2332,166 @@ pub(crate) mod tests {
         assert!(matches!(e.kind, ReadErrorKind::Lex { .. }), "{e}");
     }
 
+    /// Text that tests where the reader may cut between pieces: every construct the
+    /// tokenizer decides by looking past a token's end (an exponent, `._` after a word,
+    /// Redshift's `[` before blanks), tokens that touch (`"a"b`), comments, strings,
+    /// several-byte characters, carriage returns, and problems of each rank (a lexing
+    /// problem, a refused blank or comment, a statement that does not read).
+    const CUT_TEXTS: &[&str] = &[
+        "GRANT EXECUTE ON FUNCTION s.f(numeric(1e+5), x1e) TO u;\n",
+        "GRANT EXECUTE ON FUNCTION s.f(1.5e-3, 1e, 1e+, .5, 1_000) TO u;\n",
+        "GRANT USAGE ON SCHEMA x._y TO u;\n",
+        "GRANT USAGE ON SCHEMA x ._y TO u;\n",
+        "GRANT USAGE ON SCHEMA \"a\"b\"c\"d TO u;\n",
+        "GRANT EXECUTE ON FUNCTION s.f(integer[       ]) TO u;\n",
+        "GRANT EXECUTE ON FUNCTION s.f(integer[     \"x\"    ]) TO u;\n",
+        "GRANT USAGE ON SCHEMA [   x] TO u;\n",
+        "GRANT USAGE ON SCHEMA \"é日🦀\" TO \"u\u{2028}v\"; -- é日🦀\n",
+        "GRANT USAGE ON SCHEMA s TO u;\r\nGRANT USAGE ON SCHEMA s TO v;\r\n",
+        "GRANT USAGE ON SCHEMA s TO u; /* a\nb; */ GRANT USAGE ON SCHEMA t TO v;\n",
+        "GRANT USAGE ON SCHEMA s TO 'u'; GRANT USAGE ON SCHEMA $$t$$ TO U&\"v\";\n",
+        "GRANT USAGE ON SCHEMA s TO u;\u{a0}GRANT USAGE ON SCHEMA s TO v;\n",
+        "GRANT USAGE ON SCHEMA s TO u; -- a\rDROP TABLE t;\n",
+        "GRANT USAGE ON SCHEMA s TO u; DROP TABLE t; /* never closed\n",
+        "DROP TABLE t; GRANT USAGE ON SCHEMA s TO u; -- \u{202e}x\n",
+        "GRANT USAGE ON SCHEMA \"never closed; GRANT USAGE ON SCHEMA s TO u;\n",
+        "GRANT USAGE\n\n\n   ON SCHEMA s\t\t TO u\n\n;\n\n",
+    ];
+
+    /// Reading in pieces of every size gives what reading the whole text gives, with the
+    /// constructs of [`CUT_TEXTS`] at every distance from where a piece ends.
+    #[test]
+    fn pieces_of_every_size_read_tricky_text_as_the_whole() {
+        let filler = "GRANT USAGE ON SCHEMA s TO u;\n";
+        for target in [Redshift, Postgres] {
+            let blanks = " ".repeat(LOOKAHEAD_BYTES + 8);
+            let brackets = [
+                format!("GRANT EXECUTE ON FUNCTION s.f(integer[{blanks}]) TO u;\n"),
+                format!("GRANT EXECUTE ON FUNCTION s.f(integer[{blanks}\"x\"]) TO u;\n"),
+                format!("GRANT USAGE ON SCHEMA [{blanks}x] TO u;\n"),
+            ];
+            for tricky in CUT_TEXTS
+                .iter()
+                .copied()
+                .chain(brackets.iter().map(String::as_str))
+            {
+                // A comment of every length before it moves it past every piece end (the
+                // blanks at the start of a piece are skipped, so they would not).
+                for pad in 0..LOOKAHEAD_BYTES + 8 {
+                    let comment = format!("/*{}*/", "x".repeat(pad));
+                    for sql in [
+                        format!("{comment}{tricky}{filler}{filler}"),
+                        format!("{filler}{comment}\n{tricky}{filler}"),
+                    ] {
+                        let whole = read_whole(&sql, target);
+                        for piece in [1, 2, 3, 5, 7, 9, 13, 21, 34, 55, 89, 144] {
+                            assert_eq!(
+                                read_in_pieces(&sql, target, piece),
+                                whole,
+                                "{target} piece {piece}: {sql:?}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// A fresh tokenizer starts as if after a token that is not a word; that only matters
+    /// for `._` after a word, where no piece starts, and, in dialects where names may
+    /// start with digits, after `.`: neither target's dialect allows that.
+    #[test]
+    fn neither_dialect_reads_names_starting_with_digits() {
+        assert!(!REDSHIFT.supports_numeric_prefix());
+        assert!(!POSTGRES.supports_numeric_prefix());
+    }
+
+    /// Millions of blank lines, spaces or comments cost no tokens kept, and a problem
+    /// after them is placed exactly.
+    #[test]
+    fn long_runs_of_blanks_and_comments_read_with_exact_locations() {
+        let grant = "GRANT USAGE ON SCHEMA s TO u;";
+        for target in [Redshift, Postgres] {
+            let lines = "\n".repeat(300_000);
+            let sql = format!("{grant}{lines}{grant}{lines}DROP TABLE t;");
+            let e = err(&sql, target);
+            assert_eq!((e.line, e.column), (600_001, 1), "{e}");
+            let spaces = " ".repeat(300_000);
+            let sql = format!("{grant}\n{spaces}{grant}{spaces}é DROP TABLE t;");
+            let e = err(&sql, target);
+            assert_eq!((e.line, e.column), (2, 600_030), "{e}");
+            assert!(e.to_string().contains("`é` is not a statement"), "{e}");
+            let comments = "-- é\n/* x */\n".repeat(30_000);
+            let sql = format!("{comments}{grant}\n{comments}\nGRANT USAGE ON SCHEMA s TO;");
+            let e = err(&sql, target);
+            assert_eq!((e.line, e.column), (120_003, 27), "{e}");
+            assert!(matches!(e.kind, ReadErrorKind::Unexpected { .. }), "{e}");
+            let sql = format!("{lines}{grant}{comments}{spaces}\n{grant}\n{lines}");
+            assert_eq!(read(&sql, target).map(|v| v.len()), Ok(2));
+        }
+    }
+
+    /// A comment or quoted name of more than [`MAX_TOKEN_BYTES`] is refused where it
+    /// starts. One never closed is the tokenizer's own error, as when read whole; so is
+    /// a `[` before a long run of blanks, which is `[` alone unless a name follows.
+    #[test]
+    fn tokens_longer_than_the_limit_are_refused_where_they_start() {
+        let long = "x".repeat(MAX_TOKEN_BYTES);
+        let after = "GRANT USAGE ON SCHEMA s TO u;\n".repeat(5_000);
+        for (sql, target) in [
+            (
+                format!("GRANT USAGE ON SCHEMA s TO u;\n  /* {long} */\n{after}"),
+                Postgres,
+            ),
+            (
+                format!("GRANT USAGE ON SCHEMA s TO u;\n  -- {long}\n{after}"),
+                Redshift,
+            ),
+            (
+                format!("GRANT USAGE ON SCHEMA s TO u;\n  \"{long}\"\n{after}"),
+                Postgres,
+            ),
+            (
+                format!(
+                    "GRANT USAGE ON SCHEMA s TO u;\n  [{}\"x\"]\n{after}",
+                    " ".repeat(MAX_TOKEN_BYTES)
+                ),
+                Redshift,
+            ),
+        ] {
+            let e = err(&sql, target);
+            assert_eq!(
+                e.kind,
+                ReadErrorKind::TooLong {
+                    limit: MAX_TOKEN_BYTES
+                },
+                "{e}"
+            );
+            assert_eq!((e.line, e.column), (2, 3), "{e}");
+        }
+        let blanks = " ".repeat(2 * MAX_TOKEN_BYTES);
+        for (sql, target) in [
+            (
+                format!("GRANT USAGE ON SCHEMA s TO u;\n \"x{after}"),
+                Postgres,
+            ),
+            (
+                format!("GRANT USAGE ON SCHEMA s TO u;\n '{after}"),
+                Redshift,
+            ),
+            (
+                format!("GRANT EXECUTE ON FUNCTION s.f(integer[{blanks}]) TO u;\n{after}"),
+                Redshift,
+            ),
+            (
+                format!("GRANT USAGE ON SCHEMA [{blanks}] TO u;\n{after}"),
+                Redshift,
+            ),
+        ] {
+            assert_eq!(read(&sql, target), read_whole(&sql, target), "{target}");
+        }
+    }
+
     #[test]
     fn columns_count_characters_and_found_tokens_are_escaped() {
         let e = err("GRANT USAGE ON SCHEMA \"é\u{1}\" TO x y;", Postgres);
@@ -2562,6 +2956,11 @@ pub(crate) mod tests {
                 "GRANT\n",
                 "DROP TABLE t;\n",
                 "\"open;\n",
+                "x._y ",
+                "\"a\"b ",
+                "s.f(1e+5) ",
+                "[   \"x\"] ",
+                "-- a\rb\n",
             ]), 16),
             piece in prop_oneof![Just(0usize), Just(1), 2usize..400],
         ) {
@@ -2572,6 +2971,32 @@ pub(crate) mod tests {
                 sql.push_str(&s.render(target));
                 sql.push('\n');
             }
+            let whole = read_whole(&sql, target);
+            prop_assert_eq!(read_in_pieces(&sql, target, piece), whole, "{:?}", sql);
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 2048, ..ProptestConfig::default() })]
+
+        /// The same for any run of lexer-level fragments (words, numbers, quotes,
+        /// brackets, operators, comments, blanks of every kind), valid or not: where a
+        /// piece is cut never changes what the tokenizer makes of the text.
+        #[test]
+        fn fragments_read_in_pieces_as_whole(
+            redshift in any::<bool>(),
+            fragments in prop::collection::vec(prop::sample::select(vec![
+                "GRANT ", "USAGE ", "ON ", "SCHEMA ", "TO ", "FUNCTION ", "s.f(", ")", "(",
+                ";", ";\n", ",", ".", "._", "_", "x", "x1", "1", "1e", "1e+", "1e+5", "e", "+",
+                "-", "--", "-- c\n", "/*", "*/", "/* c */", "\"", "\"\"", "\"q\"", "'", "''",
+                "$$", "$1", "$a$", "U&", "E'", "[", "]", "[ ", " ]", "#", "@", "<", "->", "::",
+                " ", "  ", "\t", "\n", "\r", "\r\n", "\u{a0}", "\u{2028}", "\u{3000}", "é",
+                "日", "🦀", "\u{202e}", "\0",
+            ]), 0..300),
+            piece in 1usize..400,
+        ) {
+            let target = if redshift { Redshift } else { Postgres };
+            let sql = fragments.concat();
             let whole = read_whole(&sql, target);
             prop_assert_eq!(read_in_pieces(&sql, target, piece), whole, "{:?}", sql);
         }

@@ -623,3 +623,85 @@ pub fn assert_matches_schema(json: &str, name: &str) {
         .collect();
     assert!(errors.is_empty(), "{name}: {errors:#?}\n{json}");
 }
+
+/// Reaps the child `pid` with wait4 and returns its exit code (-1 when a signal ended
+/// it) and its peak resident set size in bytes. std's `wait` drops the rusage that
+/// wait4 fills in, so a child whose memory is measured is reaped here instead.
+///
+/// Linux counts in a child's peak the memory of the process that spawned it, up to its
+/// `exec` (the kernel carries the old address space's high-water mark over): the
+/// spawning process must stay small for the figure to be the child's own.
+pub fn wait4(pid: libc::pid_t, flags: libc::c_int) -> Option<(i32, u64)> {
+    let mut status = 0;
+    // SAFETY: rusage is plain data; wait4 fills it in for a child of this process.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let r = unsafe { libc::wait4(pid, &mut status, flags, &mut usage) };
+    assert!(
+        r == pid || (r == 0 && flags & libc::WNOHANG != 0),
+        "wait4 failed: {r}"
+    );
+    if r == 0 {
+        return None;
+    }
+    let code = if libc::WIFEXITED(status) {
+        libc::WEXITSTATUS(status)
+    } else {
+        -1
+    };
+    // Linux reports KiB.
+    Some((code, usage.ru_maxrss as u64 * 1024))
+}
+
+/// How [`run_bounded`] ended.
+pub struct Bounded {
+    /// The exit code; -1 when a signal ended the process (the watch's own kill included).
+    pub code: i32,
+    /// Peak resident set size in bytes, from wait4.
+    pub peak_rss: u64,
+    /// It was killed: its resident size went past the limit, or it ran past the timeout.
+    pub killed: bool,
+    pub stderr: String,
+}
+
+/// Runs `cmd` to its end, reading its resident size from /proc every 20 ms and killing
+/// it past `limit` bytes or after `timeout`: a test of a memory bound then fails instead
+/// of exhausting a machine shared with others. Its stdout is discarded.
+pub fn run_bounded(cmd: &mut Command, limit: u64, timeout: Duration) -> Bounded {
+    let err = tempfile::NamedTempFile::new().unwrap();
+    // Reaped by wait4 below, which std's wait cannot replace (it drops the rusage).
+    #[allow(clippy::zombie_processes)]
+    let child = cmd
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(err.reopen().unwrap())
+        .spawn()
+        .unwrap();
+    let pid = child.id() as libc::pid_t;
+    let start = Instant::now();
+    let mut killed = false;
+    let (code, peak_rss) = loop {
+        // The child is not reaped before wait4 returns it, so `pid` is still this one.
+        if let Some(done) = wait4(pid, libc::WNOHANG) {
+            break done;
+        }
+        let rss = std::fs::read_to_string(format!("/proc/{pid}/status"))
+            .ok()
+            .and_then(|s| {
+                let line = s.lines().find(|l| l.starts_with("VmRSS:"))?;
+                line.split_whitespace().nth(1)?.parse::<u64>().ok()
+            })
+            .map_or(0, |kib| kib * 1024);
+        if !killed && (rss > limit || start.elapsed() > timeout) {
+            // SAFETY: kill(2) on our own child, not yet reaped.
+            unsafe { libc::kill(pid, libc::SIGKILL) };
+            killed = true;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    Bounded {
+        code,
+        peak_rss,
+        killed,
+        stderr: std::fs::read_to_string(err.path()).unwrap_or_default(),
+    }
+}
