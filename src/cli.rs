@@ -18,10 +18,20 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+/// What `--version` shows after the name: the package version and the git commit the
+/// binary was built from (`0.1.0 (abc1234)`), or `unknown commit` when the source had no
+/// `.git` (build.rs says where the commit comes from).
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (",
+    env!("GRANTPLAN_BUILD_COMMIT"),
+    ")"
+);
+
 #[derive(Parser, Debug)]
 #[command(
     name = "grantplan",
-    version,
+    version = VERSION,
     about = "Amazon Redshift ML permissions (and PostgreSQL grants) as code",
     long_about = "Describe groups, roles, users, schemas, models and functions with their \
                   CREATE MODEL, CREATE/USAGE and EXECUTE grants in grants.yaml; grantplan \

@@ -380,3 +380,104 @@ fn markdown_stays_under_the_comment_limit_and_names_the_plan_file() {
     );
     assert!(md.contains(&name), "{name}");
 }
+
+/// build.rs, included to test where the commit in `--version` comes from.
+#[allow(dead_code)]
+#[path = "../build.rs"]
+mod build_script;
+
+/// `git ARGS` in `dir`; panics when git fails (the tests that call it need git).
+fn git(dir: &std::path::Path, args: &[&str]) -> String {
+    let out = std::process::Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env_remove("GIT_DIR")
+        .env_remove("GIT_WORK_TREE")
+        .output()
+        .expect("git runs");
+    assert!(out.status.success(), "git {args:?}: {out:?}");
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+/// `grantplan --version` is `grantplan VERSION (COMMIT)`, COMMIT being what
+/// `git rev-parse --short HEAD` says in the repository the binary was built from (this
+/// one: the tests run from a clone), or `$GRANTPLAN_COMMIT` when the build was given it.
+#[test]
+fn version_names_the_commit_it_was_built_from() {
+    for flag in ["--version", "-V"] {
+        let out = common::run(grantplan().arg(flag));
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        let rest = out
+            .stdout
+            .strip_prefix(&format!("grantplan {} (", env!("CARGO_PKG_VERSION")))
+            .unwrap_or_else(|| panic!("{:?}", out.stdout));
+        let commit = rest
+            .strip_suffix(")\n")
+            .unwrap_or_else(|| panic!("{:?}", out.stdout));
+        let expected = match option_env!("GRANTPLAN_COMMIT") {
+            Some(given) => given.trim().to_ascii_lowercase(),
+            None if root().join(".git").exists() => git(&root(), &["rev-parse", "--short", "HEAD"]),
+            None => build_script::UNKNOWN.to_string(),
+        };
+        assert_eq!(commit, expected, "{flag}");
+    }
+}
+
+/// Without a `.git` in the package's own directory (a source tarball, a crate unpacked
+/// inside another repository) the commit is `unknown commit`; with one it is HEAD's,
+/// and the files watched for a rebuild are HEAD and the branch's ref; `$GRANTPLAN_COMMIT`
+/// wins when it is a commit id and is ignored when it is not.
+#[test]
+fn the_build_script_finds_the_commit_or_says_it_is_unknown() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path().join("repo");
+    let package = repo.join("vendored");
+    std::fs::create_dir_all(&package).unwrap();
+    git(&repo, &["init", "-q", "-b", "main"]);
+    std::fs::write(package.join("Cargo.toml"), "").unwrap();
+    git(&repo, &["add", "."]);
+    git(
+        &repo,
+        &[
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@example.invalid",
+            "commit",
+            "-q",
+            "-m",
+            "one",
+        ],
+    );
+    let head = git(&repo, &["rev-parse", "--short", "HEAD"]);
+
+    // A package inside a repository that is not its own: no commit.
+    let inside = build_script::commit(&package, None);
+    assert_eq!(inside.commit, build_script::UNKNOWN);
+    assert!(inside.watch.is_empty());
+    // No repository at all.
+    let plain = tempfile::tempdir().unwrap();
+    assert_eq!(
+        build_script::commit(plain.path(), None).commit,
+        build_script::UNKNOWN
+    );
+
+    let found = build_script::commit(&repo, None);
+    assert_eq!(found.commit, head);
+    let canonical = |p: &std::path::Path| p.canonicalize().unwrap();
+    let watched: Vec<PathBuf> = found.watch.iter().map(|p| canonical(p)).collect();
+    assert!(
+        watched.contains(&canonical(&repo.join(".git/HEAD"))),
+        "{watched:?}"
+    );
+    assert!(
+        watched.contains(&canonical(&repo.join(".git/refs/heads/main"))),
+        "{watched:?}"
+    );
+
+    let given = build_script::commit(plain.path(), Some("ABC1234\n"));
+    assert_eq!(given.commit, "abc1234");
+    let bad = build_script::commit(&repo, Some("$(reboot)"));
+    assert_eq!(bad.commit, head);
+    assert_eq!(bad.ignored_override.as_deref(), Some("$(reboot)"));
+}
