@@ -481,3 +481,165 @@ fn the_build_script_finds_the_commit_or_says_it_is_unknown() {
     assert_eq!(bad.commit, head);
     assert_eq!(bad.ignored_override.as_deref(), Some("$(reboot)"));
 }
+
+/// The subcommands of the command line's definition (clap's own `help` left out), each
+/// with the long names of its options (the program-wide `--color` left out).
+fn commands_and_options() -> Vec<(String, Vec<String>)> {
+    use clap::CommandFactory;
+    let mut cli = grantplan::cli::Cli::command();
+    cli.build();
+    let commands: Vec<(String, Vec<String>)> = cli
+        .get_subcommands()
+        .filter(|c| c.get_name() != "help")
+        .map(|c| {
+            let longs = c
+                .get_arguments()
+                .filter(|a| !a.is_global_set() && !a.is_hide_set())
+                .filter_map(|a| a.get_long().map(str::to_string))
+                .collect();
+            (c.get_name().to_string(), longs)
+        })
+        .collect();
+    let names: Vec<&str> = commands.iter().map(|(n, _)| n.as_str()).collect();
+    for expected in ["validate", "plan", "apply", "diff", "completions", "man"] {
+        assert!(names.contains(&expected), "{names:?}");
+    }
+    commands
+}
+
+/// `grantplan completions bash` is a script bash completes the command line with:
+/// sourced in a bash, its function offers the subcommands, a command's options and an
+/// option's values; it names every subcommand and every option of every command.
+#[test]
+fn bash_completions_offer_the_commands_and_their_options() {
+    let out = common::run(grantplan().args(["completions", "bash"]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let script = out.stdout;
+    for (command, options) in commands_and_options() {
+        assert!(
+            script.contains(&format!("grantplan,{command})")),
+            "{command}"
+        );
+        for option in options {
+            assert!(
+                script.contains(&format!("--{option}")),
+                "{command} --{option}"
+            );
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("grantplan.bash");
+    std::fs::write(&path, &script).unwrap();
+    // What bash's programmable completion would call: the function with the command's
+    // name, the word being completed and the word before it, COMP_WORDS and COMP_CWORD
+    // set; COMPREPLY holds the offers.
+    let complete = |words: &[&str]| -> Vec<String> {
+        let cword = words.len() - 1;
+        let quoted: Vec<String> = words.iter().map(|w| format!("'{w}'")).collect();
+        let program = format!(
+            "source '{}' && COMP_WORDS=({}) && COMP_CWORD={cword} && \
+             _grantplan grantplan '{}' '{}' && printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+            path.display(),
+            quoted.join(" "),
+            words[cword],
+            words[cword - 1],
+        );
+        let out = std::process::Command::new("bash")
+            .args(["--norc", "--noprofile", "-c", &program])
+            .output()
+            .expect("bash runs");
+        assert!(out.status.success(), "{words:?}: {out:?}");
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .map(str::to_string)
+            .collect()
+    };
+    assert_eq!(complete(&["grantplan", "pl"]), ["plan"]);
+    assert!(complete(&["grantplan", ""]).contains(&"completions".to_string()));
+    assert_eq!(
+        complete(&["grantplan", "plan", "--det"]),
+        ["--detailed-exitcode"]
+    );
+    assert_eq!(
+        complete(&["grantplan", "plan", "--format", ""]),
+        ["sql", "json", "markdown"]
+    );
+    assert_eq!(
+        complete(&["grantplan", "completions", "z"]),
+        ["zsh"],
+        "the shells themselves"
+    );
+}
+
+/// Every shell clap_complete offers gets a script that names the commands and their
+/// options; an unknown shell is a usage error (exit 1) listing them.
+#[test]
+fn every_shell_gets_a_completion_script() {
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let out = common::run(grantplan().args(["completions", shell]));
+        assert_eq!(out.code, 0, "{shell}: {}", out.stderr);
+        assert!(out.stderr.is_empty(), "{shell}: {}", out.stderr);
+        for needle in [
+            "grantplan",
+            "validate",
+            "detailed-exitcode",
+            "markdown-limit",
+        ] {
+            assert!(out.stdout.contains(needle), "{shell}: {needle}");
+        }
+    }
+    let out = common::run(grantplan().args(["completions", "tcsh"]));
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stderr
+            .contains("[possible values: bash, elvish, fish, powershell, zsh]"),
+        "{}",
+        out.stderr
+    );
+}
+
+/// `grantplan man` is one roff page, grantplan(1): a section per command with its
+/// synopsis and every option (roff writes `-` as `\-`), the program-wide options once,
+/// the exit codes and the version.
+#[test]
+fn the_man_page_documents_every_command_and_option() {
+    let out = common::run(grantplan().arg("man"));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let page = out.stdout;
+    let roff = |text: &str| text.replace('-', "\\-");
+    assert!(page.contains("\n.TH GRANTPLAN 1 "), "{}", &page[..200]);
+    assert!(page.contains(".SH NAME\ngrantplan \\- Amazon Redshift ML permissions"));
+    assert_eq!(page.matches(".ds Aq").count(), 2, "one apostrophe preamble");
+    for (command, options) in commands_and_options() {
+        let heading = format!(".SH \"GRANTPLAN {}\"\n", command.to_uppercase());
+        let at = page
+            .find(&heading)
+            .unwrap_or_else(|| panic!("no section for {command}"));
+        // The section runs to the next section.
+        let section = &page[at + heading.len()..];
+        let section = &section[..section.find(".SH ").unwrap_or(section.len())];
+        assert!(
+            section.contains(&format!("\\fBgrantplan {command}\\fR")),
+            "{command}: synopsis"
+        );
+        for option in options {
+            assert!(
+                section.contains(&roff(&format!("\\fB--{option}\\fR"))),
+                "{command}: --{option} not in\n{section}"
+            );
+        }
+        assert!(!section.contains("\\-\\-color"), "{command}: --color once");
+    }
+    assert!(page.contains(".SH OPTIONS\n.TP\n\\fB\\-\\-color\\fR"));
+    assert!(page.contains("\\fB\\-\\-detailed\\-exitcode\\fR"));
+    assert!(page.contains(".SH \"EXIT STATUS\""));
+    assert!(page.contains(&format!(
+        ".SH VERSION\nv{}",
+        grantplan::cli::VERSION.replace('-', "\\-")
+    )));
+    assert!(
+        !page.contains("grantplan\\-plan(1)"),
+        "no pages that are not installed"
+    );
+}
