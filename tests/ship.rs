@@ -1,6 +1,7 @@
 //! Shipping grantplan: the GitHub Action's comment script, run here against a stand-in
 //! `gh` that records its arguments (GitHub itself cannot be reached from here), and the
-//! consistency of action.yml and the workflow in docs/ci.
+//! consistency of action.yml, the workflow in docs/ci and the Dockerfile (which cannot be
+//! built here: no Docker engine runs on this machine).
 //!
 //! The stand-in answers `gh api --jq EXPR` by running EXPR through jq over the comments a
 //! test gives it, as gh's built-in jq would, so the script's filter (the marker, the
@@ -505,4 +506,44 @@ fn the_action_and_the_workflow_agree_with_the_script() {
             .collect();
         assert!(outputs.contains(&name), "output {name} is not declared");
     }
+}
+
+/// The Dockerfile (not built here) builds with the lock file in a Rust stage and ships a
+/// final stage from scratch holding the binary, the CA bundle for `sslrootcert=system`
+/// and nothing else, run as an unprivileged user.
+#[test]
+fn the_dockerfile_ships_only_the_binary() {
+    let text = std::fs::read_to_string(root().join("Dockerfile")).unwrap();
+    let lines: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .collect();
+    let stages: Vec<usize> = lines
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| l.starts_with("FROM "))
+        .map(|(i, _)| i)
+        .collect();
+    assert_eq!(stages.len(), 2, "two stages");
+    assert!(
+        lines[stages[0]].starts_with("FROM rust:"),
+        "{}",
+        lines[stages[0]]
+    );
+    assert!(text.contains("--locked"));
+    let last = &lines[stages[1]..];
+    assert_eq!(last[0], "FROM scratch");
+    let copies: Vec<&&str> = last.iter().filter(|l| l.starts_with("COPY")).collect();
+    assert_eq!(copies.len(), 2, "{copies:?}");
+    assert!(copies.iter().all(|c| c.starts_with("COPY --from=build ")));
+    assert!(last
+        .iter()
+        .any(|l| l.starts_with("USER ") && !l.contains("root")));
+    assert!(last.contains(&"ENTRYPOINT [\"/usr/local/bin/grantplan\"]"));
+    let ignore = std::fs::read_to_string(root().join(".dockerignore")).unwrap();
+    assert!(
+        ignore.lines().any(|l| l == "target"),
+        "the build cache stays out"
+    );
 }
