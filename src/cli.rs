@@ -18,10 +18,20 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+/// What `--version` shows after the name: the package version and the git commit the
+/// binary was built from (`0.1.0 (abc1234)`), or `unknown commit` when the source had no
+/// `.git` (build.rs says where the commit comes from).
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (",
+    env!("GRANTPLAN_BUILD_COMMIT"),
+    ")"
+);
+
 #[derive(Parser, Debug)]
 #[command(
     name = "grantplan",
-    version,
+    version = VERSION,
     about = "Amazon Redshift ML permissions (and PostgreSQL grants) as code",
     long_about = "Describe groups, roles, users, schemas, models and functions with their \
                   CREATE MODEL, CREATE/USAGE and EXECUTE grants in grants.yaml; grantplan \
@@ -80,6 +90,16 @@ pub enum Command {
         #[arg(value_enum, value_name = "OUTPUT")]
         of: Option<output::JsonDoc>,
     },
+    /// Print the shell completion script for SHELL (the README says where each shell
+    /// reads it), e.g. `grantplan completions bash > ~/.local/share/bash-completion/completions/grantplan`.
+    Completions {
+        /// The shell the script is for.
+        #[arg(value_enum, value_name = "SHELL")]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page, grantplan(1), as roff: every command with its options, and the
+    /// exit codes. `grantplan man | man -l -` reads it; the README says where to install it.
+    Man,
 }
 
 #[derive(Args, Debug)]
@@ -413,7 +433,105 @@ fn run(cli: Cli) -> Outcome {
             })?;
             Ok(0)
         }
+        Command::Completions { shell } => {
+            print(&completions(shell))?;
+            Ok(0)
+        }
+        Command::Man => {
+            print(&man_page())?;
+            Ok(0)
+        }
     }
+}
+
+/// The completion script for `shell`, from the command line's definition.
+pub fn completions(shell: clap_complete::Shell) -> String {
+    use clap::CommandFactory;
+    let mut out = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "grantplan", &mut out);
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// grantplan(1), one page: clap_mangen's title, name, synopsis, description and global
+/// options of the whole program; then a section per command (`GRANTPLAN PLAN`) holding
+/// that command's synopsis, description and options, where clap_mangen alone would
+/// point at a page per command (grantplan-plan(1)) that a single installed file does
+/// not have; then the exit codes and the version.
+pub fn man_page() -> String {
+    use clap::CommandFactory;
+    use clap_mangen::roff::{roman, Roff};
+    /// Appends one rendered piece. Each starts with roff's definition of the `Aq`
+    /// string (the apostrophe); the page needs it once, at the top.
+    fn add(page: &mut String, render: impl FnOnce(&mut Vec<u8>) -> std::io::Result<()>) {
+        const PREAMBLE: &str = ".ie \\n(.g .ds Aq \\(aq\n.el .ds Aq '\n";
+        let mut piece = Vec::new();
+        // Writing into a Vec cannot fail.
+        let _ = render(&mut piece);
+        let piece = String::from_utf8_lossy(&piece);
+        match piece.strip_prefix(PREAMBLE) {
+            Some(rest) if !page.is_empty() => page.push_str(rest),
+            _ => page.push_str(&piece),
+        }
+    }
+    let mut cmd = Cli::command().disable_help_subcommand(true);
+    cmd.build();
+    let man = clap_mangen::Man::new(cmd.clone()).title("GRANTPLAN");
+    let mut page = String::new();
+    add(&mut page, |w| man.render_title(w));
+    add(&mut page, |w| man.render_name_section(w));
+    add(&mut page, |w| man.render_synopsis_section(w));
+    add(&mut page, |w| man.render_description_section(w));
+    add(&mut page, |w| man.render_options_section(w));
+    for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+        let heading = format!("GRANTPLAN {}", sub.get_name().to_uppercase());
+        add(&mut page, |w| {
+            Roff::new().control("SH", [heading.as_str()]).to_writer(w)
+        });
+        // `--color` is the whole program's, shown once under OPTIONS above.
+        let sub = sub
+            .clone()
+            .mut_args(|a| if a.is_global_set() { a.hide(true) } else { a });
+        let sub_man = clap_mangen::Man::new(sub.clone());
+        let mut body = String::new();
+        add(&mut body, |w| sub_man.render_synopsis_section(w));
+        add(&mut body, |w| sub_man.render_description_section(w));
+        if sub.get_arguments().any(|a| !a.is_hide_set()) {
+            add(&mut body, |w| sub_man.render_options_section(w));
+        }
+        // Its sections become subsections: roff escapes a text line that starts with a
+        // dot, so only clap_mangen's own section requests start with `.SH `.
+        add(&mut page, |w| {
+            for line in body.lines() {
+                match line.strip_prefix(".SH ") {
+                    Some(title) => writeln!(w, ".SS {title}")?,
+                    None => writeln!(w, "{line}")?,
+                }
+            }
+            Ok(())
+        });
+    }
+    add(&mut page, |w| {
+        let mut exit = Roff::new();
+        exit.control("SH", ["EXIT STATUS"]);
+        for (code, meaning) in [
+            ("0", "success; with --detailed-exitcode, no changes"),
+            (
+                "1",
+                "error, and nothing was changed (a command line grantplan cannot read included)",
+            ),
+            (
+                "2",
+                "changes present (plan or diff with --detailed-exitcode)",
+            ),
+        ] {
+            exit.control("TP", [])
+                .text([roman(code)])
+                .text([roman(meaning)]);
+        }
+        exit.to_writer(w)
+    });
+    add(&mut page, |w| man.render_version_section(w));
+    page
 }
 
 /// Whether what goes to standard error is coloured: `--color`, and for `auto` a

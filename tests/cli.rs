@@ -263,26 +263,46 @@ fn the_shipped_json_schema_is_current() {
 }
 
 /// The CI recipe in docs/ is YAML, and every grantplan command it runs uses a
-/// subcommand and flags this binary has (so the docs cannot drift from the CLI).
+/// subcommand and flags this binary has (so the docs cannot drift from the CLI); so does
+/// the command line the GitHub Action's script builds (`args=(plan ...)`).
 #[test]
 fn the_ci_recipe_uses_only_commands_and_flags_that_exist() {
     let text = std::fs::read_to_string(root().join("docs/ci/github-actions.yml")).unwrap();
     let doc: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
     assert!(doc["jobs"]["plan"].is_mapping() && doc["jobs"]["apply"].is_mapping());
-    let mut checked = 0;
+    let mut commands: Vec<(String, Vec<String>, String)> = Vec::new();
     for line in text.lines().filter(|l| !l.trim_start().starts_with('#')) {
         let Some(at) = line.find("grantplan ") else {
             continue;
         };
         let words: Vec<&str> = line[at..].split_whitespace().collect();
-        let sub = words[1];
-        if !["validate", "plan", "apply", "diff", "snapshot", "schema"].contains(&sub) {
+        commands.push((
+            words[1].to_string(),
+            words[2..].iter().map(|w| w.to_string()).collect(),
+            line.to_string(),
+        ));
+    }
+    let script = std::fs::read_to_string(root().join(".github/grantplan-comment.sh")).unwrap();
+    for line in script.lines().map(str::trim) {
+        if let Some(args) = line.strip_prefix("args=(") {
+            let words: Vec<String> = args.split_whitespace().map(str::to_string).collect();
+            commands.push((words[0].clone(), words[1..].to_vec(), line.to_string()));
+        } else if let Some(args) = line.strip_prefix("args+=(") {
+            let (sub, mut words, _) = commands.last().cloned().expect("args=( first");
+            words.extend(args.split_whitespace().map(str::to_string));
+            commands.push((sub, words, line.to_string()));
+        }
+    }
+    let mut checked = 0;
+    for (sub, words, line) in &commands {
+        if !["validate", "plan", "apply", "diff", "snapshot", "schema"].contains(&sub.as_str()) {
             continue; // `cargo install ... grantplan`, prose
         }
         let help = grantplan().args([sub, "--help"]).output().unwrap();
         assert_eq!(help.status.code(), Some(0), "{sub}");
         let help = String::from_utf8(help.stdout).unwrap();
         for flag in words.iter().filter(|w| w.starts_with("--")) {
+            let flag = flag.trim_end_matches(')');
             assert!(
                 help.contains(flag),
                 "`grantplan {sub}` has no {flag}: {line}"
@@ -290,7 +310,7 @@ fn the_ci_recipe_uses_only_commands_and_flags_that_exist() {
             checked += 1;
         }
     }
-    assert!(checked >= 6, "only {checked} flags checked");
+    assert!(checked >= 8, "only {checked} flags checked");
 }
 
 /// A device given as a plan file or a snapshot is refused unopened (it is not a regular
@@ -491,5 +511,268 @@ fn json_outputs_match_their_published_schemas() {
     assert!(
         caught.is_err(),
         "a document of another format passed the diff schema"
+    );
+}
+
+/// build.rs, included to test where the commit in `--version` comes from.
+#[allow(dead_code)]
+#[path = "../build.rs"]
+mod build_script;
+
+/// `git ARGS` in `dir`; panics when git fails (the tests that call it need git).
+fn git(dir: &std::path::Path, args: &[&str]) -> String {
+    let out = std::process::Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env_remove("GIT_DIR")
+        .env_remove("GIT_WORK_TREE")
+        .output()
+        .expect("git runs");
+    assert!(out.status.success(), "git {args:?}: {out:?}");
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+/// `grantplan --version` is `grantplan VERSION (COMMIT)`, COMMIT being what
+/// `git rev-parse --short HEAD` says in the repository the binary was built from (this
+/// one: the tests run from a clone), or `$GRANTPLAN_COMMIT` when the build was given it.
+#[test]
+fn version_names_the_commit_it_was_built_from() {
+    for flag in ["--version", "-V"] {
+        let out = common::run(grantplan().arg(flag));
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        let rest = out
+            .stdout
+            .strip_prefix(&format!("grantplan {} (", env!("CARGO_PKG_VERSION")))
+            .unwrap_or_else(|| panic!("{:?}", out.stdout));
+        let commit = rest
+            .strip_suffix(")\n")
+            .unwrap_or_else(|| panic!("{:?}", out.stdout));
+        let expected = match option_env!("GRANTPLAN_COMMIT") {
+            Some(given) => given.trim().to_ascii_lowercase(),
+            None if root().join(".git").exists() => git(&root(), &["rev-parse", "--short", "HEAD"]),
+            None => build_script::UNKNOWN.to_string(),
+        };
+        assert_eq!(commit, expected, "{flag}");
+    }
+}
+
+/// Without a `.git` in the package's own directory (a source tarball, a crate unpacked
+/// inside another repository) the commit is `unknown commit`; with one it is HEAD's,
+/// and the files watched for a rebuild are HEAD and the branch's ref; `$GRANTPLAN_COMMIT`
+/// wins when it is a commit id and is ignored when it is not.
+#[test]
+fn the_build_script_finds_the_commit_or_says_it_is_unknown() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path().join("repo");
+    let package = repo.join("vendored");
+    std::fs::create_dir_all(&package).unwrap();
+    git(&repo, &["init", "-q", "-b", "main"]);
+    std::fs::write(package.join("Cargo.toml"), "").unwrap();
+    git(&repo, &["add", "."]);
+    git(
+        &repo,
+        &[
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@example.invalid",
+            "commit",
+            "-q",
+            "-m",
+            "one",
+        ],
+    );
+    let head = git(&repo, &["rev-parse", "--short", "HEAD"]);
+
+    // A package inside a repository that is not its own: no commit.
+    let inside = build_script::commit(&package, None);
+    assert_eq!(inside.commit, build_script::UNKNOWN);
+    assert!(inside.watch.is_empty());
+    // No repository at all.
+    let plain = tempfile::tempdir().unwrap();
+    assert_eq!(
+        build_script::commit(plain.path(), None).commit,
+        build_script::UNKNOWN
+    );
+
+    let found = build_script::commit(&repo, None);
+    assert_eq!(found.commit, head);
+    let canonical = |p: &std::path::Path| p.canonicalize().unwrap();
+    let watched: Vec<PathBuf> = found.watch.iter().map(|p| canonical(p)).collect();
+    assert!(
+        watched.contains(&canonical(&repo.join(".git/HEAD"))),
+        "{watched:?}"
+    );
+    assert!(
+        watched.contains(&canonical(&repo.join(".git/refs/heads/main"))),
+        "{watched:?}"
+    );
+
+    let given = build_script::commit(plain.path(), Some("ABC1234\n"));
+    assert_eq!(given.commit, "abc1234");
+    let bad = build_script::commit(&repo, Some("$(reboot)"));
+    assert_eq!(bad.commit, head);
+    assert_eq!(bad.ignored_override.as_deref(), Some("$(reboot)"));
+}
+
+/// The subcommands of the command line's definition (clap's own `help` left out), each
+/// with the long names of its options (the program-wide `--color` left out).
+fn commands_and_options() -> Vec<(String, Vec<String>)> {
+    use clap::CommandFactory;
+    let mut cli = grantplan::cli::Cli::command();
+    cli.build();
+    let commands: Vec<(String, Vec<String>)> = cli
+        .get_subcommands()
+        .filter(|c| c.get_name() != "help")
+        .map(|c| {
+            let longs = c
+                .get_arguments()
+                .filter(|a| !a.is_global_set() && !a.is_hide_set())
+                .filter_map(|a| a.get_long().map(str::to_string))
+                .collect();
+            (c.get_name().to_string(), longs)
+        })
+        .collect();
+    let names: Vec<&str> = commands.iter().map(|(n, _)| n.as_str()).collect();
+    for expected in ["validate", "plan", "apply", "diff", "completions", "man"] {
+        assert!(names.contains(&expected), "{names:?}");
+    }
+    commands
+}
+
+/// `grantplan completions bash` is a script bash completes the command line with:
+/// sourced in a bash, its function offers the subcommands, a command's options and an
+/// option's values; it names every subcommand and every option of every command.
+#[test]
+fn bash_completions_offer_the_commands_and_their_options() {
+    let out = common::run(grantplan().args(["completions", "bash"]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let script = out.stdout;
+    for (command, options) in commands_and_options() {
+        assert!(
+            script.contains(&format!("grantplan,{command})")),
+            "{command}"
+        );
+        for option in options {
+            assert!(
+                script.contains(&format!("--{option}")),
+                "{command} --{option}"
+            );
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("grantplan.bash");
+    std::fs::write(&path, &script).unwrap();
+    // What bash's programmable completion would call: the function with the command's
+    // name, the word being completed and the word before it, COMP_WORDS and COMP_CWORD
+    // set; COMPREPLY holds the offers.
+    let complete = |words: &[&str]| -> Vec<String> {
+        let cword = words.len() - 1;
+        let quoted: Vec<String> = words.iter().map(|w| format!("'{w}'")).collect();
+        let program = format!(
+            "source '{}' && COMP_WORDS=({}) && COMP_CWORD={cword} && \
+             _grantplan grantplan '{}' '{}' && printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+            path.display(),
+            quoted.join(" "),
+            words[cword],
+            words[cword - 1],
+        );
+        let out = std::process::Command::new("bash")
+            .args(["--norc", "--noprofile", "-c", &program])
+            .output()
+            .expect("bash runs");
+        assert!(out.status.success(), "{words:?}: {out:?}");
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .map(str::to_string)
+            .collect()
+    };
+    assert_eq!(complete(&["grantplan", "pl"]), ["plan"]);
+    assert!(complete(&["grantplan", ""]).contains(&"completions".to_string()));
+    assert_eq!(
+        complete(&["grantplan", "plan", "--det"]),
+        ["--detailed-exitcode"]
+    );
+    assert_eq!(
+        complete(&["grantplan", "plan", "--format", ""]),
+        ["sql", "json", "markdown"]
+    );
+    assert_eq!(
+        complete(&["grantplan", "completions", "z"]),
+        ["zsh"],
+        "the shells themselves"
+    );
+}
+
+/// Every shell clap_complete offers gets a script that names the commands and their
+/// options; an unknown shell is a usage error (exit 1) listing them.
+#[test]
+fn every_shell_gets_a_completion_script() {
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let out = common::run(grantplan().args(["completions", shell]));
+        assert_eq!(out.code, 0, "{shell}: {}", out.stderr);
+        assert!(out.stderr.is_empty(), "{shell}: {}", out.stderr);
+        for needle in [
+            "grantplan",
+            "validate",
+            "detailed-exitcode",
+            "markdown-limit",
+        ] {
+            assert!(out.stdout.contains(needle), "{shell}: {needle}");
+        }
+    }
+    let out = common::run(grantplan().args(["completions", "tcsh"]));
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stderr
+            .contains("[possible values: bash, elvish, fish, powershell, zsh]"),
+        "{}",
+        out.stderr
+    );
+}
+
+/// `grantplan man` is one roff page, grantplan(1): a section per command with its
+/// synopsis and every option (roff writes `-` as `\-`), the program-wide options once,
+/// the exit codes and the version.
+#[test]
+fn the_man_page_documents_every_command_and_option() {
+    let out = common::run(grantplan().arg("man"));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let page = out.stdout;
+    let roff = |text: &str| text.replace('-', "\\-");
+    assert!(page.contains("\n.TH GRANTPLAN 1 "), "{}", &page[..200]);
+    assert!(page.contains(".SH NAME\ngrantplan \\- Amazon Redshift ML permissions"));
+    assert_eq!(page.matches(".ds Aq").count(), 2, "one apostrophe preamble");
+    for (command, options) in commands_and_options() {
+        let heading = format!(".SH \"GRANTPLAN {}\"\n", command.to_uppercase());
+        let at = page
+            .find(&heading)
+            .unwrap_or_else(|| panic!("no section for {command}"));
+        // The section runs to the next section.
+        let section = &page[at + heading.len()..];
+        let section = &section[..section.find(".SH ").unwrap_or(section.len())];
+        assert!(
+            section.contains(&format!("\\fBgrantplan {command}\\fR")),
+            "{command}: synopsis"
+        );
+        for option in options {
+            assert!(
+                section.contains(&roff(&format!("\\fB--{option}\\fR"))),
+                "{command}: --{option} not in\n{section}"
+            );
+        }
+        assert!(!section.contains("\\-\\-color"), "{command}: --color once");
+    }
+    assert!(page.contains(".SH OPTIONS\n.TP\n\\fB\\-\\-color\\fR"));
+    assert!(page.contains("\\fB\\-\\-detailed\\-exitcode\\fR"));
+    assert!(page.contains(".SH \"EXIT STATUS\""));
+    assert!(page.contains(&format!(
+        ".SH VERSION\nv{}",
+        grantplan::cli::VERSION.replace('-', "\\-")
+    )));
+    assert!(
+        !page.contains("grantplan\\-plan(1)"),
+        "no pages that are not installed"
     );
 }
