@@ -988,6 +988,14 @@ fn write_plan_file(
             ))
         })?;
     }
+    if let Some((n, shown)) = planfile::unshowable(&plan.statements, plan.target) {
+        return Err(Failure::Message(format!(
+            "not writing {}: statement {n} names something holding a control or \
+             bidirectional character, which a reviewer cannot see in a file: {shown}; apply \
+             without a plan file (its preview shows such names escaped)",
+            path.display()
+        )));
+    }
     let text = planfile::write(&header, &plan.statements);
     // Never over an existing file nor through a symbolic link, and no --force: a
     // reviewed plan file is the thing that was reviewed.

@@ -145,7 +145,27 @@ pub fn read(name: &str, text: &str) -> Result<PlanFile, String> {
             statements.len()
         ));
     }
+    if let Some((n, shown)) = unshowable(&statements, target) {
+        return Err(format!(
+            "{name}: statement {n} names something holding a control or bidirectional \
+             character, which a reviewer cannot see in a file: {shown}; apply without a plan \
+             file (its preview shows such names escaped)"
+        ));
+    }
     Ok(PlanFile { header, statements })
+}
+
+/// The first statement (1-based, with its SQL escaped) that names something holding a
+/// character a reviewer cannot see in a file ([`crate::diag::is_unshowable`]: ESC, CR,
+/// a right-to-left override...). Such a plan is never written as a plan file, and one
+/// made by hand is refused: a reviewed file must show what it runs.
+pub fn unshowable(statements: &[Statement], target: Target) -> Option<(usize, String)> {
+    statements.iter().enumerate().find_map(|(i, s)| {
+        let sql = s.render(target);
+        sql.chars()
+            .any(crate::diag::is_unshowable)
+            .then(|| (i + 1, crate::diag::visible(&sql)))
+    })
 }
 
 /// The largest plan file `apply` reads: 64 MiB, about 1.2 million statements.
@@ -400,18 +420,26 @@ mod tests {
     }
 
     #[test]
-    fn carriage_returns_in_names_survive_and_crlf_files_still_read() {
-        let s = vec![Statement::Grant {
-            privileges: vec![Privilege::Execute],
-            on: vec![Securable::Function {
-                schema: "s".into(),
-                name: "a\r\nb\r".into(),
-                args: None,
-            }],
-            grantees: vec![Grantee::Public],
-        }];
-        let text = write(&header(), &s);
-        assert_eq!(read("p.sql", &text).unwrap().statements, s);
+    fn names_a_reviewer_cannot_see_are_refused_and_crlf_files_still_read() {
+        for name in ["a\r\nb\r", "x\u{1b}[2Ky", "report\u{202e}txt"] {
+            let s = vec![Statement::Grant {
+                privileges: vec![Privilege::Execute],
+                on: vec![Securable::Function {
+                    schema: "s".into(),
+                    name: name.into(),
+                    args: None,
+                }],
+                grantees: vec![Grantee::Public],
+            }];
+            assert_eq!(unshowable(&s, Target::Postgres).map(|(n, _)| n), Some(1));
+            let text = write(&header(), &s);
+            let e = read("p.sql", &text).unwrap_err();
+            assert!(
+                e.starts_with("p.sql: statement 1 names something holding a control or bidirectional character"),
+                "{e}"
+            );
+            assert!(!e.chars().any(crate::diag::is_unshowable), "{e:?}");
+        }
         // The same file with CRLF line ends, as a Windows checkout writes it.
         let crlf = write(&header(), &statements()).replace('\n', "\r\n");
         assert_eq!(read("p.sql", &crlf).unwrap().statements, statements());
@@ -573,6 +601,13 @@ mod tests {
                 Target::Postgres => pg_statements,
             };
             let text = write(&header, &statements);
+            if let Some((n, _)) = unshowable(&statements, header.target) {
+                // grantplan never writes such a file (plan --out refuses); one made by
+                // hand is refused, naming the statement.
+                let e = read("plan.sql", &text).unwrap_err();
+                prop_assert!(e.starts_with(&format!("plan.sql: statement {n} names")), "{}", e);
+                return Ok(());
+            }
             let read = read("plan.sql", &text).map_err(TestCaseError::fail)?;
             // Line breaks in the database and config names are written as spaces.
             let want = Header {

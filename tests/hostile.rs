@@ -661,6 +661,23 @@ async fn names_that_could_rewrite_the_screen_are_shown_escaped_and_applied_exact
         "{}",
         plan.stdout
     );
+    // No plan file of them: a reviewer could not see what it runs.
+    let out_dir = dir.path().join("migrations");
+    let refused = grantplan(
+        &["plan", "--out", &format!("{}/", out_dir.display())],
+        &file,
+        Some(&url),
+    );
+    assert_eq!(refused.code, 1, "{}", refused.stderr);
+    assert!(
+        refused
+            .stderr
+            .contains("names something holding a control or bidirectional character"),
+        "{}",
+        refused.stderr
+    );
+    shows_none("plan --out's refusal", &refused.stderr);
+    assert!(std::fs::read_dir(&out_dir).map_or(true, |mut d| d.next().is_none()));
     let diff = grantplan(&["diff"], &file, Some(&url));
     assert_eq!(diff.code, 0, "{}", diff.stderr);
     shows_none("diff", &diff.stdout);
