@@ -776,3 +776,29 @@ fn the_man_page_documents_every_command_and_option() {
         "no pages that are not installed"
     );
 }
+
+/// `--color always` colours the summary line even through a pipe; `never` (and a pipe
+/// under `auto`) prints no colour, and no summary through a pipe.
+#[test]
+fn color_always_and_never_are_obeyed() {
+    let always = grantplan()
+        .args(["--color", "always", "plan"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&always.stderr);
+    assert!(err.contains("\u{1b}[32m4 grants\u{1b}[0m"), "{err:?}");
+    let never = grantplan()
+        .args(["--color", "never", "plan"])
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&never.stderr).contains('\u{1b}'));
+    let auto = grantplan()
+        .arg("plan")
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert!(
+        !String::from_utf8_lossy(&auto.stderr).contains("grants"),
+        "no summary through a pipe"
+    );
+}
