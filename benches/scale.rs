@@ -73,6 +73,9 @@ struct Args {
     /// Only build the catalog and write grants.yaml (with --port and --dir: for profiling).
     #[arg(long)]
     build_only: bool,
+    /// Only this apply variant (heavy, reviewed or shared-names), without the main run.
+    #[arg(long)]
+    variant: Option<String>,
     /// Passed by `cargo bench`.
     #[arg(long, hide = true)]
     bench: bool,
@@ -351,6 +354,9 @@ enum Variant {
     /// `apply FILE`, which reads the file back, plans again inside the transaction and
     /// checks that the plan file still holds before it runs the file's statements.
     Reviewed,
+    /// The heavy apply on a catalog whose schemas all hold the same function names
+    /// (issue 17: per-tenant schemas), [`generate::Names::Repeated`].
+    SharedNames,
 }
 
 impl Variant {
@@ -358,12 +364,13 @@ impl Variant {
         match self {
             Variant::Heavy => "heavy",
             Variant::Reviewed => "reviewed",
+            Variant::SharedNames => "shared-names",
         }
     }
 
     fn held(self) -> f64 {
         match self {
-            Variant::Heavy => HEAVY_HELD,
+            Variant::Heavy | Variant::SharedNames => HEAVY_HELD,
             Variant::Reviewed => 0.8,
         }
     }
@@ -392,9 +399,13 @@ async fn bench_variant(
     size: Size,
     variant: Variant,
 ) -> VariantReport {
-    let prefix = format!("bench_{}_{}", size.name, variant.name());
+    let prefix = format!("bench_{}_{}", size.name, variant.name().replace('-', "_"));
     let label = format!("{} {} apply", size.name, variant.name());
-    let generated = generate::generate_holding(size, &prefix, SEED, variant.held());
+    let names = match variant {
+        Variant::SharedNames => generate::Names::Repeated,
+        Variant::Heavy | Variant::Reviewed => generate::Names::Unique,
+    };
+    let generated = generate::generate_shaped(size, &prefix, SEED, variant.held(), names);
     let (client, build) = build_database(port, &prefix, &generated).await;
     eprintln!(
         "[{label}] built in {}: {} missing, {} extra",
@@ -409,7 +420,9 @@ async fn bench_variant(
     let outside_before = scalar(&client, generate::OUTSIDE_GRANTS).await;
     let (changes, plan_statements) = planned_changes(bin, yaml_s, &url, &generated, &label);
     let (plan_out, (apply, replan)) = match variant {
-        Variant::Heavy => (None, apply_and_plan_again(bin, yaml_s, &url, None)),
+        Variant::Heavy | Variant::SharedNames => {
+            (None, apply_and_plan_again(bin, yaml_s, &url, None))
+        }
         Variant::Reviewed => {
             let file = dir.join(format!("plan-{prefix}.sql"));
             let _ = std::fs::remove_file(&file); // `plan --out` never overwrites
@@ -635,7 +648,7 @@ fn main() {
         .build()
         .unwrap();
     let mut reports = Vec::new();
-    for size in &sizes {
+    for size in sizes.iter().filter(|_| args.variant.is_none()) {
         reports.extend(rt.block_on(bench_size(&bin, port, &dir, *size, &args)));
     }
     if args.build_only {
@@ -643,8 +656,9 @@ fn main() {
     }
     let mut variants: Vec<VariantReport> = Vec::new();
     for size in &sizes {
-        for variant in [Variant::Heavy, Variant::Reviewed] {
-            if !args.no_variants {
+        for variant in [Variant::Heavy, Variant::Reviewed, Variant::SharedNames] {
+            let chosen = args.variant.as_deref().is_none_or(|v| v == variant.name());
+            if !args.no_variants && chosen {
                 variants.push(rt.block_on(bench_variant(&bin, port, &dir, *size, variant)));
             }
         }
@@ -696,7 +710,7 @@ fn main() {
     }
     if !variants.is_empty() {
         println!(
-            "\nApply variants, each on a catalog of its own, one run each. heavy: the catalog starts with {:.0}% of the desired privileges (and the same 5% extra), `apply --yes`. reviewed: the main run's shape, `plan --out FILE` (its wall and peak RSS beside the name), then `apply --yes FILE`.\n",
+            "\nApply variants, each on a catalog of its own, one run each. heavy: the catalog starts with {:.0}% of the desired privileges (and the same 5% extra), `apply --yes`. reviewed: the main run's shape, `plan --out FILE` (its wall and peak RSS beside the name), then `apply --yes FILE`. shared-names: the heavy apply, every schema holding the same function names (f0..f9).\n",
             HEAVY_HELD * 100.0
         );
         println!("| size | variant | privilege changes | plan statements | apply wall | apply peak RSS | second plan | apply said |");

@@ -1234,12 +1234,19 @@ impl<'a> Planner<'a> {
     /// declaration order.
     fn group(&self, changes: Vec<Change>, ranks: &[u32]) -> Vec<Statement> {
         type Key = (bool, &'static str, Vec<Privilege>, Vec<Gid>);
-        let mut groups: indexmap::IndexMap<Key, Vec<usize>, foldhash::fast::RandomState> =
-            indexmap::IndexMap::default();
+        type Groups = indexmap::IndexMap<Key, Vec<usize>, foldhash::fast::RandomState>;
+        // Two ways to group, the one with fewer statements wins (statement count is what
+        // costs the server, docs/benchmarks.md): (a) the grantees that get the same
+        // privileges on one object together, then objects with the same grantee set;
+        // (b) each grantee on its own, with every object it gets the same privileges on.
+        // (a) wins when objects share their grantees, (b) when grantee sets vary.
+        let mut by_set: Groups = Groups::default();
+        let mut by_grantee: Groups = Groups::default();
         for object in changes.chunk_by(|a, b| a.object == b.object) {
             let index = object[0].object;
             let mut object: Vec<&Change> = object.iter().collect();
             object.sort_by_key(|c| (ranks[c.grantee as usize], c.grant));
+            let kind = self.world.objects[index].0.kind();
             // Per (grant or revoke, privileges): the grantees, in rank order.
             type Same<'c> = ((bool, &'c Vec<Privilege>), Vec<Gid>);
             let mut same: Vec<Same> = Vec::new();
@@ -1249,17 +1256,37 @@ impl<'a> Planner<'a> {
                     Some((_, grantees)) => grantees.push(c.grantee),
                     None => same.push((key, vec![c.grantee])),
                 }
+                by_grantee
+                    .entry((c.grant, kind, c.privileges.clone(), vec![c.grantee]))
+                    .or_default()
+                    .push(index);
             }
-            let kind = self.world.objects[index].0.kind();
             for ((grant, privileges), grantees) in same {
-                groups
+                by_set
                     .entry((grant, kind, privileges.clone(), grantees))
                     .or_default()
                     .push(index);
             }
         }
+        let count = |g: &Groups| -> usize {
+            g.values()
+                .map(|o| o.len().div_ceil(MAX_OBJECTS_PER_STATEMENT))
+                .sum()
+        };
+        let groups = if count(&by_grantee) < count(&by_set) {
+            by_grantee
+        } else {
+            by_set
+        };
+        // Within a statement, objects of one name together: PostgreSQL resolves a
+        // qualified function name through a cache of every function of that name, which
+        // each GRANT on a function invalidates, so a statement pays for each distinct name
+        // it holds (docs/benchmarks.md, issue 17); schemas holding the same names then
+        // cost one lookup per statement, not one per name.
+        let by_name = self.name_order();
         let mut statements = Vec::new();
-        for ((grant, _, privileges, grantees), objects) in groups {
+        for ((grant, _, privileges, grantees), mut objects) in groups {
+            objects.sort_unstable_by_key(|&i| by_name[i]);
             let grantees: Vec<Grantee> = grantees
                 .iter()
                 .map(|&g| self.display_grantee(self.world.grantees.get(g)))
@@ -1277,6 +1304,27 @@ impl<'a> Planner<'a> {
             }
         }
         statements
+    }
+
+    /// Each object's place (by index) when ordered by name first: functions and models
+    /// by (name, schema, arguments), schemas by name.
+    fn name_order(&self) -> Vec<u32> {
+        let objects = &self.world.objects;
+        let key = |i: usize| -> (&str, &str, Option<&str>) {
+            match &objects[i].0 {
+                Securable::CreateModel => ("", "", None),
+                Securable::Schema { name } => (name, "", None),
+                Securable::Model { schema, name } => (name, schema, None),
+                Securable::Function { schema, name, args } => (name, schema, args.as_deref()),
+            }
+        };
+        let mut indices: Vec<usize> = (0..objects.len()).collect();
+        indices.sort_by(|&a, &b| key(a).cmp(&key(b)).then(a.cmp(&b)));
+        let mut order = vec![0u32; objects.len()];
+        for (place, i) in indices.into_iter().enumerate() {
+            order[i] = place as u32;
+        }
+        order
     }
 
     /// Every grantee's place among the grantees of one object (indexed by [`Gid`]):

@@ -245,11 +245,33 @@ pub fn generate(size: Size, prefix: &str, seed: u64) -> Generated {
     generate_holding(size, prefix, seed, 0.8)
 }
 
+/// How functions are named.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Names {
+    /// Every function name once in the catalog (`f0`, `f1`, ...).
+    Unique,
+    /// The same names in every schema (`f0` to `f9` in each, for ten functions a
+    /// schema), as per-tenant and per-team schemas hold them (issue 17): PostgreSQL then
+    /// resolves each qualified name among every function of that name.
+    Repeated,
+}
+
 /// [`generate`], with the database starting with about `held` (0 to 1) of the desired
 /// privileges: the benchmark's heavy apply starts from less, for more changes than the
 /// issue's shape gives. The same seed draws the same catalog and grants.yaml whatever
 /// `held` is; only the starting grants differ.
 pub fn generate_holding(size: Size, prefix: &str, seed: u64, held_fraction: f64) -> Generated {
+    generate_shaped(size, prefix, seed, held_fraction, Names::Unique)
+}
+
+/// [`generate_holding`], with functions named as `names` says.
+pub fn generate_shaped(
+    size: Size,
+    prefix: &str,
+    seed: u64,
+    held_fraction: f64,
+    names: Names,
+) -> Generated {
     let mut rng = fastrand::Rng::with_seed(seed);
     let roles: Vec<String> = (0..size.groups).map(|i| format!("{prefix}_g{i}")).collect();
     let schemas: Vec<String> = (0..size.schemas).map(schema_name).collect();
@@ -264,6 +286,8 @@ pub fn generate_holding(size: Size, prefix: &str, seed: u64, held_fraction: f64)
                 .collect()
         };
         let overload = i % 5 == 4 && functions.last().is_some_and(|f| f.schema == schema);
+        // The place of this function in its schema: its name where names repeat.
+        let place = functions.iter().rev().take_while(|f| f.schema == schema).count();
         let (name, args) = if overload {
             let prev = functions.last().unwrap();
             let mut args = random_args(&mut rng);
@@ -272,7 +296,11 @@ pub fn generate_holding(size: Size, prefix: &str, seed: u64, held_fraction: f64)
             }
             (prev.name.clone(), args)
         } else {
-            (format!("f{i}"), random_args(&mut rng))
+            let n = match names {
+                Names::Unique => i,
+                Names::Repeated => place,
+            };
+            (format!("f{n}"), random_args(&mut rng))
         };
         functions.push(Function { schema, name, args });
     }
