@@ -1235,11 +1235,10 @@ impl<'a> Planner<'a> {
     fn group(&self, changes: Vec<Change>, ranks: &[u32]) -> Vec<Statement> {
         type Key = (bool, &'static str, Vec<Privilege>, Vec<Gid>);
         type Groups = indexmap::IndexMap<Key, Vec<usize>, foldhash::fast::RandomState>;
-        // Two ways to group, the one with fewer statements wins (statement count is what
-        // costs the server, docs/benchmarks.md): (a) the grantees that get the same
-        // privileges on one object together, then objects with the same grantee set;
-        // (b) each grantee on its own, with every object it gets the same privileges on.
-        // (a) wins when objects share their grantees, (b) when grantee sets vary.
+        // Two ways to group: (a) the grantees that get the same privileges on one object
+        // together, then objects with the same grantee set; (b) each grantee on its own,
+        // with every object it gets the same privileges on. Which one, per kind of object,
+        // is decided by what the server's work costs (below).
         let mut by_set: Groups = Groups::default();
         let mut by_grantee: Groups = Groups::default();
         for object in changes.chunk_by(|a, b| a.object == b.object) {
@@ -1268,25 +1267,63 @@ impl<'a> Planner<'a> {
                     .push(index);
             }
         }
-        let count = |g: &Groups| -> usize {
-            g.values()
-                .map(|o| o.len().div_ceil(MAX_OBJECTS_PER_STATEMENT))
-                .sum()
-        };
-        let groups = if count(&by_grantee) < count(&by_set) {
-            by_grantee
-        } else {
-            by_set
-        };
-        // Within a statement, objects of one name together: PostgreSQL resolves a
-        // qualified function name through a cache of every function of that name, which
-        // each GRANT on a function invalidates, so a statement pays for each distinct name
-        // it holds (docs/benchmarks.md, issue 17); schemas holding the same names then
-        // cost one lookup per statement, not one per name.
+        // Which grouping, per kind of object: the one the server does least work for,
+        // by a cost model measured on PostgreSQL 15 (docs/benchmarks.md, issue 17): a
+        // statement costs little; each object it changes (a catalog row rewritten) about
+        // 30 µs; and each distinct function or model name in it a rebuild of the server's
+        // cache list of every object of that name, about 1.2 µs an entry, since each
+        // GRANT on one invalidates it. So grantee sets win where names are unique (fewer
+        // rows rewritten), one grantee each where schemas repeat names (fewer rebuilds).
         let by_name = self.name_order();
+        let same_name = self.same_name_counts();
+        let cost = |groups: &Groups, kind: &str| -> f64 {
+            let mut cost = 0.0;
+            for (_, objects) in groups.iter().filter(|((_, k, _, _), _)| *k == kind) {
+                let mut objects = objects.clone();
+                objects.sort_unstable_by_key(|&i| by_name[i]);
+                for chunk in objects.chunks(MAX_OBJECTS_PER_STATEMENT) {
+                    cost += 20.0 + 30.0 * chunk.len() as f64;
+                    let mut last = None;
+                    for &i in chunk {
+                        let name = same_name[i];
+                        if last != Some(name.0) {
+                            cost += 1.2 * name.1 as f64;
+                            last = Some(name.0);
+                        }
+                    }
+                }
+            }
+            cost
+        };
+        let kinds: Vec<&'static str> = {
+            let mut k: Vec<&'static str> = by_set.keys().map(|(_, k, _, _)| *k).collect();
+            k.sort_unstable();
+            k.dedup();
+            k
+        };
+        let per_grantee: Vec<&'static str> = kinds
+            .into_iter()
+            .filter(|k| cost(&by_grantee, k) < cost(&by_set, k))
+            .collect();
+        // The chosen groups, in the order of their first object (as the plan lists
+        // objects), then of their first appearance.
+        let mut groups: Vec<(Key, Vec<usize>)> = by_set
+            .into_iter()
+            .filter(|((_, k, _, _), _)| !per_grantee.contains(k))
+            .chain(
+                by_grantee
+                    .into_iter()
+                    .filter(|((_, k, _, _), _)| per_grantee.contains(k)),
+            )
+            .collect();
+        groups.sort_by_key(|(_, objects)| objects.first().copied());
         let mut statements = Vec::new();
-        for ((grant, _, privileges, grantees), mut objects) in groups {
-            objects.sort_unstable_by_key(|&i| by_name[i]);
+        for ((grant, kind, privileges, grantees), mut objects) in groups {
+            // Objects of one name together where the names repeat enough for it to pay;
+            // elsewhere the plan's own order (by schema), as before.
+            if per_grantee.contains(&kind) {
+                objects.sort_unstable_by_key(|&i| by_name[i]);
+            }
             let grantees: Vec<Grantee> = grantees
                 .iter()
                 .map(|&g| self.display_grantee(self.world.grantees.get(g)))
@@ -1304,6 +1341,30 @@ impl<'a> Planner<'a> {
             }
         }
         statements
+    }
+
+    /// For each object (by index): the place of its (kind, name) among all names, and how
+    /// many objects of the world share that kind and name (the length of the server's
+    /// name list a statement naming it rebuilds; 0 for schemas, looked up by OID).
+    fn same_name_counts(&self) -> Vec<(usize, usize)> {
+        let objects = &self.world.objects;
+        let name = |i: usize| -> Option<(&'static str, &str)> {
+            match &objects[i].0 {
+                Securable::Model { name, .. } => Some(("model", name)),
+                Securable::Function { name, .. } => Some(("function", name)),
+                _ => None,
+            }
+        };
+        let mut counts: HashMap<(&'static str, &str), (usize, usize)> = HashMap::default();
+        for i in 0..objects.len() {
+            if let Some(n) = name(i) {
+                let next = counts.len();
+                counts.entry(n).or_insert((next, 0)).1 += 1;
+            }
+        }
+        (0..objects.len())
+            .map(|i| name(i).map_or((usize::MAX, 0), |n| counts[&n]))
+            .collect()
     }
 
     /// Each object's place (by index) when ordered by name first: functions and models
