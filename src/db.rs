@@ -281,55 +281,40 @@ fn resolve_given(
     use tokio_postgres::config::{
         ChannelBinding, LoadBalanceHosts, SslNegotiation, TargetSessionAttrs,
     };
-    if let Some((v, origin)) = pick_nonempty(given, "target_session_attrs", env) {
-        config.target_session_attrs(match v.as_str() {
-            "any" => TargetSessionAttrs::Any,
-            "read-write" => TargetSessionAttrs::ReadWrite,
-            "read-only" => TargetSessionAttrs::ReadOnly,
-            _ => {
-                return Err(one_of(
-                    &named("target_session_attrs", origin),
-                    &["any", "read-write", "read-only"],
-                ))
+    let choice =
+        |keyword: &'static str, choices: &[&'static str]| -> Result<Option<usize>, String> {
+            match pick_nonempty(given, keyword, env) {
+                Some((v, origin)) => choices
+                    .iter()
+                    .position(|c| *c == v)
+                    .map(Some)
+                    .ok_or_else(|| one_of(&named(keyword, origin), choices)),
+                None => Ok(None),
             }
-        });
+        };
+    if let Some(i) = choice("target_session_attrs", &["any", "read-write", "read-only"])? {
+        config.target_session_attrs(
+            [
+                TargetSessionAttrs::Any,
+                TargetSessionAttrs::ReadWrite,
+                TargetSessionAttrs::ReadOnly,
+            ][i],
+        );
     }
-    if let Some((v, origin)) = pick_nonempty(given, "channel_binding", env) {
-        config.channel_binding(match v.as_str() {
-            "disable" => ChannelBinding::Disable,
-            "prefer" => ChannelBinding::Prefer,
-            "require" => ChannelBinding::Require,
-            _ => {
-                return Err(one_of(
-                    &named("channel_binding", origin),
-                    &["disable", "prefer", "require"],
-                ))
-            }
-        });
+    if let Some(i) = choice("channel_binding", &["disable", "prefer", "require"])? {
+        config.channel_binding(
+            [
+                ChannelBinding::Disable,
+                ChannelBinding::Prefer,
+                ChannelBinding::Require,
+            ][i],
+        );
     }
-    if let Some((v, origin)) = pick_nonempty(given, "load_balance_hosts", env) {
-        config.load_balance_hosts(match v.as_str() {
-            "disable" => LoadBalanceHosts::Disable,
-            "random" => LoadBalanceHosts::Random,
-            _ => {
-                return Err(one_of(
-                    &named("load_balance_hosts", origin),
-                    &["disable", "random"],
-                ))
-            }
-        });
+    if let Some(i) = choice("load_balance_hosts", &["disable", "random"])? {
+        config.load_balance_hosts([LoadBalanceHosts::Disable, LoadBalanceHosts::Random][i]);
     }
-    if let Some((v, origin)) = pick_nonempty(given, "sslnegotiation", env) {
-        config.ssl_negotiation(match v.as_str() {
-            "postgres" => SslNegotiation::Postgres,
-            "direct" => SslNegotiation::Direct,
-            _ => {
-                return Err(one_of(
-                    &named("sslnegotiation", origin),
-                    &["postgres", "direct"],
-                ))
-            }
-        });
+    if let Some(i) = choice("sslnegotiation", &["postgres", "direct"])? {
+        config.ssl_negotiation([SslNegotiation::Postgres, SslNegotiation::Direct][i]);
     }
     let seconds = |keyword: &'static str| -> Result<Option<i64>, String> {
         match given.get(keyword).filter(|v| !v.is_empty()) {
