@@ -1719,6 +1719,24 @@ mod tests {
         );
         let s = settings("postgres://u@h/db", &flags(None, None), &env_of(&[])).unwrap();
         assert_eq!(s.tls.mode, None);
+        // Keywords that take one of a few words name the keyword, its origin and the words.
+        let e = settings(
+            "postgres://u@h/db?target_session_attrs=primary",
+            &flags(None, None),
+            &env_of(&[]),
+        )
+        .unwrap_err();
+        assert_eq!(
+            e,
+            "target_session_attrs in the database URL must be one of any, read-write, read-only"
+        );
+        let s = settings(
+            "postgres://u@h/db?load_balance_hosts=random&channel_binding=require",
+            &flags(None, None),
+            &env_of(&[]),
+        );
+        assert!(s.is_ok(), "{:?}", s.err());
+
         // An empty PGSSLMODE is unset, as with the other PG variables.
         let s = settings(
             "postgres://u@h/db",
