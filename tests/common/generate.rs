@@ -287,7 +287,11 @@ pub fn generate_shaped(
         };
         let overload = i % 5 == 4 && functions.last().is_some_and(|f| f.schema == schema);
         // The place of this function in its schema: its name where names repeat.
-        let place = functions.iter().rev().take_while(|f| f.schema == schema).count();
+        let place = functions
+            .iter()
+            .rev()
+            .take_while(|f| f.schema == schema)
+            .count();
         let (name, args) = if overload {
             let prev = functions.last().unwrap();
             let mut args = random_args(&mut rng);
