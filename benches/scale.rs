@@ -251,7 +251,7 @@ async fn bench_size(
     let outside_before = scalar(&client, generate::OUTSIDE_GRANTS).await;
 
     // The plan's size, against the generator's own count.
-    let (changes, plan_statements) = planned_changes(bin, yaml_s, &url, &generated, size.name);
+    let (changes, plan_statements, _) = planned_changes(bin, yaml_s, &url, &generated, size.name);
 
     // Live plan, timed.
     let mut plans = Vec::new();
@@ -387,6 +387,9 @@ struct VariantReport {
     apply: Measured,
     apply_statements: String,
     replan: Measured,
+    /// The grouped script's shape on a copy of the same catalog (shared-names only):
+    /// its wall time and statement count.
+    script: Option<(Duration, usize)>,
 }
 
 /// The apply `variant` on a catalog of `size` built for it, checked like the main run:
@@ -418,7 +421,18 @@ async fn bench_variant(
     let yaml_s = yaml.to_str().unwrap();
     let url = url(port, &prefix);
     let outside_before = scalar(&client, generate::OUTSIDE_GRANTS).await;
-    let (changes, plan_statements) = planned_changes(bin, yaml_s, &url, &generated, &label);
+    let (changes, plan_statements, plan_json) =
+        planned_changes(bin, yaml_s, &url, &generated, &label);
+    // The baseline issue 17 names: the same changes in the grouped script's shape, on a
+    // copy of the catalog (a template copy needs the original free of connections).
+    let (client, script) = match variant {
+        Variant::SharedNames => {
+            drop(client);
+            let script = script_baseline(port, &prefix, &plan_json).await;
+            (common::connect(&url).await, Some(script))
+        }
+        Variant::Heavy | Variant::Reviewed => (client, None),
+    };
     let (plan_out, (apply, replan)) = match variant {
         Variant::Heavy | Variant::SharedNames => {
             (None, apply_and_plan_again(bin, yaml_s, &url, None))
@@ -462,7 +476,101 @@ async fn bench_variant(
         apply_statements: applied_line(&apply),
         apply,
         replan,
+        script,
     }
+}
+
+/// The shape of the "two-query script" issue 17 measured against: per (grant or revoke,
+/// privileges, grantee), the objects in plan order, up to 1,000 a statement, each
+/// statement committed on its own. Run on a copy of database `db` (made from it as a
+/// template), with the plan's changes read from its JSON; returns the wall time of the
+/// statements and their number.
+async fn script_baseline(port: u16, db: &str, plan_json: &str) -> (Duration, usize) {
+    let copy = format!("{db}_script");
+    let admin = common::connect(&url(port, "postgres")).await;
+    // Two statements: neither may run in a (multi-statement, implicit) transaction.
+    for sql in [
+        format!("DROP DATABASE IF EXISTS {copy}"),
+        format!("CREATE DATABASE {copy} TEMPLATE {db}"),
+    ] {
+        admin.batch_execute(&sql).await.unwrap();
+    }
+    let doc: serde_json::Value = serde_json::from_str(plan_json).unwrap();
+    let q = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
+    type Key = (String, String, String, String);
+    let mut groups: Vec<(Key, Vec<String>)> = Vec::new();
+    let mut index: std::collections::HashMap<Key, usize> = std::collections::HashMap::new();
+    for st in doc["statements"].as_array().unwrap() {
+        let action = st["action"].as_str().unwrap();
+        if action != "grant" && action != "revoke" {
+            continue;
+        }
+        let privileges: Vec<&str> = st["privileges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p.as_str().unwrap())
+            .collect();
+        for on in st["on"].as_array().unwrap() {
+            let (kind, object) = match on["type"].as_str().unwrap() {
+                "schema" => ("SCHEMA", q(on["name"].as_str().unwrap())),
+                "function" => (
+                    "FUNCTION",
+                    format!(
+                        "{}.{}({})",
+                        q(on["schema"].as_str().unwrap()),
+                        q(on["name"].as_str().unwrap()),
+                        on["args"].as_str().unwrap_or("")
+                    ),
+                ),
+                other => panic!("the script baseline knows no {other}"),
+            };
+            for g in st["grantees"].as_array().unwrap() {
+                let g = g.as_str().unwrap();
+                let grantee = match g.split_once(':') {
+                    Some((_, name)) => q(name),
+                    None => "PUBLIC".to_string(),
+                };
+                let key = (
+                    action.to_string(),
+                    privileges.join(", "),
+                    kind.to_string(),
+                    grantee,
+                );
+                let at = *index.entry(key.clone()).or_insert_with(|| {
+                    groups.push((key, Vec::new()));
+                    groups.len() - 1
+                });
+                groups[at].1.push(object.clone());
+            }
+        }
+    }
+    let mut statements = Vec::new();
+    for ((action, privileges, kind, grantee), objects) in groups {
+        let (verb, to) = if action == "grant" {
+            ("GRANT", "TO")
+        } else {
+            ("REVOKE", "FROM")
+        };
+        for chunk in objects.chunks(1000) {
+            statements.push(format!(
+                "{verb} {privileges} ON {kind} {} {to} {grantee}",
+                chunk.join(", ")
+            ));
+        }
+    }
+    let client = common::connect(&url(port, &copy)).await;
+    let start = Instant::now();
+    for sql in &statements {
+        client.batch_execute(sql).await.unwrap();
+    }
+    let wall = start.elapsed();
+    drop(client);
+    admin
+        .batch_execute(&format!("DROP DATABASE {copy}"))
+        .await
+        .unwrap();
+    (wall, statements.len())
 }
 
 /// The privilege changes and statements of the plan of `yaml` against `url`, checked
@@ -473,7 +581,7 @@ fn planned_changes(
     url: &str,
     generated: &Generated,
     label: &str,
-) -> (usize, usize) {
+) -> (usize, usize, String) {
     let json = measure(
         bin,
         &[
@@ -496,7 +604,7 @@ fn planned_changes(
         "[{label}] the plan changes {changes} privileges, the generator counted {}",
         generated.changes()
     );
-    (changes, statements)
+    (changes, statements, json.stdout)
 }
 
 /// `apply --yes` (of `planfile`, when given), then a plan that must show no change
@@ -713,11 +821,11 @@ fn main() {
             "\nApply variants, each on a catalog of its own, one run each. heavy: the catalog starts with {:.0}% of the desired privileges (and the same 5% extra), `apply --yes`. reviewed: the main run's shape, `plan --out FILE` (its wall and peak RSS beside the name), then `apply --yes FILE`. shared-names: the heavy apply, every schema holding the same function names (f0..f9).\n",
             HEAVY_HELD * 100.0
         );
-        println!("| size | variant | privilege changes | plan statements | apply wall | apply peak RSS | second plan | apply said |");
-        println!("|---|---|---|---|---|---|---|---|");
+        println!("| size | variant | privilege changes | plan statements | apply wall | apply peak RSS | second plan | grouped script, same changes | apply said |");
+        println!("|---|---|---|---|---|---|---|---|---|");
         for v in &variants {
             println!(
-                "| {} | {}{} | {} | {} | {} | {} | {} ({}) | {} |",
+                "| {} | {}{} | {} | {} | {} | {} | {} ({}) | {} | {} |",
                 v.size.name,
                 v.variant.name(),
                 v.plan_out
@@ -734,6 +842,9 @@ fn main() {
                     "CHANGES"
                 },
                 ms(v.replan.wall),
+                v.script
+                    .map(|(wall, n)| format!("{} ({n} statements, autocommit)", ms(wall)))
+                    .unwrap_or_else(|| "-".into()),
                 v.apply_statements
             );
         }
