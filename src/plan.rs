@@ -1274,13 +1274,16 @@ impl<'a> Planner<'a> {
         // cache list of every object of that name, about 1.2 µs an entry, since each
         // GRANT on one invalidates it. So grantee sets win where names are unique (fewer
         // rows rewritten), one grantee each where schemas repeat names (fewer rebuilds).
-        let by_name = self.name_order();
+        // A per-grantee statement holds objects of one name together (see the loop at the
+        // end); the costs are of the statements as they would be written.
+        let by_name = self.name_order(&changes);
+        for objects in by_grantee.values_mut() {
+            objects.sort_unstable_by_key(|&i| by_name[i]);
+        }
         let same_name = self.same_name_counts();
         let cost = |groups: &Groups, kind: &str| -> f64 {
             let mut cost = 0.0;
             for (_, objects) in groups.iter().filter(|((_, k, _, _), _)| *k == kind) {
-                let mut objects = objects.clone();
-                objects.sort_unstable_by_key(|&i| by_name[i]);
                 for chunk in objects.chunks(MAX_OBJECTS_PER_STATEMENT) {
                     cost += 20.0 + 30.0 * chunk.len() as f64;
                     let mut last = None;
@@ -1316,14 +1319,13 @@ impl<'a> Planner<'a> {
                     .filter(|((_, k, _, _), _)| per_grantee.contains(k)),
             )
             .collect();
-        groups.sort_by_key(|(_, objects)| objects.first().copied());
+        // (A per-grantee group's first object is its first by name, so they are ordered by
+        // their smallest object instead, which is the same for the other groups.)
+        groups.sort_by_key(|(_, objects)| objects.iter().min().copied());
         let mut statements = Vec::new();
-        for ((grant, kind, privileges, grantees), mut objects) in groups {
-            // Objects of one name together where the names repeat enough for it to pay;
-            // elsewhere the plan's own order (by schema), as before.
-            if per_grantee.contains(&kind) {
-                objects.sort_unstable_by_key(|&i| by_name[i]);
-            }
+        // Per-grantee groups hold objects of one name together (sorted above), where names
+        // repeat enough for it to pay; the others keep the plan's own order (by schema).
+        for ((grant, _, privileges, grantees), objects) in groups {
             let grantees: Vec<Grantee> = grantees
                 .iter()
                 .map(|&g| self.display_grantee(self.world.grantees.get(g)))
@@ -1367,9 +1369,10 @@ impl<'a> Planner<'a> {
             .collect()
     }
 
-    /// Each object's place (by index) when ordered by name first: functions and models
-    /// by (name, schema, arguments), schemas by name.
-    fn name_order(&self) -> Vec<u32> {
+    /// The place (by object index) of each object `changes` touches when ordered by name
+    /// first: functions and models by (name, schema, arguments), schemas by name. Only
+    /// those objects are sorted: a plan touches few of a large catalog's objects.
+    fn name_order(&self, changes: &[Change]) -> Vec<u32> {
         let objects = &self.world.objects;
         let key = |i: usize| -> (&str, &str, Option<&str>) {
             match &objects[i].0 {
@@ -1379,10 +1382,11 @@ impl<'a> Planner<'a> {
                 Securable::Function { schema, name, args } => (name, schema, args.as_deref()),
             }
         };
-        let mut indices: Vec<usize> = (0..objects.len()).collect();
-        indices.sort_by(|&a, &b| key(a).cmp(&key(b)).then(a.cmp(&b)));
+        let mut touched: Vec<usize> = changes.iter().map(|c| c.object).collect();
+        touched.dedup(); // changes arrive object by object
+        touched.sort_by(|&a, &b| key(a).cmp(&key(b)).then(a.cmp(&b)));
         let mut order = vec![0u32; objects.len()];
-        for (place, i) in indices.into_iter().enumerate() {
+        for (place, i) in touched.into_iter().enumerate() {
             order[i] = place as u32;
         }
         order
