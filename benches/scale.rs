@@ -70,7 +70,8 @@ struct Args {
     /// Write grants.yaml and snapshots here instead of a temporary directory.
     #[arg(long)]
     dir: Option<PathBuf>,
-    /// Only build the catalog and write grants.yaml (with --port and --dir: for profiling).
+    /// Only build the catalog and write grants.yaml (with --port and --dir: for profiling);
+    /// with --variant, that variant's catalog.
     #[arg(long)]
     build_only: bool,
     /// Only this apply variant (heavy, reviewed or shared-names), without the main run.
@@ -401,7 +402,8 @@ async fn bench_variant(
     dir: &Path,
     size: Size,
     variant: Variant,
-) -> VariantReport {
+    build_only: bool,
+) -> Option<VariantReport> {
     let prefix = format!("bench_{}_{}", size.name, variant.name().replace('-', "_"));
     let label = format!("{} {} apply", size.name, variant.name());
     let names = match variant {
@@ -420,6 +422,10 @@ async fn bench_variant(
     std::fs::write(&yaml, &generated.grants_yaml).unwrap();
     let yaml_s = yaml.to_str().unwrap();
     let url = url(port, &prefix);
+    if build_only {
+        eprintln!("[{label}] {url} and {}", yaml.display());
+        return None;
+    }
     let outside_before = scalar(&client, generate::OUTSIDE_GRANTS).await;
     let (changes, plan_statements, plan_json) =
         planned_changes(bin, yaml_s, &url, &generated, &label);
@@ -467,7 +473,7 @@ async fn bench_variant(
         scalar(&client, generate::OUTSIDE_GRANTS).await,
         "grants outside the file's scope changed"
     );
-    VariantReport {
+    Some(VariantReport {
         size,
         variant,
         changes,
@@ -477,7 +483,7 @@ async fn bench_variant(
         apply,
         replan,
         script,
-    }
+    })
 }
 
 /// The shape of the "two-query script" issue 17 measured against: per (grant or revoke,
@@ -759,7 +765,7 @@ fn main() {
     for size in sizes.iter().filter(|_| args.variant.is_none()) {
         reports.extend(rt.block_on(bench_size(&bin, port, &dir, *size, &args)));
     }
-    if args.build_only {
+    if args.build_only && args.variant.is_none() {
         return;
     }
     let mut variants: Vec<VariantReport> = Vec::new();
@@ -767,9 +773,13 @@ fn main() {
         for variant in [Variant::Heavy, Variant::Reviewed, Variant::SharedNames] {
             let chosen = args.variant.as_deref().is_none_or(|v| v == variant.name());
             if !args.no_variants && chosen {
-                variants.push(rt.block_on(bench_variant(&bin, port, &dir, *size, variant)));
+                let built = bench_variant(&bin, port, &dir, *size, variant, args.build_only);
+                variants.extend(rt.block_on(built));
             }
         }
+    }
+    if args.build_only {
+        return;
     }
 
     let cpu = std::fs::read_to_string("/proc/cpuinfo")

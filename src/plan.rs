@@ -639,6 +639,12 @@ const SUGGESTION_BUDGET: usize = 1_000_000;
 /// updates, yet a failing statement still points at a short list.
 pub const MAX_OBJECTS_PER_STATEMENT: usize = 100;
 
+/// At most this many objects in a statement whose objects share one name (functions or
+/// models of one name in many schemas): the server rebuilds its list of every object of
+/// that name once a statement, so fewer statements are what count there; a thousand
+/// keeps a statement far below Redshift's 16 MB statement limit.
+pub const MAX_OBJECTS_OF_ONE_NAME: usize = 1_000;
+
 /// Which section of grants.yaml a rule comes from.
 #[derive(Clone, Copy, PartialEq)]
 enum RuleKind {
@@ -1222,23 +1228,24 @@ impl<'a> Planner<'a> {
     }
 
     /// Turns single changes (one object, one grantee), which arrive object by object in
-    /// object order, into as few statements as the grammar allows: first the grantees
-    /// that get the same privileges on one object, then the objects of one kind that get
-    /// the same privileges for the same grantees, at most [`MAX_OBJECTS_PER_STATEMENT`]
-    /// per statement.
+    /// object order, into as few statements as the grammar allows, shaped for what the
+    /// server's work costs.
     ///
     /// Why: a server applies `GRANT ... ON FUNCTION f1(..), ..., f100(..) TO a, b` far
     /// faster than 200 statements (one parse, one catalog update per object), so a large
     /// apply takes seconds instead of minutes (docs/benchmarks.md). The order stays
-    /// deterministic: statements in the order of their first object, grantees in
-    /// declaration order.
+    /// deterministic: grantees in declaration order, statements in the order below.
     fn group(&self, changes: Vec<Change>, ranks: &[u32]) -> Vec<Statement> {
-        type Key = (bool, &'static str, Vec<Privilege>, Vec<Gid>);
+        // (grant, kind, privileges, grantees, name): `name` is the place of the objects'
+        // shared name for a per-grantee group of a kind with names, else `NO_NAME`.
+        type Key = (bool, &'static str, Vec<Privilege>, Vec<Gid>, usize);
         type Groups = indexmap::IndexMap<Key, Vec<usize>, foldhash::fast::RandomState>;
+        const NO_NAME: usize = usize::MAX;
+        let same_name = self.same_name_counts();
         // Two ways to group: (a) the grantees that get the same privileges on one object
         // together, then objects with the same grantee set; (b) each grantee on its own,
-        // with every object it gets the same privileges on. Which one, per kind of object,
-        // is decided by what the server's work costs (below).
+        // with every object of one name it gets the same privileges on. Which one, per
+        // kind of object, is decided by what the server's work costs (below).
         let mut by_set: Groups = Groups::default();
         let mut by_grantee: Groups = Groups::default();
         for object in changes.chunk_by(|a, b| a.object == b.object) {
@@ -1246,6 +1253,7 @@ impl<'a> Planner<'a> {
             let mut object: Vec<&Change> = object.iter().collect();
             object.sort_by_key(|c| (ranks[c.grantee as usize], c.grant));
             let kind = self.world.objects[index].0.kind();
+            let name = same_name[index].0;
             // Per (grant or revoke, privileges): the grantees, in rank order.
             type Same<'c> = ((bool, &'c Vec<Privilege>), Vec<Gid>);
             let mut same: Vec<Same> = Vec::new();
@@ -1256,13 +1264,13 @@ impl<'a> Planner<'a> {
                     None => same.push((key, vec![c.grantee])),
                 }
                 by_grantee
-                    .entry((c.grant, kind, c.privileges.clone(), vec![c.grantee]))
+                    .entry((c.grant, kind, c.privileges.clone(), vec![c.grantee], name))
                     .or_default()
                     .push(index);
             }
             for ((grant, privileges), grantees) in same {
                 by_set
-                    .entry((grant, kind, privileges.clone(), grantees))
+                    .entry((grant, kind, privileges.clone(), grantees, NO_NAME))
                     .or_default()
                     .push(index);
             }
@@ -1273,33 +1281,29 @@ impl<'a> Planner<'a> {
         // 30 µs; and each distinct function or model name in it a rebuild of the server's
         // cache list of every object of that name, about 1.2 µs an entry, since each
         // GRANT on one invalidates it. So grantee sets win where names are unique (fewer
-        // rows rewritten), one grantee each where schemas repeat names (fewer rebuilds).
-        // A per-grantee statement holds objects of one name together (see the loop at the
-        // end); the costs are of the statements as they would be written.
-        let by_name = self.name_order(&changes);
-        for objects in by_grantee.values_mut() {
-            objects.sort_unstable_by_key(|&i| by_name[i]);
-        }
-        let same_name = self.same_name_counts();
+        // rows rewritten), one grantee and one name a statement where schemas repeat
+        // names (one rebuild a statement, and up to [`MAX_OBJECTS_OF_ONE_NAME`] objects).
+        let limit = |name: usize| match name {
+            NO_NAME => MAX_OBJECTS_PER_STATEMENT,
+            _ => MAX_OBJECTS_OF_ONE_NAME,
+        };
         let cost = |groups: &Groups, kind: &str| -> f64 {
             let mut cost = 0.0;
-            for (_, objects) in groups.iter().filter(|((_, k, _, _), _)| *k == kind) {
-                for chunk in objects.chunks(MAX_OBJECTS_PER_STATEMENT) {
+            let mut names: Vec<(usize, usize)> = Vec::new();
+            for ((.., name), objects) in groups.iter().filter(|((_, k, ..), _)| *k == kind) {
+                for chunk in objects.chunks(limit(*name)) {
                     cost += 20.0 + 30.0 * chunk.len() as f64;
-                    let mut last = None;
-                    for &i in chunk {
-                        let name = same_name[i];
-                        if last != Some(name.0) {
-                            cost += 1.2 * name.1 as f64;
-                            last = Some(name.0);
-                        }
-                    }
+                    names.clear();
+                    names.extend(chunk.iter().map(|&i| same_name[i]));
+                    names.sort_unstable();
+                    names.dedup();
+                    cost += names.iter().map(|&(_, n)| 1.2 * n as f64).sum::<f64>();
                 }
             }
             cost
         };
         let kinds: Vec<&'static str> = {
-            let mut k: Vec<&'static str> = by_set.keys().map(|(_, k, _, _)| *k).collect();
+            let mut k: Vec<&'static str> = by_set.keys().map(|(_, k, ..)| *k).collect();
             k.sort_unstable();
             k.dedup();
             k
@@ -1308,29 +1312,43 @@ impl<'a> Planner<'a> {
             .into_iter()
             .filter(|k| cost(&by_grantee, k) < cost(&by_set, k))
             .collect();
-        // The chosen groups, in the order of their first object (as the plan lists
-        // objects), then of their first appearance.
         let mut groups: Vec<(Key, Vec<usize>)> = by_set
             .into_iter()
-            .filter(|((_, k, _, _), _)| !per_grantee.contains(k))
+            .filter(|((_, k, ..), _)| !per_grantee.contains(k))
             .chain(
                 by_grantee
                     .into_iter()
-                    .filter(|((_, k, _, _), _)| per_grantee.contains(k)),
+                    .filter(|((_, k, ..), _)| per_grantee.contains(k)),
             )
             .collect();
-        // (A per-grantee group's first object is its first by name, so they are ordered by
-        // their smallest object instead, which is the same for the other groups.)
-        groups.sort_by_key(|(_, objects)| objects.iter().min().copied());
+        // The order: a group of objects of one name where its name first appears in
+        // the plan's object order, the smaller groups of a name first (each statement
+        // on a name rewrites rows the next one's cache rebuild has to step over inside
+        // the transaction: measured, smallest first and one name after the other is
+        // fastest); any other group where its first object appears. Ties keep the
+        // order groups were found in.
+        let mut first_of_name: HashMap<usize, usize> = HashMap::default();
+        for c in &changes {
+            let name = same_name[c.object].0;
+            if name != NO_NAME {
+                first_of_name.entry(name).or_insert(c.object);
+            }
+        }
+        groups.sort_by_cached_key(|((.., name), objects)| match *name {
+            NO_NAME => (objects.iter().min().copied(), 0),
+            _ => (first_of_name.get(name).copied(), objects.len()),
+        });
+        let by_name = self.name_order(&changes);
         let mut statements = Vec::new();
-        // Per-grantee groups hold objects of one name together (sorted above), where names
-        // repeat enough for it to pay; the others keep the plan's own order (by schema).
-        for ((grant, _, privileges, grantees), objects) in groups {
+        for ((grant, _, privileges, grantees, name), mut objects) in groups {
+            if name != NO_NAME {
+                objects.sort_unstable_by_key(|&i| by_name[i]);
+            }
             let grantees: Vec<Grantee> = grantees
                 .iter()
                 .map(|&g| self.display_grantee(self.world.grantees.get(g)))
                 .collect();
-            for chunk in objects.chunks(MAX_OBJECTS_PER_STATEMENT) {
+            for chunk in objects.chunks(limit(name)) {
                 statements.push(Statement::change_many(
                     grant,
                     privileges.clone(),
