@@ -358,21 +358,64 @@ enum Variant {
     /// The heavy apply on a catalog whose schemas all hold the same function names
     /// (issue 17: per-tenant schemas), [`generate::Names::Repeated`].
     SharedNames,
+    /// The heavy apply where one group gets nearly everything and the others little
+    /// ([`generate::Grantees::OneOnNearlyAll`]).
+    OneGrantee,
+    /// The heavy apply on few objects with many grantees: a hundredth of the schemas
+    /// and functions, forty times the groups (large: 20 schemas, 200 functions, 2,000
+    /// groups).
+    ManyGrantees,
 }
 
 impl Variant {
+    const ALL: [Variant; 5] = [
+        Variant::Heavy,
+        Variant::Reviewed,
+        Variant::SharedNames,
+        Variant::OneGrantee,
+        Variant::ManyGrantees,
+    ];
+
     fn name(self) -> &'static str {
         match self {
             Variant::Heavy => "heavy",
             Variant::Reviewed => "reviewed",
             Variant::SharedNames => "shared-names",
+            Variant::OneGrantee => "one-grantee",
+            Variant::ManyGrantees => "many-grantees",
         }
     }
 
     fn held(self) -> f64 {
         match self {
-            Variant::Heavy | Variant::SharedNames => HEAVY_HELD,
             Variant::Reviewed => 0.8,
+            _ => HEAVY_HELD,
+        }
+    }
+
+    fn size(self, size: Size) -> Size {
+        match self {
+            Variant::ManyGrantees => Size {
+                schemas: (size.schemas / 100).max(2),
+                functions: (size.functions / 100).max(10),
+                groups: size.groups * 40,
+                ..size
+            },
+            _ => size,
+        }
+    }
+
+    fn names(self) -> generate::Names {
+        match self {
+            Variant::SharedNames => generate::Names::Repeated,
+            _ => generate::Names::Unique,
+        }
+    }
+
+    fn grantees(self) -> generate::Grantees {
+        match self {
+            Variant::OneGrantee => generate::Grantees::OneOnNearlyAll,
+            _ => generate::Grantees::Spread,
         }
     }
 }
@@ -388,9 +431,9 @@ struct VariantReport {
     apply: Measured,
     apply_statements: String,
     replan: Measured,
-    /// The grouped script's shape on a copy of the same catalog (shared-names only):
-    /// its wall time and statement count.
-    script: Option<(Duration, usize)>,
+    /// The same changes in other statement shapes, on copies of the same catalog (not
+    /// for the reviewed variant, which has the main run's shape).
+    shapes: Vec<ShapeRun>,
 }
 
 /// The apply `variant` on a catalog of `size` built for it, checked like the main run:
@@ -406,11 +449,15 @@ async fn bench_variant(
 ) -> Option<VariantReport> {
     let prefix = format!("bench_{}_{}", size.name, variant.name().replace('-', "_"));
     let label = format!("{} {} apply", size.name, variant.name());
-    let names = match variant {
-        Variant::SharedNames => generate::Names::Repeated,
-        Variant::Heavy | Variant::Reviewed => generate::Names::Unique,
-    };
-    let generated = generate::generate_shaped(size, &prefix, SEED, variant.held(), names);
+    let size = variant.size(size);
+    let generated = generate::generate_shaped(
+        size,
+        &prefix,
+        SEED,
+        variant.held(),
+        variant.names(),
+        variant.grantees(),
+    );
     let (client, build) = build_database(port, &prefix, &generated).await;
     eprintln!(
         "[{label}] built in {}: {} missing, {} extra",
@@ -429,20 +476,17 @@ async fn bench_variant(
     let outside_before = scalar(&client, generate::OUTSIDE_GRANTS).await;
     let (changes, plan_statements, plan_json) =
         planned_changes(bin, yaml_s, &url, &generated, &label);
-    // The baseline issue 17 names: the same changes in the grouped script's shape, on a
-    // copy of the catalog (a template copy needs the original free of connections).
-    let (client, script) = match variant {
-        Variant::SharedNames => {
+    // Issue 17's baselines: the same changes in other statement shapes, on copies of the
+    // catalog (a template copy needs the original free of connections).
+    let (client, shapes) = match variant {
+        Variant::Reviewed => (client, Vec::new()),
+        _ => {
             drop(client);
-            let script = script_baseline(port, &prefix, &plan_json).await;
-            (common::connect(&url).await, Some(script))
+            let shapes = shape_baselines(port, &prefix, &plan_json).await;
+            (common::connect(&url).await, shapes)
         }
-        Variant::Heavy | Variant::Reviewed => (client, None),
     };
     let (plan_out, (apply, replan)) = match variant {
-        Variant::Heavy | Variant::SharedNames => {
-            (None, apply_and_plan_again(bin, yaml_s, &url, None))
-        }
         Variant::Reviewed => {
             let file = dir.join(format!("plan-{prefix}.sql"));
             let _ = std::fs::remove_file(&file); // `plan --out` never overwrites
@@ -467,6 +511,7 @@ async fn bench_variant(
                 apply_and_plan_again(bin, yaml_s, &url, Some(file_s)),
             )
         }
+        _ => (None, apply_and_plan_again(bin, yaml_s, &url, None)),
     };
     assert_eq!(
         outside_before,
@@ -482,31 +527,32 @@ async fn bench_variant(
         apply_statements: applied_line(&apply),
         apply,
         replan,
-        script,
+        shapes,
     })
 }
 
-/// The shape of the "two-query script" issue 17 measured against: per (grant or revoke,
-/// privileges, grantee), the objects in plan order, up to 1,000 a statement, each
-/// statement committed on its own. Run on a copy of database `db` (made from it as a
-/// template), with the plan's changes read from its JSON; returns the wall time of the
-/// statements and their number.
-async fn script_baseline(port: u16, db: &str, plan_json: &str) -> (Duration, usize) {
-    let copy = format!("{db}_script");
-    let admin = common::connect(&url(port, "postgres")).await;
-    // Two statements: neither may run in a (multi-statement, implicit) transaction.
-    for sql in [
-        format!("DROP DATABASE IF EXISTS {copy}"),
-        format!("CREATE DATABASE {copy} TEMPLATE {db}"),
-    ] {
-        admin.batch_execute(&sql).await.unwrap();
-    }
+/// One privilege change of a plan, read back from its JSON: what the statement shapes
+/// below regroup.
+struct PlannedChange {
+    grant: bool,
+    privileges: String,
+    kind: &'static str,
+    /// The object as SQL names it.
+    object: String,
+    /// A function's name (the server resolves it among every function of that name).
+    name: Option<String>,
+    grantee: String,
+}
+
+/// The plan's changes, one per (object, grantee), in plan order, and the plan's own
+/// statements.
+fn planned_from_json(plan_json: &str) -> (Vec<PlannedChange>, Vec<String>) {
     let doc: serde_json::Value = serde_json::from_str(plan_json).unwrap();
     let q = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
-    type Key = (String, String, String, String);
-    let mut groups: Vec<(Key, Vec<String>)> = Vec::new();
-    let mut index: std::collections::HashMap<Key, usize> = std::collections::HashMap::new();
+    let mut changes = Vec::new();
+    let mut own = Vec::new();
     for st in doc["statements"].as_array().unwrap() {
+        own.push(st["sql"].as_str().unwrap().to_string());
         let action = st["action"].as_str().unwrap();
         if action != "grant" && action != "revoke" {
             continue;
@@ -518,57 +564,185 @@ async fn script_baseline(port: u16, db: &str, plan_json: &str) -> (Duration, usi
             .map(|p| p.as_str().unwrap())
             .collect();
         for on in st["on"].as_array().unwrap() {
-            let (kind, object) = match on["type"].as_str().unwrap() {
-                "schema" => ("SCHEMA", q(on["name"].as_str().unwrap())),
+            let name = on["name"].as_str().unwrap();
+            let (kind, object, name) = match on["type"].as_str().unwrap() {
+                "schema" => ("SCHEMA", q(name), None),
                 "function" => (
                     "FUNCTION",
                     format!(
                         "{}.{}({})",
                         q(on["schema"].as_str().unwrap()),
-                        q(on["name"].as_str().unwrap()),
+                        q(name),
                         on["args"].as_str().unwrap_or("")
                     ),
+                    Some(name.to_string()),
                 ),
-                other => panic!("the script baseline knows no {other}"),
+                other => panic!("the statement shapes know no {other}"),
             };
             for g in st["grantees"].as_array().unwrap() {
                 let g = g.as_str().unwrap();
-                let grantee = match g.split_once(':') {
-                    Some((_, name)) => q(name),
-                    None => "PUBLIC".to_string(),
-                };
-                let key = (
-                    action.to_string(),
-                    privileges.join(", "),
-                    kind.to_string(),
-                    grantee,
-                );
-                let at = *index.entry(key.clone()).or_insert_with(|| {
-                    groups.push((key, Vec::new()));
-                    groups.len() - 1
+                changes.push(PlannedChange {
+                    grant: action == "grant",
+                    privileges: privileges.join(", "),
+                    kind,
+                    object: object.clone(),
+                    name: name.clone(),
+                    grantee: g.split_once(':').map_or("PUBLIC".into(), |(_, n)| q(n)),
                 });
-                groups[at].1.push(object.clone());
             }
         }
     }
+    (changes, own)
+}
+
+/// Statements for groups of (grant, privileges, kind, objects, grantees), `limit`
+/// objects at most each.
+fn statements_of(
+    groups: Vec<((bool, String, &str), Vec<String>, Vec<String>)>,
+    limit: usize,
+) -> Vec<String> {
     let mut statements = Vec::new();
-    for ((action, privileges, kind, grantee), objects) in groups {
-        let (verb, to) = if action == "grant" {
+    for ((grant, privileges, kind), objects, grantees) in groups {
+        let (verb, to) = if grant {
             ("GRANT", "TO")
         } else {
             ("REVOKE", "FROM")
         };
-        for chunk in objects.chunks(1000) {
+        for chunk in objects.chunks(limit) {
             statements.push(format!(
-                "{verb} {privileges} ON {kind} {} {to} {grantee}",
-                chunk.join(", ")
+                "{verb} {privileges} ON {kind} {} {to} {}",
+                chunk.join(", "),
+                grantees.join(", ")
             ));
         }
     }
+    statements
+}
+
+/// The statement shapes issue 17 asks to compare, each with the same changes: how
+/// changes are grouped into statements, how many objects a statement holds, and the
+/// order objects are touched in. Names and the statements.
+fn statement_shapes(changes: &[PlannedChange]) -> Vec<(&'static str, Vec<String>)> {
+    use std::collections::HashMap;
+    // Groups in order of first appearance.
+    fn grouped<K: std::hash::Hash + Eq + Clone>(
+        items: impl Iterator<Item = (K, String)>,
+    ) -> Vec<(K, Vec<String>)> {
+        let mut index: HashMap<K, usize> = HashMap::new();
+        let mut groups: Vec<(K, Vec<String>)> = Vec::new();
+        for (key, item) in items {
+            let at = *index.entry(key.clone()).or_insert_with(|| {
+                groups.push((key, Vec::new()));
+                groups.len() - 1
+            });
+            groups[at].1.push(item);
+        }
+        groups
+    }
+    let head = |c: &PlannedChange| (c.grant, c.privileges.clone(), c.kind);
+    // (a) Per object: every grantee of one (grant, privileges) at once.
+    let per_object = grouped(
+        changes
+            .iter()
+            .map(|c| ((head(c), c.object.clone()), c.grantee.clone())),
+    );
+    // (b) Grantee sets: objects whose (grant, privileges) grantees are the same.
+    let sets = grouped(
+        per_object
+            .iter()
+            .map(|((h, object), grantees)| ((h.clone(), grantees.clone()), object.clone())),
+    );
+    // (c) Per grantee, objects in plan order (the grouped script's shape).
+    let per_grantee = grouped(
+        changes
+            .iter()
+            .map(|c| ((head(c), c.grantee.clone()), c.object.clone())),
+    );
+    // (d) Per grantee and name, a name's statements one after the other, smallest first.
+    let mut per_name = grouped(changes.iter().map(|c| {
+        (
+            (head(c), c.grantee.clone(), c.name.clone()),
+            c.object.clone(),
+        )
+    }));
+    let first: HashMap<Option<String>, usize> = per_name
+        .iter()
+        .enumerate()
+        .rev()
+        .map(|(i, ((_, _, name), _))| (name.clone(), i))
+        .collect();
+    per_name.sort_by_key(|((_, _, name), objects)| {
+        (first[name], name.is_some().then_some(objects.len()))
+    });
+    vec![
+        (
+            "per object, all its grantees",
+            statements_of(
+                per_object
+                    .into_iter()
+                    .map(|((h, o), g)| (h, vec![o], g))
+                    .collect(),
+                1,
+            ),
+        ),
+        (
+            "grantee sets, 100 objects",
+            statements_of(sets.into_iter().map(|((h, g), o)| (h, o, g)).collect(), 100),
+        ),
+        (
+            "per grantee, 1,000 objects, plan order (the grouped script)",
+            statements_of(
+                per_grantee
+                    .into_iter()
+                    .map(|((h, g), o)| (h, o, vec![g]))
+                    .collect(),
+                1000,
+            ),
+        ),
+        (
+            "per grantee and name, 1,000 objects, name after name",
+            statements_of(
+                per_name
+                    .into_iter()
+                    .map(|((h, g, _), o)| (h, o, vec![g]))
+                    .collect(),
+                1000,
+            ),
+        ),
+    ]
+}
+
+/// Runs `statements` on a copy of database `db` (made from it as a template, so `db`
+/// must have no connection), in one transaction or each committed on its own; returns
+/// the wall time of the statements.
+async fn run_on_copy(
+    port: u16,
+    db: &str,
+    statements: &[String],
+    one_transaction: bool,
+) -> Duration {
+    let copy = format!("{db}_shape");
+    let admin = common::connect(&url(port, "postgres")).await;
+    // Two statements: neither may run in a (multi-statement, implicit) transaction.
+    for sql in [
+        format!("DROP DATABASE IF EXISTS {copy}"),
+        format!("CREATE DATABASE {copy} TEMPLATE {db}"),
+    ] {
+        admin.batch_execute(&sql).await.unwrap();
+    }
     let client = common::connect(&url(port, &copy)).await;
     let start = Instant::now();
-    for sql in &statements {
-        client.batch_execute(sql).await.unwrap();
+    if one_transaction {
+        // As grantplan sends them: 200 statements a round trip.
+        client.batch_execute("BEGIN").await.unwrap();
+        for batch in statements.chunks(200) {
+            client.batch_execute(&batch.join(";\n")).await.unwrap();
+        }
+        client.batch_execute("COMMIT").await.unwrap();
+    } else {
+        for sql in statements {
+            client.batch_execute(sql).await.unwrap();
+        }
     }
     let wall = start.elapsed();
     drop(client);
@@ -576,7 +750,42 @@ async fn script_baseline(port: u16, db: &str, plan_json: &str) -> (Duration, usi
         .batch_execute(&format!("DROP DATABASE {copy}"))
         .await
         .unwrap();
-    (wall, statements.len())
+    wall
+}
+
+/// Every statement shape of [`statement_shapes`] and the plan's own statements, each run
+/// in one transaction on a copy of `db`, and the grouped script's shape also as the
+/// script runs it (each statement committed on its own).
+async fn shape_baselines(port: u16, db: &str, plan_json: &str) -> Vec<ShapeRun> {
+    let (changes, own) = planned_from_json(plan_json);
+    let mut runs = Vec::new();
+    let own_run = run_on_copy(port, db, &own, true).await;
+    runs.push(ShapeRun {
+        shape: "grantplan's plan, as planned".into(),
+        statements: own.len(),
+        one_transaction: true,
+        wall: own_run,
+    });
+    for (shape, statements) in statement_shapes(&changes) {
+        let script = shape.contains("script");
+        for one_transaction in [true, false].into_iter().take(if script { 2 } else { 1 }) {
+            runs.push(ShapeRun {
+                shape: shape.into(),
+                statements: statements.len(),
+                one_transaction,
+                wall: run_on_copy(port, db, &statements, one_transaction).await,
+            });
+        }
+    }
+    runs
+}
+
+/// One statement shape's run.
+struct ShapeRun {
+    shape: String,
+    statements: usize,
+    one_transaction: bool,
+    wall: Duration,
 }
 
 /// The privilege changes and statements of the plan of `yaml` against `url`, checked
@@ -770,7 +979,7 @@ fn main() {
     }
     let mut variants: Vec<VariantReport> = Vec::new();
     for size in &sizes {
-        for variant in [Variant::Heavy, Variant::Reviewed, Variant::SharedNames] {
+        for variant in Variant::ALL {
             let chosen = args.variant.as_deref().is_none_or(|v| v == variant.name());
             if !args.no_variants && chosen {
                 let built = bench_variant(&bin, port, &dir, *size, variant, args.build_only);
@@ -831,11 +1040,11 @@ fn main() {
             "\nApply variants, each on a catalog of its own, one run each. heavy: the catalog starts with {:.0}% of the desired privileges (and the same 5% extra), `apply --yes`. reviewed: the main run's shape, `plan --out FILE` (its wall and peak RSS beside the name), then `apply --yes FILE`. shared-names: the heavy apply, every schema holding the same function names (f0..f9).\n",
             HEAVY_HELD * 100.0
         );
-        println!("| size | variant | privilege changes | plan statements | apply wall | apply peak RSS | second plan | grouped script, same changes | apply said |");
-        println!("|---|---|---|---|---|---|---|---|---|");
+        println!("| size | variant | privilege changes | plan statements | apply wall | apply peak RSS | second plan | apply said |");
+        println!("|---|---|---|---|---|---|---|---|");
         for v in &variants {
             println!(
-                "| {} | {}{} | {} | {} | {} | {} | {} ({}) | {} | {} |",
+                "| {} | {}{} | {} | {} | {} | {} | {} ({}) | {} |",
                 v.size.name,
                 v.variant.name(),
                 v.plan_out
@@ -852,11 +1061,32 @@ fn main() {
                     "CHANGES"
                 },
                 ms(v.replan.wall),
-                v.script
-                    .map(|(wall, n)| format!("{} ({n} statements, autocommit)", ms(wall)))
-                    .unwrap_or_else(|| "-".into()),
                 v.apply_statements
             );
+        }
+        println!(
+            "\nStatement shapes: each variant's changes regrouped, each shape run on a copy of the variant's catalog, in one transaction (200 statements a round trip) unless it says autocommit; statements only (no connecting, reading or planning). \"as planned\" is grantplan's own statements; its ratio to the fastest shape is issue 17's measure (target: 1.5 at most).\n"
+        );
+        println!("| size | variant | shape | statements | wall | / fastest |");
+        println!("|---|---|---|---|---|---|");
+        for v in variants.iter().filter(|v| !v.shapes.is_empty()) {
+            let fastest = v.shapes.iter().map(|r| r.wall).min().unwrap();
+            for r in &v.shapes {
+                println!(
+                    "| {} | {} | {}{} | {} | {} | {:.2} |",
+                    v.size.name,
+                    v.variant.name(),
+                    r.shape,
+                    if r.one_transaction {
+                        ""
+                    } else {
+                        ", autocommit"
+                    },
+                    r.statements,
+                    ms(r.wall),
+                    r.wall.as_secs_f64() / fastest.as_secs_f64()
+                );
+            }
         }
     }
     if !args.no_offline {

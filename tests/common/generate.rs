@@ -261,16 +261,37 @@ pub enum Names {
 /// issue's shape gives. The same seed draws the same catalog and grants.yaml whatever
 /// `held` is; only the starting grants differ.
 pub fn generate_holding(size: Size, prefix: &str, seed: u64, held_fraction: f64) -> Generated {
-    generate_shaped(size, prefix, seed, held_fraction, Names::Unique)
+    generate_shaped(
+        size,
+        prefix,
+        seed,
+        held_fraction,
+        Names::Unique,
+        Grantees::Spread,
+    )
 }
 
-/// [`generate_holding`], with functions named as `names` says.
+/// Who grants.yaml gives what.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Grantees {
+    /// Each group gets USAGE on about 30% of the schemas (CREATE on a third of those)
+    /// and EXECUTE on about half the function names of each.
+    Spread,
+    /// The first group gets USAGE on 95% of the schemas and EXECUTE on 95% of their
+    /// names (an analytics or service role that reads nearly everything); every other
+    /// group USAGE on 2% of the schemas, as [`Grantees::Spread`] otherwise.
+    OneOnNearlyAll,
+}
+
+/// [`generate_holding`], with functions named as `names` says and privileges given as
+/// `grantees` says.
 pub fn generate_shaped(
     size: Size,
     prefix: &str,
     seed: u64,
     held_fraction: f64,
     names: Names,
+    grantees: Grantees,
 ) -> Generated {
     let mut rng = fastrand::Rng::with_seed(seed);
     let roles: Vec<String> = (0..size.groups).map(|i| format!("{prefix}_g{i}")).collect();
@@ -324,8 +345,15 @@ pub fn generate_shaped(
         }
     }
     for (g, _) in roles.iter().enumerate() {
+        // (USAGE, EXECUTE) shares; `None`: half, drawn as the first shapes drew it (the
+        // same seed keeps drawing the same catalog).
+        let (usage_share, execute_share) = match (grantees, g) {
+            (Grantees::Spread, _) => (0.3, None),
+            (Grantees::OneOnNearlyAll, 0) => (0.95, Some(0.95)),
+            (Grantees::OneOnNearlyAll, _) => (0.02, None),
+        };
         for s in 0..size.schemas {
-            if !rng.f64().lt(&0.3) {
+            if !rng.f64().lt(&usage_share) {
                 continue;
             }
             usage[s].push(g);
@@ -337,7 +365,11 @@ pub fn generate_shaped(
                 .map(|f| functions[*f].name.as_str())
                 .collect();
             for name in names {
-                if rng.bool() {
+                let gets_it = match execute_share {
+                    None => rng.bool(),
+                    Some(share) => rng.f64() < share,
+                };
+                if gets_it {
                     execute.get_mut(&(s, name)).unwrap().push(g);
                 }
             }
