@@ -1335,7 +1335,7 @@ impl ApplyRun<'_> {
                 .iter()
                 .map(|s| s.render(file.header.target))
                 .collect(),
-            None => plan.sql_lines(),
+            None => plan.sql_statements(),
         }
     }
 
@@ -1574,7 +1574,7 @@ impl ApplyRun<'_> {
             return Ok(());
         }
         const SHOWN: usize = 20;
-        let lines = again.sql_lines();
+        let lines = again.sql_statements();
         let mut listed: String = lines
             .iter()
             .take(SHOWN)
@@ -1811,7 +1811,7 @@ fn check_unchanged(reviewed: &Reviewed, now: &Plan) -> Result<(), Failure> {
             .map(|s| s.render(now.target))
             .collect::<Vec<_>>(),
     );
-    let new = lines_text(&now.sql_lines());
+    let new = lines_text(&now.sql_statements());
     let diff = similar::TextDiff::from_lines(&old, &new)
         .unified_diff()
         .header(&reviewed.label, "planned now")

@@ -47,7 +47,7 @@ pub fn sql(plan: &Plan, source: &Source) -> String {
         out.push_str("-- no changes: the server already matches the file\n");
     }
     let mut noted = false;
-    for line in plan.sql_lines() {
+    for line in plan.sql_statements() {
         if line.chars().any(is_unshowable) {
             if !noted {
                 out.push_str(ESCAPED_NOTE);
@@ -453,7 +453,7 @@ pub fn markdown_with(plan: &Plan, source: &Source, options: &MarkdownOptions) ->
     }
     if !plan.is_empty() {
         // Shown, not run: control and bidirectional characters escaped, as in `sql`.
-        let lines: Vec<String> = plan.sql_lines().iter().map(|l| visible(l)).collect();
+        let lines: Vec<String> = plan.sql_statements().iter().map(|l| visible(l)).collect();
         let fence = "`".repeat(
             lines
                 .iter()

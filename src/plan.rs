@@ -74,8 +74,8 @@ impl Plan {
         })
     }
 
-    /// The plan's SQL, one statement per line.
-    pub fn sql_lines(&self) -> Vec<String> {
+    /// The plan's SQL, one string per statement, exactly as it is sent.
+    pub fn sql_statements(&self) -> Vec<String> {
         self.statements
             .iter()
             .map(|s| s.render(self.target))
@@ -1580,7 +1580,7 @@ mod tests {
     }
 
     fn sql(p: &Plan) -> Vec<String> {
-        p.sql_lines()
+        p.sql_statements()
     }
 
     fn acl(g: &str, p: Privilege) -> Acl {
