@@ -163,11 +163,13 @@ pub struct Applied {
 #[derive(Debug, thiserror::Error)]
 pub enum ApplyError {
     /// One statement was refused by the server.
-    #[error("statement {number} of {total} failed, nothing was applied (rolled back)\n  statement: {sql}\n  server: {server}")]
+    #[error("statement {number} of {total} failed, nothing was applied (rolled back)\n  statement: {shown}\n  server: {server}", shown = crate::sql::headline(.sql))]
     Statement {
         /// 1-based position in the plan.
         number: usize,
         total: usize,
+        /// The statement exactly as sent; its message shows it shortened to one line
+        /// ([`crate::sql::headline`]).
         sql: String,
         /// SQLSTATE, message, detail and hint.
         server: String,
@@ -175,7 +177,7 @@ pub enum ApplyError {
         code: Option<String>,
     },
     /// One statement waited longer than the lock timeout for a lock another session holds.
-    #[error("statement {number} of {total} waited longer than the lock timeout ({}) for a lock that another session holds, nothing was applied (rolled back)\n  statement: {sql}\n  server: {server}\n  another open transaction holds a conflicting lock on what this statement changes (for example it changed the same schema, function or role and has not committed): let it finish and apply again, or raise --lock-timeout", humantime::format_duration(*.waited))]
+    #[error("statement {number} of {total} waited longer than the lock timeout ({}) for a lock that another session holds, nothing was applied (rolled back)\n  statement: {shown}\n  server: {server}\n  another open transaction holds a conflicting lock on what this statement changes (for example it changed the same schema, function or role and has not committed): let it finish and apply again, or raise --lock-timeout", humantime::format_duration(*.waited), shown = crate::sql::headline(.sql))]
     StatementLockTimeout {
         number: usize,
         total: usize,
@@ -186,7 +188,7 @@ pub enum ApplyError {
     /// The connection ended while a statement ran (the server was stopped, the backend
     /// was terminated, the network failed). COMMIT was never sent, so the server rolls
     /// the transaction back.
-    #[error("the connection to the server was lost while statement {number} of {total} ran; the transaction was never committed, so the server rolled it back: nothing was changed\n  statement: {sql}\n  server: {server}")]
+    #[error("the connection to the server was lost while statement {number} of {total} ran; the transaction was never committed, so the server rolled it back: nothing was changed\n  statement: {shown}\n  server: {server}", shown = crate::sql::headline(.sql))]
     ConnectionLost {
         number: usize,
         total: usize,
