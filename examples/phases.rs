@@ -67,7 +67,7 @@ fn main() {
         plan.verify()
             .unwrap_or_else(|d| fail(&format!("verify failed: {d:?}")));
         lap(4);
-        let sql = plan.sql_lines();
+        let sql = plan.sql_statements();
         std::hint::black_box(&sql);
         lap(5);
         drop((sql, plan, config));

@@ -177,7 +177,8 @@ pub struct CatalogArg {
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
-    /// SQL statements, one per line, after a comment line saying what was planned against.
+    /// SQL statements after a comment line saying what was planned against: one line
+    /// each, or one object per line when a statement names several objects or grantees.
     Sql,
     /// A JSON document with every statement, a summary and the warnings.
     Json,
@@ -219,8 +220,8 @@ pub struct PlanArgs {
     #[arg(long, short = 'o', value_name = "FILE_OR_DIR")]
     pub out: Option<PathBuf>,
     /// With --format markdown: keep the output under CHARS characters (GitHub refuses a
-    /// comment over 65,536); statements and warnings past that are counted, and the note
-    /// names the plan file from --out, which holds them all.
+    /// comment over 65,536); statements (each shown whole) and warnings past that are
+    /// counted, and the note names the plan file from --out, which holds them all.
     #[arg(long, value_name = "CHARS", default_value_t = output::DEFAULT_MARKDOWN_LIMIT)]
     pub markdown_limit: usize,
 }
@@ -1335,7 +1336,7 @@ impl ApplyRun<'_> {
                 .iter()
                 .map(|s| s.render(file.header.target))
                 .collect(),
-            None => plan.sql_lines(),
+            None => plan.sql_statements(),
         }
     }
 
@@ -1574,11 +1575,11 @@ impl ApplyRun<'_> {
             return Ok(());
         }
         const SHOWN: usize = 20;
-        let lines = again.sql_lines();
+        let lines = again.sql_statements();
         let mut listed: String = lines
             .iter()
             .take(SHOWN)
-            .map(|l| format!("\n  {l}"))
+            .map(|l| format!("\n  {}", crate::sql::headline(l)))
             .collect();
         if lines.len() > SHOWN {
             listed.push_str(&format!("\n  ... and {} more", lines.len() - SHOWN));
@@ -1804,14 +1805,8 @@ fn check_unchanged(reviewed: &Reviewed, now: &Plan) -> Result<(), Failure> {
     if fingerprint == reviewed.fingerprint && same {
         return Ok(());
     }
-    let old = lines_text(
-        &reviewed
-            .statements
-            .iter()
-            .map(|s| s.render(now.target))
-            .collect::<Vec<_>>(),
-    );
-    let new = lines_text(&now.sql_lines());
+    let old = statements_text(reviewed.statements, now.target);
+    let new = statements_text(&now.statements, now.target);
     let diff = similar::TextDiff::from_lines(&old, &new)
         .unified_diff()
         .header(&reviewed.label, "planned now")
@@ -1834,6 +1829,17 @@ fn check_unchanged(reviewed: &Reviewed, now: &Plan) -> Result<(), Failure> {
         },
         reviewed.again
     )))
+}
+
+/// Statements as [`output::sql`] shows them (in their layout, names escaped), each ending
+/// a line: a diff of two of these shows an object added to a statement as a line added.
+fn statements_text(statements: &[Statement], target: crate::model::Target) -> String {
+    let mut text = String::new();
+    for s in statements {
+        text.push_str(&output::shown(s, target).0);
+        text.push('\n');
+    }
+    text
 }
 
 /// A progress bar on stderr for long applies; hidden when stderr is not a terminal.

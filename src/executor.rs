@@ -163,19 +163,22 @@ pub struct Applied {
 #[derive(Debug, thiserror::Error)]
 pub enum ApplyError {
     /// One statement was refused by the server.
-    #[error("statement {number} of {total} failed, nothing was applied (rolled back)\n  statement: {sql}\n  server: {server}")]
+    #[error("statement {number} of {total} failed, nothing was applied (rolled back)\n  statement: {shown}\n  server: {server}", shown = crate::sql::headline(.sql))]
     Statement {
         /// 1-based position in the plan.
         number: usize,
         total: usize,
+        /// The statement exactly as sent; its message shows it shortened to one line
+        /// ([`crate::sql::headline`]).
         sql: String,
-        /// SQLSTATE, message, detail and hint.
+        /// SQLSTATE, message, detail and hint; for a statement of several lines, the line
+        /// the server's error position points into.
         server: String,
         /// The SQLSTATE alone, when the server sent one.
         code: Option<String>,
     },
     /// One statement waited longer than the lock timeout for a lock another session holds.
-    #[error("statement {number} of {total} waited longer than the lock timeout ({}) for a lock that another session holds, nothing was applied (rolled back)\n  statement: {sql}\n  server: {server}\n  another open transaction holds a conflicting lock on what this statement changes (for example it changed the same schema, function or role and has not committed): let it finish and apply again, or raise --lock-timeout", humantime::format_duration(*.waited))]
+    #[error("statement {number} of {total} waited longer than the lock timeout ({}) for a lock that another session holds, nothing was applied (rolled back)\n  statement: {shown}\n  server: {server}\n  another open transaction holds a conflicting lock on what this statement changes (for example it changed the same schema, function or role and has not committed): let it finish and apply again, or raise --lock-timeout", humantime::format_duration(*.waited), shown = crate::sql::headline(.sql))]
     StatementLockTimeout {
         number: usize,
         total: usize,
@@ -186,7 +189,7 @@ pub enum ApplyError {
     /// The connection ended while a statement ran (the server was stopped, the backend
     /// was terminated, the network failed). COMMIT was never sent, so the server rolls
     /// the transaction back.
-    #[error("the connection to the server was lost while statement {number} of {total} ran; the transaction was never committed, so the server rolled it back: nothing was changed\n  statement: {sql}\n  server: {server}")]
+    #[error("the connection to the server was lost while statement {number} of {total} ran; the transaction was never committed, so the server rolled it back: nothing was changed\n  statement: {shown}\n  server: {server}", shown = crate::sql::headline(.sql))]
     ConnectionLost {
         number: usize,
         total: usize,
@@ -402,8 +405,8 @@ impl<'a> ApplyTransaction<'a> {
         for chunk in statements.chunks(BATCH_SIZE) {
             batches += 1;
             if let Err((completed, e)) = run_batch(self.client, chunk).await {
-                let failed = failing_statement(chunk, completed, &e);
-                return Err(self.failure(chunk, done, failed, total, e));
+                let (failed, at) = failing_statement(chunk, completed, &e);
+                return Err(self.failure(chunk, done, (failed, at), total, e));
             }
             done += chunk.len();
             progress(done);
@@ -415,16 +418,17 @@ impl<'a> ApplyTransaction<'a> {
     }
 
     /// The error for the statement after the `completed` ones of `chunk` (which started
-    /// after `done` statements).
+    /// after `done` statements); `at`, the character of that statement the server's error
+    /// position points to.
     fn failure(
         &self,
         chunk: &[String],
         done: usize,
-        completed: usize,
+        (completed, at): (usize, Option<usize>),
         total: usize,
         e: tokio_postgres::Error,
     ) -> ApplyError {
-        let server = describe_error(&e);
+        let mut server = describe_error(&e);
         let Some(sql) = chunk.get(completed) else {
             return ApplyError::Batch {
                 first: done + 1,
@@ -434,6 +438,14 @@ impl<'a> ApplyTransaction<'a> {
             };
         };
         let number = done + completed + 1;
+        // The message shows a statement of several lines shortened: name the line the
+        // server points into (its `at character` counts in the whole batch).
+        if let Some((line, text)) = at.and_then(|at| line_at(sql, at)) {
+            server.push_str(&format!(
+                "\n  in line {line} of the statement: {}",
+                text.trim_start()
+            ));
+        }
         let sql = sql.clone();
         if connection_lost(&e) {
             return ApplyError::ConnectionLost {
@@ -491,28 +503,62 @@ impl<'a> ApplyTransaction<'a> {
     }
 }
 
-/// Which statement of `chunk` failed with `e`, when `completed` had completed before it.
+/// Which statement of `chunk` failed with `e`, when `completed` had completed before it,
+/// and, when the server gave a position in it, the character of that statement (0-based)
+/// it points to.
 ///
 /// PostgreSQL parses a whole simple-query batch before it runs any of it, so a syntax
 /// error anywhere fails the batch with nothing completed: counting completions would
 /// blame the first statement. Such an error carries its position in the batch's text
 /// (`position`, in characters, 1-based), which names the statement exactly; a position
-/// before the completed ones (impossible) is not trusted.
-fn failing_statement(chunk: &[String], completed: usize, e: &tokio_postgres::Error) -> usize {
+/// before the completed ones (impossible) is not trusted. Statements may span lines
+/// ([`crate::sql`]): the position counts their line breaks like any other character.
+fn failing_statement(
+    chunk: &[String],
+    completed: usize,
+    e: &tokio_postgres::Error,
+) -> (usize, Option<usize>) {
     use tokio_postgres::error::ErrorPosition;
     let Some(ErrorPosition::Original(position)) = e.as_db_error().and_then(|d| d.position()) else {
-        return completed;
+        return (completed, None);
     };
+    statement_at(chunk, completed, *position as usize)
+}
+
+/// [`failing_statement`] for a server position (1-based, in characters of the batch).
+fn statement_at(chunk: &[String], completed: usize, position: usize) -> (usize, Option<usize>) {
     // The batch is the statements joined by "\n" (see `run_batch`).
     let mut start = 0usize;
     for (i, sql) in chunk.iter().enumerate() {
         let end = start + sql.chars().count();
-        if (*position as usize) <= end {
-            return if i >= completed { i } else { completed };
+        if position <= end {
+            return if i >= completed {
+                (i, position.checked_sub(start + 1))
+            } else {
+                (completed, None)
+            };
         }
         start = end + 1;
     }
-    completed
+    (completed, None)
+}
+
+/// For a statement of several lines, the line (1-based) holding its character `at`
+/// (0-based) and that line's text; `None` for a statement of one line, which a message
+/// shows whole.
+fn line_at(sql: &str, at: usize) -> Option<(usize, &str)> {
+    if !sql.contains('\n') {
+        return None;
+    }
+    let mut seen = 0usize;
+    for (i, line) in sql.split('\n').enumerate() {
+        let n = line.chars().count();
+        if at < seen + n + 1 {
+            return Some((i + 1, line));
+        }
+        seen += n + 1;
+    }
+    None
 }
 
 /// Runs one batch; on error, how many of its statements completed before the failing one.
@@ -629,6 +675,39 @@ pub async fn apply(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Positions count the characters of the whole batch, line breaks of statements that
+    /// span lines included (the statements are joined by one more `\n`).
+    #[test]
+    fn a_position_names_the_statement_and_its_line() {
+        let chunk: Vec<String> = [
+            "GRANT USAGE ON SCHEMA\n    a,\n    b\n  TO r;",
+            "GRANT EXECUTE ON FUNCTION\n    s.f(integer),\n    s.g(integer,,)\n  TO r;",
+            "CREATE ROLE é;",
+        ]
+        .map(String::from)
+        .to_vec();
+        let first = chunk[0].chars().count();
+        let second_at = |needle: &str| first + 1 + chunk[1].find(needle).unwrap() + 1;
+        let (i, at) = statement_at(&chunk, 0, second_at(",,"));
+        assert_eq!(i, 1);
+        assert_eq!(
+            line_at(&chunk[1], at.unwrap()),
+            Some((3, "    s.g(integer,,)"))
+        );
+        // The first character of a statement, and the last (its `;`).
+        assert_eq!(statement_at(&chunk, 0, 1), (0, Some(0)));
+        assert_eq!(statement_at(&chunk, 0, first), (0, Some(first - 1)));
+        // (the `\n` between two statements counts as the next one's)
+        assert_eq!(statement_at(&chunk, 0, first + 1), (1, None));
+        assert_eq!(statement_at(&chunk, 0, first + 2), (1, Some(0)));
+        assert_eq!(line_at(&chunk[0], first - 1), Some((4, "  TO r;")));
+        // Past the end, or before the completed ones: the count of completions decides.
+        assert_eq!(statement_at(&chunk, 0, 10_000), (0, None));
+        assert_eq!(statement_at(&chunk, 2, 3), (2, None));
+        // A statement of one line is shown whole: no line is named.
+        assert_eq!(line_at(&chunk[2], 3), None);
+    }
 
     #[test]
     fn the_lock_key_is_grantpla_and_the_documented_numbers_are_its_own() {

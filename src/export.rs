@@ -1403,7 +1403,7 @@ mod tests {
         let config = parse(e);
         let plan = plan(&config, Some(snap), PlanOptions::default())
             .unwrap_or_else(|d| panic!("{}\n---\n{}", e.yaml, lines(&d)));
-        plan.sql_lines()
+        plan.sql_statements()
     }
 
     /// Exports `snap`, and checks it has no warning, reads back without warnings, and
@@ -2307,7 +2307,7 @@ mod tests {
                 // grant options keep the round trip).
                 let changes = e.warnings.iter().any(|w| w.message.contains("planning this file"));
                 if !changes {
-                    prop_assert!(plan.statements.is_empty(), "{}\n---\n{:#?}\n{}", e.yaml, plan.sql_lines(), lines(&e.warnings));
+                    prop_assert!(plan.statements.is_empty(), "{}\n---\n{:#?}\n{}", e.yaml, plan.sql_statements(), lines(&e.warnings));
                 }
             }
         }

@@ -24,7 +24,9 @@ pub const OFFLINE_HEADER: &str = "-- offline plan: no database or snapshot given
 /// The comment before the first statement [`sql`] shows escaped.
 pub const ESCAPED_NOTE: &str = "-- names below hold control or bidirectional characters, shown escaped (\\u{..}) so that they cannot rewrite this screen; grantplan sends them exactly, and writes no plan file of them";
 
-/// The plan as SQL for a person: a header comment line, then one statement per line.
+/// The plan as SQL for a person: a header comment line, then the statements in the layout
+/// [`crate::sql`] describes (one line each, or one object per line when a statement names
+/// several objects or grantees), each ending in `;`.
 ///
 /// A statement naming something with a control or bidirectional character (ESC, CR, a
 /// right-to-left override) is shown with those characters escaped ([`visible`]), after
@@ -47,20 +49,30 @@ pub fn sql(plan: &Plan, source: &Source) -> String {
         out.push_str("-- no changes: the server already matches the file\n");
     }
     let mut noted = false;
-    for line in plan.sql_lines() {
-        if line.chars().any(is_unshowable) {
-            if !noted {
-                out.push_str(ESCAPED_NOTE);
-                out.push('\n');
-                noted = true;
-            }
-            out.push_str(&visible(&line));
-        } else {
-            out.push_str(&line);
+    for statement in &plan.statements {
+        let (text, escaped) = shown(statement, plan.target);
+        if escaped && !noted {
+            out.push_str(ESCAPED_NOTE);
+            out.push('\n');
+            noted = true;
         }
+        out.push_str(&text);
         out.push('\n');
     }
     out
+}
+
+/// A statement as a person is shown it: [`Statement::render`]'s text, each of its lines
+/// ([`Statement::render_lines`]) with the control and bidirectional characters of the
+/// names in it escaped ([`visible`]), the layout's line breaks kept; and whether anything
+/// was escaped. (The text as a whole cannot be escaped: its own line breaks would be.)
+pub fn shown(statement: &Statement, target: crate::model::Target) -> (String, bool) {
+    let lines = statement.render_lines(target);
+    if !lines.iter().any(|l| l.chars().any(is_unshowable)) {
+        return (lines.join("\n"), false);
+    }
+    let lines: Vec<String> = lines.iter().map(|l| visible(l)).collect();
+    (lines.join("\n"), true)
 }
 
 /// `grantplan plan --format json` (docs/json.md).
@@ -83,7 +95,8 @@ struct JsonPlan<'a> {
 
 #[derive(Serialize, schemars::JsonSchema)]
 struct JsonStatement<'a> {
-    /// The statement as grantplan sends it (exact, not escaped).
+    /// The statement as grantplan sends it (exact, not escaped). One naming several
+    /// objects or grantees spans lines, one object per line, as the text output shows it.
     sql: String,
     #[serde(flatten)]
     statement: &'a Statement,
@@ -228,7 +241,8 @@ pub struct ApplyDoc {
     /// file whose changes the server already holds).
     #[schemars(extend("enum" = ["applied", "nothing", "already_applied"]))]
     pub result: &'static str,
-    /// The statements committed, as sent; empty unless `applied`.
+    /// The statements committed, each exactly as sent (one naming several objects or
+    /// grantees spans lines, as in the plan); empty unless `applied`.
     pub statements: Vec<String>,
     /// Round trips the statements took.
     pub round_trips: usize,
@@ -290,8 +304,9 @@ pub fn json(plan: &Plan, source: &Source) -> String {
     s
 }
 
-/// Statements longer than this are folded into a `<details>` block in markdown, so a
-/// large plan does not bury the rest of a pull-request conversation.
+/// An SQL block of more lines than this is folded into a `<details>` block in markdown,
+/// so a large plan does not bury the rest of a pull-request conversation. Lines, not
+/// statements: one statement may name a hundred objects, one per line.
 pub const MARKDOWN_FOLD_AFTER: usize = 20;
 
 /// The longest markdown output by default, in characters: GitHub refuses a comment over
@@ -452,10 +467,15 @@ pub fn markdown_with(plan: &Plan, source: &Source, options: &MarkdownOptions) ->
         }
     }
     if !plan.is_empty() {
-        // Shown, not run: control and bidirectional characters escaped, as in `sql`.
-        let lines: Vec<String> = plan.sql_lines().iter().map(|l| visible(l)).collect();
+        // Shown, not run: control and bidirectional characters escaped, as in `sql`. A
+        // statement is shown whole or not at all (it may span lines: `crate::sql`).
+        let statements: Vec<String> = plan
+            .statements
+            .iter()
+            .map(|s| shown(s, plan.target).0)
+            .collect();
         let fence = "`".repeat(
-            lines
+            statements
                 .iter()
                 .map(|l| longest_backtick_run(l))
                 .max()
@@ -463,21 +483,23 @@ pub fn markdown_with(plan: &Plan, source: &Source, options: &MarkdownOptions) ->
                 .max(2)
                 + 1,
         );
-        let total = lines.len();
-        let folded = total > MARKDOWN_FOLD_AFTER;
+        let total = statements.len();
         let mut used = out.chars().count() + 2 * fence.len() + 80;
-        let mut shown = 0;
+        let mut shown_statements = 0;
+        let mut shown_lines = 0;
         let mut sql = String::new();
-        for l in &lines {
-            let n = l.chars().count() + 1;
+        for s in &statements {
+            let n = s.chars().count() + 1;
             if used + n + RESERVE > limit {
                 break;
             }
-            sql.push_str(l);
+            sql.push_str(s);
             sql.push('\n');
             used += n;
-            shown += 1;
+            shown_statements += 1;
+            shown_lines += s.split('\n').count();
         }
+        let folded = shown_lines > MARKDOWN_FOLD_AFTER;
         let block = format!("{fence}sql\n{sql}{fence}\n");
         out.push('\n');
         if folded {
@@ -487,8 +509,8 @@ pub fn markdown_with(plan: &Plan, source: &Source, options: &MarkdownOptions) ->
         } else {
             out.push_str(&block);
         }
-        if shown < total {
-            let left = total - shown;
+        if shown_statements < total {
+            let left = total - shown_statements;
             let whole = match &options.plan_file {
                 Some(f) => format!("the whole plan is in `{}`", visible(f).replace('`', "'")),
                 None => "run `grantplan plan` for the whole plan, or `plan --out DIR/` to write it as a plan file".to_string(),
@@ -623,6 +645,95 @@ mod tests {
         let md = markdown(&long, &Source::Offline);
         assert!(
             md.contains("<details><summary>SQL (21 statements)</summary>"),
+            "{md}"
+        );
+    }
+
+    fn grouped(prefix: &str, objects: usize) -> Statement {
+        Statement::Grant {
+            privileges: vec![Privilege::Usage],
+            on: (0..objects)
+                .map(|i| Securable::Schema {
+                    name: format!("{prefix}_{i:02}"),
+                })
+                .collect(),
+            grantees: vec![Grantee::principal(PrincipalKind::Group, "g")],
+        }
+    }
+
+    /// The text output shows grouped statements one object per line; a name holding a
+    /// control character is escaped on its own line, and the layout's line breaks stay.
+    #[test]
+    fn grouped_statements_are_shown_one_object_per_line_names_escaped() {
+        let mut p = plan_of(vec![grouped("s", 2)]);
+        assert_eq!(
+            sql(&p, &Source::Offline),
+            format!(
+                "{OFFLINE_HEADER}\nGRANT USAGE ON SCHEMA\n    s_00,\n    s_01\n  TO GROUP g;\n"
+            )
+        );
+        p.statements.push(Statement::Revoke {
+            privileges: vec![Privilege::Usage],
+            on: vec![
+                Securable::Schema {
+                    name: "x\u{1b}[2Ky".into(),
+                },
+                Securable::Schema { name: "z".into() },
+            ],
+            grantees: vec![Grantee::Public],
+        });
+        let text = sql(&p, &Source::Offline);
+        assert!(
+            text.ends_with(&format!(
+                "\n{ESCAPED_NOTE}\nREVOKE USAGE ON SCHEMA\n    \"x\\u{{1b}}[2Ky\",\n    z\n  FROM PUBLIC;\n"
+            )),
+            "{text}"
+        );
+        assert!(!text.contains('\u{1b}'), "{text:?}");
+    }
+
+    /// Markdown folds by lines (a grouped statement is many), and keeps statements whole
+    /// under the limit: the count of what is not shown is in statements.
+    #[test]
+    fn markdown_folds_by_lines_and_shows_whole_statements() {
+        // 3 statements of 10 objects: 36 lines.
+        let p = plan_of(vec![grouped("a", 10), grouped("b", 10), grouped("c", 10)]);
+        let md = markdown(&p, &Source::Offline);
+        assert!(
+            md.contains("<details><summary>SQL (3 statements)</summary>"),
+            "{md}"
+        );
+        assert!(md.contains("\n    a_09\n  TO GROUP g;\n"), "{md}");
+        // 2 statements of 5 objects: 14 lines, not folded.
+        let p = plan_of(vec![grouped("a", 5), grouped("b", 5)]);
+        assert!(!markdown(&p, &Source::Offline).contains("<details>"));
+        // Under a limit, the statements that fit are shown whole, the rest counted.
+        let p = plan_of((0..40).map(|i| grouped(&format!("s{i:02}"), 30)).collect());
+        let md = markdown_with(
+            &p,
+            &Source::Offline,
+            &MarkdownOptions {
+                limit: 6_000,
+                plan_file: None,
+            },
+        );
+        assert!(md.chars().count() <= 6_000, "{}", md.len());
+        let block = md
+            .split("```sql\n")
+            .nth(1)
+            .unwrap()
+            .split("```")
+            .next()
+            .unwrap();
+        let shown = block.matches("GRANT USAGE ON SCHEMA\n").count();
+        assert!(shown > 0, "{md}");
+        assert_eq!(block.matches("  TO GROUP g;\n").count(), shown, "{block}");
+        assert!(block.ends_with("  TO GROUP g;\n"), "{block}");
+        assert!(
+            md.contains(&format!(
+                "**{} of 40 statements are not shown**",
+                40 - shown
+            )),
             "{md}"
         );
     }

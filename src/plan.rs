@@ -74,8 +74,9 @@ impl Plan {
         })
     }
 
-    /// The plan's SQL, one statement per line.
-    pub fn sql_lines(&self) -> Vec<String> {
+    /// The plan's SQL, one string per statement, exactly as it is sent (a statement that
+    /// names several objects or grantees spans several lines: [`crate::sql`]).
+    pub fn sql_statements(&self) -> Vec<String> {
         self.statements
             .iter()
             .map(|s| s.render(self.target))
@@ -145,11 +146,19 @@ impl Plan {
                 "it reads back as {} statement(s) of another meaning",
                 read.len()
             ),
+            // In a statement of several lines, the line the problem is on.
+            Err(e) if sql.contains('\n') => {
+                match sql.split('\n').nth((e.line as usize).saturating_sub(1)) {
+                    Some(line) => format!("{e} (line {}: {})", e.line, line.trim_start()),
+                    None => e.to_string(),
+                }
+            }
             Err(e) => e.to_string(),
         };
         Some(Diagnostic::error(format!(
-            "statement {} of the plan does not mean what was planned, so nothing is printed or applied: {sql}",
-            i + 1
+            "statement {} of the plan does not mean what was planned, so nothing is printed or applied: {}",
+            i + 1,
+            crate::sql::headline(&sql)
         ))
         .help(format!(
             "{problem}; the names or argument types it was built from (from the catalog or a snapshot file) are not what grantplan writes: check the snapshot, or plan against the server"
@@ -1598,7 +1607,7 @@ mod tests {
     }
 
     fn sql(p: &Plan) -> Vec<String> {
-        p.sql_lines()
+        p.sql_statements()
     }
 
     fn acl(g: &str, p: Privilege) -> Acl {
@@ -1993,7 +2002,7 @@ mod tests {
                 "CREATE GROUP analysts;",
                 "CREATE ROLE ml_admin;",
                 "GRANT CREATE MODEL TO GROUP analysts;",
-                "GRANT USAGE ON SCHEMA s TO GROUP analysts, ROLE ml_admin;",
+                "GRANT USAGE ON SCHEMA\n    s\n  TO\n    GROUP analysts,\n    ROLE ml_admin;",
             ]
         );
         let yaml = "users: {dave: {}}\ngroups: {g: {members: [erin]}}\n";
@@ -2048,9 +2057,9 @@ mod tests {
         assert_eq!(
             sql(&p),
             [
-                "GRANT USAGE ON SCHEMA sales_eu TO GROUP a, GROUP b;",
+                "GRANT USAGE ON SCHEMA\n    sales_eu\n  TO\n    GROUP a,\n    GROUP b;",
                 "GRANT USAGE ON SCHEMA sales_us TO GROUP a;",
-                "GRANT EXECUTE ON MODEL ml.churn TO GROUP a, GROUP b;",
+                "GRANT EXECUTE ON MODEL\n    ml.churn\n  TO\n    GROUP a,\n    GROUP b;",
                 "GRANT EXECUTE ON MODEL ml.ltv TO GROUP a;",
             ]
         );
@@ -2090,7 +2099,7 @@ mod tests {
         assert_eq!(
             sql(&p),
             [
-                "GRANT EXECUTE ON FUNCTION app.score(integer), app.score(text, integer[]) TO scorers;",
+                "GRANT EXECUTE ON FUNCTION\n    app.score(integer),\n    app.score(text, integer[])\n  TO scorers;",
                 "REVOKE EXECUTE ON FUNCTION app.score(integer) FROM PUBLIC;",
             ]
         );
@@ -2193,8 +2202,8 @@ mod tests {
         assert_eq!(
             sql(&p),
             [
-                "GRANT USAGE ON SCHEMA s TO GROUP zeta, GROUP alpha, PUBLIC;",
-                "REVOKE USAGE ON SCHEMA s FROM GROUP beta, aaron;",
+                "GRANT USAGE ON SCHEMA\n    s\n  TO\n    GROUP zeta,\n    GROUP alpha,\n    PUBLIC;",
+                "REVOKE USAGE ON SCHEMA\n    s\n  FROM\n    GROUP beta,\n    aaron;",
             ]
         );
     }

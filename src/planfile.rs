@@ -44,7 +44,9 @@ pub struct PlanFile {
     pub statements: Vec<Statement>,
 }
 
-/// Writes a plan file: header, seal, then one statement per line.
+/// Writes a plan file: header, seal, then the statements as [`Statement::render`] lays
+/// them out (one line each, or one object per line when a statement names several objects
+/// or grantees).
 pub fn write(header: &Header, statements: &[Statement]) -> String {
     let mut lines = vec![
         FIRST_LINE.to_string(),
@@ -160,11 +162,23 @@ pub fn read(name: &str, text: &str) -> Result<PlanFile, String> {
 /// a right-to-left override...). Such a plan is never written as a plan file, and one
 /// made by hand is refused: a reviewed file must show what it runs.
 pub fn unshowable(statements: &[Statement], target: Target) -> Option<(usize, String)> {
+    // Line by line: the line breaks of the layout are not a name's (`crate::sql`).
     statements.iter().enumerate().find_map(|(i, s)| {
-        let sql = s.render(target);
-        sql.chars()
-            .any(crate::diag::is_unshowable)
-            .then(|| (i + 1, crate::diag::visible(&sql)))
+        let lines = s.render_lines(target);
+        let (at, line) = lines
+            .iter()
+            .enumerate()
+            .find(|(_, l)| l.chars().any(crate::diag::is_unshowable))?;
+        let shown = match lines.len() {
+            1 => crate::diag::visible(line),
+            _ => format!(
+                "{}, in its line {}: {}",
+                crate::sql::headline(&crate::output::shown(s, target).0),
+                at + 1,
+                crate::diag::visible(line.trim_start())
+            ),
+        };
+        Some((i + 1, shown))
     })
 }
 
@@ -356,6 +370,50 @@ mod tests {
         let read = read("p.sql", &text).unwrap();
         assert_eq!(read.header, header());
         assert_eq!(read.statements, statements());
+    }
+
+    /// A statement naming several objects or grantees is written one per line; the file
+    /// reads back as the same statements, and so does the one-line form of before.
+    #[test]
+    fn grouped_statements_are_written_one_per_line_and_read_back() {
+        let grouped = vec![
+            Statement::Revoke {
+                privileges: vec![Privilege::Usage],
+                on: vec![
+                    Securable::Schema { name: "a".into() },
+                    Securable::Schema { name: "B c".into() },
+                ],
+                grantees: vec![
+                    Grantee::principal(PrincipalKind::Group, "g"),
+                    Grantee::Public,
+                ],
+            },
+            statements()[1].clone(),
+        ];
+        let text = write(&header(), &grouped);
+        assert!(
+            text.contains("\n-- statements: 2\n-- seal: sha256:"),
+            "{text}"
+        );
+        assert!(
+            text.ends_with(
+                "\nREVOKE USAGE ON SCHEMA\n    a,\n    \"B c\"\n  FROM\n    GROUP g,\n    PUBLIC;\n\
+                 GRANT EXECUTE ON MODEL demo_ml.customer_churn_auto_model TO GROUP marketing_analyst_grp;\n"
+            ),
+            "{text}"
+        );
+        assert_eq!(read("p.sql", &text).unwrap().statements, grouped);
+        // Written before the layout: one line, sealed as it was then.
+        let old = crate::fuzzing::reseal(&text.replace(
+            "REVOKE USAGE ON SCHEMA\n    a,\n    \"B c\"\n  FROM\n    GROUP g,\n    PUBLIC;",
+            "REVOKE USAGE ON SCHEMA a, \"B c\" FROM GROUP g, PUBLIC;",
+        ));
+        assert_ne!(old, text);
+        assert_eq!(read("p.sql", &old).unwrap().statements, grouped);
+        // A line of a grouped statement removed is an edit like any other.
+        let edited = text.replace("    a,\n", "");
+        let e = read("p.sql", &edited).unwrap_err();
+        assert!(e.contains("was edited after grantplan wrote it"), "{e}");
     }
 
     #[test]

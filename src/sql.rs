@@ -5,6 +5,39 @@
 //! place where the target's syntax (`GROUP g` vs a bare role name, `ALTER GROUP` vs
 //! `GRANT role TO member`) is decided, and names go through [`crate::ident`] so quoting is
 //! decided in exactly one place.
+//!
+//! # Layout
+//!
+//! A plan is reviewed in a pull request, so a statement is laid out for `git diff`. A
+//! GRANT or REVOKE that names at most one object and one grantee is one line, as is every
+//! other statement (CREATE GROUP / ROLE, memberships). One that names several objects or
+//! several grantees is written one object per line:
+//!
+//! ```text
+//! GRANT EXECUTE ON FUNCTION
+//!     s1.f(integer),
+//!     "S 2".f(integer, text)
+//!   TO GROUP a;
+//! REVOKE USAGE ON SCHEMA
+//!     s1
+//!   FROM
+//!     GROUP a,
+//!     GROUP b;
+//! ```
+//!
+//! The first line is the verb, the privileges and `ON KIND` (no `ON` for CREATE MODEL);
+//! then each object on a line of its own, indented by [`ITEM_INDENT`], every line but the
+//! last ending in `,`; then `TO` / `FROM`, indented by [`CLAUSE_INDENT`], followed on the
+//! same line by the grantee when there is one, or by the grantees one per line like the
+//! objects. The `;` ends the last line. One object or grantee more in a grouped statement
+//! is then one line more in a diff of the two plans (plus the `,` that the line before it
+//! gains when it is added last). Both targets go through the same layout code; they
+//! differ only in how a grantee is written.
+//!
+//! This text is what runs: it is printed, written into plan files and sent as it is.
+//! [`crate::sqlread`] reads it and the older one-line form alike (whitespace is
+//! whitespace), so plan files written before keep applying. [`headline`] shortens a
+//! multi-line statement for one-line messages.
 
 use crate::ident::{push_qualified, push_quoted, quote};
 use crate::model::{Grantee, Principal, PrincipalKind, Privilege, Securable, Target};
@@ -145,61 +178,128 @@ impl Statement {
         }
     }
 
-    /// The statement as SQL for `target`, with its terminating `;`.
+    /// The statement as SQL for `target`, with its terminating `;`, in the layout a
+    /// reviewer reads (see the module documentation): on one line when it names at most one object and
+    /// one grantee, otherwise one object (and one grantee) per line. This text is what
+    /// grantplan prints, writes into plan files and sends.
     pub fn render(&self, target: Target) -> String {
+        self.render_with_breaks(target, &mut Vec::new())
+    }
+
+    /// The lines of [`Statement::render`]'s text: cut at the layout's line breaks only. A
+    /// name may itself hold a line break (a function called `"a\nb"`); it stays inside its
+    /// line, so each line can be shown escaped on its own ([`crate::diag::visible`]).
+    pub fn render_lines(&self, target: Target) -> Vec<String> {
+        let mut breaks = Vec::new();
+        let text = self.render_with_breaks(target, &mut breaks);
+        let mut lines = Vec::with_capacity(breaks.len() + 1);
+        let mut from = 0;
+        for at in breaks {
+            lines.push(text[from..at].to_string());
+            from = at + 1;
+        }
+        lines.push(text[from..].to_string());
+        lines
+    }
+
+    /// [`Statement::render`], noting in `breaks` the byte offset of every `\n` the
+    /// layout writes.
+    fn render_with_breaks(&self, target: Target, breaks: &mut Vec<usize>) -> String {
         match target {
-            Target::Redshift => render_redshift(self),
-            Target::Postgres => render_postgres(self),
+            Target::Redshift => render_redshift(self, breaks),
+            Target::Postgres => render_postgres(self, breaks),
         }
     }
 }
 
-/// `GRANT privileges ON KIND a, b TO x, y;` (or `REVOKE ... FROM ...`), written into one
-/// buffer: a large plan names tens of thousands of objects, and a string per name and
-/// per list (joined, then formatted) was a third of the time spent rendering.
+/// The indentation of an object or grantee line of a multi-line statement.
+pub const ITEM_INDENT: &str = "    ";
+
+/// The indentation of the `TO` / `FROM` line of a multi-line statement.
+pub const CLAUSE_INDENT: &str = "  ";
+
+/// `GRANT privileges ON KIND a TO x;` (or `REVOKE ... FROM ...`), or, with several objects
+/// or grantees, the same laid out one per line (the module documentation's layout); written into one buffer: a
+/// large plan names tens of thousands of objects, and a string per name and per list
+/// (joined, then formatted) was a third of the time spent rendering. Both targets' GRANT
+/// and REVOKE go through here; they differ only in how a grantee is written.
 fn grant_or_revoke(
-    verb: &str,
+    breaks: &mut Vec<usize>,
+    (verb, to): (&str, &str),
     privileges: &[Privilege],
     on: &[Securable],
-    to: &str,
     grantees: &[Grantee],
     grantee: fn(&mut String, &Grantee),
 ) -> String {
-    let mut out = String::with_capacity(48 + 24 * (on.len() + grantees.len()));
+    let mut out = String::with_capacity(48 + 28 * (on.len() + grantees.len()));
     out.push_str(verb);
     for (i, p) in privileges.iter().enumerate() {
         out.push_str(if i == 0 { " " } else { ", " });
         out.push_str(p.sql());
     }
-    on_clause(&mut out, on);
-    out.push(' ');
-    out.push_str(to);
-    for (i, g) in grantees.iter().enumerate() {
-        out.push_str(if i == 0 { " " } else { ", " });
-        grantee(&mut out, g);
+    // The kind word is written once (`ON FUNCTION a(int), b(text)`); CREATE MODEL is
+    // granted on nothing: no `ON` and no object.
+    let kind = match on.first() {
+        Some(Securable::Schema { .. }) => Some(" ON SCHEMA"),
+        Some(Securable::Model { .. }) => Some(" ON MODEL"),
+        Some(Securable::Function { .. }) => Some(" ON FUNCTION"),
+        Some(Securable::CreateModel) | None => None,
+    };
+    let objects = match kind {
+        Some(kind) => {
+            out.push_str(kind);
+            on
+        }
+        None => &[],
+    };
+    if on.len() <= 1 && grantees.len() <= 1 {
+        for object in objects {
+            out.push(' ');
+            object_name(&mut out, object);
+        }
+        out.push(' ');
+        out.push_str(to);
+        for g in grantees {
+            out.push(' ');
+            grantee(&mut out, g);
+        }
+    } else {
+        one_per_line(&mut out, breaks, objects, object_name);
+        line_break(&mut out, breaks, CLAUSE_INDENT);
+        out.push_str(to);
+        match grantees {
+            [one] => {
+                out.push(' ');
+                grantee(&mut out, one);
+            }
+            _ => one_per_line(&mut out, breaks, grantees, grantee),
+        }
     }
     out.push(';');
     out
 }
 
-/// ` ON SCHEMA s` / ` ON MODEL s.m` / ` ON FUNCTION s.f(args)`, objects after the first
-/// separated by `, ` (the kind word is written once); nothing for CREATE MODEL, which is
-/// granted on nothing.
-fn on_clause(out: &mut String, on: &[Securable]) {
-    let Some(first) = on.first() else {
-        return;
-    };
-    let kind = match first {
-        Securable::CreateModel => return,
-        Securable::Schema { .. } => " ON SCHEMA",
-        Securable::Model { .. } => " ON MODEL",
-        Securable::Function { .. } => " ON FUNCTION",
-    };
-    out.push_str(kind);
-    for (i, object) in on.iter().enumerate() {
-        out.push_str(if i == 0 { " " } else { ", " });
-        object_name(out, object);
+/// Each of `items` on a line of its own, indented by [`ITEM_INDENT`], separated by `,`.
+fn one_per_line<T>(
+    out: &mut String,
+    breaks: &mut Vec<usize>,
+    items: &[T],
+    write: fn(&mut String, &T),
+) {
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        line_break(out, breaks, ITEM_INDENT);
+        write(out, item);
     }
+}
+
+/// A line break of the layout (noted in `breaks`), then `indent`.
+fn line_break(out: &mut String, breaks: &mut Vec<usize>, indent: &str) {
+    breaks.push(out.len());
+    out.push('\n');
+    out.push_str(indent);
 }
 
 /// One object's name as it follows `ON SCHEMA` / `MODEL` / `FUNCTION`.
@@ -217,6 +317,78 @@ fn object_name(out: &mut String, on: &Securable) {
             }
         }
     }
+}
+
+/// A statement as [`Statement::render`] writes it, for a message that quotes it on one
+/// line: the statement itself when it is one line; otherwise its first line with `…` for
+/// the objects (the object itself when there is one), its `TO` / `FROM` clause with `…`
+/// for the grantees (the grantee itself when there is one), and how many it names:
+///
+/// - `GRANT EXECUTE ON FUNCTION … TO GROUP a; (2 objects)`
+/// - `REVOKE USAGE ON SCHEMA s1 FROM …; (2 grantees)`
+///
+/// Text not in the layout (a name holding a line break makes more lines than objects) is
+/// shortened to its first line and how many lines follow.
+pub fn headline(sql: &str) -> std::borrow::Cow<'_, str> {
+    let mut lines = sql.split('\n');
+    let first = lines.next().unwrap_or_default();
+    let rest: Vec<&str> = lines.collect();
+    if rest.is_empty() {
+        return std::borrow::Cow::Borrowed(sql);
+    }
+    let laid_out = || -> Option<String> {
+        fn item<'a>(line: &&'a str) -> Option<&'a str> {
+            line.strip_prefix(ITEM_INDENT)
+                .filter(|i| !i.is_empty() && !i.starts_with(' '))
+        }
+        let objects: Vec<&str> = rest.iter().map_while(item).collect();
+        let clause = rest.get(objects.len())?.strip_prefix(CLAUSE_INDENT)?;
+        let grantees: Vec<&str> = rest[objects.len() + 1..].iter().map_while(item).collect();
+        if objects.len() + 1 + grantees.len() != rest.len() {
+            return None;
+        }
+        let (to, one_grantee) = match clause.split_once(' ') {
+            Some((to, g)) if grantees.is_empty() => (to, Some(g.strip_suffix(';')?)),
+            None if !grantees.is_empty() => (clause, None),
+            _ => return None,
+        };
+        if !matches!(to, "TO" | "FROM") {
+            return None;
+        }
+        let mut out = first.to_string();
+        match objects.as_slice() {
+            [] => {}
+            [one] => {
+                out.push(' ');
+                out.push_str(one);
+            }
+            _ => out.push_str(" …"),
+        }
+        out.push(' ');
+        out.push_str(to);
+        out.push(' ');
+        out.push_str(one_grantee.unwrap_or("…"));
+        out.push(';');
+        let mut counts = Vec::new();
+        if objects.len() > 1 {
+            counts.push(format!("{} objects", objects.len()));
+        }
+        if grantees.len() > 1 {
+            counts.push(format!("{} grantees", grantees.len()));
+        }
+        if counts.is_empty() {
+            return None;
+        }
+        out.push_str(&format!(" ({})", counts.join(", ")));
+        Some(out)
+    };
+    std::borrow::Cow::Owned(laid_out().unwrap_or_else(|| {
+        format!(
+            "{first} … ({} more {})",
+            rest.len(),
+            if rest.len() == 1 { "line" } else { "lines" }
+        )
+    }))
 }
 
 /// In Redshift a bare name after TO/FROM is a user; groups and roles need their keyword.
@@ -252,7 +424,7 @@ fn redshift_principal(p: &Principal) -> String {
     }
 }
 
-fn render_redshift(s: &Statement) -> String {
+fn render_redshift(s: &Statement, breaks: &mut Vec<usize>) -> String {
     match s {
         Statement::CreatePrincipal { principal } => match principal.kind {
             PrincipalKind::Group => format!("CREATE GROUP {};", quote(&principal.name)),
@@ -288,10 +460,10 @@ fn render_redshift(s: &Statement) -> String {
             on,
             grantees,
         } => grant_or_revoke(
-            "GRANT",
+            breaks,
+            ("GRANT", "TO"),
             privileges,
             on,
-            "TO",
             grantees,
             redshift_grantee_into,
         ),
@@ -300,17 +472,17 @@ fn render_redshift(s: &Statement) -> String {
             on,
             grantees,
         } => grant_or_revoke(
-            "REVOKE",
+            breaks,
+            ("REVOKE", "FROM"),
             privileges,
             on,
-            "FROM",
             grantees,
             redshift_grantee_into,
         ),
     }
 }
 
-fn render_postgres(s: &Statement) -> String {
+fn render_postgres(s: &Statement, breaks: &mut Vec<usize>) -> String {
     match s {
         // Groups and roles are both NOLOGIN roles; saying so keeps the intent visible.
         Statement::CreatePrincipal { principal } => {
@@ -331,10 +503,10 @@ fn render_postgres(s: &Statement) -> String {
             on,
             grantees,
         } => grant_or_revoke(
-            "GRANT",
+            breaks,
+            ("GRANT", "TO"),
             privileges,
             on,
-            "TO",
             grantees,
             postgres_grantee_into,
         ),
@@ -343,10 +515,10 @@ fn render_postgres(s: &Statement) -> String {
             on,
             grantees,
         } => grant_or_revoke(
-            "REVOKE",
+            breaks,
+            ("REVOKE", "FROM"),
             privileges,
             on,
-            "FROM",
             grantees,
             postgres_grantee_into,
         ),
@@ -451,5 +623,197 @@ mod tests {
             s.render(Target::Postgres),
             "GRANT EXECUTE ON FUNCTION \"Demo\".score(integer, text) TO \"select\";"
         );
+    }
+
+    fn schema(n: &str) -> Securable {
+        Securable::Schema { name: n.into() }
+    }
+
+    fn function(schema: &str, name: &str, args: &str) -> Securable {
+        Securable::Function {
+            schema: schema.into(),
+            name: name.into(),
+            args: Some(args.into()),
+        }
+    }
+
+    /// The layout of the module documentation, byte for byte, on both targets.
+    #[test]
+    fn statements_naming_several_objects_or_grantees_are_one_per_line() {
+        let functions = Statement::Grant {
+            privileges: vec![Privilege::Execute],
+            on: vec![
+                function("s1", "f", "integer"),
+                function("S 2", "f", "integer, text"),
+            ],
+            grantees: vec![group("a")],
+        };
+        assert_eq!(
+            functions.render(Target::Redshift),
+            "GRANT EXECUTE ON FUNCTION\n    s1.f(integer),\n    \"S 2\".f(integer, text)\n  TO GROUP a;"
+        );
+        assert_eq!(
+            functions.render(Target::Postgres),
+            "GRANT EXECUTE ON FUNCTION\n    s1.f(integer),\n    \"S 2\".f(integer, text)\n  TO a;"
+        );
+        let schemas = Statement::Revoke {
+            privileges: vec![Privilege::Usage],
+            on: vec![schema("s1")],
+            grantees: vec![group("a"), group("b")],
+        };
+        assert_eq!(
+            schemas.render(Target::Redshift),
+            "REVOKE USAGE ON SCHEMA\n    s1\n  FROM\n    GROUP a,\n    GROUP b;"
+        );
+        assert_eq!(
+            schemas.render(Target::Postgres),
+            "REVOKE USAGE ON SCHEMA\n    s1\n  FROM\n    a,\n    b;"
+        );
+        // Both lists at once; CREATE MODEL names no object.
+        let both = Statement::Grant {
+            privileges: vec![Privilege::Create, Privilege::Usage],
+            on: vec![schema("a"), schema("select")],
+            grantees: vec![
+                Grantee::Public,
+                Grantee::principal(PrincipalKind::User, "u"),
+            ],
+        };
+        assert_eq!(
+            both.render(Target::Redshift),
+            "GRANT CREATE, USAGE ON SCHEMA\n    a,\n    \"select\"\n  TO\n    PUBLIC,\n    u;"
+        );
+        let create_model = Statement::Revoke {
+            privileges: vec![Privilege::CreateModel],
+            on: vec![Securable::CreateModel],
+            grantees: vec![group("a"), Grantee::principal(PrincipalKind::Role, "r")],
+        };
+        assert_eq!(
+            create_model.render(Target::Redshift),
+            "REVOKE CREATE MODEL\n  FROM\n    GROUP a,\n    ROLE r;"
+        );
+        // One object and one grantee: one line, as before.
+        let one = Statement::Grant {
+            privileges: vec![Privilege::Usage],
+            on: vec![schema("s1")],
+            grantees: vec![group("a")],
+        };
+        assert_eq!(
+            one.render(Target::Redshift),
+            "GRANT USAGE ON SCHEMA s1 TO GROUP a;"
+        );
+        // The lines are the text's, cut at the layout's breaks.
+        for s in [&functions, &schemas, &both, &create_model, &one] {
+            for target in [Target::Redshift, Target::Postgres] {
+                assert_eq!(s.render_lines(target).join("\n"), s.render(target));
+            }
+        }
+        assert_eq!(schemas.render_lines(Target::Redshift).len(), 5);
+    }
+
+    /// A name holding a line break stays inside its line.
+    #[test]
+    fn lines_are_cut_at_the_layout_s_breaks_only() {
+        let s = Statement::Grant {
+            privileges: vec![Privilege::Execute],
+            on: vec![function("s", "a\nb", ""), function("s", "c", "")],
+            grantees: vec![Grantee::Public],
+        };
+        assert_eq!(
+            s.render_lines(Target::Postgres),
+            [
+                "GRANT EXECUTE ON FUNCTION",
+                "    s.\"a\nb\"(),",
+                "    s.c()",
+                "  TO PUBLIC;"
+            ]
+        );
+        // headline cannot tell such a name from the layout's lines: it says so.
+        assert_eq!(
+            headline(&s.render(Target::Postgres)),
+            "GRANT EXECUTE ON FUNCTION … (4 more lines)"
+        );
+    }
+
+    /// The reviewer's promise: one object more in a grouped statement is one line more in
+    /// a line diff of the two renderings (and one changed line when it comes last and the
+    /// line before it gains its `,`).
+    #[test]
+    fn one_object_more_is_one_line_more_in_a_diff() {
+        let names = |names: &[&str]| Statement::Grant {
+            privileges: vec![Privilege::Usage],
+            on: names.iter().map(|n| schema(n)).collect(),
+            grantees: vec![group("readers")],
+        };
+        let changes = |old: &Statement, new: &Statement| {
+            let (old, new) = (old.render(Target::Redshift), new.render(Target::Redshift));
+            let diff = similar::TextDiff::from_lines(&old, &new);
+            let mut added = Vec::new();
+            let mut removed = Vec::new();
+            for change in diff.iter_all_changes() {
+                match change.tag() {
+                    similar::ChangeTag::Insert => added.push(change.value().to_string()),
+                    similar::ChangeTag::Delete => removed.push(change.value().to_string()),
+                    similar::ChangeTag::Equal => {}
+                }
+            }
+            (added, removed)
+        };
+        let before = names(&["a", "b", "d", "e"]);
+        let (added, removed) = changes(&before, &names(&["a", "b", "c", "d", "e"]));
+        assert_eq!(added, ["    c,\n"]);
+        assert!(removed.is_empty(), "{removed:?}");
+        let (added, removed) = changes(&before, &names(&["0", "a", "b", "d", "e"]));
+        assert_eq!(added, ["    \"0\",\n"]);
+        assert!(removed.is_empty(), "{removed:?}");
+        // Last: the line before it gains its `,`.
+        let (added, removed) = changes(&before, &names(&["a", "b", "d", "e", "f"]));
+        assert_eq!(added, ["    e,\n", "    f\n"]);
+        assert_eq!(removed, ["    e\n"]);
+        // And one object less is one line less.
+        let (added, removed) = changes(&before, &names(&["a", "d", "e"]));
+        assert!(added.is_empty(), "{added:?}");
+        assert_eq!(removed, ["    b,\n"]);
+    }
+
+    #[test]
+    fn headlines_fit_on_one_line() {
+        let functions = Statement::Grant {
+            privileges: vec![Privilege::Execute],
+            on: vec![function("s1", "f", "integer"), function("s2", "f", "text")],
+            grantees: vec![group("a")],
+        };
+        assert_eq!(
+            headline(&functions.render(Target::Redshift)),
+            "GRANT EXECUTE ON FUNCTION … TO GROUP a; (2 objects)"
+        );
+        let schemas = Statement::Revoke {
+            privileges: vec![Privilege::Usage],
+            on: vec![schema("s1")],
+            grantees: vec![group("a"), group("b")],
+        };
+        assert_eq!(
+            headline(&schemas.render(Target::Redshift)),
+            "REVOKE USAGE ON SCHEMA s1 FROM …; (2 grantees)"
+        );
+        let both = Statement::Revoke {
+            privileges: vec![Privilege::Usage],
+            on: vec![schema("s1"), schema("s2"), schema("s3")],
+            grantees: vec![group("a"), group("b")],
+        };
+        assert_eq!(
+            headline(&both.render(Target::Postgres)),
+            "REVOKE USAGE ON SCHEMA … FROM …; (3 objects, 2 grantees)"
+        );
+        let create_model = Statement::Grant {
+            privileges: vec![Privilege::CreateModel],
+            on: vec![Securable::CreateModel],
+            grantees: vec![group("a"), group("b")],
+        };
+        assert_eq!(
+            headline(&create_model.render(Target::Redshift)),
+            "GRANT CREATE MODEL TO …; (2 grantees)"
+        );
+        let one = "GRANT USAGE ON SCHEMA s1 TO GROUP a;";
+        assert!(matches!(headline(one), std::borrow::Cow::Borrowed(s) if s == one));
     }
 }

@@ -26,7 +26,10 @@
 //! So the text is cut into tokens by sqlparser's tokenizer (with the target's dialect),
 //! and a hand-written recursive-descent reader accepts exactly the forms that
 //! `render_redshift` / `render_postgres` in [`crate::sql`] produce, one statement at a
-//! time, each ending in `;` (the last one may omit it).
+//! time, each ending in `;` (the last one may omit it). Line breaks are blanks like any
+//! other, so a statement laid out one object per line (as grantplan writes one naming
+//! several objects or grantees) and the same statement on one line (as grantplan wrote
+//! it before, in older plan files) read the same.
 //!
 //! # Where the tokenizer and the server could disagree, and what is refused
 //!
@@ -1867,9 +1870,12 @@ pub(crate) mod tests {
         let sql = st.render(Redshift);
         assert_eq!(
             sql,
-            "GRANT EXECUTE ON FUNCTION s.a(integer), s.\"B c\"(text, numeric(10, 2)) TO GROUP g, u, PUBLIC;"
+            "GRANT EXECUTE ON FUNCTION\n    s.a(integer),\n    s.\"B c\"(text, numeric(10, 2))\n  TO\n    GROUP g,\n    u,\n    PUBLIC;"
         );
-        assert_eq!(read(&sql, Redshift).unwrap(), [st]);
+        assert_eq!(read(&sql, Redshift).unwrap(), std::slice::from_ref(&st));
+        // The one-line form grantplan wrote before (plan files of then) reads the same.
+        let one_line = "GRANT EXECUTE ON FUNCTION s.a(integer), s.\"B c\"(text, numeric(10, 2)) TO GROUP g, u, PUBLIC;";
+        assert_eq!(read(one_line, Redshift).unwrap(), [st]);
         let schemas = Statement::change_many(
             false,
             vec![Create, Usage],
@@ -1883,8 +1889,16 @@ pub(crate) mod tests {
             ],
         );
         let sql = schemas.render(Postgres);
-        assert_eq!(sql, "REVOKE CREATE, USAGE ON SCHEMA a, b FROM r1, r2;");
-        assert_eq!(read(&sql, Postgres).unwrap(), [schemas]);
+        assert_eq!(
+            sql,
+            "REVOKE CREATE, USAGE ON SCHEMA\n    a,\n    b\n  FROM\n    r1,\n    r2;"
+        );
+        assert_eq!(
+            read(&sql, Postgres).unwrap(),
+            std::slice::from_ref(&schemas)
+        );
+        let one_line = "REVOKE CREATE, USAGE ON SCHEMA a, b FROM r1, r2;";
+        assert_eq!(read(one_line, Postgres).unwrap(), [schemas]);
         // The kind word is written once: a second one is not an object name.
         assert!(read("GRANT USAGE ON SCHEMA a, SCHEMA b TO r;", Postgres).is_err());
     }
@@ -2766,25 +2780,36 @@ pub(crate) mod tests {
             1 => Just(Grantee::Public),
             4 => any_principal(target).prop_map(Grantee::Principal),
         ];
+        // One to three objects of one kind (and grantees, below): a statement naming more
+        // than one of either is laid out one per line (`crate::sql`).
+        let some = || 1..4usize;
         let mut objects = vec![
             (
                 prop::sample::subsequence(vec![Create, Usage], 1..=2),
-                name().prop_map(|n| Securable::Schema { name: n }),
+                prop::collection::vec(name().prop_map(|n| Securable::Schema { name: n }), some()),
             )
                 .boxed(),
             (
                 Just(vec![Execute]),
-                (name(), name(), any_args(target))
-                    .prop_map(|(schema, name, args)| Securable::Function { schema, name, args }),
+                prop::collection::vec(
+                    (name(), name(), any_args(target)).prop_map(|(schema, name, args)| {
+                        Securable::Function { schema, name, args }
+                    }),
+                    some(),
+                ),
             )
                 .boxed(),
         ];
         if target == Redshift {
-            objects.push((Just(vec![CreateModel]), Just(Securable::CreateModel)).boxed());
+            objects.push((Just(vec![CreateModel]), Just(vec![Securable::CreateModel])).boxed());
             objects.push(
                 (
                     Just(vec![Execute]),
-                    (name(), name()).prop_map(|(schema, name)| Securable::Model { schema, name }),
+                    prop::collection::vec(
+                        (name(), name())
+                            .prop_map(|(schema, name)| Securable::Model { schema, name }),
+                        some(),
+                    ),
                 )
                     .boxed(),
             );
@@ -2814,11 +2839,14 @@ pub(crate) mod tests {
             } else {
                 Statement::RemoveMember { parent, member }
             }),
-            (privileges_on, grantee, any::<bool>()).prop_map(
-                |((privileges, on), grantee, is_grant)| {
-                    Statement::change(is_grant, privileges, on, grantee)
-                }
-            ),
+            (
+                privileges_on,
+                prop::collection::vec(grantee, some()),
+                any::<bool>()
+            )
+                .prop_map(|((privileges, on), grantees, is_grant)| {
+                    Statement::change_many(is_grant, privileges, on, grantees)
+                }),
         ]
         .boxed()
     }

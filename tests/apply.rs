@@ -340,9 +340,11 @@ async fn a_failing_statement_leaves_the_database_exactly_as_before() {
         "{}",
         out.stderr
     );
+    // The statement spans lines (two objects): the message shows it on one.
     assert!(
-        out.stderr
-            .contains(&format!("GRANT USAGE ON SCHEMA mine, theirs TO {newgrp};")),
+        out.stderr.contains(&format!(
+            "\n  statement: GRANT USAGE ON SCHEMA … TO {newgrp}; (2 objects)\n"
+        )),
         "{}",
         out.stderr
     );
@@ -439,9 +441,15 @@ async fn snapshot_then_plan_from_it_matches_plan_from_the_database() {
             format!("CREATE ROLE {grp} NOLOGIN;"),
             format!("GRANT USAGE ON SCHEMA app TO {grp};"),
             format!("REVOKE CREATE ON SCHEMA app FROM {stray};"),
-            format!("GRANT EXECUTE ON FUNCTION app.f(integer), app.f(text, integer[]) TO {grp};"),
-            "REVOKE EXECUTE ON FUNCTION app.f(integer), app.f(text, integer[]) FROM PUBLIC;"
-                .to_string(),
+            // One object per line (two overloads).
+            "GRANT EXECUTE ON FUNCTION".to_string(),
+            "    app.f(integer),".to_string(),
+            "    app.f(text, integer[])".to_string(),
+            format!("  TO {grp};"),
+            "REVOKE EXECUTE ON FUNCTION".to_string(),
+            "    app.f(integer),".to_string(),
+            "    app.f(text, integer[])".to_string(),
+            "  FROM PUBLIC;".to_string(),
         ]
     );
     // And the whole thing applies and converges, per overload.

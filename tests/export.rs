@@ -535,7 +535,15 @@ fn an_ignored_name_with_a_line_separator_leaves_a_real_role_like_it_managed() {
     assert_eq!(out.code, 2, "{}\n{}", out.stdout, out.stderr);
     assert_eq!(
         statements(&out.stdout),
-        ["GRANT USAGE ON SCHEMA app TO \"1e3\", \"No\", ls_x, \"yes\";"]
+        [
+            "GRANT USAGE ON SCHEMA",
+            "    app",
+            "  TO",
+            "    \"1e3\",",
+            "    \"No\",",
+            "    ls_x,",
+            "    \"yes\";"
+        ]
     );
 }
 

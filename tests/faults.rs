@@ -991,6 +991,117 @@ async fn a_statement_refused_by_the_parser_is_named_exactly() {
     assert!(acl.is_none(), "{acl:?} in {db}");
 }
 
+/// Statements that span lines (one object per line, as grantplan writes a statement
+/// naming several objects or grantees) are sent as written, and a parse error in the
+/// second object line of one of them is still pinned to that statement, after other
+/// multi-line statements in the same batch, and the message names the line.
+#[tokio::test]
+async fn a_parse_error_inside_a_multi_line_statement_is_named_exactly() {
+    use grantplan::model::{Grantee, PrincipalKind, Privilege, Securable, Target};
+    use grantplan::sql::Statement;
+    let (_db, mut client) = common::fresh_db("multi_line").await;
+    let role = common::unique("reader");
+    exec(
+        &client,
+        &format!(
+            "CREATE ROLE {role}; CREATE SCHEMA app; CREATE SCHEMA app2;
+             CREATE FUNCTION app.f(integer) RETURNS integer LANGUAGE sql AS 'SELECT 1';"
+        ),
+    )
+    .await;
+    let to = || vec![Grantee::principal(PrincipalKind::Role, &role)];
+    let schema = |n: &str| Securable::Schema { name: n.into() };
+    let function = |n: &str, args: &str| Securable::Function {
+        schema: "app".into(),
+        name: n.into(),
+        args: Some(args.into()),
+    };
+    // Good: two schemas, and two grantees (PUBLIC too), each on a line of its own.
+    let good = Statement::Grant {
+        privileges: vec![Privilege::Usage],
+        on: vec![schema("app"), schema("app2")],
+        grantees: vec![Grantee::Public, to()[0].clone()],
+    }
+    .render(Target::Postgres);
+    // Bad: the second object's argument list (as a hand-edited snapshot could hold it)
+    // is a syntax error, on the statement's third line.
+    let bad = Statement::Grant {
+        privileges: vec![Privilege::Execute],
+        on: vec![function("f", "integer"), function("g", "integer,,")],
+        grantees: to(),
+    }
+    .render(Target::Postgres);
+    assert_eq!(
+        bad,
+        format!(
+            "GRANT EXECUTE ON FUNCTION\n    app.f(integer),\n    app.g(integer,,)\n  TO {role};"
+        )
+    );
+    assert_eq!(good.lines().count(), 6, "{good}");
+    let at = grantplan::executor::BATCH_SIZE + 41;
+    let mut statements = vec![good; 2 * grantplan::executor::BATCH_SIZE];
+    statements[at] = bad.clone();
+    let err = grantplan::executor::apply(&mut client, &statements, &mut |_| {})
+        .await
+        .unwrap_err();
+    match &err {
+        grantplan::executor::ApplyError::Statement {
+            number,
+            sql,
+            code,
+            server,
+            ..
+        } => {
+            assert_eq!(*number, at + 1, "{err}");
+            assert_eq!(sql, &bad, "the exact text is kept");
+            assert_eq!(code.as_deref(), Some("42601"));
+            assert!(
+                server.contains("\n  in line 3 of the statement: app.g(integer,,)"),
+                "{server}"
+            );
+        }
+        other => panic!("{other}"),
+    }
+    let shown = err.to_string();
+    assert!(
+        shown.starts_with(&format!(
+            "statement {} of {} failed, nothing was applied (rolled back)\n  statement: \
+             GRANT EXECUTE ON FUNCTION … TO {role}; (2 objects)\n  server: ERROR 42601: \
+             syntax error at or near \",\"",
+            at + 1,
+            statements.len()
+        )),
+        "{shown}"
+    );
+    // Nothing stayed, and without the bad one every multi-line statement runs.
+    let acl: Option<String> = client
+        .query_one(
+            "SELECT nspacl::text FROM pg_namespace WHERE nspname = 'app2'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert!(acl.is_none(), "{acl:?}");
+    statements.remove(at);
+    grantplan::executor::apply(&mut client, &statements, &mut |_| {})
+        .await
+        .unwrap();
+    let acl: Option<String> = client
+        .query_one(
+            "SELECT nspacl::text FROM pg_namespace WHERE nspname = 'app2'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    let acl = acl.unwrap_or_default();
+    assert!(
+        acl.contains(&format!("{role}=U/")) && acl.contains("=U/"),
+        "{acl}"
+    );
+}
+
 /// Roles and memberships belong to the whole server: two applies to two databases that
 /// manage the same group's members are serialised by the server-wide roles lock, so the
 /// second one's final check sees what the first committed and rolls back, instead of

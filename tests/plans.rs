@@ -56,7 +56,7 @@ fn run_case(dir: &Path) -> String {
 /// emits but role membership; on Redshift it has no grammar for CREATE MODEL, ON MODEL and the GROUP/ROLE
 /// statements (crates.md), so there only schema and function grants are checked here.
 fn check_parses(p: &grantplan::plan::Plan, dir: &Path) {
-    for (statement, sql) in p.statements.iter().zip(p.sql_lines()) {
+    for (statement, sql) in p.statements.iter().zip(p.sql_statements()) {
         // Every form, the MODEL and membership ones included, reads back as itself with
         // grantplan's own reader (built on sqlparser's tokenizer).
         assert_eq!(

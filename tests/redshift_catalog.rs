@@ -567,7 +567,11 @@ async fn names_redshift_reserves_are_quoted() {
         out.stdout.lines().skip(1).collect::<Vec<_>>(),
         [
             "GRANT CREATE MODEL TO GROUP \"permissions\";",
-            "GRANT USAGE ON SCHEMA \"offline\" TO GROUP \"permissions\", \"wallet\";",
+            "GRANT USAGE ON SCHEMA",
+            "    \"offline\"",
+            "  TO",
+            "    GROUP \"permissions\",",
+            "    \"wallet\";",
             "GRANT EXECUTE ON MODEL \"offline\".\"tdes\" TO GROUP \"permissions\";",
             "GRANT EXECUTE ON FUNCTION \"offline\".\"sysdate\"(integer) TO \"wallet\";",
         ],

@@ -471,3 +471,161 @@ async fn an_applied_plan_file_is_already_applied_and_another_database_is_named()
     ));
     assert!(this_is.is_some_and(|i| i > made_for), "{}", out.stderr);
 }
+
+/// Schemas `a1`..`a3` and two existing roles, and a grants.yaml granting USAGE on every
+/// `a*` schema to both: a plan of one statement naming three objects and two grantees,
+/// which grantplan lays out one per line. `analysts` and `readers` are the two roles.
+async fn grouped_setup(hint: &str) -> Setup {
+    let (db, client) = common::fresh_db(hint).await;
+    let analysts = common::unique("analysts");
+    let readers = common::unique("readers");
+    exec(
+        &client,
+        &format!(
+            "CREATE SCHEMA a1; CREATE SCHEMA a2; CREATE SCHEMA a3; \
+             CREATE ROLE {analysts}; CREATE ROLE {readers};"
+        ),
+    )
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("grants.yaml");
+    std::fs::write(
+        &config,
+        format!(
+            "target: postgres\nroles:\n  {analysts}: {{}}\n  {readers}: {{}}\nschemas:\n  \"a*\": {{usage: [{analysts}, {readers}]}}\n"
+        ),
+    )
+    .unwrap();
+    std::fs::create_dir(dir.path().join("migrations")).unwrap();
+    Setup {
+        url: common::server().admin_url(&db),
+        db,
+        client,
+        dir,
+        config,
+        analysts,
+        readers,
+    }
+}
+
+impl Setup {
+    /// The grouped statement of [`grouped_setup`]'s plan, as grantplan writes it.
+    fn grouped_statement(&self) -> String {
+        format!(
+            "GRANT USAGE ON SCHEMA\n    a1,\n    a2,\n    a3\n  TO\n    {},\n    {};",
+            self.analysts, self.readers
+        )
+    }
+
+    async fn holds_usage_on_every_schema(&self) {
+        for schema in ["a1", "a2", "a3"] {
+            let acl = acl(&self.client, schema).await;
+            for role in [&self.analysts, &self.readers] {
+                assert!(acl.contains(&(role.clone(), "USAGE".into())), "{acl:?}");
+            }
+        }
+    }
+}
+
+/// A plan file holds a statement naming several objects one object per line; the file
+/// applies exactly that text (the JSON document says so); when the catalog gains an
+/// object the statement would name, the refusal's diff shows it as one added line.
+#[tokio::test]
+async fn a_plan_file_with_grouped_statements_applies_one_object_per_line() {
+    let s = grouped_setup("review_layout").await;
+    let file = s.plan_out();
+    let text = std::fs::read_to_string(&file).unwrap();
+    let grouped = s.grouped_statement();
+    assert!(text.ends_with(&format!("\n{grouped}\n")), "{text}");
+    assert!(text.contains("\n-- statements: 1\n"), "{text}");
+    // The reader of plan files gives back the statement, which renders as the file's text.
+    let read = grantplan::planfile::load(&file).unwrap();
+    assert_eq!(read.statements.len(), 1);
+    assert_eq!(
+        read.statements[0].render(grantplan::model::Target::Postgres),
+        grouped
+    );
+
+    // A schema the glob matches appears after review: refused, and the difference is
+    // the one line that names it (it sorts first, so no other line changes).
+    exec(&s.client, "CREATE SCHEMA a0").await;
+    let out = s.apply_file(&file);
+    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr.contains("the catalog changed since"),
+        "{}",
+        out.stderr
+    );
+    let changed: Vec<&str> = out
+        .stderr
+        .lines()
+        .filter(|l| {
+            (l.starts_with('+') || l.starts_with('-'))
+                && !l.starts_with("+++")
+                && !l.starts_with("---")
+        })
+        .collect();
+    assert_eq!(changed, ["+    a0,"], "{}", out.stderr);
+    exec(&s.client, "DROP SCHEMA a0").await;
+
+    let out = run(
+        &[
+            "apply",
+            "--yes",
+            "--format",
+            "json",
+            "--database-url",
+            &s.url,
+            "-f",
+        ],
+        &[&s.config, &file],
+    );
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    common::assert_matches_schema(&out.stdout, "apply");
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(doc["result"], "applied");
+    assert_eq!(doc["statements"], serde_json::json!([grouped]));
+    s.holds_usage_on_every_schema().await;
+    let again = run(
+        &[
+            "plan",
+            "--detailed-exitcode",
+            "--database-url",
+            &s.url,
+            "-f",
+        ],
+        &[&s.config],
+    );
+    assert_eq!(again.code, 0, "{}", again.stdout);
+}
+
+/// A plan file written before statements were laid out one object per line (the grouped
+/// statement on one line) still applies: the reader takes both forms, and what runs is
+/// the statements it holds.
+#[tokio::test]
+async fn a_plan_file_written_with_one_line_statements_still_applies() {
+    let s = grouped_setup("review_old_layout").await;
+    let file = s.plan_out();
+    let text = std::fs::read_to_string(&file).unwrap();
+    let one_line = format!(
+        "GRANT USAGE ON SCHEMA a1, a2, a3 TO {}, {};",
+        s.analysts, s.readers
+    );
+    let old = text.replace(&s.grouped_statement(), &one_line);
+    assert_ne!(old, text);
+    // Sealed as grantplan sealed it then (the seal covers the body's lines).
+    let old = grantplan::fuzzing::reseal(&old);
+    let old_file = s.dir.path().join("migrations").join("old_layout.sql");
+    std::fs::write(&old_file, &old).unwrap();
+    assert!(old.ends_with(&format!("\n{one_line}\n")), "{old}");
+    assert_eq!(
+        grantplan::planfile::load(&old_file).unwrap().statements,
+        grantplan::planfile::load(&file).unwrap().statements
+    );
+    std::fs::remove_file(&file).unwrap();
+
+    let out = s.apply_file(&old_file);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    assert!(out.stderr.contains("applied 1 statement"), "{}", out.stderr);
+    s.holds_usage_on_every_schema().await;
+}

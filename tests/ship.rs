@@ -231,7 +231,10 @@ fn the_first_plan_creates_a_comment() {
     let (first, plan) = body.split_once('\n').unwrap();
     assert_eq!(first, MARKER);
     assert!(plan.starts_with("**grantplan: 7 statements"), "{plan}");
-    assert!(plan.contains("REVOKE CREATE MODEL FROM PUBLIC"), "{plan}");
+    assert!(
+        plan.contains("REVOKE CREATE MODEL\n  FROM\n    PUBLIC,\n"),
+        "{plan}"
+    );
     assert_eq!(run.output("changes"), "true");
     assert_eq!(run.planned.len(), 1, "{:?}", run.planned);
     assert_eq!(
