@@ -2105,6 +2105,132 @@ mod tests {
         );
     }
 
+    /// A catalog of 2,000 schemas holding functions `f` and `g` (names repeated in every
+    /// schema when `repeated`, else `f0`, `g0`, `f1`, ...), each pair granted to its own
+    /// three of ten groups (and one in five also to g0), and the plan of it from nothing.
+    fn grants_on_many_schemas(repeated: bool) -> (Plan, Vec<(String, String)>) {
+        let groups: Vec<String> = (0..10).map(|i| format!("g{i}")).collect();
+        let mut threes = Vec::new();
+        for a in 0..10 {
+            for b in a + 1..10 {
+                for c in b + 1..10 {
+                    threes.push([a, b, c]);
+                }
+            }
+        }
+        let mut yaml = String::from("target: postgres\ngroups:\n");
+        for g in &groups {
+            yaml.push_str(&format!("  {g}: {{}}\n"));
+        }
+        yaml.push_str("functions:\n");
+        let mut cat = Cat::new(Target::Postgres);
+        for g in &groups {
+            cat = cat.principal(Role, g, false);
+        }
+        let mut wanted = Vec::new();
+        for i in 0..2000 {
+            let mut three = threes[i % threes.len()].map(|g| groups[g].clone()).to_vec();
+            if i % 5 == 0 && !three.contains(&groups[0]) {
+                three.push(groups[0].clone()); // g0 gets more than the others
+            }
+            for base in ["f", "g"] {
+                let name = if repeated {
+                    base.to_string()
+                } else {
+                    format!("{base}{i}")
+                };
+                cat = cat.function(&format!("s{i}"), &name, "integer", vec![]);
+                yaml.push_str(&format!(
+                    "  s{i}.{name}: {{execute: [{}]}}\n",
+                    three.join(", ")
+                ));
+                for g in &three {
+                    wanted.push((format!("s{i}.{name}(integer)"), g.clone()));
+                }
+            }
+        }
+        let p = plan(&config(&yaml), Some(&cat.done()), PlanOptions::default()).unwrap();
+        wanted.sort();
+        (p, wanted)
+    }
+
+    /// Every (object, grantee) the plan's GRANT statements give, sorted.
+    fn granted(p: &Plan) -> Vec<(String, String)> {
+        let mut pairs = Vec::new();
+        for s in &p.statements {
+            let Statement::Grant { on, grantees, .. } = s else {
+                panic!("only grants expected: {s:?}");
+            };
+            for o in on {
+                let Securable::Function { schema, name, args } = o else {
+                    panic!("only functions expected: {o:?}");
+                };
+                for g in grantees {
+                    let args = args.as_deref().unwrap_or("");
+                    let Grantee::Principal(g) = g else {
+                        panic!("no PUBLIC here")
+                    };
+                    pairs.push((format!("{schema}.{name}({args})"), g.name.clone()));
+                }
+            }
+        }
+        pairs.sort();
+        pairs
+    }
+
+    #[test]
+    fn where_names_repeat_a_statement_holds_one_grantee_and_one_name_name_after_name() {
+        let (p, wanted) = grants_on_many_schemas(true);
+        assert_eq!(granted(&p), wanted);
+        // (name, objects, grantee) of each statement, in plan order.
+        let shape: Vec<(String, usize, String)> = p
+            .statements
+            .iter()
+            .map(|s| {
+                let Statement::Grant { on, grantees, .. } = s else {
+                    unreachable!()
+                };
+                assert_eq!(grantees.len(), 1, "one grantee a statement: {s:?}");
+                let names: BTreeSet<&str> = on
+                    .iter()
+                    .map(|o| match o {
+                        Securable::Function { name, .. } => name.as_str(),
+                        _ => unreachable!(),
+                    })
+                    .collect();
+                assert_eq!(names.len(), 1, "one name a statement");
+                let name = names.into_iter().next().unwrap().to_string();
+                (name, on.len(), format!("{}", grantees[0]))
+            })
+            .collect();
+        // Ten groups, each on about 600 of each name's 2,000 and g0 on more: twenty
+        // statements, f's first, within a name the smaller first.
+        let g0 = wanted
+            .iter()
+            .filter(|(o, g)| o.contains(".f(") && g == "g0");
+        assert_eq!(shape.len(), 20, "{shape:?}");
+        assert!(shape[..10].iter().all(|(n, ..)| n == "f"), "{shape:?}");
+        assert!(shape[10..].iter().all(|(n, ..)| n == "g"), "{shape:?}");
+        for name in shape.chunks(10) {
+            assert!(name.windows(2).all(|w| w[0].1 <= w[1].1), "{shape:?}");
+            let last = (name[9].1, name[9].2.as_str());
+            assert_eq!(last, (g0.clone().count(), "group:g0"), "{shape:?}");
+        }
+    }
+
+    #[test]
+    fn where_names_are_unique_objects_with_the_same_grantees_share_a_statement() {
+        let (p, wanted) = grants_on_many_schemas(false);
+        assert_eq!(granted(&p), wanted);
+        // 120 sets of three or four grantees, on 2 × 16 or 17 functions each: one
+        // statement a set.
+        assert_eq!(p.statements.len(), 120);
+        assert!(p.statements.iter().all(|s| matches!(
+            s,
+            Statement::Grant { grantees, .. } if grantees.len() >= 3
+        )));
+    }
+
     #[test]
     fn a_statement_that_would_not_read_back_as_itself_is_refused() {
         let yaml = "target: postgres\ngroups: {scorers: {}}\nfunctions:\n  app.score: {execute: [scorers]}\n";
