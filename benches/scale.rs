@@ -595,10 +595,13 @@ fn planned_from_json(plan_json: &str) -> (Vec<PlannedChange>, Vec<String>) {
     (changes, own)
 }
 
+/// (grant, privileges, kind) of a group of changes.
+type Head<'k> = (bool, String, &'k str);
+
 /// Statements for groups of (grant, privileges, kind, objects, grantees), `limit`
 /// objects at most each.
 fn statements_of(
-    groups: Vec<((bool, String, &str), Vec<String>, Vec<String>)>,
+    groups: Vec<(Head, Vec<String>, Vec<String>)>,
     limit: usize,
 ) -> Vec<String> {
     let mut statements = Vec::new();
