@@ -1268,16 +1268,42 @@ fn an_unknown_key_with_a_block_list_does_not_swallow_the_next_entry() {
 }
 
 #[test]
-fn blanking_keeps_every_other_position() {
-    let text = "a: {x: 1, é: 2}\nb: 3\n";
-    // Characters 4..9 are `x: 1,`, 10..14 are `é: 2` (one character, two bytes).
-    let out = marks::blank(text, &[4..9, 10..14]);
-    assert_eq!(out, "a: {          }\nb: 3\n");
-    // Line breaks survive, so later lines keep their numbers.
-    let all = 0..12;
+fn entries_passed_over_keep_every_other_position() {
+    // The typed read passes over the unknown key (not a byte of the text changes), so
+    // what follows it on the same line, after a two-byte character, keeps its place.
+    let es = errors("schemas: {é: {colour: 1, usage: [nope]}, s: {usage: [nope2]}}\n");
+    let got: Vec<(usize, usize, String, usize, &str)> = es
+        .iter()
+        .map(|e| {
+            let (line, column, path, len) = at(e);
+            (line, column, path, len, e.message.as_str())
+        })
+        .collect();
     assert_eq!(
-        marks::blank("k: [a,\n  b]\nc: 1\n", std::slice::from_ref(&all)),
-        "      \n    \nc: 1\n"
+        got,
+        [
+            (
+                1,
+                15,
+                "schemas.é.colour".to_string(),
+                6,
+                "unknown key `colour` in `schemas.é`"
+            ),
+            (
+                1,
+                34,
+                "schemas.é.usage[0]".to_string(),
+                4,
+                "grantee `nope` is not declared"
+            ),
+            (
+                1,
+                54,
+                "schemas.s.usage[0]".to_string(),
+                5,
+                "grantee `nope2` is not declared"
+            ),
+        ]
     );
 }
 
