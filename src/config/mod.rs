@@ -271,7 +271,12 @@ pub fn parse(file: &str, text: &str) -> Result<Config, Vec<Diagnostic>> {
     let raw = match typed::read(text, &scan.marks, errors.is_empty()) {
         Ok(raw) => raw,
         Err((e, failure)) => {
-            errors.push(raw::serde_error(file, &e, failure, &scan.marks));
+            // An entry the marks pass reported can be one libyaml (under serde_yaml) does
+            // not parse at all (yaml-rust2 reads a line `: x` as a key ``, libyaml
+            // refuses it): its syntax error would only repeat the report, elsewhere.
+            if errors.is_empty() || typed::parses(text) {
+                errors.push(raw::serde_error(file, &e, failure, &scan.marks));
+            }
             return Err(finish(file, errors, Vec::new()));
         }
     };

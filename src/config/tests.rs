@@ -1308,6 +1308,19 @@ fn entries_passed_over_keep_every_other_position() {
 }
 
 #[test]
+fn an_entry_libyaml_cannot_parse_is_reported_once() {
+    // yaml-rust2 reads `: x` as an entry with the key ``, which the marks pass reports;
+    // libyaml, under serde_yaml, does not parse the file at all, and its syntax error
+    // would only repeat the report.
+    let e = one_error("groups: {a: {}}\n: x\nschemas: {s: {usage: [a]}}\n");
+    assert_eq!(e.message, "unknown key `` at the top level");
+    assert_eq!(at(&e), (2, 1, "\"\"".into(), 1));
+    // What tells the two cases apart: whether serde_yaml parses the text at all.
+    assert!(super::typed::parses("groups: {a: {}}\n"));
+    assert!(!super::typed::parses("groups: {a: {}}\n: x\n"));
+}
+
+#[test]
 fn every_valid_key_is_accepted_by_the_typed_layer() {
     // The marks pass's key lists and the serde structs must agree; `deny_unknown_fields`
     // would reject a key the marks pass lets through.

@@ -78,6 +78,11 @@ pub(crate) fn read(
     })
 }
 
+/// True when serde_yaml parses `text` as YAML, whatever it holds.
+pub(crate) fn parses(text: &str) -> bool {
+    serde_yaml::from_str::<IgnoredAny>(text).is_ok()
+}
+
 /// The node being read.
 #[derive(Clone, Copy)]
 struct Place<'m> {
