@@ -2,21 +2,24 @@
 //! `users:`, `schemas:`, `models:`, `functions:`) read from the marks instead of
 //! through serde_yaml.
 //!
-//! serde_yaml parses the whole text a second time and builds every string again; for a
-//! file with tens of thousands of rules that was a quarter of the load time. The marks
-//! pass has already read every node, so a section whose every node is of the plain
-//! shape the typed layer expects (mappings of names to mappings of lists of names, or
-//! nothing) is built here, and cut out of the text serde_yaml then reads (`marks::cut`),
-//! so serde_yaml still reads everything else. Positions in the cut text differ from the
-//! file's, so no error found in it is reported: on any error the whole file is read
-//! again by serde_yaml, which reports it exactly as before.
+//! Why it exists: serde_yaml holds every event of a document in memory before it
+//! deserializes any of it (about a hundred bytes per value), on top of the marks. Read
+//! whole by serde_yaml, the 3.6 MB grants.yaml of the large benchmark takes 82 MB
+//! instead of 47 MB to load, and twice the time, which puts the large live plan past its
+//! 70 MB target (docs/benchmarks.md). The marks pass has already read every node, so a
+//! section whose every node is of the plain shape the typed layer expects (mappings of
+//! names to mappings of lists of names, or nothing) is built here, and cut out of the
+//! text serde_yaml then reads ([`cut`]), so serde_yaml still reads everything else.
+//! Positions in the cut text differ from the file's, so no error found in it is
+//! reported: on any error the whole file is read again (`typed.rs`), which reports it.
 //!
 //! The rule that keeps behaviour identical: a section is taken here only when serde_yaml
-//! could not read it any other way. Every scalar must be [`Node::faithful`] (one line,
-//! no tag, anchor or escape, text every YAML reader reads alike), every value of the
-//! kind serde would accept without error, and the section's text free of tabs; the
-//! whole text must hold only characters libyaml accepts (cutting one it rejects would
-//! hide its error). Anything else goes through serde_yaml as before.
+//! could not read it any other way. Every node must be [`Node::faithful`] (no tag, anchor
+//! or alias; scalars that every YAML reader reads alike, judged from the parser's
+//! output), every value of the kind serde would accept without error, and the section's
+//! text free of tabs and of U+FEFF (characters the two YAML readers treat differently in
+//! places; cutting one out could hide libyaml's error). The marks pass has already
+//! refused every other character libyaml rejects. Anything else goes through serde_yaml.
 //!
 //! [`Node::faithful`]: super::marks::Node::faithful
 
@@ -74,18 +77,11 @@ impl Sections {
 /// Reads what it can of `text`'s big sections from `marks` (of a text without errors).
 /// `None` when nothing could be taken.
 pub(crate) fn sections(text: &str, marks: &Marks) -> Option<Sections> {
-    if !libyaml_reads_alike(text) {
-        return None;
-    }
     let root = marks.root()?;
     if marks.node(root).kind != NodeKind::Mapping {
         return None;
     }
-    let m = Reader {
-        text,
-        ascii: text.is_ascii(),
-        marks,
-    };
+    let m = Reader { text, marks };
     let mut s = Sections::default();
     let mut ranges = Vec::new();
     s.groups = m.section(root, "groups", &mut ranges, |m, id| m.group(id));
@@ -102,27 +98,8 @@ pub(crate) fn sections(text: &str, marks: &Marks) -> Option<Sections> {
     Some(s)
 }
 
-/// True when every character of `text` is one libyaml reads as yaml-rust2 does: libyaml
-/// rejects control characters anywhere (comments included), and takes U+0085, U+2028
-/// and U+2029 as line breaks; cutting either kind out of a section would hide an error
-/// or change what the rest means.
-fn libyaml_reads_alike(text: &str) -> bool {
-    if text.is_ascii() {
-        return text
-            .bytes()
-            .all(|b| matches!(b, b'\t' | b'\n' | b'\r' | 0x20..=0x7e));
-    }
-    text.chars().all(|c| match c {
-        '\t' | '\n' | '\r' | ' '..='~' => true,
-        '\u{85}' | '\u{2028}' | '\u{2029}' | '\u{feff}' => false,
-        '\u{a0}'..='\u{d7ff}' | '\u{e000}'..='\u{fffd}' | '\u{10000}'..='\u{10ffff}' => true,
-        _ => false,
-    })
-}
-
 struct Reader<'a> {
     text: &'a str,
-    ascii: bool,
     marks: &'a Marks,
 }
 
@@ -157,26 +134,14 @@ impl Reader<'_> {
         Some(out)
     }
 
-    /// True when the section's character range is within the text, not empty, and
-    /// holds no tab (libyaml and yaml-rust2 differ on tabs in some places).
+    /// True when the section's byte range is within the text, not empty, and holds no
+    /// tab and no U+FEFF (see the module's notes).
     fn cuttable(&self, range: &Range<usize>) -> bool {
-        if range.is_empty() {
-            return false;
-        }
-        if self.ascii {
-            return self
+        !range.is_empty()
+            && self
                 .text
                 .get(range.clone())
-                .is_some_and(|t| !t.as_bytes().contains(&b'\t'));
-        }
-        let mut n = 0;
-        for c in self.text.chars().skip(range.start).take(range.len()) {
-            if c == '\t' {
-                return false;
-            }
-            n += 1;
-        }
-        n == range.len()
+                .is_some_and(|t| !t.contains(['\t', '\u{feff}']))
     }
 
     /// A mapping read by `fields`, or nothing (`None` inside).
@@ -285,9 +250,35 @@ impl Reader<'_> {
     }
 }
 
+/// The text with each of `ranges` (byte ranges of block or flow collections, in order,
+/// disjoint) cut out: a range that spans lines becomes a line break and the indentation
+/// that followed its last line break (so what follows keeps its indentation), a range
+/// within one line becomes a space. Positions after a cut move: only for a text whose
+/// errors are not reported.
+pub(crate) fn cut(text: &str, ranges: &[Range<usize>]) -> String {
+    let mut out = String::new();
+    let mut copied = 0;
+    for r in ranges {
+        let Some(inside) = text.get(r.clone()).filter(|_| r.start >= copied) else {
+            continue;
+        };
+        out.push_str(&text[copied..r.start]);
+        match inside.rfind(['\n', '\r']) {
+            Some(b) => {
+                out.push('\n');
+                out.push_str(&inside[b + 1..]);
+            }
+            None => out.push(' '),
+        }
+        copied = r.end;
+    }
+    out.push_str(&text[copied..]);
+    out
+}
+
 #[cfg(test)]
 mod tests {
-    use super::super::{marks, raw};
+    use super::super::{marks, raw, typed};
     use proptest::prelude::*;
 
     /// What serde_yaml alone makes of `text`, and what the fast path makes of it, for a
@@ -301,8 +292,8 @@ mod tests {
             Ok(raw) => format!("ok {raw:?}"),
             Err(e) => format!("err {e}"),
         };
-        let slow = show(raw::from_str(text));
-        let fast = show(raw::read(text, &scan.marks, true));
+        let slow = show(serde_yaml::from_str(text));
+        let fast = show(typed::read(text, &scan.marks, true).map_err(|(e, _)| e));
         let taken = super::sections(text, &scan.marks).is_some();
         Some((slow, fast, taken))
     }
@@ -336,7 +327,7 @@ mod tests {
     #[test]
     fn cutting_keeps_what_follows_in_place() {
         let text = "a: {x: 1}\nb:\n  c: 1\n  d: 2\ne: 3\n";
-        assert_eq!(marks::cut(text, &[3..9, 15..27]), "a:  \nb:\n  \ne: 3\n");
+        assert_eq!(super::cut(text, &[3..9, 15..27]), "a:  \nb:\n  \ne: 3\n");
         // An indented document keeps the indentation of the key after a section.
         assert!(same(
             "  schemas:\n    s: {usage: [a]}\n  target: postgres\n"
@@ -382,6 +373,13 @@ mod tests {
             "\u{feff}schemas: {s: {usage: [a]}}\n",
             "schemas:\r\n  s:\r\n    usage: [a]\r\ntarget: 5\r\n",
             "schemas: {s: {usage: [é, 'ü''x', \"日本\"]}}\ntarget: [x]\n",
+            // Faithfulness is judged from the values the parser read: escapes and
+            // scalars folded from several lines read alike in both readers.
+            "schemas: {s: {usage: [\"\\x41\", \"\\u00e9\", \"a\\\n  b\", \"\\_x\", \"\\/\"]}}\n",
+            "schemas: {s: {usage: [a  b, 'a  b', \"  x  \", ' y ']}}\n",
+            "schemas:\n  s:\n    usage: ['x\n        y', r\n        s, \"u\n     v\"]\n",
+            "schemas:\n  s:\n    usage:\n      - 'x\n        y'\n      - r\n        s\n      - \"a\\\n         b\"\n",
+            "schemas:\n  s:\n    usage: [a\n\n      b, 'p\n\n      q']\n",
         ] {
             if both(text).is_some() {
                 same(text);

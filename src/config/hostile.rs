@@ -897,8 +897,8 @@ fn the_file_the_fast_path_tests_use_takes_the_fast_path() {
         place_of(&text, &format!("s{}: ", n / 2))
     );
     // What serde_yaml alone reads.
-    let slow = raw::from_str(&text).unwrap();
-    let fast = raw::read(&text, &marks::scan(FILE, &text).marks, true).unwrap();
+    let slow = serde_yaml::from_str::<raw::RawConfig>(&text).unwrap();
+    let fast = super::typed::read(&text, &marks::scan(FILE, &text).marks, true).unwrap();
     assert_eq!(format!("{fast:?}"), format!("{slow:?}"));
 }
 
@@ -1092,8 +1092,8 @@ fn check_fast_path(text: &str) -> Result<(), TestCaseError> {
         Err(e) => format!("err {e}"),
     };
     prop_assert_eq!(
-        show(raw::read(text, &scan.marks, true)),
-        show(raw::from_str(text)),
+        show(super::typed::read(text, &scan.marks, true).map_err(|(e, _)| e)),
+        show(serde_yaml::from_str::<raw::RawConfig>(text)),
         "{:?}",
         text
     );

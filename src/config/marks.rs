@@ -1,19 +1,23 @@
-//! The marks pass: one walk over the YAML events of grants.yaml, before any typed
-//! deserialization.
+//! The marks pass: one walk over the YAML events of grants.yaml (yaml-rust2's parser,
+//! which reports where each event starts), before any typed deserialization. It is the
+//! only place that knows where things are in the file.
 //!
 //! serde_yaml knows line and column only for the first error it meets, and it silently
 //! keeps the last of two duplicate map keys (a schema block pasted twice would lose the
-//! first block's grants, which the planner would then revoke). So this pass, over
-//! yaml-rust2's event parser:
+//! first block's grants, which the planner would then revoke). So this pass:
 //!
-//! - maps every YAML path (`schemas.demo_ml.usage[1]`) to where its key and its value are
-//!   (1-based line and column, in characters), so later stages can point at the exact
-//!   token that asked for something;
+//! - refuses hostile input before anything else reads it: characters YAML forbids or
+//!   that the two YAML readers take differently, nesting past [`MAX_DEPTH`], more than
+//!   [`MAX_VALUES`] values (aliases counted as the copies they make), an alias of a node
+//!   not yet complete;
+//! - maps every YAML path (`schemas.demo_ml.usage[1]`) to where its key and its value
+//!   are (1-based line and column, in characters), so later stages can point at the
+//!   exact token that asked for something;
 //! - reports YAML syntax errors, duplicate keys at any depth and unknown keys (with the
 //!   nearest valid key), collecting all of them;
-//! - records the character ranges of the offending entries (a duplicate, an unknown key),
-//!   so the caller can blank them out of the text (keeping every other position intact)
-//!   and still deserialize and validate the rest of the file in the same run.
+//! - marks the entries that are errors in themselves (a duplicate, an unknown key, a key
+//!   that is not a name), which the typed read (`typed.rs`) then passes over, so the rest
+//!   of the file is still deserialized and validated in the same run.
 //!
 //! yaml-rust2 facts this relies on (checked by tests): `Marker::line()` is 1-based,
 //! `Marker::col()` 0-based, and `Marker::index()` counts characters (not bytes, whatever
@@ -26,7 +30,7 @@
 //! marks are a tree of small nodes: no node keeps its path, which is rebuilt from the
 //! parents only when a message needs it.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
 use foldhash::fast::RandomState as FastHash;
@@ -154,10 +158,14 @@ pub(crate) struct Node {
     /// True for a scalar written in quotes (or as a block scalar): YAML reads it as a
     /// string whatever it holds. A plain `0123` is a number to some YAML readers.
     pub quoted: bool,
-    /// The node's own tokens (its key, and a scalar's text) carry no tag or anchor and
-    /// are single-line text that every YAML reader reads alike: see [`faithful_plain`].
-    /// Only such nodes are read by the typed fast path (`fast.rs`).
+    /// The node and its key carry no tag, anchor or alias, and every scalar among them
+    /// is one every YAML reader reads alike (see [`faithful`]): only such nodes are read
+    /// by the typed fast path (`fast.rs`).
     pub faithful: bool,
+    /// For a mapping: some of its entries are errors in themselves (a duplicate or
+    /// unknown key, a key that is not a name), listed in [`Marks::skipped`]; the typed
+    /// read passes over them, so the rest of the file is still read and checked.
+    skips: bool,
     parent: NodeId,
     /// For a mapping's child, the index of its key in `Marks::keys`; for a sequence's
     /// child, its index in the sequence.
@@ -226,8 +234,14 @@ pub(crate) struct Marks {
     /// (filled once the walk is over).
     first: Vec<u32>,
     children: Vec<NodeId>,
-    /// Character ranges of the mappings and sequences that are values of top-level keys
-    /// (from the first token to the end), for the typed fast path to cut them out.
+    /// `(mapping, entry)`: the entries (counted from 0 in file order, every key counted)
+    /// that the typed read passes over (see [`Node::skips`]).
+    skipped: HashSet<(NodeId, u32), FastHash>,
+    /// Each alias (`*name`) to the node its anchor (`&name`) names: the typed read reads
+    /// a copy of that node there, and passes over the same entries in it.
+    aliases: HashMap<NodeId, NodeId, FastHash>,
+    /// Byte ranges of the mappings and sequences that are values of top-level keys (from
+    /// the first token to the end), for the typed fast path to cut them out.
     ranges: HashMap<NodeId, Range<usize>, FastHash>,
 }
 
@@ -305,6 +319,7 @@ impl Marks {
     }
 
     /// Every node, in file order.
+    #[cfg(test)]
     pub fn ids(&self) -> impl Iterator<Item = NodeId> {
         0..self.nodes.len() as NodeId
     }
@@ -344,9 +359,23 @@ impl Marks {
             .flatten()
     }
 
-    /// The character range of a top-level key's mapping or sequence value.
+    /// True when entry `entry` (counted from 0 in file order) of the mapping `map` is an
+    /// error in itself, for the typed read to pass over.
+    pub fn is_skipped(&self, map: NodeId, entry: u32) -> bool {
+        self.node(map).skips && self.skipped.contains(&(map, entry))
+    }
+
+    /// The byte range of a top-level key's mapping or sequence value.
     pub fn range(&self, id: NodeId) -> Option<Range<usize>> {
         self.ranges.get(&id).cloned()
+    }
+
+    /// The node an alias repeats (its anchor's), or `id` itself for any other node.
+    pub fn anchored(&self, id: NodeId) -> NodeId {
+        match self.node(id).kind {
+            NodeKind::Alias => self.aliases.get(&id).copied().unwrap_or(id),
+            _ => id,
+        }
     }
 
     /// The steps from the document to `id`.
@@ -601,9 +630,6 @@ pub(crate) struct Scan {
     pub fatal: bool,
     /// The document holds nothing (an empty file, only comments, or a bare `~`).
     pub empty: bool,
-    /// Character ranges of entries that are errors in themselves (duplicate and unknown
-    /// keys), to be blanked before typed deserialization.
-    pub blank: Vec<Range<usize>>,
 }
 
 /// `parent.key`, the key written in double quotes when it holds anything but letters,
@@ -674,79 +700,6 @@ pub(crate) fn where_(path: &str) -> String {
         "at the top level".to_string()
     } else {
         format!("in `{path}`")
-    }
-}
-
-/// The text with every character of `ranges` replaced by a space (line breaks kept), so
-/// that every remaining character keeps its line and column.
-pub(crate) fn blank(text: &str, ranges: &[Range<usize>]) -> String {
-    let mut sorted: Vec<Range<usize>> =
-        ranges.iter().filter(|r| r.start < r.end).cloned().collect();
-    sorted.sort_by_key(|r| r.start);
-    let mut at = Text::new(text);
-    let mut out = String::with_capacity(text.len());
-    let (mut copied, mut blanked_to) = (0, 0);
-    for r in sorted {
-        let start = r.start.max(blanked_to);
-        if start >= r.end {
-            continue;
-        }
-        let from = text.len() - at.from(start).len();
-        if from >= text.len() {
-            break;
-        }
-        let to = text.len() - at.from(r.end).len();
-        out.push_str(&text[copied..from]);
-        out.extend(text[from..to].chars().map(|c| match c {
-            '\n' | '\r' => c,
-            _ => ' ',
-        }));
-        copied = to;
-        blanked_to = r.end;
-    }
-    out.push_str(&text[copied..]);
-    out
-}
-
-/// The text with each of `ranges` (character ranges of block or flow collections, in
-/// order, disjoint) cut out: a range that spans lines becomes a line break and the
-/// indentation that followed its last line break (so what follows keeps its
-/// indentation), a range within one line becomes a space. Positions after a cut move:
-/// only for a text whose errors are not reported (see `fast.rs`).
-pub(crate) fn cut(text: &str, ranges: &[Range<usize>]) -> String {
-    let mut at = Text::new(text);
-    let mut out = String::new();
-    let mut copied = 0;
-    for r in ranges {
-        let from = text.len() - at.from(r.start).len();
-        let to = text.len() - at.from(r.end).len();
-        if from < copied || to < from {
-            continue;
-        }
-        out.push_str(&text[copied..from]);
-        let inside = &text[from..to];
-        match inside.rfind(['\n', '\r']) {
-            Some(b) => {
-                out.push('\n');
-                out.push_str(&inside[b + 1..]);
-            }
-            None => out.push(' '),
-        }
-        copied = to;
-    }
-    out.push_str(&text[copied..]);
-    out
-}
-
-/// True when yaml-rust2 reads `text` without a syntax error.
-pub(crate) fn is_well_formed(text: &str) -> bool {
-    let mut parser = Parser::new_from_str(text);
-    loop {
-        match parser.next_token() {
-            Ok((Event::StreamEnd, _)) => return true,
-            Ok(_) => {}
-            Err(_) => return false,
-        }
     }
 }
 
@@ -826,7 +779,7 @@ enum MapState {
     /// A complex key (a list or mapping used as a key) is being read.
     ComplexKey,
     /// Waiting for the value of a key; `key` is `None` for a key that is skipped.
-    /// `faithful` says the key token is (see [`Node::faithful`]).
+    /// `faithful` says the key is (see [`Node::faithful`]).
     Value {
         key: Option<String>,
         span: Span,
@@ -845,8 +798,9 @@ enum Frame {
         /// recorded, but a repeat is still a duplicate. Recorded keys are found in
         /// `Marks::keys`, with their line.
         unrecorded: Vec<(String, usize)>,
-        /// Start (character index) of the current entry when it is to be blanked.
-        blanking: Option<usize>,
+        /// The entries begun so far (every key counted, complex keys too): the current
+        /// entry is `entries - 1`.
+        entries: u32,
         /// A block mapping is located at its first key: true until that key is seen.
         locate_at_first_key: bool,
         /// True for a mapping used as a key.
@@ -921,6 +875,11 @@ impl<'a> Text<'a> {
     fn char(&mut self, index: usize) -> Option<char> {
         self.from(index).chars().next()
     }
+
+    /// The byte offset of character `index` (the text's length past the end).
+    fn byte(&mut self, index: usize) -> usize {
+        self.text.len() - self.from(index).len()
+    }
 }
 
 struct Walker<'a> {
@@ -936,6 +895,8 @@ struct Walker<'a> {
     anchors: HashMap<usize, u64>,
     /// Each open collection's anchor id (0: none) and [`Walker::values`] before it.
     open: Vec<(usize, u64)>,
+    /// The node each anchor names, when it is recorded, by yaml-rust2's anchor id.
+    anchor_nodes: HashMap<usize, NodeId>,
 }
 
 /// Runs the marks pass over `text`, reporting against `file`.
@@ -950,6 +911,7 @@ pub(crate) fn scan(file: &str, text: &str) -> Scan {
         values: 0,
         anchors: HashMap::new(),
         open: Vec::new(),
+        anchor_nodes: HashMap::new(),
     };
     if let Some((at, c)) = first_refused(text) {
         w.refused_character(text, at, c);
@@ -1039,43 +1001,67 @@ impl Span {
     }
 }
 
-/// True for a plain scalar that every YAML reader reads as exactly this text (given that
-/// it is on one line, untagged, and is not a key or value the typed layer reads as
-/// anything but a string): a letter, digit or `_`, then letters, digits, spaces and
-/// punctuation that means nothing in YAML. Conservative on purpose: whatever fails this
-/// goes through serde_yaml, which then decides.
-pub(crate) fn faithful_plain(value: &str) -> bool {
-    let inner = |c: char| {
-        c.is_alphanumeric()
-            || matches!(
-                c,
-                '_' | '-'
-                    | '.'
-                    | '$'
-                    | '*'
-                    | '?'
-                    | ':'
-                    | '/'
-                    | '+'
-                    | '='
-                    | '~'
-                    | '^'
-                    | '('
-                    | ')'
-                    | '<'
-                    | '>'
-                    | ';'
-                    | '@'
-                    | '%'
-                    | ' '
-            )
-    };
-    let mut chars = value.chars();
-    chars
-        .next()
-        .is_some_and(|c| c.is_alphanumeric() || c == '_')
-        && chars.all(inner)
-        && !value.ends_with(' ')
+/// The length in characters of a scalar's token, from what the parser read of it
+/// (yaml-rust2 marks where a token starts, not where it ends): a plain scalar's text, a
+/// quoted one's with its quotes and the quotes or backslashes it had to escape. Only
+/// messages use it, to underline the token; a value written with other escapes, or
+/// over several lines, is underlined for the length it reads as.
+fn token_len(value: &str, style: TScalarStyle) -> usize {
+    let n = char_count(value);
+    match style {
+        TScalarStyle::Plain => n,
+        TScalarStyle::SingleQuoted => n + 2 + value.matches('\'').count(),
+        TScalarStyle::DoubleQuoted => n + 2 + value.matches(['"', '\\']).count(),
+        TScalarStyle::Literal | TScalarStyle::Folded => 1,
+    }
+}
+
+/// True for a scalar that every YAML reader reads alike, judged from what the parser
+/// read (its style and value) without looking at the text: a plain scalar of a letter,
+/// digit or `_` and then letters, digits, spaces and punctuation that means nothing in
+/// YAML; a quoted one of printable characters, none of which YAML 1.1 readers (libyaml,
+/// under serde_yaml) take as a line break or a byte-order mark. Conservative on purpose:
+/// whatever fails this goes through serde_yaml, which then decides.
+pub(crate) fn faithful(value: &str, style: TScalarStyle) -> bool {
+    match style {
+        TScalarStyle::Plain => {
+            let inner = |c: char| {
+                c.is_alphanumeric()
+                    || matches!(
+                        c,
+                        '_' | '-'
+                            | '.'
+                            | '$'
+                            | '*'
+                            | '?'
+                            | ':'
+                            | '/'
+                            | '+'
+                            | '='
+                            | '~'
+                            | '^'
+                            | '('
+                            | ')'
+                            | '<'
+                            | '>'
+                            | ';'
+                            | '@'
+                            | '%'
+                            | ' '
+                    )
+            };
+            let mut chars = value.chars();
+            chars
+                .next()
+                .is_some_and(|c| c.is_alphanumeric() || c == '_')
+                && chars.all(inner)
+                && !value.ends_with(' ')
+        }
+        TScalarStyle::SingleQuoted | TScalarStyle::DoubleQuoted => value.chars().all(|c| {
+            !c.is_control() && !matches!(c, '\u{85}' | '\u{2028}' | '\u{2029}' | '\u{feff}')
+        }),
+        TScalarStyle::Literal | TScalarStyle::Folded => false,
+    }
 }
 
 /// The length of `s` in characters.
@@ -1085,18 +1071,6 @@ fn char_count(s: &str) -> usize {
     } else {
         s.chars().count()
     }
-}
-
-/// True for text a quoted scalar may hold and still read alike everywhere: no control
-/// characters and none of the characters YAML 1.1 readers (libyaml, under serde_yaml)
-/// take as line breaks or a byte-order mark.
-fn faithful_quoted(content: &str) -> bool {
-    if content.bytes().all(|b| (0x20..0x7f).contains(&b)) {
-        return true;
-    }
-    !content
-        .chars()
-        .any(|c| c.is_control() || matches!(c, '\u{85}' | '\u{2028}' | '\u{2029}' | '\u{feff}'))
 }
 
 impl Walker<'_> {
@@ -1232,15 +1206,15 @@ impl Walker<'_> {
                 }
                 true
             }
-            Event::Scalar(value, style, anchor, tag) => {
+            Event::Scalar(value, style, anchor, ref tag) => {
+                let plain = anchor == 0 && tag.is_none();
                 if anchor != 0 {
                     self.anchors.insert(anchor, 1);
                 }
                 if !self.count(1, mark) {
                     return false;
                 }
-                let plain = anchor == 0 && tag.is_none();
-                self.scalar(value, style, plain, mark);
+                self.scalar(value, style, (anchor, plain), mark);
                 true
             }
             Event::Alias(id) => {
@@ -1257,7 +1231,13 @@ impl Walker<'_> {
                 if !self.count(size, mark) {
                     return false;
                 }
-                self.leaf(NodeKind::Alias, None, (false, false), mark, 1);
+                let anchored = self.anchor_nodes.get(&id).copied();
+                if let (Some(alias), Some(anchored)) = (
+                    self.leaf(NodeKind::Alias, None, (false, false), mark, 1),
+                    anchored,
+                ) {
+                    self.scan.marks.aliases.insert(alias, anchored);
+                }
                 true
             }
             Event::MappingStart(anchor, ref tag) | Event::SequenceStart(anchor, ref tag) => {
@@ -1271,7 +1251,9 @@ impl Walker<'_> {
                 if !self.count(1, mark) {
                     return false;
                 }
-                self.open(map, plain, mark);
+                if let (Some(id), true) = (self.open(map, plain, mark), anchor != 0) {
+                    self.anchor_nodes.insert(anchor, id);
+                }
                 true
             }
             Event::MappingEnd | Event::SequenceEnd => {
@@ -1330,100 +1312,18 @@ impl Walker<'_> {
         self.scan.fatal = true;
     }
 
-    /// The length in characters of the scalar token starting at `index`, and whether
-    /// the token is a single line that reads as `value` alike in every YAML reader.
-    fn token(&mut self, index: usize, style: TScalarStyle, value: &str) -> (usize, bool) {
-        let rest = self.text.from(index);
-        let to_eol = || {
-            rest.chars()
-                .take_while(|c| *c != '\n' && *c != '\r')
-                .count()
-        };
-        match style {
-            TScalarStyle::Plain => {
-                if rest.starts_with(value) && !value.contains(['\n', '\r']) {
-                    (char_count(value), faithful_plain(value))
-                } else {
-                    (to_eol(), false)
-                }
-            }
-            TScalarStyle::SingleQuoted => {
-                // Up to the closing quote on this line; `''` stands for one quote.
-                // Scanned as bytes (the characters looked for are ASCII), counted in
-                // characters.
-                let b = rest.as_bytes();
-                let count = |end: usize| char_count(&rest[..end]);
-                let mut j = 1;
-                let mut doubled = false;
-                loop {
-                    let Some(k) = b
-                        .get(j..)
-                        .and_then(|t| t.iter().position(|c| matches!(c, b'\'' | b'\n' | b'\r')))
-                    else {
-                        return (count(rest.len()), false);
-                    };
-                    j += k;
-                    if b[j] != b'\'' {
-                        return (count(j), false);
-                    }
-                    if b.get(j + 1) == Some(&b'\'') {
-                        doubled = true;
-                        j += 2;
-                        continue;
-                    }
-                    let content = &rest[1..j];
-                    let same = if doubled {
-                        content.replace("''", "'") == value
-                    } else {
-                        content == value
-                    };
-                    return (count(j + 1), same && faithful_quoted(content));
-                }
-            }
-            TScalarStyle::DoubleQuoted => {
-                // Up to the closing quote on this line; `\` escapes the next character.
-                let b = rest.as_bytes();
-                let count = |end: usize| char_count(&rest[..end]);
-                let mut j = 1;
-                let mut escaped = false;
-                loop {
-                    let Some(k) = b.get(j..).and_then(|t| {
-                        t.iter()
-                            .position(|c| matches!(c, b'"' | b'\\' | b'\n' | b'\r'))
-                    }) else {
-                        return (count(rest.len()), false);
-                    };
-                    j += k;
-                    match b[j] {
-                        b'"' => {
-                            let content = &rest[1..j];
-                            let same = !escaped && content == value;
-                            return (count(j + 1), same && faithful_quoted(content));
-                        }
-                        b'\\' => {
-                            escaped = true;
-                            match rest[j + 1..].chars().next() {
-                                None | Some('\n' | '\r') => return (count(j + 1), false),
-                                Some(c) => j += 1 + c.len_utf8(),
-                            }
-                        }
-                        _ => return (count(j), false),
-                    }
-                }
-            }
-            TScalarStyle::Literal | TScalarStyle::Folded => (1, false),
-        }
-    }
-
-    /// A scalar; `plain` is false when it carries a tag or an anchor.
-    fn scalar(&mut self, value: String, style: TScalarStyle, plain: bool, mark: Marker) {
+    /// A scalar; `anchor` is its anchor id (0: none) and whether it carries neither an
+    /// anchor nor a tag.
+    fn scalar(&mut self, value: String, style: TScalarStyle, anchor: (usize, bool), mark: Marker) {
+        let (anchor, plain) = anchor;
+        let faithful = plain && faithful(&value, style);
         if let Some(Frame::Map {
             state: MapState::Key,
             ..
         }) = self.stack.last()
         {
-            let (len, faithful) = self.token(mark.index(), style, &value);
-            self.key(value, mark, len, plain && faithful);
+            let len = token_len(&value, style);
+            self.key(value, mark, len, faithful);
             return;
         }
         let implicit_null = value.is_empty() && style == TScalarStyle::Plain;
@@ -1434,21 +1334,39 @@ impl Walker<'_> {
         } else {
             NodeKind::Scalar
         };
-        let (len, faithful) = if implicit_null {
-            (0, true)
-        } else if kind == NodeKind::Null {
-            (self.token(mark.index(), style, &value).0, true)
+        let len = if implicit_null {
+            0
         } else {
-            self.token(mark.index(), style, &value)
+            token_len(&value, style)
         };
         let quoted = style != TScalarStyle::Plain;
-        self.leaf(
+        let faithful = faithful || (kind == NodeKind::Null && plain);
+        let id = self.leaf(
             kind,
             Some(value).filter(|_| !implicit_null),
-            (quoted, plain && faithful),
+            (quoted, faithful),
             mark,
             len,
         );
+        if let (Some(id), true) = (id, anchor != 0) {
+            self.anchor_nodes.insert(anchor, id);
+        }
+    }
+
+    /// Marks the current entry of the mapping on top of the stack as one the typed read
+    /// passes over.
+    fn skip_entry(&mut self) {
+        if let Some(Frame::Map {
+            node: Some(node),
+            entries,
+            ..
+        }) = self.stack.last()
+        {
+            let (node, entry) = (*node, entries.saturating_sub(1));
+            let marks = &mut self.scan.marks;
+            marks.nodes[node as usize].skips = true;
+            marks.skipped.insert((node, entry));
+        }
     }
 
     /// A key scalar in the mapping on top of the stack.
@@ -1460,16 +1378,14 @@ impl Walker<'_> {
             node,
             ctx,
             unrecorded,
-            blanking,
+            entries,
             locate_at_first_key,
             ..
         }) = self.stack.last_mut()
         else {
             return;
         };
-        if let Some(start) = blanking.take() {
-            self.scan.blank.push(start..mark.index());
-        }
+        *entries = entries.saturating_add(1);
         if std::mem::take(locate_at_first_key) {
             first_key_of = *node;
         }
@@ -1494,11 +1410,11 @@ impl Walker<'_> {
         }
         let (node, ctx) = (*node, *ctx);
         if problem.is_some() {
-            *blanking = Some(mark.index());
             skip = true;
         }
         let child = if skip { Ctx::Skip } else { ctx.child(&key) };
         if let Some(problem) = problem {
+            self.skip_entry();
             // Messages only: the mapping's path is rebuilt here, not kept per frame.
             let path = self.path_of(node);
             let loc = Location {
@@ -1533,10 +1449,12 @@ impl Walker<'_> {
             self.scan.errors.push(e);
         }
         if let Some(id) = first_key_of {
-            let marks = &mut self.scan.marks;
-            marks.nodes[id as usize].value = Pos::of(span);
-            if let Some(r) = marks.ranges.get_mut(&id) {
-                r.start = mark.index();
+            self.scan.marks.nodes[id as usize].value = Pos::of(span);
+            if self.scan.marks.ranges.contains_key(&id) {
+                let start = self.text.byte(mark.index());
+                if let Some(r) = self.scan.marks.ranges.get_mut(&id) {
+                    r.start = start;
+                }
             }
         }
     }
@@ -1619,6 +1537,7 @@ impl Walker<'_> {
             kind,
             quoted,
             faithful,
+            skips: false,
             parent,
             seg,
             key: key.map(Pos::of).unwrap_or_default(),
@@ -1629,6 +1548,7 @@ impl Walker<'_> {
     }
 
     /// A scalar or alias that is not a key; `flags` are its quoting and faithfulness.
+    /// Returns its node, when it is recorded.
     fn leaf(
         &mut self,
         kind: NodeKind,
@@ -1636,13 +1556,15 @@ impl Walker<'_> {
         flags: (bool, bool),
         mark: Marker,
         len: usize,
-    ) {
+    ) -> Option<NodeId> {
         if let Some(Frame::Map {
             state: state @ MapState::Key,
+            entries,
             ..
         }) = self.stack.last_mut()
         {
             // An alias used as a key.
+            *entries = entries.saturating_add(1);
             *state = MapState::Value {
                 key: None,
                 span: Span::at(mark, 1),
@@ -1650,8 +1572,9 @@ impl Walker<'_> {
                 faithful: false,
             };
             self.complex_key_error(mark);
-            return;
+            return None;
         }
+        let mut id = None;
         if let Some((parent, key, key_faithful, _)) = self.place() {
             let value = match (kind, key) {
                 // `name:` with nothing after it: the key is the place to point at.
@@ -1659,16 +1582,15 @@ impl Walker<'_> {
                 _ => Span::at(mark, len),
             };
             let (quoted, faithful) = flags;
-            self.record(
-                parent,
-                key,
-                value,
-                (kind, scalar, quoted, faithful && key_faithful),
-            );
+            let what = (kind, scalar, quoted, faithful && key_faithful);
+            id = Some(self.record(parent, key, value, what));
         }
         self.done();
+        id
     }
 
+    /// A key that is not a name (a list, a mapping or an alias), in the mapping on top of
+    /// the stack, whose entry count already includes it.
     fn complex_key_error(&mut self, mark: Marker) {
         let path = self.current_path();
         let loc = self.location_at(mark, path.clone(), 1);
@@ -1677,33 +1599,29 @@ impl Walker<'_> {
                 .at(Some(loc))
                 .help("write keys as names (`demo_ml:`), not as lists, mappings or aliases"),
         );
-        if let Some(Frame::Map { blanking, .. }) = self.stack.last_mut() {
-            blanking.get_or_insert(mark.index());
-        }
+        self.skip_entry();
     }
 
     /// Starts a mapping (`map`) or sequence; `plain` is false when it carries a tag or an
-    /// anchor.
-    fn open(&mut self, map: bool, plain: bool, mark: Marker) {
-        let as_key = matches!(
-            self.stack.last(),
-            Some(Frame::Map {
-                state: MapState::Key,
-                ..
-            })
-        );
-        if as_key {
+    /// anchor. Returns its node, when it is recorded.
+    fn open(&mut self, map: bool, plain: bool, mark: Marker) -> Option<NodeId> {
+        if let Some(Frame::Map {
+            state: state @ MapState::Key,
+            entries,
+            ..
+        }) = self.stack.last_mut()
+        {
+            // A list or mapping used as a key.
+            *entries = entries.saturating_add(1);
+            *state = MapState::ComplexKey;
             self.complex_key_error(mark);
-            if let Some(Frame::Map { state, .. }) = self.stack.last_mut() {
-                *state = MapState::ComplexKey;
-            }
             let frame = if map {
                 Frame::Map {
                     node: None,
                     ctx: Ctx::Skip,
                     state: MapState::Key,
                     unrecorded: Vec::new(),
-                    blanking: None,
+                    entries: 0,
                     locate_at_first_key: false,
                     is_key: true,
                     opened: None,
@@ -1718,25 +1636,26 @@ impl Walker<'_> {
                 }
             };
             self.stack.push(frame);
-            return;
+            return None;
         }
+        // The parser's mark is on the `{` or `[` of a flow collection; a block one has
+        // none (a block mapping's mark is after its first key, see the module's notes).
         let opener = if map { '{' } else { '[' };
         let flow = self.text.char(mark.index()) == Some(opener);
         let opened = flow.then(|| (opener, Span::at(mark, 1)));
         let (node, ctx) = match self.place() {
             Some((parent, key, key_faithful, ctx)) => {
                 let top = matches!(parent, Parent::Key(0, _));
-                let value = Span::at(mark, 1);
                 let kind = if map {
                     NodeKind::Mapping
                 } else {
                     NodeKind::Sequence
                 };
                 let what = (kind, None, false, plain && key_faithful);
-                let id = self.record(parent, key, value, what);
+                let id = self.record(parent, key, Span::at(mark, 1), what);
                 if top {
                     // Ends at `close`; a block mapping starts at its first key.
-                    let start = mark.index();
+                    let start = self.text.byte(mark.index());
                     self.scan.marks.ranges.insert(id, start..start);
                 }
                 (Some(id), ctx)
@@ -1749,7 +1668,7 @@ impl Walker<'_> {
                 ctx,
                 state: MapState::Key,
                 unrecorded: Vec::new(),
-                blanking: None,
+                entries: 0,
                 locate_at_first_key: !flow && ctx != Ctx::Skip,
                 is_key: false,
                 opened,
@@ -1764,38 +1683,33 @@ impl Walker<'_> {
             }
         };
         self.stack.push(frame);
+        node
     }
 
     fn close(&mut self, mark: Marker) {
         let (is_key, node, flow) = match self.stack.pop() {
-            Some(Frame::Map {
-                blanking,
-                is_key,
-                node,
-                opened,
-                ..
-            }) => {
-                if let Some(start) = blanking {
-                    self.scan.blank.push(start..mark.index());
+            Some(
+                Frame::Map {
+                    is_key,
+                    node,
+                    opened,
+                    ..
                 }
-                (is_key, node, opened.is_some())
-            }
-            Some(Frame::Seq {
-                is_key,
-                node,
-                opened,
-                ..
-            }) => (is_key, node, opened.is_some()),
+                | Frame::Seq {
+                    is_key,
+                    node,
+                    opened,
+                    ..
+                },
+            ) => (is_key, node, opened.is_some()),
             None => (false, None, false),
         };
-        if let Some(id) = node {
-            if self.scan.marks.ranges.contains_key(&id) {
-                // A flow collection ends with its `}` or `]`; a block one just before
-                // the next token.
-                let end = if flow { mark.index() + 1 } else { mark.index() };
-                if let Some(r) = self.scan.marks.ranges.get_mut(&id) {
-                    r.end = end.max(r.start);
-                }
+        if let Some(id) = node.filter(|id| self.scan.marks.ranges.contains_key(id)) {
+            // A flow collection ends with its `}` or `]`; a block one just before the
+            // next token.
+            let end = self.text.byte(mark.index()) + usize::from(flow);
+            if let Some(r) = self.scan.marks.ranges.get_mut(&id) {
+                r.end = end.max(r.start);
             }
         }
         if is_key {

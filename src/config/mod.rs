@@ -15,6 +15,7 @@ mod raw;
 mod resolve;
 #[cfg(test)]
 mod tests;
+mod typed;
 
 pub use cluster::{Cluster, KmsKey, Partition, PolicyStyle};
 pub(crate) use marks::nearest;
@@ -227,11 +228,16 @@ pub fn json_schema() -> String {
 /// Validates and resolves the text of a grants.yaml named `file`.
 ///
 /// Three stages, each collecting every problem it finds:
-/// 1. a marks pass over the YAML events (`marks.rs`): syntax errors, duplicate keys,
-///    unknown keys, and the line and column of every YAML path;
-/// 2. typed deserialization with serde_yaml (`raw.rs`) of the text with the entries found
-///    wrong in stage 1 blanked out (so the rest is still checked in the same run);
-/// 3. validation and name resolution (`resolve.rs`).
+/// 1. the marks pass, one walk over yaml-rust2's events (`marks.rs`): the hostile-input
+///    bounds, syntax errors, duplicate and unknown keys, and the line and column of every
+///    YAML path;
+/// 2. typed deserialization by serde_yaml into the structs of `raw.rs`, through an
+///    adaptor (`typed.rs`) that passes over the entries stage 1 found wrong (so the rest
+///    is still checked in the same run) and locates a serde error at the node it was
+///    reading; in a file without errors, the big plain sections are read from the marks
+///    instead (`fast.rs`: serde_yaml's memory for a large file);
+/// 3. validation and name resolution (`resolve.rs`), locating each finding through the
+///    marks.
 ///
 /// On failure the errors come first, in file order, followed by the warnings.
 pub fn parse(file: &str, text: &str) -> Result<Config, Vec<Diagnostic>> {
@@ -262,21 +268,15 @@ pub fn parse(file: &str, text: &str) -> Result<Config, Vec<Diagnostic>> {
         );
         return Err(finish(file, errors, Vec::new()));
     }
-    let blanked;
-    let source = if scan.blank.is_empty() {
-        text
-    } else {
-        blanked = marks::blank(text, &scan.blank);
-        if !marks::is_well_formed(&blanked) {
-            // Cannot happen for ordinary files; the errors found so far stand alone.
-            return Err(finish(file, errors, Vec::new()));
-        }
-        blanked.as_str()
-    };
-    let raw = match raw::read(source, &scan.marks, errors.is_empty()) {
+    let raw = match typed::read(text, &scan.marks, errors.is_empty()) {
         Ok(raw) => raw,
-        Err(e) => {
-            errors.push(raw::serde_error(file, &e, &scan.marks));
+        Err((e, failure)) => {
+            // An entry the marks pass reported can be one libyaml (under serde_yaml) does
+            // not parse at all (yaml-rust2 reads a line `: x` as a key ``, libyaml
+            // refuses it): its syntax error would only repeat the report, elsewhere.
+            if errors.is_empty() || typed::parses(text) {
+                errors.push(raw::serde_error(file, &e, failure, &scan.marks));
+            }
             return Err(finish(file, errors, Vec::new()));
         }
     };

@@ -2,13 +2,14 @@
 //!
 //! Maps are `IndexMap`s so that file order survives: declaration order is the order of
 //! grantees in a plan. `deny_unknown_fields` is a backstop: the marks pass reports
-//! unknown keys first, with a suggestion, and blanks them out before this runs.
+//! unknown keys first, with a suggestion, and the typed read (`typed.rs`) passes over them.
 
 use indexmap::IndexMap;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
 use super::marks::{Marks, Node, NodeKind, Seg};
+use super::typed::Failure;
 use crate::diag::{Diagnostic, Location};
 use crate::model::{Mode, Target};
 
@@ -193,39 +194,21 @@ pub(crate) fn json_schema() -> String {
     s
 }
 
-/// Deserializes `text` (the original, or with erroneous entries blanked out).
-pub(crate) fn from_str(text: &str) -> Result<RawConfig, serde_yaml::Error> {
-    serde_yaml::from_str(text)
-}
-
-/// Deserializes `text`, whose marks are `marks`. When the marks pass found no error
-/// (`clean`), the big sections it could read are taken from the marks and serde_yaml
-/// reads only the rest, with those sections cut out (`fast.rs`); the result is the same
-/// as [`from_str`]'s. When serde_yaml fails on the rest, the whole text is read again,
-/// so an error is always [`from_str`]'s over the whole text, positions included.
-pub(crate) fn read(text: &str, marks: &Marks, clean: bool) -> Result<RawConfig, serde_yaml::Error> {
-    if clean {
-        if let Some(fast) = super::fast::sections(text, marks) {
-            let rest = super::marks::cut(text, &fast.ranges);
-            if let Ok(mut raw) = from_str(&rest) {
-                if fast.fits(&raw) {
-                    fast.fill(&mut raw);
-                    return Ok(raw);
-                }
-            }
-        }
-    }
-    from_str(text)
-}
-
-/// Turns a serde_yaml error into a located diagnostic.
+/// Turns a failure of the typed read into a located diagnostic.
 ///
-/// serde_yaml's `location()` is 1-based (line and column, the column counted in
-/// characters; its `index()` counts bytes), and its message reads
-/// `{path}: {message} at line L column C`, the path with keys unquoted (absent for the
-/// document). The path is matched against the marks to get ours (quoted keys) and the
-/// node, which says what was expected there.
-pub(crate) fn serde_error(file: &str, err: &serde_yaml::Error, marks: &Marks) -> Diagnostic {
+/// The read knows the node it failed at (`typed.rs`): the diagnostic takes its path and
+/// says what belongs there. serde_yaml's message starts with that node's path as serde_yaml
+/// writes it (keys unquoted, `a.b[1]`; nothing for the document) and ends with ` at line L
+/// column C`; both are taken off, since the location says them. Line and column are
+/// serde_yaml's (1-based, the column in characters), and the length is the node's token's
+/// when it starts there. Inside the copy an alias makes, whose nodes the marks do not
+/// hold, the message is kept whole and placed at the document.
+pub(crate) fn serde_error(
+    file: &str,
+    err: &serde_yaml::Error,
+    failure: Failure,
+    marks: &Marks,
+) -> Diagnostic {
     let full = err.to_string();
     let place = err.location().map(|l| (l.line(), l.column()));
     let mut msg = full.as_str();
@@ -234,22 +217,15 @@ pub(crate) fn serde_error(file: &str, err: &serde_yaml::Error, marks: &Marks) ->
             msg = s;
         }
     }
-    // The longest path serde_yaml's message starts with (the last such node on a tie).
-    let found = marks
-        .ids()
-        .filter_map(|id| {
-            let plain = marks.plain_path(id);
-            (!plain.is_empty() && msg.starts_with(&format!("{plain}: ")))
-                .then_some((id, plain.len()))
-        })
-        .max_by_key(|(_, len)| *len);
-    let (path, id) = match found {
-        Some((id, len)) => {
-            msg = &msg[len + 2..];
-            (marks.path_of(id), Some(id))
+    let mut id = failure.node.filter(|_| failure.exact).or(marks.root());
+    if let Some(node) = id.filter(|&n| Some(n) != marks.root()) {
+        let prefix = format!("{}: ", marks.plain_path(node));
+        match msg.strip_prefix(&prefix) {
+            Some(rest) => msg = rest,
+            None => id = marks.root(),
         }
-        None => (String::new(), marks.root()),
-    };
+    }
+    let path = id.map(|id| marks.path_of(id)).unwrap_or_default();
     let node = id.map(|id| marks.node(id));
     let location = match place {
         Some((line, column)) => {

@@ -1268,17 +1268,56 @@ fn an_unknown_key_with_a_block_list_does_not_swallow_the_next_entry() {
 }
 
 #[test]
-fn blanking_keeps_every_other_position() {
-    let text = "a: {x: 1, é: 2}\nb: 3\n";
-    // Characters 4..9 are `x: 1,`, 10..14 are `é: 2` (one character, two bytes).
-    let out = marks::blank(text, &[4..9, 10..14]);
-    assert_eq!(out, "a: {          }\nb: 3\n");
-    // Line breaks survive, so later lines keep their numbers.
-    let all = 0..12;
+fn entries_passed_over_keep_every_other_position() {
+    // The typed read passes over the unknown key (not a byte of the text changes), so
+    // what follows it on the same line, after a two-byte character, keeps its place.
+    let es = errors("schemas: {é: {colour: 1, usage: [nope]}, s: {usage: [nope2]}}\n");
+    let got: Vec<(usize, usize, String, usize, &str)> = es
+        .iter()
+        .map(|e| {
+            let (line, column, path, len) = at(e);
+            (line, column, path, len, e.message.as_str())
+        })
+        .collect();
     assert_eq!(
-        marks::blank("k: [a,\n  b]\nc: 1\n", std::slice::from_ref(&all)),
-        "      \n    \nc: 1\n"
+        got,
+        [
+            (
+                1,
+                15,
+                "schemas.é.colour".to_string(),
+                6,
+                "unknown key `colour` in `schemas.é`"
+            ),
+            (
+                1,
+                34,
+                "schemas.é.usage[0]".to_string(),
+                4,
+                "grantee `nope` is not declared"
+            ),
+            (
+                1,
+                54,
+                "schemas.s.usage[0]".to_string(),
+                5,
+                "grantee `nope2` is not declared"
+            ),
+        ]
     );
+}
+
+#[test]
+fn an_entry_libyaml_cannot_parse_is_reported_once() {
+    // yaml-rust2 reads `: x` as an entry with the key ``, which the marks pass reports;
+    // libyaml, under serde_yaml, does not parse the file at all, and its syntax error
+    // would only repeat the report.
+    let e = one_error("groups: {a: {}}\n: x\nschemas: {s: {usage: [a]}}\n");
+    assert_eq!(e.message, "unknown key `` at the top level");
+    assert_eq!(at(&e), (2, 1, "\"\"".into(), 1));
+    // What tells the two cases apart: whether serde_yaml parses the text at all.
+    assert!(super::typed::parses("groups: {a: {}}\n"));
+    assert!(!super::typed::parses("groups: {a: {}}\n: x\n"));
 }
 
 #[test]
