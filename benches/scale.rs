@@ -758,30 +758,37 @@ async fn run_on_copy(
 
 /// Every statement shape of [`statement_shapes`] and the plan's own statements, each run
 /// in one transaction on a copy of `db`, and the grouped script's shape also as the
-/// script runs it (each statement committed on its own).
+/// script runs it (each statement committed on its own). Every shape runs
+/// [`SHAPE_RUNS`] times, one after the other in turn, and keeps its best wall: a single
+/// run on this shared machine was seen at twice another's time for the same statements.
 async fn shape_baselines(port: u16, db: &str, plan_json: &str) -> Vec<ShapeRun> {
     let (changes, own) = planned_from_json(plan_json);
-    let mut runs = Vec::new();
-    let own_run = run_on_copy(port, db, &own, true).await;
-    runs.push(ShapeRun {
-        shape: "grantplan's plan, as planned".into(),
-        statements: own.len(),
-        one_transaction: true,
-        wall: own_run,
-    });
-    for (shape, statements) in statement_shapes(&changes) {
+    let mut shapes = vec![("grantplan's plan, as planned", own)];
+    shapes.extend(statement_shapes(&changes));
+    let mut runs: Vec<ShapeRun> = Vec::new();
+    for (shape, statements) in &shapes {
         let script = shape.contains("script");
         for one_transaction in [true, false].into_iter().take(if script { 2 } else { 1 }) {
             runs.push(ShapeRun {
-                shape: shape.into(),
+                shape: shape.to_string(),
                 statements: statements.len(),
                 one_transaction,
-                wall: run_on_copy(port, db, &statements, one_transaction).await,
+                wall: Duration::MAX,
             });
+        }
+    }
+    for _ in 0..SHAPE_RUNS {
+        for run in runs.iter_mut() {
+            let statements = &shapes.iter().find(|(s, _)| *s == run.shape).unwrap().1;
+            let wall = run_on_copy(port, db, statements, run.one_transaction).await;
+            run.wall = run.wall.min(wall);
         }
     }
     runs
 }
+
+/// Runs of each statement shape (the best is kept).
+const SHAPE_RUNS: usize = 2;
 
 /// One statement shape's run.
 struct ShapeRun {
@@ -1040,7 +1047,7 @@ fn main() {
     }
     if !variants.is_empty() {
         println!(
-            "\nApply variants, each on a catalog of its own, one run each. heavy: the catalog starts with {:.0}% of the desired privileges (and the same 5% extra), `apply --yes`. reviewed: the main run's shape, `plan --out FILE` (its wall and peak RSS beside the name), then `apply --yes FILE`. shared-names: the heavy apply, every schema holding the same function names (f0..f9).\n",
+            "\nApply variants, each on a catalog of its own, one run each. heavy: the catalog starts with {:.0}% of the desired privileges (and the same 5% extra), `apply --yes`. reviewed: the main run's shape, `plan --out FILE` (its wall and peak RSS beside the name), then `apply --yes FILE`. shared-names: the heavy apply, every schema holding the same function names (f0..f9). one-grantee: the heavy apply, one group given USAGE on 95% of the schemas and EXECUTE on 95% of their functions, the others USAGE on 2%. many-grantees: the heavy apply on a hundredth of the schemas and functions with forty times the groups.\n",
             HEAVY_HELD * 100.0
         );
         println!("| size | variant | privilege changes | plan statements | apply wall | apply peak RSS | second plan | apply said |");
@@ -1068,7 +1075,7 @@ fn main() {
             );
         }
         println!(
-            "\nStatement shapes: each variant's changes regrouped, each shape run on a copy of the variant's catalog, in one transaction (200 statements a round trip) unless it says autocommit; statements only (no connecting, reading or planning). \"as planned\" is grantplan's own statements; its ratio to the fastest shape is issue 17's measure (target: 1.5 at most).\n"
+            "\nStatement shapes: each variant's changes regrouped, each shape run on a copy of the variant's catalog, in one transaction (200 statements a round trip) unless it says autocommit, best of {SHAPE_RUNS} runs; statements only (no connecting, reading or planning). \"as planned\" is grantplan's own statements; its ratio to the fastest shape is issue 17's measure (target: 1.5 at most).\n"
         );
         println!("| size | variant | shape | statements | wall | / fastest |");
         println!("|---|---|---|---|---|---|");
