@@ -378,6 +378,12 @@ impl From<String> for Failure {
     }
 }
 
+impl From<db::OpenError> for Failure {
+    fn from(e: db::OpenError) -> Self {
+        Failure::Message(e.to_string())
+    }
+}
+
 type Outcome = Result<u8, Failure>;
 
 /// Runs the command line. Broken pipes end quietly.
@@ -726,45 +732,6 @@ fn unused_pg_variables() -> Option<String> {
     ))
 }
 
-/// Connects, and refuses a server of another kind than the file's `target` before
-/// reading or changing anything on it. The expected target also picks the TLS default
-/// (`require` for Redshift).
-async fn open(conn: &db::Settings, expected: Option<&Config>) -> Result<db::Session, Failure> {
-    let session = db::connect_detailed(conn, expected.map(|c| c.target))
-        .await
-        .map_err(|e| Failure::Message(connect_failure(e, expected)))?;
-    if let Some(config) = expected {
-        let (target, file) = (config.target, &config.file);
-        if session.target != target {
-            let declares = if config.target_given {
-                format!("{file} declares target `{target}`")
-            } else {
-                format!("{file} has no `target:`, so its target is `{target}` (the default),")
-            };
-            return Err(Failure::Message(format!(
-                "{declares} but {} is a {} server ({}); nothing was read or changed. Set \
-                 `target: {}` in {file} if this is the right server, or connect to a \
-                 {target} server",
-                db::describe_target(&conn.config),
-                session.target,
-                session.evidence,
-                session.target,
-            )));
-        }
-    }
-    Ok(session)
-}
-
-/// A failed connection's message, with the reason a grants file without `target:` may
-/// be the cause: it is taken for Redshift, whose default sslmode `require` is what a
-/// PostgreSQL without TLS refuses first, before grantplan can see it is PostgreSQL.
-fn connect_failure(e: db::ConnectError, expected: Option<&Config>) -> String {
-    match expected.and_then(Config::default_target_hint) {
-        Some(hint) if e.tls => format!("{}\n  hint: {hint}", e.message),
-        _ => e.message,
-    }
-}
-
 async fn read_catalog(session: &db::Session) -> Result<Snapshot, Failure> {
     read_showing(&session.client, session.target, false)
         .await
@@ -871,7 +838,7 @@ fn catalog_source(
     } else if let Some(conn) = connection(db)? {
         let server = db::describe_target(&conn.config);
         let snap = runtime()?.block_on(async {
-            let session = open(&conn, expected).await?;
+            let session = db::open(&conn, expected).await?;
             read_catalog(&session).await
         })?;
         Ok((Some(snap), Source::Database { server }))
@@ -1139,7 +1106,7 @@ fn apply_cmd(args: ApplyArgs) -> Outcome {
     }
     let rt = runtime()?;
     rt.block_on(async {
-        let session = open(&conn, Some(&config)).await?;
+        let session = db::open(&conn, Some(&config)).await?;
         let run = ApplyRun {
             config: &config,
             strict: args.strict,
@@ -1888,7 +1855,7 @@ fn snapshot_cmd(args: SnapshotArgs) -> Outcome {
         crate::outfile::check(path, if_exists)?;
     }
     let snap = runtime()?.block_on(async {
-        let session = open(&conn, None).await?;
+        let session = db::open(&conn, None).await?;
         read_catalog(&session).await
     })?;
     // Written as it is serialized: the JSON of a large catalog is larger than the
@@ -1950,7 +1917,7 @@ fn doctor_cmd(args: DoctorArgs) -> Outcome {
         let session = match db::connect_detailed(&conn, config.as_ref().map(|c| c.target)).await {
             Ok(s) => s,
             Err(e) => {
-                let why = connect_failure(e, config.as_ref());
+                let why = db::OpenError::connect(e, config.as_ref()).to_string();
                 return vec![crate::doctor::unreachable(&server, &why)];
             }
         };
