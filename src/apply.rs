@@ -1060,3 +1060,353 @@ impl Interrupts {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::{Acl, PrincipalInfo, SchemaInfo};
+    use crate::model::{Grantee, PrincipalKind, Privilege};
+    use crate::planfile::Header;
+
+    const GRANTS: &str = "target: postgres
+roles:
+  readers: {}
+schemas:
+  app:
+    usage: [readers]
+";
+
+    fn config() -> Config {
+        crate::config::parse("grants.yaml", GRANTS).unwrap()
+    }
+
+    /// A PostgreSQL catalog with the role `readers` and, when `schema`, the schema `app`
+    /// (with USAGE for readers when `granted`).
+    fn catalog(schema: bool, granted: bool) -> Snapshot {
+        let mut snap = Snapshot::empty(Target::Postgres);
+        snap.server.login_superuser = true;
+        snap.principals.push(PrincipalInfo {
+            kind: PrincipalKind::Role,
+            name: "readers".into(),
+            login: false,
+            superuser: false,
+        });
+        if schema {
+            snap.schemas.push(SchemaInfo {
+                name: "app".into(),
+                owner: "postgres".into(),
+                grants: granted
+                    .then(|| Acl {
+                        grantee: Grantee::principal(PrincipalKind::Role, "readers"),
+                        privilege: Privilege::Usage,
+                        grant_option: false,
+                    })
+                    .into_iter()
+                    .collect(),
+            });
+        }
+        snap
+    }
+
+    fn plan_against(snap: &Snapshot) -> Plan {
+        plan::plan(&config(), Some(snap), PlanOptions::default()).unwrap()
+    }
+
+    /// The plan file `plan --out` would write for `plan`, read back.
+    fn file_of(plan: &Plan, config: &Config) -> PlanFile {
+        PlanFile {
+            header: Header {
+                target: plan.target,
+                database: "admin@db.example:5432/app".into(),
+                config: config.file.clone(),
+                config_sha256: config.sha256.clone(),
+                grantplan: "0.1.0".into(),
+                catalog: plan.scope.fingerprint(),
+            },
+            statements: plan.statements.clone(),
+        }
+    }
+
+    fn reviewed(plan: &Plan) -> ReviewedPlan {
+        let config = config();
+        ReviewedPlan::check("migrations/x.sql".into(), file_of(plan, &config), &config).unwrap()
+    }
+
+    #[test]
+    fn a_plan_file_is_pinned_to_the_target_and_the_bytes_of_its_grants_file() {
+        let config = config();
+        let plan = plan_against(&catalog(true, false));
+        let file = file_of(&plan, &config);
+        assert!(ReviewedPlan::check("x.sql".into(), file.clone(), &config).is_ok());
+
+        let mut other_target = file.clone();
+        other_target.header.target = Target::Redshift;
+        let e = ReviewedPlan::check("x.sql".into(), other_target, &config).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "x.sql was planned for target `redshift` but grants.yaml declares `postgres`"
+        );
+
+        let edited = crate::config::parse("grants.yaml", &format!("{GRANTS}# edited\n")).unwrap();
+        let e = ReviewedPlan::check("x.sql".into(), file, &edited).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "grants.yaml changed since x.sql was planned (it was {}, it is {}); nothing \
+                 was applied. Plan again with `grantplan plan --out DIR` and review the new file",
+                config.sha256, edited.sha256
+            )
+        );
+    }
+
+    #[test]
+    fn a_plan_file_made_for_another_database_is_named_before_connecting() {
+        let r = reviewed(&plan_against(&catalog(true, false)));
+        assert_eq!(r.made_elsewhere("admin@db.example:5432/app"), None);
+        let warning = r.made_elsewhere("admin@prod.example:5432/app").unwrap();
+        assert!(!warning.is_error());
+        assert_eq!(
+            warning.message,
+            "migrations/x.sql was made for admin@db.example:5432/app, this is \
+             admin@prod.example:5432/app: it applies only if every grant it was planned from \
+             is the same here (checked next, inside the transaction)"
+        );
+    }
+
+    #[test]
+    fn the_same_statements_from_the_same_catalog_pass_and_any_difference_is_shown() {
+        let plan = plan_against(&catalog(true, false));
+        assert_eq!(plan.statements.len(), 1);
+        let fingerprint = plan.scope.fingerprint();
+        compare(&plan.statements, &fingerprint, Against::Confirmed, &plan).unwrap();
+
+        // Other statements from the same catalog: the diff says which.
+        let drift = compare(&[], &fingerprint, Against::Confirmed, &plan).unwrap_err();
+        assert_eq!(drift.catalog, None);
+        assert_eq!(
+            drift.to_string(),
+            "planning again gives other statements than the ones confirmed; nothing was \
+             applied. The confirmed plan and a plan made now differ:\n\
+             --- confirmed: the plan above\n\
+             +++ planned now\n\
+             @@ -0,0 +1 @@\n\
+             +GRANT USAGE ON SCHEMA app TO readers;\n\
+             Run apply again and review the new plan"
+        );
+
+        // The same statements from another catalog: not what was checked.
+        let drift = compare(
+            &plan.statements,
+            "sha256:old",
+            Against::Reviewed("x.sql".into()),
+            &plan,
+        )
+        .unwrap_err();
+        assert_eq!(
+            drift.to_string(),
+            format!(
+                "the catalog changed since x.sql was planned (its fingerprint was sha256:old, it \
+                 is {fingerprint}); nothing was applied. The reviewed plan and a plan made now \
+                 differ:\n(the statements are the same; what they were planned from is not)\n\
+                 Plan again with `grantplan plan --out DIR` and review the new file"
+            )
+        );
+    }
+
+    #[test]
+    fn a_plan_file_whose_changes_the_server_holds_is_already_applied() {
+        let before = plan_against(&catalog(true, false));
+        let file = reviewed(&before);
+        // The catalog it was planned from: the same statements.
+        file.check_against(&before).unwrap();
+        // Applied since: nothing left to do, and the file's statements change nothing.
+        let after = plan_against(&catalog(true, true));
+        assert!(after.is_empty());
+        file.check_against(&after).unwrap();
+        assert!(matches!(
+            unchanged(Some(&file), Target::Postgres, Vec::new()),
+            Outcome::AlreadyApplied(_)
+        ));
+        assert!(matches!(
+            unchanged(None, Target::Postgres, Vec::new()),
+            Outcome::Nothing(_)
+        ));
+
+        // Nothing to do because the schema is gone is not "already applied": a GRANT on
+        // it would add to it.
+        let gone = plan_against(&catalog(false, false));
+        assert!(gone.is_empty());
+        let drift = file.check_against(&gone).unwrap_err();
+        assert_eq!(drift.against, Against::Reviewed("migrations/x.sql".into()));
+        assert!(drift.catalog.is_some(), "{drift}");
+        assert!(
+            drift
+                .diff
+                .contains("-GRANT USAGE ON SCHEMA app TO readers;"),
+            "{drift}"
+        );
+    }
+
+    #[test]
+    fn a_plan_file_without_statements_finds_nothing_rather_than_already_applied() {
+        let after = plan_against(&catalog(true, true));
+        let empty = reviewed(&after);
+        empty.check_against(&after).unwrap();
+        assert!(matches!(
+            unchanged(Some(&empty), Target::Postgres, Vec::new()),
+            Outcome::Nothing(_)
+        ));
+    }
+
+    #[test]
+    fn what_is_said_as_it_happens() {
+        let nothing = Notice::Nothing {
+            server: "u@h:5432/d",
+            config: "grants.yaml",
+            plan_file: None,
+        };
+        assert_eq!(
+            nothing.to_string(),
+            "nothing to apply: u@h:5432/d already matches grants.yaml"
+        );
+        let already = Notice::Nothing {
+            server: "u@h:5432/d",
+            config: "grants.yaml",
+            plan_file: Some("x.sql"),
+        };
+        assert_eq!(
+            already.to_string(),
+            "already applied: u@h:5432/d already holds what x.sql produces (u@h:5432/d matches \
+             grants.yaml); nothing to apply"
+        );
+        let wait = executor::LockWait {
+            waited: 3.4,
+            holders: "pid 7, user bob".into(),
+        };
+        let waiting = Notice::LockWait {
+            wait: &wait,
+            lock_timeout: Duration::from_secs(10),
+        };
+        assert_eq!(
+            waiting.to_string(),
+            "waiting 3s for a lock held by pid 7, user bob; giving up in 7s (--lock-timeout 10s)"
+        );
+        for (statements, round_trips, text) in [
+            (
+                1,
+                1,
+                "applied 1 statement to u@h:5432/d in one transaction (1 round trip)",
+            ),
+            (
+                401,
+                3,
+                "applied 401 statements to u@h:5432/d in one transaction (3 round trips)",
+            ),
+        ] {
+            let committed = Notice::Committed {
+                server: "u@h:5432/d",
+                statements,
+                round_trips,
+            };
+            assert_eq!(committed.to_string(), text);
+        }
+        assert_eq!(
+            Notice::SignalDuringCommit(Signal::Terminate).to_string(),
+            "(signal received during COMMIT, exit code 143 withheld: the apply had been \
+             committed and is complete)"
+        );
+        assert_eq!(
+            Notice::Interrupted.to_string(),
+            "interrupted: nothing was changed (rolled back)"
+        );
+        assert_eq!(Signal::Interrupt.exit_code(), 130);
+        assert_eq!(Signal::Terminate.exit_code(), 143);
+    }
+
+    #[test]
+    fn what_redshift_cannot_bound_is_said_once_per_kind_of_timeout() {
+        let none = GivenTimeouts::default();
+        assert_eq!(none.resolve(), executor::Timeouts::default());
+        let all = GivenTimeouts {
+            lock: Some(Duration::from_secs(1)),
+            statement: Some(Duration::from_secs(2)),
+            idle: Some(Duration::from_secs(3)),
+        };
+        assert_eq!(
+            all.resolve(),
+            executor::Timeouts {
+                lock: Duration::from_secs(1),
+                statement: Duration::from_secs(2),
+                idle: Duration::from_secs(3),
+            }
+        );
+        assert!(all.ignored_on(Target::Postgres).is_empty());
+        assert!(none.ignored_on(Target::Redshift).is_empty());
+        let warned: Vec<String> = all
+            .ignored_on(Target::Redshift)
+            .into_iter()
+            .map(|d| d.message)
+            .collect();
+        assert_eq!(warned.len(), 2, "{warned:?}");
+        assert!(warned[0].starts_with("--lock-timeout has no effect on Redshift"));
+        assert!(warned[1].starts_with("--statement-timeout and --idle-timeout"));
+        let idle_only = GivenTimeouts {
+            idle: Some(Duration::from_secs(3)),
+            ..GivenTimeouts::default()
+        };
+        assert_eq!(idle_only.ignored_on(Target::Redshift).len(), 1);
+    }
+
+    #[test]
+    fn only_a_statement_lock_timeout_names_who_held_the_lock() {
+        let timeout = || {
+            Error::Execute(executor::ApplyError::StatementLockTimeout {
+                number: 2,
+                total: 3,
+                sql: "GRANT USAGE ON SCHEMA app TO readers;".into(),
+                server: "55P03: canceling statement due to lock timeout".into(),
+                waited: Duration::from_secs(10),
+            })
+        };
+        let plain = timeout().to_string();
+        let held = with_holders(timeout(), Some("pid 7, user bob".into()));
+        assert!(matches!(held, Error::LockHeld { .. }));
+        assert_eq!(
+            held.to_string(),
+            format!("{plain}\n  held by: pid 7, user bob")
+        );
+        assert!(matches!(with_holders(timeout(), None), Error::Execute(_)));
+        let locked = Error::Execute(executor::ApplyError::Locked {
+            holder: None,
+            waited: Duration::from_secs(10),
+        });
+        assert!(matches!(
+            with_holders(locked, Some("pid 7".into())),
+            Error::Execute(executor::ApplyError::Locked { .. })
+        ));
+    }
+
+    #[test]
+    fn a_result_that_still_differs_lists_twenty_statements_and_counts_the_rest() {
+        let remaining: Vec<String> = (0..25)
+            .map(|i| format!("GRANT USAGE ON SCHEMA s{i} TO readers;"))
+            .collect();
+        let e = Error::NotConverged {
+            ran: 4,
+            server: "u@h:5432/d".into(),
+            config: "grants.yaml".into(),
+            remaining,
+        }
+        .to_string();
+        assert!(
+            e.starts_with(
+                "after its 4 statements ran, u@h:5432/d still differs from grants.yaml: \
+                 planning again inside the transaction gives 25 more statement(s):\n  GRANT \
+                 USAGE ON SCHEMA s0 TO readers;\n"
+            ),
+            "{e}"
+        );
+        assert!(e.contains("\n  GRANT USAGE ON SCHEMA s19 TO readers;\n  ... and 5 more\nnothing was applied (rolled back). Either another session"), "{e}");
+        assert!(!e.contains("s20 "), "{e}");
+    }
+}
