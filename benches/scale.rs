@@ -600,10 +600,7 @@ type Head<'k> = (bool, String, &'k str);
 
 /// Statements for groups of (grant, privileges, kind, objects, grantees), `limit`
 /// objects at most each.
-fn statements_of(
-    groups: Vec<(Head, Vec<String>, Vec<String>)>,
-    limit: usize,
-) -> Vec<String> {
+fn statements_of(groups: Vec<(Head, Vec<String>, Vec<String>)>, limit: usize) -> Vec<String> {
     let mut statements = Vec::new();
     for ((grant, privileges, kind), objects, grantees) in groups {
         let (verb, to) = if grant {

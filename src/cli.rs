@@ -10,8 +10,7 @@ use crate::diag::{self, Diagnostic};
 use crate::output::{self, Source};
 use crate::plan::{self, Plan, PlanOptions};
 use crate::planfile;
-use crate::sql::Statement;
-use crate::{db, executor};
+use crate::{apply, db, executor};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::collections::HashMap;
 use std::io::{IsTerminal, Write};
@@ -378,6 +377,21 @@ impl From<String> for Failure {
     }
 }
 
+impl From<db::OpenError> for Failure {
+    fn from(e: db::OpenError) -> Self {
+        Failure::Message(e.to_string())
+    }
+}
+
+impl From<apply::Error> for Failure {
+    fn from(e: apply::Error) -> Self {
+        match e {
+            apply::Error::Plan(d) | apply::Error::Replan(d) => Failure::Diagnostics(d),
+            e => Failure::Message(e.to_string()),
+        }
+    }
+}
+
 type Outcome = Result<u8, Failure>;
 
 /// Runs the command line. Broken pipes end quietly.
@@ -612,11 +626,15 @@ impl Failure {
 
 /// Writes to stdout; a closed pipe (`grantplan plan | head`) is not an error.
 fn print(text: &str) -> Result<(), Failure> {
+    write_stdout(text).map_err(|e| Failure::Message(format!("cannot write output: {e}")))
+}
+
+/// [`print`]'s write, with the error as it came.
+fn write_stdout(text: &str) -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
-        Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        Err(e) => Err(Failure::Message(format!("cannot write output: {e}"))),
+        result => result,
     }
 }
 
@@ -726,59 +744,32 @@ fn unused_pg_variables() -> Option<String> {
     ))
 }
 
-/// Connects, and refuses a server of another kind than the file's `target` before
-/// reading or changing anything on it. The expected target also picks the TLS default
-/// (`require` for Redshift).
-async fn open(conn: &db::Settings, expected: Option<&Config>) -> Result<db::Session, Failure> {
-    let session = db::connect_detailed(conn, expected.map(|c| c.target))
-        .await
-        .map_err(|e| Failure::Message(connect_failure(e, expected)))?;
-    if let Some(config) = expected {
-        let (target, file) = (config.target, &config.file);
-        if session.target != target {
-            let declares = if config.target_given {
-                format!("{file} declares target `{target}`")
-            } else {
-                format!("{file} has no `target:`, so its target is `{target}` (the default),")
-            };
-            return Err(Failure::Message(format!(
-                "{declares} but {} is a {} server ({}); nothing was read or changed. Set \
-                 `target: {}` in {file} if this is the right server, or connect to a \
-                 {target} server",
-                db::describe_target(&conn.config),
-                session.target,
-                session.evidence,
-                session.target,
-            )));
-        }
-    }
-    Ok(session)
-}
-
-/// A failed connection's message, with the reason a grants file without `target:` may
-/// be the cause: it is taken for Redshift, whose default sslmode `require` is what a
-/// PostgreSQL without TLS refuses first, before grantplan can see it is PostgreSQL.
-fn connect_failure(e: db::ConnectError, expected: Option<&Config>) -> String {
-    match expected.and_then(Config::default_target_hint) {
-        Some(hint) if e.tls => format!("{}\n  hint: {hint}", e.message),
-        _ => e.message,
-    }
-}
-
 async fn read_catalog(session: &db::Session) -> Result<Snapshot, Failure> {
-    read_showing(&session.client, session.target, false)
+    read_showing(&session.client, session.target)
         .await
         .map_err(|e| Failure::Message(format!("cannot read the catalog: {e}")))
 }
 
-/// Reads the catalog (in the caller's transaction if `in_transaction`) with a spinner and
-/// the current query's row count on stderr, when stderr is a terminal; nothing otherwise.
+/// Reads the catalog with a [`CatalogSpinner`].
 async fn read_showing(
     client: &tokio_postgres::Client,
     target: crate::model::Target,
-    in_transaction: bool,
 ) -> Result<Snapshot, catalog::ReadError> {
-    let bar = if std::io::stderr().is_terminal() {
+    let spinner = CatalogSpinner::start();
+    let snap = catalog::read_with(client, target, &|p: catalog::Progress| spinner.show(p)).await;
+    spinner.0.finish_and_clear();
+    snap
+}
+
+/// A spinner with the catalog read's current query and row count on stderr, when stderr
+/// is a terminal; nothing otherwise.
+struct CatalogSpinner(indicatif::ProgressBar);
+
+impl CatalogSpinner {
+    fn start() -> Self {
+        if !std::io::stderr().is_terminal() {
+            return CatalogSpinner(indicatif::ProgressBar::hidden());
+        }
         let bar = indicatif::ProgressBar::new_spinner();
         if let Ok(style) =
             indicatif::ProgressStyle::with_template("{spinner} reading catalog: {msg}")
@@ -786,22 +777,25 @@ async fn read_showing(
             bar.set_style(style);
         }
         bar.enable_steady_tick(std::time::Duration::from_millis(100));
-        bar
-    } else {
-        indicatif::ProgressBar::hidden()
-    };
-    let show = |p: catalog::Progress| {
-        if !bar.is_hidden() {
-            bar.set_message(format!("{} {} rows", p.step, indicatif::HumanCount(p.rows)));
+        CatalogSpinner(bar)
+    }
+
+    fn show(&self, p: catalog::Progress) {
+        if !self.0.is_hidden() {
+            self.0
+                .set_message(format!("{} {} rows", p.step, indicatif::HumanCount(p.rows)));
         }
-    };
-    let snap = if in_transaction {
-        catalog::read_in_transaction_with(client, target, &show).await
-    } else {
-        catalog::read_with(client, target, &show).await
-    };
-    bar.finish_and_clear();
-    snap
+    }
+}
+
+impl apply::Meter<catalog::Progress> for CatalogSpinner {
+    fn update(&self, p: catalog::Progress) {
+        self.show(p);
+    }
+
+    fn finish(self: Box<Self>) {
+        self.0.finish_and_clear();
+    }
 }
 
 fn validate(path: &Path) -> Outcome {
@@ -871,7 +865,7 @@ fn catalog_source(
     } else if let Some(conn) = connection(db)? {
         let server = db::describe_target(&conn.config);
         let snap = runtime()?.block_on(async {
-            let session = open(&conn, expected).await?;
+            let session = db::open(&conn, expected).await?;
             read_catalog(&session).await
         })?;
         Ok((Some(snap), Source::Database { server }))
@@ -1097,21 +1091,9 @@ fn print_plan(plan: &Plan, source: &Source, format: Format) -> Result<(), Failur
     }
 }
 
-/// `grantplan apply`.
-///
-/// Everything that can be checked without the server is checked first: bad input never
-/// opens a connection. Then, on a terminal, a preview: the catalog is read, the plan
-/// shown and confirmed, all outside any transaction, so a person taking minutes to type
-/// `yes` holds no lock and no transaction open. Then the apply transaction
-/// ([`executor::ApplyTransaction`]; on PostgreSQL READ COMMITTED, under the apply lock):
-/// the catalog is read again, the plan made again and compared with the confirmed one
-/// (or the reviewed plan file), the statements run, the catalog is read and planned a
-/// third time, which must give nothing left to do, and only then COMMIT. With `--yes`
-/// there is no preview: the plan is shown from inside the transaction.
-///
-/// While the transaction is open, SIGINT and SIGTERM cancel the running statement on the
-/// server, roll back, and exit 130 / 143. Outside it they keep their default effect:
-/// nothing has started, or everything is committed.
+/// `grantplan apply`: what can be checked without the server is checked here first (bad
+/// input never opens a connection); [`apply::run`] does the rest (its module
+/// documentation has the steps and why), and this prints what it reports.
 fn apply_cmd(args: ApplyArgs) -> Outcome {
     let planfile = match &args.planfile {
         // Bounded (planfile::MAX_FILE_BYTES): a device or a huge file is refused, not read.
@@ -1121,76 +1103,112 @@ fn apply_cmd(args: ApplyArgs) -> Outcome {
     let config_path = grants_file_for(&args.file, planfile.as_ref().map(|(_, f)| f))?;
     let config = load_config(&config_path)?;
     let reviewed = match planfile {
-        Some((name, file)) => Some(check_plan_file(name, file, &config)?),
+        Some((name, file)) => Some(apply::ReviewedPlan::check(name, file, &config)?),
         None => None,
     };
     let conn = require_connection(&args.db, "apply")?;
     let server = db::describe_target(&conn.config);
-    if let Some((name, file)) = &reviewed {
-        // Before any grant is read: a plan file for staging pointed at production is
-        // applied only if the grants it depends on are the same there, and says so first.
-        if file.header.database != server {
-            report_diagnostics(&[Diagnostic::warning(format!(
-                "{name} was made for {}, this is {server}: it applies only if every grant it \
-                 was planned from is the same here (checked next, inside the transaction)",
-                file.header.database
-            ))]);
-        }
+    if let Some(warning) = reviewed.as_ref().and_then(|r| r.made_elsewhere(&server)) {
+        report_diagnostics(&[warning]);
     }
     let rt = runtime()?;
-    rt.block_on(async {
-        let session = open(&conn, Some(&config)).await?;
-        let run = ApplyRun {
-            config: &config,
-            strict: args.strict,
-            reviewed: reviewed.as_ref(),
-            server: &server,
-            timeouts: executor::Timeouts {
-                lock: args.lock_timeout.unwrap_or(executor::DEFAULT_LOCK_TIMEOUT),
-                statement: args
-                    .statement_timeout
-                    .unwrap_or(executor::DEFAULT_STATEMENT_TIMEOUT),
-                idle: args.idle_timeout.unwrap_or(executor::DEFAULT_IDLE_TIMEOUT),
-            },
-            settings: Some(&conn),
-            format: args.format,
-            sent: Default::default(),
-        };
-        if session.target == crate::model::Target::Redshift && args.lock_timeout.is_some() {
-            report_diagnostics(&[Diagnostic::warning(
-                "--lock-timeout has no effect on Redshift: it has neither lock_timeout nor \
-                 advisory locks, so grantplan neither bounds lock waits there nor keeps two \
-                 applies apart",
-            )]);
-        }
-        if session.target == crate::model::Target::Redshift
-            && (args.statement_timeout.is_some() || args.idle_timeout.is_some())
-        {
-            report_diagnostics(&[Diagnostic::warning(
-                "--statement-timeout and --idle-timeout have no effect on Redshift: grantplan \
-                 sets them only on PostgreSQL (use the cluster's WLM query timeouts)",
-            )]);
-        }
-        let confirmed = if args.yes {
-            None
+    let request = apply::Request {
+        config: &config,
+        strict: args.strict,
+        reviewed: reviewed.as_ref(),
+        settings: &conn,
+        timeouts: apply::GivenTimeouts {
+            lock: args.lock_timeout,
+            statement: args.statement_timeout,
+            idle: args.idle_timeout,
+        },
+        confirmation: if args.yes {
+            apply::Confirmation::Given
         } else {
-            let plan = run.plan(read_catalog(&session).await?)?;
-            run.show(&plan)?;
-            if plan.is_empty() {
-                eprintln!("{}", diag::visible(&run.nothing_to_apply()));
-                run.print_json(session.target, run.nothing_result(), 0)?;
-                return Ok(0);
+            apply::Confirmation::Ask
+        },
+        record: args.format == TextOrJson::Json,
+    };
+    let ui = ApplyUi {
+        server: &server,
+        format: args.format,
+    };
+    let (target, result, statements, round_trips, warnings) =
+        match rt.block_on(apply::run(&request, &ui))? {
+            apply::Outcome::Interrupted(signal) => return Ok(signal.exit_code()),
+            apply::Outcome::Applied(c) => (c.target, "applied", c.sql, c.round_trips, c.warnings),
+            apply::Outcome::Nothing(u) => (u.target, "nothing", Vec::new(), 0, u.warnings),
+            apply::Outcome::AlreadyApplied(u) => {
+                (u.target, "already_applied", Vec::new(), 0, u.warnings)
             }
-            print_summary(&plan);
-            confirm(&format!(
-                "Apply {} {} to {server} in one transaction?",
-                plan.statements.len(),
-                output::plural(plan.statements.len(), "statement", "statements")
-            ))?;
-            Some(plan)
         };
-        run.transaction(&session, confirmed.as_ref()).await
-    })
+    if args.format == TextOrJson::Json {
+        print(&output::to_json(&output::ApplyDoc {
+            format: "grantplan-apply",
+            version: 1,
+            target,
+            server,
+            result,
+            statements,
+            round_trips,
+            warnings,
+        }))?;
+    }
+    Ok(0)
+}
+
+/// How `apply` shows the plan and what happens on stderr, and asks on the terminal.
+struct ApplyUi<'a> {
+    /// The server, as output names it.
+    server: &'a str,
+    /// `--format`: with `json`, the plan is not printed and one document ends the apply.
+    format: TextOrJson,
+}
+
+impl apply::Ui for ApplyUi<'_> {
+    fn warn(&self, warnings: &[Diagnostic]) {
+        report_diagnostics(warnings);
+    }
+
+    fn show(&self, plan: &Plan) -> Result<(), apply::UiError> {
+        report_diagnostics(&plan.warnings);
+        if self.format == TextOrJson::Json {
+            // The document at the end says what was applied; warnings go to stderr.
+            return Ok(());
+        }
+        let source = Source::Database {
+            server: self.server.to_string(),
+        };
+        write_stdout(&output::sql(plan, &source)).map_err(apply::UiError::Output)
+    }
+
+    fn confirm(&self, plan: &Plan) -> Result<(), apply::UiError> {
+        print_summary(plan);
+        confirm(&format!(
+            "Apply {} {} to {} in one transaction?",
+            plan.statements.len(),
+            output::plural(plan.statements.len(), "statement", "statements"),
+            self.server
+        ))
+    }
+
+    fn notice(&self, notice: &apply::Notice<'_>) {
+        match notice {
+            // They quote names from grants.yaml and the catalog: shown, never obeyed.
+            apply::Notice::Nothing { .. } | apply::Notice::LockWait { .. } => {
+                eprintln!("{}", diag::visible(&notice.to_string()))
+            }
+            _ => eprintln!("{notice}"),
+        }
+    }
+
+    fn reading_catalog(&self) -> Box<dyn apply::Meter<catalog::Progress> + '_> {
+        Box::new(CatalogSpinner::start())
+    }
+
+    fn running(&self, total: usize) -> Box<dyn apply::Meter<usize> + '_> {
+        Box::new(StatementsBar::new(total))
+    }
 }
 
 /// Reads a timeout option the one way all of them take it: a bare whole number is
@@ -1237,479 +1255,6 @@ fn parse_lock_timeout(text: &str) -> Result<std::time::Duration, String> {
     Ok(d)
 }
 
-/// One `grantplan apply`: what it plans from and what it compares with.
-struct ApplyRun<'a> {
-    config: &'a Config,
-    strict: bool,
-    /// The reviewed plan file, when one was given: its name and contents.
-    reviewed: Option<&'a (String, planfile::PlanFile)>,
-    /// The server, as output names it.
-    server: &'a str,
-    timeouts: executor::Timeouts,
-    /// How to open a second connection, to show what the apply waits for.
-    settings: Option<&'a db::Settings>,
-    /// `--format`: with `json`, the plan is not printed and one document ends the apply.
-    format: TextOrJson,
-    /// For the JSON document: the statements sent and the plan's warnings.
-    sent: std::sync::Mutex<(Vec<String>, Vec<Diagnostic>)>,
-}
-
-/// How the part of the transaction that may be interrupted ended.
-enum Ready<'a> {
-    /// Nothing to do; the transaction was rolled back.
-    Nothing,
-    /// The statements ran and the catalog matches: COMMIT is next.
-    Commit(executor::ApplyTransaction<'a>, executor::Applied),
-}
-
-impl ApplyRun<'_> {
-    /// Plans against `snap` (freed once the planner has indexed it), checks that the SQL
-    /// means what was planned, and that a reviewed plan file still holds.
-    fn plan(&self, snap: Snapshot) -> Result<Plan, Failure> {
-        let plan = plan::plan_owned(
-            self.config,
-            Some(snap),
-            PlanOptions {
-                strict: self.strict,
-            },
-        )?;
-        plan.verify()?;
-        if let Some((path, file)) = self.reviewed {
-            // Already applied (a CI job's re-run): nothing left to do, and each of the
-            // file's statements would change nothing of what the plan consulted (a
-            // missing schema is not "already granted": a GRANT on it would add to it).
-            let already = plan.is_empty()
-                && !file.statements.is_empty()
-                && plan.scope.after(&file.statements, plan.target) == plan.scope;
-            if !already {
-                check_still_current(path, file, &plan)?;
-            }
-        }
-        Ok(plan)
-    }
-
-    /// What is said when there is nothing to apply.
-    fn nothing_to_apply(&self) -> String {
-        match self.reviewed {
-            Some((path, file)) if !file.statements.is_empty() => format!(
-                "already applied: {} already holds what {path} produces ({} matches {}); \
-                 nothing to apply",
-                self.server, self.server, self.config.file
-            ),
-            _ => format!(
-                "nothing to apply: {} already matches {}",
-                self.server, self.config.file
-            ),
-        }
-    }
-
-    /// Prints the plan (and its warnings) for review.
-    fn show(&self, plan: &Plan) -> Result<(), Failure> {
-        if let Some((path, file)) = self.reviewed {
-            // Same scope, other server (staging vs production, or a snapshot): the
-            // statements are right for this catalog, but say so plainly.
-            if file.header.database != self.server && !plan.is_empty() {
-                report_diagnostics(&[Diagnostic::warning(format!(
-                    "{path} was planned against {}, and is applied to {}, whose managed \
-                     grants are the same",
-                    file.header.database, self.server
-                ))]);
-            }
-        }
-        if self.format == TextOrJson::Json {
-            // The document at the end says what was applied; warnings go to stderr.
-            report_diagnostics(&plan.warnings);
-            return Ok(());
-        }
-        let source = Source::Database {
-            server: self.server.to_string(),
-        };
-        print_plan(plan, &source, Format::Sql)
-    }
-
-    /// The SQL to run: with a plan file exactly its statements (the checks proved a plan
-    /// made now gives the same ones), otherwise the plan's.
-    fn sql(&self, plan: &Plan) -> Vec<String> {
-        match self.reviewed {
-            Some((_, file)) => file
-                .statements
-                .iter()
-                .map(|s| s.render(file.header.target))
-                .collect(),
-            None => plan.sql_statements(),
-        }
-    }
-
-    /// The apply transaction, with SIGINT / SIGTERM watched until COMMIT is sent.
-    async fn transaction(&self, session: &db::Session, confirmed: Option<&Plan>) -> Outcome {
-        let mut interrupts = Interrupts::watch();
-        let ready = tokio::select! {
-            biased;
-            code = interrupts.next() => {
-                abandon(session).await;
-                eprintln!("interrupted: nothing was changed (rolled back)");
-                return Ok(code);
-            }
-            ready = self.until_commit(session, confirmed) => ready?,
-        };
-        let Ready::Commit(tx, applied) = ready else {
-            self.print_json(session.target, self.nothing_result(), 0)?;
-            return Ok(0);
-        };
-        // Not interruptible: once COMMIT is sent, only its answer tells what happened.
-        tx.commit()
-            .await
-            .map_err(|e| Failure::Message(e.to_string()))?;
-        eprintln!(
-            "applied {} {} to {} in one transaction ({} {})",
-            applied.statements,
-            output::plural(applied.statements, "statement", "statements"),
-            self.server,
-            applied.batches,
-            output::plural(applied.batches, "round trip", "round trips")
-        );
-        if let Some(code) = futures_util::FutureExt::now_or_never(interrupts.next()) {
-            eprintln!(
-                "(signal received during COMMIT, exit code {code} withheld: the apply had \
-                 been committed and is complete)"
-            );
-        }
-        self.print_json(session.target, "applied", applied.batches)?;
-        Ok(0)
-    }
-
-    /// `nothing`, or `already_applied` for a plan file whose changes the server holds.
-    fn nothing_result(&self) -> &'static str {
-        match self.reviewed {
-            Some((_, file)) if !file.statements.is_empty() => "already_applied",
-            _ => "nothing",
-        }
-    }
-
-    /// With `--format json`, the document that ends the apply.
-    fn print_json(
-        &self,
-        target: crate::model::Target,
-        result: &'static str,
-        round_trips: usize,
-    ) -> Result<(), Failure> {
-        if self.format != TextOrJson::Json {
-            return Ok(());
-        }
-        let (statements, warnings) =
-            std::mem::take(&mut *self.sent.lock().unwrap_or_else(|e| e.into_inner()));
-        print(&output::to_json(&output::ApplyDoc {
-            format: "grantplan-apply",
-            version: 1,
-            target,
-            server: self.server.to_string(),
-            result,
-            statements: if result == "applied" {
-                statements
-            } else {
-                Vec::new()
-            },
-            round_trips,
-            warnings,
-        }))
-    }
-
-    /// Everything up to COMMIT; any failure rolls back.
-    async fn until_commit<'s>(
-        &self,
-        session: &'s db::Session,
-        confirmed: Option<&Plan>,
-    ) -> Result<Ready<'s>, Failure> {
-        // What the transaction waits for, shown from a second connection within a second
-        // (PostgreSQL only: Redshift has neither pg_blocking_pids nor lock timeouts).
-        let last_wait = std::sync::Mutex::new(None::<String>);
-        let pid = match session.target {
-            crate::model::Target::Postgres => executor::backend_pid(&session.client).await.ok(),
-            crate::model::Target::Redshift => None,
-        };
-        let work = async {
-            let tx =
-                executor::ApplyTransaction::begin(&session.client, session.target, &self.timeouts)
-                    .await
-                    .map_err(|e| Failure::Message(e.to_string()))?;
-            match self.inside(&tx, session.target, confirmed).await {
-                Ok(Some(applied)) => Ok(Ready::Commit(tx, applied)),
-                Ok(None) => {
-                    tx.rollback().await;
-                    Ok(Ready::Nothing)
-                }
-                Err(f) => {
-                    tx.rollback().await;
-                    Err(f)
-                }
-            }
-        };
-        let result = match (pid, self.settings) {
-            (Some(pid), Some(settings)) => tokio::select! {
-                biased;
-                r = work => r,
-                never = watch_waits(settings, pid, self.timeouts.lock, &last_wait) => match never {},
-            },
-            _ => work.await,
-        };
-        // A lock timeout names who held the lock, as last seen.
-        result.map_err(
-            |f| match (f, last_wait.lock().ok().and_then(|l| l.clone())) {
-                (Failure::Message(m), Some(holders))
-                    if m.contains("waited longer than the lock timeout") =>
-                {
-                    Failure::Message(format!("{m}\n  held by: {holders}"))
-                }
-                (f, _) => f,
-            },
-        )
-    }
-
-    /// Inside the transaction: read, plan, compare, show, run, check. `None` when there
-    /// is nothing to do.
-    async fn inside(
-        &self,
-        tx: &executor::ApplyTransaction<'_>,
-        target: crate::model::Target,
-        confirmed: Option<&Plan>,
-    ) -> Result<Option<executor::Applied>, Failure> {
-        let snap = read_showing(tx.client(), target, true)
-            .await
-            .map_err(|e| Failure::Message(format!("cannot read the catalog: {e}")))?;
-        let plan = self.plan(snap)?;
-        if self.format == TextOrJson::Json {
-            *self.sent.lock().unwrap_or_else(|e| e.into_inner()) =
-                (Vec::new(), plan.warnings.clone());
-        }
-        match confirmed {
-            // A plan file was compared with in `plan`.
-            Some(shown) if self.reviewed.is_none() => check_unchanged(
-                &Reviewed {
-                    kind: "confirmed",
-                    statements: &shown.statements,
-                    fingerprint: &shown.scope.fingerprint(),
-                    label: "confirmed: the plan above".into(),
-                    changed: "the catalog changed while the plan above waited for \
-                              confirmation"
-                        .into(),
-                    other: "planning again gives other statements than the ones confirmed".into(),
-                    again: "Run apply again and review the new plan".into(),
-                },
-                &plan,
-            )?,
-            Some(_) => {}
-            None => self.show(&plan)?,
-        }
-        if plan.is_empty() {
-            eprintln!("{}", diag::visible(&self.nothing_to_apply()));
-            return Ok(None);
-        }
-        if target == crate::model::Target::Postgres && plan.changes_roles() {
-            if let executor::RolesLock::NotPermitted(why) = tx
-                .lock_roles()
-                .await
-                .map_err(|e| Failure::Message(e.to_string()))?
-            {
-                report_diagnostics(&[Diagnostic::warning(format!(
-                    "this plan creates roles or changes memberships, which belong to the whole \
-                     server, but this login may not take the server-wide lock that keeps \
-                     grantplan applies to other databases of the server from interleaving \
-                     with it ({why}); apply as a superuser to have it"
-                ))]);
-            }
-        }
-        let sql = self.sql(&plan);
-        if self.format == TextOrJson::Json {
-            *self.sent.lock().unwrap_or_else(|e| e.into_inner()) =
-                (sql.clone(), plan.warnings.clone());
-        }
-        let bar = progress_bar(sql.len());
-        let result = tx
-            .execute(&sql, &mut |done| bar.set_position(done as u64))
-            .await;
-        bar.finish_and_clear();
-        let applied = result.map_err(|e| Failure::Message(e.to_string()))?;
-        // The check below reads and plans the whole catalog again: free this plan and
-        // its SQL first, or a large apply holds two of each at its peak.
-        drop(sql);
-        drop(plan);
-        // Redshift: its catalog views are not known to show a transaction its own
-        // uncommitted grants, and a false "still differs" would block every apply there.
-        if target == crate::model::Target::Postgres {
-            self.check_converged(tx, applied.statements).await?;
-        }
-        Ok(Some(applied))
-    }
-
-    /// After the statements, inside the same transaction: reads the catalog again (its
-    /// own changes and whatever other sessions committed meanwhile) and plans again.
-    /// Anything left to do means the result is not what was checked and shown: another
-    /// session changed these grants during the apply, or a statement had no effect.
-    async fn check_converged(
-        &self,
-        tx: &executor::ApplyTransaction<'_>,
-        ran: usize,
-    ) -> Result<(), Failure> {
-        let rolled_back = "nothing was applied (rolled back)";
-        let snap = read_showing(tx.client(), crate::model::Target::Postgres, true)
-            .await
-            .map_err(|e| {
-                Failure::Message(format!(
-                    "cannot read the catalog again after the statements ran: {e}; {rolled_back}"
-                ))
-            })?;
-        let again = plan::plan_owned(
-            self.config,
-            Some(snap),
-            PlanOptions {
-                strict: self.strict,
-            },
-        )
-        .map_err(|mut diags| {
-            diags.push(Diagnostic::error(format!(
-                "planning again after the {ran} statements ran failed (above); {rolled_back}"
-            )));
-            Failure::Diagnostics(diags)
-        })?;
-        if again.is_empty() {
-            return Ok(());
-        }
-        const SHOWN: usize = 20;
-        let lines = again.sql_statements();
-        let mut listed: String = lines
-            .iter()
-            .take(SHOWN)
-            .map(|l| format!("\n  {}", crate::sql::headline(l)))
-            .collect();
-        if lines.len() > SHOWN {
-            listed.push_str(&format!("\n  ... and {} more", lines.len() - SHOWN));
-        }
-        Err(Failure::Message(format!(
-            "after its {ran} statements ran, {} still differs from {}: planning again inside \
-             the transaction gives {} more statement(s):{listed}\n{rolled_back}. Either \
-             another session changed these grants while grantplan applied them (apply \
-             again), or a statement had no effect (for example a REVOKE of a privilege \
-             that another role granted: only that grantor can revoke it)",
-            self.server,
-            self.config.file,
-            lines.len()
-        )))
-    }
-}
-
-/// Watches, from a second connection opened after a second, whether backend `pid` waits
-/// for a lock, and says on stderr who holds it and how long until `lock_timeout` gives
-/// up: when the holders change, and every 5 seconds while they do not. Never returns
-/// (it is dropped when the apply ends); if the second connection cannot be opened or
-/// asked, it falls silent: the apply itself is unaffected.
-async fn watch_waits(
-    settings: &db::Settings,
-    pid: i32,
-    lock_timeout: std::time::Duration,
-    last: &std::sync::Mutex<Option<String>>,
-) -> std::convert::Infallible {
-    use std::time::Duration;
-    let idle = || std::future::pending::<std::convert::Infallible>();
-    tokio::time::sleep(Duration::from_secs(1)).await;
-    let Ok(observer) = db::connect(settings, None).await else {
-        return idle().await;
-    };
-    let mut said: Option<(String, std::time::Instant)> = None;
-    loop {
-        match executor::lock_wait(&observer.client, pid).await {
-            Ok(Some(wait)) => {
-                let again = said.as_ref().is_none_or(|(h, at)| {
-                    *h != wait.holders || at.elapsed() >= Duration::from_secs(5)
-                });
-                if again {
-                    let left = lock_timeout.as_secs_f64() - wait.waited;
-                    eprintln!(
-                        "{}",
-                        diag::visible(&format!(
-                            "waiting {:.0}s for a lock held by {}; giving up in {:.0}s \
-                             (--lock-timeout {})",
-                            wait.waited.max(0.0),
-                            wait.holders,
-                            left.max(0.0),
-                            humantime::format_duration(lock_timeout)
-                        ))
-                    );
-                    said = Some((wait.holders.clone(), std::time::Instant::now()));
-                }
-                if let Ok(mut l) = last.lock() {
-                    *l = Some(wait.holders);
-                }
-            }
-            Ok(None) => said = None,
-            Err(_) => return idle().await,
-        }
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    }
-}
-
-/// SIGINT and SIGTERM, watched while the apply transaction is open. A signal that cannot
-/// be watched keeps its default effect (the process ends, the connection closes, and the
-/// server rolls back): still nothing is changed, only without the message.
-struct Interrupts {
-    #[cfg(unix)]
-    int: Option<tokio::signal::unix::Signal>,
-    #[cfg(unix)]
-    term: Option<tokio::signal::unix::Signal>,
-}
-
-impl Interrupts {
-    fn watch() -> Self {
-        #[cfg(unix)]
-        {
-            use tokio::signal::unix::{signal, SignalKind};
-            Interrupts {
-                int: signal(SignalKind::interrupt()).ok(),
-                term: signal(SignalKind::terminate()).ok(),
-            }
-        }
-        #[cfg(not(unix))]
-        Interrupts {}
-    }
-
-    /// The exit code for the next signal: 128 + its number.
-    async fn next(&mut self) -> u8 {
-        #[cfg(unix)]
-        {
-            async fn recv(s: &mut Option<tokio::signal::unix::Signal>) {
-                match s {
-                    Some(s) => {
-                        s.recv().await;
-                    }
-                    None => std::future::pending().await,
-                }
-            }
-            tokio::select! {
-                _ = recv(&mut self.int) => 130,
-                _ = recv(&mut self.term) => 143,
-            }
-        }
-        #[cfg(not(unix))]
-        {
-            let _ = tokio::signal::ctrl_c().await;
-            130
-        }
-    }
-}
-
-/// Stops the server's work at once and rolls back: a cancel request for the running
-/// statement (the server would otherwise finish it first, or wait out a lock), then
-/// ROLLBACK. Each step is bounded; if the server cannot be reached, the connection closes
-/// when the process exits and the server rolls back then. COMMIT was never sent, so in
-/// every case nothing was changed.
-async fn abandon(session: &db::Session) {
-    let limit = std::time::Duration::from_secs(5);
-    let cancel = session.client.cancel_token();
-    let _ = tokio::time::timeout(limit, cancel.cancel_query(session.tls.clone())).await;
-    let _ = tokio::time::timeout(limit, session.client.batch_execute("ROLLBACK")).await;
-}
-
-/// Reads and checks a plan file before any connection: its seal and statements, its
-/// target, and that grants.yaml is the file it was planned from.
 /// The grants file `apply` reads: `-f`'s; else `./grants.yaml`; else, with a plan file,
 /// the one its header names (it was planned from that file, and its SHA-256 is checked
 /// next), said on stderr.
@@ -1738,145 +1283,49 @@ fn grants_file_for(
     }
 }
 
-/// Checks a plan file read before any connection against grants.yaml: its target and
-/// the SHA-256 of the grants file it was planned from.
-fn check_plan_file(
-    name: String,
-    file: planfile::PlanFile,
-    config: &Config,
-) -> Result<(String, planfile::PlanFile), Failure> {
-    if file.header.target != config.target {
-        return Err(Failure::Message(format!(
-            "{name} was planned for target `{}` but {} declares `{}`",
-            file.header.target, config.file, config.target
-        )));
-    }
-    let now = &config.sha256;
-    if *now != file.header.config_sha256 {
-        return Err(Failure::Message(format!(
-            "{} changed since {name} was planned (it was {}, it is {now}); nothing was \
-             applied. Plan again with `grantplan plan --out DIR` and review the new file",
-            config.file, file.header.config_sha256
-        )));
-    }
-    Ok((name, file))
-}
-
-/// What a plan made now must equal: a reviewed plan file, or the plan a person confirmed.
-struct Reviewed<'a> {
-    /// `reviewed` or `confirmed`.
-    kind: &'static str,
-    statements: &'a [Statement],
-    fingerprint: &'a str,
-    /// The diff's header for it (`reviewed: migrations/x.sql`).
-    label: String,
-    /// Why, when the fingerprint moved.
-    changed: String,
-    /// Why, when only the statements differ.
-    other: String,
-    /// What to do.
-    again: String,
-}
-
-/// Refuses a reviewed plan when the catalog it was planned against has changed, or when
-/// planning now gives other statements; shows what the difference would be.
-fn check_still_current(name: &str, file: &planfile::PlanFile, now: &Plan) -> Result<(), Failure> {
-    check_unchanged(
-        &Reviewed {
-            kind: "reviewed",
-            statements: &file.statements,
-            fingerprint: &file.header.catalog,
-            label: format!("reviewed: {name}"),
-            changed: format!("the catalog changed since {name} was planned"),
-            other: format!("planning now gives other statements than {name} holds"),
-            again: "Plan again with `grantplan plan --out DIR` and review the new file".into(),
-        },
-        now,
-    )
-}
-
-/// Refuses when `now` was planned from another catalog than `reviewed`, or gives other
-/// statements; the message shows the difference.
-fn check_unchanged(reviewed: &Reviewed, now: &Plan) -> Result<(), Failure> {
-    let fingerprint = now.scope.fingerprint();
-    let canonical =
-        |s: &[Statement]| -> Vec<Statement> { s.iter().map(|s| s.canonical(now.target)).collect() };
-    let same = canonical(reviewed.statements) == canonical(&now.statements);
-    if fingerprint == reviewed.fingerprint && same {
-        return Ok(());
-    }
-    let old = statements_text(reviewed.statements, now.target);
-    let new = statements_text(&now.statements, now.target);
-    let diff = similar::TextDiff::from_lines(&old, &new)
-        .unified_diff()
-        .header(&reviewed.label, "planned now")
-        .to_string();
-    let why = if fingerprint != reviewed.fingerprint {
-        format!(
-            "{} (its fingerprint was {}, it is {fingerprint})",
-            reviewed.changed, reviewed.fingerprint
-        )
-    } else {
-        reviewed.other.clone()
-    };
-    Err(Failure::Message(format!(
-        "{why}; nothing was applied. The {} plan and a plan made now differ:\n{}{}",
-        reviewed.kind,
-        if diff.is_empty() {
-            "(the statements are the same; what they were planned from is not)\n".to_string()
-        } else {
-            diff
-        },
-        reviewed.again
-    )))
-}
-
-/// Statements as [`output::sql`] shows them (in their layout, names escaped), each ending
-/// a line: a diff of two of these shows an object added to a statement as a line added.
-fn statements_text(statements: &[Statement], target: crate::model::Target) -> String {
-    let mut text = String::new();
-    for s in statements {
-        text.push_str(&output::shown(s, target).0);
-        text.push('\n');
-    }
-    text
-}
-
 /// A progress bar on stderr for long applies; hidden when stderr is not a terminal.
-fn progress_bar(total: usize) -> indicatif::ProgressBar {
-    if total < executor::BATCH_SIZE || !std::io::stderr().is_terminal() {
-        return indicatif::ProgressBar::hidden();
+struct StatementsBar(indicatif::ProgressBar);
+
+impl StatementsBar {
+    fn new(total: usize) -> Self {
+        if total < executor::BATCH_SIZE || !std::io::stderr().is_terminal() {
+            return StatementsBar(indicatif::ProgressBar::hidden());
+        }
+        let bar = indicatif::ProgressBar::new(total as u64);
+        if let Ok(style) =
+            indicatif::ProgressStyle::with_template("applying {bar:40} {pos}/{len} statements")
+        {
+            bar.set_style(style);
+        }
+        StatementsBar(bar)
     }
-    let bar = indicatif::ProgressBar::new(total as u64);
-    if let Ok(style) =
-        indicatif::ProgressStyle::with_template("applying {bar:40} {pos}/{len} statements")
-    {
-        bar.set_style(style);
+}
+
+impl apply::Meter<usize> for StatementsBar {
+    fn update(&self, done: usize) {
+        self.0.set_position(done as u64);
     }
-    bar
+
+    fn finish(self: Box<Self>) {
+        self.0.finish_and_clear();
+    }
 }
 
 /// Asks on the terminal; without a terminal there is nobody to ask, so it refuses.
-fn confirm(question: &str) -> Result<(), Failure> {
+fn confirm(question: &str) -> Result<(), apply::UiError> {
     if !std::io::stdin().is_terminal() {
-        return Err(Failure::Message(
-            "refusing to apply without confirmation: standard input is not a terminal; \
-             review the plan above and pass --yes to apply it"
-                .into(),
-        ));
+        return Err(apply::UiError::NoTerminal);
     }
     eprint!("{question} Type yes to continue: ");
     let _ = std::io::stderr().flush();
     let mut answer = String::new();
     std::io::stdin()
         .read_line(&mut answer)
-        .map_err(|e| Failure::Message(format!("cannot read the answer: {e}")))?;
+        .map_err(apply::UiError::Unreadable)?;
     // Exactly `yes`: a stray `y` (or any other key) never applies.
     match answer.trim() {
         "yes" => Ok(()),
-        _ => Err(Failure::Message(
-            "not applied: the answer was not yes".into(),
-        )),
+        _ => Err(apply::UiError::NotYes),
     }
 }
 
@@ -1888,7 +1337,7 @@ fn snapshot_cmd(args: SnapshotArgs) -> Outcome {
         crate::outfile::check(path, if_exists)?;
     }
     let snap = runtime()?.block_on(async {
-        let session = open(&conn, None).await?;
+        let session = db::open(&conn, None).await?;
         read_catalog(&session).await
     })?;
     // Written as it is serialized: the JSON of a large catalog is larger than the
@@ -1950,12 +1399,12 @@ fn doctor_cmd(args: DoctorArgs) -> Outcome {
         let session = match db::connect_detailed(&conn, config.as_ref().map(|c| c.target)).await {
             Ok(s) => s,
             Err(e) => {
-                let why = connect_failure(e, config.as_ref());
+                let why = db::OpenError::connect(e, config.as_ref()).to_string();
                 return vec![crate::doctor::unreachable(&server, &why)];
             }
         };
         let setup = catalog::read_setup(&session.client, session.target).await;
-        let snapshot = read_showing(&session.client, session.target, false).await;
+        let snapshot = read_showing(&session.client, session.target).await;
         crate::doctor::examine(&crate::doctor::Findings {
             server: &server,
             target: session.target,

@@ -971,6 +971,70 @@ impl fmt::Display for ConnectError {
     }
 }
 
+/// Why [`open`] gave no session: the connection failed, or the server is of another kind
+/// than the grants file's `target`.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    /// The connection failed. `hint`: why a grants file without `target:` may be the
+    /// cause (see [`OpenError::connect`]).
+    #[error("{}{}", .error.message, .hint.as_deref().map(|h| format!("\n  hint: {h}")).unwrap_or_default())]
+    Connect {
+        error: ConnectError,
+        hint: Option<String>,
+    },
+    /// The server is not of the kind the grants file names: nothing was read or changed.
+    #[error("{} but {server} is a {found} server ({evidence}); nothing was read or changed. Set `target: {found}` in {file} if this is the right server, or connect to a {expected} server", if *.target_given { format!("{file} declares target `{expected}`") } else { format!("{file} has no `target:`, so its target is `{expected}` (the default),") })]
+    OtherKind {
+        /// The grants file, as its messages name it.
+        file: String,
+        /// Its target, and whether it says `target:` or takes the default.
+        expected: Target,
+        target_given: bool,
+        /// The server, as [`describe_target`] names it.
+        server: String,
+        /// What the server is, and why grantplan thinks so ([`Session::evidence`]).
+        found: Target,
+        evidence: String,
+    },
+}
+
+impl OpenError {
+    /// A failed connection, with the reason a grants file without `target:` may be the
+    /// cause: it is taken for Redshift, whose default sslmode `require` is what a
+    /// PostgreSQL without TLS refuses first, before grantplan can see it is PostgreSQL.
+    pub fn connect(error: ConnectError, expected: Option<&crate::config::Config>) -> Self {
+        let hint = expected
+            .and_then(crate::config::Config::default_target_hint)
+            .filter(|_| error.tls);
+        OpenError::Connect { error, hint }
+    }
+}
+
+/// Connects, and refuses a server of another kind than the grants file's `target` before
+/// reading or changing anything on it. The expected target also picks the TLS default
+/// (`require` for Redshift).
+pub async fn open(
+    settings: &Settings,
+    expected: Option<&crate::config::Config>,
+) -> Result<Session, OpenError> {
+    let session = connect_detailed(settings, expected.map(|c| c.target))
+        .await
+        .map_err(|e| OpenError::connect(e, expected))?;
+    if let Some(config) = expected {
+        if session.target != config.target {
+            return Err(OpenError::OtherKind {
+                file: config.file.clone(),
+                expected: config.target,
+                target_given: config.target_given,
+                server: describe_target(&settings.config),
+                found: session.target,
+                evidence: session.evidence,
+            });
+        }
+    }
+    Ok(session)
+}
+
 /// Whether every host the settings name is a Unix socket, with no `hostaddr`: libpq
 /// never uses TLS there (the server would decline it, and nothing crosses a network),
 /// whatever sslmode says.
@@ -1458,6 +1522,54 @@ pub fn describe_error(e: &tokio_postgres::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_server_of_another_kind_is_named_with_what_the_file_says() {
+        let other = |target_given| OpenError::OtherKind {
+            file: "grants.yaml".into(),
+            expected: Target::Redshift,
+            target_given,
+            server: "u@h:5432/d".into(),
+            found: Target::Postgres,
+            evidence: "it reported no padb_version".into(),
+        };
+        assert_eq!(
+            other(true).to_string(),
+            "grants.yaml declares target `redshift` but u@h:5432/d is a postgres server (it \
+             reported no padb_version); nothing was read or changed. Set `target: postgres` in \
+             grants.yaml if this is the right server, or connect to a redshift server"
+        );
+        assert!(other(false).to_string().starts_with(
+            "grants.yaml has no `target:`, so its target is `redshift` (the default), but \
+             u@h:5432/d is a postgres server"
+        ));
+        // The hint that the missing `target:` may be why: for a TLS failure only.
+        let untargeted = crate::config::parse("grants.yaml", "groups:\n  g: {}\n").unwrap();
+        let failed = |tls| {
+            let error = ConnectError {
+                message: "refused".into(),
+                tls,
+            };
+            OpenError::connect(error, Some(&untargeted)).to_string()
+        };
+        assert_eq!(failed(false), "refused");
+        assert_eq!(
+            failed(true),
+            format!(
+                "refused\n  hint: {}",
+                untargeted.default_target_hint().unwrap()
+            )
+        );
+        let targeted = crate::config::parse("grants.yaml", "target: redshift\n").unwrap();
+        let error = ConnectError {
+            message: "refused".into(),
+            tls: true,
+        };
+        assert_eq!(
+            OpenError::connect(error, Some(&targeted)).to_string(),
+            "refused"
+        );
+    }
 
     fn env_of(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
         move |k| {

@@ -14,10 +14,10 @@
 //! SELECT pg_advisory_xact_lock(7454127460279413857);
 //! ```
 //!
-//! then the caller reads the catalog ([`crate::catalog::read_in_transaction`]), plans and
-//! checks, [`ApplyTransaction::execute`] runs the statements, the caller reads the catalog
-//! again and plans again (the plan must now be empty), and [`ApplyTransaction::commit`]
-//! commits. Anything else rolls back.
+//! then the caller ([`crate::apply`]) reads the catalog
+//! ([`crate::catalog::read_in_transaction`]), plans and checks, [`ApplyTransaction::execute`]
+//! runs the statements, the caller reads the catalog again and plans again (the plan must
+//! now be empty), and [`ApplyTransaction::commit`] commits. Anything else rolls back.
 //!
 //! **Why READ COMMITTED, not REPEATABLE READ.** Under REPEATABLE READ the transaction's
 //! snapshot is taken by its first query, and `SELECT pg_advisory_xact_lock(..)` is that
@@ -648,6 +648,18 @@ async fn lock_holder(client: &Client) -> Option<String> {
         .filter(|s| !s.is_empty())
         .collect();
     (!holders.is_empty()).then(|| holders.join("; "))
+}
+
+/// Stops the server's work at once and rolls back, when a signal ends an apply: a cancel
+/// request for the running statement (the server would otherwise finish it first, or wait
+/// out a lock), then ROLLBACK. Each step is bounded; if the server cannot be reached, the
+/// connection closes when the process exits and the server rolls back then. COMMIT was
+/// never sent, so in every case nothing was changed.
+pub async fn abandon(session: &crate::db::Session) {
+    let limit = Duration::from_secs(5);
+    let cancel = session.client.cancel_token();
+    let _ = tokio::time::timeout(limit, cancel.cancel_query(session.tls.clone())).await;
+    let _ = tokio::time::timeout(limit, session.client.batch_execute("ROLLBACK")).await;
 }
 
 /// Runs `statements` in one plain transaction of their own (`BEGIN`, the statements,

@@ -3,12 +3,15 @@
 //! The shape: [`config`] loads grants.yaml; a [`catalog`] reader (one module per target)
 //! turns a live server into a [`catalog::Snapshot`]; the pure [`plan::plan`] function
 //! diffs the two into typed [`sql::Statement`]s; [`sql`] renders them; [`executor`] applies
-//! them in one transaction; [`sqlread`] reads that SQL back (a reviewed plan file) and
-//! refuses anything grantplan does not write. Only the catalog readers and the executor
-//! touch a database; [`cli`] is a thin layer that decides what to print where. [`iam`]
+//! them in one transaction, and [`apply`] is the `grantplan apply` workflow around it
+//! (connect, read, plan, compare with what was reviewed or confirmed, run, check, commit,
+//! signals); [`sqlread`] reads that SQL back (a reviewed plan file) and refuses anything
+//! grantplan does not write. Only the catalog readers and the executor touch a database;
+//! [`cli`] is a thin layer that decides what to print where. [`iam`]
 //! writes the IAM policies of the cluster's ML role from grants.yaml's `cluster:`
 //! section, and calls no AWS API.
 
+pub mod apply;
 pub mod catalog;
 pub mod cli;
 pub mod config;
