@@ -1246,7 +1246,8 @@ impl<'a> Planner<'a> {
     /// deterministic: grantees in declaration order, statements in the order below.
     fn group(&self, changes: Vec<Change>, ranks: &[u32]) -> Vec<Statement> {
         // (grant, kind, privileges, grantees, name): `name` is the place of the objects'
-        // shared name for a per-grantee group of a kind with names, else `NO_NAME`.
+        // name in a per-grantee group of objects whose name several objects share, else
+        // `NO_NAME`.
         type Key = (bool, &'static str, Vec<Privilege>, Vec<Gid>, usize);
         type Groups = indexmap::IndexMap<Key, Vec<usize>, foldhash::fast::RandomState>;
         const NO_NAME: usize = usize::MAX;
@@ -1262,7 +1263,12 @@ impl<'a> Planner<'a> {
             let mut object: Vec<&Change> = object.iter().collect();
             object.sort_by_key(|c| (ranks[c.grantee as usize], c.grant));
             let kind = self.world.objects[index].0.kind();
-            let name = same_name[index].0;
+            // A name only where several objects share it: elsewhere, a group per name
+            // would be a group per object (and their keys, memory for nothing).
+            let name = match same_name[index] {
+                (place, shared) if shared > 1 => place,
+                _ => NO_NAME,
+            };
             // Per (grant or revoke, privileges): the grantees, in rank order.
             type Same<'c> = ((bool, &'c Vec<Privilege>), Vec<Gid>);
             let mut same: Vec<Same> = Vec::new();
@@ -1338,8 +1344,7 @@ impl<'a> Planner<'a> {
         // order groups were found in.
         let mut first_of_name: HashMap<usize, usize> = HashMap::default();
         for c in &changes {
-            let name = same_name[c.object].0;
-            if name != NO_NAME {
+            if let (name, 2..) = same_name[c.object] {
                 first_of_name.entry(name).or_insert(c.object);
             }
         }
