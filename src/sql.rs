@@ -205,10 +205,14 @@ impl Statement {
     /// [`Statement::render`], noting in `breaks` the byte offset of every `\n` the
     /// layout writes.
     fn render_with_breaks(&self, target: Target, breaks: &mut Vec<usize>) -> String {
-        match target {
+        // A plan holds every statement's text at once: grown by doubling, a long
+        // statement's string would carry up to as much unused capacity as text.
+        let mut text = match target {
             Target::Redshift => render_redshift(self, breaks),
             Target::Postgres => render_postgres(self, breaks),
-        }
+        };
+        text.shrink_to_fit();
+        text
     }
 }
 
