@@ -76,15 +76,8 @@ pub async fn read_with(
 
 /// Reads the catalog inside the caller's open transaction (for `grantplan apply`, which
 /// plans from and changes the same transaction's view); see each reader's
-/// `read_in_transaction`. The query count is the same as [`read`]'s.
-pub async fn read_in_transaction(
-    client: &tokio_postgres::Client,
-    target: Target,
-) -> Result<Snapshot, ReadError> {
-    read_in_transaction_with(client, target, &no_progress).await
-}
-
-/// [`read_in_transaction`], reporting progress as [`read_with`] does.
+/// `read_in_transaction_with`. The query count is the same as [`read`]'s. Reports
+/// progress as [`read_with`] does.
 pub async fn read_in_transaction_with(
     client: &tokio_postgres::Client,
     target: Target,
