@@ -6,7 +6,7 @@
 //! documented in `docs/snapshot.md`; [`SNAPSHOT_VERSION`] changes whenever a field's
 //! meaning does.
 
-pub mod acl;
+mod acl;
 pub mod postgres;
 pub mod redshift;
 mod wire;
