@@ -23,6 +23,8 @@ pub mod diag;
 mod doctor;
 pub mod executor;
 mod export;
+// The fuzz targets' checks: fuzz/ enables the feature, and so do the tests (Cargo.toml).
+#[cfg(any(test, feature = "fuzzing"))]
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod iam;
