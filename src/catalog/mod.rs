@@ -278,8 +278,7 @@ impl Snapshot {
     /// equal snapshots whatever order the server returned rows in.
     ///
     /// Unstable sorts: equal elements are identical, so the order is the same as a stable
-    /// sort's, without the stable sort's scratch buffer (half the list, 1.2 MB for the
-    /// functions of a 20,000-function catalog) or its time.
+    /// sort's, without the stable sort's scratch buffer (half the list) or its time.
     pub fn normalize(&mut self) {
         self.principals.sort_unstable();
         self.principals.dedup();

@@ -7,11 +7,10 @@
 //!   as an empty one.
 //! - **One row per object, its ACL as text**, parsed here ([`super::acl`]). Exploding
 //!   ACLs server-side (`aclexplode` joined to `pg_roles`) sends one row per privilege
-//!   held, each repeating the object's schema, name, arguments and owner: on a catalog of
-//!   20,000 functions and 150,000 EXECUTE grants that was 150,000 rows and 0.27 s of
-//!   server CPU, against 20,000 rows and 0.10 s for the ACL as text (`aclitemout` names
-//!   each grantee itself). The grantee's login flag, which the join gave, comes from the
-//!   roles query instead.
+//!   held, each repeating the object's schema, name, arguments and owner: many times the
+//!   rows, and more server CPU, than the ACL as text (`aclitemout` names each grantee
+//!   itself; figures in docs/benchmarks.md). The grantee's login flag, which the join
+//!   gave, comes from the roles query instead.
 //! - **Rows are decoded as they arrive** ([`super::wire::each_row`]), never all held at
 //!   once, and progress is reported to the caller's callback ([`read_with`]).
 //! - **The simple query protocol**, with text results: `aclitem` has no binary output
