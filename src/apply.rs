@@ -577,15 +577,6 @@ impl ReviewedPlan {
         Ok(ReviewedPlan { name, file })
     }
 
-    /// The file as the user gave it.
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-
-    pub fn file(&self) -> &PlanFile {
-        &self.file
-    }
-
     /// Before connecting to `server` (as [`db::describe_target`] names it): a warning
     /// when the file was made for another database. A plan file for staging pointed at
     /// production is applied only if the grants it depends on are the same there, and

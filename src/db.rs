@@ -4,7 +4,7 @@
 //! Settings are resolved once, in a fixed order: `--database-url`, then
 //! `GRANTPLAN_DATABASE_URL`, then `DATABASE_URL`. The URL (or `key=value` string) is
 //! read as libpq reads it ([`crate::conninfo`]), and each parameter it leaves out comes
-//! from its `PG*` variable, then libpq's default ([`resolve`]): someone who checked a URL
+//! from its `PG*` variable, then libpq's default ([`settings`]): someone who checked a URL
 //! with psql reaches the same server, database and login with grantplan. TLS settings ([`settings`]) come from
 //! `--sslmode` / `--ca-file`, then `sslmode=` / `sslrootcert=` in the URL, then
 //! `PGSSLMODE` / `PGSSLROOTCERT`, and for the roots last libpq's default file
@@ -59,8 +59,10 @@ pub fn url_from(
 /// user).
 ///
 /// The error never repeats the URL, which may hold a password. TLS parameters are not
-/// used here: the CLI goes through [`settings`], which reads them too.
-pub fn resolve(url: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<Config, String> {
+/// used here: the CLI goes through [`settings`], which reads them too. Only the tests
+/// call it.
+#[cfg(test)]
+fn resolve(url: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<Config, String> {
     refuse_unencoded_at(url)?;
     let given = crate::conninfo::parse(url)?;
     resolve_given(&given, env).map(|(config, _)| config)
@@ -559,7 +561,7 @@ pub struct Settings {
     pub warnings: Vec<String>,
 }
 
-/// [`resolve`] plus what tokio-postgres does not do: `sslmode`, `sslrootcert` and
+/// The settings as libpq resolves them, plus what tokio-postgres does not do: `sslmode`, `sslrootcert` and
 /// `connect_timeout`, each from the strongest source (the flag, the connection string,
 /// its variable), and the password from the password file (`passfile=`, else
 /// `$PGPASSFILE`, else `~/.pgpass`) when neither the string nor `PGPASSWORD` gave one.

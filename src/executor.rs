@@ -15,7 +15,7 @@
 //! ```
 //!
 //! then the caller ([`crate::apply`]) reads the catalog
-//! ([`crate::catalog::read_in_transaction`]), plans and checks, [`ApplyTransaction::execute`]
+//! ([`crate::catalog::read_in_transaction_with`]), plans and checks, [`ApplyTransaction::execute`]
 //! runs the statements, the caller reads the catalog again and plans again (the plan must
 //! now be empty), and [`ApplyTransaction::commit`] commits. Anything else rolls back.
 //!

@@ -122,6 +122,7 @@ impl OneOrMany {
     }
 
     /// The values, whichever the form.
+    #[cfg(test)]
     pub fn values(&self) -> Vec<&str> {
         match self {
             OneOrMany::One(s) => vec![s.as_str()],

@@ -44,14 +44,16 @@ fn push_delimited(out: &mut String, name: &str) {
     out.push('"');
 }
 
-/// `schema.name`, each part quoted as needed.
+/// `schema.name`, each part quoted as needed (the tests' generators; the renderer
+/// appends with [`push_qualified`]).
+#[cfg(test)]
 pub fn qualified(schema: &str, name: &str) -> String {
     let mut s = String::with_capacity(schema.len() + name.len() + 1);
     push_qualified(&mut s, schema, name);
     s
 }
 
-/// Appends [`qualified`]`(schema, name)` to `out`.
+/// Appends `schema.name` to `out`, each part quoted as needed.
 pub fn push_qualified(out: &mut String, schema: &str, name: &str) {
     push_quoted(out, schema);
     out.push('.');

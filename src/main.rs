@@ -20,11 +20,10 @@ const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 /// mimalloc 3 waits a whole second by default, longer than a whole `plan` of the large
 /// benchmark catalog takes: the memory loading grants.yaml needs for a moment (its YAML
 /// events and marks) then stayed resident through the catalog read and the plan, on top of
-/// what those need. With 10 ms (mimalloc 2's default) the large live plan peaks at 49-50 MB
-/// instead of 63-64 MB, for about 20 ms more (0.315 -> 0.337 s, the mean of 6 interleaved
-/// runs each; pages given back and faulted in again are system time): memory was the
-/// target with the smaller margin (docs/benchmarks.md). A longer delay keeps less: 30 ms
-/// gave 52 MB, 100 ms 53-57 MB.
+/// what those need. With 10 ms (mimalloc 2's default) the large live plan peaks markedly
+/// lower for a little more time (pages given back and faulted in again are system time):
+/// memory was the target with the smaller margin. A longer delay keeps more resident.
+/// Figures in docs/benchmarks.md.
 fn return_freed_memory_soon() {
     // SAFETY: sets one integer option; mimalloc reads options at any time.
     unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 10) }
@@ -35,8 +34,8 @@ fn return_freed_memory_soon() {
 /// mimalloc marks its arenas `MADV_HUGEPAGE`, so on a kernel whose THP mode is
 /// `madvise` (the common default) every arena is faulted in 2 MiB at a time: a run that
 /// touches part of a huge page still holds all of it. Planning the large benchmark
-/// catalog peaked at 73 MB resident with huge pages and 59.5 MB without, in the same
-/// wall and CPU time (15 interleaved runs each; docs/benchmarks.md). A grants run is
+/// catalog peaks lower without huge pages, in the same wall and CPU time
+/// (docs/benchmarks.md). A grants run is
 /// short-lived and its memory is small next to a huge page's reach, so there is nothing
 /// for huge pages to win. The flag is the process's (checked at each page fault), so it
 /// also covers the memory mimalloc reserved before `main`. Failure (an old kernel) only

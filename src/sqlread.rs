@@ -217,6 +217,7 @@ pub(crate) fn read_in_pieces(
 }
 
 /// [`read`] of the whole text at once (for the checks that pieces read the same).
+#[cfg(any(test, feature = "fuzzing"))]
 pub(crate) fn read_whole(sql: &str, target: Target) -> Result<Vec<Statement>, ReadError> {
     read_in_pieces(sql, target, usize::MAX)
 }

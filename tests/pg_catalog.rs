@@ -593,8 +593,11 @@ async fn server_errors_carry_sqlstate_message_and_hint() {
     assert!(msg.contains("42501"), "{msg}");
     assert!(msg.contains("permission denied for view pg_roles"), "{msg}");
     assert!(!msg.ends_with("db error"), "{msg}");
+    let ReadError::Query { source, .. } = &err else {
+        unreachable!("{err:?}")
+    };
     assert_eq!(
-        err.pg_error().and_then(|e| e.code()),
+        source.code(),
         Some(&tokio_postgres::error::SqlState::INSUFFICIENT_PRIVILEGE)
     );
     // The reader rolled its transaction back: the session works as before.

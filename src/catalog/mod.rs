@@ -6,7 +6,7 @@
 //! documented in `docs/snapshot.md`; [`SNAPSHOT_VERSION`] changes whenever a field's
 //! meaning does.
 
-pub mod acl;
+mod acl;
 pub mod postgres;
 pub mod redshift;
 mod wire;
@@ -76,15 +76,8 @@ pub async fn read_with(
 
 /// Reads the catalog inside the caller's open transaction (for `grantplan apply`, which
 /// plans from and changes the same transaction's view); see each reader's
-/// `read_in_transaction`. The query count is the same as [`read`]'s.
-pub async fn read_in_transaction(
-    client: &tokio_postgres::Client,
-    target: Target,
-) -> Result<Snapshot, ReadError> {
-    read_in_transaction_with(client, target, &no_progress).await
-}
-
-/// [`read_in_transaction`], reporting progress as [`read_with`] does.
+/// `read_in_transaction_with`. The query count is the same as [`read`]'s. Reports
+/// progress as [`read_with`] does.
 pub async fn read_in_transaction_with(
     client: &tokio_postgres::Client,
     target: Target,
@@ -285,8 +278,7 @@ impl Snapshot {
     /// equal snapshots whatever order the server returned rows in.
     ///
     /// Unstable sorts: equal elements are identical, so the order is the same as a stable
-    /// sort's, without the stable sort's scratch buffer (half the list, 1.2 MB for the
-    /// functions of a 20,000-function catalog) or its time.
+    /// sort's, without the stable sort's scratch buffer (half the list) or its time.
     pub fn normalize(&mut self) {
         self.principals.sort_unstable();
         self.principals.dedup();

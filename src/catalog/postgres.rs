@@ -7,11 +7,10 @@
 //!   as an empty one.
 //! - **One row per object, its ACL as text**, parsed here ([`super::acl`]). Exploding
 //!   ACLs server-side (`aclexplode` joined to `pg_roles`) sends one row per privilege
-//!   held, each repeating the object's schema, name, arguments and owner: on a catalog of
-//!   20,000 functions and 150,000 EXECUTE grants that was 150,000 rows and 0.27 s of
-//!   server CPU, against 20,000 rows and 0.10 s for the ACL as text (`aclitemout` names
-//!   each grantee itself). The grantee's login flag, which the join gave, comes from the
-//!   roles query instead.
+//!   held, each repeating the object's schema, name, arguments and owner: many times the
+//!   rows, and more server CPU, than the ACL as text (`aclitemout` names each grantee
+//!   itself; figures in docs/benchmarks.md). The grantee's login flag, which the join
+//!   gave, comes from the roles query instead.
 //! - **Rows are decoded as they arrive** ([`super::wire::each_row`]), never all held at
 //!   once, and progress is reported to the caller's callback ([`read_with`]).
 //! - **The simple query protocol**, with text results: `aclitem` has no binary output
@@ -28,7 +27,7 @@
 //!   pg_catalog`: all queries see the same state, the reader cannot change anything, and
 //!   argument types that are not built in are always schema-qualified (`public.money_t`),
 //!   so they render the same whatever the session's search_path. `grantplan apply` reads
-//!   with [`read_in_transaction`] instead, inside its own read-write transaction, so the
+//!   with [`read_in_transaction_with`] instead, inside its own read-write transaction, so the
 //!   catalog it plans from is the one it changes (see [`crate::executor`] for why that
 //!   transaction is READ COMMITTED and how it stays consistent).
 //!
@@ -48,7 +47,7 @@ use tokio_postgres::{Client, SimpleQueryRow};
 /// Opens the reader's own transaction ([`read`]).
 pub const BEGIN: &str = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
 
-/// The first statement of [`read_in_transaction`]: argument types are then written
+/// The first statement of [`read_in_transaction_with`]: argument types are then written
 /// schema-qualified unless built in, whatever search_path the session had. `LOCAL`: it
 /// ends with the transaction, so the session is left as it was.
 pub const SEARCH_PATH: &str = "SET LOCAL search_path = pg_catalog";
@@ -151,12 +150,7 @@ pub async fn read_with(
 /// `pg_catalog` until the caller's transaction ends. What the queries see depends on the
 /// caller's isolation level: under REPEATABLE READ one snapshot, under READ COMMITTED
 /// each query its own. On error the caller's transaction is aborted and is the caller's
-/// to roll back.
-pub async fn read_in_transaction(client: &Client) -> Result<Snapshot, ReadError> {
-    read_in_transaction_with(client, &no_progress).await
-}
-
-/// [`read_in_transaction`], reporting each query and its rows so far to `progress`.
+/// to roll back. Reports each query and its rows so far to `progress`.
 pub async fn read_in_transaction_with(
     client: &Client,
     progress: &(dyn Fn(Progress) + Sync),

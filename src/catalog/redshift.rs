@@ -260,12 +260,7 @@ pub async fn read_with(
 /// back. AWS documents that Redshift's system catalog tables are not locked in a
 /// transaction and that DDL changes to them are visible to concurrent transactions once
 /// committed ("Isolation levels in Amazon Redshift"), so each query may see a later
-/// state than the one before it.
-pub async fn read_in_transaction(client: &Client) -> Result<Snapshot, ReadError> {
-    read_in_transaction_with(client, &no_progress).await
-}
-
-/// [`read_in_transaction`], reporting each query and its rows so far to `progress`.
+/// state than the one before it. Reports each query and its rows so far to `progress`.
 pub async fn read_in_transaction_with(
     client: &Client,
     progress: &(dyn Fn(Progress) + Sync),

@@ -36,16 +36,6 @@ pub enum ReadError {
     PartialVisibility(String),
 }
 
-impl ReadError {
-    /// The underlying tokio-postgres error, if any (e.g. to inspect the SQLSTATE).
-    pub fn pg_error(&self) -> Option<&tokio_postgres::Error> {
-        match self {
-            ReadError::Query { source, .. } => Some(source),
-            _ => None,
-        }
-    }
-}
-
 /// Runs `read` (a reader's `read_in_transaction_with`) in a transaction of its own:
 /// `begin`, then `read`, then `commit`; on error the transaction is rolled back so the
 /// session stays usable, and the reader's error is the one returned.

@@ -4,9 +4,9 @@
 //!
 //! Why it exists: serde_yaml holds every event of a document in memory before it
 //! deserializes any of it (about a hundred bytes per value), on top of the marks. Read
-//! whole by serde_yaml, the 3.6 MB grants.yaml of the large benchmark takes 82 MB
-//! instead of 47 MB to load, and twice the time, which puts the large live plan past its
-//! 70 MB target (docs/benchmarks.md). The marks pass has already read every node, so a
+//! whole by serde_yaml, a large grants.yaml takes far more memory to load, and twice the
+//! time, which puts the large live plan past its memory target (figures in
+//! docs/benchmarks.md). The marks pass has already read every node, so a
 //! section whose every node is of the plain shape the typed layer expects (mappings of
 //! names to mappings of lists of names, or nothing) is built here, and cut out of the
 //! text serde_yaml then reads ([`cut`]), so serde_yaml still reads everything else.

@@ -155,6 +155,7 @@ impl Config {
     }
 
     /// The declared principal matching `p` as the target compares principals.
+    #[cfg(test)]
     pub fn declared(&self, p: &Principal) -> Option<&DeclaredPrincipal> {
         let key = self.target.canonical_principal(p);
         self.principals
