@@ -11,6 +11,9 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
 
+mod kind;
+pub use kind::{list_key, KindInfo, NameParts, ObjectKind, KINDS};
+
 /// The kind of server a grants.yaml is written for.
 #[derive(
     Debug,
@@ -63,6 +66,16 @@ impl Target {
                 Grantee::Principal(Principal::new(PrincipalKind::Role, p.name.clone()))
             }
             _ => grantee.clone(),
+        }
+    }
+
+    /// The server's reserved principals, never granted to nor revoked from: `pg_*`
+    /// roles on PostgreSQL; on Redshift `rdsdb` (AWS's own superuser) and the built-in,
+    /// unchangeable `sys:*` roles.
+    pub fn is_reserved(self, name: &str) -> bool {
+        match self {
+            Target::Postgres => name.starts_with("pg_"),
+            Target::Redshift => name == "rdsdb" || name.starts_with("sys:"),
         }
     }
 
@@ -344,26 +357,26 @@ pub enum Securable {
 impl Securable {
     /// The kind word used in messages and counts (`schema`, `model`, ...).
     pub fn kind(&self) -> &'static str {
-        match self {
-            Securable::CreateModel => "create_model",
-            Securable::Schema { .. } => "schema",
-            Securable::Model { .. } => "model",
-            Securable::Function { .. } => "function",
-        }
+        self.object_kind().map_or("create_model", ObjectKind::noun)
     }
 
     /// A human-readable name, unquoted (`demo_ml.score(integer)`); for messages only,
     /// never for SQL.
     pub fn display_name(&self) -> String {
-        match self {
-            Securable::CreateModel => "CREATE MODEL".to_string(),
-            Securable::Schema { name } => name.clone(),
-            Securable::Model { schema, name } => format!("{schema}.{name}"),
-            Securable::Function { schema, name, args } => match args {
-                Some(a) => format!("{schema}.{name}({a})"),
-                None => format!("{schema}.{name}"),
-            },
+        let Some(parts) = self.name_parts() else {
+            return "CREATE MODEL".to_string();
+        };
+        let mut s = parts.first.to_string();
+        if let Some(name) = parts.second {
+            s.push('.');
+            s.push_str(name);
         }
+        if let Some(args) = parts.args {
+            s.push('(');
+            s.push_str(args);
+            s.push(')');
+        }
+        s
     }
 }
 

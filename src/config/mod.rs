@@ -24,7 +24,7 @@ pub use resolve::{GrantLoc, CLUSTER_EXAMPLE};
 use std::sync::Arc;
 
 use crate::diag::{Diagnostic, Location, Severity};
-use crate::model::{Grantee, Mode, Principal, Privilege, Target};
+use crate::model::{Grantee, Mode, ObjectKind, Principal, Privilege, Securable, Target};
 
 /// A loaded, validated, resolved grants.yaml.
 #[derive(Debug, Clone)]
@@ -127,6 +127,20 @@ impl ObjectRule {
     pub fn is_glob(&self) -> bool {
         self.schema.is_glob() || self.name.as_ref().is_some_and(NamePart::is_glob)
     }
+
+    /// True when this rule names or matches `object` (whose kind the caller has checked
+    /// is the rule's).
+    pub fn matches(&self, object: &Securable) -> bool {
+        let Some(parts) = object.name_parts() else {
+            return false;
+        };
+        self.schema.matches(parts.first)
+            && match (&self.name, parts.second) {
+                (Some(rule), Some(name)) => rule.matches(name),
+                (None, None) => true,
+                _ => false,
+            }
+    }
 }
 
 /// One grantee in one privilege list.
@@ -160,6 +174,15 @@ impl Config {
         self.principals
             .iter()
             .find(|d| self.target.canonical_principal(&d.principal) == key)
+    }
+
+    /// The rules of the section of `kind`.
+    pub fn rules(&self, kind: ObjectKind) -> &Vec<ObjectRule> {
+        match kind {
+            ObjectKind::Schema => &self.schemas,
+            ObjectKind::Model => &self.models,
+            ObjectKind::Function => &self.functions,
+        }
     }
 
     /// True when `name` matches an `ignore:` pattern.
