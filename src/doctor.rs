@@ -214,7 +214,9 @@ fn login(f: &Findings) -> Check {
 fn visibility(f: &Findings) -> Check {
     match f.catalog {
         Ok(s) if !s.sees_every_model() => {
-            let manages_models = f.config.is_some_and(|c| !c.models.is_empty());
+            let manages_models = f
+                .config
+                .is_some_and(|c| !c.rules_of(crate::model::ObjectKind::Model).is_empty());
             Check::new(
                 if manages_models {
                     Status::Fail

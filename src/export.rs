@@ -2021,7 +2021,7 @@ mod tests {
             "# grants.yaml exported by grantplan from evil\\u{a}schemas: {x: {}}\\u{a}#@shop\\u{2028}db (postgres)."
         );
         let config = parse(&e);
-        assert!(config.schemas.is_empty());
+        assert!(config.rules_of(ObjectKind::Schema).is_empty());
     }
 
     #[test]

@@ -452,11 +452,9 @@ impl World {
         if t == Target::Redshift {
             objects.push((Securable::CreateModel, ObjectState::default()));
         }
-        for (kind, rules) in config_rules(config) {
-            for rule in rules {
-                if let Some(s) = exact_securable(kind, rule) {
-                    objects.push((s, ObjectState::default()));
-                }
+        for rule in &config.rules {
+            if let Some(s) = exact_securable(rule) {
+                objects.push((s, ObjectState::default()));
             }
         }
         World {
@@ -526,8 +524,9 @@ impl World {
 }
 
 /// The securable an exact (non-glob) rule names; functions offline have unknown overloads.
-fn exact_securable(kind: ObjectKind, rule: &ObjectRule) -> Option<Securable> {
+fn exact_securable(rule: &ObjectRule) -> Option<Securable> {
     use crate::config::NamePart::Exact;
+    let kind = rule.kind;
     let Exact(first) = &rule.schema else {
         return None;
     };
@@ -552,11 +551,6 @@ fn sorted_unique(mut objects: Vec<(Securable, ObjectState)>) -> Vec<(Securable, 
         }
     });
     objects
-}
-
-/// The object sections of a config with the kind of each.
-fn config_rules(config: &Config) -> impl Iterator<Item = (ObjectKind, &Vec<ObjectRule>)> {
-    ObjectKind::ALL.into_iter().map(|k| (k, config.rules(k)))
 }
 
 struct Planner<'a> {
@@ -858,7 +852,10 @@ impl<'a> Planner<'a> {
         // naming one principal share one `Arc` (the resolver's): canonicalising (a copy
         // of the name) and matching `ignore:` once per principal, looked up by address.
         let mut numbers: HashMap<*const Grantee, Option<Gid>> = HashMap::default();
-        if let (Some(login), Some(first)) = (&self.world.partial_models, config.models.first()) {
+        if let (Some(login), Some(first)) = (
+            &self.world.partial_models,
+            config.rules_of(ObjectKind::Model).first(),
+        ) {
             self.errors.push(
                 Diagnostic::error(format!(
                     "the login `{login}` is not a superuser, and Redshift shows a non-superuser \
@@ -874,11 +871,12 @@ impl<'a> Planner<'a> {
                 ),
             );
         }
-        for (kind, rules) in config_rules(config) {
+        for rule in &config.rules {
+            let kind = rule.kind;
             if kind == ObjectKind::Model && self.world.partial_models.is_some() {
                 continue;
             }
-            for rule in rules {
+            {
                 let matched = self.expand(kind, rule);
                 if matched.is_empty() {
                     continue;
@@ -931,12 +929,7 @@ impl<'a> Planner<'a> {
         // Warn once per ignored grantee listed in a rule (only when something is
         // ignored: this visits every grantee entry of the file).
         if !config.ignore.is_empty() {
-            let rules = config
-                .schemas
-                .iter()
-                .chain(&config.models)
-                .chain(&config.functions);
-            for rule in rules {
+            for rule in &config.rules {
                 for g in &rule.grants {
                     if let Grantee::Principal(p) = &*g.grantee {
                         if config.is_ignored(&p.name) {

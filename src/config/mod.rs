@@ -49,9 +49,9 @@ pub struct Config {
     /// Declared principals in file order: `groups:`, then `roles:`, then `users:`.
     /// This order is also the order of grantees within a plan.
     pub principals: Vec<DeclaredPrincipal>,
-    pub schemas: Vec<ObjectRule>,
-    pub models: Vec<ObjectRule>,
-    pub functions: Vec<ObjectRule>,
+    /// The rules of the object sections (`schemas:`, `models:`, `functions:`): kind by
+    /// kind in [`ObjectKind`] order, each kind's in file order.
+    pub rules: Vec<ObjectRule>,
     /// `cluster:`: the Redshift cluster's ML role (`grantplan iam`, `grantplan doctor`);
     /// `None` when the file has no such section.
     pub cluster: Option<Cluster>,
@@ -111,6 +111,8 @@ impl NamePart {
 /// One key of `schemas:`, `models:` or `functions:` with what it grants.
 #[derive(Debug, Clone)]
 pub struct ObjectRule {
+    /// The kind of object, by the section the key is in.
+    pub kind: ObjectKind,
     /// The key as written (`demo_ml.*`).
     pub key: String,
     /// For `schemas:` the schema name; for models and functions the schema part.
@@ -176,13 +178,11 @@ impl Config {
             .find(|d| self.target.canonical_principal(&d.principal) == key)
     }
 
-    /// The rules of the section of `kind`.
-    pub fn rules(&self, kind: ObjectKind) -> &Vec<ObjectRule> {
-        match kind {
-            ObjectKind::Schema => &self.schemas,
-            ObjectKind::Model => &self.models,
-            ObjectKind::Function => &self.functions,
-        }
+    /// The rules of the section of `kind`, in file order.
+    pub fn rules_of(&self, kind: ObjectKind) -> &[ObjectRule] {
+        let from = self.rules.partition_point(|r| r.kind < kind);
+        let to = self.rules.partition_point(|r| r.kind <= kind);
+        &self.rules[from..to]
     }
 
     /// True when `name` matches an `ignore:` pattern.

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use super::marks::{Marks, Node, NodeKind, Seg};
 use super::typed::Failure;
 use crate::diag::{Diagnostic, Location};
-use crate::model::{Mode, Target};
+use crate::model::{Mode, ObjectKind, Target};
 
 /// grants.yaml: the groups, roles and users grantplan manages, and the CREATE MODEL,
 /// CREATE/USAGE and EXECUTE grants they hold on schemas, models and functions.
@@ -183,6 +183,36 @@ pub(crate) struct RawSchema {
 pub(crate) struct RawExecute {
     /// Grantees of EXECUTE: declared names, `group:`/`role:`/`user:` NAME, or `public`.
     pub execute: Option<Vec<String>>,
+}
+
+/// One rule of an object section as written: its key, then its lists of grantees in the
+/// order of its kind's privileges ([`crate::model::KindInfo::privileges`]).
+pub(crate) type RawRule = (String, Vec<Option<Vec<String>>>);
+
+impl RawConfig {
+    /// Takes the section of `kind` out of the file, each rule's lists in the order of
+    /// the kind's privileges. The typed sections are what serde reads and what the JSON
+    /// Schema describes; everything after this takes kinds from the kind table.
+    pub(crate) fn take_rules(&mut self, kind: ObjectKind) -> Vec<RawRule> {
+        fn each<T>(
+            section: Option<IndexMap<String, Option<T>>>,
+            lists: impl Fn(T) -> Vec<Option<Vec<String>>>,
+        ) -> Vec<RawRule>
+        where
+            T: Default,
+        {
+            section
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(k, e)| (k, lists(e.unwrap_or_default())))
+                .collect()
+        }
+        match kind {
+            ObjectKind::Schema => each(self.schemas.take(), |e: RawSchema| vec![e.create, e.usage]),
+            ObjectKind::Model => each(self.models.take(), |e: RawExecute| vec![e.execute]),
+            ObjectKind::Function => each(self.functions.take(), |e: RawExecute| vec![e.execute]),
+        }
+    }
 }
 
 /// The JSON Schema of grants.yaml, pretty-printed with a trailing newline; editors that

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use super::cluster::{self, Cluster, Partition, Problem};
 use super::marks::{index_path, key_path, located, nearest, Marks, NodeKind, Span, NOWHERE};
 use super::names::{split_key, split_prefix, KeyPart};
-use super::raw::{RawAccountId, RawCluster, RawConfig};
+use super::raw::{RawAccountId, RawCluster, RawConfig, RawRule};
 use super::{Config, DeclaredPrincipal, IgnorePattern, Member, NamePart, ObjectRule, RuleGrant};
 use crate::diag::{Diagnostic, Location};
 use crate::ident;
@@ -41,17 +41,9 @@ struct Decl {
 /// Past the budget, errors still name the problem, only without a suggestion.
 const SUGGESTION_BUDGET: usize = 1_000_000;
 
-/// One list of grantees in a rule, as written: key, privilege, entries.
-type RawList = (&'static str, Privilege, Vec<String>);
-
 /// The key of the list that grants `privilege` (`create`, `usage`, `execute`).
 fn list_key(privilege: Privilege) -> &'static str {
     crate::model::list_key(privilege).unwrap_or("execute")
-}
-
-/// A list of one privilege as written.
-fn raw_list(privilege: Privilege, list: Option<Vec<String>>) -> RawList {
-    (list_key(privilege), privilege, list.unwrap_or_default())
 }
 
 /// Where one grantee of a rule is written, in 16 bytes: a large grants.yaml lists
@@ -157,7 +149,8 @@ struct Resolver<'a> {
 
 /// Checks and resolves `raw`. Returns the config (meaningful only when there are no
 /// errors) and the errors.
-pub(crate) fn resolve(file: &str, raw: RawConfig, marks: &Marks) -> (Config, Vec<Diagnostic>) {
+pub(crate) fn resolve(file: &str, mut raw: RawConfig, marks: &Marks) -> (Config, Vec<Diagnostic>) {
+    let sections = ObjectKind::ALL.map(|k| (k, raw.take_rules(k)));
     let target_given = raw.target.is_some();
     let target = raw.target.unwrap_or_default();
     let mut r = Resolver {
@@ -210,28 +203,14 @@ pub(crate) fn resolve(file: &str, raw: RawConfig, marks: &Marks) -> (Config, Vec
         p.members = r.members(&p.principal, &path, list);
     }
 
-    let schemas = r.rules(
-        ObjectKind::Schema,
-        raw.schemas
-            .unwrap_or_default()
-            .into_iter()
-            .map(|(k, e)| {
-                let e = e.unwrap_or_default();
-                (
-                    k,
-                    vec![
-                        raw_list(Privilege::Create, e.create),
-                        raw_list(Privilege::Usage, e.usage),
-                    ],
-                )
-            })
-            .collect(),
-    );
-    // A section of a kind that does not exist on the target is an error, and its rules
-    // are left out.
-    for kind in ObjectKind::ALL {
+    // Object rules: one section per kind, in kind order. A section of a kind that does
+    // not exist on the target is an error, and its rules are left out.
+    let mut rules = Vec::new();
+    for (kind, entries) in sections {
         let section = kind.section();
-        if !kind.exists_on(target) && marks.contains(section) {
+        if kind.exists_on(target) {
+            rules.extend(r.rules(kind, entries));
+        } else if marks.contains(section) {
             let loc = r.key_loc(section);
             r.errors.push(
                 Diagnostic::error(format!(
@@ -247,12 +226,6 @@ pub(crate) fn resolve(file: &str, raw: RawConfig, marks: &Marks) -> (Config, Vec
             );
         }
     }
-    let models = if ObjectKind::Model.exists_on(target) {
-        r.rules(ObjectKind::Model, execute_lists(raw.models))
-    } else {
-        Vec::new()
-    };
-    let functions = r.rules(ObjectKind::Function, execute_lists(raw.functions));
     let cluster = r.cluster(raw.cluster);
 
     let config = Config {
@@ -264,28 +237,11 @@ pub(crate) fn resolve(file: &str, raw: RawConfig, marks: &Marks) -> (Config, Vec
         case_sensitive_identifiers: r.case_sensitive,
         ignore,
         principals,
-        schemas,
-        models,
-        functions,
+        rules,
         cluster,
         warnings: r.warnings,
     };
     (config, r.errors)
-}
-
-fn execute_lists(
-    section: Option<indexmap::IndexMap<String, Option<super::raw::RawExecute>>>,
-) -> Vec<(String, Vec<RawList>)> {
-    section
-        .unwrap_or_default()
-        .into_iter()
-        .map(|(k, e)| {
-            (
-                k,
-                vec![raw_list(Privilege::Execute, e.unwrap_or_default().execute)],
-            )
-        })
-        .collect()
 }
 
 fn target_name(t: Target) -> &'static str {
@@ -870,7 +826,7 @@ impl Resolver<'_> {
     }
 
     /// Resolves the rules of one object section.
-    fn rules(&mut self, kind: ObjectKind, entries: Vec<(String, Vec<RawList>)>) -> Vec<ObjectRule> {
+    fn rules(&mut self, kind: ObjectKind, entries: Vec<RawRule>) -> Vec<ObjectRule> {
         let (file, marks) = (self.file, self.marks);
         let mut out = Vec::with_capacity(entries.len());
         // Folded parts of each rule so far, to catch two keys naming the same objects
@@ -890,9 +846,13 @@ impl Resolver<'_> {
             let parts = self.object_key(kind, &key, &loc);
 
             let mut grants: Vec<RuleGrant> =
-                Vec::with_capacity(lists.iter().map(|(_, _, l)| l.len()).sum());
+                Vec::with_capacity(lists.iter().flatten().map(Vec::len).sum());
             let mut next_list = 0;
-            for (field, privilege, list) in lists {
+            let info = kind.info();
+            for ((&privilege, &field), list) in
+                info.privileges.iter().zip(info.list_keys).zip(lists)
+            {
+                let list = list.unwrap_or_default();
                 let in_list = marks.descend_next(found, field, &mut next_list);
                 listed.clear();
                 let mut repeats = Repeats::new();
@@ -943,6 +903,7 @@ impl Resolver<'_> {
             let name = if parts.len() > 1 { parts.pop() } else { None };
             let schema = parts.pop().expect("a key has at least one part");
             out.push(ObjectRule {
+                kind,
                 key,
                 schema,
                 name,
