@@ -3,16 +3,19 @@
 //!
 //! These types are deliberately plain data with a total order. The planner computes a
 //! plan as set differences of `(Securable, Privilege, Grantee)` tuples, and the derived
-//! `Ord` is what makes every plan deterministic: the variant order below is the order in
-//! which statements appear (CREATE MODEL, then schemas, then models, then functions), which
-//! is also the order of the seed document.
+//! `Ord` is what makes every plan deterministic: the variant order of [`Securable`] is the
+//! order in which statements appear (CREATE MODEL, then schemas, then models, then
+//! functions), which is also the order of the seed document.
+//!
+//! The kinds of object, and everything grantplan knows about each, are described once,
+//! in `model/kind.rs` ([`ObjectKind`], [`KINDS`]), next to [`Securable`].
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
 
 mod kind;
-pub use kind::{list_key, KindInfo, NameParts, ObjectKind, KINDS};
+pub use kind::{list_key, KindInfo, NameParts, ObjectKind, Securable, KINDS};
 
 /// The kind of server a grants.yaml is written for.
 #[derive(
@@ -323,60 +326,6 @@ impl Privilege {
 impl fmt::Display for Privilege {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.sql())
-    }
-}
-
-/// Something privileges are granted on.
-///
-/// The variant order is the statement order of a plan; within a variant, objects sort by
-/// name, which is what makes glob expansions deterministic.
-#[derive(
-    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema,
-)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum Securable {
-    /// The cluster-wide CREATE MODEL right (Redshift only).
-    CreateModel,
-    Schema {
-        name: String,
-    },
-    Model {
-        schema: String,
-        name: String,
-    },
-    /// One overload of a function. `args` are the identity argument types as the server
-    /// formats them (`integer, text`); `None` only in an offline plan, where overloads
-    /// cannot be known.
-    Function {
-        schema: String,
-        name: String,
-        args: Option<String>,
-    },
-}
-
-impl Securable {
-    /// The kind word used in messages and counts (`schema`, `model`, ...).
-    pub fn kind(&self) -> &'static str {
-        self.object_kind().map_or("create_model", ObjectKind::noun)
-    }
-
-    /// A human-readable name, unquoted (`demo_ml.score(integer)`); for messages only,
-    /// never for SQL.
-    pub fn display_name(&self) -> String {
-        let Some(parts) = self.name_parts() else {
-            return "CREATE MODEL".to_string();
-        };
-        let mut s = parts.first.to_string();
-        if let Some(name) = parts.second {
-            s.push('.');
-            s.push_str(name);
-        }
-        if let Some(args) = parts.args {
-            s.push('(');
-            s.push_str(args);
-            s.push(')');
-        }
-        s
     }
 }
 

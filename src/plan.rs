@@ -354,42 +354,13 @@ impl World {
             held
         }
         let mut held = |grants| numbered(grants, &mut seen, &mut grantees, t);
-        let mut objects =
-            Vec::with_capacity(snap.schemas.len() + snap.models.len() + snap.functions.len() + 1);
-        for s in &snap.schemas {
+        let mut objects = Vec::with_capacity(snap.object_count() + 1);
+        for o in snap.objects() {
             objects.push((
-                Securable::Schema {
-                    name: s.name.clone(),
-                },
+                o.object,
                 ObjectState {
-                    owner: Some(s.owner.clone()),
-                    held: held(&s.grants),
-                },
-            ));
-        }
-        for m in &snap.models {
-            objects.push((
-                Securable::Model {
-                    schema: m.schema.clone(),
-                    name: m.name.clone(),
-                },
-                ObjectState {
-                    // Empty: not known (a model seen only through its grants).
-                    owner: (!m.owner.is_empty()).then(|| m.owner.clone()),
-                    held: held(&m.grants),
-                },
-            ));
-        }
-        for f in &snap.functions {
-            objects.push((
-                Securable::Function {
-                    schema: f.schema.clone(),
-                    name: f.name.clone(),
-                    args: Some(f.args.clone()),
-                },
-                ObjectState {
-                    owner: Some(f.owner.clone()),
-                    held: held(&f.grants),
+                    owner: o.owner.map(str::to_string),
+                    held: held(o.grants),
                 },
             ));
         }

@@ -4,12 +4,14 @@
 //! grants.yaml section and its list keys, the noun in messages, the SQL word, how the
 //! name is written, which privileges apply, on which targets the kind exists) asks
 //! [`ObjectKind`] instead of spelling it out. Adding a kind is a new variant here, a new
-//! row in [`KINDS`], a new [`Securable`] variant and the catalog queries that read it
-//! (docs/architecture.md, "Adding an object kind").
+//! row in [`KINDS`], a new [`Securable`] variant (all three here) and the catalog
+//! queries that read it (docs/architecture.md, "Adding an object kind").
 //!
 //! CREATE MODEL is not a kind: it is a grant on no object ([`Securable::CreateModel`]).
 
-use super::{Privilege, Securable, Target};
+use serde::{Deserialize, Serialize};
+
+use super::{Privilege, Target};
 
 /// A kind of object privileges are granted on. The order is the statement order of a
 /// plan (and of [`Securable`]'s variants).
@@ -196,6 +198,60 @@ impl ObjectKind {
                 args,
             },
         }
+    }
+}
+
+/// Something privileges are granted on.
+///
+/// The variant order is the statement order of a plan; within a variant, objects sort by
+/// name, which is what makes glob expansions deterministic.
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema,
+)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Securable {
+    /// The cluster-wide CREATE MODEL right (Redshift only).
+    CreateModel,
+    Schema {
+        name: String,
+    },
+    Model {
+        schema: String,
+        name: String,
+    },
+    /// One overload of a function. `args` are the identity argument types as the server
+    /// formats them (`integer, text`); `None` only in an offline plan, where overloads
+    /// cannot be known.
+    Function {
+        schema: String,
+        name: String,
+        args: Option<String>,
+    },
+}
+
+impl Securable {
+    /// The kind word used in messages and counts (`schema`, `model`, ...).
+    pub fn kind(&self) -> &'static str {
+        self.object_kind().map_or("create_model", ObjectKind::noun)
+    }
+
+    /// A human-readable name, unquoted (`demo_ml.score(integer)`); for messages only,
+    /// never for SQL.
+    pub fn display_name(&self) -> String {
+        let Some(parts) = self.name_parts() else {
+            return "CREATE MODEL".to_string();
+        };
+        let mut s = parts.first.to_string();
+        if let Some(name) = parts.second {
+            s.push('.');
+            s.push_str(name);
+        }
+        if let Some(args) = parts.args {
+            s.push('(');
+            s.push_str(args);
+            s.push(')');
+        }
+        s
     }
 }
 
