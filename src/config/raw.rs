@@ -318,9 +318,10 @@ fn expectation(segs: &[Seg], scalar: Option<&str>) -> String {
     };
     let section = key(0).unwrap_or("");
     match segs.len() {
-        0 => "grants.yaml is a mapping of keys: target, mode, ignore, case_sensitive_identifiers, \
-              groups, roles, users, schemas, models, functions, cluster"
-            .to_string(),
+        0 => format!(
+            "grants.yaml is a mapping of keys: {}",
+            super::marks::TOP_KEYS.join(", ")
+        ),
         1 => match section {
             "target" => "`target` is `redshift` (the default) or `postgres`".to_string(),
             "mode" => "`mode` is `authoritative` (the default) or `additive`".to_string(),
@@ -337,13 +338,19 @@ fn expectation(segs: &[Seg], scalar: Option<&str>) -> String {
                 "`{section}` maps each {} name to its settings, e.g. `{section}: {{analysts: {{}}}}`",
                 &section[..section.len() - 1]
             ),
-            "schemas" => "`schemas` maps each schema name (or glob) to its grants, e.g. \
-                          `schemas: {demo_ml: {usage: [analysts]}}`"
-                .to_string(),
-            "models" | "functions" => format!(
-                "`{section}` maps each schema.name (or glob) to its grants, e.g. \
-                 `{section}: {{demo_ml.score: {{execute: [analysts]}}}}`"
-            ),
+            _ if ObjectKind::from_section(section).is_some() => {
+                let kind = ObjectKind::from_section(section).expect("a kind's section");
+                let (what, example) = if kind.qualified() {
+                    ("schema.name".to_string(), "demo_ml.score")
+                } else {
+                    (format!("{} name", kind.noun()), "demo_ml")
+                };
+                let list = kind.list_keys().last().copied().unwrap_or("execute");
+                format!(
+                    "`{section}` maps each {what} (or glob) to its grants, e.g. \
+                     `{section}: {{{example}: {{{list}: [analysts]}}}}`"
+                )
+            }
             "cluster" => "`cluster` is a mapping: `cluster: {account_id: \"123456789012\", \
                           region: us-east-1, role_name: RedshiftML, bucket: my-ml-bucket}`"
                 .to_string(),
@@ -388,5 +395,36 @@ fn expectation(segs: &[Seg], scalar: Option<&str>) -> String {
                     .to_string(),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The advice for a section of the wrong shape, made from the kind table, reads as it
+    /// did when each section's was written out.
+    #[test]
+    fn section_advice_is_made_from_the_kind_table() {
+        let at = |key: &str| expectation(&[Seg::Key(key.to_string())], None);
+        assert_eq!(
+            at("schemas"),
+            "`schemas` maps each schema name (or glob) to its grants, e.g. \
+             `schemas: {demo_ml: {usage: [analysts]}}`"
+        );
+        for section in ["models", "functions"] {
+            assert_eq!(
+                at(section),
+                format!(
+                    "`{section}` maps each schema.name (or glob) to its grants, e.g. \
+                     `{section}: {{demo_ml.score: {{execute: [analysts]}}}}`"
+                )
+            );
+        }
+        assert_eq!(
+            expectation(&[], None),
+            "grants.yaml is a mapping of keys: target, mode, ignore, case_sensitive_identifiers, \
+             groups, roles, users, schemas, models, functions, cluster"
+        );
     }
 }
