@@ -819,8 +819,14 @@ fn validate(path: &Path) -> Outcome {
     let n = |n: usize, one: &'static str, many: &'static str| {
         format!("{n} {}", output::plural(n, one, many))
     };
+    let kinds = crate::model::ObjectKind::ALL
+        .map(|k| {
+            let info = k.info();
+            n(config.rules_of(k).len(), info.noun, info.section)
+        })
+        .join(", ");
     print(&format!(
-        "{} is valid (target {}, mode {}): {}, {}, {}, {}, {}, {}{cluster}\n",
+        "{} is valid (target {}, mode {}): {}, {}, {}, {}{cluster}\n",
         config.file,
         config.target,
         match config.mode {
@@ -830,9 +836,7 @@ fn validate(path: &Path) -> Outcome {
         n(count(Group), "group", "groups"),
         n(count(Role), "role", "roles"),
         n(count(User), "user", "users"),
-        n(config.schemas.len(), "schema", "schemas"),
-        n(config.models.len(), "model", "models"),
-        n(config.functions.len(), "function", "functions")
+        kinds
     ))?;
     Ok(0)
 }

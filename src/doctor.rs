@@ -214,7 +214,9 @@ fn login(f: &Findings) -> Check {
 fn visibility(f: &Findings) -> Check {
     match f.catalog {
         Ok(s) if !s.sees_every_model() => {
-            let manages_models = f.config.is_some_and(|c| !c.models.is_empty());
+            let manages_models = f
+                .config
+                .is_some_and(|c| !c.rules_of(crate::model::ObjectKind::Model).is_empty());
             Check::new(
                 if manages_models {
                     Status::Fail
@@ -385,39 +387,9 @@ fn grantable(plan: &crate::plan::Plan, snapshot: &Snapshot, setup: &Setup) -> Ve
         me.extend(more);
     }
     let mine = |g: &Grantee| matches!(g, Grantee::Principal(p) if me.contains(&p.name));
-    // The owner and the grantable privileges of an object, as the snapshot says.
-    // The owner and the grants of an object, as the snapshot says: its lists are sorted
-    // by these keys (Snapshot::normalize), so each is a binary search, not a scan per
-    // object of every statement.
-    let object = |on: &Securable| -> Option<(&str, &[crate::catalog::Acl])> {
-        match on {
-            Securable::Schema { name } => snapshot
-                .schemas
-                .binary_search_by(|s| s.name.as_str().cmp(name))
-                .ok()
-                .map(|i| &snapshot.schemas[i])
-                .map(|s| (s.owner.as_str(), s.grants.as_slice())),
-            Securable::Model { schema, name } => snapshot
-                .models
-                .binary_search_by(|m| (m.schema.as_str(), m.name.as_str()).cmp(&(schema, name)))
-                .ok()
-                .map(|i| &snapshot.models[i])
-                .map(|m| (m.owner.as_str(), m.grants.as_slice())),
-            Securable::Function { schema, name, args } => {
-                let args = args.as_deref()?;
-                snapshot
-                    .functions
-                    .binary_search_by(|f| {
-                        (f.schema.as_str(), f.name.as_str(), f.args.as_str())
-                            .cmp(&(schema, name, args))
-                    })
-                    .ok()
-                    .map(|i| &snapshot.functions[i])
-                    .map(|f| (f.owner.as_str(), f.grants.as_slice()))
-            }
-            Securable::CreateModel => None,
-        }
-    };
+    // The owner and the grants of an object, as the snapshot says: a binary search
+    // (Snapshot::object), not a scan per object of every statement.
+    let object = |on: &Securable| snapshot.object(on);
     let mut refused: Vec<String> = Vec::new();
     let mut roles = false;
     for st in &plan.statements {

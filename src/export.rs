@@ -63,7 +63,9 @@ use crate::catalog::{Acl, Membership, PrincipalInfo, Snapshot};
 use crate::config::names::split_prefix;
 use crate::diag::Diagnostic;
 use crate::ident;
-use crate::model::{Grantee, Mode, Principal, PrincipalKind, Privilege, Securable, Target};
+use crate::model::{
+    Grantee, Mode, ObjectKind, Principal, PrincipalKind, Privilege, Securable, Target,
+};
 use crate::sql::Statement;
 use indexmap::IndexMap;
 use serde::Serialize;
@@ -406,10 +408,7 @@ impl<'a> Exporter<'a> {
 
     /// The server's own principals, which grantplan never revokes from.
     fn reserved(&self, name: &str) -> bool {
-        match self.t {
-            Target::Postgres => name.starts_with("pg_"),
-            Target::Redshift => name == "rdsdb" || name.starts_with("sys:"),
-        }
+        self.t.is_reserved(name)
     }
 
     fn superuser(&self, p: &Principal) -> bool {
@@ -877,7 +876,7 @@ impl<'a> Exporter<'a> {
         let mut out = Vec::new();
         let snap = self.snap;
         for s in &snap.schemas {
-            let Some(key) = self.writable_key("schema", &[&s.name]) else {
+            let Some(key) = self.writable_key(ObjectKind::Schema.noun(), &[&s.name]) else {
                 continue;
             };
             let object = format!("schema `{}`", s.name);
@@ -885,7 +884,7 @@ impl<'a> Exporter<'a> {
                 &s.grants,
                 &s.owner,
                 &object,
-                &[Privilege::Create, Privilege::Usage],
+                ObjectKind::Schema.info().privileges,
             );
             out.push(Entry { key, lists });
         }
@@ -921,11 +920,17 @@ impl<'a> Exporter<'a> {
             return out;
         }
         for m in &snap.models {
-            let Some(key) = self.writable_key("model", &[&m.schema, &m.name]) else {
+            let Some(key) = self.writable_key(ObjectKind::Model.noun(), &[&m.schema, &m.name])
+            else {
                 continue;
             };
             let object = format!("model `{}.{}`", m.schema, m.name);
-            let lists = self.lists(&m.grants, &m.owner, &object, &[Privilege::Execute]);
+            let lists = self.lists(
+                &m.grants,
+                &m.owner,
+                &object,
+                ObjectKind::Model.info().privileges,
+            );
             out.push(Entry { key, lists });
         }
         out
@@ -942,13 +947,18 @@ impl<'a> Exporter<'a> {
         }
         let mut out = Vec::new();
         for ((schema, name), overloads) in by_name {
-            let Some(key) = self.writable_key("function", &[schema, name]) else {
+            let Some(key) = self.writable_key(ObjectKind::Function.noun(), &[schema, name]) else {
                 continue;
             };
             let mut union: BTreeSet<Grantee> = BTreeSet::new();
             for f in &overloads {
                 let object = format!("function `{schema}.{name}({})`", f.args);
-                let lists = self.lists(&f.grants, &f.owner, &object, &[Privilege::Execute]);
+                let lists = self.lists(
+                    &f.grants,
+                    &f.owner,
+                    &object,
+                    ObjectKind::Function.info().privileges,
+                );
                 union.extend(lists.into_values().flatten());
             }
             let mut differences = Vec::new();
@@ -2011,7 +2021,7 @@ mod tests {
             "# grants.yaml exported by grantplan from evil\\u{a}schemas: {x: {}}\\u{a}#@shop\\u{2028}db (postgres)."
         );
         let config = parse(&e);
-        assert!(config.schemas.is_empty());
+        assert!(config.rules_of(ObjectKind::Schema).is_empty());
     }
 
     #[test]

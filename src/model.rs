@@ -3,13 +3,19 @@
 //!
 //! These types are deliberately plain data with a total order. The planner computes a
 //! plan as set differences of `(Securable, Privilege, Grantee)` tuples, and the derived
-//! `Ord` is what makes every plan deterministic: the variant order below is the order in
-//! which statements appear (CREATE MODEL, then schemas, then models, then functions), which
-//! is also the order of the seed document.
+//! `Ord` is what makes every plan deterministic: the variant order of [`Securable`] is the
+//! order in which statements appear (CREATE MODEL, then schemas, then models, then
+//! functions), which is also the order of the seed document.
+//!
+//! The kinds of object, and everything grantplan knows about each, are described once,
+//! in `model/kind.rs` ([`ObjectKind`], [`KINDS`]), next to [`Securable`].
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
+
+mod kind;
+pub use kind::{list_key, KindInfo, NameParts, ObjectKind, Securable, KINDS};
 
 /// The kind of server a grants.yaml is written for.
 #[derive(
@@ -63,6 +69,16 @@ impl Target {
                 Grantee::Principal(Principal::new(PrincipalKind::Role, p.name.clone()))
             }
             _ => grantee.clone(),
+        }
+    }
+
+    /// The server's reserved principals, never granted to nor revoked from: `pg_*`
+    /// roles on PostgreSQL; on Redshift `rdsdb` (AWS's own superuser) and the built-in,
+    /// unchangeable `sys:*` roles.
+    pub fn is_reserved(self, name: &str) -> bool {
+        match self {
+            Target::Postgres => name.starts_with("pg_"),
+            Target::Redshift => name == "rdsdb" || name.starts_with("sys:"),
         }
     }
 
@@ -310,60 +326,6 @@ impl Privilege {
 impl fmt::Display for Privilege {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.sql())
-    }
-}
-
-/// Something privileges are granted on.
-///
-/// The variant order is the statement order of a plan; within a variant, objects sort by
-/// name, which is what makes glob expansions deterministic.
-#[derive(
-    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema,
-)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum Securable {
-    /// The cluster-wide CREATE MODEL right (Redshift only).
-    CreateModel,
-    Schema {
-        name: String,
-    },
-    Model {
-        schema: String,
-        name: String,
-    },
-    /// One overload of a function. `args` are the identity argument types as the server
-    /// formats them (`integer, text`); `None` only in an offline plan, where overloads
-    /// cannot be known.
-    Function {
-        schema: String,
-        name: String,
-        args: Option<String>,
-    },
-}
-
-impl Securable {
-    /// The kind word used in messages and counts (`schema`, `model`, ...).
-    pub fn kind(&self) -> &'static str {
-        match self {
-            Securable::CreateModel => "create_model",
-            Securable::Schema { .. } => "schema",
-            Securable::Model { .. } => "model",
-            Securable::Function { .. } => "function",
-        }
-    }
-
-    /// A human-readable name, unquoted (`demo_ml.score(integer)`); for messages only,
-    /// never for SQL.
-    pub fn display_name(&self) -> String {
-        match self {
-            Securable::CreateModel => "CREATE MODEL".to_string(),
-            Securable::Schema { name } => name.clone(),
-            Securable::Model { schema, name } => format!("{schema}.{name}"),
-            Securable::Function { schema, name, args } => match args {
-                Some(a) => format!("{schema}.{name}({a})"),
-                None => format!("{schema}.{name}"),
-            },
-        }
     }
 }
 

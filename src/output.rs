@@ -408,12 +408,9 @@ pub fn markdown_with(plan: &Plan, source: &Source, options: &MarkdownOptions) ->
                 _ => continue,
             };
             let Some(first) = on.first() else { continue };
-            let label = match first {
-                crate::model::Securable::CreateModel => "CREATE MODEL",
-                crate::model::Securable::Schema { .. } => "schemas",
-                crate::model::Securable::Model { .. } => "models",
-                crate::model::Securable::Function { .. } => "functions",
-            };
+            let label = first
+                .object_kind()
+                .map_or("CREATE MODEL", crate::model::ObjectKind::section);
             let row = match rows.iter().position(|r| r.0 == label) {
                 Some(i) => &mut rows[i],
                 None => {

@@ -22,7 +22,9 @@
 use crate::catalog::{Acl, NonLocalKind, Snapshot};
 use crate::config::{Config, NamePart, ObjectRule};
 use crate::diag::{Diagnostic, Location};
-use crate::model::{Grantee, Mode, Principal, PrincipalKind, Privilege, Securable, Target};
+use crate::model::{
+    Grantee, Mode, ObjectKind, Principal, PrincipalKind, Privilege, Securable, Target,
+};
 use crate::sql::Statement;
 use crate::state::Scope;
 use serde::Serialize;
@@ -352,42 +354,13 @@ impl World {
             held
         }
         let mut held = |grants| numbered(grants, &mut seen, &mut grantees, t);
-        let mut objects =
-            Vec::with_capacity(snap.schemas.len() + snap.models.len() + snap.functions.len() + 1);
-        for s in &snap.schemas {
+        let mut objects = Vec::with_capacity(snap.object_count() + 1);
+        for o in snap.objects() {
             objects.push((
-                Securable::Schema {
-                    name: s.name.clone(),
-                },
+                o.object,
                 ObjectState {
-                    owner: Some(s.owner.clone()),
-                    held: held(&s.grants),
-                },
-            ));
-        }
-        for m in &snap.models {
-            objects.push((
-                Securable::Model {
-                    schema: m.schema.clone(),
-                    name: m.name.clone(),
-                },
-                ObjectState {
-                    // Empty: not known (a model seen only through its grants).
-                    owner: (!m.owner.is_empty()).then(|| m.owner.clone()),
-                    held: held(&m.grants),
-                },
-            ));
-        }
-        for f in &snap.functions {
-            objects.push((
-                Securable::Function {
-                    schema: f.schema.clone(),
-                    name: f.name.clone(),
-                    args: Some(f.args.clone()),
-                },
-                ObjectState {
-                    owner: Some(f.owner.clone()),
-                    held: held(&f.grants),
+                    owner: o.owner.map(str::to_string),
+                    held: held(o.grants),
                 },
             ));
         }
@@ -450,11 +423,9 @@ impl World {
         if t == Target::Redshift {
             objects.push((Securable::CreateModel, ObjectState::default()));
         }
-        for (kind, rules) in config_rules(config) {
-            for rule in rules {
-                if let Some(s) = exact_securable(kind, rule) {
-                    objects.push((s, ObjectState::default()));
-                }
+        for rule in &config.rules {
+            if let Some(s) = exact_securable(rule) {
+                objects.push((s, ObjectState::default()));
             }
         }
         World {
@@ -479,7 +450,7 @@ impl World {
     /// `matches`; globs scan their kind.
     fn candidates<'a>(
         &'a self,
-        kind: RuleKind,
+        kind: ObjectKind,
         rule: &ObjectRule,
     ) -> impl Iterator<Item = usize> + 'a {
         let exact = |p: &NamePart| match p {
@@ -487,78 +458,24 @@ impl World {
             NamePart::Glob(_) => None,
         };
         let schema = exact(&rule.schema);
-        let name = rule.name.as_ref().and_then(exact);
-        type Same = Box<dyn Fn(&Securable) -> bool>;
-        let (start, same): (Securable, Same) = match kind {
-            RuleKind::Schema => match schema {
-                Some(n) => {
-                    let key = Securable::Schema { name: n };
-                    let k = key.clone();
-                    (key, Box::new(move |s| *s == k))
-                }
-                None => (
-                    Securable::Schema {
-                        name: String::new(),
-                    },
-                    Box::new(|s| matches!(s, Securable::Schema { .. })),
-                ),
-            },
-            RuleKind::Model => match (schema, name) {
-                (Some(sc), Some(n)) => {
-                    let key = Securable::Model {
-                        schema: sc,
-                        name: n,
-                    };
-                    let k = key.clone();
-                    (key, Box::new(move |s| *s == k))
-                }
-                (Some(sc), None) => (
-                    Securable::Model {
-                        schema: sc.clone(),
-                        name: String::new(),
-                    },
-                    Box::new(
-                        move |s| matches!(s, Securable::Model { schema, .. } if *schema == sc),
-                    ),
-                ),
-                _ => (
-                    Securable::Model {
-                        schema: String::new(),
-                        name: String::new(),
-                    },
-                    Box::new(|s| matches!(s, Securable::Model { .. })),
-                ),
-            },
-            RuleKind::Function => match (schema, name) {
-                (Some(sc), Some(n)) => (
-                    Securable::Function {
-                        schema: sc.clone(),
-                        name: n.clone(),
-                        args: None,
-                    },
-                    Box::new(
-                        move |s| matches!(s, Securable::Function { schema, name, .. } if *schema == sc && *name == n),
-                    ),
-                ),
-                (Some(sc), None) => (
-                    Securable::Function {
-                        schema: sc.clone(),
-                        name: String::new(),
-                        args: None,
-                    },
-                    Box::new(
-                        move |s| matches!(s, Securable::Function { schema, .. } if *schema == sc),
-                    ),
-                ),
-                _ => (
-                    Securable::Function {
-                        schema: String::new(),
-                        name: String::new(),
-                        args: None,
-                    },
-                    Box::new(|s| matches!(s, Securable::Function { .. })),
-                ),
-            },
+        // A name narrows the range only within one schema: objects sort by schema first.
+        let name = schema.as_ref().and(rule.name.as_ref()).and_then(exact);
+        // The first object the rule could match (the empty name sorts first; a
+        // function's overloads sort after `args: None`) and the test that the objects
+        // that follow still could.
+        let start = kind.object(
+            schema.clone().unwrap_or_default(),
+            name.clone().unwrap_or_default(),
+            None,
+        );
+        let same = move |s: &Securable| {
+            s.object_kind() == Some(kind)
+                && s.name_parts().is_some_and(|p| {
+                    schema.as_deref().is_none_or(|sc| p.first == sc)
+                        && name
+                            .as_deref()
+                            .is_none_or(|n| p.second.is_none_or(|second| second == n))
+                })
         };
         let from = self.objects.partition_point(|(k, _)| *k < start);
         (from..self.objects.len()).take_while(move |&i| same(&self.objects[i].0))
@@ -578,23 +495,18 @@ impl World {
 }
 
 /// The securable an exact (non-glob) rule names; functions offline have unknown overloads.
-fn exact_securable(kind: RuleKind, rule: &ObjectRule) -> Option<Securable> {
+fn exact_securable(rule: &ObjectRule) -> Option<Securable> {
     use crate::config::NamePart::Exact;
-    match (kind, &rule.schema, &rule.name) {
-        (RuleKind::Schema, Exact(schema), _) => Some(Securable::Schema {
-            name: schema.clone(),
-        }),
-        (RuleKind::Function, Exact(schema), Some(Exact(name))) => Some(Securable::Function {
-            schema: schema.clone(),
-            name: name.clone(),
-            args: None,
-        }),
-        (RuleKind::Model, Exact(schema), Some(Exact(name))) => Some(Securable::Model {
-            schema: schema.clone(),
-            name: name.clone(),
-        }),
-        _ => None,
-    }
+    let kind = rule.kind;
+    let Exact(first) = &rule.schema else {
+        return None;
+    };
+    let second = match (&rule.name, kind.qualified()) {
+        (_, false) => String::new(),
+        (Some(Exact(name)), true) => name.clone(),
+        _ => return None,
+    };
+    Some(kind.object(first.clone(), second, None))
 }
 
 /// Objects sorted and unique; of two entries for one object the later wins (as a map
@@ -610,15 +522,6 @@ fn sorted_unique(mut objects: Vec<(Securable, ObjectState)>) -> Vec<(Securable, 
         }
     });
     objects
-}
-
-/// The object sections of a config with the kind of each.
-fn config_rules(config: &Config) -> [(RuleKind, &Vec<ObjectRule>); 3] {
-    [
-        (RuleKind::Schema, &config.schemas),
-        (RuleKind::Model, &config.models),
-        (RuleKind::Function, &config.functions),
-    ]
 }
 
 struct Planner<'a> {
@@ -653,24 +556,6 @@ pub const MAX_OBJECTS_PER_STATEMENT: usize = 100;
 /// that name once a statement, so fewer statements are what count there; a thousand
 /// keeps a statement far below Redshift's 16 MB statement limit.
 pub const MAX_OBJECTS_OF_ONE_NAME: usize = 1_000;
-
-/// Which section of grants.yaml a rule comes from.
-#[derive(Clone, Copy, PartialEq)]
-enum RuleKind {
-    Schema,
-    Model,
-    Function,
-}
-
-impl RuleKind {
-    fn noun(self) -> &'static str {
-        match self {
-            RuleKind::Schema => "schema",
-            RuleKind::Model => "model",
-            RuleKind::Function => "function",
-        }
-    }
-}
 
 impl<'a> Planner<'a> {
     fn run(mut self) -> Result<Plan, Vec<Diagnostic>> {
@@ -938,7 +823,10 @@ impl<'a> Planner<'a> {
         // naming one principal share one `Arc` (the resolver's): canonicalising (a copy
         // of the name) and matching `ignore:` once per principal, looked up by address.
         let mut numbers: HashMap<*const Grantee, Option<Gid>> = HashMap::default();
-        if let (Some(login), Some(first)) = (&self.world.partial_models, config.models.first()) {
+        if let (Some(login), Some(first)) = (
+            &self.world.partial_models,
+            config.rules_of(ObjectKind::Model).first(),
+        ) {
             self.errors.push(
                 Diagnostic::error(format!(
                     "the login `{login}` is not a superuser, and Redshift shows a non-superuser \
@@ -954,11 +842,12 @@ impl<'a> Planner<'a> {
                 ),
             );
         }
-        for (kind, rules) in config_rules(config) {
-            if kind == RuleKind::Model && self.world.partial_models.is_some() {
+        for rule in &config.rules {
+            let kind = rule.kind;
+            if kind == ObjectKind::Model && self.world.partial_models.is_some() {
                 continue;
             }
-            for rule in rules {
+            {
                 let matched = self.expand(kind, rule);
                 if matched.is_empty() {
                     continue;
@@ -1011,12 +900,7 @@ impl<'a> Planner<'a> {
         // Warn once per ignored grantee listed in a rule (only when something is
         // ignored: this visits every grantee entry of the file).
         if !config.ignore.is_empty() {
-            let rules = config
-                .schemas
-                .iter()
-                .chain(&config.models)
-                .chain(&config.functions);
-            for rule in rules {
+            for rule in &config.rules {
                 for g in &rule.grants {
                     if let Grantee::Principal(p) = &*g.grantee {
                         if config.is_ignored(&p.name) {
@@ -1037,8 +921,8 @@ impl<'a> Planner<'a> {
 
     /// The existing objects a rule names or matches; warns (or errors under `--strict`)
     /// when it names nothing.
-    fn expand(&mut self, kind: RuleKind, rule: &'a ObjectRule) -> Vec<usize> {
-        if kind == RuleKind::Schema && !self.world.non_local.is_empty() {
+    fn expand(&mut self, kind: ObjectKind, rule: &'a ObjectRule) -> Vec<usize> {
+        if kind == ObjectKind::Schema && !self.world.non_local.is_empty() {
             match &rule.schema {
                 NamePart::Exact(name) => {
                     if let Some(k) = self.world.non_local.get(name) {
@@ -1074,19 +958,14 @@ impl<'a> Planner<'a> {
         let matched: Vec<usize> = self
             .world
             .candidates(kind, rule)
-            .filter(|&i| match (kind, &self.world.objects[i].0) {
-                (RuleKind::Schema, Securable::Schema { name }) => rule.schema.matches(name),
-                (RuleKind::Model, Securable::Model { schema, name })
-                | (RuleKind::Function, Securable::Function { schema, name, .. }) => {
-                    rule.schema.matches(schema)
-                        && rule.name.as_ref().is_some_and(|n| n.matches(name))
-                }
-                _ => false,
+            .filter(|&i| {
+                let o = &self.world.objects[i].0;
+                o.object_kind() == Some(kind) && rule.matches(o)
             })
             .collect();
         if matched.is_empty() {
             self.missing(kind, rule);
-        } else if self.offline && kind == RuleKind::Function {
+        } else if self.offline && kind == ObjectKind::Function {
             // Offline, a function's overloads (its argument types) are unknown.
             // PostgreSQL accepts `ON FUNCTION s.f` for a function with one overload;
             // Redshift's grammar requires the argument list, so there the statements
@@ -1118,7 +997,7 @@ impl<'a> Planner<'a> {
         matched
     }
 
-    fn missing(&mut self, kind: RuleKind, rule: &ObjectRule) {
+    fn missing(&mut self, kind: ObjectKind, rule: &ObjectRule) {
         let noun = kind.noun();
         let loc: Option<Location> = Some(rule.loc.clone());
         // Absence is part of the scope: an object created later changes the plan.
@@ -1145,7 +1024,7 @@ impl<'a> Planner<'a> {
             near.map(|n| format!("did you mean `{n}`? "))
                 .unwrap_or_default(),
             match kind {
-                RuleKind::Model =>
+                ObjectKind::Model =>
                     "normal for a model not trained yet: plan again after CREATE MODEL",
                 _ => "create it, or plan again once it exists",
             }
@@ -1167,7 +1046,7 @@ impl<'a> Planner<'a> {
     /// `schema.name`), when one is near enough to be a likely typo (a case difference
     /// included), while [`SUGGESTION_BUDGET`] lasts: ten thousand missing schemas against
     /// ten thousand existing ones would otherwise compare for minutes.
-    fn nearest_object(&mut self, kind: RuleKind, key: &str) -> Option<String> {
+    fn nearest_object(&mut self, kind: ObjectKind, key: &str) -> Option<String> {
         // Checked before the names are gathered: gathering is as costly as comparing.
         if self.offline || self.world.objects.len() > self.suggestions_left {
             return None;
@@ -1176,13 +1055,11 @@ impl<'a> Planner<'a> {
             .world
             .objects
             .iter()
-            .filter_map(|(s, _)| match (kind, s) {
-                (RuleKind::Schema, Securable::Schema { name }) => Some(name.clone()),
-                (RuleKind::Model, Securable::Model { schema, name })
-                | (RuleKind::Function, Securable::Function { schema, name, .. }) => {
-                    Some(format!("{schema}.{name}"))
-                }
-                _ => None,
+            .filter(|(s, _)| s.object_kind() == Some(kind))
+            .filter_map(|(s, _)| s.name_parts())
+            .map(|p| match p.second {
+                Some(name) => format!("{}.{name}", p.first),
+                None => p.first.to_string(),
             })
             .collect();
         // A function's overloads are neighbours in the sorted objects: one name each.
@@ -1225,12 +1102,7 @@ impl<'a> Planner<'a> {
         let Some(p) = g.as_principal() else {
             return false;
         };
-        let reserved = match self.world.target {
-            Target::Postgres => p.name.starts_with("pg_"),
-            // rdsdb is AWS's own superuser; `sys:` roles are built in and unchangeable.
-            Target::Redshift => p.name == "rdsdb" || p.name.starts_with("sys:"),
-        };
-        reserved
+        self.world.target.is_reserved(&p.name)
             || self.is_owner(state, g)
             || self.world.is_superuser(g)
             || self.config.is_ignored(&p.name)
@@ -1382,14 +1254,11 @@ impl<'a> Planner<'a> {
     /// name list a statement naming it rebuilds; 0 for schemas, looked up by OID).
     fn same_name_counts(&self) -> Vec<(usize, usize)> {
         let objects = &self.world.objects;
-        let name = |i: usize| -> Option<(&'static str, &str)> {
-            match &objects[i].0 {
-                Securable::Model { name, .. } => Some(("model", name)),
-                Securable::Function { name, .. } => Some(("function", name)),
-                _ => None,
-            }
+        let name = |i: usize| -> Option<(ObjectKind, &str)> {
+            let o = &objects[i].0;
+            Some((o.object_kind()?, o.name_parts()?.second?))
         };
-        let mut counts: HashMap<(&'static str, &str), (usize, usize)> = HashMap::default();
+        let mut counts: HashMap<(ObjectKind, &str), (usize, usize)> = HashMap::default();
         for i in 0..objects.len() {
             if let Some(n) = name(i) {
                 let next = counts.len();
@@ -1407,11 +1276,12 @@ impl<'a> Planner<'a> {
     fn name_order(&self, changes: &[Change]) -> Vec<u32> {
         let objects = &self.world.objects;
         let key = |i: usize| -> (&str, &str, Option<&str>) {
-            match &objects[i].0 {
-                Securable::CreateModel => ("", "", None),
-                Securable::Schema { name } => (name, "", None),
-                Securable::Model { schema, name } => (name, schema, None),
-                Securable::Function { schema, name, args } => (name, schema, args.as_deref()),
+            match objects[i].0.name_parts() {
+                None => ("", "", None),
+                Some(p) => match p.second {
+                    Some(name) => (name, p.first, p.args),
+                    None => (p.first, "", None),
+                },
             }
         };
         let mut touched: Vec<usize> = changes.iter().map(|c| c.object).collect();

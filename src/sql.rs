@@ -243,15 +243,10 @@ fn grant_or_revoke(
     }
     // The kind word is written once (`ON FUNCTION a(int), b(text)`); CREATE MODEL is
     // granted on nothing: no `ON` and no object.
-    let kind = match on.first() {
-        Some(Securable::Schema { .. }) => Some(" ON SCHEMA"),
-        Some(Securable::Model { .. }) => Some(" ON MODEL"),
-        Some(Securable::Function { .. }) => Some(" ON FUNCTION"),
-        Some(Securable::CreateModel) | None => None,
-    };
-    let objects = match kind {
+    let objects = match on.first().and_then(Securable::object_kind) {
         Some(kind) => {
-            out.push_str(kind);
+            out.push_str(" ON ");
+            out.push_str(kind.sql());
             on
         }
         None => &[],
@@ -308,18 +303,17 @@ fn line_break(out: &mut String, breaks: &mut Vec<usize>, indent: &str) {
 
 /// One object's name as it follows `ON SCHEMA` / `MODEL` / `FUNCTION`.
 fn object_name(out: &mut String, on: &Securable) {
-    match on {
-        Securable::CreateModel => {}
-        Securable::Schema { name } => push_quoted(out, name),
-        Securable::Model { schema, name } => push_qualified(out, schema, name),
-        Securable::Function { schema, name, args } => {
-            push_qualified(out, schema, name);
-            if let Some(args) = args {
-                out.push('(');
-                out.push_str(args);
-                out.push(')');
-            }
-        }
+    let Some(parts) = on.name_parts() else {
+        return; // CREATE MODEL: no object
+    };
+    match parts.second {
+        Some(name) => push_qualified(out, parts.first, name),
+        None => push_quoted(out, parts.first),
+    }
+    if let Some(args) = parts.args {
+        out.push('(');
+        out.push_str(args);
+        out.push(')');
     }
 }
 

@@ -67,7 +67,7 @@
 //! grantplan's config refuses the name.
 
 use crate::ident::{is_plain, is_sqlparser_keyword};
-use crate::model::{Grantee, Principal, PrincipalKind, Privilege, Securable, Target};
+use crate::model::{Grantee, ObjectKind, Principal, PrincipalKind, Privilege, Securable, Target};
 use crate::sql::Statement;
 use sqlparser::dialect::{Dialect, PostgreSqlDialect, RedshiftSqlDialect};
 use sqlparser::tokenizer::{
@@ -134,7 +134,7 @@ pub enum ReadErrorKind {
     PrivilegeObject {
         privilege: Privilege,
         object: &'static str,
-        allowed: &'static str,
+        allowed: String,
     },
     /// `CREATE MODEL` listed together with other privileges.
     #[error("CREATE MODEL is granted on its own, on nothing; found it listed with {other}")]
@@ -908,28 +908,30 @@ impl<'a> Reader<'a> {
     fn objects(&mut self) -> Res<Vec<Securable>> {
         let first = self.object()?;
         let mut on = vec![first];
+        let Some(kind) = on[0].object_kind() else {
+            return Ok(on);
+        };
         while self.peek_token() == &Token::Comma {
             self.advance();
-            let next = match &on[0] {
-                Securable::Schema { .. } => Securable::Schema {
-                    name: self.name("a schema name")?,
-                },
-                Securable::Model { .. } => {
-                    let (schema, name) = self.qualified("model")?;
-                    Securable::Model { schema, name }
-                }
-                Securable::Function { .. } => {
-                    let (schema, name) = self.qualified("function")?;
-                    let args = self.arguments()?;
-                    Securable::Function { schema, name, args }
-                }
-                Securable::CreateModel => {
-                    return Err(self.unexpected("`TO`: CREATE MODEL is granted on nothing"))
-                }
-            };
-            on.push(next);
+            on.push(self.object_of(kind)?);
         }
         Ok(on)
+    }
+
+    /// One object of `kind` after its kind word (or a `,`): its name, then its argument
+    /// list for a kind that has one.
+    fn object_of(&mut self, kind: ObjectKind) -> Res<Securable> {
+        let (first, second) = if kind.qualified() {
+            self.qualified(kind)?
+        } else {
+            (self.name(kind.info().parts_read_as.0)?, String::new())
+        };
+        let args = if kind.info().has_args {
+            self.arguments()?
+        } else {
+            None
+        };
+        Ok(kind.object(first, second, args))
     }
 
     /// `CREATE MODEL`, `CREATE`, `USAGE`, `EXECUTE`, separated by `,`, each at most once.
@@ -986,31 +988,23 @@ impl<'a> Reader<'a> {
 
     /// After `ON`: `SCHEMA s`, `MODEL s.m` (Redshift) or `FUNCTION s.f[(args)]`.
     fn object(&mut self) -> Res<Securable> {
-        let expected = match self.target {
-            Target::Redshift => "SCHEMA, MODEL or FUNCTION",
-            Target::Postgres => "SCHEMA or FUNCTION",
-        };
-        match bare_word(self.peek_token()).as_deref() {
-            Some("SCHEMA") => {
+        let word = bare_word(self.peek_token());
+        match word.as_deref().and_then(ObjectKind::from_sql) {
+            Some(kind) if kind.exists_on(self.target) => {
                 self.advance();
-                let name = self.name("a schema name")?;
-                Ok(Securable::Schema { name })
+                self.object_of(kind)
             }
-            Some("MODEL") if self.target == Target::Redshift => {
-                self.advance();
-                let (schema, name) = self.qualified("model")?;
-                Ok(Securable::Model { schema, name })
-            }
-            Some("MODEL") => Err(self.error(ReadErrorKind::RedshiftOnly {
-                found: "`ON MODEL`".to_string(),
-                why: "PostgreSQL has no models",
+            Some(kind) => Err(self.error(ReadErrorKind::RedshiftOnly {
+                found: format!("`ON {}`", kind.sql()),
+                why: kind.info().absent.1,
             })),
-            Some("FUNCTION") => {
-                self.advance();
-                let (schema, name) = self.qualified("function")?;
-                let args = self.arguments()?;
-                Ok(Securable::Function { schema, name, args })
-            }
+            None => self.object_word(word.as_deref()),
+        }
+    }
+
+    /// After `ON`, a word that is no kind's.
+    fn object_word(&mut self, word: Option<&str>) -> Res<Securable> {
+        match word {
             Some("ALL") => {
                 let found = describe(self.peek_token());
                 Err(self.error(ReadErrorKind::Forbidden {
@@ -1018,18 +1012,16 @@ impl<'a> Reader<'a> {
                     why: "grantplan names every object and never writes ON ALL ... IN SCHEMA",
                 }))
             }
-            _ => Err(self.unexpected(expected)),
+            _ => Err(self.unexpected(ObjectKind::sql_words(self.target))),
         }
     }
 
     /// `schema.name` for a model or function.
-    fn qualified(&mut self, what: &'static str) -> Res<(String, String)> {
+    fn qualified(&mut self, kind: ObjectKind) -> Res<(String, String)> {
         // What each name is, for messages: fixed text, as this runs for every object
         // name read back.
-        let (schema_is, name_is) = match what {
-            "model" => ("the model's schema name", "the model name"),
-            _ => ("the function's schema name", "the function name"),
-        };
+        let (schema_is, name_is) = kind.info().parts_read_as;
+        let what = kind.noun();
         let schema = self.name(schema_is)?;
         if self.peek_token() != &Token::Period {
             return Err(self.unexpected(format!(
@@ -1354,23 +1346,16 @@ fn at_loc(at: Location, kind: ReadErrorKind) -> ReadError {
 
 /// Refuses a privilege that does not apply to `on` (`USAGE ON MODEL`, `EXECUTE ON SCHEMA`).
 fn check_privileges(privileges: &[(Privilege, Location)], on: &Securable) -> Res<()> {
-    let (object, allowed, ok): (&str, &str, &[Privilege]) = match on {
-        Securable::CreateModel => return Ok(()),
-        Securable::Schema { .. } => (
-            "schema",
-            "CREATE and USAGE",
-            &[Privilege::Create, Privilege::Usage],
-        ),
-        Securable::Model { .. } => ("model", "EXECUTE", &[Privilege::Execute]),
-        Securable::Function { .. } => ("function", "EXECUTE", &[Privilege::Execute]),
+    let Some(kind) = on.object_kind() else {
+        return Ok(());
     };
-    match privileges.iter().find(|(p, _)| !ok.contains(p)) {
+    match privileges.iter().find(|(p, _)| !kind.allows(*p)) {
         Some(&(privilege, at)) => Err(at_loc(
             at,
             ReadErrorKind::PrivilegeObject {
                 privilege,
-                object,
-                allowed,
+                object: kind.noun(),
+                allowed: kind.privilege_words(),
             },
         )),
         None => Ok(()),

@@ -331,17 +331,20 @@ fn grantee_words(out: &mut String, g: &Grantee) {
 }
 
 fn object_words(on: &Securable) -> String {
-    match on {
-        Securable::CreateModel => "CREATE MODEL".to_string(),
-        Securable::Schema { name } => format!("schema {}", quote(name)),
-        Securable::Model { schema, name } => {
-            format!("model {}.{}", quote(schema), quote(name))
-        }
-        Securable::Function { schema, name, args } => match args {
-            Some(a) => format!("function {}.{}({a})", quote(schema), quote(name)),
-            None => format!("function {}.{}", quote(schema), quote(name)),
-        },
+    let (Some(kind), Some(parts)) = (on.object_kind(), on.name_parts()) else {
+        return "CREATE MODEL".to_string();
+    };
+    let mut out = format!("{} {}", kind.noun(), quote(parts.first));
+    if let Some(name) = parts.second {
+        out.push('.');
+        out.push_str(&quote(name));
     }
+    if let Some(args) = parts.args {
+        out.push('(');
+        out.push_str(args);
+        out.push(')');
+    }
+    out
 }
 
 /// One fact as a line: names quoted as SQL would, so a name with spaces or odd

@@ -13,7 +13,7 @@ mod wire;
 
 pub use wire::{no_progress, Progress, ReadError};
 
-use crate::model::{Grantee, Principal, PrincipalKind, Privilege, Target};
+use crate::model::{Grantee, Principal, PrincipalKind, Privilege, Securable, Target};
 use serde::{Deserialize, Serialize};
 
 /// What the login may do and how the server is set up beyond its grants: what
@@ -249,7 +249,83 @@ pub struct FunctionInfo {
     pub grants: Vec<Acl>,
 }
 
+/// One object of a snapshot as the planner and doctor see it, whatever its kind.
+pub struct ObjectView<'a> {
+    pub object: Securable,
+    /// `None` when not known (a model seen only through its grants).
+    pub owner: Option<&'a str>,
+    pub grants: &'a [Acl],
+}
+
 impl Snapshot {
+    /// Every object of the snapshot, kind by kind: the one place that knows which list
+    /// holds which kind (format 1 keeps one list per kind).
+    pub fn objects(&self) -> impl Iterator<Item = ObjectView<'_>> {
+        let schemas = self.schemas.iter().map(|s| ObjectView {
+            object: Securable::Schema {
+                name: s.name.clone(),
+            },
+            owner: Some(&s.owner),
+            grants: &s.grants,
+        });
+        let models = self.models.iter().map(|m| ObjectView {
+            object: Securable::Model {
+                schema: m.schema.clone(),
+                name: m.name.clone(),
+            },
+            // Empty: not known (a model seen only through its grants).
+            owner: (!m.owner.is_empty()).then_some(m.owner.as_str()),
+            grants: &m.grants,
+        });
+        let functions = self.functions.iter().map(|f| ObjectView {
+            object: Securable::Function {
+                schema: f.schema.clone(),
+                name: f.name.clone(),
+                args: Some(f.args.clone()),
+            },
+            owner: Some(&f.owner),
+            grants: &f.grants,
+        });
+        schemas.chain(models).chain(functions)
+    }
+
+    /// How many objects [`Snapshot::objects`] yields.
+    pub fn object_count(&self) -> usize {
+        self.schemas.len() + self.models.len() + self.functions.len()
+    }
+
+    /// The owner and the grants of `on`, found by binary search (the lists are sorted
+    /// by [`Snapshot::normalize`]); `None` for CREATE MODEL, an object not in the
+    /// snapshot, and a function without its argument types.
+    pub fn object(&self, on: &Securable) -> Option<(&str, &[Acl])> {
+        match on {
+            Securable::Schema { name } => self
+                .schemas
+                .binary_search_by(|s| s.name.as_str().cmp(name))
+                .ok()
+                .map(|i| &self.schemas[i])
+                .map(|s| (s.owner.as_str(), s.grants.as_slice())),
+            Securable::Model { schema, name } => self
+                .models
+                .binary_search_by(|m| (m.schema.as_str(), m.name.as_str()).cmp(&(schema, name)))
+                .ok()
+                .map(|i| &self.models[i])
+                .map(|m| (m.owner.as_str(), m.grants.as_slice())),
+            Securable::Function { schema, name, args } => {
+                let args = args.as_deref()?;
+                self.functions
+                    .binary_search_by(|f| {
+                        (f.schema.as_str(), f.name.as_str(), f.args.as_str())
+                            .cmp(&(schema, name, args))
+                    })
+                    .ok()
+                    .map(|i| &self.functions[i])
+                    .map(|f| (f.owner.as_str(), f.grants.as_slice()))
+            }
+            Securable::CreateModel => None,
+        }
+    }
+
     /// An empty snapshot of `target`, to be filled by a reader.
     pub fn empty(target: Target) -> Self {
         Snapshot {

@@ -155,7 +155,11 @@ fn a_long_list_repeated_by_many_aliases_is_refused() {
 fn anchors_and_aliases_within_the_limit_still_work() {
     let c = parse(FILE, PG).unwrap();
     let grantees = |key: &str| -> Vec<String> {
-        let rule = c.schemas.iter().find(|r| r.key == key).expect(key);
+        let rule = c
+            .rules_of(ObjectKind::Schema)
+            .iter()
+            .find(|r| r.key == key)
+            .expect(key);
         rule.grants.iter().map(|g| g.grantee.to_string()).collect()
     };
     assert_eq!(grantees("\"x.y\"").len(), 2);
@@ -315,7 +319,7 @@ fn line_breaks_the_two_yaml_readers_disagree_on_are_refused_raw_and_read_escaped
         }
         let config = parse(FILE, &text).unwrap_or_else(|e| panic!("{e:#?}"));
         assert_eq!(config.principals[0].principal.name, format!("a{c}b"));
-        assert_eq!(config.schemas[0].grants.len(), 1);
+        assert_eq!(config.rules_of(ObjectKind::Schema)[0].grants.len(), 1);
     }
 }
 
@@ -409,7 +413,7 @@ fn warnings_past_the_cap_are_counted_not_listed() {
         c.warnings[MAX_REPORTED].message,
         "grants.yaml has 49 more warnings, not shown"
     );
-    assert_eq!(c.schemas[0].grants.len(), 1);
+    assert_eq!(c.rules_of(ObjectKind::Schema)[0].grants.len(), 1);
 }
 
 #[test]
@@ -889,8 +893,8 @@ fn the_file_the_fast_path_tests_use_takes_the_fast_path() {
     let text = fast_file(n).replace("MARK", "g7");
     assert!(takes_the_fast_path(&text));
     let c = parse(FILE, &text).unwrap_or_else(|e| panic!("{e:#?}"));
-    assert_eq!(c.schemas.len(), n);
-    let mid = &c.schemas[n / 2];
+    assert_eq!(c.rules_of(ObjectKind::Schema).len(), n);
+    let mid = &c.rules_of(ObjectKind::Schema)[n / 2];
     assert_eq!(mid.key, format!("s{}", n / 2));
     assert_eq!(
         (mid.loc.line, mid.loc.column),
@@ -1013,7 +1017,7 @@ fn an_alias_bomb_inside_a_fast_path_section_is_refused() {
     let scan = marks::scan(FILE, small);
     assert!(super::fast::sections(small, &scan.marks).is_none_or(|s| s.ranges.len() < 2));
     let c = parse(FILE, small).unwrap();
-    assert_eq!(c.schemas[1].grants.len(), 2);
+    assert_eq!(c.rules_of(ObjectKind::Schema)[1].grants.len(), 2);
 }
 
 #[test]
@@ -1073,10 +1077,13 @@ fn a_byte_order_mark_before_a_fast_path_file_is_not_read_into_its_first_key() {
     let c = parse(FILE, &with_bom).unwrap_or_else(|e| panic!("{e:#?}"));
     assert_eq!(c.target, plain.target);
     assert_eq!(c.mode, plain.mode);
-    assert_eq!(c.schemas.len(), 200);
+    assert_eq!(c.rules_of(ObjectKind::Schema).len(), 200);
     assert_eq!(c.principals.len(), 200);
     assert_eq!(c.sha256, crate::state::sha256(with_bom.as_bytes()));
-    let (a, b) = (&c.schemas[7], &plain.schemas[7]);
+    let (a, b) = (
+        &c.rules_of(ObjectKind::Schema)[7],
+        &plain.rules_of(ObjectKind::Schema)[7],
+    );
     assert_eq!((a.loc.line, a.loc.column), (b.loc.line, b.loc.column));
 }
 

@@ -39,22 +39,26 @@ use yaml_rust2::parser::{Event, Parser};
 use yaml_rust2::scanner::{Marker, TScalarStyle};
 
 use crate::diag::{Diagnostic, Location};
-use crate::model::PrincipalKind;
+use crate::model::{ObjectKind, PrincipalKind};
 
-/// Top-level keys of grants.yaml, in the order the documentation lists them.
-pub(crate) const TOP_KEYS: &[&str] = &[
-    "target",
-    "mode",
-    "ignore",
-    "case_sensitive_identifiers",
-    "groups",
-    "roles",
-    "users",
-    "schemas",
-    "models",
-    "functions",
-    "cluster",
-];
+/// Top-level keys of grants.yaml, in the order the documentation lists them: the
+/// settings, the principal sections, one section per object kind (in kind order),
+/// `cluster`.
+pub(crate) static TOP_KEYS: std::sync::LazyLock<Vec<&'static str>> =
+    std::sync::LazyLock::new(|| {
+        let mut keys = vec![
+            "target",
+            "mode",
+            "ignore",
+            "case_sensitive_identifiers",
+            "groups",
+            "roles",
+            "users",
+        ];
+        keys.extend(ObjectKind::ALL.map(ObjectKind::section));
+        keys.push("cluster");
+        keys
+    });
 /// Keys of `cluster:`, in the order the documentation lists them.
 pub(crate) const CLUSTER_KEYS: &[&str] = &[
     "account_id",
@@ -70,8 +74,6 @@ pub(crate) const CLUSTER_KEYS: &[&str] = &[
 ];
 pub(crate) const GROUP_KEYS: &[&str] = &["create_model", "members"];
 pub(crate) const USER_KEYS: &[&str] = &["create_model"];
-pub(crate) const SCHEMA_KEYS: &[&str] = &["create", "usage"];
-pub(crate) const EXECUTE_KEYS: &[&str] = &["execute"];
 
 /// The deepest nesting of collections grants.yaml may have. A valid file needs four
 /// levels (the document, `schemas:`, one schema, its `usage:` list); the bound keeps a
@@ -725,8 +727,8 @@ enum Ctx {
     Principals(PrincipalKind),
     /// One group, role or user.
     Principal(PrincipalKind),
-    /// `schemas:`, `models:`, `functions:`: keys are object names.
-    Objects(&'static [&'static str]),
+    /// A section of object rules (`schemas:`, ...): keys are object names.
+    Objects(ObjectKind),
     /// One schema, model or function rule; the slice is its valid keys.
     Object(&'static [&'static str]),
     /// Anything else: only duplicates are checked.
@@ -738,7 +740,7 @@ enum Ctx {
 impl Ctx {
     fn valid_keys(self) -> Option<&'static [&'static str]> {
         match self {
-            Ctx::Root => Some(TOP_KEYS),
+            Ctx::Root => Some(TOP_KEYS.as_slice()),
             Ctx::Principal(PrincipalKind::User) => Some(USER_KEYS),
             Ctx::Principal(_) => Some(GROUP_KEYS),
             Ctx::Object(keys) => Some(keys),
@@ -752,13 +754,11 @@ impl Ctx {
                 "groups" => Ctx::Principals(PrincipalKind::Group),
                 "roles" => Ctx::Principals(PrincipalKind::Role),
                 "users" => Ctx::Principals(PrincipalKind::User),
-                "schemas" => Ctx::Objects(SCHEMA_KEYS),
-                "models" | "functions" => Ctx::Objects(EXECUTE_KEYS),
                 "cluster" => Ctx::Object(CLUSTER_KEYS),
-                _ => Ctx::Free,
+                _ => ObjectKind::from_section(key).map_or(Ctx::Free, Ctx::Objects),
             },
             Ctx::Principals(k) => Ctx::Principal(k),
-            Ctx::Objects(keys) => Ctx::Object(keys),
+            Ctx::Objects(kind) => Ctx::Object(kind.list_keys()),
             Ctx::Skip => Ctx::Skip,
             _ => Ctx::Free,
         }

@@ -24,7 +24,7 @@ pub use resolve::{GrantLoc, CLUSTER_EXAMPLE};
 use std::sync::Arc;
 
 use crate::diag::{Diagnostic, Location, Severity};
-use crate::model::{Grantee, Mode, Principal, Privilege, Target};
+use crate::model::{Grantee, Mode, ObjectKind, Principal, Privilege, Securable, Target};
 
 /// A loaded, validated, resolved grants.yaml.
 #[derive(Debug, Clone)]
@@ -49,9 +49,9 @@ pub struct Config {
     /// Declared principals in file order: `groups:`, then `roles:`, then `users:`.
     /// This order is also the order of grantees within a plan.
     pub principals: Vec<DeclaredPrincipal>,
-    pub schemas: Vec<ObjectRule>,
-    pub models: Vec<ObjectRule>,
-    pub functions: Vec<ObjectRule>,
+    /// The rules of the object sections (`schemas:`, `models:`, `functions:`): kind by
+    /// kind in [`ObjectKind`] order, each kind's in file order.
+    pub rules: Vec<ObjectRule>,
     /// `cluster:`: the Redshift cluster's ML role (`grantplan iam`, `grantplan doctor`);
     /// `None` when the file has no such section.
     pub cluster: Option<Cluster>,
@@ -111,6 +111,8 @@ impl NamePart {
 /// One key of `schemas:`, `models:` or `functions:` with what it grants.
 #[derive(Debug, Clone)]
 pub struct ObjectRule {
+    /// The kind of object, by the section the key is in.
+    pub kind: ObjectKind,
     /// The key as written (`demo_ml.*`).
     pub key: String,
     /// For `schemas:` the schema name; for models and functions the schema part.
@@ -126,6 +128,20 @@ pub struct ObjectRule {
 impl ObjectRule {
     pub fn is_glob(&self) -> bool {
         self.schema.is_glob() || self.name.as_ref().is_some_and(NamePart::is_glob)
+    }
+
+    /// True when this rule names or matches `object` (whose kind the caller has checked
+    /// is the rule's).
+    pub fn matches(&self, object: &Securable) -> bool {
+        let Some(parts) = object.name_parts() else {
+            return false;
+        };
+        self.schema.matches(parts.first)
+            && match (&self.name, parts.second) {
+                (Some(rule), Some(name)) => rule.matches(name),
+                (None, None) => true,
+                _ => false,
+            }
     }
 }
 
@@ -161,6 +177,13 @@ impl Config {
         self.principals
             .iter()
             .find(|d| self.target.canonical_principal(&d.principal) == key)
+    }
+
+    /// The rules of the section of `kind`, in file order.
+    pub fn rules_of(&self, kind: ObjectKind) -> &[ObjectRule] {
+        let from = self.rules.partition_point(|r| r.kind < kind);
+        let to = self.rules.partition_point(|r| r.kind <= kind);
+        &self.rules[from..to]
     }
 
     /// True when `name` matches an `ignore:` pattern.

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use super::marks::{Marks, Node, NodeKind, Seg};
 use super::typed::Failure;
 use crate::diag::{Diagnostic, Location};
-use crate::model::{Mode, Target};
+use crate::model::{Mode, ObjectKind, Target};
 
 /// grants.yaml: the groups, roles and users grantplan manages, and the CREATE MODEL,
 /// CREATE/USAGE and EXECUTE grants they hold on schemas, models and functions.
@@ -185,6 +185,36 @@ pub(crate) struct RawExecute {
     pub execute: Option<Vec<String>>,
 }
 
+/// One rule of an object section as written: its key, then its lists of grantees in the
+/// order of its kind's privileges ([`crate::model::KindInfo::privileges`]).
+pub(crate) type RawRule = (String, Vec<Option<Vec<String>>>);
+
+impl RawConfig {
+    /// Takes the section of `kind` out of the file, each rule's lists in the order of
+    /// the kind's privileges. The typed sections are what serde reads and what the JSON
+    /// Schema describes; everything after this takes kinds from the kind table.
+    pub(crate) fn take_rules(&mut self, kind: ObjectKind) -> Vec<RawRule> {
+        fn each<T>(
+            section: Option<IndexMap<String, Option<T>>>,
+            lists: impl Fn(T) -> Vec<Option<Vec<String>>>,
+        ) -> Vec<RawRule>
+        where
+            T: Default,
+        {
+            section
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(k, e)| (k, lists(e.unwrap_or_default())))
+                .collect()
+        }
+        match kind {
+            ObjectKind::Schema => each(self.schemas.take(), |e: RawSchema| vec![e.create, e.usage]),
+            ObjectKind::Model => each(self.models.take(), |e: RawExecute| vec![e.execute]),
+            ObjectKind::Function => each(self.functions.take(), |e: RawExecute| vec![e.execute]),
+        }
+    }
+}
+
 /// The JSON Schema of grants.yaml, pretty-printed with a trailing newline; editors that
 /// speak the YAML language server protocol validate and complete grants.yaml with it.
 pub(crate) fn json_schema() -> String {
@@ -288,9 +318,10 @@ fn expectation(segs: &[Seg], scalar: Option<&str>) -> String {
     };
     let section = key(0).unwrap_or("");
     match segs.len() {
-        0 => "grants.yaml is a mapping of keys: target, mode, ignore, case_sensitive_identifiers, \
-              groups, roles, users, schemas, models, functions, cluster"
-            .to_string(),
+        0 => format!(
+            "grants.yaml is a mapping of keys: {}",
+            super::marks::TOP_KEYS.join(", ")
+        ),
         1 => match section {
             "target" => "`target` is `redshift` (the default) or `postgres`".to_string(),
             "mode" => "`mode` is `authoritative` (the default) or `additive`".to_string(),
@@ -307,13 +338,19 @@ fn expectation(segs: &[Seg], scalar: Option<&str>) -> String {
                 "`{section}` maps each {} name to its settings, e.g. `{section}: {{analysts: {{}}}}`",
                 &section[..section.len() - 1]
             ),
-            "schemas" => "`schemas` maps each schema name (or glob) to its grants, e.g. \
-                          `schemas: {demo_ml: {usage: [analysts]}}`"
-                .to_string(),
-            "models" | "functions" => format!(
-                "`{section}` maps each schema.name (or glob) to its grants, e.g. \
-                 `{section}: {{demo_ml.score: {{execute: [analysts]}}}}`"
-            ),
+            _ if ObjectKind::from_section(section).is_some() => {
+                let kind = ObjectKind::from_section(section).expect("a kind's section");
+                let (what, example) = if kind.qualified() {
+                    ("schema.name".to_string(), "demo_ml.score")
+                } else {
+                    (format!("{} name", kind.noun()), "demo_ml")
+                };
+                let list = kind.list_keys().last().copied().unwrap_or("execute");
+                format!(
+                    "`{section}` maps each {what} (or glob) to its grants, e.g. \
+                     `{section}: {{{example}: {{{list}: [analysts]}}}}`"
+                )
+            }
             "cluster" => "`cluster` is a mapping: `cluster: {account_id: \"123456789012\", \
                           region: us-east-1, role_name: RedshiftML, bucket: my-ml-bucket}`"
                 .to_string(),
@@ -358,5 +395,36 @@ fn expectation(segs: &[Seg], scalar: Option<&str>) -> String {
                     .to_string(),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The advice for a section of the wrong shape, made from the kind table, reads as it
+    /// did when each section's was written out.
+    #[test]
+    fn section_advice_is_made_from_the_kind_table() {
+        let at = |key: &str| expectation(&[Seg::Key(key.to_string())], None);
+        assert_eq!(
+            at("schemas"),
+            "`schemas` maps each schema name (or glob) to its grants, e.g. \
+             `schemas: {demo_ml: {usage: [analysts]}}`"
+        );
+        for section in ["models", "functions"] {
+            assert_eq!(
+                at(section),
+                format!(
+                    "`{section}` maps each schema.name (or glob) to its grants, e.g. \
+                     `{section}: {{demo_ml.score: {{execute: [analysts]}}}}`"
+                )
+            );
+        }
+        assert_eq!(
+            expectation(&[], None),
+            "grants.yaml is a mapping of keys: target, mode, ignore, case_sensitive_identifiers, \
+             groups, roles, users, schemas, models, functions, cluster"
+        );
     }
 }

@@ -12,11 +12,11 @@ use std::sync::Arc;
 use super::cluster::{self, Cluster, Partition, Problem};
 use super::marks::{index_path, key_path, located, nearest, Marks, NodeKind, Span, NOWHERE};
 use super::names::{split_key, split_prefix, KeyPart};
-use super::raw::{RawAccountId, RawCluster, RawConfig};
+use super::raw::{RawAccountId, RawCluster, RawConfig, RawRule};
 use super::{Config, DeclaredPrincipal, IgnorePattern, Member, NamePart, ObjectRule, RuleGrant};
 use crate::diag::{Diagnostic, Location};
 use crate::ident;
-use crate::model::{Grantee, Principal, PrincipalKind, Privilege, Target};
+use crate::model::{Grantee, ObjectKind, Principal, PrincipalKind, Privilege, Target};
 
 /// A declared principal, as the resolver looks names up.
 struct Decl {
@@ -41,47 +41,9 @@ struct Decl {
 /// Past the budget, errors still name the problem, only without a suggestion.
 const SUGGESTION_BUDGET: usize = 1_000_000;
 
-/// One of `schemas:`, `models:`, `functions:`.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Section {
-    Schemas,
-    Models,
-    Functions,
-}
-
-impl Section {
-    fn key(self) -> &'static str {
-        match self {
-            Section::Schemas => "schemas",
-            Section::Models => "models",
-            Section::Functions => "functions",
-        }
-    }
-
-    fn object(self) -> &'static str {
-        match self {
-            Section::Schemas => "schema",
-            Section::Models => "model",
-            Section::Functions => "function",
-        }
-    }
-}
-
-/// One list of grantees in a rule, as written: key, privilege, entries.
-type RawList = (&'static str, Privilege, Vec<String>);
-
 /// The key of the list that grants `privilege` (`create`, `usage`, `execute`).
 fn list_key(privilege: Privilege) -> &'static str {
-    match privilege {
-        Privilege::Create => "create",
-        Privilege::Usage => "usage",
-        Privilege::Execute | Privilege::CreateModel => "execute",
-    }
-}
-
-/// A list of one privilege as written.
-fn raw_list(privilege: Privilege, list: Option<Vec<String>>) -> RawList {
-    (list_key(privilege), privilege, list.unwrap_or_default())
+    crate::model::list_key(privilege).unwrap_or("execute")
 }
 
 /// Where one grantee of a rule is written, in 16 bytes: a large grants.yaml lists
@@ -187,7 +149,8 @@ struct Resolver<'a> {
 
 /// Checks and resolves `raw`. Returns the config (meaningful only when there are no
 /// errors) and the errors.
-pub(crate) fn resolve(file: &str, raw: RawConfig, marks: &Marks) -> (Config, Vec<Diagnostic>) {
+pub(crate) fn resolve(file: &str, mut raw: RawConfig, marks: &Marks) -> (Config, Vec<Diagnostic>) {
+    let sections = ObjectKind::ALL.map(|k| (k, raw.take_rules(k)));
     let target_given = raw.target.is_some();
     let target = raw.target.unwrap_or_default();
     let mut r = Resolver {
@@ -240,43 +203,29 @@ pub(crate) fn resolve(file: &str, raw: RawConfig, marks: &Marks) -> (Config, Vec
         p.members = r.members(&p.principal, &path, list);
     }
 
-    let schemas = r.rules(
-        Section::Schemas,
-        raw.schemas
-            .unwrap_or_default()
-            .into_iter()
-            .map(|(k, e)| {
-                let e = e.unwrap_or_default();
-                (
-                    k,
-                    vec![
-                        raw_list(Privilege::Create, e.create),
-                        raw_list(Privilege::Usage, e.usage),
-                    ],
-                )
-            })
-            .collect(),
-    );
-    let models = if target == Target::Postgres {
-        if marks.contains("models") {
-            let loc = r.key_loc("models");
+    // Object rules: one section per kind, in kind order. A section of a kind that does
+    // not exist on the target is an error, and its rules are left out.
+    let mut rules = Vec::new();
+    for (kind, entries) in sections {
+        let section = kind.section();
+        if kind.exists_on(target) {
+            rules.extend(r.rules(kind, entries));
+        } else if marks.contains(section) {
+            let loc = r.key_loc(section);
             r.errors.push(
-                Diagnostic::error(
-                    "`models:` cannot be used with `target: postgres`: ML models exist only \
-                     on Amazon Redshift (Redshift ML)",
-                )
+                Diagnostic::error(format!(
+                    "`{section}:` cannot be used with `target: {target}`: {}",
+                    kind.info().absent.0
+                ))
                 .at(Some(loc))
-                .help(
-                    "set `target: redshift` if this file manages a Redshift cluster, or remove \
-                     the `models:` section",
-                ),
+                .help(format!(
+                    "set `target: {}` if this file manages a Redshift cluster, or remove the \
+                     `{section}:` section",
+                    kind.info().targets[0]
+                )),
             );
         }
-        Vec::new()
-    } else {
-        r.rules(Section::Models, execute_lists(raw.models))
-    };
-    let functions = r.rules(Section::Functions, execute_lists(raw.functions));
+    }
     let cluster = r.cluster(raw.cluster);
 
     let config = Config {
@@ -288,28 +237,11 @@ pub(crate) fn resolve(file: &str, raw: RawConfig, marks: &Marks) -> (Config, Vec
         case_sensitive_identifiers: r.case_sensitive,
         ignore,
         principals,
-        schemas,
-        models,
-        functions,
+        rules,
         cluster,
         warnings: r.warnings,
     };
     (config, r.errors)
-}
-
-fn execute_lists(
-    section: Option<indexmap::IndexMap<String, Option<super::raw::RawExecute>>>,
-) -> Vec<(String, Vec<RawList>)> {
-    section
-        .unwrap_or_default()
-        .into_iter()
-        .map(|(k, e)| {
-            (
-                k,
-                vec![raw_list(Privilege::Execute, e.unwrap_or_default().execute)],
-            )
-        })
-        .collect()
 }
 
 fn target_name(t: Target) -> &'static str {
@@ -894,7 +826,7 @@ impl Resolver<'_> {
     }
 
     /// Resolves the rules of one object section.
-    fn rules(&mut self, section: Section, entries: Vec<(String, Vec<RawList>)>) -> Vec<ObjectRule> {
+    fn rules(&mut self, kind: ObjectKind, entries: Vec<RawRule>) -> Vec<ObjectRule> {
         let (file, marks) = (self.file, self.marks);
         let mut out = Vec::with_capacity(entries.len());
         // Folded parts of each rule so far, to catch two keys naming the same objects
@@ -903,20 +835,24 @@ impl Resolver<'_> {
             HashMap::with_capacity_and_hasher(entries.len(), Default::default());
         // Each rule's node is looked up under its section's (as `marks.locate(&path)`
         // would, without parsing the path back).
-        let in_section = marks.locate(section.key());
+        let in_section = marks.locate(kind.section());
         let mut next_rule = 0;
         // Who each entry of the current list names (see `grantee`).
         let mut listed: Vec<usize> = Vec::new();
         for (key, lists) in entries {
-            let path = key_path(section.key(), &key);
+            let path = key_path(kind.section(), &key);
             let found = marks.descend_next(in_section, &key, &mut next_rule);
             let loc = located(file, &path, marks.key_span(found));
-            let parts = self.object_key(section, &key, &loc);
+            let parts = self.object_key(kind, &key, &loc);
 
             let mut grants: Vec<RuleGrant> =
-                Vec::with_capacity(lists.iter().map(|(_, _, l)| l.len()).sum());
+                Vec::with_capacity(lists.iter().flatten().map(Vec::len).sum());
             let mut next_list = 0;
-            for (field, privilege, list) in lists {
+            let info = kind.info();
+            for ((&privilege, &field), list) in
+                info.privileges.iter().zip(info.list_keys).zip(lists)
+            {
+                let list = list.unwrap_or_default();
                 let in_list = marks.descend_next(found, field, &mut next_list);
                 listed.clear();
                 let mut repeats = Repeats::new();
@@ -956,7 +892,7 @@ impl Resolver<'_> {
                 self.error(
                     format!(
                         "`{key}` names the same {} as `{first}` (line {line})",
-                        section.object()
+                        kind.noun()
                     ),
                     &loc,
                     "merge the two entries into one",
@@ -967,6 +903,7 @@ impl Resolver<'_> {
             let name = if parts.len() > 1 { parts.pop() } else { None };
             let schema = parts.pop().expect("a key has at least one part");
             out.push(ObjectRule {
+                kind,
                 key,
                 schema,
                 name,
@@ -978,13 +915,9 @@ impl Resolver<'_> {
     }
 
     /// Parses and checks an object key: one part for a schema, `schema.name` otherwise.
-    fn object_key(&mut self, section: Section, key: &str, loc: &Location) -> Option<Vec<NamePart>> {
-        let object = section.object();
-        let example = match section {
-            Section::Schemas => "",
-            Section::Models => "demo_ml.customer_churn_auto_model",
-            Section::Functions => "demo_ml.score_customer",
-        };
+    fn object_key(&mut self, kind: ObjectKind, key: &str, loc: &Location) -> Option<Vec<NamePart>> {
+        let object = kind.noun();
+        let example = kind.info().example;
         let parts = match split_key(key) {
             Ok(p) => p,
             Err(problem) => {
@@ -997,17 +930,17 @@ impl Resolver<'_> {
                 return None;
             }
         };
-        let wanted = if section == Section::Schemas { 1 } else { 2 };
+        let wanted = kind.info().parts;
         if parts.len() != wanted {
-            if section == Section::Schemas {
+            if wanted == 1 {
                 self.error(
                     format!(
-                        "schema key `{key}` has {} parts; a schema name has one",
+                        "{object} key `{key}` has {} parts; a {object} name has one",
                         parts.len()
                     ),
                     loc,
                     format!(
-                        "write the schema name alone; for a name that holds a dot, quote it: \
+                        "write the {object} name alone; for a name that holds a dot, quote it: \
                          `'\"{key}\"':`"
                     ),
                 );
@@ -1030,13 +963,12 @@ impl Resolver<'_> {
         let mut out = Vec::with_capacity(parts.len());
         let mut ok = true;
         for (i, part) in parts.iter().enumerate() {
-            let what = match section {
-                Section::Schemas => "schema name",
-                _ if i == 0 => "schema name",
-                Section::Models => "model name",
-                Section::Functions => "function name",
+            let what = if i + 1 < wanted {
+                Cow::Borrowed("schema name")
+            } else {
+                Cow::Owned(format!("{object} name"))
             };
-            match self.name_part(part, what, key, loc) {
+            match self.name_part(part, &what, key, loc) {
                 Some(p) => out.push(p),
                 None => ok = false,
             }

@@ -153,7 +153,7 @@ fn entries_naming_one_principal_share_one_grantee() {
                 create: [A]\n  t:\n    usage: [a, public]\n",
     );
     let all: Vec<&std::sync::Arc<Grantee>> = c
-        .schemas
+        .rules_of(ObjectKind::Schema)
         .iter()
         .flat_map(|r| r.grants.iter().map(|x| &x.grantee))
         .collect();
@@ -202,8 +202,8 @@ fn seed_file_resolves_to_two_groups_one_schema_one_model() {
         (13, 3, "groups.retention_analyst_grp".into(), 21)
     );
 
-    assert_eq!(c.schemas.len(), 1);
-    let s = &c.schemas[0];
+    assert_eq!(c.rules_of(ObjectKind::Schema).len(), 1);
+    let s = &c.rules_of(ObjectKind::Schema)[0];
     assert_eq!(s.key, "demo_ml");
     assert_eq!(exact(&s.schema), "demo_ml");
     assert!(s.name.is_none());
@@ -222,8 +222,8 @@ fn seed_file_resolves_to_two_groups_one_schema_one_model() {
         (20, 36, "schemas.demo_ml.usage[1]".into(), 21)
     );
 
-    assert_eq!(c.models.len(), 1);
-    let m = &c.models[0];
+    assert_eq!(c.rules_of(ObjectKind::Model).len(), 1);
+    let m = &c.rules_of(ObjectKind::Model)[0];
     assert_eq!(m.key, "demo_ml.customer_churn_auto_model");
     assert_eq!(exact(&m.schema), "demo_ml");
     assert_eq!(exact(m.name.as_ref().unwrap()), "customer_churn_auto_model");
@@ -240,7 +240,7 @@ fn seed_file_resolves_to_two_groups_one_schema_one_model() {
             21
         )
     );
-    assert!(c.functions.is_empty());
+    assert!(c.rules_of(ObjectKind::Function).is_empty());
 }
 
 #[test]
@@ -285,9 +285,13 @@ fn contract_example_resolves_in_declaration_order() {
         Some(14)
     );
 
-    let keys: Vec<&str> = c.schemas.iter().map(|r| r.key.as_str()).collect();
+    let keys: Vec<&str> = c
+        .rules_of(ObjectKind::Schema)
+        .iter()
+        .map(|r| r.key.as_str())
+        .collect();
     assert_eq!(keys, ["demo_ml", "sales_*"]);
-    let sales = &c.schemas[1];
+    let sales = &c.rules_of(ObjectKind::Schema)[1];
     assert!(sales.is_glob());
     assert_eq!(glob(&sales.schema), "sales_*");
     assert!(sales.schema.matches("sales_eu"));
@@ -301,9 +305,13 @@ fn contract_example_resolves_in_declaration_order() {
         (25, 3, r#"schemas."sales_*""#.into(), 9)
     );
 
-    let keys: Vec<&str> = c.models.iter().map(|r| r.key.as_str()).collect();
+    let keys: Vec<&str> = c
+        .rules_of(ObjectKind::Model)
+        .iter()
+        .map(|r| r.key.as_str())
+        .collect();
     assert_eq!(keys, ["demo_ml.customer_churn_auto_model", "demo_ml.*"]);
-    let all = &c.models[1];
+    let all = &c.rules_of(ObjectKind::Model)[1];
     assert_eq!(exact(&all.schema), "demo_ml");
     assert_eq!(glob(all.name.as_ref().unwrap()), "*");
     assert!(all.is_glob());
@@ -312,8 +320,8 @@ fn contract_example_resolves_in_declaration_order() {
         vec![(Privilege::Execute, g(Group, "retention_analyst_grp"))]
     );
 
-    assert_eq!(c.functions.len(), 1);
-    let f = &c.functions[0];
+    assert_eq!(c.rules_of(ObjectKind::Function).len(), 1);
+    let f = &c.rules_of(ObjectKind::Function)[0];
     assert_eq!(exact(&f.schema), "demo_ml");
     assert_eq!(exact(f.name.as_ref().unwrap()), "score_customer");
     assert_eq!(
@@ -371,8 +379,8 @@ fn null_entries_are_empty_entries() {
         (2, 3, "groups.marketing_analyst_grp".into(), 21)
     );
     // A schema with nothing listed still claims the schema.
-    assert_eq!(c.schemas.len(), 1);
-    assert!(c.schemas[0].grants.is_empty());
+    assert_eq!(c.rules_of(ObjectKind::Schema).len(), 1);
+    assert!(c.rules_of(ObjectKind::Schema)[0].grants.is_empty());
 }
 
 #[test]
@@ -394,7 +402,7 @@ fn members_null_is_unmanaged_with_a_warning_and_empty_list_is_managed() {
 fn grantees_resolve_by_prefix_and_public_in_any_case() {
     let c = ok("groups: {x: {}}\nusers: {x: {}, Dave: {}}\nschemas:\n  s: {usage: [group:x, user:x, Dave, PUBLIC, public]}\n");
     assert_eq!(
-        grants(&c.schemas[0]),
+        grants(&c.rules_of(ObjectKind::Schema)[0]),
         vec![
             (Privilege::Usage, g(Group, "x")),
             (Privilege::Usage, g(User, "x")),
@@ -427,12 +435,15 @@ fn object_key_parts_may_be_quoted() {
         "  '\"my.schema\".\"say \"\"hi\"\"\"': {execute: [a]}\n",
         "  '\"sales_*\".f': {execute: [a]}\n",
     ));
-    let f = &c.functions[0];
+    let f = &c.rules_of(ObjectKind::Function)[0];
     assert_eq!(exact(&f.schema), "my.schema");
     assert_eq!(exact(f.name.as_ref().unwrap()), "say \"hi\"");
     // Quoting makes a part exact even when it holds wildcard characters.
-    assert_eq!(exact(&c.functions[1].schema), "sales_*");
-    assert!(!c.functions[1].is_glob());
+    assert_eq!(
+        exact(&c.rules_of(ObjectKind::Function)[1].schema),
+        "sales_*"
+    );
+    assert!(!c.rules_of(ObjectKind::Function)[1].is_glob());
 }
 
 // ---------------------------------------------------------------------------------------
@@ -863,9 +874,9 @@ fn redshift_folds_names_and_warns_about_the_spelling() {
     assert_eq!(c.principals[0].principal, p(Group, "demo_ml"));
     // User names keep their case.
     assert_eq!(c.principals[1].principal, p(User, "Alice"));
-    assert_eq!(exact(&c.schemas[0].schema), "sales");
+    assert_eq!(exact(&c.rules_of(ObjectKind::Schema)[0].schema), "sales");
     assert_eq!(
-        grants(&c.schemas[0]),
+        grants(&c.rules_of(ObjectKind::Schema)[0]),
         vec![
             (Privilege::Usage, g(Group, "demo_ml")),
             (Privilege::Usage, g(User, "Alice")),
@@ -1013,7 +1024,7 @@ fn prefixed_grantee_must_be_declared_in_that_section() {
     // PostgreSQL has one namespace: the prefix is documentation.
     let c = ok("target: postgres\ngroups: {a: {}}\nschemas: {s: {usage: [role:a]}}\n");
     assert_eq!(
-        grants(&c.schemas[0]),
+        grants(&c.rules_of(ObjectKind::Schema)[0]),
         vec![(Privilege::Usage, g(Group, "a"))]
     );
 }
@@ -1176,7 +1187,7 @@ fn models_and_create_model_are_errors_on_postgres() {
 
     // Functions are fine on both targets.
     let c = ok("target: postgres\ngroups: {g: {}}\nfunctions: {s.f: {execute: [g]}}\n");
-    assert_eq!(c.functions.len(), 1);
+    assert_eq!(c.rules_of(ObjectKind::Function).len(), 1);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1338,13 +1349,13 @@ fn every_valid_key_is_accepted_by_the_typed_layer() {
     ));
     assert_eq!(c.principals.len(), 3);
     assert!(c.principals.iter().all(|d| d.create_model));
-    assert_eq!(c.schemas[0].grants.len(), 2);
+    assert_eq!(c.rules_of(ObjectKind::Schema)[0].grants.len(), 2);
     assert_eq!(
-        grants(&c.models[0]),
+        grants(&c.rules_of(ObjectKind::Model)[0]),
         vec![(Privilege::Execute, g(User, "v"))]
     );
     assert_eq!(
-        grants(&c.functions[0]),
+        grants(&c.rules_of(ObjectKind::Function)[0]),
         vec![(Privilege::Execute, Grantee::Public)]
     );
 }
@@ -1768,7 +1779,7 @@ fn a_repeat_in_a_long_list_is_found_as_in_a_short_one() {
         ]
     );
     // Entry 42 is the first `public`, the 41st grant.
-    let rule = &c.schemas[0];
+    let rule = &c.rules_of(ObjectKind::Schema)[0];
     assert_eq!(rule.grants.len(), 41);
     let line = text.lines().count();
     let column = text.lines().last().unwrap().find(", public").unwrap() + 3;

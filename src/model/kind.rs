@@ -1,0 +1,353 @@
+//! The kinds of object privileges are granted on, described once.
+//!
+//! Every module that has to know what a schema, a model or a function is (the
+//! grants.yaml section and its list keys, the noun in messages, the SQL word, how the
+//! name is written, which privileges apply, on which targets the kind exists) asks
+//! [`ObjectKind`] instead of spelling it out. Adding a kind is a new variant here, a new
+//! row in [`KINDS`], a new [`Securable`] variant (all three here) and the catalog
+//! queries that read it (docs/architecture.md, "Adding an object kind").
+//!
+//! CREATE MODEL is not a kind: it is a grant on no object ([`Securable::CreateModel`]).
+
+use serde::{Deserialize, Serialize};
+
+use super::{Privilege, Target};
+
+/// A kind of object privileges are granted on. The order is the statement order of a
+/// plan (and of [`Securable`]'s variants).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ObjectKind {
+    Schema,
+    Model,
+    Function,
+}
+
+/// What grantplan knows about one [`ObjectKind`].
+#[derive(Debug)]
+pub struct KindInfo {
+    pub kind: ObjectKind,
+    /// The grants.yaml section that names objects of this kind (`schemas`).
+    pub section: &'static str,
+    /// The noun used in messages (`schema`).
+    pub noun: &'static str,
+    /// The word after `ON` in SQL (`SCHEMA`).
+    pub sql: &'static str,
+    /// How many dot-separated parts a name has: 1 (`demo_ml`) or 2 (`demo_ml.score`).
+    pub parts: usize,
+    /// Whether an object is one overload among several, told apart by an argument list
+    /// (`demo_ml.score(integer)`).
+    pub has_args: bool,
+    /// The privileges that can be granted on this kind, in statement order.
+    pub privileges: &'static [Privilege],
+    /// The grants.yaml key of the list of grantees of each of `privileges`, in the same
+    /// order: the valid keys of one rule of the kind's section.
+    pub list_keys: &'static [&'static str],
+    /// The targets on which this kind exists.
+    pub targets: &'static [Target],
+    /// A key of the kind's section, for advice (`demo_ml.score_customer`).
+    pub example: &'static str,
+    /// What each part of a name is, in a message about a plan read back: the first
+    /// part, then the second (`""` for a one-part kind).
+    pub parts_read_as: (&'static str, &'static str),
+    /// Why the kind's section cannot be used on a target outside `targets`; and the
+    /// same, short, for a plan read back that names the kind there.
+    pub absent: (&'static str, &'static str),
+}
+
+/// The kind table, in [`ObjectKind`] order.
+pub static KINDS: [KindInfo; 3] = [
+    KindInfo {
+        kind: ObjectKind::Schema,
+        section: "schemas",
+        noun: "schema",
+        sql: "SCHEMA",
+        parts: 1,
+        has_args: false,
+        privileges: &[Privilege::Create, Privilege::Usage],
+        list_keys: &["create", "usage"],
+        targets: &[Target::Redshift, Target::Postgres],
+        example: "demo_ml",
+        parts_read_as: ("a schema name", ""),
+        absent: ("", ""),
+    },
+    KindInfo {
+        kind: ObjectKind::Model,
+        section: "models",
+        noun: "model",
+        sql: "MODEL",
+        parts: 2,
+        has_args: false,
+        privileges: &[Privilege::Execute],
+        list_keys: &["execute"],
+        targets: &[Target::Redshift],
+        example: "demo_ml.customer_churn_auto_model",
+        parts_read_as: ("the model's schema name", "the model name"),
+        absent: (
+            "ML models exist only on Amazon Redshift (Redshift ML)",
+            "PostgreSQL has no models",
+        ),
+    },
+    KindInfo {
+        kind: ObjectKind::Function,
+        section: "functions",
+        noun: "function",
+        sql: "FUNCTION",
+        parts: 2,
+        has_args: true,
+        privileges: &[Privilege::Execute],
+        list_keys: &["execute"],
+        targets: &[Target::Redshift, Target::Postgres],
+        example: "demo_ml.score_customer",
+        parts_read_as: ("the function's schema name", "the function name"),
+        absent: ("", ""),
+    },
+];
+
+impl ObjectKind {
+    /// Every kind, in statement order.
+    pub const ALL: [ObjectKind; 3] = [ObjectKind::Schema, ObjectKind::Model, ObjectKind::Function];
+
+    pub fn info(self) -> &'static KindInfo {
+        &KINDS[self as usize]
+    }
+
+    pub fn section(self) -> &'static str {
+        self.info().section
+    }
+
+    pub fn noun(self) -> &'static str {
+        self.info().noun
+    }
+
+    pub fn sql(self) -> &'static str {
+        self.info().sql
+    }
+
+    /// True when the name has a schema part and a name part (`schema.name`).
+    pub fn qualified(self) -> bool {
+        self.info().parts == 2
+    }
+
+    /// True when this kind exists on `target`.
+    pub fn exists_on(self, target: Target) -> bool {
+        self.info().targets.contains(&target)
+    }
+
+    /// The privileges that can be granted on this kind, in statement order.
+    pub fn privileges(self) -> impl Iterator<Item = Privilege> {
+        self.info().privileges.iter().copied()
+    }
+
+    /// True when `privilege` can be granted on this kind.
+    pub fn allows(self, privilege: Privilege) -> bool {
+        self.privileges().any(|p| p == privilege)
+    }
+
+    /// The grants.yaml list keys of this kind (`create`, `usage`), in privilege order.
+    pub fn list_keys(self) -> &'static [&'static str] {
+        self.info().list_keys
+    }
+
+    /// The privileges of this kind in words, for messages (`CREATE and USAGE`).
+    pub fn privilege_words(self) -> String {
+        let words: Vec<&str> = self.privileges().map(Privilege::sql).collect();
+        match words.split_last() {
+            Some((last, [])) => last.to_string(),
+            Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+            None => String::new(),
+        }
+    }
+
+    /// The SQL words of the kinds that exist on `target`, for messages
+    /// (`SCHEMA, MODEL or FUNCTION`).
+    pub fn sql_words(target: Target) -> String {
+        let words: Vec<&str> = ObjectKind::ALL
+            .into_iter()
+            .filter(|k| k.exists_on(target))
+            .map(ObjectKind::sql)
+            .collect();
+        match words.split_last() {
+            Some((last, [])) => last.to_string(),
+            Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+            None => String::new(),
+        }
+    }
+
+    /// The kind whose grants.yaml section is `section`.
+    pub fn from_section(section: &str) -> Option<ObjectKind> {
+        KINDS.iter().find(|k| k.section == section).map(|k| k.kind)
+    }
+
+    /// The kind whose SQL word is `word` (upper case).
+    pub fn from_sql(word: &str) -> Option<ObjectKind> {
+        KINDS.iter().find(|k| k.sql == word).map(|k| k.kind)
+    }
+
+    /// The object of this kind named by `first` (the schema) and `second` (the name
+    /// within it; ignored by a one-part kind), with `args` for a kind that has them.
+    pub fn object(self, first: String, second: String, args: Option<String>) -> Securable {
+        match self {
+            ObjectKind::Schema => Securable::Schema { name: first },
+            ObjectKind::Model => Securable::Model {
+                schema: first,
+                name: second,
+            },
+            ObjectKind::Function => Securable::Function {
+                schema: first,
+                name: second,
+                args,
+            },
+        }
+    }
+}
+
+/// Something privileges are granted on.
+///
+/// The variant order is the statement order of a plan; within a variant, objects sort by
+/// name, which is what makes glob expansions deterministic.
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema,
+)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Securable {
+    /// The cluster-wide CREATE MODEL right (Redshift only).
+    CreateModel,
+    Schema {
+        name: String,
+    },
+    Model {
+        schema: String,
+        name: String,
+    },
+    /// One overload of a function. `args` are the identity argument types as the server
+    /// formats them (`integer, text`); `None` only in an offline plan, where overloads
+    /// cannot be known.
+    Function {
+        schema: String,
+        name: String,
+        args: Option<String>,
+    },
+}
+
+impl Securable {
+    /// The kind word used in messages and counts (`schema`, `model`, ...).
+    pub fn kind(&self) -> &'static str {
+        self.object_kind().map_or("create_model", ObjectKind::noun)
+    }
+
+    /// A human-readable name, unquoted (`demo_ml.score(integer)`); for messages only,
+    /// never for SQL.
+    pub fn display_name(&self) -> String {
+        let Some(parts) = self.name_parts() else {
+            return "CREATE MODEL".to_string();
+        };
+        let mut s = parts.first.to_string();
+        if let Some(name) = parts.second {
+            s.push('.');
+            s.push_str(name);
+        }
+        if let Some(args) = parts.args {
+            s.push('(');
+            s.push_str(args);
+            s.push(')');
+        }
+        s
+    }
+}
+
+/// The grants.yaml key of the list that grants `privilege` on any kind (`create`,
+/// `usage`, `execute`).
+pub fn list_key(privilege: Privilege) -> Option<&'static str> {
+    KINDS.iter().find_map(|k| {
+        let i = k.privileges.iter().position(|&p| p == privilege)?;
+        Some(k.list_keys[i])
+    })
+}
+
+/// The parts of an object's name: the first (a schema), the second (the name within
+/// the schema, for a two-part kind) and the argument list (for a kind that has one).
+pub struct NameParts<'a> {
+    pub first: &'a str,
+    pub second: Option<&'a str>,
+    pub args: Option<&'a str>,
+}
+
+impl Securable {
+    /// The kind of this object; `None` for CREATE MODEL, which is granted on no object.
+    pub fn object_kind(&self) -> Option<ObjectKind> {
+        match self {
+            Securable::CreateModel => None,
+            Securable::Schema { .. } => Some(ObjectKind::Schema),
+            Securable::Model { .. } => Some(ObjectKind::Model),
+            Securable::Function { .. } => Some(ObjectKind::Function),
+        }
+    }
+
+    /// The parts of this object's name; `None` for CREATE MODEL.
+    pub fn name_parts(&self) -> Option<NameParts<'_>> {
+        match self {
+            Securable::CreateModel => None,
+            Securable::Schema { name } => Some(NameParts {
+                first: name,
+                second: None,
+                args: None,
+            }),
+            Securable::Model { schema, name } => Some(NameParts {
+                first: schema,
+                second: Some(name),
+                args: None,
+            }),
+            Securable::Function { schema, name, args } => Some(NameParts {
+                first: schema,
+                second: Some(name),
+                args: args.as_deref(),
+            }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_table_is_in_kind_order_and_agrees_with_securable() {
+        for (i, k) in KINDS.iter().enumerate() {
+            assert_eq!(k.kind as usize, i);
+            assert_eq!(ObjectKind::ALL[i], k.kind);
+            let o = k.kind.object("s".into(), "n".into(), Some("int".into()));
+            assert_eq!(o.object_kind(), Some(k.kind));
+            assert_eq!(o.kind(), k.noun);
+            let parts = o.name_parts().unwrap();
+            assert_eq!(parts.second.is_some(), k.parts == 2);
+            assert_eq!(parts.args.is_some(), k.has_args);
+            assert_eq!(ObjectKind::from_section(k.section), Some(k.kind));
+            assert_eq!(ObjectKind::from_sql(k.sql), Some(k.kind));
+        }
+        // Statement order: CREATE MODEL, then the kinds in table order.
+        let mut objects: Vec<Securable> = ObjectKind::ALL
+            .iter()
+            .rev()
+            .map(|k| k.object(String::new(), String::new(), None))
+            .collect();
+        objects.push(Securable::CreateModel);
+        objects.sort();
+        assert_eq!(objects[0], Securable::CreateModel);
+        let kinds: Vec<_> = objects[1..]
+            .iter()
+            .map(|o| o.object_kind().unwrap())
+            .collect();
+        assert_eq!(kinds, ObjectKind::ALL);
+    }
+
+    #[test]
+    fn a_privilege_has_one_list_key_whatever_the_kind() {
+        for k in &KINDS {
+            assert_eq!(k.privileges.len(), k.list_keys.len(), "{}", k.noun);
+            for (&p, &key) in k.privileges.iter().zip(k.list_keys) {
+                assert_eq!(list_key(p), Some(key));
+            }
+        }
+        assert_eq!(list_key(Privilege::CreateModel), None);
+    }
+}
