@@ -377,11 +377,19 @@ impl From<String> for Failure {
     }
 }
 
-impl From<db::OpenError> for Failure {
-    fn from(e: db::OpenError) -> Self {
-        Failure::Message(e.to_string())
-    }
+/// The typed errors of the layers under the CLI: each one's `Display` is its whole
+/// message, so the CLI only keeps it to print, once, in [`Failure::report`].
+macro_rules! failure_from_error {
+    ($($error:ty),* $(,)?) => {
+        $(impl From<$error> for Failure {
+            fn from(e: $error) -> Self {
+                Failure::Message(e.to_string())
+            }
+        })*
+    };
 }
+
+failure_from_error!(db::OpenError, planfile::Error);
 
 impl From<apply::Error> for Failure {
     fn from(e: apply::Error) -> Self {
