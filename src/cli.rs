@@ -389,7 +389,7 @@ macro_rules! failure_from_error {
     };
 }
 
-failure_from_error!(db::OpenError, planfile::Error);
+failure_from_error!(db::OpenError, planfile::Error, crate::outfile::Error);
 
 impl From<apply::Error> for Failure {
     fn from(e: apply::Error) -> Self {
@@ -1350,16 +1350,15 @@ fn snapshot_cmd(args: SnapshotArgs) -> Outcome {
     })?;
     // Written as it is serialized: the JSON of a large catalog is larger than the
     // snapshot itself, and building it as one string first doubled the peak memory.
-    let written = match &args.out {
-        Some(path) => crate::outfile::write(path, if_exists, |w| snap.write_json(w)),
+    match &args.out {
+        Some(path) => crate::outfile::write(path, if_exists, |w| snap.write_json(w))?,
         None => match snap.write_json(std::io::BufWriter::new(std::io::stdout().lock())) {
             Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-                Err(format!("cannot write output: {e}"))
+                return Err(Failure::Message(format!("cannot write output: {e}")))
             }
-            _ => Ok(()),
+            _ => {}
         },
-    };
-    written.map_err(Failure::Message)?;
+    }
     Ok(0)
 }
 
@@ -1474,7 +1473,7 @@ fn iam_cmd(args: IamArgs) -> Outcome {
     // Every file is checked before any is written: a refused run leaves DIR as it was,
     // not half of one variant's files beside half of another's.
     let if_exists = args.force.if_exists();
-    let refused: Vec<String> = files
+    let refused: Vec<crate::outfile::Error> = files
         .iter()
         .filter_map(|f| crate::outfile::check(&dir.join(f.name), if_exists).err())
         .collect();
