@@ -702,7 +702,7 @@ fn connection(db: &DbArg) -> Result<Option<db::Settings>, Failure> {
             let warnings: Vec<Diagnostic> = settings
                 .warnings
                 .iter()
-                .map(|w| Diagnostic::warning(w.clone()))
+                .map(|w| Diagnostic::warning(w.to_string()))
                 .collect();
             report_diagnostics(&warnings);
             Ok(Some(settings))

@@ -62,7 +62,7 @@ pub fn url_from(
 /// used here: the CLI goes through [`settings`], which reads them too.
 pub fn resolve(url: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<Config, String> {
     refuse_unencoded_at(url)?;
-    let given = crate::conninfo::parse(url)?;
+    let given = crate::conninfo::parse(url).map_err(|e| e.to_string())?;
     resolve_given(&given, env).map(|(config, _)| config)
 }
 
@@ -554,9 +554,9 @@ pub struct Settings {
     pub connect_timeout: ConnectTimeout,
     /// Where the password came from; `None`: no password was given.
     pub password: Option<PasswordSource>,
-    /// Things to tell the user that do not stop the connection (a password file that was
-    /// not used, and why).
-    pub warnings: Vec<String>,
+    /// Things to tell the user that do not stop the connection: a password file that was
+    /// not used, and why. Typed, so a caller can tell which; shown as their `Display`.
+    pub warnings: Vec<crate::pgpass::Unused>,
 }
 
 /// [`resolve`] plus what tokio-postgres does not do: `sslmode`, `sslrootcert` and
@@ -571,7 +571,7 @@ pub fn settings(
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Settings, String> {
     refuse_unencoded_at(url)?;
-    let given = crate::conninfo::parse(url)?;
+    let given = crate::conninfo::parse(url).map_err(|e| e.to_string())?;
     let (mut config, mut password) = resolve_given(&given, env)?;
     let get = |k: &str| env(k).filter(|v| !v.is_empty());
     let mut warnings = Vec::new();
@@ -1063,7 +1063,7 @@ pub async fn connect_detailed(
     let connector = tls::Connector::new(mode, roots.map(|(r, _)| r)).map_err(|e| {
         ConnectError::tls(match roots {
             Some((_, origin)) => format!("{e} ({origin})"),
-            None => e,
+            None => e.to_string(),
         })
     })?;
     let mut config = settings.config.clone();
@@ -2369,8 +2369,16 @@ mod tests {
         assert_eq!(s.config.get_password(), None);
         assert_eq!(s.password, None);
         assert_eq!(s.warnings.len(), 1, "{:?}", s.warnings);
-        assert!(s.warnings[0].contains("group or world access"));
-        assert!(!s.warnings[0].contains("from-file"));
+        assert_eq!(
+            s.warnings[0],
+            crate::pgpass::Unused::Permissions {
+                path: file.clone(),
+                mode: 0o644
+            }
+        );
+        let warning = s.warnings[0].to_string();
+        assert!(warning.contains("group or world access"));
+        assert!(!warning.contains("from-file"));
     }
 
     #[test]
