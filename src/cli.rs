@@ -389,7 +389,12 @@ macro_rules! failure_from_error {
     };
 }
 
-failure_from_error!(db::OpenError, planfile::Error, crate::outfile::Error);
+failure_from_error!(
+    db::OpenError,
+    db::SettingsError,
+    planfile::Error,
+    crate::outfile::Error,
+);
 
 impl From<apply::Error> for Failure {
     fn from(e: apply::Error) -> Self {
