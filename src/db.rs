@@ -1036,10 +1036,11 @@ pub enum ConnectError {
     #[error(transparent)]
     TlsMode(#[from] TlsModeError),
     /// TLS could not be set up (the roots could not be read, say); `origin`: where the
-    /// roots were named, when they were.
+    /// roots were named, when they were. (Boxed, like [`ConnectError::Failed`]'s
+    /// attempt: errors travel by value through every `Result`, so they stay small.)
     #[error("{error}{}", .origin.map(|o| format!(" ({o})")).unwrap_or_default())]
     TlsSetup {
-        error: tls::Error,
+        error: Box<tls::Error>,
         origin: Option<Origin>,
     },
     /// No answer within the connect timeout.
@@ -1050,8 +1051,8 @@ pub enum ConnectError {
     },
     /// The attempt failed, explained ([`explain_connect_error`]); `tls`: the server
     /// declined TLS, or the handshake or the certificate check failed.
-    #[error("{message}")]
-    Failed { message: String, tls: bool },
+    #[error("{attempt}")]
+    Failed { attempt: Box<Attempt>, tls: bool },
     /// Connected, but the server did not say its version.
     #[error("cannot ask {server} for its version: {error}")]
     Version { server: String, error: String },
@@ -1062,6 +1063,83 @@ pub enum ConnectError {
          nothing was read or changed. To connect without TLS anyway, pass --sslmode disable"
     )]
     RedshiftUnencrypted { server: String, evidence: String },
+}
+
+/// Why a connection attempt failed, as [`explain_connect_error`] reads tokio-postgres'
+/// error: what went wrong, and what to do. Its `Display` is the message the CLI prints.
+/// `server` is the server as [`describe_target`] names it (never with a password);
+/// `text` is the error as [`describe_error`] renders it.
+#[derive(Debug, thiserror::Error)]
+pub enum Attempt {
+    /// tokio-postgres' own bound on the TCP handshake fired: the connect timeout.
+    #[error("{}", timed_out(.server, .timeout))]
+    TimedOut {
+        server: String,
+        timeout: ConnectTimeout,
+    },
+    #[error(
+        "cannot connect to {server}: connection refused: nothing accepts connections on that \
+         host and port; is the server running, and are the host and port right?"
+    )]
+    Refused { server: String },
+    /// The host name does not resolve; `reason` is the resolver's last word.
+    #[error(
+        "cannot connect to {server}: the host name `{host}` cannot be resolved ({reason}); \
+         check its spelling, and the DNS or VPN needed to reach it"
+    )]
+    UnknownHost {
+        server: String,
+        host: String,
+        reason: String,
+    },
+    /// The server asked for an authentication method tokio-postgres does not speak
+    /// ([`explain_auth_method`]); `code`, when the error carries it.
+    #[error("cannot connect to {server}: {}", explain_auth_method(*.code))]
+    AuthMethod { server: String, code: Option<i32> },
+    /// The server declined TLS, which `mode` (the mode used, described) requires.
+    #[error(
+        "cannot connect to {server}: the server does not support TLS (it declined the TLS \
+         request), and {mode} requires TLS. Pass --sslmode prefer or --sslmode disable to \
+         connect without it"
+    )]
+    NoTls { server: String, mode: String },
+    /// The TLS handshake failed with rustls' `error`; `advice`: what to change.
+    #[error("cannot connect to {server}: TLS handshake failed ({mode}): {error}; {advice}")]
+    Handshake {
+        server: String,
+        mode: String,
+        error: rustls::Error,
+        advice: String,
+    },
+    /// The server refused the password (28P01); `password`: where it came from.
+    #[error(
+        "cannot connect to {server}: {text}\n  hint: check {}; IAM temporary credentials \
+         from get-cluster-credentials expire after 15-60 minutes",
+        match .password {
+            Some(source) => format!("the password ({source})"),
+            None => "the password".to_string(),
+        }
+    )]
+    BadPassword {
+        server: String,
+        text: String,
+        password: Option<PasswordSource>,
+    },
+    #[error(
+        "cannot connect to {server}: the server asked for a password and none was given: \
+         put it in the URL, set PGPASSWORD, or add a line for this server to the password \
+         file ($PGPASSFILE, else ~/.pgpass)"
+    )]
+    NoPassword { server: String },
+    /// The other end closed the connection during start-up: not a PostgreSQL server?
+    #[error(
+        "cannot connect to {server}: the other end closed the connection during start-up \
+         ({text}); is a PostgreSQL or Redshift server listening on that host and port?"
+    )]
+    HungUp { server: String, text: String },
+    /// Anything else, as tokio-postgres says it.
+    #[error("cannot connect to {server}: {text}")]
+    Other { server: String, text: String },
 }
 
 impl ConnectError {
@@ -1169,7 +1247,7 @@ pub async fn connect_detailed(
     let roots = settings.tls.roots.as_ref();
     let connector = tls::Connector::new(mode, roots.map(|(r, _)| r)).map_err(|error| {
         ConnectError::TlsSetup {
-            error,
+            error: Box::new(error),
             origin: roots.map(|(_, origin)| *origin),
         }
     })?;
@@ -1190,7 +1268,7 @@ pub async fn connect_detailed(
         None => attempt.await,
     };
     let (client, connection) = connected.map_err(|e| ConnectError::Failed {
-        message: explain_connect_error(&e, settings, mode, expected),
+        attempt: Box::new(explain_connect_error(&e, settings, mode, expected)),
         tls: is_tls_failure(&e),
     })?;
     let encrypted = connector.encrypted();
@@ -1418,42 +1496,41 @@ fn explain_connect_error(
     settings: &Settings,
     mode: SslMode,
     expected: Option<Target>,
-) -> String {
+) -> Attempt {
     let server = describe_target(&settings.config);
     let text = describe_error(e);
     let io_kind = io_error(e).map(std::io::Error::kind);
     // tokio-postgres' own bound on the TCP handshake (set to the same limit) may fire
     // first: it is the same timeout.
     if io_kind == Some(std::io::ErrorKind::TimedOut) {
-        return timed_out(&server, &settings.connect_timeout);
+        return Attempt::TimedOut {
+            server,
+            timeout: settings.connect_timeout,
+        };
     }
     if io_kind == Some(std::io::ErrorKind::ConnectionRefused) {
-        return format!(
-            "cannot connect to {server}: connection refused: nothing accepts connections on \
-             that host and port; is the server running, and are the host and port right?"
-        );
+        return Attempt::Refused { server };
     }
     if text.contains("failed to lookup address information") {
         let host = match settings.config.get_hosts().first() {
             Some(Host::Tcp(h)) => h.as_str(),
             _ => "",
         };
-        return format!(
-            "cannot connect to {server}: the host name `{host}` cannot be resolved ({}); \
-             check its spelling, and the DNS or VPN needed to reach it",
-            text.rsplit(": ").next().unwrap_or(&text)
-        );
+        return Attempt::UnknownHost {
+            server,
+            host: host.to_string(),
+            reason: text.rsplit(": ").next().unwrap_or(&text).to_string(),
+        };
     }
     if let Some(code) = unknown_auth_method(&text) {
-        return format!("cannot connect to {server}: {}", explain_auth_method(code));
+        return Attempt::AuthMethod { server, code };
     }
     let mode_said = describe_mode(settings, mode, expected);
     if text.contains("server does not support TLS") {
-        return format!(
-            "cannot connect to {server}: the server does not support TLS (it declined the \
-             TLS request), and {mode_said} requires TLS. Pass --sslmode prefer or \
-             --sslmode disable to connect without it"
-        );
+        return Attempt::NoTls {
+            server,
+            mode: mode_said,
+        };
     }
     if let Some(tls_error) = tls::rustls_error(e) {
         use rustls::CertificateError as C;
@@ -1498,27 +1575,22 @@ fn explain_connect_error(
                 .to_string(),
             _ => format!("the certificate was checked against {roots}"),
         };
-        return format!(
-            "cannot connect to {server}: TLS handshake failed ({mode_said}): {tls_error}; \
-             {what_to_do}"
-        );
+        return Attempt::Handshake {
+            server,
+            mode: mode_said,
+            error: tls_error.clone(),
+            advice: what_to_do,
+        };
     }
     if e.as_db_error().map(|d| d.code().code()) == Some("28P01") {
-        let which = match &settings.password {
-            Some(source) => format!("the password ({source})"),
-            None => "the password".to_string(),
+        return Attempt::BadPassword {
+            server,
+            text,
+            password: settings.password.clone(),
         };
-        return format!(
-            "cannot connect to {server}: {text}\n  hint: check {which}; IAM temporary \
-             credentials from get-cluster-credentials expire after 15-60 minutes"
-        );
     }
     if text.contains("password missing") {
-        return format!(
-            "cannot connect to {server}: the server asked for a password and none was \
-             given: put it in the URL, set PGPASSWORD, or add a line for this server to \
-             the password file ($PGPASSFILE, else ~/.pgpass)"
-        );
+        return Attempt::NoPassword { server };
     }
     use std::io::ErrorKind::{ConnectionAborted, ConnectionReset, UnexpectedEof};
     let hung_up = matches!(
@@ -1532,13 +1604,9 @@ fn explain_connect_error(
     .iter()
     .any(|t| text.contains(t));
     if e.as_db_error().is_none() && hung_up {
-        return format!(
-            "cannot connect to {server}: the other end closed the connection during \
-             start-up ({text}); is a PostgreSQL or Redshift server listening on that host \
-             and port?"
-        );
+        return Attempt::HungUp { server, text };
     }
-    format!("cannot connect to {server}: {text}")
+    Attempt::Other { server, text }
 }
 
 /// `sslmode verify-full (from --sslmode)`, for messages: the mode used and why, when it
@@ -1680,30 +1748,34 @@ mod tests {
         ));
         // The hint that the missing `target:` may be why: for a TLS failure only.
         let untargeted = crate::config::parse("grants.yaml", "groups:\n  g: {}\n").unwrap();
+        let refused = || {
+            Box::new(Attempt::Refused {
+                server: "u@h:5432/d".into(),
+            })
+        };
+        let said = refused().to_string();
+        assert!(said.starts_with("cannot connect to u@h:5432/d: connection refused"));
         let failed = |tls| {
             let error = ConnectError::Failed {
-                message: "refused".into(),
+                attempt: refused(),
                 tls,
             };
             OpenError::connect(error, Some(&untargeted)).to_string()
         };
-        assert_eq!(failed(false), "refused");
+        assert_eq!(failed(false), said);
         assert_eq!(
             failed(true),
             format!(
-                "refused\n  hint: {}",
+                "{said}\n  hint: {}",
                 untargeted.default_target_hint().unwrap()
             )
         );
         let targeted = crate::config::parse("grants.yaml", "target: redshift\n").unwrap();
         let error = ConnectError::Failed {
-            message: "refused".into(),
+            attempt: refused(),
             tls: true,
         };
-        assert_eq!(
-            OpenError::connect(error, Some(&targeted)).to_string(),
-            "refused"
-        );
+        assert_eq!(OpenError::connect(error, Some(&targeted)).to_string(), said);
     }
 
     #[test]
@@ -1770,9 +1842,9 @@ mod tests {
              certificates, and none were given: $HOME is not set"
         ));
         let setup = ConnectError::TlsSetup {
-            error: tls::Error::CaFileEmpty {
+            error: Box::new(tls::Error::CaFileEmpty {
                 path: PathBuf::from("/ca.pem"),
-            },
+            }),
             origin: Some(Origin::Flag("ca-file")),
         };
         assert!(setup.is_tls());
