@@ -1856,6 +1856,46 @@ mod tests {
         );
     }
 
+    #[test]
+    fn a_failed_attempt_keeps_its_parts_and_says_them_as_before() {
+        let attempt = Attempt::BadPassword {
+            server: "u@h:5432/d".into(),
+            text: "FATAL 28P01: password authentication failed for user \"u\"".into(),
+            password: Some(PasswordSource::File {
+                path: PathBuf::from("/home/u/.pgpass"),
+                line: 3,
+            }),
+        };
+        assert_eq!(
+            attempt.to_string(),
+            "cannot connect to u@h:5432/d: FATAL 28P01: password authentication failed for \
+             user \"u\"\n  hint: check the password (from the password file /home/u/.pgpass \
+             line 3); IAM temporary credentials from get-cluster-credentials expire after \
+             15-60 minutes"
+        );
+        let failed = ConnectError::Failed {
+            attempt: Box::new(attempt),
+            tls: false,
+        };
+        assert!(!failed.is_tls());
+        assert!(matches!(
+            &failed,
+            ConnectError::Failed { attempt, .. }
+                if matches!(**attempt, Attempt::BadPassword { password: Some(PasswordSource::File { line: 3, .. }), .. })
+        ));
+        assert_eq!(
+            Attempt::UnknownHost {
+                server: "u@nowhere:5432/d".into(),
+                host: "nowhere".into(),
+                reason: "Name or service not known".into(),
+            }
+            .to_string(),
+            "cannot connect to u@nowhere:5432/d: the host name `nowhere` cannot be resolved \
+             (Name or service not known); check its spelling, and the DNS or VPN needed to \
+             reach it"
+        );
+    }
+
     fn env_of(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
         move |k| {
             pairs
