@@ -377,11 +377,24 @@ impl From<String> for Failure {
     }
 }
 
-impl From<db::OpenError> for Failure {
-    fn from(e: db::OpenError) -> Self {
-        Failure::Message(e.to_string())
-    }
+/// The typed errors of the layers under the CLI: each one's `Display` is its whole
+/// message, so the CLI only keeps it to print, once, in [`Failure::report`].
+macro_rules! failure_from_error {
+    ($($error:ty),* $(,)?) => {
+        $(impl From<$error> for Failure {
+            fn from(e: $error) -> Self {
+                Failure::Message(e.to_string())
+            }
+        })*
+    };
 }
+
+failure_from_error!(
+    db::OpenError,
+    db::SettingsError,
+    planfile::Error,
+    crate::outfile::Error,
+);
 
 impl From<apply::Error> for Failure {
     fn from(e: apply::Error) -> Self {
@@ -694,7 +707,7 @@ fn connection(db: &DbArg) -> Result<Option<db::Settings>, Failure> {
             let warnings: Vec<Diagnostic> = settings
                 .warnings
                 .iter()
-                .map(|w| Diagnostic::warning(w.clone()))
+                .map(|w| Diagnostic::warning(w.to_string()))
                 .collect();
             report_diagnostics(&warnings);
             Ok(Some(settings))
@@ -1223,38 +1236,56 @@ impl apply::Ui for ApplyUi<'_> {
 /// `lock_timeout = 10` means milliseconds. A person who has just typed one timeout
 /// should be able to type the next the same way, and a bare number meaning seconds
 /// everywhere is what the connect timeout already promised.
-fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+fn parse_duration(text: &str) -> Result<std::time::Duration, DurationError> {
     let t = text.trim();
     if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {
         return t
             .parse::<u64>()
             .map(std::time::Duration::from_secs)
-            .map_err(|_| format!("`{t}` seconds is too long"));
+            .map_err(|_| DurationError::TooManySeconds {
+                seconds: t.to_string(),
+            });
     }
-    humantime::parse_duration(t).map_err(|e| {
-        format!("{e}: write a number of seconds (10), or a number with a unit (500ms, 10s, 2m)")
-    })
+    humantime::parse_duration(t).map_err(|reason| DurationError::Unreadable { reason })
+}
+
+/// Why a timeout option was refused. clap prints its `Display` after the option
+/// (`invalid value '0' for '--lock-timeout <DURATION>': must be more than zero...`);
+/// the variants say which rule the value broke.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+enum DurationError {
+    /// Digits only, more seconds than a `u64` holds.
+    #[error("`{seconds}` seconds is too long")]
+    TooManySeconds { seconds: String },
+    /// Neither a number nor a number with a unit; `reason` is humantime's.
+    #[error("{reason}: write a number of seconds (10), or a number with a unit (500ms, 10s, 2m)")]
+    Unreadable { reason: humantime::DurationError },
+    /// Zero, for a timeout where zero would mean no limit.
+    #[error("must be more than zero: grantplan never waits without a bound")]
+    Zero,
+    /// Over PostgreSQL's limit, `max`.
+    #[error("must be at most {} (PostgreSQL's limit)", humantime::format_duration(*.max))]
+    OverLimit { max: std::time::Duration },
 }
 
 /// Parses `--connect-timeout`: [`parse_duration`]; zero waits as long as it takes, as
 /// libpq's `connect_timeout=0` does.
-fn parse_connect_timeout(text: &str) -> Result<std::time::Duration, String> {
+fn parse_connect_timeout(text: &str) -> Result<std::time::Duration, DurationError> {
     parse_duration(text)
 }
 
 /// Parses `--lock-timeout` (and the other apply timeouts): [`parse_duration`], more
 /// than zero (PostgreSQL's 0 would mean no limit, and an apply must never wait without
 /// one), within PostgreSQL's limit.
-fn parse_lock_timeout(text: &str) -> Result<std::time::Duration, String> {
+fn parse_lock_timeout(text: &str) -> Result<std::time::Duration, DurationError> {
     let d = parse_duration(text)?;
     if d.is_zero() {
-        return Err("must be more than zero: grantplan never waits without a bound".into());
+        return Err(DurationError::Zero);
     }
     if d > executor::MAX_LOCK_TIMEOUT {
-        return Err(format!(
-            "must be at most {} (PostgreSQL's limit)",
-            humantime::format_duration(executor::MAX_LOCK_TIMEOUT)
-        ));
+        return Err(DurationError::OverLimit {
+            max: executor::MAX_LOCK_TIMEOUT,
+        });
     }
     Ok(d)
 }
@@ -1346,16 +1377,15 @@ fn snapshot_cmd(args: SnapshotArgs) -> Outcome {
     })?;
     // Written as it is serialized: the JSON of a large catalog is larger than the
     // snapshot itself, and building it as one string first doubled the peak memory.
-    let written = match &args.out {
-        Some(path) => crate::outfile::write(path, if_exists, |w| snap.write_json(w)),
+    match &args.out {
+        Some(path) => crate::outfile::write(path, if_exists, |w| snap.write_json(w))?,
         None => match snap.write_json(std::io::BufWriter::new(std::io::stdout().lock())) {
             Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-                Err(format!("cannot write output: {e}"))
+                return Err(Failure::Message(format!("cannot write output: {e}")))
             }
-            _ => Ok(()),
+            _ => {}
         },
-    };
-    written.map_err(Failure::Message)?;
+    }
     Ok(0)
 }
 
@@ -1470,7 +1500,7 @@ fn iam_cmd(args: IamArgs) -> Outcome {
     // Every file is checked before any is written: a refused run leaves DIR as it was,
     // not half of one variant's files beside half of another's.
     let if_exists = args.force.if_exists();
-    let refused: Vec<String> = files
+    let refused: Vec<crate::outfile::Error> = files
         .iter()
         .filter_map(|f| crate::outfile::check(&dir.join(f.name), if_exists).err())
         .collect();
@@ -1537,13 +1567,35 @@ mod tests {
         for zero in ["0", "0s", "0ms"] {
             assert_eq!(parse_connect_timeout(zero), Ok(Duration::ZERO), "{zero}");
             let e = parse_lock_timeout(zero).unwrap_err();
+            assert_eq!(e, DurationError::Zero);
+            let e = e.to_string();
             assert!(e.contains("more than zero"), "{zero}: {e}");
         }
         for bad in ["", "soon", "1.5", "-1", "10x"] {
             let e = parse_duration(bad).unwrap_err();
+            assert!(
+                matches!(e, DurationError::Unreadable { .. }),
+                "{bad}: {e:?}"
+            );
+            let e = e.to_string();
             assert!(e.contains("(500ms, 10s, 2m)"), "{bad}: {e}");
         }
-        assert!(parse_lock_timeout("30d").unwrap_err().contains("at most"));
+        assert_eq!(
+            parse_lock_timeout("30d").unwrap_err(),
+            DurationError::OverLimit {
+                max: executor::MAX_LOCK_TIMEOUT
+            }
+        );
+        assert!(parse_lock_timeout("30d")
+            .unwrap_err()
+            .to_string()
+            .contains("at most"));
+        assert_eq!(
+            parse_duration("99999999999999999999").unwrap_err(),
+            DurationError::TooManySeconds {
+                seconds: "99999999999999999999".into()
+            }
+        );
     }
 
     #[test]

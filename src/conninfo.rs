@@ -150,7 +150,7 @@ impl Given {
     /// Stores a parameter written as `name=value`, or says why it cannot be: an unknown
     /// keyword, or one grantplan does not honour. `place` says where it was
     /// (`the database URL`), for the message.
-    fn store(&mut self, name: &str, value: String, place: &str) -> Result<(), String> {
+    fn store(&mut self, name: &str, value: String, place: &'static str) -> Result<(), Error> {
         let keyword = match name {
             KEEPALIVES_RETRIES => "keepalives_count",
             name => name,
@@ -161,32 +161,112 @@ impl Given {
         }
         let shown = shown_name(name);
         if let Some((_, why)) = UNSUPPORTED.iter().find(|(k, _)| *k == name) {
-            return Err(format!(
-                "{place} has the parameter {shown}, which libpq knows but grantplan does not \
-                 honour: {why}. Remove it"
-            ));
+            return Err(Error::Unsupported { place, shown, why });
         }
+        // A near keyword is suggested only for a name shown as written.
         let nearest = KEYWORDS
             .iter()
             .map(|k| (strsim::levenshtein(k.name, name), k.name))
             .min()
-            .filter(|(d, _)| *d <= 2);
-        let advice = match nearest {
-            Some((_, k)) if shown.starts_with('`') => format!("did you mean `{k}`?"),
-            _ => format!(
-                "grantplan reads {}",
-                KEYWORDS
-                    .iter()
-                    .map(|k| k.name)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-        };
-        Err(format!(
-            "{place} has the parameter {shown}, which is not a libpq connection parameter \
-             (\"Parameter Key Words\" in libpq's documentation): {advice}"
-        ))
+            .filter(|(d, _)| *d <= 2 && shown.starts_with('`'))
+            .map(|(_, k)| k);
+        Err(Error::Unknown {
+            place,
+            shown,
+            nearest,
+        })
     }
+}
+
+/// Why a connection string cannot be read. Its `Display` is the message the CLI prints.
+///
+/// No variant holds any part of the string as written, except a URL's scheme: the
+/// string may hold a password, and so may whatever stands where a name is expected.
+/// Names appear as [`shown_name`] shows them (a word that is not a keyword is not
+/// shown); `place` is `the database URL` or `the database settings`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Error {
+    /// A URL of another scheme (`mysql:`).
+    #[error(
+        "the database URL starts with `{scheme}:`, and grantplan reads only postgres:// \
+         and postgresql:// URLs (or key=value settings such as `host=H dbname=D`): write \
+         postgres://USER@HOST:PORT/DATABASE"
+    )]
+    Scheme { scheme: String },
+    /// A parameter libpq knows and grantplan does not honour, and `why`.
+    #[error(
+        "{place} has the parameter {shown}, which libpq knows but grantplan does not \
+         honour: {why}. Remove it"
+    )]
+    Unsupported {
+        place: &'static str,
+        shown: String,
+        why: &'static str,
+    },
+    /// Not a libpq keyword; `nearest`: the keyword it is likely a misspelling of.
+    #[error(
+        "{place} has the parameter {shown}, which is not a libpq connection parameter \
+         (\"Parameter Key Words\" in libpq's documentation): {}",
+        match .nearest {
+            Some(k) => format!("did you mean `{k}`?"),
+            None => format!(
+                "grantplan reads {}",
+                KEYWORDS.iter().map(|k| k.name).collect::<Vec<_>>().join(", ")
+            ),
+        }
+    )]
+    Unknown {
+        place: &'static str,
+        shown: String,
+        nearest: Option<&'static str>,
+    },
+    #[error(
+        "the host in the database URL starts an IPv6 address with `[` and has no `]` to \
+         end it"
+    )]
+    UnclosedIpv6,
+    #[error("the host in the database URL is an empty IPv6 address `[]`")]
+    EmptyIpv6,
+    #[error(
+        "the host in the database URL has something other than `:PORT`, `/`, `?` or `,` \
+         after its IPv6 address's `]`"
+    )]
+    AfterIpv6,
+    /// URL parameter `n` (1-based) has no `=`.
+    #[error(
+        "parameter {n} of {place} has no `=` (parameters are written \
+         ?name=value&name=value)"
+    )]
+    ParameterWithoutValue { place: &'static str, n: usize },
+    #[error("the value of {shown} in {place} holds a second `=`: write it as %3D")]
+    SecondEquals { place: &'static str, shown: String },
+    /// `key=value` settings whose word `n` (1-based) has no `=` after it.
+    #[error(
+        "the database settings are neither a postgres:// URL nor key=value pairs: word {n} \
+         has no `=` after it (write postgres://USER@HOST:PORT/DATABASE, or host=H port=P \
+         dbname=D user=U)"
+    )]
+    WordWithoutValue { n: usize },
+    #[error("the value of {shown} in the database settings opens a quote `'` and never closes it")]
+    UnclosedQuote { shown: String },
+    /// A percent-encoded part cannot be decoded; `what` names the part
+    /// (`the password in the database URL`).
+    #[error("{what} {problem}")]
+    Decode {
+        what: String,
+        problem: DecodeProblem,
+    },
+}
+
+/// What is wrong with a percent-encoded part, after the part's name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum DecodeProblem {
+    #[error("has a `%` that is not followed by two hexadecimal digits: write a `%` itself as %25")]
+    BadPercent,
+    #[error("holds %00, which libpq refuses")]
+    Nul,
+    #[error("is not valid UTF-8 once decoded")]
+    NotUtf8,
 }
 
 /// A parameter's name for a message: as written when it looks like a keyword, else
@@ -207,18 +287,14 @@ fn shown_name(name: &str) -> String {
 /// Reads a connection string: a `postgres://` or `postgresql://` URI, or `key=value`
 /// pairs. Anything else that starts like a URL (`mysql://`, `postgres:/h`) is refused,
 /// naming its scheme.
-pub fn parse(s: &str) -> Result<Given, String> {
+pub fn parse(s: &str) -> Result<Given, Error> {
     for prefix in ["postgresql://", "postgres://"] {
         if let Some(rest) = s.strip_prefix(prefix) {
             return parse_uri(rest);
         }
     }
     if let Some(scheme) = url_scheme(s) {
-        return Err(format!(
-            "the database URL starts with `{scheme}:`, and grantplan reads only \
-             postgres:// and postgresql:// URLs (or key=value settings such as `host=H \
-             dbname=D`): write postgres://USER@HOST:PORT/DATABASE"
-        ));
+        return Err(Error::Scheme { scheme });
     }
     parse_keywords(s)
 }
@@ -241,7 +317,7 @@ fn url_scheme(s: &str) -> Option<String> {
 /// after the scheme. The credentials end at the first `@` (looked for before any `/`);
 /// a host ends at `:`, `/`, `?` or `,`; a port at `/`, `?` or `,`; the database name at
 /// `?`. Every part is percent-decoded; an empty one is not stored.
-fn parse_uri(rest: &str) -> Result<Given, String> {
+fn parse_uri(rest: &str) -> Result<Given, Error> {
     const PLACE: &str = "the database URL";
     let mut given = Given::default();
     let b = rest.as_bytes();
@@ -267,22 +343,17 @@ fn parse_uri(rest: &str) -> Result<Given, String> {
     loop {
         if b.get(p) == Some(&b'[') {
             let start = p + 1;
-            let close = rest[start..].find(']').map(|i| start + i).ok_or_else(|| {
-                "the host in the database URL starts an IPv6 address with `[` and has no \
-                 `]` to end it"
-                    .to_string()
-            })?;
+            let close = rest[start..]
+                .find(']')
+                .map(|i| start + i)
+                .ok_or(Error::UnclosedIpv6)?;
             if close == start {
-                return Err("the host in the database URL is an empty IPv6 address `[]`".into());
+                return Err(Error::EmptyIpv6);
             }
             hosts.push_str(&rest[start..close]);
             p = close + 1;
             if !matches!(b.get(p), None | Some(b':' | b'/' | b'?' | b',')) {
-                return Err(
-                    "the host in the database URL has something other than `:PORT`, \
-                            `/`, `?` or `,` after its IPv6 address's `]`"
-                        .into(),
-                );
+                return Err(Error::AfterIpv6);
             }
         } else {
             let end = rest[p..]
@@ -335,7 +406,7 @@ fn parse_uri(rest: &str) -> Result<Given, String> {
 
 /// libpq's `conninfo_uri_parse_params`: `key=value` pairs joined by `&`, each
 /// percent-decoded, `ssl=true` read as `sslmode=require` (libpq's nod to JDBC).
-fn parse_uri_params(params: &str, given: &mut Given, place: &str) -> Result<(), String> {
+fn parse_uri_params(params: &str, given: &mut Given, place: &'static str) -> Result<(), Error> {
     // libpq stops at the end of the text: nothing after `?`, or after a last `&`, is
     // no parameter.
     let params = params.strip_suffix('&').unwrap_or(params);
@@ -345,17 +416,14 @@ fn parse_uri_params(params: &str, given: &mut Given, place: &str) -> Result<(), 
     for (n, pair) in params.split('&').enumerate() {
         let n = n + 1;
         let Some((key, value)) = pair.split_once('=') else {
-            return Err(format!(
-                "parameter {n} of {place} has no `=` (parameters are written \
-                 ?name=value&name=value)"
-            ));
+            return Err(Error::ParameterWithoutValue { place, n });
         };
         let key = decode(key, &format!("the name of parameter {n} of {place}"))?;
         if value.contains('=') {
-            return Err(format!(
-                "the value of {} in {place} holds a second `=`: write it as %3D",
-                shown_name(&key)
-            ));
+            return Err(Error::SecondEquals {
+                place,
+                shown: shown_name(&key),
+            });
         }
         let value = decode(value, &format!("the value of {}", shown_name(&key)))?;
         if key == "ssl" && value == "true" {
@@ -369,7 +437,7 @@ fn parse_uri_params(params: &str, given: &mut Given, place: &str) -> Result<(), 
 
 /// libpq's `conninfo_parse`: `name = value` pairs separated by white space; a value is
 /// quoted with `'...'` or ends at white space, and `\` escapes the next character.
-fn parse_keywords(s: &str) -> Result<Given, String> {
+fn parse_keywords(s: &str) -> Result<Given, Error> {
     const PLACE: &str = "the database settings";
     let mut given = Given::default();
     let mut it = s.chars().peekable();
@@ -386,11 +454,7 @@ fn parse_keywords(s: &str) -> Result<Given, String> {
         }
         while it.next_if(|c| c.is_whitespace()).is_some() {}
         if it.next_if_eq(&'=').is_none() {
-            return Err(format!(
-                "{PLACE} are neither a postgres:// URL nor key=value pairs: word {n} has no \
-                 `=` after it (write postgres://USER@HOST:PORT/DATABASE, or host=H port=P \
-                 dbname=D user=U)"
-            ));
+            return Err(Error::WordWithoutValue { n });
         }
         while it.next_if(|c| c.is_whitespace()).is_some() {}
         let mut value = String::new();
@@ -398,11 +462,9 @@ fn parse_keywords(s: &str) -> Result<Given, String> {
             loop {
                 match it.next() {
                     None => {
-                        return Err(format!(
-                            "the value of {} in {PLACE} opens a quote `'` and never closes \
-                             it",
-                            shown_name(&name)
-                        ))
+                        return Err(Error::UnclosedQuote {
+                            shown: shown_name(&name),
+                        })
                     }
                     Some('\\') => value.extend(it.next()),
                     Some('\'') => break,
@@ -424,7 +486,11 @@ fn parse_keywords(s: &str) -> Result<Given, String> {
 
 /// libpq's `conninfo_uri_decode`: `%XX` with two hex digits, never `%00`; the result
 /// must be UTF-8. The error names `what`, never the text.
-fn decode(s: &str, what: &str) -> Result<String, String> {
+fn decode(s: &str, what: &str) -> Result<String, Error> {
+    let error = |problem| Error::Decode {
+        what: what.to_string(),
+        problem,
+    };
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -432,14 +498,11 @@ fn decode(s: &str, what: &str) -> Result<String, String> {
         if bytes[i] == b'%' {
             let hex = |b: Option<&u8>| b.and_then(|b| (*b as char).to_digit(16));
             let (Some(h), Some(l)) = (hex(bytes.get(i + 1)), hex(bytes.get(i + 2))) else {
-                return Err(format!(
-                    "{what} has a `%` that is not followed by two hexadecimal digits: write \
-                     a `%` itself as %25"
-                ));
+                return Err(error(DecodeProblem::BadPercent));
             };
             let byte = (h * 16 + l) as u8;
             if byte == 0 {
-                return Err(format!("{what} holds %00, which libpq refuses"));
+                return Err(error(DecodeProblem::Nul));
             }
             out.push(byte);
             i += 3;
@@ -448,7 +511,7 @@ fn decode(s: &str, what: &str) -> Result<String, String> {
             i += 1;
         }
     }
-    String::from_utf8(out).map_err(|_| format!("{what} is not valid UTF-8 once decoded"))
+    String::from_utf8(out).map_err(|_| error(DecodeProblem::NotUtf8))
 }
 
 #[cfg(test)]
@@ -565,9 +628,42 @@ mod tests {
         ];
         for (s, part) in cases {
             let e = parse(s).unwrap_err();
+            // Not in the message, nor in the error's data.
+            let debug = format!("{e:?}");
+            assert!(!debug.to_lowercase().contains("hunter2"), "{s}: {debug}");
+            let e = e.to_string();
             assert!(e.contains(part), "{s}: {e}");
             assert!(!e.to_lowercase().contains("hunter2"), "{s}: {e}");
         }
+    }
+
+    #[test]
+    fn errors_carry_what_is_wrong_and_where() {
+        assert_eq!(
+            parse("postgres://u@h/db?sslmod=x").unwrap_err(),
+            Error::Unknown {
+                place: "the database URL",
+                shown: "`sslmod`".into(),
+                nearest: Some("sslmode"),
+            }
+        );
+        assert_eq!(
+            parse("host=h hunter2").unwrap_err(),
+            Error::WordWithoutValue { n: 2 }
+        );
+        assert_eq!(
+            parse("postgres://u:a%zz@h/db").unwrap_err(),
+            Error::Decode {
+                what: "the password in the database URL".into(),
+                problem: DecodeProblem::BadPercent,
+            }
+        );
+        assert_eq!(
+            parse("mysql://h/db").unwrap_err(),
+            Error::Scheme {
+                scheme: "mysql".into()
+            }
+        );
     }
 
     #[test]

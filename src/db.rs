@@ -62,10 +62,116 @@ pub fn url_from(
 /// used here: the CLI goes through [`settings`], which reads them too. Only the tests
 /// call it.
 #[cfg(test)]
-fn resolve(url: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<Config, String> {
+fn resolve(url: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<Config, SettingsError> {
     refuse_unencoded_at(url)?;
     let given = crate::conninfo::parse(url)?;
     resolve_given(&given, env).map(|(config, _)| config)
+}
+
+/// Why the connection settings cannot be made from a URL, the flags and the environment.
+/// Its `Display` is the message the CLI prints.
+///
+/// No variant holds the URL, nor any part of it that may be a password: a port is kept
+/// only when it came from a variable (in a URL, what stands where the port goes may be a
+/// password, as in `postgres://user:secret`), and the connection string's own errors
+/// ([`crate::conninfo::Error`]) hold none either. Where a setting came from is kept as an
+/// [`Origin`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SettingsError {
+    /// The connection string cannot be read.
+    #[error(transparent)]
+    Conninfo(#[from] crate::conninfo::Error),
+    /// More than one unencoded `@` before the parameters ([`refuse_unencoded_at`]).
+    #[error(
+        "the database URL holds more than one `@` before its parameters: an `@` in the \
+         user name, password or database name must be written as %40, or the URL is read \
+         with part of the password as the host and the rest as the database name. \
+         {UNENCODED_URL_ADVICE}"
+    )]
+    SeveralAts,
+    /// A `/` before the `@` ([`refuse_unencoded_at`]).
+    #[error(
+        "the database URL has a `/` before its `@`: either the user name or password holds \
+         a `/`, which must be written as %2F, or the database name holds an `@`, which must \
+         be written as %40 (libpq and grantplan's client read such a URL differently). \
+         {UNENCODED_URL_ADVICE}"
+    )]
+    SlashBeforeAt,
+    /// A host decoded from `%40` holds an `@`.
+    #[error(
+        "the database URL's host contains `@`: write an `@` in the user name or password as \
+         %40 (postgres://USER:PASSWORD@HOST:PORT/DATABASE)"
+    )]
+    AtInHost,
+    #[error(
+        "{} is not a list of numeric IP addresses (hostaddr takes IP addresses; a host name \
+         goes in host)",
+        named("hostaddr", *.origin)
+    )]
+    Hostaddr { origin: Origin },
+    #[error(
+        "the database settings name {hosts} host(s) and {addrs} hostaddr value(s): give one \
+         address per host, as libpq requires"
+    )]
+    HostaddrCount { hosts: usize, addrs: usize },
+    /// A port that is not a number from 1 to 65535. `value`: the list as written, kept
+    /// only when it came from a variable.
+    #[error("{} is not a port number from 1 to 65535", port_named(.value.as_deref(), *.origin))]
+    Port {
+        origin: Origin,
+        value: Option<String>,
+    },
+    /// `listed` ports for `hosts` hosts: neither one nor one per host.
+    #[error(
+        "{} lists {listed} ports for {hosts} host(s): give one port for all hosts, or one \
+         per host, as libpq requires",
+        port_named(.value.as_deref(), *.origin)
+    )]
+    PortCount {
+        origin: Origin,
+        value: Option<String>,
+        listed: usize,
+        hosts: usize,
+    },
+    #[error(
+        "no user name: put one in the URL (postgres://USER@HOST/DB) or set PGUSER (the \
+         operating system's user name, libpq's default, could not be read)"
+    )]
+    NoUser,
+    /// A keyword that takes one of a few words.
+    #[error("{} must be one of {}", named(.keyword, *.origin), .choices.join(", "))]
+    Choice {
+        keyword: &'static str,
+        origin: Origin,
+        choices: &'static [&'static str],
+    },
+    /// `keepalives` and the like.
+    #[error("{keyword} in the database URL is not a whole number")]
+    NotWholeNumber { keyword: &'static str },
+    #[error(
+        "connect timeout `{value}` ({origin}) is not a whole number of seconds; 0 waits as \
+         long as it takes"
+    )]
+    ConnectTimeout { value: String, origin: Origin },
+    #[error(
+        "{}{error}",
+        match .origin {
+            Origin::Env(var) => format!("{var}: "),
+            _ => "the database URL's sslmode: ".to_string(),
+        }
+    )]
+    SslMode {
+        origin: Origin,
+        error: tls::SslModeError,
+    },
+}
+
+/// `the port in the database URL` / `the port `5432x` (from $PGPORT)`.
+fn port_named(value: Option<&str>, origin: Origin) -> String {
+    match (origin, value) {
+        (Origin::Url(_), _) | (_, None) => named("the port", origin),
+        (origin, Some(list)) => format!("the port `{list}` ({origin})"),
+    }
 }
 
 /// A parameter's value and where it came from, libpq's way: the value the connection
@@ -164,7 +270,7 @@ fn named(what: &str, origin: Origin) -> String {
 fn resolve_given(
     given: &crate::conninfo::Given,
     env: &dyn Fn(&str) -> Option<String>,
-) -> Result<(Config, Option<PasswordSource>), String> {
+) -> Result<(Config, Option<PasswordSource>), SettingsError> {
     let mut config = Config::new();
     // Hosts: a comma-separated list; an empty entry, or no host at all, is the default
     // Unix socket directory; an entry starting with `/` is a socket directory. With
@@ -173,13 +279,9 @@ fn resolve_given(
         Some((list, origin)) => list
             .split(',')
             .map(|a| {
-                a.trim().parse::<std::net::IpAddr>().map_err(|_| {
-                    format!(
-                        "{} is not a list of numeric IP addresses (hostaddr takes IP \
-                         addresses; a host name goes in host)",
-                        named("hostaddr", origin)
-                    )
-                })
+                a.trim()
+                    .parse::<std::net::IpAddr>()
+                    .map_err(|_| SettingsError::Hostaddr { origin })
             })
             .collect::<Result<Vec<_>, _>>()?,
         None => Vec::new(),
@@ -190,12 +292,10 @@ fn resolve_given(
         None => Vec::new(),
     };
     if !addrs.is_empty() && !hosts.is_empty() && addrs.len() != hosts.len() {
-        return Err(format!(
-            "the database settings name {} host(s) and {} hostaddr value(s): give one \
-             address per host, as libpq requires",
-            hosts.len(),
-            addrs.len()
-        ));
+        return Err(SettingsError::HostaddrCount {
+            hosts: hosts.len(),
+            addrs: addrs.len(),
+        });
     }
     for host in &hosts {
         if host.is_empty() {
@@ -205,11 +305,7 @@ fn resolve_given(
         } else if host.contains('@') {
             // A host name never contains `@`; one decoded from `%40` in the host part is
             // refused without repeating it, like the raw ones in refuse_unencoded_at.
-            return Err(
-                "the database URL's host contains `@`: write an `@` in the user name or \
-                 password as %40 (postgres://USER:PASSWORD@HOST:PORT/DATABASE)"
-                    .into(),
-            );
+            return Err(SettingsError::AtInHost);
         } else {
             config.host(host);
         }
@@ -219,29 +315,31 @@ fn resolve_given(
     }
     let count = hosts.len().max(addrs.len());
     if let Some((list, origin)) = pick_nonempty(given, "port", env) {
-        // The value is shown only when it comes from a variable: in a URL, what stands
+        // The value is kept only when it comes from a variable: in a URL, what stands
         // where the port goes may be a password (`postgres://user:secret` without `@`).
-        let what = match origin {
-            Origin::Url(_) => named("the port", origin),
-            origin => format!("the port `{list}` ({origin})"),
+        let value = match origin {
+            Origin::Url(_) => None,
+            _ => Some(list.clone()),
         };
-        let ports: Vec<u16> = list
-            .split(',')
-            .map(|p| match p.trim() {
-                "" => Ok(5432),
-                p => p
-                    .parse::<u16>()
-                    .ok()
-                    .filter(|p| *p > 0)
-                    .ok_or_else(|| format!("{what} is not a port number from 1 to 65535")),
-            })
-            .collect::<Result<_, _>>()?;
+        let ports: Vec<u16> =
+            list.split(',')
+                .map(|p| match p.trim() {
+                    "" => Ok(5432),
+                    p => p.parse::<u16>().ok().filter(|p| *p > 0).ok_or_else(|| {
+                        SettingsError::Port {
+                            origin,
+                            value: value.clone(),
+                        }
+                    }),
+                })
+                .collect::<Result<_, _>>()?;
         if ports.len() != 1 && ports.len() != count {
-            return Err(format!(
-                "{what} lists {} ports for {count} host(s): give one port for all hosts, or \
-                 one per host, as libpq requires",
-                ports.len()
-            ));
+            return Err(SettingsError::PortCount {
+                origin,
+                value,
+                listed: ports.len(),
+                hosts: count,
+            });
         }
         for port in ports {
             config.port(port);
@@ -249,11 +347,7 @@ fn resolve_given(
     }
     let user = match pick_nonempty(given, "user", env) {
         Some((user, _)) => user,
-        None => os_user().ok_or_else(|| {
-            "no user name: put one in the URL (postgres://USER@HOST/DB) or set PGUSER (the \
-             operating system's user name, libpq's default, could not be read)"
-                .to_string()
-        })?,
+        None => os_user().ok_or(SettingsError::NoUser)?,
     };
     config.user(&user);
     let mut password = None;
@@ -283,17 +377,24 @@ fn resolve_given(
     use tokio_postgres::config::{
         ChannelBinding, LoadBalanceHosts, SslNegotiation, TargetSessionAttrs,
     };
-    let choice =
-        |keyword: &'static str, choices: &[&'static str]| -> Result<Option<usize>, String> {
-            match pick_nonempty(given, keyword, env) {
-                Some((v, origin)) => choices
+    let choice = |keyword: &'static str,
+                  choices: &'static [&'static str]|
+     -> Result<Option<usize>, SettingsError> {
+        match pick_nonempty(given, keyword, env) {
+            Some((v, origin)) => {
+                choices
                     .iter()
                     .position(|c| *c == v)
                     .map(Some)
-                    .ok_or_else(|| one_of(&named(keyword, origin), choices)),
-                None => Ok(None),
+                    .ok_or(SettingsError::Choice {
+                        keyword,
+                        origin,
+                        choices,
+                    })
             }
-        };
+            None => Ok(None),
+        }
+    };
     if let Some(i) = choice("target_session_attrs", &["any", "read-write", "read-only"])? {
         config.target_session_attrs(
             [
@@ -318,13 +419,13 @@ fn resolve_given(
     if let Some(i) = choice("sslnegotiation", &["postgres", "direct"])? {
         config.ssl_negotiation([SslNegotiation::Postgres, SslNegotiation::Direct][i]);
     }
-    let seconds = |keyword: &'static str| -> Result<Option<i64>, String> {
+    let seconds = |keyword: &'static str| -> Result<Option<i64>, SettingsError> {
         match given.get(keyword).filter(|v| !v.is_empty()) {
             Some(v) => v
                 .trim()
                 .parse::<i64>()
                 .map(Some)
-                .map_err(|_| format!("{keyword} in the database URL is not a whole number")),
+                .map_err(|_| SettingsError::NotWholeNumber { keyword }),
             None => Ok(None),
         }
     };
@@ -347,11 +448,6 @@ fn resolve_given(
     Ok((config, password))
 }
 
-/// `sslnegotiation in the database URL must be one of postgres, direct`.
-fn one_of(what: &str, values: &[&str]) -> String {
-    format!("{what} must be one of {}", values.join(", "))
-}
-
 /// Refuses a `postgres://` URL whose user name, password or database name holds an `@`
 /// (or whose credentials hold a `/`) that is not percent-encoded, before anything reads
 /// it, and says so without repeating any of it.
@@ -370,7 +466,7 @@ fn one_of(what: &str, values: &[&str]) -> String {
 /// stays allowed) must hold at most one `@`, with no `/` before it. Percent-encoded
 /// (`%40`, `%2F`), everything works as before. A `key=value` string is quoted, not
 /// split at `@`, and is left alone.
-fn refuse_unencoded_at(url: &str) -> Result<(), String> {
+fn refuse_unencoded_at(url: &str) -> Result<(), SettingsError> {
     let Some(rest) = ["postgres://", "postgresql://"]
         .iter()
         .find_map(|p| url.strip_prefix(p))
@@ -384,20 +480,10 @@ fn refuse_unencoded_at(url: &str) -> Result<(), String> {
         .find('?')
         .map_or(rest.len(), |q| first_at + q);
     if rest[..params].matches('@').count() > 1 {
-        return Err(format!(
-            "the database URL holds more than one `@` before its parameters: an `@` in the \
-             user name, password or database name must be written as %40, or the URL is \
-             read with part of the password as the host and the rest as the database \
-             name. {UNENCODED_URL_ADVICE}"
-        ));
+        return Err(SettingsError::SeveralAts);
     }
     if rest[..first_at].contains('/') {
-        return Err(format!(
-            "the database URL has a `/` before its `@`: either the user name or password \
-             holds a `/`, which must be written as %2F, or the database name holds an \
-             `@`, which must be written as %40 (libpq and grantplan's client read such a \
-             URL differently). {UNENCODED_URL_ADVICE}"
-        ));
+        return Err(SettingsError::SlashBeforeAt);
     }
     Ok(())
 }
@@ -462,13 +548,14 @@ impl Default for ConnectTimeout {
 impl ConnectTimeout {
     /// A number of seconds as libpq reads `connect_timeout`: a whole number, where zero
     /// or less means no limit. (libpq also raises 1 to 2 s; grantplan takes 1 as 1.)
-    fn parse(value: &str, origin: Origin) -> Result<Self, String> {
-        let secs: i64 = value.trim().parse().map_err(|_| {
-            format!(
-                "connect timeout `{value}` ({origin}) is not a whole number of seconds; \
-                 0 waits as long as it takes"
-            )
-        })?;
+    fn parse(value: &str, origin: Origin) -> Result<Self, SettingsError> {
+        let secs: i64 = value
+            .trim()
+            .parse()
+            .map_err(|_| SettingsError::ConnectTimeout {
+                value: value.to_string(),
+                origin,
+            })?;
         Ok(ConnectTimeout {
             limit: u64::try_from(secs)
                 .ok()
@@ -556,9 +643,9 @@ pub struct Settings {
     pub connect_timeout: ConnectTimeout,
     /// Where the password came from; `None`: no password was given.
     pub password: Option<PasswordSource>,
-    /// Things to tell the user that do not stop the connection (a password file that was
-    /// not used, and why).
-    pub warnings: Vec<String>,
+    /// Things to tell the user that do not stop the connection: a password file that was
+    /// not used, and why. Typed, so a caller can tell which; shown as their `Display`.
+    pub warnings: Vec<crate::pgpass::Unused>,
 }
 
 /// The settings as libpq resolves them, plus what tokio-postgres does not do: `sslmode`, `sslrootcert` and
@@ -571,7 +658,7 @@ pub fn settings(
     url: &str,
     flags: &ConnectFlags<'_>,
     env: &dyn Fn(&str) -> Option<String>,
-) -> Result<Settings, String> {
+) -> Result<Settings, SettingsError> {
     refuse_unencoded_at(url)?;
     let given = crate::conninfo::parse(url)?;
     let (mut config, mut password) = resolve_given(&given, env)?;
@@ -617,10 +704,9 @@ pub fn settings(
     let mode = if let Some(m) = flags.sslmode {
         Some((m, Origin::Flag("sslmode")))
     } else if let Some((v, origin)) = pick(&given, "sslmode", env) {
-        let m = v.parse().map_err(|e| match origin {
-            Origin::Env(var) => format!("{var}: {e}"),
-            _ => format!("the database URL's sslmode: {e}"),
-        })?;
+        let m = v
+            .parse()
+            .map_err(|error| SettingsError::SslMode { origin, error })?;
         Some((m, origin))
     } else {
         None
@@ -684,8 +770,9 @@ fn pgpass_target<'a>(config: &'a Config, addr: &'a mut String) -> crate::pgpass:
     }
 }
 
-/// `%XX`-decoding as tokio-postgres does it. The error names no part of the URL.
-fn percent_decode(s: &str) -> Result<String, String> {
+/// `%XX`-decoding as tokio-postgres does it; `None` when the result is not UTF-8 (the
+/// one caller, [`passwords_in`], then keeps the text as written only).
+fn percent_decode(s: &str) -> Option<String> {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -702,8 +789,7 @@ fn percent_decode(s: &str) -> Result<String, String> {
             }
         }
     }
-    String::from_utf8(out)
-        .map_err(|_| "a parameter in the database URL is not valid UTF-8".to_string())
+    String::from_utf8(out).ok()
 }
 
 /// The parameters of a `key=value` connection string with their byte ranges, tokenised
@@ -779,7 +865,7 @@ pub fn passwords_in(text: &str) -> Vec<String> {
             for end in [first, last_at_in_url(rest).unwrap_or(first)] {
                 if let Some((_, written)) = rest[..end].split_once(':') {
                     found.push(written.to_string());
-                    if let Ok(decoded) = percent_decode(written) {
+                    if let Some(decoded) = percent_decode(written) {
                         found.push(decoded);
                     }
                 }
@@ -936,40 +1022,139 @@ pub struct Session {
 /// one: it decides the TLS default ([`tls::default_mode`]: `require` for Redshift,
 /// `prefer` otherwise). When no mode was set anywhere and the server turns out to be
 /// Redshift over an unencrypted connection, it is refused.
-pub async fn connect(settings: &Settings, expected: Option<Target>) -> Result<Session, String> {
-    connect_detailed(settings, expected)
-        .await
-        .map_err(|e| e.message)
+pub async fn connect(
+    settings: &Settings,
+    expected: Option<Target>,
+) -> Result<Session, ConnectError> {
+    connect_detailed(settings, expected).await
 }
 
-/// Why [`connect_detailed`] failed: the message, and whether TLS is what failed (the
-/// server declined it, the handshake or the certificate check failed, or the TLS
-/// settings were refused before connecting), for callers that add advice of their own
-/// to a TLS failure.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConnectError {
-    pub message: String,
-    pub tls: bool,
+/// Why [`connect_detailed`] failed. Its `Display` is the message the CLI prints; which
+/// variant it is says whether TLS is what failed ([`ConnectError::is_tls`]), for callers
+/// that add advice of their own to a TLS failure.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    /// The TLS settings were refused before anything was sent.
+    #[error(transparent)]
+    TlsMode(#[from] TlsModeError),
+    /// TLS could not be set up (the roots could not be read, say); `origin`: where the
+    /// roots were named, when they were. (Boxed, like [`ConnectError::Failed`]'s
+    /// attempt: errors travel by value through every `Result`, so they stay small.)
+    #[error("{error}{}", .origin.map(|o| format!(" ({o})")).unwrap_or_default())]
+    TlsSetup {
+        error: Box<tls::Error>,
+        origin: Option<Origin>,
+    },
+    /// No answer within the connect timeout.
+    #[error("{}", timed_out(.server, .timeout))]
+    TimedOut {
+        server: String,
+        timeout: ConnectTimeout,
+    },
+    /// The attempt failed, explained ([`explain_connect_error`]); `tls`: the server
+    /// declined TLS, or the handshake or the certificate check failed.
+    #[error("{attempt}")]
+    Failed { attempt: Box<Attempt>, tls: bool },
+    /// Connected, but the server did not say its version.
+    #[error("cannot ask {server} for its version: {error}")]
+    Version { server: String, error: String },
+    /// No sslmode was set and a Redshift server declined TLS.
+    #[error(
+        "{server} is a Redshift server ({evidence}) but the connection is not encrypted: the \
+         server declined TLS, and TLS is required for Redshift unless you say otherwise; \
+         nothing was read or changed. To connect without TLS anyway, pass --sslmode disable"
+    )]
+    RedshiftUnencrypted { server: String, evidence: String },
+}
+
+/// Why a connection attempt failed, as [`explain_connect_error`] reads tokio-postgres'
+/// error: what went wrong, and what to do. Its `Display` is the message the CLI prints.
+/// `server` is the server as [`describe_target`] names it (never with a password);
+/// `text` is the error as [`describe_error`] renders it.
+#[derive(Debug, thiserror::Error)]
+pub enum Attempt {
+    /// tokio-postgres' own bound on the TCP handshake fired: the connect timeout.
+    #[error("{}", timed_out(.server, .timeout))]
+    TimedOut {
+        server: String,
+        timeout: ConnectTimeout,
+    },
+    #[error(
+        "cannot connect to {server}: connection refused: nothing accepts connections on that \
+         host and port; is the server running, and are the host and port right?"
+    )]
+    Refused { server: String },
+    /// The host name does not resolve; `reason` is the resolver's last word.
+    #[error(
+        "cannot connect to {server}: the host name `{host}` cannot be resolved ({reason}); \
+         check its spelling, and the DNS or VPN needed to reach it"
+    )]
+    UnknownHost {
+        server: String,
+        host: String,
+        reason: String,
+    },
+    /// The server asked for an authentication method tokio-postgres does not speak
+    /// ([`explain_auth_method`]); `code`, when the error carries it.
+    #[error("cannot connect to {server}: {}", explain_auth_method(*.code))]
+    AuthMethod { server: String, code: Option<i32> },
+    /// The server declined TLS, which `mode` (the mode used, described) requires.
+    #[error(
+        "cannot connect to {server}: the server does not support TLS (it declined the TLS \
+         request), and {mode} requires TLS. Pass --sslmode prefer or --sslmode disable to \
+         connect without it"
+    )]
+    NoTls { server: String, mode: String },
+    /// The TLS handshake failed with rustls' `error`; `advice`: what to change.
+    #[error("cannot connect to {server}: TLS handshake failed ({mode}): {error}; {advice}")]
+    Handshake {
+        server: String,
+        mode: String,
+        error: rustls::Error,
+        advice: String,
+    },
+    /// The server refused the password (28P01); `password`: where it came from.
+    #[error(
+        "cannot connect to {server}: {text}\n  hint: check {}; IAM temporary credentials \
+         from get-cluster-credentials expire after 15-60 minutes",
+        match .password {
+            Some(source) => format!("the password ({source})"),
+            None => "the password".to_string(),
+        }
+    )]
+    BadPassword {
+        server: String,
+        text: String,
+        password: Option<PasswordSource>,
+    },
+    #[error(
+        "cannot connect to {server}: the server asked for a password and none was given: \
+         put it in the URL, set PGPASSWORD, or add a line for this server to the password \
+         file ($PGPASSFILE, else ~/.pgpass)"
+    )]
+    NoPassword { server: String },
+    /// The other end closed the connection during start-up: not a PostgreSQL server?
+    #[error(
+        "cannot connect to {server}: the other end closed the connection during start-up \
+         ({text}); is a PostgreSQL or Redshift server listening on that host and port?"
+    )]
+    HungUp { server: String, text: String },
+    /// Anything else, as tokio-postgres says it.
+    #[error("cannot connect to {server}: {text}")]
+    Other { server: String, text: String },
 }
 
 impl ConnectError {
-    fn tls(message: String) -> Self {
-        ConnectError { message, tls: true }
-    }
-}
-
-impl From<String> for ConnectError {
-    fn from(message: String) -> Self {
-        ConnectError {
-            message,
-            tls: false,
+    /// Whether TLS is what failed: the server declined it, the handshake or the
+    /// certificate check failed, or the TLS settings were refused before connecting.
+    pub fn is_tls(&self) -> bool {
+        match self {
+            ConnectError::TlsMode(_)
+            | ConnectError::TlsSetup { .. }
+            | ConnectError::RedshiftUnencrypted { .. } => true,
+            ConnectError::Failed { tls, .. } => *tls,
+            ConnectError::TimedOut { .. } | ConnectError::Version { .. } => false,
         }
-    }
-}
-
-impl fmt::Display for ConnectError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
     }
 }
 
@@ -979,7 +1164,7 @@ impl fmt::Display for ConnectError {
 pub enum OpenError {
     /// The connection failed. `hint`: why a grants file without `target:` may be the
     /// cause (see [`OpenError::connect`]).
-    #[error("{}{}", .error.message, .hint.as_deref().map(|h| format!("\n  hint: {h}")).unwrap_or_default())]
+    #[error("{}{}", .error, .hint.as_deref().map(|h| format!("\n  hint: {h}")).unwrap_or_default())]
     Connect {
         error: ConnectError,
         hint: Option<String>,
@@ -1007,7 +1192,7 @@ impl OpenError {
     pub fn connect(error: ConnectError, expected: Option<&crate::config::Config>) -> Self {
         let hint = expected
             .and_then(crate::config::Config::default_target_hint)
-            .filter(|_| error.tls);
+            .filter(|_| error.is_tls());
         OpenError::Connect { error, hint }
     }
 }
@@ -1059,14 +1244,14 @@ pub async fn connect_detailed(
     let mode = if socket {
         SslMode::Disable
     } else {
-        tls_mode(settings, expected).map_err(ConnectError::tls)?
+        tls_mode(settings, expected)?
     };
     let roots = settings.tls.roots.as_ref();
-    let connector = tls::Connector::new(mode, roots.map(|(r, _)| r)).map_err(|e| {
-        ConnectError::tls(match roots {
-            Some((_, origin)) => format!("{e} ({origin})"),
-            None => e,
-        })
+    let connector = tls::Connector::new(mode, roots.map(|(r, _)| r)).map_err(|error| {
+        ConnectError::TlsSetup {
+            error: Box::new(error),
+            origin: roots.map(|(_, origin)| *origin),
+        }
     })?;
     let mut config = settings.config.clone();
     config.ssl_mode(mode.for_tokio_postgres());
@@ -1077,12 +1262,15 @@ pub async fn connect_detailed(
             let hosts = u32::try_from(config.get_hosts().len().max(1)).unwrap_or(u32::MAX);
             tokio::time::timeout(limit.saturating_mul(hosts), attempt)
                 .await
-                .map_err(|_| timed_out(settings))?
+                .map_err(|_| ConnectError::TimedOut {
+                    server: describe_target(&settings.config),
+                    timeout: settings.connect_timeout,
+                })?
         }
         None => attempt.await,
     };
-    let (client, connection) = connected.map_err(|e| ConnectError {
-        message: explain_connect_error(&e, settings, mode, expected),
+    let (client, connection) = connected.map_err(|e| ConnectError::Failed {
+        attempt: Box::new(explain_connect_error(&e, settings, mode, expected)),
         tls: is_tls_failure(&e),
     })?;
     let encrypted = connector.encrypted();
@@ -1096,23 +1284,21 @@ pub async fn connect_detailed(
     let version = if padb_version.is_some() {
         None
     } else {
-        Some(server_version_text(&client).await.map_err(|e| {
-            format!(
-                "cannot ask {} for its version: {}",
-                describe_target(&settings.config),
-                describe_error(&e)
-            )
-        })?)
+        Some(
+            server_version_text(&client)
+                .await
+                .map_err(|e| ConnectError::Version {
+                    server: describe_target(&settings.config),
+                    error: describe_error(&e),
+                })?,
+        )
     };
     let (target, evidence) = detect_target(padb_version.as_deref(), version.as_deref());
     if asked.is_none() && target == Target::Redshift && !encrypted {
-        return Err(ConnectError::tls(format!(
-            "{} is a Redshift server ({evidence}) but the connection is not encrypted: \
-             the server declined TLS, and TLS is required for Redshift unless you say \
-             otherwise; nothing was read or changed. To connect without TLS anyway, pass \
-             --sslmode disable",
-            describe_target(&settings.config)
-        )));
+        return Err(ConnectError::RedshiftUnencrypted {
+            server: describe_target(&settings.config),
+            evidence,
+        });
     }
     let roots = tls::describe_roots(settings.tls.roots.as_ref());
     let certificate_check = match mode {
@@ -1151,7 +1337,7 @@ pub async fn connect_detailed(
 /// - `verify-ca` / `verify-full` with no roots at all (nothing named, and no
 ///   `~/.postgresql/root.crt`): libpq refuses this too (`root certificate file ... does not
 ///   exist`), rather than trust a list of CAs nobody chose.
-pub fn tls_mode(settings: &Settings, expected: Option<Target>) -> Result<SslMode, String> {
+pub fn tls_mode(settings: &Settings, expected: Option<Target>) -> Result<SslMode, TlsModeError> {
     let asked = settings.tls.mode;
     let roots = settings.tls.roots.as_ref();
     let mode = tls::effective_mode(asked.map(|(m, _)| m), roots.map(|(r, _)| r), expected);
@@ -1159,19 +1345,52 @@ pub fn tls_mode(settings: &Settings, expected: Option<Target>) -> Result<SslMode
         (Some((Roots::System, roots_origin)), Some((asked, origin)))
             if mode != SslMode::VerifyFull =>
         {
-            return Err(format!(
-                "sslmode {asked} ({origin}) cannot be used with sslrootcert=system (the \
-                 system's trust store, {roots_origin}): anyone can get a certificate from a \
-                 public CA for a host name they control, so only verify-full, which checks \
-                 the host name, proves which server answers (libpq refuses this too). Use \
-                 --sslmode verify-full, or name the CA file that signed the server's \
-                 certificate with --ca-file"
-            ))
+            return Err(TlsModeError::WeakWithSystem {
+                asked,
+                origin,
+                roots_origin: *roots_origin,
+            })
         }
         _ => {}
     }
     if mode.verifies() && roots.is_none() {
-        let default = match &settings.tls.default_root_file {
+        return Err(TlsModeError::NoRoots {
+            mode,
+            described: describe_mode(settings, mode, expected),
+            default_root_file: settings.tls.default_root_file.clone(),
+        });
+    }
+    Ok(mode)
+}
+
+/// Why [`tls_mode`] refuses the TLS settings before anything is sent (libpq refuses
+/// both). Its `Display` is the message the CLI prints.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TlsModeError {
+    /// `sslrootcert=system` with a mode that does not check the host name.
+    #[error(
+        "sslmode {asked} ({origin}) cannot be used with sslrootcert=system (the system's \
+         trust store, {roots_origin}): anyone can get a certificate from a public CA for a \
+         host name they control, so only verify-full, which checks the host name, proves \
+         which server answers (libpq refuses this too). Use --sslmode verify-full, or name \
+         the CA file that signed the server's certificate with --ca-file"
+    )]
+    WeakWithSystem {
+        asked: SslMode,
+        origin: Origin,
+        roots_origin: Origin,
+    },
+    /// A verifying mode and no roots at all. `described`: the mode and why it is the
+    /// one used (`sslmode verify-full (from --sslmode)`); `default_root_file`: libpq's
+    /// default file, which does not exist (`None`: no `$HOME`).
+    #[error(
+        "{described} checks the server's certificate against CA certificates, and none \
+         were given: {}; no connection was made. Pass --ca-file with the CA \
+         certificate(s) that signed the server's certificate (for Redshift, AWS's \
+         amazon-trust-ca-bundle.crt), or --ca-file system (sslrootcert=system) to use the \
+         system's trust store with verify-full, or --sslmode require to encrypt without \
+         verifying",
+        match .default_root_file {
             Some(path) => format!(
                 "the root certificate file {} (libpq's default) does not exist",
                 path.display()
@@ -1179,18 +1398,13 @@ pub fn tls_mode(settings: &Settings, expected: Option<Target>) -> Result<SslMode
             None => "$HOME is not set, so there is no default root certificate file \
                      (~/.postgresql/root.crt)"
                 .to_string(),
-        };
-        return Err(format!(
-            "{} checks the server's certificate against CA certificates, and none were \
-             given: {default}; no connection was made. Pass --ca-file with the CA \
-             certificate(s) that signed the server's certificate (for Redshift, AWS's \
-             amazon-trust-ca-bundle.crt), or --ca-file system (sslrootcert=system) to use \
-             the system's trust store with verify-full, or --sslmode require to encrypt \
-             without verifying",
-            describe_mode(settings, mode, expected)
-        ));
-    }
-    Ok(mode)
+        }
+    )]
+    NoRoots {
+        mode: SslMode,
+        described: String,
+        default_root_file: Option<PathBuf>,
+    },
 }
 
 /// The text tokio-postgres gives when the server asks for an authentication method it
@@ -1254,13 +1468,12 @@ fn is_tls_failure(e: &tokio_postgres::Error) -> bool {
 
 /// The connect timeout ran out: the host may be down, unreachable, or behind a firewall
 /// that drops packets; or something accepted the connection and never answered.
-fn timed_out(settings: &Settings) -> String {
+fn timed_out(server: &str, timeout: &ConnectTimeout) -> String {
     format!(
-        "cannot connect to {}: no answer within the connect timeout ({}): the host may be \
-         down or unreachable, a firewall may drop the connection, or the server does not \
+        "cannot connect to {server}: no answer within the connect timeout ({}): the host may \
+         be down or unreachable, a firewall may drop the connection, or the server does not \
          answer; check the host and port, or allow longer with --connect-timeout (e.g. 30s)",
-        describe_target(&settings.config),
-        settings.connect_timeout.describe()
+        timeout.describe()
     )
 }
 
@@ -1285,42 +1498,41 @@ fn explain_connect_error(
     settings: &Settings,
     mode: SslMode,
     expected: Option<Target>,
-) -> String {
+) -> Attempt {
     let server = describe_target(&settings.config);
     let text = describe_error(e);
     let io_kind = io_error(e).map(std::io::Error::kind);
     // tokio-postgres' own bound on the TCP handshake (set to the same limit) may fire
     // first: it is the same timeout.
     if io_kind == Some(std::io::ErrorKind::TimedOut) {
-        return timed_out(settings);
+        return Attempt::TimedOut {
+            server,
+            timeout: settings.connect_timeout,
+        };
     }
     if io_kind == Some(std::io::ErrorKind::ConnectionRefused) {
-        return format!(
-            "cannot connect to {server}: connection refused: nothing accepts connections on \
-             that host and port; is the server running, and are the host and port right?"
-        );
+        return Attempt::Refused { server };
     }
     if text.contains("failed to lookup address information") {
         let host = match settings.config.get_hosts().first() {
             Some(Host::Tcp(h)) => h.as_str(),
             _ => "",
         };
-        return format!(
-            "cannot connect to {server}: the host name `{host}` cannot be resolved ({}); \
-             check its spelling, and the DNS or VPN needed to reach it",
-            text.rsplit(": ").next().unwrap_or(&text)
-        );
+        return Attempt::UnknownHost {
+            server,
+            host: host.to_string(),
+            reason: text.rsplit(": ").next().unwrap_or(&text).to_string(),
+        };
     }
     if let Some(code) = unknown_auth_method(&text) {
-        return format!("cannot connect to {server}: {}", explain_auth_method(code));
+        return Attempt::AuthMethod { server, code };
     }
     let mode_said = describe_mode(settings, mode, expected);
     if text.contains("server does not support TLS") {
-        return format!(
-            "cannot connect to {server}: the server does not support TLS (it declined the \
-             TLS request), and {mode_said} requires TLS. Pass --sslmode prefer or \
-             --sslmode disable to connect without it"
-        );
+        return Attempt::NoTls {
+            server,
+            mode: mode_said,
+        };
     }
     if let Some(tls_error) = tls::rustls_error(e) {
         use rustls::CertificateError as C;
@@ -1365,27 +1577,22 @@ fn explain_connect_error(
                 .to_string(),
             _ => format!("the certificate was checked against {roots}"),
         };
-        return format!(
-            "cannot connect to {server}: TLS handshake failed ({mode_said}): {tls_error}; \
-             {what_to_do}"
-        );
+        return Attempt::Handshake {
+            server,
+            mode: mode_said,
+            error: tls_error.clone(),
+            advice: what_to_do,
+        };
     }
     if e.as_db_error().map(|d| d.code().code()) == Some("28P01") {
-        let which = match &settings.password {
-            Some(source) => format!("the password ({source})"),
-            None => "the password".to_string(),
+        return Attempt::BadPassword {
+            server,
+            text,
+            password: settings.password.clone(),
         };
-        return format!(
-            "cannot connect to {server}: {text}\n  hint: check {which}; IAM temporary \
-             credentials from get-cluster-credentials expire after 15-60 minutes"
-        );
     }
     if text.contains("password missing") {
-        return format!(
-            "cannot connect to {server}: the server asked for a password and none was \
-             given: put it in the URL, set PGPASSWORD, or add a line for this server to \
-             the password file ($PGPASSFILE, else ~/.pgpass)"
-        );
+        return Attempt::NoPassword { server };
     }
     use std::io::ErrorKind::{ConnectionAborted, ConnectionReset, UnexpectedEof};
     let hung_up = matches!(
@@ -1399,13 +1606,9 @@ fn explain_connect_error(
     .iter()
     .any(|t| text.contains(t));
     if e.as_db_error().is_none() && hung_up {
-        return format!(
-            "cannot connect to {server}: the other end closed the connection during \
-             start-up ({text}); is a PostgreSQL or Redshift server listening on that host \
-             and port?"
-        );
+        return Attempt::HungUp { server, text };
     }
-    format!("cannot connect to {server}: {text}")
+    Attempt::Other { server, text }
 }
 
 /// `sslmode verify-full (from --sslmode)`, for messages: the mode used and why, when it
@@ -1547,29 +1750,151 @@ mod tests {
         ));
         // The hint that the missing `target:` may be why: for a TLS failure only.
         let untargeted = crate::config::parse("grants.yaml", "groups:\n  g: {}\n").unwrap();
+        let refused = || {
+            Box::new(Attempt::Refused {
+                server: "u@h:5432/d".into(),
+            })
+        };
+        let said = refused().to_string();
+        assert!(said.starts_with("cannot connect to u@h:5432/d: connection refused"));
         let failed = |tls| {
-            let error = ConnectError {
-                message: "refused".into(),
+            let error = ConnectError::Failed {
+                attempt: refused(),
                 tls,
             };
             OpenError::connect(error, Some(&untargeted)).to_string()
         };
-        assert_eq!(failed(false), "refused");
+        assert_eq!(failed(false), said);
         assert_eq!(
             failed(true),
             format!(
-                "refused\n  hint: {}",
+                "{said}\n  hint: {}",
                 untargeted.default_target_hint().unwrap()
             )
         );
         let targeted = crate::config::parse("grants.yaml", "target: redshift\n").unwrap();
-        let error = ConnectError {
-            message: "refused".into(),
+        let error = ConnectError::Failed {
+            attempt: refused(),
             tls: true,
         };
+        assert_eq!(OpenError::connect(error, Some(&targeted)).to_string(), said);
+    }
+
+    #[test]
+    fn settings_errors_carry_where_a_value_came_from_and_no_password() {
+        // A port from the URL is not kept (it may be a password); from a variable it is.
         assert_eq!(
-            OpenError::connect(error, Some(&targeted)).to_string(),
-            "refused"
+            resolve("postgres://u:hunter2", &env_of(&[])).unwrap_err(),
+            SettingsError::Port {
+                origin: Origin::Url("port"),
+                value: None
+            }
+        );
+        assert_eq!(
+            resolve("postgres://u@h/d", &env_of(&[("PGPORT", "5432x")])).unwrap_err(),
+            SettingsError::Port {
+                origin: Origin::Env("PGPORT"),
+                value: Some("5432x".into())
+            }
+        );
+        assert_eq!(
+            resolve("postgres://u:pa@x/S3cr3tQ@h/db", &env_of(&[])).unwrap_err(),
+            SettingsError::SeveralAts
+        );
+        assert!(matches!(
+            resolve("postgres://u@h/d?sslmod=x", &env_of(&[])).unwrap_err(),
+            SettingsError::Conninfo(crate::conninfo::Error::Unknown {
+                nearest: Some("sslmode"),
+                ..
+            })
+        ));
+        assert_eq!(
+            settings(
+                "postgres://u@h/db",
+                &flags(None, None),
+                &env_of(&[("PGSSLMODE", "allow")])
+            )
+            .unwrap_err(),
+            SettingsError::SslMode {
+                origin: Origin::Env("PGSSLMODE"),
+                error: tls::SslModeError::Allow
+            }
+        );
+    }
+
+    #[test]
+    fn connect_errors_say_whether_tls_failed() {
+        let timed_out = ConnectError::TimedOut {
+            server: "u@h:5432/d".into(),
+            timeout: ConnectTimeout::default(),
+        };
+        assert!(!timed_out.is_tls());
+        assert!(timed_out.to_string().starts_with(
+            "cannot connect to u@h:5432/d: no answer within the connect timeout (10 s, the \
+             default): the host may be down"
+        ));
+        let refused = ConnectError::from(TlsModeError::NoRoots {
+            mode: SslMode::VerifyFull,
+            described: "sslmode verify-full (from --sslmode)".into(),
+            default_root_file: None,
+        });
+        assert!(refused.is_tls());
+        assert!(refused.to_string().starts_with(
+            "sslmode verify-full (from --sslmode) checks the server's certificate against CA \
+             certificates, and none were given: $HOME is not set"
+        ));
+        let setup = ConnectError::TlsSetup {
+            error: Box::new(tls::Error::CaFileEmpty {
+                path: PathBuf::from("/ca.pem"),
+            }),
+            origin: Some(Origin::Flag("ca-file")),
+        };
+        assert!(setup.is_tls());
+        assert!(
+            setup
+                .to_string()
+                .ends_with("-----BEGIN CERTIFICATE----- (from --ca-file)"),
+            "{setup}"
+        );
+    }
+
+    #[test]
+    fn a_failed_attempt_keeps_its_parts_and_says_them_as_before() {
+        let attempt = Attempt::BadPassword {
+            server: "u@h:5432/d".into(),
+            text: "FATAL 28P01: password authentication failed for user \"u\"".into(),
+            password: Some(PasswordSource::File {
+                path: PathBuf::from("/home/u/.pgpass"),
+                line: 3,
+            }),
+        };
+        assert_eq!(
+            attempt.to_string(),
+            "cannot connect to u@h:5432/d: FATAL 28P01: password authentication failed for \
+             user \"u\"\n  hint: check the password (from the password file /home/u/.pgpass \
+             line 3); IAM temporary credentials from get-cluster-credentials expire after \
+             15-60 minutes"
+        );
+        let failed = ConnectError::Failed {
+            attempt: Box::new(attempt),
+            tls: false,
+        };
+        assert!(!failed.is_tls());
+        assert!(matches!(
+            &failed,
+            ConnectError::Failed { attempt, .. }
+                if matches!(**attempt, Attempt::BadPassword { password: Some(PasswordSource::File { line: 3, .. }), .. })
+        ));
+        assert_eq!(
+            Attempt::UnknownHost {
+                server: "u@nowhere:5432/d".into(),
+                host: "nowhere".into(),
+                reason: "Name or service not known".into(),
+            }
+            .to_string(),
+            "cannot connect to u@nowhere:5432/d: the host name `nowhere` cannot be resolved \
+             (Name or service not known); check its spelling, and the DNS or VPN needed to \
+             reach it"
         );
     }
 
@@ -1754,12 +2079,14 @@ mod tests {
             // No `@`: libpq takes `u` for the host and `hunter2` for the port.
             ("postgres://u:hunter2", "the port in the database URL"),
         ] {
-            let e = resolve(url, &env).unwrap_err();
+            let e = resolve(url, &env).unwrap_err().to_string();
             assert!(e.contains(part), "{url}: {e}");
             assert!(!e.contains("hunter2"), "{url}: {e}");
         }
         // A variable's value is shown: it holds nothing else.
-        let e = resolve("postgres://u@h/d", &env_of(&[("PGPORT", "5432x")])).unwrap_err();
+        let e = resolve("postgres://u@h/d", &env_of(&[("PGPORT", "5432x")]))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("the port `5432x` (from $PGPORT)"), "{e}");
     }
 
@@ -1839,7 +2166,8 @@ mod tests {
             &flags(None, None),
             &env_of(&[]),
         )
-        .unwrap_err();
+        .unwrap_err()
+        .to_string();
         assert_eq!(
             e,
             "target_session_attrs in the database URL must be one of any, read-write, read-only"
@@ -2001,7 +2329,7 @@ mod tests {
         ca: Option<&'static str>,
         home: Option<&Path>,
         expected: Option<Target>,
-    ) -> Result<SslMode, String> {
+    ) -> Result<SslMode, TlsModeError> {
         let s = match home {
             Some(h) => settings(url, &flags(mode, ca), &env_with_home(h, &[])),
             None => settings(url, &flags(mode, ca), &env_of(&[])),
@@ -2017,7 +2345,9 @@ mod tests {
         let h = Some(home.path());
         // No roots anywhere: the verifying modes are refused, naming the default file.
         for m in [SslMode::VerifyCa, SslMode::VerifyFull] {
-            let e = mode_for(url, Some(m), None, h, None).unwrap_err();
+            let e = mode_for(url, Some(m), None, h, None)
+                .unwrap_err()
+                .to_string();
             assert!(
                 e.contains(&format!(
                     "the root certificate file {} (libpq's default) does not exist",
@@ -2028,7 +2358,9 @@ mod tests {
             assert!(e.contains(&format!("sslmode {m} (from --sslmode)")), "{e}");
             assert!(e.contains("--ca-file system"), "{e}");
             assert!(!e.contains("hunter2"), "{e}");
-            let e = mode_for(url, Some(m), None, None, None).unwrap_err();
+            let e = mode_for(url, Some(m), None, None, None)
+                .unwrap_err()
+                .to_string();
             assert!(e.contains("$HOME is not set"), "{e}");
         }
         // The others go ahead unverified.
@@ -2074,7 +2406,9 @@ mod tests {
             SslMode::Require,
             SslMode::VerifyCa,
         ] {
-            let e = mode_for(url, Some(m), Some("system"), None, None).unwrap_err();
+            let e = mode_for(url, Some(m), Some("system"), None, None)
+                .unwrap_err()
+                .to_string();
             assert!(
                 e.starts_with(&format!(
                     "sslmode {m} (from --sslmode) cannot be used with sslrootcert=system"
@@ -2090,7 +2424,7 @@ mod tests {
             &env_of(&[]),
         )
         .unwrap();
-        let e = tls_mode(&s, None).unwrap_err();
+        let e = tls_mode(&s, None).unwrap_err().to_string();
         assert!(
             e.contains("sslmode require (from `sslmode` in the database URL)")
                 && e.contains("from `sslrootcert` in the database URL"),
@@ -2102,7 +2436,7 @@ mod tests {
             &env_of(&[("PGSSLROOTCERT", "system"), ("PGSSLMODE", "verify-ca")]),
         )
         .unwrap();
-        let e = tls_mode(&s, None).unwrap_err();
+        let e = tls_mode(&s, None).unwrap_err().to_string();
         assert!(e.contains("from $PGSSLMODE"), "{e}");
     }
 
@@ -2163,7 +2497,8 @@ mod tests {
             &flags(None, None),
             &env,
         )
-        .unwrap_err();
+        .unwrap_err()
+        .to_string();
         assert!(
             e.contains("`password`") && e.contains("never closes"),
             "{e}"
@@ -2187,7 +2522,8 @@ mod tests {
             &flags(None, None),
             &env,
         )
-        .unwrap_err();
+        .unwrap_err()
+        .to_string();
         assert!(e.contains("sslmode `verify_full` is not known"), "{e}");
         assert!(!e.contains("hunter2"), "{e}");
         let e = settings(
@@ -2195,7 +2531,8 @@ mod tests {
             &flags(None, None),
             &env,
         )
-        .unwrap_err();
+        .unwrap_err()
+        .to_string();
         assert!(e.contains("`allow` is not supported"), "{e}");
         assert!(!e.contains("hunter2"), "{e}");
         let e = settings(
@@ -2203,7 +2540,8 @@ mod tests {
             &flags(None, None),
             &env,
         )
-        .unwrap_err();
+        .unwrap_err()
+        .to_string();
         assert!(e.contains("not valid UTF-8"), "{e}");
         assert!(!e.contains("hunter2"), "{e}");
         let e = settings(
@@ -2211,7 +2549,8 @@ mod tests {
             &flags(None, None),
             &env_of(&[("PGSSLMODE", "sometimes")]),
         )
-        .unwrap_err();
+        .unwrap_err()
+        .to_string();
         assert!(e.starts_with("PGSSLMODE: "), "{e}");
         // The rest of the URL still goes through resolve's password-free errors.
         let e = settings(
@@ -2219,7 +2558,8 @@ mod tests {
             &flags(None, None),
             &env,
         )
-        .unwrap_err();
+        .unwrap_err()
+        .to_string();
         assert!(!e.contains("hunter2"), "{e}");
     }
 
@@ -2313,7 +2653,8 @@ mod tests {
             &flags(None, None),
             &env,
         )
-        .unwrap_err();
+        .unwrap_err()
+        .to_string();
         assert!(e.contains("`soon`") && e.contains("connect_timeout"), "{e}");
         assert!(!e.contains("hunter2"), "{e}");
         let e = settings(
@@ -2321,7 +2662,8 @@ mod tests {
             &flags(None, None),
             &env_of(&[("PGCONNECT_TIMEOUT", "1.5")]),
         )
-        .unwrap_err();
+        .unwrap_err()
+        .to_string();
         assert!(e.contains("$PGCONNECT_TIMEOUT"), "{e}");
     }
 
@@ -2371,13 +2713,23 @@ mod tests {
         assert_eq!(s.config.get_password(), None);
         assert_eq!(s.password, None);
         assert_eq!(s.warnings.len(), 1, "{:?}", s.warnings);
-        assert!(s.warnings[0].contains("group or world access"));
-        assert!(!s.warnings[0].contains("from-file"));
+        assert_eq!(
+            s.warnings[0],
+            crate::pgpass::Unused::Permissions {
+                path: file.clone(),
+                mode: 0o644
+            }
+        );
+        let warning = s.warnings[0].to_string();
+        assert!(warning.contains("group or world access"));
+        assert!(!warning.contains("from-file"));
     }
 
     #[test]
     fn a_password_with_an_unencoded_at_sign_is_refused_without_repeating_it() {
-        let e = resolve("postgres://admin:hun@ter2@h/db", &env_of(&[])).unwrap_err();
+        let e = resolve("postgres://admin:hun@ter2@h/db", &env_of(&[]))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("%40"), "{e}");
         assert!(!e.contains("ter2") && !e.contains("hun"), "{e}");
         // Encoded, it is the password.
@@ -2403,8 +2755,10 @@ mod tests {
             "postgres://h/db?application_name=S3cr3tQ@x",
         ] {
             for e in [
-                resolve(url, &env).unwrap_err(),
-                settings(url, &flags(None, None), &env).unwrap_err(),
+                resolve(url, &env).unwrap_err().to_string(),
+                settings(url, &flags(None, None), &env)
+                    .unwrap_err()
+                    .to_string(),
             ] {
                 assert!(e.contains("%40"), "{url}: {e}");
                 assert!(
@@ -2527,7 +2881,9 @@ mod tests {
     fn descriptions_and_errors_never_show_the_password() {
         let c = resolve("postgres://me:hunter2@h/db", &env_of(&[])).unwrap();
         assert!(!describe_target(&c).contains("hunter2"));
-        let e = resolve("postgres://me:hunter2@h:notaport/db", &env_of(&[])).unwrap_err();
+        let e = resolve("postgres://me:hunter2@h:notaport/db", &env_of(&[]))
+            .unwrap_err()
+            .to_string();
         assert!(!e.contains("hunter2"), "{e}");
     }
 }

@@ -57,7 +57,7 @@ pub fn planfile(data: &[u8]) {
         text.to_string()
     };
     match planfile::read(FILE, &text) {
-        Err(e) => assert!(e.contains(FILE), "{e}"),
+        Err(e) => assert!(e.to_string().contains(FILE), "{e}"),
         Ok(file) => {
             let h = &file.header;
             let one_line = [

@@ -39,10 +39,75 @@ pub enum IfExists {
     Replace,
 }
 
+/// Why a file was not written. Its `Display` is the message the CLI prints; the
+/// variants carry the path and the operating system's error, so that a caller can tell
+/// a refusal (an existing path, by design) from a failure (a full disk).
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// `path` exists as `existing` and `if_exists` does not let it be replaced.
+    #[error("{}", refusal_message(.path, .existing, *.if_exists))]
+    Refused {
+        path: PathBuf,
+        existing: Existing,
+        if_exists: IfExists,
+    },
+    /// The new file could not be created.
+    #[error("cannot write {}: {source}", .path.display())]
+    Create {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// Filling the new file failed; the partial file was removed.
+    #[error("cannot write {}: {source}; the incomplete file was removed", .path.display())]
+    Incomplete {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// `--force` with a path that names no file (`..`, `/`).
+    #[error("cannot write {}: it does not name a file", .path.display())]
+    NoFileName { path: PathBuf },
+    /// `--force`: no temporary file could be created in `dir`. `source` is the last
+    /// error; `None` only if no attempt was made.
+    #[error(
+        "cannot write {}: cannot create a temporary file in {}: {}",
+        .path.display(),
+        .dir.display(),
+        .source.as_ref().map_or_else(String::new, ToString::to_string)
+    )]
+    Temporary {
+        path: PathBuf,
+        dir: PathBuf,
+        source: Option<std::io::Error>,
+    },
+    /// `--force`: filling the temporary file failed; `path` was not touched.
+    #[error("cannot write {}: {source}; it was left as it was", .path.display())]
+    NotReplaced {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// `--force`: the rename over `path` failed; `path` was not touched.
+    #[error("cannot replace {}: {source}; it was left as it was", .path.display())]
+    Rename {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// What is already at a refused path (not followed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Existing {
+    /// Never replaced, whatever [`IfExists`] says.
+    Directory,
+    /// A symbolic link, and where it points (`None` when that cannot be read).
+    Link { to: Option<PathBuf> },
+    /// Anything else: a file, a FIFO, a device.
+    File,
+}
+
 /// Checks `path` before any work is done (a connection, a catalog read), so that a
 /// destination that will be refused is refused first. [`write`] checks again when it
 /// writes: this is only the early, friendly answer.
-pub fn check(path: &Path, if_exists: IfExists) -> Result<(), String> {
+pub fn check(path: &Path, if_exists: IfExists) -> Result<(), Error> {
     match std::fs::symlink_metadata(path) {
         Ok(meta) => refusal(path, &meta, if_exists).map_or(Ok(()), Err),
         Err(_) => Ok(()),
@@ -56,8 +121,7 @@ pub fn write(
     path: &Path,
     if_exists: IfExists,
     fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
-) -> Result<(), String> {
-    let shown = path.display();
+) -> Result<(), Error> {
     match if_exists {
         IfExists::Refuse | IfExists::RefuseAlways => {
             let file = match OpenOptions::new().write(true).create_new(true).open(path) {
@@ -66,15 +130,24 @@ pub fn write(
                     return Err(std::fs::symlink_metadata(path)
                         .ok()
                         .and_then(|meta| refusal(path, &meta, if_exists))
-                        .unwrap_or_else(|| format!("cannot write {shown}: {e}")));
+                        .unwrap_or_else(|| Error::Create {
+                            path: path.to_path_buf(),
+                            source: e,
+                        }));
                 }
-                Err(e) => return Err(format!("cannot write {shown}: {e}")),
+                Err(source) => {
+                    return Err(Error::Create {
+                        path: path.to_path_buf(),
+                        source,
+                    })
+                }
             };
-            if let Err(e) = fill_and_sync(&file, fill) {
+            if let Err(source) = fill_and_sync(&file, fill) {
                 remove_if_ours(path, &file);
-                return Err(format!(
-                    "cannot write {shown}: {e}; the incomplete file was removed"
-                ));
+                return Err(Error::Incomplete {
+                    path: path.to_path_buf(),
+                    source,
+                });
             }
             sync_directory(path);
             Ok(())
@@ -87,26 +160,32 @@ pub fn write(
 fn replace(
     path: &Path,
     fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
-) -> Result<(), String> {
-    let shown = path.display();
+) -> Result<(), Error> {
     if let Ok(meta) = std::fs::symlink_metadata(path) {
         if let Some(refused) = refusal(path, &meta, IfExists::Replace) {
             return Err(refused);
         }
     }
     if path.file_name().is_none() {
-        return Err(format!("cannot write {shown}: it does not name a file"));
+        return Err(Error::NoFileName {
+            path: path.to_path_buf(),
+        });
     }
     let (temp, file) = temporary_beside(path)?;
     let written = fill_and_sync(&file, fill);
     drop(file);
     let result = written
-        .map_err(|e| format!("cannot write {shown}: {e}; it was left as it was"))
+        .map_err(|source| Error::NotReplaced {
+            path: path.to_path_buf(),
+            source,
+        })
         .and_then(|()| {
             // rename(2) replaces the entry `path` itself, whatever it is (a file, a
             // symbolic link), and fails on a directory put there since the check.
-            std::fs::rename(&temp, path)
-                .map_err(|e| format!("cannot replace {shown}: {e}; it was left as it was"))
+            std::fs::rename(&temp, path).map_err(|source| Error::Rename {
+                path: path.to_path_buf(),
+                source,
+            })
         });
     if result.is_err() {
         let _ = std::fs::remove_file(&temp);
@@ -118,7 +197,7 @@ fn replace(
 
 /// A new file in `path`'s directory, named after grantplan and this process, created
 /// with `O_EXCL` (so never through a link another user planted there).
-fn temporary_beside(path: &Path) -> Result<(PathBuf, File), String> {
+fn temporary_beside(path: &Path) -> Result<(PathBuf, File), Error> {
     let dir = parent(path);
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -134,20 +213,19 @@ fn temporary_beside(path: &Path) -> Result<(PathBuf, File), String> {
             Ok(f) => return Ok((temp, f)),
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => last = Some(e),
             Err(e) => {
-                return Err(format!(
-                    "cannot write {}: cannot create a temporary file in {}: {e}",
-                    path.display(),
-                    dir.display()
-                ))
+                return Err(Error::Temporary {
+                    path: path.to_path_buf(),
+                    dir: dir.to_path_buf(),
+                    source: Some(e),
+                })
             }
         }
     }
-    Err(format!(
-        "cannot write {}: cannot create a temporary file in {}: {}",
-        path.display(),
-        dir.display(),
-        last.map_or_else(String::new, |e| e.to_string())
-    ))
+    Err(Error::Temporary {
+        path: path.to_path_buf(),
+        dir: dir.to_path_buf(),
+        source: last,
+    })
 }
 
 /// The directory `path` is in (`.` for a bare name).
@@ -199,37 +277,57 @@ fn remove_if_ours(path: &Path, file: &File) {
 
 /// Why `path`, which exists as `meta` describes (not followed), is refused; `None` when
 /// it may be replaced.
-fn refusal(path: &Path, meta: &Metadata, if_exists: IfExists) -> Option<String> {
-    let shown = path.display();
+fn refusal(path: &Path, meta: &Metadata, if_exists: IfExists) -> Option<Error> {
     let kind = meta.file_type();
-    if kind.is_dir() {
-        return Some(format!(
-            "{shown} is a directory; grantplan never replaces a directory: name a file to \
-             write"
-        ));
-    }
-    let (what, replaced) = if kind.is_symlink() {
-        let to = std::fs::read_link(path)
-            .map_or_else(|_| "its target".to_string(), |to| to.display().to_string());
-        (
-            format!(
-                "{shown} already exists as a symbolic link (to {to}); grantplan never writes \
-                 through a symbolic link"
-            ),
-            format!("the link itself ({to} is left alone)"),
-        )
+    let existing = if kind.is_dir() {
+        Existing::Directory
+    } else if kind.is_symlink() {
+        Existing::Link {
+            to: std::fs::read_link(path).ok(),
+        }
     } else {
-        (
+        Existing::File
+    };
+    let refused = existing == Existing::Directory || if_exists != IfExists::Replace;
+    refused.then(|| Error::Refused {
+        path: path.to_path_buf(),
+        existing,
+        if_exists,
+    })
+}
+
+/// [`Error::Refused`]'s message.
+fn refusal_message(path: &Path, existing: &Existing, if_exists: IfExists) -> String {
+    let shown = path.display();
+    let (what, replaced) = match existing {
+        Existing::Directory => {
+            return format!(
+                "{shown} is a directory; grantplan never replaces a directory: name a file to \
+                 write"
+            )
+        }
+        Existing::Link { to } => {
+            let to = to
+                .as_ref()
+                .map_or_else(|| "its target".to_string(), |to| to.display().to_string());
+            (
+                format!(
+                    "{shown} already exists as a symbolic link (to {to}); grantplan never \
+                     writes through a symbolic link"
+                ),
+                format!("the link itself ({to} is left alone)"),
+            )
+        }
+        Existing::File => (
             format!("{shown} already exists; grantplan never overwrites a file"),
             "it".to_string(),
-        )
+        ),
     };
     match if_exists {
-        IfExists::Replace => None,
-        IfExists::Refuse => Some(format!(
-            "{what}: pass --force to replace {replaced}, or choose another path"
-        )),
-        IfExists::RefuseAlways => Some(format!("{what}: choose another path")),
+        IfExists::Refuse | IfExists::Replace => {
+            format!("{what}: pass --force to replace {replaced}, or choose another path")
+        }
+        IfExists::RefuseAlways => format!("{what}: choose another path"),
     }
 }
 
@@ -277,17 +375,25 @@ mod tests {
         for mode in [IfExists::Refuse, IfExists::RefuseAlways] {
             let e = write(&path, mode, hello).unwrap_err();
             assert!(
+                matches!(&e, Error::Refused { path: p, existing: Existing::File, if_exists }
+                    if *p == path && *if_exists == mode),
+                "{e:?}"
+            );
+            let e = e.to_string();
+            assert!(
                 e.starts_with(&format!("{shown} already exists; ")),
                 "{mode:?}: {e}"
             );
-            assert_eq!(check(&path, mode).unwrap_err(), e);
+            assert_eq!(check(&path, mode).unwrap_err().to_string(), e);
             assert_eq!(std::fs::read(&path).unwrap(), b"hand-edited\n");
         }
         assert!(write(&path, IfExists::Refuse, hello)
             .unwrap_err()
+            .to_string()
             .contains("pass --force"));
         assert!(!write(&path, IfExists::RefuseAlways, hello)
             .unwrap_err()
+            .to_string()
             .contains("--force"));
         write(&path, IfExists::Replace, hello).unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), b"hello\n");
@@ -302,6 +408,12 @@ mod tests {
         let link = dir.path().join("out.json");
         symlink(&victim, &link).unwrap();
         let e = write(&link, IfExists::Refuse, hello).unwrap_err();
+        assert!(
+            matches!(&e, Error::Refused { existing: Existing::Link { to: Some(to) }, .. }
+                if *to == victim),
+            "{e:?}"
+        );
+        let e = e.to_string();
         assert!(e.contains("already exists as a symbolic link (to "), "{e}");
         assert!(e.contains("never writes through a symbolic link"), "{e}");
         assert_eq!(std::fs::read(&victim).unwrap(), b"precious\n");
@@ -336,8 +448,19 @@ mod tests {
         std::fs::create_dir(&sub).unwrap();
         for mode in [IfExists::Refuse, IfExists::RefuseAlways, IfExists::Replace] {
             let e = write(&sub, mode, hello).unwrap_err();
+            assert!(
+                matches!(
+                    &e,
+                    Error::Refused {
+                        existing: Existing::Directory,
+                        ..
+                    }
+                ),
+                "{e:?}"
+            );
+            let e = e.to_string();
             assert!(e.contains("is a directory"), "{mode:?}: {e}");
-            assert_eq!(check(&sub, mode).unwrap_err(), e);
+            assert_eq!(check(&sub, mode).unwrap_err().to_string(), e);
         }
         assert!(sub.is_dir());
         assert_eq!(names(dir.path()), ["sub"]);
@@ -352,12 +475,20 @@ mod tests {
         };
         let new = dir.path().join("new.yaml");
         let e = write(&new, IfExists::Refuse, fail).unwrap_err();
+        // The operating system's error is kept as the source, not only as words.
+        assert!(
+            matches!(&e, Error::Incomplete { source, .. } if source.to_string() == "disk full"),
+            "{e:?}"
+        );
+        let e = e.to_string();
         assert!(e.contains("disk full") && e.contains("removed"), "{e}");
         assert!(!new.exists());
 
         let old = dir.path().join("old.yaml");
         std::fs::write(&old, "kept\n").unwrap();
         let e = write(&old, IfExists::Replace, fail).unwrap_err();
+        assert!(matches!(&e, Error::NotReplaced { .. }), "{e:?}");
+        let e = e.to_string();
         assert!(
             e.contains("disk full") && e.contains("left as it was"),
             "{e}"

@@ -52,11 +52,34 @@ pub fn path(env: &dyn Fn(&str) -> Option<String>) -> Option<PathBuf> {
     get("HOME").map(|h| Path::new(&h).join(".pgpass"))
 }
 
+/// Why a password file that exists was not used. It does not stop the connection: the
+/// caller shows it as a warning, whose text is this error's `Display`. Like every
+/// message of this module it names the file, never its contents.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Unused {
+    /// Not a regular file (a directory, a FIFO, a device): not even opened.
+    #[error("the password file {} is not a plain file; it was not used", .path.display())]
+    NotPlain { path: PathBuf },
+    /// Group or world permission bits are set; `mode` is the file's permission bits.
+    #[error(
+        "the password file {} has group or world access (mode {mode:04o}); it was not \
+         used. Permissions should be u=rw (0600) or less: chmod 0600 {}",
+        .path.display(),
+        .path.display()
+    )]
+    Permissions { path: PathBuf, mode: u32 },
+    /// It could not be read (no permission, too large).
+    #[error("{}", .error.describe(&format!("the password file {}", .path.display())))]
+    Unreadable {
+        path: PathBuf,
+        error: crate::input::ReadTextError,
+    },
+}
+
 /// Looks `target` up in the file at `path`. `Ok(None)`: no file, or no matching line.
-/// `Err`: a warning that says why the file was not used (it names the file only).
-pub fn lookup(path: &Path, target: &Target<'_>) -> Result<Option<Found>, String> {
+/// `Err`: why the file was not used, for a warning.
+pub fn lookup(path: &Path, target: &Target<'_>) -> Result<Option<Found>, Unused> {
     use crate::input::ReadTextError;
-    let shown = path.display();
     if let Err(e) = std::fs::metadata(path) {
         if e.kind() == std::io::ErrorKind::NotFound {
             return Ok(None);
@@ -65,26 +88,32 @@ pub fn lookup(path: &Path, target: &Target<'_>) -> Result<Option<Found>, String>
     // Opened only if it is a regular file, never blocking (crate::input): a FIFO put in
     // its place would otherwise hang every connection. Its mode is read from the open
     // handle, so the file checked is the file read.
-    let (file, meta) = crate::input::open_regular(path).map_err(|e| match e {
-        ReadTextError::NotRegular { .. } => {
-            format!("the password file {shown} is not a plain file; it was not used")
-        }
-        e => e.describe(&format!("the password file {shown}")),
+    let (file, meta) = crate::input::open_regular(path).map_err(|error| match error {
+        ReadTextError::NotRegular { .. } => Unused::NotPlain {
+            path: path.to_path_buf(),
+        },
+        error => Unused::Unreadable {
+            path: path.to_path_buf(),
+            error,
+        },
     })?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
         let mode = meta.permissions().mode();
         if mode & 0o077 != 0 {
-            return Err(format!(
-                "the password file {shown} has group or world access (mode {:04o}); it was \
-                 not used. Permissions should be u=rw (0600) or less: chmod 0600 {shown}",
-                mode & 0o7777
-            ));
+            return Err(Unused::Permissions {
+                path: path.to_path_buf(),
+                mode: mode & 0o7777,
+            });
         }
     }
-    let text = crate::input::read_open(file, &meta, MAX_FILE_BYTES)
-        .map_err(|e| e.describe(&format!("the password file {shown}")))?;
+    let text = crate::input::read_open(file, &meta, MAX_FILE_BYTES).map_err(|error| {
+        Unused::Unreadable {
+            path: path.to_path_buf(),
+            error,
+        }
+    })?;
     // Not UTF-8 as a whole (a Latin-1 comment, say): lines are decoded one by one, and a
     // line that does not decode cannot match a connection's UTF-8 values anyway.
     let text = String::from_utf8_lossy(&text);
@@ -241,6 +270,14 @@ db.internal:5439:dev:admin:first
         for mode in [0o644, 0o640, 0o604, 0o660, 0o602] {
             std::fs::set_permissions(&file, std::fs::Permissions::from_mode(mode)).unwrap();
             let e = lookup(&file, &T).err().expect("refused");
+            assert_eq!(
+                e,
+                Unused::Permissions {
+                    path: file.clone(),
+                    mode
+                }
+            );
+            let e = e.to_string();
             assert!(e.contains("group or world access"), "{mode:o}: {e}");
             assert!(e.contains(&file.display().to_string()), "{e}");
             assert!(!e.contains("Hunter2"), "{e}");
@@ -256,12 +293,16 @@ db.internal:5439:dev:admin:first
         // A directory is not a password file, nor is a FIFO, which is not even opened
         // (opening it would wait for a writer).
         let e = lookup(dir.path(), &T).err().expect("refused");
+        assert!(matches!(e, Unused::NotPlain { .. }), "{e:?}");
+        let e = e.to_string();
         assert!(e.contains("not a plain file"), "{e}");
         let fifo = dir.path().join("fifo");
         let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
         // SAFETY: a NUL-terminated path that outlives the call.
         assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
         let e = lookup(&fifo, &T).err().expect("refused");
+        assert_eq!(e, Unused::NotPlain { path: fifo.clone() });
+        let e = e.to_string();
         assert!(e.contains("not a plain file"), "{e}");
     }
 }

@@ -68,6 +68,75 @@ pub fn write(header: &Header, statements: &[Statement]) -> String {
     out
 }
 
+/// Why a plan file was refused: what is wrong, where, and what to do.
+///
+/// A typed error rather than a sentence so that callers and tests can ask which check
+/// failed, and at which line, without reading the message; its `Display` is the message
+/// the CLI prints, word for word. `name` is the file as the user gave it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Error {
+    /// The file could not be read (missing, not a regular file, too large, not UTF-8).
+    #[error("{}", .error.describe(&format!("plan file {name}")))]
+    Read {
+        name: String,
+        error: crate::input::ReadTextError,
+    },
+    /// The first line is not [`FIRST_LINE`]: some other file.
+    #[error(
+        "{name} is not a grantplan plan file (its first line is not `{FIRST_LINE}`); \
+         write one with `grantplan plan --out DIR`"
+    )]
+    NotAPlanFile { name: String },
+    #[error("{name} has no `-- seal:` line: it was not written whole by grantplan, or was edited")]
+    NoSeal { name: String },
+    /// The seal does not match the other lines.
+    #[error(
+        "{name} was edited after grantplan wrote it (its seal does not match its \
+         content), so it is not the plan that was reviewed; plan again with \
+         `grantplan plan --out DIR` and review the new file"
+    )]
+    Edited { name: String },
+    /// A header field (`target`, `database`, ...) is missing.
+    #[error("{name}: the header has no `{key}:` line")]
+    MissingField { name: String, key: &'static str },
+    /// A header field is given twice.
+    #[error("{name}: the header has two `{key}:` lines")]
+    DuplicateField { name: String, key: &'static str },
+    #[error("{name}: unknown target `{target}` in the header")]
+    UnknownTarget { name: String, target: String },
+    #[error("{name}: the `statements:` line is not a number")]
+    BadCount { name: String },
+    /// A statement of the body is not one grantplan writes. `line` counts from the
+    /// file's first line (the reader's own count starts at the body), `column` in
+    /// characters.
+    #[error("{name}: {kind} (line {line} of the file)")]
+    Statement {
+        name: String,
+        line: usize,
+        column: u64,
+        kind: crate::sqlread::ReadErrorKind,
+    },
+    /// The header's `statements:` count is not the number of statements read.
+    #[error("{name}: the header announces {announced} statements but the file holds {found}")]
+    CountMismatch {
+        name: String,
+        announced: usize,
+        found: usize,
+    },
+    /// Statement `statement` (1-based) names something a reviewer cannot see
+    /// ([`unshowable`]); `shown` is its SQL with such characters escaped.
+    #[error(
+        "{name}: statement {statement} names something holding a control or bidirectional \
+         character, which a reviewer cannot see in a file: {shown}; apply without a plan \
+         file (its preview shows such names escaped)"
+    )]
+    Unshowable {
+        name: String,
+        statement: usize,
+        shown: String,
+    },
+}
+
 /// Reads a plan file, checking its first line, header, seal and every statement.
 ///
 /// Errors say what is wrong and what to do; `name` is the file as the user gave it.
@@ -76,28 +145,26 @@ pub fn write(header: &Header, statements: &[Statement]) -> String {
 /// can be recomputed by anyone) must cost no more memory than its text, so the lines are
 /// walked as slices of it, the seal is hashed as they go by, and the body reaches
 /// [`crate::sqlread::read`] as one slice of the file (a copy only for a CRLF file).
-pub fn read(name: &str, text: &str) -> Result<PlanFile, String> {
+pub fn read(name: &str, text: &str) -> Result<PlanFile, Error> {
+    let name_ = || name.to_string();
     let lines = Lines::of(text);
     if lines.iter().next() != Some(FIRST_LINE) {
-        return Err(format!(
-            "{name} is not a grantplan plan file (its first line is not `{FIRST_LINE}`); \
-             write one with `grantplan plan --out DIR`"
-        ));
+        return Err(Error::NotAPlanFile { name: name_() });
     }
     let (seal_at, seal_line) = lines
         .iter()
         .enumerate()
         .find(|(_, l)| l.starts_with("-- seal: "))
-        .ok_or_else(|| format!("{name} has no `-- seal:` line: it was not written whole by grantplan, or was edited"))?;
+        .ok_or_else(|| Error::NoSeal { name: name_() })?;
     let header_lines = || lines.iter().take(seal_at);
     let body_lines = || lines.iter().skip(seal_at + 1);
-    let field = |key: &str| -> Result<String, String> {
+    let field = |key: &'static str| -> Result<String, Error> {
         let prefix = format!("-- {key}: ");
         let mut found = header_lines().filter_map(|l| l.strip_prefix(&prefix));
         match (found.next(), found.next()) {
             (Some(v), None) => Ok(v.to_string()),
-            (None, _) => Err(format!("{name}: the header has no `{key}:` line")),
-            (Some(_), Some(_)) => Err(format!("{name}: the header has two `{key}:` lines")),
+            (None, _) => Err(Error::MissingField { name: name_(), key }),
+            (Some(_), Some(_)) => Err(Error::DuplicateField { name: name_(), key }),
         }
     };
     // The header's and the body's lines, each joined by `\n`: slices of the text as it
@@ -111,16 +178,17 @@ pub fn read(name: &str, text: &str) -> Result<PlanFile, String> {
     };
     let seal = &seal_line["-- seal: ".len()..];
     if seal != seal_of([header_text], [body.as_ref()]) {
-        return Err(format!(
-            "{name} was edited after grantplan wrote it (its seal does not match its \
-             content), so it is not the plan that was reviewed; plan again with \
-             `grantplan plan --out DIR` and review the new file"
-        ));
+        return Err(Error::Edited { name: name_() });
     }
     let target = match field("target")?.as_str() {
         "redshift" => Target::Redshift,
         "postgres" => Target::Postgres,
-        other => return Err(format!("{name}: unknown target `{other}` in the header")),
+        other => {
+            return Err(Error::UnknownTarget {
+                name: name_(),
+                target: other.to_string(),
+            })
+        }
     };
     let header = Header {
         target,
@@ -132,27 +200,27 @@ pub fn read(name: &str, text: &str) -> Result<PlanFile, String> {
     };
     let count: usize = field("statements")?
         .parse()
-        .map_err(|_| format!("{name}: the `statements:` line is not a number"))?;
+        .map_err(|_| Error::BadCount { name: name_() })?;
     // Line numbers in the reader's errors count from the body's first line.
-    let statements = crate::sqlread::read(&body, target).map_err(|e| {
-        format!(
-            "{name}: {} (line {} of the file)",
-            e.kind,
-            e.line as usize + seal_at + 1
-        )
+    let statements = crate::sqlread::read(&body, target).map_err(|e| Error::Statement {
+        name: name_(),
+        line: e.line as usize + seal_at + 1,
+        column: e.column,
+        kind: e.kind,
     })?;
     if statements.len() != count {
-        return Err(format!(
-            "{name}: the header announces {count} statements but the file holds {}",
-            statements.len()
-        ));
+        return Err(Error::CountMismatch {
+            name: name_(),
+            announced: count,
+            found: statements.len(),
+        });
     }
-    if let Some((n, shown)) = unshowable(&statements, target) {
-        return Err(format!(
-            "{name}: statement {n} names something holding a control or bidirectional \
-             character, which a reviewer cannot see in a file: {shown}; apply without a plan \
-             file (its preview shows such names escaped)"
-        ));
+    if let Some((statement, shown)) = unshowable(&statements, target) {
+        return Err(Error::Unshowable {
+            name: name_(),
+            statement,
+            shown,
+        });
     }
     Ok(PlanFile { header, statements })
 }
@@ -195,10 +263,12 @@ pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
 /// Reads the plan file at `path` and checks it with [`read`]. A file over
 /// [`MAX_FILE_BYTES`] is refused before it is held in memory, and anything but a regular
 /// file (a FIFO, a device) before it is opened ([`crate::input`]).
-pub fn load(path: &std::path::Path) -> Result<PlanFile, String> {
+pub fn load(path: &std::path::Path) -> Result<PlanFile, Error> {
     let name = path.display().to_string();
-    let text = crate::input::read_text(path, MAX_FILE_BYTES)
-        .map_err(|e| e.describe(&format!("plan file {name}")))?;
+    let text = match crate::input::read_text(path, MAX_FILE_BYTES) {
+        Ok(text) => text,
+        Err(error) => return Err(Error::Read { name, error }),
+    };
     read(&name, &text)
 }
 
@@ -412,7 +482,7 @@ mod tests {
         assert_eq!(read("p.sql", &old).unwrap().statements, grouped);
         // A line of a grouped statement removed is an edit like any other.
         let edited = text.replace("    a,\n", "");
-        let e = read("p.sql", &edited).unwrap_err();
+        let e = read("p.sql", &edited).unwrap_err().to_string();
         assert!(e.contains("was edited after grantplan wrote it"), "{e}");
     }
 
@@ -430,7 +500,7 @@ mod tests {
             text.replacen("\nGRANT", "\n\nGRANT", 1),
         ];
         for edited in edits {
-            let e = read("p.sql", &edited).unwrap_err();
+            let e = read("p.sql", &edited).unwrap_err().to_string();
             assert!(e.contains("was edited after grantplan wrote it"), "{e}");
         }
     }
@@ -458,6 +528,17 @@ mod tests {
             body_lines.join("\n")
         );
         let e = read("p.sql", &forged).unwrap_err();
+        // The line is a field: the file's 13th line, the body's first after the seal
+        // and the two statements.
+        assert!(
+            matches!(
+                &e,
+                Error::Statement { name, line: 13, column: 1, kind: crate::sqlread::ReadErrorKind::NotAStatement { .. } }
+                    if name == "p.sql"
+            ),
+            "{e:?}"
+        );
+        let e = e.to_string();
         assert!(
             e.contains("`DROP` is not a statement grantplan writes"),
             "{e}"
@@ -467,13 +548,16 @@ mod tests {
 
     #[test]
     fn other_files_are_named_as_such() {
-        let e = read("x.sql", "GRANT USAGE ON SCHEMA s TO g;\n").unwrap_err();
+        let e = read("x.sql", "GRANT USAGE ON SCHEMA s TO g;\n")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("x.sql is not a grantplan plan file"), "{e}");
         let e = read(
             "x.sql",
             &format!("{FIRST_LINE}\nGRANT USAGE ON SCHEMA s TO g;\n"),
         )
-        .unwrap_err();
+        .unwrap_err()
+        .to_string();
         assert!(e.contains("no `-- seal:` line"), "{e}");
     }
 
@@ -492,6 +576,8 @@ mod tests {
             assert_eq!(unshowable(&s, Target::Postgres).map(|(n, _)| n), Some(1));
             let text = write(&header(), &s);
             let e = read("p.sql", &text).unwrap_err();
+            assert!(matches!(e, Error::Unshowable { statement: 1, .. }), "{e:?}");
+            let e = e.to_string();
             assert!(
                 e.starts_with("p.sql: statement 1 names something holding a control or bidirectional character"),
                 "{e}"
@@ -517,13 +603,22 @@ mod tests {
         f.set_len(MAX_FILE_BYTES + 1).unwrap();
         let shown = path.display().to_string();
         assert_eq!(
-            load(&path).unwrap_err(),
+            load(&path).unwrap_err().to_string(),
             format!(
                 "plan file {shown} is 64.0 MiB; grantplan reads files of at most 64.0 MiB \
                  and refused to read it"
             )
         );
         let e = load(std::path::Path::new("/dev/zero")).unwrap_err();
+        assert!(
+            matches!(
+                &e,
+                Error::Read { name, error: crate::input::ReadTextError::NotRegular { .. } }
+                    if name == "/dev/zero"
+            ),
+            "{e:?}"
+        );
+        let e = e.to_string();
         assert!(
             e.starts_with("plan file /dev/zero is a character device, not a regular file"),
             "{e}"
@@ -587,6 +682,7 @@ mod tests {
                 prop_assert_eq!(announced, Some(file.statements.len()));
             }
             Err(e) => {
+                let e = e.to_string();
                 prop_assert!(e.contains("plan.sql"), "{}", e);
                 if let Some(rest) = e.split("(line ").nth(1) {
                     let line: usize = rest.split(' ').next().unwrap().parse().unwrap();
@@ -662,11 +758,11 @@ mod tests {
             if let Some((n, _)) = unshowable(&statements, header.target) {
                 // grantplan never writes such a file (plan --out refuses); one made by
                 // hand is refused, naming the statement.
-                let e = read("plan.sql", &text).unwrap_err();
+                let e = read("plan.sql", &text).unwrap_err().to_string();
                 prop_assert!(e.starts_with(&format!("plan.sql: statement {n} names")), "{}", e);
                 return Ok(());
             }
-            let read = read("plan.sql", &text).map_err(TestCaseError::fail)?;
+            let read = read("plan.sql", &text).map_err(|e| TestCaseError::fail(e.to_string()))?;
             // Line breaks in the database and config names are written as spaces.
             let want = Header {
                 database: one_line(&header.database),

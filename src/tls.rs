@@ -114,26 +114,34 @@ impl fmt::Display for SslMode {
     }
 }
 
-impl FromStr for SslMode {
-    type Err = String;
+/// Why a value is not an sslmode. The value is repeated: an sslmode is never a secret.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SslModeError {
+    /// libpq's `allow`, which grantplan cannot honour.
+    #[error(
+        "sslmode `allow` is not supported (the client library cannot start in plaintext \
+         and switch to TLS); use {}",
+        SslMode::NAMES
+    )]
+    Allow,
+    #[error("sslmode `{value}` is not known; use {}", SslMode::NAMES)]
+    Unknown { value: String },
+}
 
-    /// The value is repeated in the error: an sslmode is never a secret.
-    fn from_str(s: &str) -> Result<Self, String> {
+impl FromStr for SslMode {
+    type Err = SslModeError;
+
+    fn from_str(s: &str) -> Result<Self, SslModeError> {
         match s {
             "disable" => Ok(SslMode::Disable),
             "prefer" => Ok(SslMode::Prefer),
             "require" => Ok(SslMode::Require),
             "verify-ca" => Ok(SslMode::VerifyCa),
             "verify-full" => Ok(SslMode::VerifyFull),
-            "allow" => Err(format!(
-                "sslmode `allow` is not supported (the client library cannot start in \
-                 plaintext and switch to TLS); use {}",
-                SslMode::NAMES
-            )),
-            other => Err(format!(
-                "sslmode `{other}` is not known; use {}",
-                SslMode::NAMES
-            )),
+            "allow" => Err(SslModeError::Allow),
+            other => Err(SslModeError::Unknown {
+                value: other.to_string(),
+            }),
         }
     }
 }
@@ -215,34 +223,90 @@ pub struct Trusted {
     pub certificates: Vec<CertificateDer<'static>>,
 }
 
+/// Why TLS could not be set up for a connection: the roots could not be read, or rustls
+/// refused its configuration. Its `Display` is the message the CLI prints; the variants
+/// keep the file and the underlying error, so the caller can add where the setting came
+/// from without taking a sentence apart.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The CA file could not be read as text (missing, not a regular file, too large,
+    /// not UTF-8: binary DER is no PEM).
+    #[error("{}", .error.describe(&format!("CA file {}", .path.display())))]
+    CaFileUnreadable {
+        path: PathBuf,
+        error: crate::input::ReadTextError,
+    },
+    #[error("CA file {} is not valid PEM: {source}", .path.display())]
+    CaFileNotPem {
+        path: PathBuf,
+        source: rustls::pki_types::pem::Error,
+    },
+    /// PEM, but no `CERTIFICATE` block (a key alone, say).
+    #[error(
+        "CA file {} holds no certificate: expected PEM blocks starting with \
+         -----BEGIN CERTIFICATE-----",
+        .path.display()
+    )]
+    CaFileEmpty { path: PathBuf },
+    /// `found` certificate blocks, none of which parses as a CA certificate.
+    #[error(
+        "CA file {}: none of its {found} certificates could be parsed as a CA certificate",
+        .path.display()
+    )]
+    CaFileUnparsable { path: PathBuf, found: usize },
+    /// `sslrootcert=system` found no usable certificate; `first` is the first error met
+    /// reading the store, if any.
+    #[error(
+        "the system's trust store (sslrootcert=system) holds no usable certificate{}: \
+         install the distribution's CA certificates (ca-certificates), or point \
+         $SSL_CERT_FILE at a PEM bundle",
+        .first.as_ref().map_or_else(String::new, |e| format!(" ({e})"))
+    )]
+    SystemStoreEmpty {
+        first: Option<rustls_native_certs::Error>,
+    },
+    /// A verifying mode with no roots (`db::tls_mode` refuses this first, with advice).
+    #[error("sslmode {mode} verifies the server's certificate, and no CA certificates were given")]
+    NoRoots { mode: SslMode },
+    #[error("cannot set up TLS: {0}")]
+    Setup(#[source] TlsError),
+    #[error("cannot set up certificate verification: {0}")]
+    Verification(#[source] rustls::client::VerifierBuilderError),
+}
+
 /// Reads the CA certificates of a PEM file (one or many `BEGIN CERTIFICATE` blocks,
 /// as in AWS's `amazon-trust-ca-bundle.crt`). Other PEM blocks are skipped. A file
 /// that cannot be read, is not PEM, or holds no usable certificate is an error that
 /// names the file.
-pub fn load_ca_file(path: &Path) -> Result<Trusted, String> {
-    let shown = path.display();
+pub fn load_ca_file(path: &Path) -> Result<Trusted, Error> {
     // Bounded like every file grantplan reads: a device or a huge file is refused unread.
     // PEM is ASCII text, so a file that is not UTF-8 is no PEM either.
-    let text = crate::input::read_text(path, MAX_CA_FILE_BYTES)
-        .map_err(|e| e.describe(&format!("CA file {shown}")))?;
+    let text = crate::input::read_text(path, MAX_CA_FILE_BYTES).map_err(|error| {
+        Error::CaFileUnreadable {
+            path: path.to_path_buf(),
+            error,
+        }
+    })?;
     let mut certs = Vec::new();
     for item in CertificateDer::pem_slice_iter(text.as_bytes()) {
-        certs.push(item.map_err(|e| format!("CA file {shown} is not valid PEM: {e}"))?);
+        certs.push(item.map_err(|source| Error::CaFileNotPem {
+            path: path.to_path_buf(),
+            source,
+        })?);
     }
     if certs.is_empty() {
-        return Err(format!(
-            "CA file {shown} holds no certificate: expected PEM blocks starting with \
-             -----BEGIN CERTIFICATE-----"
-        ));
+        return Err(Error::CaFileEmpty {
+            path: path.to_path_buf(),
+        });
     }
     let found = certs.len();
     let mut roots = RootCertStore::empty();
     let (added, _ignored) = roots.add_parsable_certificates(certs.iter().cloned());
     if added == 0 {
-        return Err(format!(
-            "CA file {shown}: none of its {found} certificates could be parsed as a CA \
-             certificate"
-        ));
+        return Err(Error::CaFileUnparsable {
+            path: path.to_path_buf(),
+            found,
+        });
     }
     Ok(Trusted {
         roots,
@@ -255,20 +319,14 @@ pub fn load_ca_file(path: &Path) -> Result<Trusted, String> {
 /// directory OpenSSL uses on this system, which is what libpq's `system` reads. A store
 /// with no usable certificate is an error: every server would be refused, and the reason
 /// would be far from the symptom.
-pub fn system_roots() -> Result<Trusted, String> {
+pub fn system_roots() -> Result<Trusted, Error> {
     let found = rustls_native_certs::load_native_certs();
     let mut roots = RootCertStore::empty();
     let (added, _ignored) = roots.add_parsable_certificates(found.certs);
     if added == 0 {
-        let why = match found.errors.first() {
-            Some(e) => format!(" ({e})"),
-            None => String::new(),
-        };
-        return Err(format!(
-            "the system's trust store (sslrootcert=system) holds no usable certificate{why}: \
-             install the distribution's CA certificates (ca-certificates), or point \
-             $SSL_CERT_FILE at a PEM bundle"
-        ));
+        return Err(Error::SystemStoreEmpty {
+            first: found.errors.into_iter().next(),
+        });
     }
     Ok(Trusted {
         roots,
@@ -277,10 +335,10 @@ pub fn system_roots() -> Result<Trusted, String> {
 }
 
 /// The rustls client configuration for `mode`; see [`verifier`].
-pub fn client_config(mode: SslMode, roots: Option<&Roots>) -> Result<ClientConfig, String> {
+pub fn client_config(mode: SslMode, roots: Option<&Roots>) -> Result<ClientConfig, Error> {
     let builder = ClientConfig::builder_with_provider(provider())
         .with_safe_default_protocol_versions()
-        .map_err(|e| format!("cannot set up TLS: {e}"))?;
+        .map_err(Error::Setup)?;
     Ok(builder
         .dangerous()
         .with_custom_certificate_verifier(verifier(mode, roots)?)
@@ -290,7 +348,7 @@ pub fn client_config(mode: SslMode, roots: Option<&Roots>) -> Result<ClientConfi
 /// What checks the server's certificate under `mode`. `roots` are read only by the
 /// modes that verify, and those need them: `db::tls_mode` refuses a verifying mode
 /// without roots before it gets here, with libpq's advice.
-fn verifier(mode: SslMode, roots: Option<&Roots>) -> Result<Arc<dyn ServerCertVerifier>, String> {
+fn verifier(mode: SslMode, roots: Option<&Roots>) -> Result<Arc<dyn ServerCertVerifier>, Error> {
     let provider = provider();
     if !mode.verifies() {
         return Ok(Arc::new(AnyCertificate {
@@ -300,16 +358,11 @@ fn verifier(mode: SslMode, roots: Option<&Roots>) -> Result<Arc<dyn ServerCertVe
     let trusted = match roots {
         Some(Roots::File(path)) => load_ca_file(path)?,
         Some(Roots::System) => system_roots()?,
-        None => {
-            return Err(format!(
-                "sslmode {mode} verifies the server's certificate, and no CA certificates \
-                 were given"
-            ))
-        }
+        None => return Err(Error::NoRoots { mode }),
     };
     let webpki = WebPkiServerVerifier::builder_with_provider(Arc::new(trusted.roots), provider)
         .build()
-        .map_err(|e| format!("cannot set up certificate verification: {e}"))?;
+        .map_err(Error::Verification)?;
     Ok(Arc::new(Verifier {
         webpki,
         check_name: mode == SslMode::VerifyFull,
@@ -475,7 +528,7 @@ pub struct Connector {
 
 impl Connector {
     /// A connector for `mode` (use [`effective_mode`] first).
-    pub fn new(mode: SslMode, roots: Option<&Roots>) -> Result<Self, String> {
+    pub fn new(mode: SslMode, roots: Option<&Roots>) -> Result<Self, Error> {
         Ok(Connector {
             inner: MakeRustlsConnect::new(client_config(mode, roots)?),
             encrypted: Arc::new(AtomicBool::new(false)),
@@ -569,9 +622,16 @@ mod tests {
             assert_eq!(m.as_str().parse::<SslMode>(), Ok(m));
         }
         let e = "allow".parse::<SslMode>().unwrap_err();
-        assert!(e.contains("not supported"), "{e}");
+        assert_eq!(e, SslModeError::Allow);
+        assert!(e.to_string().contains("not supported"), "{e}");
         let e = "verify_full".parse::<SslMode>().unwrap_err();
-        assert!(e.contains("verify-full"), "{e}");
+        assert_eq!(
+            e,
+            SslModeError::Unknown {
+                value: "verify_full".into()
+            }
+        );
+        assert!(e.to_string().contains("verify-full"), "{e}");
     }
 
     #[test]
@@ -664,12 +724,18 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let missing = dir.path().join("nope.crt");
         let e = load_ca_file(&missing).unwrap_err();
+        assert!(
+            matches!(&e, Error::CaFileUnreadable { path, error: crate::input::ReadTextError::Io(_) }
+                if *path == missing),
+            "{e:?}"
+        );
+        let e = e.to_string();
         assert!(e.contains("cannot read CA file"), "{e}");
         assert!(e.contains("nope.crt"), "{e}");
 
         let empty = dir.path().join("empty.crt");
         std::fs::write(&empty, "").unwrap();
-        let e = load_ca_file(&empty).unwrap_err();
+        let e = load_ca_file(&empty).unwrap_err().to_string();
         assert!(
             e.contains("empty.crt") && e.contains("holds no certificate"),
             "{e}"
@@ -682,7 +748,7 @@ mod tests {
             "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
         )
         .unwrap();
-        let e = load_ca_file(&key_only).unwrap_err();
+        let e = load_ca_file(&key_only).unwrap_err().to_string();
         assert!(
             e.contains("key.pem") && e.contains("holds no certificate"),
             "{e}"
@@ -690,7 +756,7 @@ mod tests {
 
         let broken = dir.path().join("broken.crt");
         std::fs::write(&broken, "-----BEGIN CERTIFICATE-----\nAAAA\n").unwrap();
-        let e = load_ca_file(&broken).unwrap_err();
+        let e = load_ca_file(&broken).unwrap_err().to_string();
         assert!(
             e.contains("broken.crt") && e.contains("not valid PEM"),
             "{e}"
@@ -704,12 +770,17 @@ mod tests {
         .unwrap();
         let e = load_ca_file(&garbage).unwrap_err();
         assert!(
+            matches!(&e, Error::CaFileUnparsable { path, found: 1 } if *path == garbage),
+            "{e:?}"
+        );
+        let e = e.to_string();
+        assert!(
             e.contains("garbage.crt") && e.contains("could be parsed"),
             "{e}"
         );
 
         // A directory is not a file.
-        let e = load_ca_file(dir.path()).unwrap_err();
+        let e = load_ca_file(dir.path()).unwrap_err().to_string();
         assert!(
             e.contains(&format!(
                 "CA file {} is a directory, not a regular file",
@@ -719,7 +790,9 @@ mod tests {
         );
 
         // A device is refused unread.
-        let e = load_ca_file(Path::new("/dev/zero")).unwrap_err();
+        let e = load_ca_file(Path::new("/dev/zero"))
+            .unwrap_err()
+            .to_string();
         assert!(
             e.starts_with("CA file /dev/zero is a character device, not a regular file"),
             "{e}"
@@ -727,7 +800,7 @@ mod tests {
         // Binary (DER, say) is not PEM.
         let der = dir.path().join("ca.der");
         std::fs::write(&der, [0x30, 0x82, 0xff, 0xfe]).unwrap();
-        let e = load_ca_file(&der).unwrap_err();
+        let e = load_ca_file(&der).unwrap_err().to_string();
         assert!(e.contains("ca.der") && e.contains("not UTF-8"), "{e}");
     }
 
@@ -735,10 +808,12 @@ mod tests {
     fn verifying_modes_read_the_ca_file_and_others_do_not() {
         let missing = Roots::File(PathBuf::from("/nonexistent/grantplan-ca.crt"));
         for m in [SslMode::VerifyCa, SslMode::VerifyFull] {
-            let e = client_config(m, Some(&missing)).unwrap_err();
+            let e = client_config(m, Some(&missing)).unwrap_err().to_string();
             assert!(e.contains("grantplan-ca.crt"), "{m}: {e}");
             // Verifying needs roots: there is no built-in fallback.
             let e = client_config(m, None).unwrap_err();
+            assert!(matches!(e, Error::NoRoots { mode } if mode == m), "{e:?}");
+            let e = e.to_string();
             assert!(e.contains("no CA certificates were given"), "{m}: {e}");
         }
         // require/prefer/disable never verify, so they never read it (effective_mode

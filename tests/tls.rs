@@ -104,8 +104,10 @@ async fn connect(
         ca_file,
         ..Default::default()
     };
-    let settings = db::settings(&url, &flags, &no_env)?;
-    db::connect(&settings, expected).await
+    let settings = db::settings(&url, &flags, &no_env).map_err(|e| e.to_string())?;
+    db::connect(&settings, expected)
+        .await
+        .map_err(|e| e.to_string())
 }
 
 /// The server's own word on whether this session is encrypted.
