@@ -209,6 +209,34 @@ fn an_unreachable_server_is_reported_without_the_password() {
     assert!(!err.contains("hunter2"), "{err}");
 }
 
+/// A snapshot of a version this build does not read is refused naming the file, the
+/// line and column of its `version`, the version and the versions read.
+#[test]
+fn a_snapshot_of_an_unknown_version_is_refused_where_it_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("snap.json");
+    let v1 = std::fs::read_to_string("tests/data/plans/02_seed_converged/catalog.json").unwrap();
+    std::fs::write(&bad, v1.replace("\"version\": 1", "\"version\": 99")).unwrap();
+    let out = grantplan()
+        .args([
+            "plan",
+            "-f",
+            "tests/data/plans/02_seed_converged/grants.yaml",
+            "--catalog",
+        ])
+        .arg(&bad)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    let expected = format!(
+        "{}: line 3, column 15: snapshot version 99 is not supported by this grantplan (it \
+         reads versions 1 and 2); take a new snapshot with this version",
+        bad.display()
+    );
+    assert!(err.contains(&expected), "{err}");
+}
+
 #[test]
 fn a_snapshot_of_the_wrong_kind_is_refused() {
     let dir = tempfile::tempdir().unwrap();

@@ -91,19 +91,27 @@ pub async fn read_in_transaction_with(
 
 /// The `format` field every snapshot carries, so a wrong file is named as such.
 pub const SNAPSHOT_FORMAT: &str = "grantplan-snapshot";
-/// The snapshot layout version this build reads and writes.
-pub const SNAPSHOT_VERSION: u32 = 1;
+/// The snapshot layout version this build writes: one `objects` list (format 2).
+pub const SNAPSHOT_VERSION: u32 = 2;
+/// Every layout version this build reads: format 1 (one list per kind: `schemas`,
+/// `models`, `functions`) and format 2 (one `objects` list), both into the same
+/// [`Snapshot`].
+pub const SNAPSHOT_VERSIONS_READ: [u32; 2] = [1, 2];
 
 /// Everything the planner needs to know about a server's principals and grants.
 ///
 /// Lists are sorted by the reader (see [`Snapshot::normalize`]), so two snapshots of the
 /// same state serialize byte-identically.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+///
+/// In memory the objects are kept kind by kind (`schemas`, `models`, `functions`, each
+/// sorted, so [`Snapshot::object`] finds one by binary search); on disk (format 2) they
+/// are one `objects` list, written by the `Serialize` impl below and read by
+/// [`Snapshot::from_json`], which also reads format 1.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Snapshot {
     /// Always [`SNAPSHOT_FORMAT`].
     pub format: String,
-    /// Always [`SNAPSHOT_VERSION`] for this build.
+    /// Always [`SNAPSHOT_VERSION`] for this build (a format-1 file read is upgraded).
     pub version: u32,
     pub target: Target,
     pub server: ServerInfo,
@@ -113,17 +121,14 @@ pub struct Snapshot {
     pub memberships: Vec<Membership>,
     pub schemas: Vec<SchemaInfo>,
     /// Redshift ML models; always empty on PostgreSQL.
-    #[serde(default)]
     pub models: Vec<ModelInfo>,
     pub functions: Vec<FunctionInfo>,
     /// Who holds CREATE MODEL (Redshift); always empty on PostgreSQL.
-    #[serde(default)]
     pub create_model: Vec<Grantee>,
     /// Schemas of the database that are not its own (Redshift external and datashare
     /// schemas): never managed, and not in `schemas`. Listed so that a glob can say what
     /// it left out and a name can be refused with the reason. Absent from the JSON when
     /// empty (always on PostgreSQL).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub non_local_schemas: Vec<NonLocalSchema>,
 }
 
@@ -413,15 +418,21 @@ impl Snapshot {
             .as_ref()
             .and_then(|k| k.version.as_ref())
             .and_then(|v| v.as_u64());
-        if version != Some(SNAPSHOT_VERSION as u64) {
-            return Err(format!(
-                "snapshot version {} is not supported by this grantplan (it reads version \
-                 {SNAPSHOT_VERSION}); take a new snapshot with this version",
-                version.map_or("(missing)".to_string(), |v| v.to_string())
-            ));
-        }
-        let mut snap: Snapshot =
-            serde_json::from_str(text).map_err(|e| format!("invalid snapshot: {e}"))?;
+        let invalid = |e: serde_json::Error| format!("invalid snapshot: {e}");
+        let mut snap = match version {
+            Some(1) => {
+                let v1: SnapshotV1 = serde_json::from_str(text).map_err(invalid)?;
+                v1.into_snapshot()
+            }
+            Some(2) => {
+                let v2: SnapshotV2 = serde_json::from_str(text).map_err(invalid)?;
+                v2.into_snapshot()?
+            }
+            _ => {
+                let present = kind.as_ref().is_some_and(|k| k.version.is_some());
+                return Err(unsupported_version(text, present));
+            }
+        };
         snap.normalize();
         Ok(snap)
     }
@@ -439,6 +450,264 @@ impl Snapshot {
         let mut s = serde_json::to_string_pretty(self).expect("snapshot serializes");
         s.push('\n');
         s
+    }
+}
+
+/// The message for a snapshot whose `version` this build does not read, located: a
+/// second pass fails inside the `version` value, so serde_json knows its line and column.
+fn unsupported_version(text: &str, present: bool) -> String {
+    /// Fails on any value, after reading it, so the error is placed just past it.
+    struct Refused;
+    impl<'de> Deserialize<'de> for Refused {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            let v = serde_json::Value::deserialize(d)?;
+            Err(serde::de::Error::custom(v))
+        }
+    }
+    #[derive(Deserialize)]
+    struct Version {
+        #[allow(dead_code)]
+        version: Refused,
+    }
+    let read = SNAPSHOT_VERSIONS_READ.map(|v| v.to_string()).join(" and ");
+    match serde_json::from_str::<Version>(text) {
+        Err(e) if present && e.classify() == serde_json::error::Category::Data => {
+            let shown = e.to_string();
+            let value = shown
+                .rsplit_once(" at line ")
+                .map_or(shown.as_str(), |(value, _)| value);
+            format!(
+                "line {}, column {}: snapshot version {value} is not supported by this \
+                 grantplan (it reads versions {read}); take a new snapshot with this version",
+                e.line(),
+                e.column()
+            )
+        }
+        _ => format!(
+            "the snapshot has no `version` field (this grantplan reads versions {read}); take \
+             a new snapshot with this version"
+        ),
+    }
+}
+
+/// Format 1 as read: one list per kind.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SnapshotV1 {
+    #[allow(dead_code)]
+    format: String,
+    #[allow(dead_code)]
+    version: u32,
+    target: Target,
+    server: ServerInfo,
+    principals: Vec<PrincipalInfo>,
+    memberships: Vec<Membership>,
+    schemas: Vec<SchemaInfo>,
+    #[serde(default)]
+    models: Vec<ModelInfo>,
+    functions: Vec<FunctionInfo>,
+    #[serde(default)]
+    create_model: Vec<Grantee>,
+    #[serde(default)]
+    non_local_schemas: Vec<NonLocalSchema>,
+}
+
+impl SnapshotV1 {
+    fn into_snapshot(self) -> Snapshot {
+        Snapshot {
+            format: SNAPSHOT_FORMAT.to_string(),
+            version: SNAPSHOT_VERSION,
+            target: self.target,
+            server: self.server,
+            principals: self.principals,
+            memberships: self.memberships,
+            schemas: self.schemas,
+            models: self.models,
+            functions: self.functions,
+            create_model: self.create_model,
+            non_local_schemas: self.non_local_schemas,
+        }
+    }
+}
+
+/// Format 2 as read: one `objects` list.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SnapshotV2 {
+    #[allow(dead_code)]
+    format: String,
+    #[allow(dead_code)]
+    version: u32,
+    target: Target,
+    server: ServerInfo,
+    principals: Vec<PrincipalInfo>,
+    memberships: Vec<Membership>,
+    objects: Vec<ObjectEntry>,
+    #[serde(default)]
+    create_model: Vec<Grantee>,
+    #[serde(default)]
+    non_local_schemas: Vec<NonLocalSchema>,
+}
+
+/// The kind of one format-2 object, its `type` field: the kind's name in plan JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum EntryType {
+    Schema,
+    Model,
+    Function,
+}
+
+/// One format-2 object as read. One flat struct rather than a `type`-tagged enum: serde
+/// buffers each entry of a tagged enum before reading it (a large catalog's functions
+/// would each be built twice), and which fields a kind needs is checked here with a
+/// message that names the entry.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ObjectEntry {
+    #[serde(rename = "type")]
+    kind: EntryType,
+    #[serde(default)]
+    schema: Option<String>,
+    name: String,
+    #[serde(default)]
+    args: Option<String>,
+    owner: String,
+    grants: Vec<Acl>,
+}
+
+impl SnapshotV2 {
+    fn into_snapshot(self) -> Result<Snapshot, String> {
+        let mut snap = Snapshot::empty(self.target);
+        snap.server = self.server;
+        snap.principals = self.principals;
+        snap.memberships = self.memberships;
+        snap.create_model = self.create_model;
+        snap.non_local_schemas = self.non_local_schemas;
+        for (i, o) in self.objects.into_iter().enumerate() {
+            let wrong = |what: &str| {
+                Err(format!(
+                    "invalid snapshot: objects[{i}] (`{}`, type {:?}): {what}",
+                    o.name, o.kind
+                ))
+            };
+            match (o.kind, o.schema.clone(), o.args.clone()) {
+                (EntryType::Schema, None, None) => snap.schemas.push(SchemaInfo {
+                    name: o.name,
+                    owner: o.owner,
+                    grants: o.grants,
+                }),
+                (EntryType::Model, Some(schema), None) => snap.models.push(ModelInfo {
+                    schema,
+                    name: o.name,
+                    owner: o.owner,
+                    grants: o.grants,
+                }),
+                (EntryType::Function, Some(schema), Some(args)) => {
+                    snap.functions.push(FunctionInfo {
+                        schema,
+                        name: o.name,
+                        args,
+                        owner: o.owner,
+                        grants: o.grants,
+                    })
+                }
+                (EntryType::Schema, _, _) => {
+                    return wrong("a schema has neither `schema` nor `args`")
+                }
+                (EntryType::Model, _, _) => return wrong("a model has `schema` and no `args`"),
+                (EntryType::Function, _, _) => return wrong("a function has `schema` and `args`"),
+            }
+        }
+        Ok(snap)
+    }
+}
+
+/// One format-2 object as written, borrowed from the snapshot's lists.
+#[derive(Serialize)]
+struct ObjectOut<'a> {
+    #[serde(rename = "type")]
+    kind: EntryType,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    schema: Option<&'a str>,
+    name: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    args: Option<&'a str>,
+    owner: &'a str,
+    grants: &'a [Acl],
+}
+
+/// The `objects` list as written: schemas, then models, then functions (the kind order),
+/// each in its sorted order; serialized as it is walked, never collected.
+struct ObjectsOut<'a>(&'a Snapshot);
+
+impl Serialize for ObjectsOut<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let snap = self.0;
+        let mut seq = s.serialize_seq(Some(snap.object_count()))?;
+        for x in &snap.schemas {
+            seq.serialize_element(&ObjectOut {
+                kind: EntryType::Schema,
+                schema: None,
+                name: &x.name,
+                args: None,
+                owner: &x.owner,
+                grants: &x.grants,
+            })?;
+        }
+        for x in &snap.models {
+            seq.serialize_element(&ObjectOut {
+                kind: EntryType::Model,
+                schema: Some(&x.schema),
+                name: &x.name,
+                args: None,
+                owner: &x.owner,
+                grants: &x.grants,
+            })?;
+        }
+        for x in &snap.functions {
+            seq.serialize_element(&ObjectOut {
+                kind: EntryType::Function,
+                schema: Some(&x.schema),
+                name: &x.name,
+                args: Some(&x.args),
+                owner: &x.owner,
+                grants: &x.grants,
+            })?;
+        }
+        seq.end()
+    }
+}
+
+/// Writes format 2 ([`SNAPSHOT_VERSION`]), whatever version the snapshot was read from.
+impl Serialize for Snapshot {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Out<'a> {
+            format: &'a str,
+            version: u32,
+            target: Target,
+            server: &'a ServerInfo,
+            principals: &'a [PrincipalInfo],
+            memberships: &'a [Membership],
+            objects: ObjectsOut<'a>,
+            create_model: &'a [Grantee],
+            #[serde(skip_serializing_if = "<[_]>::is_empty")]
+            non_local_schemas: &'a [NonLocalSchema],
+        }
+        Out {
+            format: SNAPSHOT_FORMAT,
+            version: SNAPSHOT_VERSION,
+            target: self.target,
+            server: &self.server,
+            principals: &self.principals,
+            memberships: &self.memberships,
+            objects: ObjectsOut(self),
+            create_model: &self.create_model,
+            non_local_schemas: &self.non_local_schemas,
+        }
+        .serialize(s)
     }
 }
 
@@ -463,9 +732,18 @@ mod tests {
         let mut written = Vec::new();
         s.write_json(&mut written).unwrap();
         assert_eq!(String::from_utf8(written).unwrap(), json);
-        let wrong = json.replace("\"version\": 1", "\"version\": 99");
+        let wrong = json.replace("\"version\": 2", "\"version\": 99");
         let err = Snapshot::from_json(&wrong).unwrap_err();
-        assert!(err.contains("version 99"), "{err}");
+        assert!(
+            err.starts_with("line 3, column 15: snapshot version 99 is not supported")
+                && err.contains("reads versions 1 and 2"),
+            "{err}"
+        );
+        let err = Snapshot::from_json("{\"format\": \"grantplan-snapshot\"}").unwrap_err();
+        assert!(err.contains("no `version` field"), "{err}");
+        let wrong = json.replace("\"version\": 2", "\"version\": \"2\"");
+        let err = Snapshot::from_json(&wrong).unwrap_err();
+        assert!(err.contains("snapshot version \"2\" is not"), "{err}");
         let err = Snapshot::from_json("{\"schemas\": []}").unwrap_err();
         assert!(err.contains("not a grantplan snapshot"), "{err}");
         for other in ["[1, 2]", "\"snapshot\"", "{\"format\": 7}", "null"] {
@@ -474,6 +752,13 @@ mod tests {
         }
         let err = Snapshot::from_json("{\"format\": ").unwrap_err();
         assert!(err.starts_with("not valid JSON"), "{err}");
+        for (bad, what) in [
+            ("\"type\": \"schema\"", "\"type\": \"table\""),
+            ("\"name\": \"a\"", "\"name\": \"a\", \"args\": \"\""),
+        ] {
+            let err = Snapshot::from_json(&json.replace(bad, what)).unwrap_err();
+            assert!(err.starts_with("invalid snapshot"), "{err}");
+        }
         let bad = json.replace("\"owner\": \"postgres\"", "\"owner\": 7");
         let err = Snapshot::from_json(&bad).unwrap_err();
         assert!(
