@@ -75,10 +75,56 @@ impl Entry<'_> {
     }
 }
 
+/// Why an ACL's text could not be read. The text (or the item) is carried so the message
+/// quotes it, as the catalog readers print it inside their own "unexpected" error; the
+/// variant says what was wrong, for tests and callers that branch on it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AclError {
+    /// An array literal without its `{`…`}` (text trimmed).
+    #[error("`{text}` is not an array literal (no surrounding braces)")]
+    NotAnArray { text: String },
+    /// A `"`-quoted array element that never closes.
+    #[error("unterminated quoted element in `{text}`")]
+    UnterminatedElement { text: String },
+    /// A `\` at the very end of a quoted array element.
+    #[error("dangling `\\` in `{text}`")]
+    DanglingBackslash { text: String },
+    /// Something other than `,` after a quoted array element.
+    #[error("`{found}` after a quoted element in `{text}` (expected `,`)")]
+    AfterQuotedElement { found: char, text: String },
+    /// A NULL array element (an ACL never holds one).
+    #[error("NULL element in ACL `{text}`")]
+    NullElement { text: String },
+    /// The joined form with an odd number of `"`.
+    #[error("a quoted name is not closed in `{text}`")]
+    UnclosedQuote { text: String },
+    /// One item (array quoting already undone) is malformed.
+    #[error("ACL item `{item}`: {why}")]
+    Item { item: String, why: ItemError },
+}
+
+/// What is wrong with one `[group |role ]GRANTEE=PRIVS/GRANTOR` item; the message is the
+/// part after `ACL item `…`: `.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ItemError {
+    #[error("expected `=` after the grantee")]
+    NoEquals,
+    #[error("expected `/GRANTOR` after the privileges")]
+    NoGrantor,
+    #[error("`{0}` is not a privilege letter")]
+    NotALetter(char),
+    #[error("unexpected `{0}` after the grantor")]
+    AfterGrantor(String),
+    #[error("a group or role entry without a name")]
+    NamelessGroupOrRole,
+    #[error("a quoted name is not closed")]
+    UnclosedName,
+}
+
 /// Parses an ACL as text: an array literal (`{a=U/x,"group g=U/x"}`, the array cast to
 /// text) or its items joined by `,` (`a=U/x,group g=U/x`, what `array_to_string(acl, ',')`
 /// gives, which Redshift's own samples use). `""` and `{}` are an empty ACL.
-pub fn parse_acl(text: &str) -> Result<Vec<AclItem>, String> {
+pub fn parse_acl(text: &str) -> Result<Vec<AclItem>, AclError> {
     let mut items = Vec::new();
     for_each_entry(text, |e| {
         items.push(AclItem {
@@ -93,13 +139,17 @@ pub fn parse_acl(text: &str) -> Result<Vec<AclItem>, String> {
 
 /// Calls `f` with each entry of an ACL as text (either form [`parse_acl`] reads), in the
 /// order written, without allocating for entries that needed no unquoting. Stops at the
-/// first error, from the text or from `f`.
-pub fn for_each_entry<'t>(
+/// first error, from the text or from `f`. The error type is the callback's, so its own
+/// errors come back as they were; the text's are converted from [`AclError`].
+pub fn for_each_entry<'t, E: From<AclError>>(
     text: &'t str,
-    mut f: impl FnMut(Entry<'_>) -> Result<(), String>,
-) -> Result<(), String> {
-    let mut each = |element: Cow<'t, str>| {
-        let entry = parse_entry(&element).map_err(|why| format!("ACL item `{element}`: {why}"))?;
+    mut f: impl FnMut(Entry<'_>) -> Result<(), E>,
+) -> Result<(), E> {
+    let mut each = |element: Cow<'t, str>| -> Result<(), E> {
+        let entry = parse_entry(&element).map_err(|why| AclError::Item {
+            item: element.to_string(),
+            why,
+        })?;
         f(entry)
     };
     if text.trim_start().starts_with('{') {
@@ -110,10 +160,10 @@ pub fn for_each_entry<'t>(
 }
 
 /// The elements of a one-dimensional array literal, unquoted.
-fn array_elements<'t>(
+fn array_elements<'t, E: From<AclError>>(
     text: &'t str,
-    f: &mut dyn FnMut(Cow<'t, str>) -> Result<(), String>,
-) -> Result<(), String> {
+    f: &mut dyn FnMut(Cow<'t, str>) -> Result<(), E>,
+) -> Result<(), E> {
     let text = text.trim();
     if text.is_empty() {
         return Ok(());
@@ -121,7 +171,7 @@ fn array_elements<'t>(
     let inner = text
         .strip_prefix('{')
         .and_then(|t| t.strip_suffix('}'))
-        .ok_or_else(|| format!("`{text}` is not an array literal (no surrounding braces)"))?;
+        .ok_or_else(|| AclError::NotAnArray { text: text.into() })?;
     let mut rest = inner;
     while !rest.is_empty() {
         let element;
@@ -132,12 +182,12 @@ fn array_elements<'t>(
             let mut owned: Option<String> = None;
             loop {
                 match bytes.get(i) {
-                    None => return Err(format!("unterminated quoted element in `{text}`")),
+                    None => return Err(AclError::UnterminatedElement { text: text.into() }.into()),
                     Some(b'\\') => {
                         let c = quoted[i + 1..]
                             .chars()
                             .next()
-                            .ok_or_else(|| format!("dangling `\\` in `{text}`"))?;
+                            .ok_or_else(|| AclError::DanglingBackslash { text: text.into() })?;
                         let o = owned.get_or_insert_with(String::new);
                         o.push_str(&quoted[start..i]);
                         o.push(c);
@@ -160,15 +210,17 @@ fn array_elements<'t>(
                 None => {}
                 Some(',') => rest = &rest[1..],
                 Some(c) => {
-                    return Err(format!(
-                        "`{c}` after a quoted element in `{text}` (expected `,`)"
-                    ))
+                    return Err(AclError::AfterQuotedElement {
+                        found: c,
+                        text: text.into(),
+                    }
+                    .into())
                 }
             }
         } else {
             let (e, r) = rest.split_once(',').unwrap_or((rest, ""));
             if e == "NULL" {
-                return Err(format!("NULL element in ACL `{text}`"));
+                return Err(AclError::NullElement { text: text.into() }.into());
             }
             element = Cow::Borrowed(e);
             rest = r;
@@ -181,16 +233,16 @@ fn array_elements<'t>(
 /// Items joined by `,`. A `,` inside a name is inside the item's own `"` quotes (names
 /// that are not plain identifiers are always quoted), so only commas outside quotes
 /// separate items.
-fn joined_items<'t>(
+fn joined_items<'t, E: From<AclError>>(
     text: &'t str,
-    f: &mut dyn FnMut(Cow<'t, str>) -> Result<(), String>,
-) -> Result<(), String> {
+    f: &mut dyn FnMut(Cow<'t, str>) -> Result<(), E>,
+) -> Result<(), E> {
     if text.trim().is_empty() {
         return Ok(());
     }
     // An unclosed quote is checked first, so no item of a malformed ACL is handed out.
     if text.bytes().filter(|&b| b == b'"').count() % 2 == 1 {
-        return Err(format!("a quoted name is not closed in `{text}`"));
+        return Err(AclError::UnclosedQuote { text: text.into() }.into());
     }
     let mut quoted = false;
     let mut start = 0;
@@ -209,7 +261,7 @@ fn joined_items<'t>(
 }
 
 /// One `[group |role ]GRANTEE=PRIVS/GRANTOR` item.
-fn parse_entry(item: &str) -> Result<Entry<'_>, String> {
+fn parse_entry(item: &str) -> Result<Entry<'_>, ItemError> {
     let (kind, rest) = if let Some(r) = item.strip_prefix("group ") {
         (Some(PrincipalKind::Group), r)
     } else if let Some(r) = item.strip_prefix("role ") {
@@ -218,16 +270,12 @@ fn parse_entry(item: &str) -> Result<Entry<'_>, String> {
         (None, item)
     };
     let (name, rest) = identifier(rest)?;
-    let rest = rest
-        .strip_prefix('=')
-        .ok_or("expected `=` after the grantee")?;
-    let (letters, grantor) = rest
-        .split_once('/')
-        .ok_or("expected `/GRANTOR` after the privileges")?;
+    let rest = rest.strip_prefix('=').ok_or(ItemError::NoEquals)?;
+    let (letters, grantor) = rest.split_once('/').ok_or(ItemError::NoGrantor)?;
     let mut chars = letters.chars();
     while let Some(c) = chars.next() {
         if !c.is_ascii_alphabetic() {
-            return Err(format!("`{c}` is not a privilege letter"));
+            return Err(ItemError::NotALetter(c));
         }
         if chars.as_str().starts_with('*') {
             chars.next();
@@ -235,10 +283,10 @@ fn parse_entry(item: &str) -> Result<Entry<'_>, String> {
     }
     let (grantor, tail) = identifier(grantor)?;
     if !tail.is_empty() {
-        return Err(format!("unexpected `{tail}` after the grantor"));
+        return Err(ItemError::AfterGrantor(tail.into()));
     }
     if kind.is_some() && name.is_empty() {
-        return Err("a group or role entry without a name".into());
+        return Err(ItemError::NamelessGroupOrRole);
     }
     Ok(Entry {
         kind,
@@ -249,7 +297,7 @@ fn parse_entry(item: &str) -> Result<Entry<'_>, String> {
 }
 
 /// A name at the start of `s`, plain or in `"` with `""` for `"`; returns it and the rest.
-fn identifier(s: &str) -> Result<(Cow<'_, str>, &str), String> {
+fn identifier(s: &str) -> Result<(Cow<'_, str>, &str), ItemError> {
     if let Some(quoted) = s.strip_prefix('"') {
         let mut owned: Option<String> = None;
         let mut start = 0;
@@ -277,7 +325,7 @@ fn identifier(s: &str) -> Result<(Cow<'_, str>, &str), String> {
             }
             i += 1;
         }
-        Err("a quoted name is not closed".into())
+        Err(ItemError::UnclosedName)
     } else {
         let end = s.find(['=', '/']).unwrap_or(s.len());
         Ok((Cow::Borrowed(&s[..end]), &s[end..]))
@@ -369,7 +417,7 @@ mod tests {
                     e.privileges().collect::<Vec<_>>(),
                     e.grantor.to_string(),
                 ));
-                Ok(())
+                Ok::<(), AclError>(())
             },
         )
         .unwrap();
@@ -395,17 +443,39 @@ mod tests {
             ]
         );
         // An error from the callback stops the walk and is returned as is.
+        #[derive(Debug, PartialEq)]
+        enum Walk {
+            Stop,
+            Acl(AclError),
+        }
+        impl From<AclError> for Walk {
+            fn from(e: AclError) -> Walk {
+                Walk::Acl(e)
+            }
+        }
         let mut n = 0;
         let e = for_each_entry("a=X/o,b=X/o,c=X/o", |_| {
             n += 1;
             if n == 2 {
-                Err("stop".into())
+                Err(Walk::Stop)
             } else {
                 Ok(())
             }
         })
         .unwrap_err();
-        assert_eq!((e.as_str(), n), ("stop", 2));
+        assert_eq!((e, n), (Walk::Stop, 2));
+        // An error in the text comes back converted, after the entries before it.
+        let mut n = 0;
+        let e = for_each_entry("a=X/o,b=X", |_| {
+            n += 1;
+            Ok::<(), Walk>(())
+        })
+        .unwrap_err();
+        let item = AclError::Item {
+            item: "b=X".into(),
+            why: ItemError::NoGrantor,
+        };
+        assert_eq!((e, n), (Walk::Acl(item), 1));
     }
 
     #[test]
@@ -439,10 +509,85 @@ mod tests {
             "{NULL}",
             "{\"\\\"a=U/x\"}",
         ] {
-            let e = parse_acl(bad).unwrap_err();
+            let e = parse_acl(bad).unwrap_err().to_string();
             assert!(!e.is_empty(), "{bad}");
         }
         let e = parse_acl("{a=U}").unwrap_err();
-        assert!(e.contains("`a=U`"), "{e}");
+        assert!(e.to_string().contains("`a=U`"), "{e}");
+        assert_eq!(
+            e,
+            AclError::Item {
+                item: "a=U".into(),
+                why: ItemError::NoGrantor
+            }
+        );
+    }
+
+    #[test]
+    fn each_malformation_has_its_variant_and_message() {
+        let cases: [(&str, AclError, &str); 6] = [
+            (
+                "{\"a=U/x}",
+                AclError::UnterminatedElement {
+                    text: "{\"a=U/x}".into(),
+                },
+                "unterminated quoted element in `{\"a=U/x}`",
+            ),
+            (
+                "{\"a=U/x\"b}",
+                AclError::AfterQuotedElement {
+                    found: 'b',
+                    text: "{\"a=U/x\"b}".into(),
+                },
+                "`b` after a quoted element in `{\"a=U/x\"b}` (expected `,`)",
+            ),
+            (
+                "{NULL}",
+                AclError::NullElement {
+                    text: "{NULL}".into(),
+                },
+                "NULL element in ACL `{NULL}`",
+            ),
+            (
+                "\"a=U/x",
+                AclError::UnclosedQuote {
+                    text: "\"a=U/x".into(),
+                },
+                "a quoted name is not closed in `\"a=U/x`",
+            ),
+            (
+                "{a=1/x}",
+                AclError::Item {
+                    item: "a=1/x".into(),
+                    why: ItemError::NotALetter('1'),
+                },
+                "ACL item `a=1/x`: `1` is not a privilege letter",
+            ),
+            (
+                "group =U/x",
+                AclError::Item {
+                    item: "group =U/x".into(),
+                    why: ItemError::NamelessGroupOrRole,
+                },
+                "ACL item `group =U/x`: a group or role entry without a name",
+            ),
+        ];
+        for (text, want, message) in &cases {
+            let e = parse_acl(text).unwrap_err();
+            assert_eq!(&e, want, "{text}");
+            assert_eq!(e.to_string(), *message);
+        }
+        // Not an array: `{` starts it but it does not end in `}`; the text is trimmed.
+        let e = parse_acl(" {a=U/x ").unwrap_err();
+        assert_eq!(
+            e,
+            AclError::NotAnArray {
+                text: "{a=U/x".into()
+            }
+        );
+        assert_eq!(
+            e.to_string(),
+            "`{a=U/x` is not an array literal (no surrounding braces)"
+        );
     }
 }

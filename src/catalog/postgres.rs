@@ -34,7 +34,7 @@
 //! Principal kinds are informational on PostgreSQL (a login role is reported as a user,
 //! any other as a role); the planner erases them.
 
-use super::acl::for_each_entry;
+use super::acl::{for_each_entry, AclError};
 use super::wire::{each_row, in_own_transaction, no_progress, rows, run, Cols, Progress};
 use super::{Acl, FunctionInfo, Membership, PrincipalInfo, SchemaInfo, ServerInfo, Snapshot};
 use crate::model::{Grantee, Principal, PrincipalKind, Privilege, Target};
@@ -284,7 +284,7 @@ fn grants(
                 });
             }
         }
-        Ok(())
+        Ok::<(), AclError>(())
     })
     .map_err(|e| c.unexpected(format!("column {i}: {e}")))?;
     Ok(grants)

@@ -485,7 +485,7 @@ pub async fn read_in_transaction_with(
     {
         let c = Cols::new(&r, T, "mlfunc language ACL");
         let Some(text) = c.opt(0)? else { continue };
-        let items = parse_acl(text).map_err(|e| c.unexpected(e))?;
+        let items = parse_acl(text).map_err(|e| c.unexpected(e.to_string()))?;
         snap.create_model.extend(
             items
                 .into_iter()
