@@ -19,9 +19,25 @@ impl KeyPart {
     }
 }
 
+/// What is wrong with an object key's quoting. The caller's message names the key and
+/// where it was written, so the variant is all there is to say; its Display is the tail
+/// of that message (`cannot read schema key `…`: {this}`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum KeyError {
+    /// A part opens `"` and the key ends before it closes.
+    #[error("a double quote is not closed")]
+    Unclosed,
+    /// `"a"b`: text right after a closing quote, not a `.`.
+    #[error("text follows a closing double quote without a `.` between")]
+    TextAfterClose,
+    /// `a"b`: a `"` inside an unquoted part.
+    #[error("a double quote may only open a quoted part (`\"a.b\"`)")]
+    Stray,
+}
+
 /// Splits an object key on each `.` outside double quotes. A part may be written
 /// `"a.b"`, with `""` standing for one `"`. On a malformed key, says what is wrong.
-pub(crate) fn split_key(key: &str) -> Result<Vec<KeyPart>, String> {
+pub(crate) fn split_key(key: &str) -> Result<Vec<KeyPart>, KeyError> {
     let mut parts = Vec::new();
     let mut chars = key.chars().peekable();
     loop {
@@ -31,7 +47,7 @@ pub(crate) fn split_key(key: &str) -> Result<Vec<KeyPart>, String> {
             chars.next();
             loop {
                 match chars.next() {
-                    None => return Err("a double quote is not closed".to_string()),
+                    None => return Err(KeyError::Unclosed),
                     Some('"') if chars.peek() == Some(&'"') => {
                         chars.next();
                         text.push('"');
@@ -42,11 +58,7 @@ pub(crate) fn split_key(key: &str) -> Result<Vec<KeyPart>, String> {
             }
             match chars.peek() {
                 None | Some('.') => {}
-                Some(_) => {
-                    return Err(
-                        "text follows a closing double quote without a `.` between".to_string()
-                    )
-                }
+                Some(_) => return Err(KeyError::TextAfterClose),
             }
         } else {
             while let Some(&c) = chars.peek() {
@@ -54,9 +66,7 @@ pub(crate) fn split_key(key: &str) -> Result<Vec<KeyPart>, String> {
                     break;
                 }
                 if c == '"' {
-                    return Err(
-                        "a double quote may only open a quoted part (`\"a.b\"`)".to_string()
-                    );
+                    return Err(KeyError::Stray);
                 }
                 text.push(c);
                 chars.next();
@@ -125,16 +135,19 @@ mod tests {
 
     #[test]
     fn malformed_keys_say_what_is_wrong() {
+        let e = split_key(r#""abc"#).unwrap_err();
+        assert_eq!(e, KeyError::Unclosed);
+        assert_eq!(e.to_string(), "a double quote is not closed");
+        let e = split_key(r#""ab"c.d"#).unwrap_err();
+        assert_eq!(e, KeyError::TextAfterClose);
         assert_eq!(
-            split_key(r#""abc"#).unwrap_err(),
-            "a double quote is not closed"
-        );
-        assert_eq!(
-            split_key(r#""ab"c.d"#).unwrap_err(),
+            e.to_string(),
             "text follows a closing double quote without a `.` between"
         );
+        let e = split_key(r#"a"b"#).unwrap_err();
+        assert_eq!(e, KeyError::Stray);
         assert_eq!(
-            split_key(r#"a"b"#).unwrap_err(),
+            e.to_string(),
             "a double quote may only open a quoted part (`\"a.b\"`)"
         );
     }
