@@ -388,7 +388,7 @@ impl Snapshot {
 
     /// Reads a snapshot from JSON, refusing other formats and versions with a message
     /// that says what to do.
-    pub fn from_json(text: &str) -> Result<Snapshot, String> {
+    pub fn from_json(text: &str) -> Result<Snapshot, SnapshotError> {
         /// The fields that say what a file is, read first (the rest skipped unbuilt) so a
         /// file of another kind or version gets that message rather than a field error;
         /// then the snapshot is read once, typed, with no intermediate JSON tree (which
@@ -402,23 +402,20 @@ impl Snapshot {
             Ok(kind) => Some(kind),
             // Valid JSON of another shape (an array, a string...).
             Err(e) if e.classify() == serde_json::error::Category::Data => None,
-            Err(e) => return Err(format!("not valid JSON: {e}")),
+            Err(e) => return Err(SnapshotError::NotJson(e)),
         };
         let format = kind
             .as_ref()
             .and_then(|k| k.format.as_ref())
             .and_then(|v| v.as_str());
         if format != Some(SNAPSHOT_FORMAT) {
-            return Err(format!(
-                "not a grantplan snapshot (its `format` field is not \"{SNAPSHOT_FORMAT}\"); \
-                 write one with `grantplan snapshot --database-url URL > snapshot.json`"
-            ));
+            return Err(SnapshotError::NotASnapshot);
         }
         let version = kind
             .as_ref()
             .and_then(|k| k.version.as_ref())
             .and_then(|v| v.as_u64());
-        let invalid = |e: serde_json::Error| format!("invalid snapshot: {e}");
+        let invalid = SnapshotError::Invalid;
         let mut snap = match version {
             Some(1) => {
                 let v1: SnapshotV1 = serde_json::from_str(text).map_err(invalid)?;
@@ -453,9 +450,62 @@ impl Snapshot {
     }
 }
 
-/// The message for a snapshot whose `version` this build does not read, located: a
+/// Why a snapshot file could not be read. The CLI prints it after the file's name; the
+/// variants keep what the message is made of (serde_json's error with its line and
+/// column, the version as written, the bad `objects` entry) for callers and tests.
+#[derive(Debug, thiserror::Error)]
+pub enum SnapshotError {
+    /// Not JSON at all; serde_json's error says where.
+    #[error("not valid JSON: {0}")]
+    NotJson(serde_json::Error),
+    /// JSON without `"format": "grantplan-snapshot"` (another file, or not an object).
+    #[error(
+        "not a grantplan snapshot (its `format` field is not \"{SNAPSHOT_FORMAT}\"); \
+         write one with `grantplan snapshot --database-url URL > snapshot.json`"
+    )]
+    NotASnapshot,
+    /// A `version` this build does not read: its JSON text and where it ends.
+    #[error(
+        "line {line}, column {column}: snapshot version {value} is not supported by this \
+         grantplan (it reads versions {read}); take a new snapshot with this version",
+        read = versions_read()
+    )]
+    UnsupportedVersion {
+        value: String,
+        line: usize,
+        column: usize,
+    },
+    /// No `version` field.
+    #[error(
+        "the snapshot has no `version` field (this grantplan reads versions {read}); take \
+         a new snapshot with this version",
+        read = versions_read()
+    )]
+    NoVersion,
+    /// A snapshot of a known version whose fields do not read; serde_json's error says
+    /// where.
+    #[error("invalid snapshot: {0}")]
+    Invalid(serde_json::Error),
+    /// A format-2 `objects[index]` entry whose fields do not fit its `type`.
+    #[error(
+        "invalid snapshot: objects[{index}] (`{name}`, type {kind:?}): {}",
+        kind.shape()
+    )]
+    BadObject {
+        index: usize,
+        name: String,
+        kind: EntryType,
+    },
+}
+
+/// `1 and 2`: the versions this build reads, for the messages.
+fn versions_read() -> String {
+    SNAPSHOT_VERSIONS_READ.map(|v| v.to_string()).join(" and ")
+}
+
+/// The error for a snapshot whose `version` this build does not read, located: a
 /// second pass fails inside the `version` value, so serde_json knows its line and column.
-fn unsupported_version(text: &str, present: bool) -> String {
+fn unsupported_version(text: &str, present: bool) -> SnapshotError {
     /// Fails on any value, after reading it, so the error is placed just past it.
     struct Refused;
     impl<'de> Deserialize<'de> for Refused {
@@ -469,24 +519,19 @@ fn unsupported_version(text: &str, present: bool) -> String {
         #[allow(dead_code)]
         version: Refused,
     }
-    let read = SNAPSHOT_VERSIONS_READ.map(|v| v.to_string()).join(" and ");
     match serde_json::from_str::<Version>(text) {
         Err(e) if present && e.classify() == serde_json::error::Category::Data => {
             let shown = e.to_string();
             let value = shown
                 .rsplit_once(" at line ")
                 .map_or(shown.as_str(), |(value, _)| value);
-            format!(
-                "line {}, column {}: snapshot version {value} is not supported by this \
-                 grantplan (it reads versions {read}); take a new snapshot with this version",
-                e.line(),
-                e.column()
-            )
+            SnapshotError::UnsupportedVersion {
+                value: value.to_string(),
+                line: e.line(),
+                column: e.column(),
+            }
         }
-        _ => format!(
-            "the snapshot has no `version` field (this grantplan reads versions {read}); take \
-             a new snapshot with this version"
-        ),
+        _ => SnapshotError::NoVersion,
     }
 }
 
@@ -550,12 +595,25 @@ struct SnapshotV2 {
 }
 
 /// The kind of one format-2 object, its `type` field: the kind's name in plan JSON.
+/// Public only as [`SnapshotError::BadObject`]'s data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
-enum EntryType {
+pub enum EntryType {
     Schema,
     Model,
     Function,
+}
+
+impl EntryType {
+    /// Which of `schema` and `args` an entry of this kind has, for the error that names
+    /// an entry that does not.
+    fn shape(self) -> &'static str {
+        match self {
+            EntryType::Schema => "a schema has neither `schema` nor `args`",
+            EntryType::Model => "a model has `schema` and no `args`",
+            EntryType::Function => "a function has `schema` and `args`",
+        }
+    }
 }
 
 /// One format-2 object as read. One flat struct rather than a `type`-tagged enum: serde
@@ -577,7 +635,7 @@ struct ObjectEntry {
 }
 
 impl SnapshotV2 {
-    fn into_snapshot(self) -> Result<Snapshot, String> {
+    fn into_snapshot(self) -> Result<Snapshot, SnapshotError> {
         let mut snap = Snapshot::empty(self.target);
         snap.server = self.server;
         snap.principals = self.principals;
@@ -585,12 +643,6 @@ impl SnapshotV2 {
         snap.create_model = self.create_model;
         snap.non_local_schemas = self.non_local_schemas;
         for (i, o) in self.objects.into_iter().enumerate() {
-            let wrong = |what: &str| {
-                Err(format!(
-                    "invalid snapshot: objects[{i}] (`{}`, type {:?}): {what}",
-                    o.name, o.kind
-                ))
-            };
             match (o.kind, o.schema.clone(), o.args.clone()) {
                 (EntryType::Schema, None, None) => snap.schemas.push(SchemaInfo {
                     name: o.name,
@@ -612,11 +664,13 @@ impl SnapshotV2 {
                         grants: o.grants,
                     })
                 }
-                (EntryType::Schema, _, _) => {
-                    return wrong("a schema has neither `schema` nor `args`")
+                (kind, _, _) => {
+                    return Err(SnapshotError::BadObject {
+                        index: i,
+                        name: o.name,
+                        kind,
+                    })
                 }
-                (EntryType::Model, _, _) => return wrong("a model has `schema` and no `args`"),
-                (EntryType::Function, _, _) => return wrong("a function has `schema` and `args`"),
             }
         }
         Ok(snap)
@@ -733,34 +787,68 @@ mod tests {
         s.write_json(&mut written).unwrap();
         assert_eq!(String::from_utf8(written).unwrap(), json);
         let wrong = json.replace("\"version\": 2", "\"version\": 99");
-        let err = Snapshot::from_json(&wrong).unwrap_err();
+        let e = Snapshot::from_json(&wrong).unwrap_err();
+        assert!(
+            matches!(&e, SnapshotError::UnsupportedVersion { value, line: 3, column: 15 } if value == "99"),
+            "{e:?}"
+        );
+        let err = e.to_string();
         assert!(
             err.starts_with("line 3, column 15: snapshot version 99 is not supported")
                 && err.contains("reads versions 1 and 2"),
             "{err}"
         );
-        let err = Snapshot::from_json("{\"format\": \"grantplan-snapshot\"}").unwrap_err();
+        let e = Snapshot::from_json("{\"format\": \"grantplan-snapshot\"}").unwrap_err();
+        assert!(matches!(e, SnapshotError::NoVersion), "{e:?}");
+        let err = e.to_string();
         assert!(err.contains("no `version` field"), "{err}");
         let wrong = json.replace("\"version\": 2", "\"version\": \"2\"");
-        let err = Snapshot::from_json(&wrong).unwrap_err();
+        let err = Snapshot::from_json(&wrong).unwrap_err().to_string();
         assert!(err.contains("snapshot version \"2\" is not"), "{err}");
-        let err = Snapshot::from_json("{\"schemas\": []}").unwrap_err();
+        let e = Snapshot::from_json("{\"schemas\": []}").unwrap_err();
+        assert!(matches!(e, SnapshotError::NotASnapshot), "{e:?}");
+        let err = e.to_string();
         assert!(err.contains("not a grantplan snapshot"), "{err}");
         for other in ["[1, 2]", "\"snapshot\"", "{\"format\": 7}", "null"] {
-            let err = Snapshot::from_json(other).unwrap_err();
+            let err = Snapshot::from_json(other).unwrap_err().to_string();
             assert!(err.contains("not a grantplan snapshot"), "{other}: {err}");
         }
-        let err = Snapshot::from_json("{\"format\": ").unwrap_err();
+        let e = Snapshot::from_json("{\"format\": ").unwrap_err();
+        assert!(
+            matches!(&e, SnapshotError::NotJson(j) if j.line() == 1),
+            "{e:?}"
+        );
+        let err = e.to_string();
         assert!(err.starts_with("not valid JSON"), "{err}");
         for (bad, what) in [
             ("\"type\": \"schema\"", "\"type\": \"table\""),
             ("\"name\": \"a\"", "\"name\": \"a\", \"args\": \"\""),
         ] {
-            let err = Snapshot::from_json(&json.replace(bad, what)).unwrap_err();
+            let err = Snapshot::from_json(&json.replace(bad, what))
+                .unwrap_err()
+                .to_string();
             assert!(err.starts_with("invalid snapshot"), "{err}");
         }
+        // A schema entry with `args`: the entry's index, name and type, and the message.
+        let e = Snapshot::from_json(
+            &json.replace("\"name\": \"a\"", "\"name\": \"a\", \"args\": \"\""),
+        )
+        .unwrap_err();
+        assert!(
+            matches!(&e, SnapshotError::BadObject { index: 0, name, kind: EntryType::Schema } if name == "a"),
+            "{e:?}"
+        );
+        assert_eq!(
+            e.to_string(),
+            "invalid snapshot: objects[0] (`a`, type Schema): a schema has neither `schema` nor `args`"
+        );
         let bad = json.replace("\"owner\": \"postgres\"", "\"owner\": 7");
-        let err = Snapshot::from_json(&bad).unwrap_err();
+        let e = Snapshot::from_json(&bad).unwrap_err();
+        assert!(
+            matches!(&e, SnapshotError::Invalid(j) if j.line() > 0),
+            "{e:?}"
+        );
+        let err = e.to_string();
         assert!(
             err.starts_with("invalid snapshot") && err.contains("line"),
             "{err}"
