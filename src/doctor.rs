@@ -254,7 +254,7 @@ fn visibility(f: &Findings) -> Check {
             "catalog",
             "the login sees only part of the catalog: plans would revoke grants it cannot see",
         )
-        .fix(why.clone()),
+        .fix(why.to_string()),
         Err(e) => Check::new(
             Status::Fail,
             "catalog",
@@ -665,6 +665,7 @@ pub fn exit_code(checks: &[Check]) -> u8 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::catalog::redshift::PartialVisibility;
     use crate::catalog::{AssumeRole, PrincipalInfo};
 
     fn config(yaml: &str) -> Config {
@@ -928,7 +929,10 @@ mod tests {
             login: "viewer".into(),
             ..Setup::default()
         };
-        let err = ReadError::PartialVisibility("grant ACCESS SYSTEM TABLE".into());
+        let why = PartialVisibility {
+            login: "viewer".into(),
+        };
+        let err = ReadError::PartialVisibility(why.clone());
         let checks = examine(&findings(Target::Redshift, Some(&c), &setup, Err(&err)));
         let fails: Vec<_> = checks
             .iter()
@@ -937,7 +941,10 @@ mod tests {
             .collect();
         assert_eq!(fails, ["server", "catalog"]);
         let catalog = checks.iter().find(|c| c.topic == "catalog").unwrap();
-        assert_eq!(catalog.fix.as_deref(), Some("grant ACCESS SYSTEM TABLE"));
+        assert_eq!(catalog.fix.as_deref(), Some(why.to_string().as_str()));
+        assert!(why
+            .to_string()
+            .contains("GRANT ROLE grantplan_reader TO viewer;"));
     }
 
     #[test]

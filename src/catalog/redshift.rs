@@ -570,7 +570,7 @@ async fn read_access(
     login: &str,
     superuser: bool,
     progress: &(dyn Fn(Progress) + Sync),
-) -> Result<Result<Access, String>, ReadError> {
+) -> Result<Result<Access, PartialVisibility>, ReadError> {
     let mut access = Access {
         user_roles: Vec::new(),
         role_roles: Vec::new(),
@@ -638,6 +638,26 @@ fn unpad(s: &str) -> String {
     s.trim_end_matches(' ').to_string()
 }
 
+/// The refusal of a login that sees only part of the catalog ([`check_visibility`]): the
+/// login is what the message is made of (named in it, and quoted in the GRANT that fixes
+/// it), so it is what is kept; `grantplan doctor` shows the message as the fix.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "the login `{login}` is not a superuser and does not hold the ACCESS SYSTEM TABLE \
+     permission, so Redshift shows it only the grants of identities it owns or can \
+     access; a plan from that partial catalog would revoke grants it cannot see, so \
+     nothing was read or planned. Connect as a superuser: a grants.yaml with models: \
+     needs one, since Redshift shows every model only to superusers. For a grants.yaml \
+     without models:, a login holding ACCESS SYSTEM TABLE also sees enough: have a \
+     superuser run CREATE ROLE grantplan_reader; GRANT ACCESS SYSTEM TABLE TO ROLE \
+     grantplan_reader; GRANT ROLE grantplan_reader TO {}; (holding sys:monitor, \
+     sys:operator or sys:dba also works)",
+    quote(.login)
+)]
+pub struct PartialVisibility {
+    pub login: String,
+}
+
 /// Refuses a login that sees only part of the catalog.
 ///
 /// It sees everything when it is a superuser, holds ACCESS SYSTEM TABLE itself, or holds
@@ -651,7 +671,7 @@ pub fn check_visibility(
     user_roles: &[(String, String)],
     role_roles: &[(String, String)],
     holders: &[(String, String)],
-) -> Result<(), String> {
+) -> Result<(), PartialVisibility> {
     if superuser
         || holders
             .iter()
@@ -686,18 +706,9 @@ pub fn check_visibility(
     if via_role {
         return Ok(());
     }
-    Err(format!(
-        "the login `{login}` is not a superuser and does not hold the ACCESS SYSTEM TABLE \
-         permission, so Redshift shows it only the grants of identities it owns or can \
-         access; a plan from that partial catalog would revoke grants it cannot see, so \
-         nothing was read or planned. Connect as a superuser: a grants.yaml with models: \
-         needs one, since Redshift shows every model only to superusers. For a grants.yaml \
-         without models:, a login holding ACCESS SYSTEM TABLE also sees enough: have a \
-         superuser run CREATE ROLE grantplan_reader; GRANT ACCESS SYSTEM TABLE TO ROLE \
-         grantplan_reader; GRANT ROLE grantplan_reader TO {}; (holding sys:monitor, \
-         sys:operator or sys:dba also works)",
-        quote(login)
-    ))
+    Err(PartialVisibility {
+        login: login.to_string(),
+    })
 }
 
 #[cfg(test)]
@@ -748,6 +759,8 @@ mod tests {
     #[test]
     fn the_refusal_names_the_permission_and_the_fix_with_the_login_quoted() {
         let e = check_visibility("Data Team", false, &[], &[], &[]).unwrap_err();
+        assert_eq!(e.login, "Data Team");
+        let e = e.to_string();
         assert!(e.contains("ACCESS SYSTEM TABLE"), "{e}");
         assert!(
             e.contains("GRANT ROLE grantplan_reader TO \"Data Team\";"),

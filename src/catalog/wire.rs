@@ -33,7 +33,7 @@ pub enum ReadError {
     /// The login sees only part of the catalog: a plan from it would revoke grants it
     /// cannot see, so nothing is planned.
     #[error("{0}")]
-    PartialVisibility(String),
+    PartialVisibility(super::redshift::PartialVisibility),
 }
 
 /// Runs `read` (a reader's `read_in_transaction_with`) in a transaction of its own:
