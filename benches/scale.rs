@@ -619,6 +619,9 @@ fn statements_of(groups: Vec<(Head, Vec<String>, Vec<String>)>, limit: usize) ->
     statements
 }
 
+/// The grouped script's shape, which also runs as the script runs it (autocommitted).
+const SCRIPT_SHAPE: &str = "per grantee, 1,000 objects, plan order (the grouped script)";
+
 /// The statement shapes issue 17 asks to compare, each with the same changes: how
 /// changes are grouped into statements, how many objects a statement holds, and the
 /// order objects are touched in. Names and the statements.
@@ -690,7 +693,7 @@ fn statement_shapes(changes: &[PlannedChange]) -> Vec<(&'static str, Vec<String>
             statements_of(sets.into_iter().map(|((h, g), o)| (h, o, g)).collect(), 100),
         ),
         (
-            "per grantee, 1,000 objects, plan order (the grouped script)",
+            SCRIPT_SHAPE,
             statements_of(
                 per_grantee
                     .into_iter()
@@ -763,11 +766,16 @@ async fn shape_baselines(port: u16, db: &str, plan_json: &str) -> Vec<ShapeRun> 
     let mut shapes = vec![("grantplan's plan, as planned", own)];
     shapes.extend(statement_shapes(&changes));
     let mut runs: Vec<ShapeRun> = Vec::new();
-    for (shape, statements) in &shapes {
-        let script = shape.contains("script");
-        for one_transaction in [true, false].into_iter().take(if script { 2 } else { 1 }) {
+    for (of, (shape, statements)) in shapes.iter().enumerate() {
+        let modes: &[bool] = if *shape == SCRIPT_SHAPE {
+            &[true, false]
+        } else {
+            &[true]
+        };
+        for &one_transaction in modes {
             runs.push(ShapeRun {
-                shape: shape.to_string(),
+                of,
+                shape,
                 statements: statements.len(),
                 one_transaction,
                 wall: Duration::MAX,
@@ -776,8 +784,7 @@ async fn shape_baselines(port: u16, db: &str, plan_json: &str) -> Vec<ShapeRun> 
     }
     for _ in 0..SHAPE_RUNS {
         for run in runs.iter_mut() {
-            let statements = &shapes.iter().find(|(s, _)| *s == run.shape).unwrap().1;
-            let wall = run_on_copy(port, db, statements, run.one_transaction).await;
+            let wall = run_on_copy(port, db, &shapes[run.of].1, run.one_transaction).await;
             run.wall = run.wall.min(wall);
         }
     }
@@ -789,7 +796,9 @@ const SHAPE_RUNS: usize = 2;
 
 /// One statement shape's run.
 struct ShapeRun {
-    shape: String,
+    /// Its place in the shapes [`shape_baselines`] runs.
+    of: usize,
+    shape: &'static str,
     statements: usize,
     one_transaction: bool,
     wall: Duration,
