@@ -1224,7 +1224,12 @@ impl<'a> Planner<'a> {
             NO_NAME => (objects.iter().min().copied(), 0),
             _ => (first_of_name.get(name).copied(), objects.len()),
         });
-        let by_name = self.name_order(&changes);
+        // Only groups of one name are put in name order (none where names are unique).
+        let by_name = if first_of_name.is_empty() {
+            Vec::new()
+        } else {
+            self.name_order(&changes)
+        };
         let mut statements = Vec::new();
         for ((grant, _, privileges, grantees, name), mut objects) in groups {
             if name != NO_NAME {
