@@ -1055,8 +1055,8 @@ impl Interrupts {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog::{Acl, PrincipalInfo, SchemaInfo};
-    use crate::model::{Grantee, PrincipalKind, Privilege};
+    use crate::catalog::{Acl, ObjectInfo, PrincipalInfo};
+    use crate::model::{Grantee, PrincipalKind, Privilege, Securable};
     use crate::planfile::Header;
 
     const GRANTS: &str = "target: postgres
@@ -1083,10 +1083,10 @@ schemas:
             superuser: false,
         });
         if schema {
-            snap.schemas.push(SchemaInfo {
-                name: "app".into(),
-                owner: "postgres".into(),
-                grants: granted
+            snap.objects.push(ObjectInfo::new(
+                Securable::Schema { name: "app".into() },
+                "postgres",
+                granted
                     .then(|| Acl {
                         grantee: Grantee::principal(PrincipalKind::Role, "readers"),
                         privilege: Privilege::Usage,
@@ -1094,7 +1094,7 @@ schemas:
                     })
                     .into_iter()
                     .collect(),
-            });
+            ));
         }
         snap
     }

@@ -228,7 +228,7 @@ fn visibility(f: &Findings) -> Check {
                     "read every grant, but `{}` is not a superuser, and Redshift shows a \
                      non-superuser only the models it owns ({} seen): {}",
                     s.server.login,
-                    s.models.len(),
+                    s.objects_of(crate::model::ObjectKind::Model).len(),
                     if manages_models {
                         "the models: section cannot be planned by this login"
                     } else {
@@ -242,11 +242,11 @@ fn visibility(f: &Findings) -> Check {
             Status::Pass,
             "catalog",
             format!(
-                "read the whole catalog (principals: {}, schemas: {}, models: {}, functions: {})",
+                "read the whole catalog (principals: {}, {})",
                 s.principals.len(),
-                s.schemas.len(),
-                s.models.len(),
-                s.functions.len()
+                crate::model::ObjectKind::ALL
+                    .map(|k| format!("{}: {}", k.section(), s.objects_of(k).len()))
+                    .join(", ")
             ),
         ),
         Err(ReadError::PartialVisibility(why)) => Check::new(
@@ -666,7 +666,8 @@ pub fn exit_code(checks: &[Check]) -> u8 {
 mod tests {
     use super::*;
     use crate::catalog::redshift::PartialVisibility;
-    use crate::catalog::{AssumeRole, PrincipalInfo};
+    use crate::catalog::{AssumeRole, ObjectInfo, PrincipalInfo};
+    use crate::model::Securable;
 
     fn config(yaml: &str) -> Config {
         crate::config::parse("grants.yaml", yaml).unwrap()
@@ -737,7 +738,7 @@ mod tests {
     /// belongs to), or every planned privilege held WITH GRANT OPTION.
     #[test]
     fn grantable_follows_ownership_roles_and_grant_options() {
-        use crate::catalog::{Acl, Membership, SchemaInfo};
+        use crate::catalog::{Acl, Membership, ObjectInfo};
         use crate::model::{Principal, Privilege};
         let c = config(
             "target: postgres\nroles:\n  readers: {}\nschemas:\n  a: {usage: [readers]}\n  b: {usage: [readers], create: [readers]}\n",
@@ -756,10 +757,8 @@ mod tests {
             login: false,
             superuser: false,
         });
-        let schema = |name: &str, owner: &str, grants: Vec<Acl>| SchemaInfo {
-            name: name.into(),
-            owner: owner.into(),
-            grants,
+        let schema = |name: &str, owner: &str, grants: Vec<Acl>| {
+            ObjectInfo::new(Securable::Schema { name: name.into() }, owner, grants)
         };
         let go = |p| Acl {
             grantee: Grantee::principal(PrincipalKind::User, "ci"),
@@ -767,7 +766,7 @@ mod tests {
             grant_option: true,
         };
         // a: owned by a role ci belongs to; b: ci holds USAGE with grant option only.
-        snap.schemas = vec![
+        snap.objects = vec![
             schema("a", "owners", vec![]),
             schema("b", "postgres", vec![go(Privilege::Usage)]),
         ];
@@ -786,7 +785,7 @@ mod tests {
             g[0]
         );
         // With CREATE grantable too, everything may run.
-        snap.schemas[1].grants.push(go(Privilege::Create));
+        snap.objects[1].grants.push(go(Privilege::Create));
         let checks = examine(&findings(Target::Postgres, Some(&c), &setup, Ok(&snap)));
         let g = checks.iter().find(|c| c.topic == "grantable").unwrap();
         assert_eq!(g.status, Status::Pass, "{g:?}");
@@ -836,11 +835,13 @@ mod tests {
             login: false,
             superuser: false,
         });
-        snap.schemas.push(crate::catalog::SchemaInfo {
-            name: "demo_ml".into(),
-            owner: "admin".into(),
-            grants: vec![],
-        });
+        snap.objects.push(ObjectInfo::new(
+            Securable::Schema {
+                name: "demo_ml".into(),
+            },
+            "admin",
+            vec![],
+        ));
         let checks = examine(&findings(Target::Redshift, Some(&c), &setup, Ok(&snap)));
         assert_eq!(
             statuses(&checks),

@@ -465,20 +465,15 @@ impl<'a> Exporter<'a> {
 
     /// Object name parts the file writes (for the case check).
     fn written_object_parts(&self) -> Vec<&'a str> {
-        let snap = self.snap;
-        let mut parts: Vec<&'a str> = snap.schemas.iter().map(|s| s.name.as_str()).collect();
-        if self.t == Target::Redshift {
-            parts.extend(
-                snap.models
-                    .iter()
-                    .flat_map(|m| [m.schema.as_str(), m.name.as_str()]),
-            );
+        let mut parts: Vec<&'a str> = Vec::new();
+        for o in &self.snap.objects {
+            if !o.kind().exists_on(self.t) {
+                continue;
+            }
+            let p = o.parts();
+            parts.push(p.first);
+            parts.extend(p.second);
         }
-        parts.extend(
-            snap.functions
-                .iter()
-                .flat_map(|f| [f.schema.as_str(), f.name.as_str()]),
-        );
         parts.retain(|n| unwritable(self.t, n).is_none());
         parts
     }
@@ -494,13 +489,7 @@ impl<'a> Exporter<'a> {
             names.insert(&m.parent.name);
             names.insert(&m.member.name);
         }
-        let acls = self
-            .snap
-            .schemas
-            .iter()
-            .flat_map(|s| &s.grants)
-            .chain(self.snap.models.iter().flat_map(|m| &m.grants))
-            .chain(self.snap.functions.iter().flat_map(|f| &f.grants));
+        let acls = self.snap.objects.iter().flat_map(|o| &o.grants);
         let grantees = acls.map(|a| &a.grantee).chain(&self.snap.create_model);
         for g in grantees {
             if let Grantee::Principal(p) = g {
@@ -873,29 +862,30 @@ impl<'a> Exporter<'a> {
     }
 
     fn collect_schemas(&mut self) -> Vec<Entry> {
+        self.collect_objects(ObjectKind::Schema)
+    }
+
+    /// One entry per object of `kind` (a kind without argument lists), with its grants.
+    fn collect_objects(&mut self, kind: ObjectKind) -> Vec<Entry> {
         let mut out = Vec::new();
         let snap = self.snap;
-        for s in &snap.schemas {
-            let Some(key) = self.writable_key(ObjectKind::Schema.noun(), &[&s.name]) else {
+        for o in snap.objects_of(kind) {
+            let p = o.parts();
+            let names: Vec<&str> = std::iter::once(p.first).chain(p.second).collect();
+            let Some(key) = self.writable_key(kind.noun(), &names) else {
                 continue;
             };
-            let object = format!("schema `{}`", s.name);
-            let lists = self.lists(
-                &s.grants,
-                &s.owner,
-                &object,
-                ObjectKind::Schema.info().privileges,
-            );
+            let object = format!("{} `{}`", kind.noun(), o.object.display_name());
+            let lists = self.lists(&o.grants, &o.owner, &object, kind.info().privileges);
             out.push(Entry { key, lists });
         }
         out
     }
 
     fn collect_models(&mut self) -> Vec<Entry> {
-        let mut out = Vec::new();
         let snap = self.snap;
         if self.t == Target::Postgres {
-            if !snap.models.is_empty() {
+            if !snap.objects_of(ObjectKind::Model).is_empty() {
                 self.warn(
                     "the snapshot lists models, but models exist only on Redshift; they are \
                      not exported"
@@ -903,10 +893,10 @@ impl<'a> Exporter<'a> {
                     "check the snapshot's target",
                 );
             }
-            return out;
+            return Vec::new();
         }
         if !snap.sees_every_model() {
-            if !snap.models.is_empty() {
+            if !snap.objects_of(ObjectKind::Model).is_empty() {
                 self.warn(
                     format!(
                         "`{}` is not a superuser, and Redshift shows a non-superuser only the \
@@ -917,33 +907,24 @@ impl<'a> Exporter<'a> {
                     "export as a superuser to include the models' grants",
                 );
             }
-            return out;
+            return Vec::new();
         }
-        for m in &snap.models {
-            let Some(key) = self.writable_key(ObjectKind::Model.noun(), &[&m.schema, &m.name])
-            else {
-                continue;
-            };
-            let object = format!("model `{}.{}`", m.schema, m.name);
-            let lists = self.lists(
-                &m.grants,
-                &m.owner,
-                &object,
-                ObjectKind::Model.info().privileges,
-            );
-            out.push(Entry { key, lists });
-        }
-        out
+        self.collect_objects(ObjectKind::Model)
     }
 
     /// One entry per function name: the union of its overloads' grants, and a warning
     /// naming the overloads that lack part of it (the plan grants them the difference).
     fn collect_functions(&mut self) -> Vec<Entry> {
-        let mut by_name: BTreeMap<(&str, &str), Vec<&crate::catalog::FunctionInfo>> =
+        let mut by_name: BTreeMap<(&str, &str), Vec<(&str, &crate::catalog::ObjectInfo)>> =
             BTreeMap::new();
         let snap = self.snap;
-        for f in &snap.functions {
-            by_name.entry((&f.schema, &f.name)).or_default().push(f);
+        for f in snap.objects_of(ObjectKind::Function) {
+            let p = f.parts();
+            let name = p.second.expect("a function's name has two parts");
+            let args = p
+                .args
+                .expect("a snapshot's function has its argument types");
+            by_name.entry((p.first, name)).or_default().push((args, f));
         }
         let mut out = Vec::new();
         for ((schema, name), overloads) in by_name {
@@ -951,8 +932,8 @@ impl<'a> Exporter<'a> {
                 continue;
             };
             let mut union: BTreeSet<Grantee> = BTreeSet::new();
-            for f in &overloads {
-                let object = format!("function `{schema}.{name}({})`", f.args);
+            for (args, f) in &overloads {
+                let object = format!("function `{schema}.{name}({args})`");
                 let lists = self.lists(
                     &f.grants,
                     &f.owner,
@@ -962,7 +943,7 @@ impl<'a> Exporter<'a> {
                 union.extend(lists.into_values().flatten());
             }
             let mut differences = Vec::new();
-            for f in &overloads {
+            for (args, f) in &overloads {
                 let held: BTreeSet<Grantee> = f
                     .grants
                     .iter()
@@ -990,7 +971,7 @@ impl<'a> Exporter<'a> {
                             Securable::Function {
                                 schema: schema.to_string(),
                                 name: name.to_string(),
-                                args: Some(f.args.clone()),
+                                args: Some(args.to_string()),
                             },
                             grantee,
                         )
@@ -1286,7 +1267,7 @@ impl<'a> Exporter<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog::{FunctionInfo, ModelInfo, SchemaInfo, ServerInfo};
+    use crate::catalog::{ObjectInfo, ServerInfo};
     use crate::plan::{plan, PlanOptions};
     use PrincipalKind::{Group, Role, User};
 
@@ -1353,21 +1334,23 @@ mod tests {
                 .collect()
         }
         fn schema(mut self, name: &str, owner: &str, grants: &[(&Grantee, Privilege)]) -> Self {
-            self.0.schemas.push(SchemaInfo {
-                name: name.into(),
-                owner: owner.into(),
-                grants: Self::acls(grants),
-            });
+            self.0.objects.push(ObjectInfo::new(
+                Securable::Schema { name: name.into() },
+                owner,
+                Self::acls(grants),
+            ));
             self
         }
         fn model(mut self, schema: &str, name: &str, owner: &str, execute: &[&Grantee]) -> Self {
             let grants: Vec<_> = execute.iter().map(|g| (*g, Privilege::Execute)).collect();
-            self.0.models.push(ModelInfo {
-                schema: schema.into(),
-                name: name.into(),
-                owner: owner.into(),
-                grants: Self::acls(&grants),
-            });
+            self.0.objects.push(ObjectInfo::new(
+                Securable::Model {
+                    schema: schema.into(),
+                    name: name.into(),
+                },
+                owner,
+                Self::acls(&grants),
+            ));
             self
         }
         fn function(
@@ -1379,13 +1362,15 @@ mod tests {
             execute: &[&Grantee],
         ) -> Self {
             let grants: Vec<_> = execute.iter().map(|g| (*g, Privilege::Execute)).collect();
-            self.0.functions.push(FunctionInfo {
-                schema: schema.into(),
-                name: name.into(),
-                args: args.into(),
-                owner: owner.into(),
-                grants: Self::acls(&grants),
-            });
+            self.0.objects.push(ObjectInfo::new(
+                Securable::Function {
+                    schema: schema.into(),
+                    name: name.into(),
+                    args: Some(args.into()),
+                },
+                owner,
+                Self::acls(&grants),
+            ));
             self
         }
         fn create_model(mut self, g: &Grantee) -> Self {
@@ -1952,7 +1937,7 @@ mod tests {
         // `ls_x` is managed: its grant revoked by hand is planned back, and the ignored
         // names' grants are left alone.
         let mut drifted = snap.clone();
-        drifted.schemas[0].grants.retain(|a| {
+        drifted.objects[0].grants.retain(|a| {
             !matches!(&a.grantee, Grantee::Principal(p) if p.name == "ls_x" || odd.contains(&p.name.as_str()))
         });
         assert_eq!(
@@ -1989,7 +1974,7 @@ mod tests {
             .p(&role("r"))
             .schema("s", "postgres", &[(&role("r"), Privilege::Usage)])
             .done();
-        snap.schemas[0].grants[0].grant_option = true;
+        snap.objects[0].grants[0].grant_option = true;
         let e = export(&snap);
         assert_eq!(e.warnings.len(), 1, "{}", lines(&e.warnings));
         assert!(e.warnings[0]
@@ -2031,11 +2016,10 @@ mod tests {
         let mut shuffled = snap.clone();
         shuffled.principals.reverse();
         shuffled.memberships.reverse();
-        shuffled.schemas.reverse();
-        shuffled.functions.reverse();
+        shuffled.objects.reverse();
         shuffled.create_model.reverse();
-        for s in &mut shuffled.schemas {
-            s.grants.reverse();
+        for o in &mut shuffled.objects {
+            o.grants.reverse();
         }
         for _ in 0..3 {
             assert_eq!(export(&snap), a);
@@ -2250,26 +2234,32 @@ mod tests {
             }
             let mut schemas = BTreeMap::new();
             for (n, o, g) in &s.schemas {
-                schemas.entry(name(*n)).or_insert_with(|| SchemaInfo {
-                    name: name(*n).to_string(),
-                    owner: owner(*o),
-                    grants: acls(g, &[Privilege::Create, Privilege::Usage]),
+                schemas.entry(name(*n)).or_insert_with(|| {
+                    ObjectInfo::new(
+                        Securable::Schema {
+                            name: name(*n).to_string(),
+                        },
+                        owner(*o),
+                        acls(g, &[Privilege::Create, Privilege::Usage]),
+                    )
                 });
             }
-            snap.schemas = schemas.into_values().collect();
+            snap.objects.extend(schemas.into_values());
             if t == Target::Redshift {
                 let mut models = BTreeMap::new();
                 for (sch, n, o, g) in &s.models {
-                    models
-                        .entry((name(*sch), name(*n)))
-                        .or_insert_with(|| ModelInfo {
-                            schema: name(*sch).to_string(),
-                            name: name(*n).to_string(),
-                            owner: owner(*o),
-                            grants: acls(g, &[Privilege::Execute]),
-                        });
+                    models.entry((name(*sch), name(*n))).or_insert_with(|| {
+                        ObjectInfo::new(
+                            Securable::Model {
+                                schema: name(*sch).to_string(),
+                                name: name(*n).to_string(),
+                            },
+                            owner(*o),
+                            acls(g, &[Privilege::Execute]),
+                        )
+                    });
                 }
-                snap.models = models.into_values().collect();
+                snap.objects.extend(models.into_values());
                 snap.create_model = s.create_model.iter().map(|&i| grantee(i)).collect();
             }
             let mut functions = BTreeMap::new();
@@ -2277,17 +2267,19 @@ mod tests {
                 let schema = ["s", "x.y"][*sch];
                 let fname = ["f", "Sales ML", "g*"][*n];
                 let args = ["", "integer", "text, integer"][*a];
-                functions
-                    .entry((schema, fname, args))
-                    .or_insert_with(|| FunctionInfo {
-                        schema: schema.to_string(),
-                        name: fname.to_string(),
-                        args: args.to_string(),
-                        owner: owner(*o),
-                        grants: acls(g, &[Privilege::Execute]),
-                    });
+                functions.entry((schema, fname, args)).or_insert_with(|| {
+                    ObjectInfo::new(
+                        Securable::Function {
+                            schema: schema.to_string(),
+                            name: fname.to_string(),
+                            args: Some(args.to_string()),
+                        },
+                        owner(*o),
+                        acls(g, &[Privilege::Execute]),
+                    )
+                });
             }
-            snap.functions = functions.into_values().collect();
+            snap.objects.extend(functions.into_values());
             snap.normalize();
             snap
         }

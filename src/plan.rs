@@ -354,13 +354,13 @@ impl World {
             held
         }
         let mut held = |grants| numbered(grants, &mut seen, &mut grantees, t);
-        let mut objects = Vec::with_capacity(snap.object_count() + 1);
-        for o in snap.objects() {
+        let mut objects = Vec::with_capacity(snap.objects.len() + 1);
+        for o in &snap.objects {
             objects.push((
-                o.object,
+                o.object.clone(),
                 ObjectState {
-                    owner: o.owner.map(str::to_string),
-                    held: held(o.grants),
+                    owner: o.known_owner().map(str::to_string),
+                    held: held(&o.grants),
                 },
             ));
         }
@@ -1471,7 +1471,7 @@ fn privilege_words(p: &[Privilege]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog::{FunctionInfo, Membership, ModelInfo, PrincipalInfo, SchemaInfo};
+    use crate::catalog::{Membership, ObjectInfo, PrincipalInfo};
     use crate::model::PrincipalKind::{Group, Role, User};
 
     fn config(yaml: &str) -> Config {
@@ -1526,30 +1526,34 @@ mod tests {
             self
         }
         fn schema(mut self, name: &str, owner: &str, grants: Vec<Acl>) -> Cat {
-            self.0.schemas.push(SchemaInfo {
-                name: name.into(),
-                owner: owner.into(),
+            self.0.objects.push(ObjectInfo::new(
+                Securable::Schema { name: name.into() },
+                owner,
                 grants,
-            });
+            ));
             self
         }
         fn model(mut self, schema: &str, name: &str, grants: Vec<Acl>) -> Cat {
-            self.0.models.push(ModelInfo {
-                schema: schema.into(),
-                name: name.into(),
-                owner: "owner".into(),
+            self.0.objects.push(ObjectInfo::new(
+                Securable::Model {
+                    schema: schema.into(),
+                    name: name.into(),
+                },
+                "owner",
                 grants,
-            });
+            ));
             self
         }
         fn function(mut self, schema: &str, name: &str, args: &str, grants: Vec<Acl>) -> Cat {
-            self.0.functions.push(FunctionInfo {
-                schema: schema.into(),
-                name: name.into(),
-                args: args.into(),
-                owner: "owner".into(),
+            self.0.objects.push(ObjectInfo::new(
+                Securable::Function {
+                    schema: schema.into(),
+                    name: name.into(),
+                    args: Some(args.into()),
+                },
+                "owner",
                 grants,
-            });
+            ));
             self
         }
         fn create_model(mut self, g: &str) -> Cat {
@@ -1692,7 +1696,7 @@ mod tests {
                 .principal(User, "bob", false)
                 .model("s", "m", grants)
                 .done();
-            snap.models[0].owner = String::new();
+            snap.objects[0].owner = String::new();
             snap
         };
         let snap = unknown(vec![acl("user:bob", Privilege::Execute)]);
@@ -1716,7 +1720,7 @@ mod tests {
         assert_eq!(sql(&p), ["GRANT EXECUTE ON MODEL s.m TO GROUP a;"]);
         // A known owner that holds an explicit row is left alone.
         let mut snap = unknown(vec![acl("user:bob", Privilege::Execute)]);
-        snap.models[0].owner = "bob".into();
+        snap.objects[0].owner = "bob".into();
         let p = plan(&config(yaml), Some(&snap), PlanOptions::default()).unwrap();
         assert_eq!(sql(&p), ["GRANT EXECUTE ON MODEL s.m TO GROUP a;"]);
     }

@@ -387,11 +387,13 @@ fn markdown_stays_under_the_comment_limit_and_names_the_plan_file() {
     });
     for i in 0..3_000 {
         yaml.push_str(&format!("  schema_{i:04}: {{usage: [readers]}}\n"));
-        snap.schemas.push(grantplan::catalog::SchemaInfo {
-            name: format!("schema_{i:04}"),
-            owner: "postgres".into(),
-            grants: Vec::new(),
-        });
+        snap.objects.push(grantplan::catalog::ObjectInfo::new(
+            grantplan::model::Securable::Schema {
+                name: format!("schema_{i:04}"),
+            },
+            "postgres",
+            Vec::new(),
+        ));
     }
     let file = dir.path().join("grants.yaml");
     std::fs::write(&file, yaml).unwrap();
@@ -498,11 +500,13 @@ fn json_outputs_match_their_published_schemas() {
     let dir = tempfile::tempdir().unwrap();
     let mut snap = grantplan::catalog::Snapshot::empty(grantplan::model::Target::Redshift);
     snap.server.login_superuser = true;
-    snap.schemas.push(grantplan::catalog::SchemaInfo {
-        name: "demo_ml".into(),
-        owner: "admin".into(),
-        grants: Vec::new(),
-    });
+    snap.objects.push(grantplan::catalog::ObjectInfo::new(
+        grantplan::model::Securable::Schema {
+            name: "demo_ml".into(),
+        },
+        "admin",
+        Vec::new(),
+    ));
     let catalog = dir.path().join("snapshot.json");
     std::fs::write(&catalog, snap.to_json()).unwrap();
     let diff = grantplan()

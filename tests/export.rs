@@ -11,8 +11,8 @@
 mod common;
 
 use common::Run;
-use grantplan::catalog::{Acl, PrincipalInfo, SchemaInfo, Snapshot};
-use grantplan::model::{Grantee, PrincipalKind, Privilege, Target};
+use grantplan::catalog::{Acl, ObjectInfo, PrincipalInfo, Snapshot};
+use grantplan::model::{Grantee, PrincipalKind, Privilege, Securable, Target};
 use std::path::{Path, PathBuf};
 use tokio_postgres::Client;
 
@@ -341,15 +341,17 @@ fn a_snapshot_file_exports_without_a_database_and_warnings_go_to_stderr() {
         login: false,
         superuser: false,
     });
-    snap.schemas.push(SchemaInfo {
-        name: "demo_ml".into(),
-        owner: "admin".into(),
-        grants: vec![Acl {
+    snap.objects.push(ObjectInfo::new(
+        Securable::Schema {
+            name: "demo_ml".into(),
+        },
+        "admin",
+        vec![Acl {
             grantee: Grantee::principal(PrincipalKind::Group, "ml"),
             privilege: Privilege::Usage,
             grant_option: false,
         }],
-    });
+    ));
     snap.create_model = vec![
         Grantee::Public,
         Grantee::principal(PrincipalKind::Group, "ml"),
@@ -489,11 +491,11 @@ fn an_ignored_name_with_a_line_separator_leaves_a_real_role_like_it_managed() {
         privilege: Privilege::Usage,
         grant_option: false,
     };
-    snap.schemas.push(SchemaInfo {
-        name: "app".into(),
-        owner: "postgres".into(),
-        grants: names.iter().map(|n| grant(n)).collect(),
-    });
+    snap.objects.push(ObjectInfo::new(
+        Securable::Schema { name: "app".into() },
+        "postgres",
+        names.iter().map(|n| grant(n)).collect(),
+    ));
     let dir = tempfile::tempdir().unwrap();
     let json = dir.path().join("snapshot.json");
     std::fs::write(&json, snap.to_json()).unwrap();
@@ -528,7 +530,7 @@ fn an_ignored_name_with_a_line_separator_leaves_a_real_role_like_it_managed() {
 
     // Every grant on `app` revoked by hand: `ls_x` and the others get theirs back (in
     // the file's order), and the ignored name is left without its grant.
-    snap.schemas[0].grants.clear();
+    snap.objects[0].grants.clear();
     let drifted = dir.path().join("drifted.json");
     std::fs::write(&drifted, snap.to_json()).unwrap();
     let out = plan_against(&drifted);

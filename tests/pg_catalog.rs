@@ -8,10 +8,10 @@ mod common;
 
 use common::{fresh_db, quote_ident as q, unique};
 use grantplan::catalog::postgres::{self, ReadError, QUERIES};
-use grantplan::catalog::{
-    Acl, FunctionInfo, Membership, PrincipalInfo, Progress, SchemaInfo, Snapshot,
+use grantplan::catalog::{Acl, Membership, ObjectInfo, PrincipalInfo, Progress, Snapshot};
+use grantplan::model::{
+    Grantee, ObjectKind, Principal, PrincipalKind, Privilege, Securable, Target,
 };
-use grantplan::model::{Grantee, Principal, PrincipalKind, Privilege, Target};
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
@@ -40,30 +40,19 @@ fn acl_go(grantee: Grantee, privilege: Privilege) -> Acl {
     }
 }
 
-fn schema(name: &str, owner: &str, mut grants: Vec<Acl>) -> SchemaInfo {
+fn schema(name: &str, owner: &str, mut grants: Vec<Acl>) -> ObjectInfo {
     grants.sort();
-    SchemaInfo {
-        name: name.into(),
-        owner: owner.into(),
-        grants,
-    }
+    ObjectInfo::new(Securable::Schema { name: name.into() }, owner, grants)
 }
 
-fn function(
-    schema: &str,
-    name: &str,
-    args: &str,
-    owner: &str,
-    mut grants: Vec<Acl>,
-) -> FunctionInfo {
+fn function(schema: &str, name: &str, args: &str, owner: &str, mut grants: Vec<Acl>) -> ObjectInfo {
     grants.sort();
-    FunctionInfo {
+    let object = Securable::Function {
         schema: schema.into(),
         name: name.into(),
-        args: args.into(),
-        owner: owner.into(),
-        grants,
-    }
+        args: Some(args.into()),
+    };
+    ObjectInfo::new(object, owner, grants)
 }
 
 /// `base` padded with `é` (2 bytes) and `x` to exactly 63 bytes, PostgreSQL's limit.
@@ -181,7 +170,7 @@ async fn reads_exact_principals_memberships_schemas_and_functions() {
         "{}",
         snap.server.version
     );
-    assert!(snap.models.is_empty() && snap.create_model.is_empty());
+    assert!(snap.objects_of(ObjectKind::Model).is_empty() && snap.create_model.is_empty());
 
     let mine: BTreeSet<&str> = [&alice, &analysts, &boss, &sales, &quote, &long]
         .into_iter()
@@ -296,7 +285,7 @@ async fn reads_exact_principals_memberships_schemas_and_functions() {
         ),
     ];
     expected.sort();
-    assert_eq!(snap.schemas, expected);
+    assert_eq!(snap.objects_of(ObjectKind::Schema), expected);
 
     let mut expected = vec![
         // Default ACL (NULL): the owner and PUBLIC hold EXECUTE.
@@ -344,7 +333,7 @@ async fn reads_exact_principals_memberships_schemas_and_functions() {
         ),
     ];
     expected.sort();
-    assert_eq!(snap.functions, expected);
+    assert_eq!(snap.objects_of(ObjectKind::Function), expected);
 
     // Deterministic and round-trips through the snapshot file format.
     let again = read(&c).await;
@@ -400,7 +389,11 @@ async fn acl_text_with_hostile_grantee_names_reads_exactly() {
         "postgres",
         (0..names.len()).map(|i| acl(grantee(i), Usage)).collect(),
     );
-    let got = snap.schemas.iter().find(|s| s.name == "s").unwrap();
+    let got = snap
+        .objects_of(ObjectKind::Schema)
+        .iter()
+        .find(|s| s.parts().first == "s")
+        .unwrap();
     assert_eq!(got, &expected);
     let expected = function(
         "s",
@@ -411,7 +404,7 @@ async fn acl_text_with_hostile_grantee_names_reads_exactly() {
             .map(|i| acl_go(grantee(i), Execute))
             .collect(),
     );
-    assert_eq!(snap.functions, [expected]);
+    assert_eq!(snap.objects_of(ObjectKind::Function), [expected]);
 }
 
 /// `read_with` reports each query as it starts and its row count as rows arrive; the
@@ -451,7 +444,7 @@ async fn progress_names_each_query_and_counts_its_rows() {
     assert_eq!(last("roles"), snap.principals.len() as u64);
     assert_eq!(last("schemas"), 31); // s0..s29 and public
     assert_eq!(last("functions"), 60);
-    assert_eq!(snap.functions.len(), 60);
+    assert_eq!(snap.objects_of(ObjectKind::Function).len(), 60);
 
     exec(&c, "BEGIN").await;
     let seen = std::sync::Mutex::new(Vec::<&str>::new());
@@ -468,8 +461,14 @@ async fn progress_names_each_query_and_counts_its_rows() {
     );
     // Roles are cluster-wide and other tests create some meanwhile: compare this
     // database's own objects.
-    assert_eq!(inside.schemas, snap.schemas);
-    assert_eq!(inside.functions, snap.functions);
+    assert_eq!(
+        inside.objects_of(ObjectKind::Schema),
+        snap.objects_of(ObjectKind::Schema)
+    );
+    assert_eq!(
+        inside.objects_of(ObjectKind::Function),
+        snap.objects_of(ObjectKind::Function)
+    );
 }
 
 #[tokio::test]
@@ -489,7 +488,11 @@ async fn a_login_that_is_not_superuser_reads_too() {
     assert_eq!(snap.server.login, reader);
     assert_eq!(snap.server.database, db);
     assert!(!snap.server.login_superuser);
-    let s_schema = snap.schemas.iter().find(|s| s.name == "s").unwrap();
+    let s_schema = snap
+        .objects_of(ObjectKind::Schema)
+        .iter()
+        .find(|s| s.parts().first == "s")
+        .unwrap();
     let mut expected = vec![
         acl(user(&reader), Usage),
         acl(user("postgres"), Create),
@@ -555,14 +558,23 @@ async fn the_number_of_statements_does_not_depend_on_the_catalog_size() {
     assert_eq!(small_count, expected, "statements for a small catalog");
     assert_eq!(big_count, expected, "statements for a large catalog");
 
-    assert_eq!(small.schemas.len(), 1, "{:?}", small.schemas); // public
-    assert!(small.functions.is_empty(), "{:?}", small.functions);
-    assert_eq!(big.schemas.len(), 201);
-    assert_eq!(big.functions.len(), 400);
+    assert_eq!(
+        small.objects_of(ObjectKind::Schema).len(),
+        1,
+        "{:?}",
+        small.objects_of(ObjectKind::Schema)
+    ); // public
+    assert!(
+        small.objects_of(ObjectKind::Function).is_empty(),
+        "{:?}",
+        small.objects_of(ObjectKind::Function)
+    );
+    assert_eq!(big.objects_of(ObjectKind::Schema).len(), 201);
+    assert_eq!(big.objects_of(ObjectKind::Function).len(), 400);
     let f = big
-        .functions
+        .objects_of(ObjectKind::Function)
         .iter()
-        .find(|f| f.schema == "s137" && f.args == "text")
+        .find(|f| f.parts().first == "s137" && f.parts().args == Some("text"))
         .unwrap();
     assert!(f.grants.contains(&acl(role(&group), Execute)), "{f:?}");
 }

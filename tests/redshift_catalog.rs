@@ -13,7 +13,7 @@ mod common;
 
 use common::Run;
 use grantplan::catalog::{self, redshift, Acl, Membership, ReadError, Snapshot};
-use grantplan::model::{Grantee, Principal, PrincipalKind, Privilege, Target};
+use grantplan::model::{Grantee, ObjectKind, Principal, PrincipalKind, Privilege, Target};
 use std::path::{Path, PathBuf};
 use tokio_postgres::Client;
 
@@ -165,9 +165,13 @@ async fn the_reader_decodes_every_view_of_the_drift_scenario() {
     }
 
     // Schemas: system schemas left out; SCHEMA-scope CREATE/USAGE only.
-    let schemas: Vec<_> = snap.schemas.iter().map(|s| s.name.as_str()).collect();
+    let schemas: Vec<_> = snap
+        .objects_of(ObjectKind::Schema)
+        .iter()
+        .map(|s| s.parts().first)
+        .collect();
     assert_eq!(schemas, ["demo_ml", "public"]);
-    let demo = &snap.schemas[0];
+    let demo = &snap.objects_of(ObjectKind::Schema)[0];
     assert_eq!(demo.owner, "postgres");
     let user = |n: &str| Grantee::principal(PrincipalKind::User, n);
     assert_eq!(
@@ -183,11 +187,11 @@ async fn the_reader_decodes_every_view_of_the_drift_scenario() {
     );
 
     // Models: blank padding trimmed, one entry per model whatever the versions.
-    assert_eq!(snap.models.len(), 1);
-    let m = &snap.models[0];
+    assert_eq!(snap.objects_of(ObjectKind::Model).len(), 1);
+    let m = &snap.objects_of(ObjectKind::Model)[0];
     assert_eq!(
-        (m.schema.as_str(), m.name.as_str(), m.owner.as_str()),
-        ("demo_ml", "customer_churn_auto_model", "postgres")
+        (m.object.display_name().as_str(), m.owner.as_str()),
+        ("demo_ml.customer_churn_auto_model", "postgres")
     );
     assert_eq!(
         m.grants,
@@ -211,7 +215,11 @@ async fn the_reader_decodes_every_view_of_the_drift_scenario() {
     );
 
     // The model's prediction function (language mlfunc) is not a managed function.
-    assert!(snap.functions.is_empty(), "{:?}", snap.functions);
+    assert!(
+        snap.objects_of(ObjectKind::Function).is_empty(),
+        "{:?}",
+        snap.objects_of(ObjectKind::Function)
+    );
 }
 
 #[tokio::test]
@@ -219,9 +227,9 @@ async fn functions_models_and_roles_of_the_contract_scenario() {
     let (db, _c) = fixture("rs_contract", &["seed_fresh.sql", "contract.sql"]).await;
     let snap = read(&common::server().admin_url(&db)).await.unwrap();
     let sigs: Vec<_> = snap
-        .functions
+        .objects_of(ObjectKind::Function)
         .iter()
-        .map(|f| format!("{}.{}({})", f.schema, f.name, f.args))
+        .map(|f| f.object.display_name())
         .collect();
     // Overloads with oidvectortypes' text; the procedure and the prediction function
     // are left out.
@@ -233,10 +241,14 @@ async fn functions_models_and_roles_of_the_contract_scenario() {
         ]
     );
     assert_eq!(
-        snap.functions[0].grants,
+        snap.objects_of(ObjectKind::Function)[0].grants,
         vec![acl(Grantee::Public, Privilege::Execute)]
     );
-    let models: Vec<_> = snap.models.iter().map(|m| m.name.as_str()).collect();
+    let models: Vec<_> = snap
+        .objects_of(ObjectKind::Model)
+        .iter()
+        .map(|m| m.parts().second.unwrap())
+        .collect();
     assert_eq!(models, ["customer_churn_auto_model", "ltv_model"]);
     assert!(snap.memberships.contains(&Membership {
         parent: Principal::new(PrincipalKind::Role, "ml_admin"),
@@ -527,9 +539,9 @@ async fn the_number_of_statements_does_not_depend_on_the_catalog_size() {
     let expected = (redshift::QUERIES.len() + 2) as i64;
     assert_eq!(small_count, expected, "statements for a small catalog");
     assert_eq!(big_count, expected, "statements for a large catalog");
-    assert_eq!(small.models.len(), 1);
-    assert_eq!(big.models.len(), 301);
-    assert_eq!(big.schemas.len(), 302);
+    assert_eq!(small.objects_of(ObjectKind::Model).len(), 1);
+    assert_eq!(big.objects_of(ObjectKind::Model).len(), 301);
+    assert_eq!(big.objects_of(ObjectKind::Schema).len(), 302);
 }
 
 /// Redshift reserves words PostgreSQL does not (r_pg_keywords): a group, user, schema,
@@ -596,9 +608,17 @@ async fn another_databases_models_and_non_local_schemas_are_not_managed() {
     .await;
     let url = common::server().admin_url(&db);
     let snap = read(&url).await.unwrap();
-    let models: Vec<_> = snap.models.iter().map(|m| m.name.as_str()).collect();
+    let models: Vec<_> = snap
+        .objects_of(ObjectKind::Model)
+        .iter()
+        .map(|m| m.parts().second.unwrap())
+        .collect();
     assert_eq!(models, ["customer_churn_auto_model"]);
-    let schemas: Vec<_> = snap.schemas.iter().map(|s| s.name.as_str()).collect();
+    let schemas: Vec<_> = snap
+        .objects_of(ObjectKind::Schema)
+        .iter()
+        .map(|s| s.parts().first)
+        .collect();
     assert_eq!(schemas, ["demo_ml", "public", "sales_local"]);
     let non_local: Vec<_> = snap
         .non_local_schemas

@@ -13,7 +13,9 @@ mod wire;
 
 pub use wire::{no_progress, Progress, ReadError};
 
-use crate::model::{Grantee, Principal, PrincipalKind, Privilege, Securable, Target};
+use crate::model::{
+    Grantee, NameParts, ObjectKind, Principal, PrincipalKind, Privilege, Securable, Target,
+};
 use serde::{Deserialize, Serialize};
 
 /// What the login may do and how the server is set up beyond its grants: what
@@ -103,10 +105,10 @@ pub const SNAPSHOT_VERSIONS_READ: [u32; 2] = [1, 2];
 /// Lists are sorted by the reader (see [`Snapshot::normalize`]), so two snapshots of the
 /// same state serialize byte-identically.
 ///
-/// In memory the objects are kept kind by kind (`schemas`, `models`, `functions`, each
-/// sorted, so [`Snapshot::object`] finds one by binary search); on disk (format 2) they
-/// are one `objects` list, written by the `Serialize` impl below and read by
-/// [`Snapshot::from_json`], which also reads format 1.
+/// Objects of every kind are one list, sorted by object (kind first, in statement
+/// order, then name), so [`Snapshot::object`] finds one and [`Snapshot::objects_of`] a
+/// kind's by binary search. On disk (format 2) they are the same one `objects` list;
+/// [`Snapshot::from_json`] also reads format 1, which kept one list per kind.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Snapshot {
     /// Always [`SNAPSHOT_FORMAT`].
@@ -119,14 +121,13 @@ pub struct Snapshot {
     pub principals: Vec<PrincipalInfo>,
     /// Direct memberships: `member` belongs to `parent`.
     pub memberships: Vec<Membership>,
-    pub schemas: Vec<SchemaInfo>,
-    /// Redshift ML models; always empty on PostgreSQL.
-    pub models: Vec<ModelInfo>,
-    pub functions: Vec<FunctionInfo>,
+    /// Every object of the database grantplan manages, of every kind (models only on
+    /// Redshift).
+    pub objects: Vec<ObjectInfo>,
     /// Who holds CREATE MODEL (Redshift); always empty on PostgreSQL.
     pub create_model: Vec<Grantee>,
     /// Schemas of the database that are not its own (Redshift external and datashare
-    /// schemas): never managed, and not in `schemas`. Listed so that a glob can say what
+    /// schemas): never managed, and not in `objects`. Listed so that a glob can say what
     /// it left out and a name can be refused with the reason. Absent from the JSON when
     /// empty (always on PostgreSQL).
     pub non_local_schemas: Vec<NonLocalSchema>,
@@ -180,15 +181,6 @@ pub struct Acl {
     pub grant_option: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SchemaInfo {
-    pub name: String,
-    /// Owner's name: owners are never revoked from.
-    pub owner: String,
-    pub grants: Vec<Acl>,
-}
-
 /// A schema grantplan does not manage because it is not the database's own.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -233,102 +225,80 @@ impl NonLocalKind {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ModelInfo {
-    pub schema: String,
-    pub name: String,
-    pub owner: String,
-    pub grants: Vec<Acl>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FunctionInfo {
-    pub schema: String,
-    pub name: String,
-    /// Identity argument types as the server formats them (`integer, text`), used
-    /// verbatim in `ON FUNCTION s.f(...)`.
-    pub args: String,
-    pub owner: String,
-    pub grants: Vec<Acl>,
-}
-
-/// One object of a snapshot as the planner and doctor see it, whatever its kind.
-pub struct ObjectView<'a> {
+/// One object of a snapshot, whatever its kind: what it is, who owns it, what is
+/// granted on it.
+///
+/// The field order is the sort order: by object (kind, then name), so a kind's objects
+/// are one run of [`Snapshot::objects`].
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ObjectInfo {
+    /// Never [`Securable::CreateModel`], which is no object; a function always has its
+    /// argument types (`integer, text`, as the server formats them, used verbatim in
+    /// `ON FUNCTION s.f(...)`).
     pub object: Securable,
-    /// `None` when not known (a model seen only through its grants).
-    pub owner: Option<&'a str>,
-    pub grants: &'a [Acl],
+    /// Owner's name: owners are never revoked from. Empty when not known (a Redshift
+    /// model seen only through its grants).
+    pub owner: String,
+    pub grants: Vec<Acl>,
+}
+
+impl ObjectInfo {
+    pub fn new(object: Securable, owner: impl Into<String>, grants: Vec<Acl>) -> Self {
+        debug_assert!(object.object_kind().is_some(), "CREATE MODEL is no object");
+        ObjectInfo {
+            object,
+            owner: owner.into(),
+            grants,
+        }
+    }
+
+    pub fn kind(&self) -> ObjectKind {
+        self.object
+            .object_kind()
+            .expect("a snapshot object is never CREATE MODEL")
+    }
+
+    /// The parts of the object's name (schema, name, argument types).
+    pub fn parts(&self) -> NameParts<'_> {
+        self.object
+            .name_parts()
+            .expect("a snapshot object is never CREATE MODEL")
+    }
+
+    /// The owner, `None` when not known.
+    pub fn known_owner(&self) -> Option<&str> {
+        (!self.owner.is_empty()).then_some(self.owner.as_str())
+    }
 }
 
 impl Snapshot {
-    /// Every object of the snapshot, kind by kind: the one place that knows which list
-    /// holds which kind (format 1 keeps one list per kind).
-    pub fn objects(&self) -> impl Iterator<Item = ObjectView<'_>> {
-        let schemas = self.schemas.iter().map(|s| ObjectView {
-            object: Securable::Schema {
-                name: s.name.clone(),
-            },
-            owner: Some(&s.owner),
-            grants: &s.grants,
-        });
-        let models = self.models.iter().map(|m| ObjectView {
-            object: Securable::Model {
-                schema: m.schema.clone(),
-                name: m.name.clone(),
-            },
-            // Empty: not known (a model seen only through its grants).
-            owner: (!m.owner.is_empty()).then_some(m.owner.as_str()),
-            grants: &m.grants,
-        });
-        let functions = self.functions.iter().map(|f| ObjectView {
-            object: Securable::Function {
-                schema: f.schema.clone(),
-                name: f.name.clone(),
-                args: Some(f.args.clone()),
-            },
-            owner: Some(&f.owner),
-            grants: &f.grants,
-        });
-        schemas.chain(models).chain(functions)
+    /// The objects of one kind, in name order: a run of the sorted `objects` (see
+    /// [`Snapshot::normalize`]), found by binary search.
+    pub fn objects_of(&self, kind: ObjectKind) -> &[ObjectInfo] {
+        let start = self.objects.partition_point(|o| o.kind() < kind);
+        let end = self.objects.partition_point(|o| o.kind() <= kind);
+        &self.objects[start..end]
     }
 
-    /// How many objects [`Snapshot::objects`] yields.
-    pub fn object_count(&self) -> usize {
-        self.schemas.len() + self.models.len() + self.functions.len()
-    }
-
-    /// The owner and the grants of `on`, found by binary search (the lists are sorted
-    /// by [`Snapshot::normalize`]); `None` for CREATE MODEL, an object not in the
+    /// The owner and the grants of `on`, found by binary search (the list is sorted by
+    /// [`Snapshot::normalize`]); `None` for CREATE MODEL, an object not in the
     /// snapshot, and a function without its argument types.
     pub fn object(&self, on: &Securable) -> Option<(&str, &[Acl])> {
-        match on {
-            Securable::Schema { name } => self
-                .schemas
-                .binary_search_by(|s| s.name.as_str().cmp(name))
-                .ok()
-                .map(|i| &self.schemas[i])
-                .map(|s| (s.owner.as_str(), s.grants.as_slice())),
-            Securable::Model { schema, name } => self
-                .models
-                .binary_search_by(|m| (m.schema.as_str(), m.name.as_str()).cmp(&(schema, name)))
-                .ok()
-                .map(|i| &self.models[i])
-                .map(|m| (m.owner.as_str(), m.grants.as_slice())),
-            Securable::Function { schema, name, args } => {
-                let args = args.as_deref()?;
-                self.functions
-                    .binary_search_by(|f| {
-                        (f.schema.as_str(), f.name.as_str(), f.args.as_str())
-                            .cmp(&(schema, name, args))
-                    })
-                    .ok()
-                    .map(|i| &self.functions[i])
-                    .map(|f| (f.owner.as_str(), f.grants.as_slice()))
-            }
-            Securable::CreateModel => None,
-        }
+        let o = self.object_info(on)?;
+        Some((o.owner.as_str(), o.grants.as_slice()))
+    }
+
+    /// The object `on` itself, as [`Snapshot::object`] finds it.
+    pub fn object_info(&self, on: &Securable) -> Option<&ObjectInfo> {
+        let i = self.objects.binary_search_by(|o| o.object.cmp(on)).ok()?;
+        Some(&self.objects[i])
+    }
+
+    /// The object `on`, to change (tests and tools that edit a snapshot); the list
+    /// stays sorted as long as the object itself is not replaced by another.
+    pub fn object_mut(&mut self, on: &Securable) -> Option<&mut ObjectInfo> {
+        let i = self.objects.binary_search_by(|o| o.object.cmp(on)).ok()?;
+        Some(&mut self.objects[i])
     }
 
     /// An empty snapshot of `target`, to be filled by a reader.
@@ -340,15 +310,13 @@ impl Snapshot {
             server: ServerInfo::default(),
             principals: Vec::new(),
             memberships: Vec::new(),
-            schemas: Vec::new(),
-            models: Vec::new(),
-            functions: Vec::new(),
+            objects: Vec::new(),
             create_model: Vec::new(),
             non_local_schemas: Vec::new(),
         }
     }
 
-    /// Whether `models` lists every model of the database. Redshift shows every row of
+    /// Whether `objects` lists every model of the database. Redshift shows every row of
     /// `svv_ml_model_info` to superusers only ("regular users can see only their own
     /// data", r_SVV_ML_MODEL_INFO; ACCESS SYSTEM TABLE is not documented to widen it).
     pub fn sees_every_model(&self) -> bool {
@@ -365,21 +333,11 @@ impl Snapshot {
         self.principals.dedup();
         self.memberships.sort_unstable();
         self.memberships.dedup();
-        for s in &mut self.schemas {
-            s.grants.sort_unstable();
-            s.grants.dedup();
+        for o in &mut self.objects {
+            o.grants.sort_unstable();
+            o.grants.dedup();
         }
-        self.schemas.sort_unstable();
-        for m in &mut self.models {
-            m.grants.sort_unstable();
-            m.grants.dedup();
-        }
-        self.models.sort_unstable();
-        for f in &mut self.functions {
-            f.grants.sort_unstable();
-            f.grants.dedup();
-        }
-        self.functions.sort_unstable();
+        self.objects.sort_unstable();
         self.create_model.sort_unstable();
         self.create_model.dedup();
         self.non_local_schemas.sort_unstable();
@@ -489,12 +447,12 @@ pub enum SnapshotError {
     /// A format-2 `objects[index]` entry whose fields do not fit its `type`.
     #[error(
         "invalid snapshot: objects[{index}] (`{name}`, type {kind:?}): {}",
-        kind.shape()
+        entry_shape(*kind)
     )]
     BadObject {
         index: usize,
         name: String,
-        kind: EntryType,
+        kind: ObjectKind,
     },
 }
 
@@ -535,7 +493,8 @@ fn unsupported_version(text: &str, present: bool) -> SnapshotError {
     }
 }
 
-/// Format 1 as read: one list per kind.
+/// Format 1 as read: one list per kind. Only the kinds format 1 had; a kind added since
+/// exists only in format 2.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct SnapshotV1 {
@@ -547,31 +506,75 @@ struct SnapshotV1 {
     server: ServerInfo,
     principals: Vec<PrincipalInfo>,
     memberships: Vec<Membership>,
-    schemas: Vec<SchemaInfo>,
+    schemas: Vec<V1Schema>,
     #[serde(default)]
-    models: Vec<ModelInfo>,
-    functions: Vec<FunctionInfo>,
+    models: Vec<V1Model>,
+    functions: Vec<V1Function>,
     #[serde(default)]
     create_model: Vec<Grantee>,
     #[serde(default)]
     non_local_schemas: Vec<NonLocalSchema>,
 }
 
+/// A format-1 `schemas` entry.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct V1Schema {
+    name: String,
+    owner: String,
+    grants: Vec<Acl>,
+}
+
+/// A format-1 `models` entry.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct V1Model {
+    schema: String,
+    name: String,
+    owner: String,
+    grants: Vec<Acl>,
+}
+
+/// A format-1 `functions` entry.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct V1Function {
+    schema: String,
+    name: String,
+    args: String,
+    owner: String,
+    grants: Vec<Acl>,
+}
+
 impl SnapshotV1 {
     fn into_snapshot(self) -> Snapshot {
-        Snapshot {
-            format: SNAPSHOT_FORMAT.to_string(),
-            version: SNAPSHOT_VERSION,
-            target: self.target,
-            server: self.server,
-            principals: self.principals,
-            memberships: self.memberships,
-            schemas: self.schemas,
-            models: self.models,
-            functions: self.functions,
-            create_model: self.create_model,
-            non_local_schemas: self.non_local_schemas,
-        }
+        let mut snap = Snapshot::empty(self.target);
+        snap.server = self.server;
+        snap.principals = self.principals;
+        snap.memberships = self.memberships;
+        snap.create_model = self.create_model;
+        snap.non_local_schemas = self.non_local_schemas;
+        let schemas = self
+            .schemas
+            .into_iter()
+            .map(|s| ObjectInfo::new(Securable::Schema { name: s.name }, s.owner, s.grants));
+        let models = self.models.into_iter().map(|m| {
+            let object = Securable::Model {
+                schema: m.schema,
+                name: m.name,
+            };
+            ObjectInfo::new(object, m.owner, m.grants)
+        });
+        let functions = self.functions.into_iter().map(|f| {
+            let object = Securable::Function {
+                schema: f.schema,
+                name: f.name,
+                args: Some(f.args),
+            };
+            ObjectInfo::new(object, f.owner, f.grants)
+        });
+        snap.objects = schemas.chain(models).chain(functions).collect();
+        snap
     }
 }
 
@@ -594,37 +597,15 @@ struct SnapshotV2 {
     non_local_schemas: Vec<NonLocalSchema>,
 }
 
-/// The kind of one format-2 object, its `type` field: the kind's name in plan JSON.
-/// Public only as [`SnapshotError::BadObject`]'s data.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum EntryType {
-    Schema,
-    Model,
-    Function,
-}
-
-impl EntryType {
-    /// Which of `schema` and `args` an entry of this kind has, for the error that names
-    /// an entry that does not.
-    fn shape(self) -> &'static str {
-        match self {
-            EntryType::Schema => "a schema has neither `schema` nor `args`",
-            EntryType::Model => "a model has `schema` and no `args`",
-            EntryType::Function => "a function has `schema` and `args`",
-        }
-    }
-}
-
-/// One format-2 object as read. One flat struct rather than a `type`-tagged enum: serde
-/// buffers each entry of a tagged enum before reading it (a large catalog's functions
-/// would each be built twice), and which fields a kind needs is checked here with a
-/// message that names the entry.
+/// One format-2 object as read; `type` is the kind's noun, its name in plan JSON. One
+/// flat struct rather than a `type`-tagged enum: serde buffers each entry of a tagged
+/// enum before reading it (a large catalog's functions would each be built twice), and
+/// which fields a kind needs is checked here with a message that names the entry.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ObjectEntry {
     #[serde(rename = "type")]
-    kind: EntryType,
+    kind: ObjectKind,
     #[serde(default)]
     schema: Option<String>,
     name: String,
@@ -632,6 +613,18 @@ struct ObjectEntry {
     args: Option<String>,
     owner: String,
     grants: Vec<Acl>,
+}
+
+/// Which of `schema` and `args` an entry of `kind` has, for the error that names an
+/// entry that does not.
+fn entry_shape(kind: ObjectKind) -> String {
+    let noun = kind.noun();
+    match (kind.qualified(), kind.info().has_args) {
+        (false, false) => format!("a {noun} has neither `schema` nor `args`"),
+        (false, true) => format!("a {noun} has `args` and no `schema`"),
+        (true, false) => format!("a {noun} has `schema` and no `args`"),
+        (true, true) => format!("a {noun} has `schema` and `args`"),
+    }
 }
 
 impl SnapshotV2 {
@@ -642,46 +635,34 @@ impl SnapshotV2 {
         snap.memberships = self.memberships;
         snap.create_model = self.create_model;
         snap.non_local_schemas = self.non_local_schemas;
+        snap.objects.reserve_exact(self.objects.len());
         for (i, o) in self.objects.into_iter().enumerate() {
-            match (o.kind, o.schema.clone(), o.args.clone()) {
-                (EntryType::Schema, None, None) => snap.schemas.push(SchemaInfo {
+            let kind = o.kind;
+            let fits =
+                o.schema.is_some() == kind.qualified() && o.args.is_some() == kind.info().has_args;
+            if !fits {
+                return Err(SnapshotError::BadObject {
+                    index: i,
                     name: o.name,
-                    owner: o.owner,
-                    grants: o.grants,
-                }),
-                (EntryType::Model, Some(schema), None) => snap.models.push(ModelInfo {
-                    schema,
-                    name: o.name,
-                    owner: o.owner,
-                    grants: o.grants,
-                }),
-                (EntryType::Function, Some(schema), Some(args)) => {
-                    snap.functions.push(FunctionInfo {
-                        schema,
-                        name: o.name,
-                        args,
-                        owner: o.owner,
-                        grants: o.grants,
-                    })
-                }
-                (kind, _, _) => {
-                    return Err(SnapshotError::BadObject {
-                        index: i,
-                        name: o.name,
-                        kind,
-                    })
-                }
+                    kind,
+                });
             }
+            let object = match o.schema {
+                Some(schema) => kind.object(schema, o.name, o.args),
+                None => kind.object(o.name, String::new(), o.args),
+            };
+            snap.objects
+                .push(ObjectInfo::new(object, o.owner, o.grants));
         }
         Ok(snap)
     }
 }
 
-/// One format-2 object as written, borrowed from the snapshot's lists.
+/// One format-2 object as written, borrowed from the snapshot.
 #[derive(Serialize)]
 struct ObjectOut<'a> {
     #[serde(rename = "type")]
-    kind: EntryType,
+    kind: ObjectKind,
     #[serde(skip_serializing_if = "Option::is_none")]
     schema: Option<&'a str>,
     name: &'a str,
@@ -691,43 +672,27 @@ struct ObjectOut<'a> {
     grants: &'a [Acl],
 }
 
-/// The `objects` list as written: schemas, then models, then functions (the kind order),
-/// each in its sorted order; serialized as it is walked, never collected.
-struct ObjectsOut<'a>(&'a Snapshot);
+/// The `objects` list as written, in its sorted order (kind by kind); serialized as it
+/// is walked, never collected.
+struct ObjectsOut<'a>(&'a [ObjectInfo]);
 
 impl Serialize for ObjectsOut<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeSeq;
-        let snap = self.0;
-        let mut seq = s.serialize_seq(Some(snap.object_count()))?;
-        for x in &snap.schemas {
+        let mut seq = s.serialize_seq(Some(self.0.len()))?;
+        for o in self.0 {
+            let parts = o.parts();
+            let (schema, name) = match parts.second {
+                Some(name) => (Some(parts.first), name),
+                None => (None, parts.first),
+            };
             seq.serialize_element(&ObjectOut {
-                kind: EntryType::Schema,
-                schema: None,
-                name: &x.name,
-                args: None,
-                owner: &x.owner,
-                grants: &x.grants,
-            })?;
-        }
-        for x in &snap.models {
-            seq.serialize_element(&ObjectOut {
-                kind: EntryType::Model,
-                schema: Some(&x.schema),
-                name: &x.name,
-                args: None,
-                owner: &x.owner,
-                grants: &x.grants,
-            })?;
-        }
-        for x in &snap.functions {
-            seq.serialize_element(&ObjectOut {
-                kind: EntryType::Function,
-                schema: Some(&x.schema),
-                name: &x.name,
-                args: Some(&x.args),
-                owner: &x.owner,
-                grants: &x.grants,
+                kind: o.kind(),
+                schema,
+                name,
+                args: parts.args,
+                owner: &o.owner,
+                grants: &o.grants,
             })?;
         }
         seq.end()
@@ -757,7 +722,7 @@ impl Serialize for Snapshot {
             server: &self.server,
             principals: &self.principals,
             memberships: &self.memberships,
-            objects: ObjectsOut(self),
+            objects: ObjectsOut(&self.objects),
             create_model: &self.create_model,
             non_local_schemas: &self.non_local_schemas,
         }
@@ -772,15 +737,13 @@ mod tests {
     #[test]
     fn json_round_trip_and_version_check() {
         let mut s = Snapshot::empty(Target::Postgres);
-        s.schemas.push(SchemaInfo {
-            name: "a".into(),
-            owner: "postgres".into(),
-            grants: vec![Acl {
-                grantee: Grantee::Public,
-                privilege: Privilege::Usage,
-                grant_option: false,
-            }],
-        });
+        let grants = vec![Acl {
+            grantee: Grantee::Public,
+            privilege: Privilege::Usage,
+            grant_option: false,
+        }];
+        let object = Securable::Schema { name: "a".into() };
+        s.objects.push(ObjectInfo::new(object, "postgres", grants));
         let json = s.to_json();
         assert_eq!(Snapshot::from_json(&json).unwrap(), s);
         let mut written = Vec::new();
@@ -835,7 +798,7 @@ mod tests {
         )
         .unwrap_err();
         assert!(
-            matches!(&e, SnapshotError::BadObject { index: 0, name, kind: EntryType::Schema } if name == "a"),
+            matches!(&e, SnapshotError::BadObject { index: 0, name, kind: ObjectKind::Schema } if name == "a"),
             "{e:?}"
         );
         assert_eq!(

@@ -36,8 +36,8 @@
 
 use super::acl::{for_each_entry, AclError};
 use super::wire::{each_row, in_own_transaction, no_progress, rows, run, Cols, Progress};
-use super::{Acl, FunctionInfo, Membership, PrincipalInfo, SchemaInfo, ServerInfo, Snapshot};
-use crate::model::{Grantee, Principal, PrincipalKind, Privilege, Target};
+use super::{Acl, Membership, ObjectInfo, PrincipalInfo, ServerInfo, Snapshot};
+use crate::model::{Grantee, Principal, PrincipalKind, Privilege, Securable, Target};
 use std::collections::HashMap;
 
 /// Whether each role may log in, by name.
@@ -191,38 +191,36 @@ pub async fn read_in_transaction_with(
         .map(|p| (p.name.as_str(), p.login))
         .collect();
 
-    let mut schemas = Vec::new();
+    let mut objects = Vec::new();
     each_row(client, T, "schemas", SCHEMAS_QUERY, progress, |c| {
-        schemas.push(SchemaInfo {
+        let object = Securable::Schema {
             name: c.text(0)?.to_string(),
-            owner: c.text(1)?.to_string(),
-            grants: grants(&c, 2, &logins, |letter| match letter {
-                'U' => Some(Privilege::Usage),
-                'C' => Some(Privilege::Create),
-                _ => None,
-            })?,
-        });
+        };
+        let grants = grants(&c, 2, &logins, |letter| match letter {
+            'U' => Some(Privilege::Usage),
+            'C' => Some(Privilege::Create),
+            _ => None,
+        })?;
+        objects.push(ObjectInfo::new(object, c.text(1)?, grants));
         Ok(())
     })
     .await?;
 
-    let mut functions = Vec::new();
     each_row(client, T, "functions", FUNCTIONS_QUERY, progress, |c| {
-        functions.push(FunctionInfo {
+        let object = Securable::Function {
             schema: c.text(0)?.to_string(),
             name: c.text(1)?.to_string(),
-            args: c.text(2)?.to_string(),
-            owner: c.text(3)?.to_string(),
-            grants: grants(&c, 4, &logins, |letter| {
-                (letter == 'X').then_some(Privilege::Execute)
-            })?,
-        });
+            args: Some(c.text(2)?.to_string()),
+        };
+        let grants = grants(&c, 4, &logins, |letter| {
+            (letter == 'X').then_some(Privilege::Execute)
+        })?;
+        objects.push(ObjectInfo::new(object, c.text(3)?, grants));
         Ok(())
     })
     .await?;
     drop(logins);
-    snap.schemas = schemas;
-    snap.functions = functions;
+    snap.objects = objects;
 
     snap.normalize();
     Ok(snap)

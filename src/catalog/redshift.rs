@@ -43,12 +43,9 @@
 
 use super::acl::parse_acl;
 use super::wire::{in_own_transaction, no_progress, rows, Cols, Progress, ReadError};
-use super::{
-    Acl, FunctionInfo, Membership, ModelInfo, NonLocalKind, NonLocalSchema, PrincipalInfo,
-    SchemaInfo, Snapshot,
-};
+use super::{Acl, Membership, NonLocalKind, NonLocalSchema, ObjectInfo, PrincipalInfo, Snapshot};
 use crate::ident::quote;
-use crate::model::{Grantee, Principal, PrincipalKind, Privilege, Target};
+use crate::model::{Grantee, Principal, PrincipalKind, Privilege, Securable, Target};
 use std::collections::{BTreeMap, BTreeSet};
 use tokio_postgres::Client;
 
@@ -344,7 +341,7 @@ pub async fn read_in_transaction_with(
     }
 
     // Schemas and their grants; external and datashare schemas are set apart.
-    let mut schemas: BTreeMap<String, SchemaInfo> = BTreeMap::new();
+    let mut schemas: BTreeMap<String, ObjectInfo> = BTreeMap::new();
     let mut non_local: BTreeMap<String, NonLocalKind> = BTreeMap::new();
     for r in rows(client, T, "schemas", SCHEMAS_QUERY, progress).await? {
         let c = Cols::new(&r, T, "schemas");
@@ -358,14 +355,8 @@ pub async fn read_in_transaction_with(
                 "schema `{name}` has an owner that pg_user does not list"
             ))
         })?;
-        schemas.insert(
-            name.clone(),
-            SchemaInfo {
-                name,
-                owner: owner.to_string(),
-                grants: Vec::new(),
-            },
-        );
+        let object = Securable::Schema { name: name.clone() };
+        schemas.insert(name, ObjectInfo::new(object, owner, Vec::new()));
     }
     for r in rows(client, T, "shared schemas", SHARED_SCHEMAS_QUERY, progress).await? {
         let c = Cols::new(&r, T, "shared schemas");
@@ -403,14 +394,14 @@ pub async fn read_in_transaction_with(
             s.grants.push(acl);
         }
     }
-    snap.schemas = schemas.into_values().collect();
+    snap.objects.extend(schemas.into_values());
     snap.non_local_schemas = non_local
         .into_iter()
         .map(|(name, kind)| NonLocalSchema { name, kind })
         .collect();
 
     // Models and their grants.
-    let mut models: BTreeMap<(String, String), ModelInfo> = BTreeMap::new();
+    let mut models: BTreeMap<(String, String), ObjectInfo> = BTreeMap::new();
     for r in rows(client, T, "models", MODELS_QUERY, progress).await? {
         let c = Cols::new(&r, T, "models");
         // "The database of the model" (r_SVV_ML_MODEL_INFO): another database's model
@@ -419,15 +410,12 @@ pub async fn read_in_transaction_with(
             continue;
         }
         let (schema, name) = (unpad(c.text(0)?), unpad(c.text(1)?));
-        models.insert(
-            (schema.clone(), name.clone()),
-            ModelInfo {
-                schema,
-                name,
-                owner: unpad(c.text(2)?),
-                grants: Vec::new(),
-            },
-        );
+        let object = Securable::Model {
+            schema: schema.clone(),
+            name: name.clone(),
+        };
+        let model = ObjectInfo::new(object, unpad(c.text(2)?), Vec::new());
+        models.insert((schema, name), model);
     }
     for r in rows(
         client,
@@ -455,11 +443,12 @@ pub async fn read_in_transaction_with(
             // owner is not known (empty), which the planner refuses to revoke on.
             models
                 .entry(key.clone())
-                .or_insert_with(|| ModelInfo {
-                    schema: key.0,
-                    name: key.1,
-                    owner: String::new(),
-                    grants: Vec::new(),
+                .or_insert_with(|| {
+                    let object = Securable::Model {
+                        schema: key.0,
+                        name: key.1,
+                    };
+                    ObjectInfo::new(object, String::new(), Vec::new())
                 })
                 .grants
                 .push(acl);
@@ -467,7 +456,7 @@ pub async fn read_in_transaction_with(
         // A superuser's svv_ml_model_info lists every model of this database: a grant on
         // a model it does not list is on another database's model.
     }
-    snap.models = models.into_values().collect();
+    snap.objects.extend(models.into_values());
 
     // CREATE MODEL: the view, then the language ACL.
     for r in rows(client, T, "create model", CREATE_MODEL_QUERY, progress).await? {
@@ -495,7 +484,7 @@ pub async fn read_in_transaction_with(
     }
 
     // Functions and their grants.
-    let mut functions: BTreeMap<(String, String, String), FunctionInfo> = BTreeMap::new();
+    let mut functions: BTreeMap<(String, String, String), ObjectInfo> = BTreeMap::new();
     for r in rows(client, T, "functions", FUNCTIONS_QUERY, progress).await? {
         let c = Cols::new(&r, T, "functions");
         let key = (
@@ -510,16 +499,13 @@ pub async fn read_in_transaction_with(
         {
             continue; // a datashare's function: not this database's to grant on
         }
-        functions.insert(
-            key.clone(),
-            FunctionInfo {
-                schema: key.0,
-                name: key.1,
-                args: key.2,
-                owner: c.opt(3)?.unwrap_or_default().to_string(),
-                grants: Vec::new(),
-            },
-        );
+        let object = Securable::Function {
+            schema: key.0.clone(),
+            name: key.1.clone(),
+            args: Some(key.2.clone()),
+        };
+        let owner = c.opt(3)?.unwrap_or_default();
+        functions.insert(key, ObjectInfo::new(object, owner, Vec::new()));
     }
     for r in rows(
         client,
@@ -546,7 +532,7 @@ pub async fn read_in_transaction_with(
             });
         }
     }
-    snap.functions = functions.into_values().collect();
+    snap.objects.extend(functions.into_values());
 
     snap.normalize();
     Ok(snap)

@@ -201,6 +201,31 @@ impl ObjectKind {
     }
 }
 
+/// A kind is written as its noun (`schema`, `model`, `function`): the `type` of a
+/// snapshot's object, the same word as [`Securable`]'s tag in plan JSON.
+impl Serialize for ObjectKind {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.noun())
+    }
+}
+
+impl<'de> Deserialize<'de> for ObjectKind {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let word = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        KINDS
+            .iter()
+            .find(|k| k.noun == word)
+            .map(|k| k.kind)
+            .ok_or_else(|| {
+                let nouns: Vec<String> = KINDS.iter().map(|k| format!("`{}`", k.noun)).collect();
+                serde::de::Error::custom(format_args!(
+                    "unknown variant `{word}`, expected one of {}",
+                    nouns.join(", ")
+                ))
+            })
+    }
+}
+
 /// Something privileges are granted on.
 ///
 /// The variant order is the statement order of a plan; within a variant, objects sort by

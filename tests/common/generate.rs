@@ -532,8 +532,8 @@ pub fn generate_shaped(
 /// The managed part of the generated catalog as a grantplan snapshot (what a reader
 /// would return for it), owned by `postgres`: for planner figures without a database.
 pub fn snapshot(g: &Generated) -> grantplan::catalog::Snapshot {
-    use grantplan::catalog::{Acl, FunctionInfo, PrincipalInfo, SchemaInfo, Snapshot};
-    use grantplan::model::{Grantee, PrincipalKind, Privilege};
+    use grantplan::catalog::{Acl, ObjectInfo, PrincipalInfo, Snapshot};
+    use grantplan::model::{Grantee, PrincipalKind, Privilege, Securable};
     let mut snap = Snapshot::empty(grantplan::model::Target::Postgres);
     snap.server.database = "generated".into();
     snap.server.login = "postgres".into();
@@ -565,20 +565,22 @@ pub fn snapshot(g: &Generated) -> grantplan::catalog::Snapshot {
         });
     }
     for (i, name) in g.schema_names.iter().enumerate() {
-        snap.schemas.push(SchemaInfo {
-            name: name.clone(),
-            owner: "postgres".into(),
-            grants: acls.remove(&Obj::Schema(i)).unwrap_or_default(),
-        });
+        snap.objects.push(ObjectInfo::new(
+            Securable::Schema { name: name.clone() },
+            "postgres",
+            acls.remove(&Obj::Schema(i)).unwrap_or_default(),
+        ));
     }
     for (i, f) in g.function_list.iter().enumerate() {
-        snap.functions.push(FunctionInfo {
-            schema: g.schema_names[f.schema].clone(),
-            name: f.name.clone(),
-            args: f.args.join(", "),
-            owner: "postgres".into(),
-            grants: acls.remove(&Obj::Function(i)).unwrap_or_default(),
-        });
+        snap.objects.push(ObjectInfo::new(
+            Securable::Function {
+                schema: g.schema_names[f.schema].clone(),
+                name: f.name.clone(),
+                args: Some(f.args.join(", ")),
+            },
+            "postgres",
+            acls.remove(&Obj::Function(i)).unwrap_or_default(),
+        ));
     }
     snap.normalize();
     snap
@@ -586,8 +588,7 @@ pub fn snapshot(g: &Generated) -> grantplan::catalog::Snapshot {
 
 /// Privileges held in `snap` (every grantee × privilege × object).
 pub fn snapshot_privileges(snap: &grantplan::catalog::Snapshot) -> usize {
-    snap.schemas.iter().map(|s| s.grants.len()).sum::<usize>()
-        + snap.functions.iter().map(|f| f.grants.len()).sum::<usize>()
+    snap.objects.iter().map(|o| o.grants.len()).sum::<usize>()
 }
 
 /// Runs the setup statements over `client`, many per round trip.
