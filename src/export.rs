@@ -106,12 +106,10 @@ struct Doc {
     roles: IndexMap<String, DocGroup>,
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
     users: IndexMap<String, DocUser>,
-    #[serde(skip_serializing_if = "IndexMap::is_empty")]
-    schemas: IndexMap<String, DocSchema>,
-    #[serde(skip_serializing_if = "IndexMap::is_empty")]
-    models: IndexMap<String, DocExecute>,
-    #[serde(skip_serializing_if = "IndexMap::is_empty")]
-    functions: IndexMap<String, DocExecute>,
+    /// The object sections (`schemas`, `models`, ...), in kind order, the empty ones
+    /// left out.
+    #[serde(flatten)]
+    objects: IndexMap<&'static str, IndexMap<String, DocLists>>,
 }
 
 #[derive(Serialize)]
@@ -128,19 +126,9 @@ struct DocUser {
     create_model: bool,
 }
 
-#[derive(Serialize)]
-struct DocSchema {
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    create: Vec<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    usage: Vec<String>,
-}
-
-#[derive(Serialize)]
-struct DocExecute {
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    execute: Vec<String>,
-}
+/// One object rule: its kind's list keys (`create`, `usage`...) in privilege order, the
+/// empty lists left out.
+type DocLists = IndexMap<&'static str, Vec<String>>;
 
 // ---------------------------------------------------------------------------------------
 // The exporter.
@@ -430,9 +418,10 @@ impl<'a> Exporter<'a> {
         self.declare_groups_and_roles();
         self.collect_members();
         let create_model = self.collect_create_model();
-        let schemas = self.collect_schemas();
-        let models = self.collect_models();
-        let functions = self.collect_functions();
+        let objects: Vec<(ObjectKind, Vec<Entry>)> = ObjectKind::ALL
+            .into_iter()
+            .map(|kind| (kind, self.collect(kind)))
+            .collect();
         if !self.grant_options.is_empty() {
             let n = self.grant_options.len();
             let shown: Vec<String> = self.grant_options.iter().take(5).cloned().collect();
@@ -460,7 +449,7 @@ impl<'a> Exporter<'a> {
                 .map(|d| d.name.as_str())
                 .chain(self.written_object_parts())
                 .any(|n| n.chars().any(|c| c.is_ascii_uppercase()));
-        self.render(schemas, models, functions)
+        self.render(objects)
     }
 
     /// Object name parts the file writes (for the case check).
@@ -861,8 +850,14 @@ impl<'a> Exporter<'a> {
         )
     }
 
-    fn collect_schemas(&mut self) -> Vec<Entry> {
-        self.collect_objects(ObjectKind::Schema)
+    /// The entries of one kind's section.
+    fn collect(&mut self, kind: ObjectKind) -> Vec<Entry> {
+        match kind {
+            ObjectKind::Model => self.collect_models(),
+            ObjectKind::Function => self.collect_functions(),
+            _ if kind.exists_on(self.t) => self.collect_objects(kind),
+            _ => Vec::new(),
+        }
     }
 
     /// One entry per object of `kind` (a kind without argument lists), with its grants.
@@ -1141,20 +1136,26 @@ impl<'a> Exporter<'a> {
     }
 
     /// `models:` or `functions:` entries.
-    fn execute_map(&mut self, entries: Vec<Entry>) -> IndexMap<String, DocExecute> {
+    /// One kind's section: each entry's lists under the kind's list keys.
+    fn section(&mut self, kind: ObjectKind, entries: Vec<Entry>) -> IndexMap<String, DocLists> {
+        let info = kind.info();
         let mut out = IndexMap::new();
         for e in entries {
-            let execute = e
-                .lists
-                .get(&Privilege::Execute)
-                .map(|g| self.grantee_list(g))
-                .unwrap_or_default();
-            out.insert(e.key, DocExecute { execute });
+            let mut lists = DocLists::new();
+            for (p, key) in info.privileges.iter().zip(info.list_keys) {
+                if let Some(g) = e.lists.get(p) {
+                    let list = self.grantee_list(g);
+                    if !list.is_empty() {
+                        lists.insert(*key, list);
+                    }
+                }
+            }
+            out.insert(e.key, lists);
         }
         out
     }
 
-    fn render(mut self, schemas: Vec<Entry>, models: Vec<Entry>, functions: Vec<Entry>) -> Export {
+    fn render(mut self, objects: Vec<(ObjectKind, Vec<Entry>)>) -> Export {
         let mut groups = IndexMap::new();
         let mut roles = IndexMap::new();
         let mut users = IndexMap::new();
@@ -1195,22 +1196,12 @@ impl<'a> Exporter<'a> {
                 }
             }
         }
-        let mut doc_schemas = IndexMap::new();
-        for e in schemas {
-            let mut list = |p| {
-                e.lists
-                    .get(&p)
-                    .map(|g| self.grantee_list(g))
-                    .unwrap_or_default()
-            };
-            let entry = DocSchema {
-                create: list(Privilege::Create),
-                usage: list(Privilege::Usage),
-            };
-            doc_schemas.insert(e.key, entry);
+        let mut sections = IndexMap::new();
+        for (kind, entries) in objects {
+            if !entries.is_empty() {
+                sections.insert(kind.section(), self.section(kind, entries));
+            }
         }
-        let doc_models = self.execute_map(models);
-        let doc_functions = self.execute_map(functions);
         let ignore: Vec<String> = self.ignore.iter().map(|n| ignore_pattern(n)).collect();
         let doc = Doc {
             target: self.t,
@@ -1231,9 +1222,7 @@ impl<'a> Exporter<'a> {
             groups,
             roles,
             users,
-            schemas: doc_schemas,
-            models: doc_models,
-            functions: doc_functions,
+            objects: sections,
         };
         let body = serde_yaml::to_string(&doc).expect("the export document serializes");
         let body = for_every_reader(&body, &ignore);
