@@ -313,6 +313,40 @@ pub enum Privilege {
 }
 
 impl Privilege {
+    /// Every privilege, in statement order.
+    pub const ALL: [Privilege; 4] = [
+        Privilege::CreateModel,
+        Privilege::Create,
+        Privilege::Usage,
+        Privilege::Execute,
+    ];
+
+    /// True when the privilege can be granted on `target`: on a kind of object that
+    /// exists there, or CREATE MODEL on Redshift.
+    pub fn exists_on(self, target: Target) -> bool {
+        match self {
+            Privilege::CreateModel => target == Target::Redshift,
+            p => KINDS
+                .iter()
+                .any(|k| k.targets.contains(&target) && k.privileges.contains(&p)),
+        }
+    }
+
+    /// The SQL words of the privileges of `target`, for messages (`CREATE, USAGE or
+    /// EXECUTE`).
+    pub fn words(target: Target) -> String {
+        let words: Vec<&str> = Privilege::ALL
+            .into_iter()
+            .filter(|p| p.exists_on(target))
+            .map(Privilege::sql)
+            .collect();
+        match words.split_last() {
+            Some((last, [])) => last.to_string(),
+            Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+            None => String::new(),
+        }
+    }
+
     pub fn sql(self) -> &'static str {
         match self {
             Privilege::CreateModel => "CREATE MODEL",

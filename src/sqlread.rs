@@ -824,10 +824,12 @@ impl<'a> Reader<'a> {
             }));
         }
         let next = bare_word(self.peek_token());
-        let is_privilege = matches!(
-            next.as_deref(),
-            Some("CREATE" | "USAGE" | "EXECUTE" | "ALL")
-        );
+        let is_privilege = next.as_deref().is_some_and(|w| {
+            w == "ALL"
+                || Privilege::ALL
+                    .iter()
+                    .any(|p| p.sql().split(' ').next() == Some(w))
+        });
         match self.target {
             Target::Redshift if self.at("ROLE") => {
                 self.advance();
@@ -844,16 +846,18 @@ impl<'a> Reader<'a> {
                 // keyword, so a bare keyword here is a privilege grantplan does not manage.
                 let is_word = matches!(self.peek_token(), Token::Word(_));
                 if !is_word || next.as_deref().is_some_and(is_sqlparser_keyword) {
-                    return Err(self.unexpected(
-                        "a privilege grantplan manages (CREATE, USAGE or EXECUTE) or a role name",
-                    ));
+                    return Err(self.unexpected(format!(
+                        "a privilege grantplan manages ({}) or a role name",
+                        Privilege::words(self.target)
+                    )));
                 }
                 return self.role_membership(grant).map(|s| (s, "member"));
             }
             Target::Redshift if !is_privilege => {
-                return Err(self.unexpected(
-                    "a privilege grantplan manages (CREATE MODEL, CREATE, USAGE or EXECUTE) or ROLE",
-                ));
+                return Err(self.unexpected(format!(
+                    "a privilege grantplan manages ({}) or ROLE",
+                    Privilege::words(self.target)
+                )));
             }
             _ => {}
         }
@@ -939,23 +943,8 @@ impl<'a> Reader<'a> {
         let mut out: Vec<(Privilege, Location)> = Vec::new();
         loop {
             let at = self.here();
-            let privilege = match bare_word(self.peek_token()).as_deref() {
-                Some("CREATE") => {
-                    self.advance();
-                    if self.eat("MODEL") {
-                        Privilege::CreateModel
-                    } else {
-                        Privilege::Create
-                    }
-                }
-                Some("USAGE") => {
-                    self.advance();
-                    Privilege::Usage
-                }
-                Some("EXECUTE") => {
-                    self.advance();
-                    Privilege::Execute
-                }
+            let word = bare_word(self.peek_token());
+            let privilege = match word.as_deref() {
                 Some("ALL") => {
                     let found = describe(self.peek_token());
                     return Err(self.error(ReadErrorKind::Forbidden {
@@ -963,15 +952,19 @@ impl<'a> Reader<'a> {
                         why: "grantplan lists privileges one by one and never writes ALL [PRIVILEGES]",
                     }));
                 }
+                Some(w)
+                    if Privilege::ALL
+                        .iter()
+                        .any(|p| p.sql().split(' ').next() == Some(w)) =>
+                {
+                    self.advance();
+                    self.rest_of_privilege(w)
+                }
                 _ => {
-                    return Err(self.unexpected(match self.target {
-                        Target::Redshift => {
-                            "a privilege grantplan manages (CREATE MODEL, CREATE, USAGE or EXECUTE)"
-                        }
-                        Target::Postgres => {
-                            "a privilege grantplan manages (CREATE, USAGE or EXECUTE)"
-                        }
-                    }))
+                    return Err(self.unexpected(format!(
+                        "a privilege grantplan manages ({})",
+                        Privilege::words(self.target)
+                    )))
                 }
             };
             if out.iter().any(|(p, _)| *p == privilege) {
@@ -984,6 +977,25 @@ impl<'a> Reader<'a> {
                 return Ok(out);
             }
         }
+    }
+
+    /// The privilege whose SQL begins with `first` (already read): the one whose further
+    /// words follow (`CREATE MODEL`), else the one-word privilege (`CREATE`).
+    fn rest_of_privilege(&mut self, first: &str) -> Privilege {
+        let mut one_word = None;
+        for p in Privilege::ALL {
+            let mut words = p.sql().split(' ');
+            if words.next() != Some(first) {
+                continue;
+            }
+            match words.next() {
+                None => one_word = Some(p),
+                // No privilege's SQL has more than two words.
+                Some(second) if self.eat(second) => return p,
+                Some(_) => {}
+            }
+        }
+        one_word.expect("a privilege's first word was matched")
     }
 
     /// After `ON`: `SCHEMA s`, `MODEL s.m` (Redshift) or `FUNCTION s.f[(args)]`.
