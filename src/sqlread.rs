@@ -1918,14 +1918,24 @@ pub(crate) mod tests {
                 Redshift,
                 1,
                 7,
-                "found `SELECT`, expected a privilege",
+                "found `SELECT`, expected a privilege grantplan manages (CREATE MODEL, CREATE, \
+                 USAGE or EXECUTE) or ROLE",
             ),
             (
                 "GRANT SELECT ON TABLE t TO x;",
                 Postgres,
                 1,
                 7,
-                "found `SELECT`, expected a privilege",
+                "found `SELECT`, expected a privilege grantplan manages (CREATE, USAGE or \
+                 EXECUTE) or a role name",
+            ),
+            (
+                "GRANT USAGE, SELECT ON SCHEMA s TO x;",
+                Postgres,
+                1,
+                14,
+                "found `SELECT`, expected a privilege grantplan manages (CREATE, USAGE or \
+                 EXECUTE)",
             ),
             (
                 "GRANT USAGE ON TABLE t TO x;",
