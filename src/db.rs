@@ -228,27 +228,8 @@ pub fn default_socket_dir() -> std::path::PathBuf {
 pub fn os_user() -> Option<String> {
     #[cfg(unix)]
     {
-        let mut buf = vec![0u8; 4096];
-        // SAFETY: getpwuid_r writes the entry into `pwd` and strings into `buf`, both
-        // owned here and large enough as passed; `result` is null or points at `pwd`.
-        unsafe {
-            let mut pwd: libc::passwd = std::mem::zeroed();
-            let mut result: *mut libc::passwd = std::ptr::null_mut();
-            let rc = libc::getpwuid_r(
-                libc::geteuid(),
-                &mut pwd,
-                buf.as_mut_ptr().cast(),
-                buf.len(),
-                &mut result,
-            );
-            if rc != 0 || result.is_null() || pwd.pw_name.is_null() {
-                return None;
-            }
-            std::ffi::CStr::from_ptr(pwd.pw_name)
-                .to_str()
-                .ok()
-                .map(str::to_string)
-        }
+        // getpwuid_r(geteuid()), the entry's pw_name, as libpq's pg_fe_getauthname.
+        whoami::username().ok()
     }
     #[cfg(not(unix))]
     {
