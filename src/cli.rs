@@ -1433,8 +1433,8 @@ fn doctor_cmd(args: DoctorArgs) -> Outcome {
         let session = match db::connect_detailed(&conn, config.as_ref().map(|c| c.target)).await {
             Ok(s) => s,
             Err(e) => {
-                let why = db::OpenError::connect(e, config.as_ref()).to_string();
-                return vec![crate::doctor::unreachable(&server, &why)];
+                let error = db::OpenError::connect(e, config.as_ref());
+                return vec![crate::doctor::unreachable(&server, &error)];
             }
         };
         let setup = catalog::read_setup(&session.client, session.target).await;

@@ -228,27 +228,8 @@ pub fn default_socket_dir() -> std::path::PathBuf {
 pub fn os_user() -> Option<String> {
     #[cfg(unix)]
     {
-        let mut buf = vec![0u8; 4096];
-        // SAFETY: getpwuid_r writes the entry into `pwd` and strings into `buf`, both
-        // owned here and large enough as passed; `result` is null or points at `pwd`.
-        unsafe {
-            let mut pwd: libc::passwd = std::mem::zeroed();
-            let mut result: *mut libc::passwd = std::ptr::null_mut();
-            let rc = libc::getpwuid_r(
-                libc::geteuid(),
-                &mut pwd,
-                buf.as_mut_ptr().cast(),
-                buf.len(),
-                &mut result,
-            );
-            if rc != 0 || result.is_null() || pwd.pw_name.is_null() {
-                return None;
-            }
-            std::ffi::CStr::from_ptr(pwd.pw_name)
-                .to_str()
-                .ok()
-                .map(str::to_string)
-        }
+        // getpwuid_r(geteuid()), the entry's pw_name, as libpq's pg_fe_getauthname.
+        whoami::username().ok()
     }
     #[cfg(not(unix))]
     {
@@ -1046,7 +1027,7 @@ pub enum ConnectError {
         origin: Option<Origin>,
     },
     /// No answer within the connect timeout.
-    #[error("{}", timed_out(.server, .timeout))]
+    #[error("cannot connect to {server}: {}", timed_out(.timeout))]
     TimedOut {
         server: String,
         timeout: ConnectTimeout,
@@ -1068,27 +1049,21 @@ pub enum ConnectError {
 }
 
 /// Why a connection attempt failed, as [`explain_connect_error`] reads tokio-postgres'
-/// error: what went wrong, and what to do. Its `Display` is the message the CLI prints.
-/// `server` is the server as [`describe_target`] names it (never with a password);
-/// `text` is the error as [`describe_error`] renders it.
-#[derive(Debug, thiserror::Error)]
+/// error: what went wrong, and what to do. Its `Display` is the message the CLI prints,
+/// `cannot connect to {server}: ` and then [`Attempt::reason`]. `server` is the server as
+/// [`describe_target`] names it (never with a password); `text` is the error as
+/// [`describe_error`] renders it.
+#[derive(Debug)]
 pub enum Attempt {
     /// tokio-postgres' own bound on the TCP handshake fired: the connect timeout.
-    #[error("{}", timed_out(.server, .timeout))]
     TimedOut {
         server: String,
         timeout: ConnectTimeout,
     },
-    #[error(
-        "cannot connect to {server}: connection refused: nothing accepts connections on that \
-         host and port; is the server running, and are the host and port right?"
-    )]
-    Refused { server: String },
+    Refused {
+        server: String,
+    },
     /// The host name does not resolve; `reason` is the resolver's last word.
-    #[error(
-        "cannot connect to {server}: the host name `{host}` cannot be resolved ({reason}); \
-         check its spelling, and the DNS or VPN needed to reach it"
-    )]
     UnknownHost {
         server: String,
         host: String,
@@ -1096,17 +1071,16 @@ pub enum Attempt {
     },
     /// The server asked for an authentication method tokio-postgres does not speak
     /// ([`explain_auth_method`]); `code`, when the error carries it.
-    #[error("cannot connect to {server}: {}", explain_auth_method(*.code))]
-    AuthMethod { server: String, code: Option<i32> },
+    AuthMethod {
+        server: String,
+        code: Option<i32>,
+    },
     /// The server declined TLS, which `mode` (the mode used, described) requires.
-    #[error(
-        "cannot connect to {server}: the server does not support TLS (it declined the TLS \
-         request), and {mode} requires TLS. Pass --sslmode prefer or --sslmode disable to \
-         connect without it"
-    )]
-    NoTls { server: String, mode: String },
+    NoTls {
+        server: String,
+        mode: String,
+    },
     /// The TLS handshake failed with rustls' `error`; `advice`: what to change.
-    #[error("cannot connect to {server}: TLS handshake failed ({mode}): {error}; {advice}")]
     Handshake {
         server: String,
         mode: String,
@@ -1114,35 +1088,96 @@ pub enum Attempt {
         advice: String,
     },
     /// The server refused the password (28P01); `password`: where it came from.
-    #[error(
-        "cannot connect to {server}: {text}\n  hint: check {}; IAM temporary credentials \
-         from get-cluster-credentials expire after 15-60 minutes",
-        match .password {
-            Some(source) => format!("the password ({source})"),
-            None => "the password".to_string(),
-        }
-    )]
     BadPassword {
         server: String,
         text: String,
         password: Option<PasswordSource>,
     },
-    #[error(
-        "cannot connect to {server}: the server asked for a password and none was given: \
-         put it in the URL, set PGPASSWORD, or add a line for this server to the password \
-         file ($PGPASSFILE, else ~/.pgpass)"
-    )]
-    NoPassword { server: String },
+    NoPassword {
+        server: String,
+    },
     /// The other end closed the connection during start-up: not a PostgreSQL server?
-    #[error(
-        "cannot connect to {server}: the other end closed the connection during start-up \
-         ({text}); is a PostgreSQL or Redshift server listening on that host and port?"
-    )]
-    HungUp { server: String, text: String },
+    HungUp {
+        server: String,
+        text: String,
+    },
     /// Anything else, as tokio-postgres says it.
-    #[error("cannot connect to {server}: {text}")]
-    Other { server: String, text: String },
+    Other {
+        server: String,
+        text: String,
+    },
 }
+
+impl Attempt {
+    /// The server the attempt was made to.
+    pub fn server(&self) -> &str {
+        match self {
+            Attempt::TimedOut { server, .. }
+            | Attempt::Refused { server }
+            | Attempt::UnknownHost { server, .. }
+            | Attempt::AuthMethod { server, .. }
+            | Attempt::NoTls { server, .. }
+            | Attempt::Handshake { server, .. }
+            | Attempt::BadPassword { server, .. }
+            | Attempt::NoPassword { server }
+            | Attempt::HungUp { server, .. }
+            | Attempt::Other { server, .. } => server,
+        }
+    }
+
+    /// What went wrong and what to do, without the server: for a caller that names the
+    /// server itself (doctor says it once, on a line of its own).
+    pub fn reason(&self) -> String {
+        match self {
+            Attempt::TimedOut { timeout, .. } => timed_out(timeout),
+            Attempt::Refused { .. } => String::from(
+                "connection refused: nothing accepts connections on that host and port; is the \
+                 server running, and are the host and port right?",
+            ),
+            Attempt::UnknownHost { host, reason, .. } => format!(
+                "the host name `{host}` cannot be resolved ({reason}); check its spelling, and \
+                 the DNS or VPN needed to reach it"
+            ),
+            Attempt::AuthMethod { code, .. } => explain_auth_method(*code),
+            Attempt::NoTls { mode, .. } => format!(
+                "the server does not support TLS (it declined the TLS request), and {mode} \
+                 requires TLS. Pass --sslmode prefer or --sslmode disable to connect without it"
+            ),
+            Attempt::Handshake {
+                mode,
+                error,
+                advice,
+                ..
+            } => format!("TLS handshake failed ({mode}): {error}; {advice}"),
+            Attempt::BadPassword { text, password, .. } => format!(
+                "{text}\n  hint: check {}; IAM temporary credentials from \
+                 get-cluster-credentials expire after 15-60 minutes",
+                match password {
+                    Some(source) => format!("the password ({source})"),
+                    None => "the password".to_string(),
+                }
+            ),
+            Attempt::NoPassword { .. } => String::from(
+                "the server asked for a password and none was given: put it in the URL, set \
+                 PGPASSWORD, or add a line for this server to the password file ($PGPASSFILE, \
+                 else ~/.pgpass)",
+            ),
+            Attempt::HungUp { text, .. } => format!(
+                "the other end closed the connection during start-up ({text}); is a PostgreSQL \
+                 or Redshift server listening on that host and port?"
+            ),
+            Attempt::Other { text, .. } => text.clone(),
+        }
+    }
+}
+
+impl fmt::Display for Attempt {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "cannot connect to {}: {}", self.server(), self.reason())
+    }
+}
+
+impl std::error::Error for Attempt {}
 
 impl ConnectError {
     /// Whether TLS is what failed: the server declined it, the handshake or the
@@ -1156,6 +1191,20 @@ impl ConnectError {
             ConnectError::TimedOut { .. } | ConnectError::Version { .. } => false,
         }
     }
+
+    /// What went wrong and what to do, without the `cannot connect to {server}: ` that
+    /// opens the message of a failed attempt: for a caller that names the server itself
+    /// (doctor). The messages that do not open so are whole.
+    pub fn reason(&self) -> String {
+        match self {
+            ConnectError::TimedOut { timeout, .. } => timed_out(timeout),
+            ConnectError::Failed { attempt, .. } => attempt.reason(),
+            ConnectError::TlsMode(_)
+            | ConnectError::TlsSetup { .. }
+            | ConnectError::Version { .. }
+            | ConnectError::RedshiftUnencrypted { .. } => self.to_string(),
+        }
+    }
 }
 
 /// Why [`open`] gave no session: the connection failed, or the server is of another kind
@@ -1164,7 +1213,7 @@ impl ConnectError {
 pub enum OpenError {
     /// The connection failed. `hint`: why a grants file without `target:` may be the
     /// cause (see [`OpenError::connect`]).
-    #[error("{}{}", .error, .hint.as_deref().map(|h| format!("\n  hint: {h}")).unwrap_or_default())]
+    #[error("{}{}", .error, hint_line(.hint.as_deref()))]
     Connect {
         error: ConnectError,
         hint: Option<String>,
@@ -1195,6 +1244,22 @@ impl OpenError {
             .filter(|_| error.is_tls());
         OpenError::Connect { error, hint }
     }
+
+    /// [`ConnectError::reason`] with the hint, for a caller that names the server itself
+    /// (doctor); a server of another kind, whole.
+    pub fn reason(&self) -> String {
+        match self {
+            OpenError::Connect { error, hint } => {
+                format!("{}{}", error.reason(), hint_line(hint.as_deref()))
+            }
+            OpenError::OtherKind { .. } => self.to_string(),
+        }
+    }
+}
+
+/// A hint on a line of its own, after a message; nothing when there is none.
+fn hint_line(hint: Option<&str>) -> String {
+    hint.map(|h| format!("\n  hint: {h}")).unwrap_or_default()
 }
 
 /// Connects, and refuses a server of another kind than the grants file's `target` before
@@ -1468,11 +1533,11 @@ fn is_tls_failure(e: &tokio_postgres::Error) -> bool {
 
 /// The connect timeout ran out: the host may be down, unreachable, or behind a firewall
 /// that drops packets; or something accepted the connection and never answered.
-fn timed_out(server: &str, timeout: &ConnectTimeout) -> String {
+fn timed_out(timeout: &ConnectTimeout) -> String {
     format!(
-        "cannot connect to {server}: no answer within the connect timeout ({}): the host may \
-         be down or unreachable, a firewall may drop the connection, or the server does not \
-         answer; check the host and port, or allow longer with --connect-timeout (e.g. 30s)",
+        "no answer within the connect timeout ({}): the host may be down or unreachable, a \
+         firewall may drop the connection, or the server does not answer; check the host \
+         and port, or allow longer with --connect-timeout (e.g. 30s)",
         timeout.describe()
     )
 }
@@ -1896,6 +1961,57 @@ mod tests {
              (Name or service not known); check its spelling, and the DNS or VPN needed to \
              reach it"
         );
+    }
+
+    /// Doctor names the server once and then the reason: that must read as the message
+    /// the other commands print, whichever error it is.
+    #[test]
+    fn the_reason_is_the_message_after_the_server() {
+        let server = "u@h:5432/d";
+        let opened = |error: ConnectError| OpenError::Connect {
+            error,
+            hint: Some("a hint".into()),
+        };
+        let attempts = [
+            Attempt::Refused {
+                server: server.into(),
+            },
+            Attempt::NoPassword {
+                server: server.into(),
+            },
+            Attempt::TimedOut {
+                server: server.into(),
+                timeout: ConnectTimeout::default(),
+            },
+            Attempt::Other {
+                server: server.into(),
+                text: "db error".into(),
+            },
+        ];
+        for attempt in attempts {
+            let error = opened(ConnectError::Failed {
+                attempt: Box::new(attempt),
+                tls: false,
+            });
+            assert_eq!(
+                format!("cannot connect to {server}: {}", error.reason()),
+                error.to_string()
+            );
+        }
+        let error = opened(ConnectError::TimedOut {
+            server: server.into(),
+            timeout: ConnectTimeout::default(),
+        });
+        assert_eq!(
+            format!("cannot connect to {server}: {}", error.reason()),
+            error.to_string()
+        );
+        // A message that does not open with the server is the reason whole.
+        let error = opened(ConnectError::Version {
+            server: server.into(),
+            error: "closed".into(),
+        });
+        assert_eq!(error.reason(), error.to_string());
     }
 
     fn env_of(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {

@@ -8,6 +8,7 @@
 
 use crate::catalog::{ReadError, Setup, Snapshot};
 use crate::config::Config;
+use crate::db::OpenError;
 use crate::ident::quote;
 use crate::model::{Grantee, PrincipalKind, Target};
 use crate::plan::{self, PlanOptions};
@@ -74,13 +75,15 @@ pub struct Findings<'a> {
     pub catalog: Result<&'a Snapshot, &'a ReadError>,
 }
 
-/// A check for a server that could not be reached: the only line there is.
-pub fn unreachable(server: &str, error: &str) -> Check {
-    // `db::connect`'s errors already say which server: say it once.
-    let prefix = format!("cannot connect to {server}: ");
-    let error = error.strip_prefix(&prefix).unwrap_or(error);
-    Check::new(Status::Fail, "connection", format!("{prefix}{error}"))
-        .fix("check the host, port, user and password (or PG* variables), and --sslmode")
+/// A check for a server that could not be reached: the only line there is. The error's
+/// [`reason`](OpenError::reason), so that the server is said once.
+pub fn unreachable(server: &str, error: &OpenError) -> Check {
+    Check::new(
+        Status::Fail,
+        "connection",
+        format!("cannot connect to {server}: {}", error.reason()),
+    )
+    .fix("check the host, port, user and password (or PG* variables), and --sslmode")
 }
 
 /// The checklist.

@@ -139,7 +139,8 @@ fn open_checked(path: &Path) -> Result<(File, Metadata), ReadTextError> {
         // O_NONBLOCK: the path may have become a FIFO since it was checked, and opening
         // a FIFO without it waits for a writer. O_NOCTTY: nor may a terminal swapped in
         // become this process's controlling terminal.
-        options.custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY);
+        let flags = rustix::fs::OFlags::NONBLOCK | rustix::fs::OFlags::NOCTTY;
+        options.custom_flags(flags.bits() as i32);
     }
     let file = options
         .open(path)
@@ -161,20 +162,10 @@ fn open_checked(path: &Path) -> Result<(File, Metadata), ReadTextError> {
 /// answer EAGAIN), and the reads below expect blocking semantics.
 #[cfg(unix)]
 fn blocking(file: &File) -> Result<(), ReadTextError> {
-    use std::os::unix::io::AsRawFd;
-    let fd = file.as_raw_fd();
-    // SAFETY: fcntl on a descriptor this function's caller owns and keeps open; F_GETFL
-    // and F_SETFL read and set integer flags only.
-    let flags = unsafe { libc::fcntl(fd, libc::F_GETFL) };
-    if flags < 0
-        // SAFETY: as above.
-        || unsafe { libc::fcntl(fd, libc::F_SETFL, flags & !libc::O_NONBLOCK) } < 0
-    {
-        return Err(ReadTextError::Io(
-            std::io::Error::last_os_error().to_string(),
-        ));
-    }
-    Ok(())
+    use rustix::fs::{fcntl_getfl, fcntl_setfl, OFlags};
+    fcntl_getfl(file)
+        .and_then(|flags| fcntl_setfl(file, flags - OFlags::NONBLOCK))
+        .map_err(|e| ReadTextError::Io(std::io::Error::from(e).to_string()))
 }
 
 /// Reads the regular file at `path` whole, when it holds at most `limit` bytes.
@@ -280,10 +271,8 @@ mod tests {
     }
 
     fn mkfifo(path: &Path) {
-        use std::os::unix::ffi::OsStrExt;
-        let c = std::ffi::CString::new(path.as_os_str().as_bytes()).unwrap();
-        // SAFETY: a NUL-terminated path that outlives the call.
-        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0, "mkfifo");
+        use rustix::fs::{mknodat, FileType, Mode, CWD};
+        mknodat(CWD, path, FileType::Fifo, Mode::from_raw_mode(0o600), 0).expect("mkfifo");
     }
 
     #[test]

@@ -297,9 +297,8 @@ db.internal:5439:dev:admin:first
         let e = e.to_string();
         assert!(e.contains("not a plain file"), "{e}");
         let fifo = dir.path().join("fifo");
-        let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
-        // SAFETY: a NUL-terminated path that outlives the call.
-        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        use rustix::fs::{mknodat, FileType, Mode, CWD};
+        mknodat(CWD, &fifo, FileType::Fifo, Mode::from_raw_mode(0o600), 0).unwrap();
         let e = lookup(&fifo, &T).err().expect("refused");
         assert_eq!(e, Unused::NotPlain { path: fifo.clone() });
         let e = e.to_string();
