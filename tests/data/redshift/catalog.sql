@@ -224,3 +224,99 @@ INSERT INTO redshift_catalog.svv_roles (role_id, role_name, role_owner, external
 
 INSERT INTO redshift_catalog.svv_role_grants (role_id, role_name, granted_role_id, granted_role_name)
 VALUES (102, 'sys:dba', 101, 'sys:operator');
+
+-- ---------------------------------------------------------------------------------------
+-- Issue 19: tables/views, procedures, the database and default privileges.
+-- Sources and caveats: docs/research/redshift-catalog.md §12. Types as each page lists
+-- them; where PostgreSQL 15 cannot hold Redshift's type, the nearest one is used and the
+-- comment says so.
+
+-- r_SVV_RELATION_PRIVILEGES: relation (tables and views) permissions explicitly granted to
+-- users, roles and groups in the current database (no database column). privilege_type:
+-- "INSERT, SELECT, UPDATE, DELETE, REFERENCES, or DROP"; identity_type: user, role, group,
+-- public.
+CREATE TABLE redshift_catalog.svv_relation_privileges (
+    namespace_name text,
+    relation_name text,
+    privilege_type text,
+    identity_id integer,
+    identity_name text,
+    identity_type text,
+    admin_option boolean
+);
+
+-- r_SVV_DATABASE_PRIVILEGES: database permissions in the whole cluster (filter on
+-- database_name). privilege_type for privilege_scope DATABASE: USAGE, CREATE, TEMPORARY,
+-- TEMP, ALTER; privilege_scope: DATABASE, SCHEMAS, TABLES, FUNCTIONS, LANGUAGES. The page's
+-- sample shows PUBLIC's default as `test_db | TEMP | public | public | False`.
+CREATE TABLE redshift_catalog.svv_database_privileges (
+    database_name text,
+    privilege_type text,
+    identity_id integer,
+    identity_name text,
+    identity_type text,
+    admin_option boolean,
+    privilege_scope text
+);
+
+-- r_SVV_DEFAULT_PRIVILEGES: object_type RELATION | FUNCTION | PROCEDURE; owner_type user;
+-- grantee_type user | role | public. The page's column table omits grantee_name, but its
+-- sample output has it between grantee_id and grantee_type (and AWS's redshift-roles
+-- sample selects it); its type is not documented, so text, like owner_name.
+CREATE TABLE redshift_catalog.svv_default_privileges (
+    schema_name text,
+    object_type text,
+    owner_id integer,
+    owner_name text,
+    owner_type text,
+    privilege_type text,
+    grantee_id integer,
+    grantee_name text,
+    grantee_type text,
+    admin_option boolean
+);
+
+-- r_PG_DEFAULT_ACL: defaclnamespace is 0 when no schema was given; defaclobjtype is
+-- r (relation), f (function) or p (stored procedure). Types:
+-- - defaclobjtype is documented as `character`: character(1) here.
+-- - defaclacl is `aclitem[]` on Redshift, whose items may read
+--   `"group NAME=privs/grantor"` and use Redshift's letters (D = DROP, P = TRUNCATE,
+--   A = ALTER, R = RULE). PostgreSQL's aclitem can hold neither, so the items' text is
+--   stored in a text[], as for pg_language.lanacl above.
+CREATE TABLE redshift_catalog.pg_default_acl (
+    defacluser integer,
+    defaclnamespace oid,
+    defaclobjtype character(1),
+    defaclacl text[]
+);
+
+-- r_SVV_REDSHIFT_TABLES: tables and views a user has access to, datashare tables included
+-- (filter on database_name). table_type: "Possible values are views and tables" (the
+-- sample row reads `TABLE`). table_owner: "The owner of the table."
+CREATE TABLE redshift_catalog.svv_redshift_tables (
+    database_name varchar(128),
+    schema_name varchar(128),
+    table_name varchar(128),
+    table_type varchar(128),
+    table_acl varchar(128),
+    remarks varchar(128),
+    table_owner varchar(128)
+);
+
+-- r_SVV_MV_INFO: one row per materialized view; user_name is its owner. Column table from
+-- the ja_jp copy of the page (the awsdocs sample header confirms the names, `name`
+-- included). char(n) as documented, so names are blank-padded: btrim them.
+CREATE TABLE redshift_catalog.svv_mv_info (
+    database_name char(128),
+    schema_name char(128),
+    user_name char(128),
+    name char(128),
+    is_stale char(1),
+    state integer,
+    autorewrite char(1),
+    autorefresh char(1)
+);
+
+-- The new relations are readable by every login too (the GRANT above only covered the
+-- relations that existed when it ran).
+GRANT SELECT ON ALL TABLES IN SCHEMA redshift_catalog TO PUBLIC;
