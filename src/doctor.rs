@@ -10,7 +10,7 @@ use crate::catalog::{ReadError, Setup, Snapshot};
 use crate::config::Config;
 use crate::db::OpenError;
 use crate::ident::quote;
-use crate::model::{Grantee, PrincipalKind, Target};
+use crate::model::{Grantee, ObjectKind, PrincipalKind, Target};
 use crate::plan::{self, PlanOptions};
 use crate::state::Fact;
 use std::fmt::Write as _;
@@ -88,7 +88,8 @@ pub fn unreachable(server: &str, error: &OpenError) -> Check {
 
 /// The checklist.
 pub fn examine(f: &Findings) -> Vec<Check> {
-    let mut checks = vec![connection(f), server(f), login(f), visibility(f)];
+    let mut checks = vec![connection(f), server(f), login(f)];
+    checks.extend(visibility(f));
     if let (Some(config), Ok(snapshot)) = (f.config, f.catalog) {
         if config.target == f.target {
             checks.extend(declared(config, snapshot, f.setup.ok()));
@@ -214,55 +215,56 @@ fn login(f: &Findings) -> Check {
     }
 }
 
-fn visibility(f: &Findings) -> Check {
+fn visibility(f: &Findings) -> Vec<Check> {
     match f.catalog {
-        Ok(s) if !s.sees_every_model() => {
-            let manages_models = f
-                .config
-                .is_some_and(|c| !c.rules_of(crate::model::ObjectKind::Model).is_empty());
-            Check::new(
-                if manages_models {
-                    Status::Fail
-                } else {
-                    Status::Warn
-                },
-                "catalog",
-                format!(
-                    "read every grant, but `{}` is not a superuser, and Redshift shows a \
-                     non-superuser only the models it owns ({} seen): {}",
-                    s.server.login,
-                    s.objects_of(crate::model::ObjectKind::Model).len(),
-                    if manages_models {
-                        "the models: section cannot be planned by this login"
-                    } else {
-                        "enough for a grants.yaml without models:, not for one with them"
-                    }
-                ),
-            )
-            .fix("plan and apply models as a superuser")
-        }
-        Ok(s) => Check::new(
+        Ok(s) if ObjectKind::ALL.iter().any(|&k| !s.sees_every(k)) => ObjectKind::ALL
+            .into_iter()
+            .filter(|&k| !s.sees_every(k))
+            .map(|kind| {
+                let section = kind.section();
+                let manages = f.config.is_some_and(|c| !c.rules_of(kind).is_empty());
+                Check::new(
+                    if manages { Status::Fail } else { Status::Warn },
+                    "catalog",
+                    format!(
+                        "read every grant, but `{}` is not a superuser, and Redshift shows a \
+                         non-superuser only the {section} it owns ({} seen): {}",
+                        s.server.login,
+                        s.objects_of(kind).len(),
+                        if manages {
+                            format!("the {section}: section cannot be planned by this login")
+                        } else {
+                            format!(
+                                "enough for a grants.yaml without {section}:, not for one with them"
+                            )
+                        }
+                    ),
+                )
+                .fix(format!("plan and apply {section} as a superuser"))
+            })
+            .collect(),
+        Ok(s) => vec![Check::new(
             Status::Pass,
             "catalog",
             format!(
                 "read the whole catalog (principals: {}, {})",
                 s.principals.len(),
-                crate::model::ObjectKind::ALL
+                ObjectKind::ALL
                     .map(|k| format!("{}: {}", k.section(), s.objects_of(k).len()))
                     .join(", ")
             ),
-        ),
-        Err(ReadError::PartialVisibility(why)) => Check::new(
+        )],
+        Err(ReadError::PartialVisibility(why)) => vec![Check::new(
             Status::Fail,
             "catalog",
             "the login sees only part of the catalog: plans would revoke grants it cannot see",
         )
-        .fix(why.to_string()),
-        Err(e) => Check::new(
+        .fix(why.to_string())],
+        Err(e) => vec![Check::new(
             Status::Fail,
             "catalog",
             format!("cannot read the catalog: {e}"),
-        ),
+        )],
     }
 }
 

@@ -852,6 +852,22 @@ impl<'a> Exporter<'a> {
 
     /// The entries of one kind's section.
     fn collect(&mut self, kind: ObjectKind) -> Vec<Entry> {
+        let snap = self.snap;
+        if kind.exists_on(self.t) && !snap.sees_every(kind) {
+            let section = kind.section();
+            if !snap.objects_of(kind).is_empty() {
+                self.warn(
+                    format!(
+                        "`{}` is not a superuser, and Redshift shows a non-superuser only the \
+                         {section} it owns, so {section}: is left out (a file with {section}: \
+                         can only be planned by a superuser)",
+                        snap.server.login
+                    ),
+                    format!("export as a superuser to include the {section}' grants"),
+                );
+            }
+            return Vec::new();
+        }
         match kind {
             ObjectKind::Model => self.collect_models(),
             ObjectKind::Function => self.collect_functions(),
@@ -886,20 +902,6 @@ impl<'a> Exporter<'a> {
                      not exported"
                         .to_string(),
                     "check the snapshot's target",
-                );
-            }
-            return Vec::new();
-        }
-        if !snap.sees_every_model() {
-            if !snap.objects_of(ObjectKind::Model).is_empty() {
-                self.warn(
-                    format!(
-                        "`{}` is not a superuser, and Redshift shows a non-superuser only the \
-                         models it owns, so models: is left out (a file with models: can only \
-                         be planned by a superuser)",
-                        snap.server.login
-                    ),
-                    "export as a superuser to include the models' grants",
                 );
             }
             return Vec::new();

@@ -310,26 +310,63 @@ pub enum Privilege {
     Usage,
     /// EXECUTE on a model or function.
     Execute,
+    /// SELECT on a table or view.
+    Select,
+    /// INSERT on a table.
+    Insert,
+    /// UPDATE on a table.
+    Update,
+    /// DELETE on a table.
+    Delete,
+    /// TRUNCATE on a table.
+    Truncate,
+    /// REFERENCES on a table (foreign keys to it).
+    References,
+    /// TRIGGER on a table (PostgreSQL only).
+    Trigger,
+    /// ALTER on a table (Redshift only: r_GRANT).
+    Alter,
+    /// DROP on a table (Redshift only: r_GRANT).
+    Drop,
 }
 
 impl Privilege {
     /// Every privilege, in statement order.
-    pub const ALL: [Privilege; 4] = [
+    pub const ALL: [Privilege; 13] = [
         Privilege::CreateModel,
         Privilege::Create,
         Privilege::Usage,
         Privilege::Execute,
+        Privilege::Select,
+        Privilege::Insert,
+        Privilege::Update,
+        Privilege::Delete,
+        Privilege::Truncate,
+        Privilege::References,
+        Privilege::Trigger,
+        Privilege::Alter,
+        Privilege::Drop,
     ];
 
-    /// True when the privilege can be granted on `target`: on a kind of object that
-    /// exists there, or CREATE MODEL on Redshift.
-    pub fn exists_on(self, target: Target) -> bool {
+    /// The targets whose GRANT has this privilege at all. TRIGGER is PostgreSQL's
+    /// (Redshift's r_GRANT has no TRIGGER); ALTER and DROP on a table are Redshift's
+    /// (PostgreSQL has neither as a privilege: only the owner alters or drops).
+    pub fn targets(self) -> &'static [Target] {
         match self {
-            Privilege::CreateModel => target == Target::Redshift,
-            p => KINDS
-                .iter()
-                .any(|k| k.targets.contains(&target) && k.privileges.contains(&p)),
+            Privilege::CreateModel | Privilege::Alter | Privilege::Drop => &[Target::Redshift],
+            Privilege::Trigger => &[Target::Postgres],
+            _ => &[Target::Redshift, Target::Postgres],
         }
+    }
+
+    /// True when the privilege can be granted on `target`: the target has it, on a kind
+    /// of object that exists there (or it is CREATE MODEL, granted on no object).
+    pub fn exists_on(self, target: Target) -> bool {
+        self.targets().contains(&target)
+            && (self == Privilege::CreateModel
+                || KINDS
+                    .iter()
+                    .any(|k| k.targets.contains(&target) && k.privileges.contains(&self)))
     }
 
     /// The SQL words of the privileges of `target`, for messages (`CREATE, USAGE or
@@ -353,6 +390,15 @@ impl Privilege {
             Privilege::Create => "CREATE",
             Privilege::Usage => "USAGE",
             Privilege::Execute => "EXECUTE",
+            Privilege::Select => "SELECT",
+            Privilege::Insert => "INSERT",
+            Privilege::Update => "UPDATE",
+            Privilege::Delete => "DELETE",
+            Privilege::Truncate => "TRUNCATE",
+            Privilege::References => "REFERENCES",
+            Privilege::Trigger => "TRIGGER",
+            Privilege::Alter => "ALTER",
+            Privilege::Drop => "DROP",
         }
     }
 }

@@ -313,8 +313,9 @@ struct World {
     /// schemas), by name: globs leave them out, a name is refused.
     non_local: std::collections::BTreeMap<String, NonLocalKind>,
     /// `None` when the object lists are complete; else the login that read an incomplete
-    /// model list (a Redshift non-superuser: [`Snapshot::sees_every_model`]).
-    partial_models: Option<String>,
+    /// lists of the kinds it cannot list whole (a Redshift non-superuser:
+    /// [`Snapshot::sees_every`]), with the login.
+    partial: Option<(String, Vec<ObjectKind>)>,
 }
 
 #[derive(Default)]
@@ -404,7 +405,13 @@ impl World {
                 .iter()
                 .map(|s| (s.name.clone(), s.kind))
                 .collect(),
-            partial_models: (!snap.sees_every_model()).then(|| snap.server.login.clone()),
+            partial: {
+                let kinds: Vec<ObjectKind> = ObjectKind::ALL
+                    .into_iter()
+                    .filter(|&k| !snap.sees_every(k))
+                    .collect();
+                (!kinds.is_empty()).then(|| (snap.server.login.clone(), kinds))
+            },
         }
     }
 
@@ -435,7 +442,7 @@ impl World {
             objects: sorted_unique(objects),
             grantees: Grantees::default(),
             non_local: Default::default(),
-            partial_models: None,
+            partial: None,
         }
     }
 
@@ -823,28 +830,36 @@ impl<'a> Planner<'a> {
         // naming one principal share one `Arc` (the resolver's): canonicalising (a copy
         // of the name) and matching `ignore:` once per principal, looked up by address.
         let mut numbers: HashMap<*const Grantee, Option<Gid>> = HashMap::default();
-        if let (Some(login), Some(first)) = (
-            &self.world.partial_models,
-            config.rules_of(ObjectKind::Model).first(),
-        ) {
-            self.errors.push(
-                Diagnostic::error(format!(
-                    "the login `{login}` is not a superuser, and Redshift shows a non-superuser \
-                     only the models it owns (svv_ml_model_info: \"regular users can see only \
-                     their own data\"; ACCESS SYSTEM TABLE does not widen it): globs would miss \
-                     the other models, and grants on models it cannot see would be revoked, so \
-                     the models: section cannot be planned and nothing is"
-                ))
-                .at(Some(first.loc.clone()))
-                .help(
-                    "plan and apply as a superuser; a login with ACCESS SYSTEM TABLE can plan \
-                     a grants.yaml without models:",
-                ),
-            );
+        if let Some((login, kinds)) = &self.world.partial {
+            for &kind in kinds {
+                let Some(first) = config.rules_of(kind).first() else {
+                    continue;
+                };
+                let section = kind.section();
+                let why = kind.info().own_rows_only.unwrap_or_default();
+                self.errors.push(
+                    Diagnostic::error(format!(
+                        "the login `{login}` is not a superuser, and Redshift shows a \
+                         non-superuser only the {section} it owns ({why}): globs would miss \
+                         the other {section}, and grants on {section} it cannot see would be \
+                         revoked, so the {section}: section cannot be planned and nothing is"
+                    ))
+                    .at(Some(first.loc.clone()))
+                    .help(format!(
+                        "plan and apply as a superuser; a login with ACCESS SYSTEM TABLE can \
+                         plan a grants.yaml without {section}:"
+                    )),
+                );
+            }
         }
         for rule in &config.rules {
             let kind = rule.kind;
-            if kind == ObjectKind::Model && self.world.partial_models.is_some() {
+            if self
+                .world
+                .partial
+                .as_ref()
+                .is_some_and(|(_, kinds)| kinds.contains(&kind))
+            {
                 continue;
             }
             {
@@ -1682,7 +1697,7 @@ mod tests {
         // On PostgreSQL a non-superuser's read is not limited this way.
         let mut pg = Snapshot::empty(Target::Postgres);
         pg.server.login_superuser = false;
-        assert!(pg.sees_every_model());
+        assert!(pg.sees_every(ObjectKind::Model));
     }
 
     /// A model whose owner is not known (seen only through its grants) is never revoked

@@ -892,7 +892,7 @@ impl<'a> Reader<'a> {
         } else {
             self.expect("ON", "`ON` and the object")?;
             let on = self.objects()?;
-            check_privileges(&privileges, &on[0])?;
+            check_privileges(&privileges, &on[0], self.target)?;
             on
         };
         self.expect(verb, &format!("`{verb}` and the grantee"))?;
@@ -1357,17 +1357,21 @@ fn at_loc(at: Location, kind: ReadErrorKind) -> ReadError {
 }
 
 /// Refuses a privilege that does not apply to `on` (`USAGE ON MODEL`, `EXECUTE ON SCHEMA`).
-fn check_privileges(privileges: &[(Privilege, Location)], on: &Securable) -> Res<()> {
+fn check_privileges(
+    privileges: &[(Privilege, Location)],
+    on: &Securable,
+    target: Target,
+) -> Res<()> {
     let Some(kind) = on.object_kind() else {
         return Ok(());
     };
-    match privileges.iter().find(|(p, _)| !kind.allows(*p)) {
+    match privileges.iter().find(|(p, _)| !kind.allows_on(*p, target)) {
         Some(&(privilege, at)) => Err(at_loc(
             at,
             ReadErrorKind::PrivilegeObject {
                 privilege,
                 object: kind.noun(),
-                allowed: kind.privilege_words(),
+                allowed: kind.privilege_words(target),
             },
         )),
         None => Ok(()),
@@ -1914,35 +1918,61 @@ pub(crate) mod tests {
             ),
             ("DROP TABLE t;", Postgres, 1, 1, "CREATE ROLE ... NOLOGIN"),
             (
-                "GRANT SELECT ON TABLE t TO x;",
+                "GRANT RULE ON TABLE s.t TO x;",
                 Redshift,
                 1,
                 7,
-                "found `SELECT`, expected a privilege grantplan manages (CREATE MODEL, CREATE, \
-                 USAGE or EXECUTE) or ROLE",
+                "found `RULE`, expected a privilege grantplan manages (CREATE MODEL, CREATE, \
+                 USAGE, EXECUTE, SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, ALTER or \
+                 DROP) or ROLE",
             ),
             (
-                "GRANT SELECT ON TABLE t TO x;",
+                "GRANT CONNECT ON TABLE s.t TO x;",
                 Postgres,
                 1,
                 7,
-                "found `SELECT`, expected a privilege grantplan manages (CREATE, USAGE or \
-                 EXECUTE) or a role name",
+                "found `CONNECT`, expected a privilege grantplan manages (CREATE, USAGE, \
+                 EXECUTE, SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES or TRIGGER) or a \
+                 role name",
             ),
             (
-                "GRANT USAGE, SELECT ON SCHEMA s TO x;",
+                "GRANT USAGE, RULE ON SCHEMA s TO x;",
                 Postgres,
                 1,
                 14,
-                "found `SELECT`, expected a privilege grantplan manages (CREATE, USAGE or \
-                 EXECUTE)",
+                "found `RULE`, expected a privilege grantplan manages (CREATE, USAGE, EXECUTE, \
+                 SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES or TRIGGER)",
             ),
             (
-                "GRANT USAGE ON TABLE t TO x;",
+                "GRANT USAGE ON SEQUENCE s.t TO x;",
                 Postgres,
                 1,
                 16,
-                "found `TABLE`, expected SCHEMA or FUNCTION",
+                "found `SEQUENCE`, expected SCHEMA, FUNCTION or TABLE",
+            ),
+            (
+                "GRANT USAGE ON TABLE s.t TO x;",
+                Postgres,
+                1,
+                7,
+                "USAGE cannot be granted on a table; a table takes SELECT, INSERT, UPDATE, \
+                 DELETE, TRUNCATE, REFERENCES and TRIGGER",
+            ),
+            (
+                "GRANT SELECT, TRIGGER ON TABLE s.t TO GROUP g;",
+                Redshift,
+                1,
+                15,
+                "TRIGGER cannot be granted on a table; a table takes SELECT, INSERT, UPDATE, \
+                 DELETE, TRUNCATE, REFERENCES, ALTER and DROP",
+            ),
+            (
+                "GRANT DROP ON TABLE s.t TO x;",
+                Postgres,
+                1,
+                7,
+                "DROP cannot be granted on a table; a table takes SELECT, INSERT, UPDATE, \
+                 DELETE, TRUNCATE, REFERENCES and TRIGGER",
             ),
             (
                 "GRANT ROLE a, b TO u;",

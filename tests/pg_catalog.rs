@@ -432,7 +432,14 @@ async fn progress_names_each_query_and_counts_its_rows() {
     steps.dedup();
     assert_eq!(
         steps,
-        ["server", "roles", "memberships", "schemas", "functions"],
+        [
+            "server",
+            "roles",
+            "memberships",
+            "schemas",
+            "functions",
+            "tables"
+        ],
         "{seen:?}"
     );
     let last = |step: &str| seen.iter().rev().find(|p| p.step == step).unwrap().rows;
@@ -445,6 +452,7 @@ async fn progress_names_each_query_and_counts_its_rows() {
     assert_eq!(last("schemas"), 31); // s0..s29 and public
     assert_eq!(last("functions"), 60);
     assert_eq!(snap.objects_of(ObjectKind::Function).len(), 60);
+    assert_eq!(last("tables"), 0);
 
     exec(&c, "BEGIN").await;
     let seen = std::sync::Mutex::new(Vec::<&str>::new());
@@ -457,7 +465,14 @@ async fn progress_names_each_query_and_counts_its_rows() {
     steps.dedup();
     assert_eq!(
         steps,
-        ["server", "roles", "memberships", "schemas", "functions"]
+        [
+            "server",
+            "roles",
+            "memberships",
+            "schemas",
+            "functions",
+            "tables"
+        ]
     );
     // Roles are cluster-wide and other tests create some meanwhile: compare this
     // database's own objects.

@@ -316,11 +316,14 @@ impl Snapshot {
         }
     }
 
-    /// Whether `objects` lists every model of the database. Redshift shows every row of
-    /// `svv_ml_model_info` to superusers only ("regular users can see only their own
-    /// data", r_SVV_ML_MODEL_INFO; ACCESS SYSTEM TABLE is not documented to widen it).
-    pub fn sees_every_model(&self) -> bool {
-        self.target != Target::Redshift || self.server.login_superuser
+    /// Whether `objects` lists every object of `kind` in the database. Redshift shows
+    /// every row of the views models and tables are listed from to superusers only
+    /// ([`crate::model::KindInfo::own_rows_only`]; r_SVV_ML_MODEL_INFO,
+    /// r_SVV_REDSHIFT_TABLES: "regular users can see only their own data").
+    pub fn sees_every(&self, kind: ObjectKind) -> bool {
+        self.target != Target::Redshift
+            || self.server.login_superuser
+            || kind.info().own_rows_only.is_none()
     }
 
     /// Sorts every list and every ACL and drops exact duplicates, so equal states give

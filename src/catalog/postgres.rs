@@ -107,20 +107,37 @@ pub const FUNCTIONS_QUERY: &str = concat!(
      WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')"
 );
 
+/// One row per table, partitioned table, view, materialized view and foreign table:
+/// schema, name, owner, ACL as text (as in [`SCHEMAS_QUERY`]; the built-in default gives
+/// the owner everything and PUBLIC nothing). Sequences (relkind `S`) are not tables, and
+/// relations that belong to an extension are left out, as for functions.
+pub const TABLES_QUERY: &str = concat!(
+    "SELECT n.nspname, c.relname, pg_get_userbyid(c.relowner), \
+     array_to_string(coalesce(c.relacl, acldefault('r', c.relowner)), ',') \
+     FROM pg_class c \
+     JOIN pg_namespace n ON n.oid = c.relnamespace \
+     WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') \
+     AND ",
+    user_schemas!(),
+    " AND NOT EXISTS (SELECT 1 FROM pg_depend d \
+     WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')"
+);
+
 /// Every query a read runs, in order, each exactly once (after [`SEARCH_PATH`]; in
 /// [`read`], between [`BEGIN`] and [`COMMIT`]).
-pub const QUERIES: [&str; 5] = [
+pub const QUERIES: [&str; 6] = [
     SERVER_QUERY,
     ROLES_QUERY,
     MEMBERSHIPS_QUERY,
     SCHEMAS_QUERY,
     FUNCTIONS_QUERY,
+    TABLES_QUERY,
 ];
 
 pub use super::wire::ReadError;
 pub use crate::db::describe_error;
 
-/// Reads principals, memberships, schemas and functions with their grants.
+/// Reads principals, memberships, schemas, functions and tables with their grants.
 ///
 /// Runs [`BEGIN`], [`SEARCH_PATH`], each of [`QUERIES`] once, then [`COMMIT`]: the
 /// number of statements does not depend on the catalog's size. Must be called outside a
@@ -216,6 +233,27 @@ pub async fn read_in_transaction_with(
             (letter == 'X').then_some(Privilege::Execute)
         })?;
         objects.push(ObjectInfo::new(object, c.text(3)?, grants));
+        Ok(())
+    })
+    .await?;
+
+    each_row(client, T, "tables", TABLES_QUERY, progress, |c| {
+        let object = Securable::Table {
+            schema: c.text(0)?.to_string(),
+            name: c.text(1)?.to_string(),
+        };
+        // The ACL letters of a relation (ddl-priv, Table 5.1).
+        let grants = grants(&c, 3, &logins, |letter| match letter {
+            'r' => Some(Privilege::Select),
+            'a' => Some(Privilege::Insert),
+            'w' => Some(Privilege::Update),
+            'd' => Some(Privilege::Delete),
+            'D' => Some(Privilege::Truncate),
+            'x' => Some(Privilege::References),
+            't' => Some(Privilege::Trigger),
+            _ => None,
+        })?;
+        objects.push(ObjectInfo::new(object, c.text(2)?, grants));
         Ok(())
     })
     .await?;

@@ -144,9 +144,25 @@ pub const FUNCTION_PRIVILEGES_QUERY: &str = "SELECT namespace_name, function_nam
      argument_types, identity_type, identity_name, admin_option \
      FROM svv_function_privileges WHERE privilege_type = 'EXECUTE'";
 
+/// Every table and view of the current database with its owner (varchar columns;
+/// r_SVV_REDSHIFT_TABLES, which also lists datashare tables, set apart by schema below).
+pub const TABLES_QUERY: &str = "SELECT schema_name, table_name, table_owner \
+     FROM svv_redshift_tables WHERE database_name = current_database()";
+
+/// Every materialized view with its owner and database (blank-padded `char(128)`
+/// columns, r_SVV_MV_INFO): SVV_REDSHIFT_TABLES documents only tables and views.
+pub const MATERIALIZED_VIEWS_QUERY: &str =
+    "SELECT schema_name, name, user_name, database_name FROM svv_mv_info";
+
+/// The privileges on tables and views (r_SVV_RELATION_PRIVILEGES: the current database's
+/// relations only, no database column).
+pub const TABLE_PRIVILEGES_QUERY: &str = "SELECT namespace_name, relation_name, \
+     privilege_type, identity_type, identity_name, admin_option \
+     FROM svv_relation_privileges";
+
 /// Every query a read runs, in order, each exactly once (between [`BEGIN`] and
 /// [`COMMIT`]); a read refused for visibility stops after the first four.
-pub const QUERIES: [&str; 16] = [
+pub const QUERIES: [&str; 19] = [
     SERVER_QUERY,
     USER_GRANTS_QUERY,
     ROLE_GRANTS_QUERY,
@@ -163,6 +179,9 @@ pub const QUERIES: [&str; 16] = [
     LANGUAGE_ACL_QUERY,
     FUNCTIONS_QUERY,
     FUNCTION_PRIVILEGES_QUERY,
+    TABLES_QUERY,
+    MATERIALIZED_VIEWS_QUERY,
+    TABLE_PRIVILEGES_QUERY,
 ];
 
 /// The login and the cluster's default IAM role, for `grantplan doctor`.
@@ -533,6 +552,92 @@ pub async fn read_in_transaction_with(
         }
     }
     snap.objects.extend(functions.into_values());
+
+    // Tables, views and materialized views, and their grants.
+    let mut tables: BTreeMap<(String, String), ObjectInfo> = BTreeMap::new();
+    let local = |schema: &str| {
+        snap.non_local_schemas
+            .binary_search_by(|s| s.name.as_str().cmp(schema))
+            .is_err()
+    };
+    for r in rows(client, T, "tables", TABLES_QUERY, progress).await? {
+        let c = Cols::new(&r, T, "tables");
+        // varchar columns: no blank padding to take off.
+        let (schema, name) = (c.text(0)?.to_string(), c.text(1)?.to_string());
+        if !local(&schema) {
+            continue; // a datashare's table: not this database's to grant on
+        }
+        let object = Securable::Table {
+            schema: schema.clone(),
+            name: name.clone(),
+        };
+        let owner = c.opt(2)?.unwrap_or_default();
+        tables.insert((schema, name), ObjectInfo::new(object, owner, Vec::new()));
+    }
+    for r in rows(
+        client,
+        T,
+        "materialized views",
+        MATERIALIZED_VIEWS_QUERY,
+        progress,
+    )
+    .await?
+    {
+        let c = Cols::new(&r, T, "materialized views");
+        if unpad(c.text(3)?) != snap.server.database {
+            continue;
+        }
+        let (schema, name) = (unpad(c.text(0)?), unpad(c.text(1)?));
+        if !local(&schema) {
+            continue;
+        }
+        let owner = unpad(c.text(2)?);
+        tables
+            .entry((schema, name))
+            .or_insert_with_key(|(schema, name)| {
+                let object = Securable::Table {
+                    schema: schema.clone(),
+                    name: name.clone(),
+                };
+                ObjectInfo::new(object, owner, Vec::new())
+            });
+    }
+    for r in rows(
+        client,
+        T,
+        "table privileges",
+        TABLE_PRIVILEGES_QUERY,
+        progress,
+    )
+    .await?
+    {
+        let c = Cols::new(&r, T, "table privileges");
+        // r_SVV_RELATION_PRIVILEGES documents INSERT, SELECT, UPDATE, DELETE, REFERENCES
+        // and DROP; ALTER and TRUNCATE are r_GRANT's. Anything else (a legacy RULE or
+        // TRIGGER) is not a privilege grantplan manages on Redshift, and is left alone.
+        let privilege = match c.text(2)? {
+            "SELECT" => Privilege::Select,
+            "INSERT" => Privilege::Insert,
+            "UPDATE" => Privilege::Update,
+            "DELETE" => Privilege::Delete,
+            "TRUNCATE" => Privilege::Truncate,
+            "REFERENCES" => Privilege::References,
+            "ALTER" => Privilege::Alter,
+            "DROP" => Privilege::Drop,
+            _ => continue,
+        };
+        let key = (c.text(0)?.to_string(), c.text(1)?.to_string());
+        // A grant on a relation the listing left out (a system or datashare schema's, or
+        // one a non-superuser cannot list) is not managed.
+        if let Some(t) = tables.get_mut(&key) {
+            t.grants.push(Acl {
+                grantee: identity(&c, 3)?,
+                privilege,
+                grant_option: c.flag(5)?,
+            });
+        }
+    }
+    snap.objects.extend(tables.into_values());
 
     snap.normalize();
     Ok(snap)

@@ -14,11 +14,12 @@ use crate::diag::{Diagnostic, Location};
 use crate::model::{Mode, ObjectKind, Target};
 
 /// grants.yaml: the groups, roles and users grantplan manages, and the CREATE MODEL,
-/// CREATE/USAGE and EXECUTE grants they hold on schemas, models and functions.
+/// CREATE/USAGE, EXECUTE and table grants they hold on schemas, models, functions and
+/// tables.
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(
     deny_unknown_fields,
-    expecting = "a mapping of grants.yaml keys (target, mode, ignore, groups, roles, users, schemas, models, functions, cluster)"
+    expecting = "a mapping of grants.yaml keys (target, mode, ignore, groups, roles, users, schemas, models, functions, tables, cluster)"
 )]
 #[schemars(title = "grantplan grants.yaml")]
 pub(crate) struct RawConfig {
@@ -44,6 +45,9 @@ pub(crate) struct RawConfig {
     pub models: Option<IndexMap<String, Option<RawExecute>>>,
     /// Functions, `schema.function`: EXECUTE on every overload (globs allowed).
     pub functions: Option<IndexMap<String, Option<RawExecute>>>,
+    /// Tables, views and materialized views, `schema.table` (globs allowed in either
+    /// part).
+    pub tables: Option<IndexMap<String, Option<RawTable>>>,
     /// The Redshift cluster's ML setup outside SQL: the IAM role Redshift and SageMaker
     /// assume, for `grantplan iam`. Redshift only.
     pub cluster: Option<RawCluster>,
@@ -185,6 +189,35 @@ pub(crate) struct RawExecute {
     pub execute: Option<Vec<String>>,
 }
 
+/// Who may read and change a table, view or materialized view.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a mapping with `select`, `insert`, `update`, `delete`, `truncate`, \
+                 `references`, `trigger` (PostgreSQL), `alter` and `drop` (Redshift), or nothing"
+)]
+#[schemars(rename = "Table")]
+pub(crate) struct RawTable {
+    /// Grantees of SELECT.
+    pub select: Option<Vec<String>>,
+    /// Grantees of INSERT.
+    pub insert: Option<Vec<String>>,
+    /// Grantees of UPDATE.
+    pub update: Option<Vec<String>>,
+    /// Grantees of DELETE.
+    pub delete: Option<Vec<String>>,
+    /// Grantees of TRUNCATE.
+    pub truncate: Option<Vec<String>>,
+    /// Grantees of REFERENCES.
+    pub references: Option<Vec<String>>,
+    /// Grantees of TRIGGER (PostgreSQL only).
+    pub trigger: Option<Vec<String>>,
+    /// Grantees of ALTER (Redshift only).
+    pub alter: Option<Vec<String>>,
+    /// Grantees of DROP (Redshift only).
+    pub drop: Option<Vec<String>>,
+}
+
 /// One rule of an object section as written: its key, then its lists of grantees in the
 /// order of its kind's privileges ([`crate::model::KindInfo::privileges`]).
 pub(crate) type RawRule = (String, Vec<Option<Vec<String>>>);
@@ -211,6 +244,19 @@ impl RawConfig {
             ObjectKind::Schema => each(self.schemas.take(), |e: RawSchema| vec![e.create, e.usage]),
             ObjectKind::Model => each(self.models.take(), |e: RawExecute| vec![e.execute]),
             ObjectKind::Function => each(self.functions.take(), |e: RawExecute| vec![e.execute]),
+            ObjectKind::Table => each(self.tables.take(), |e: RawTable| {
+                vec![
+                    e.select,
+                    e.insert,
+                    e.update,
+                    e.delete,
+                    e.truncate,
+                    e.references,
+                    e.trigger,
+                    e.alter,
+                    e.drop,
+                ]
+            }),
         }
     }
 }
@@ -345,7 +391,7 @@ fn expectation(segs: &[Seg], scalar: Option<&str>) -> String {
                 } else {
                     (format!("{} name", kind.noun()), "demo_ml")
                 };
-                let list = kind.list_keys().last().copied().unwrap_or("execute");
+                let list = kind.info().example_list;
                 format!(
                     "`{section}` maps each {what} (or glob) to its grants, e.g. \
                      `{section}: {{{example}: {{{list}: [analysts]}}}}`"
@@ -424,7 +470,12 @@ mod tests {
         assert_eq!(
             expectation(&[], None),
             "grants.yaml is a mapping of keys: target, mode, ignore, case_sensitive_identifiers, \
-             groups, roles, users, schemas, models, functions, cluster"
+             groups, roles, users, schemas, models, functions, tables, cluster"
+        );
+        assert_eq!(
+            at("tables"),
+            "`tables` maps each schema.name (or glob) to its grants, e.g. \
+             `tables: {demo_ml.score: {select: [analysts]}}`"
         );
     }
 }

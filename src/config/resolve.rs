@@ -852,8 +852,28 @@ impl Resolver<'_> {
             for ((&privilege, &field), list) in
                 info.privileges.iter().zip(info.list_keys).zip(lists)
             {
-                let list = list.unwrap_or_default();
                 let in_list = marks.descend_next(found, field, &mut next_list);
+                if list.is_some() && !privilege.exists_on(self.target) {
+                    let at = located(file, &key_path(&path, field), marks.key_span(in_list));
+                    let only = privilege
+                        .targets()
+                        .iter()
+                        .map(|t| t.to_string())
+                        .collect::<Vec<_>>();
+                    self.error(
+                        format!(
+                            "`{field}` ({} ON {}) exists only on {}, and this file's target is {}",
+                            privilege.sql(),
+                            kind.sql(),
+                            only.join(" and "),
+                            self.target
+                        ),
+                        &at,
+                        format!("remove `{field}`, or set `target:` to the server's kind"),
+                    );
+                    continue;
+                }
+                let list = list.unwrap_or_default();
                 listed.clear();
                 let mut repeats = Repeats::new();
                 for (i, text) in list.iter().enumerate() {

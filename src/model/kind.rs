@@ -20,6 +20,7 @@ pub enum ObjectKind {
     Schema,
     Model,
     Function,
+    Table,
 }
 
 /// What grantplan knows about one [`ObjectKind`].
@@ -46,16 +47,22 @@ pub struct KindInfo {
     pub targets: &'static [Target],
     /// A key of the kind's section, for advice (`demo_ml.score_customer`).
     pub example: &'static str,
+    /// The list key used in advice (`usage`): the privilege most often granted.
+    pub example_list: &'static str,
     /// What each part of a name is, in a message about a plan read back: the first
     /// part, then the second (`""` for a one-part kind).
     pub parts_read_as: (&'static str, &'static str),
     /// Why the kind's section cannot be used on a target outside `targets`; and the
     /// same, short, for a plan read back that names the kind there.
     pub absent: (&'static str, &'static str),
+    /// On Redshift, the view the objects are listed from shows a non-superuser only the
+    /// ones it owns: the view and the documentation's words, for messages. `None` when
+    /// every login that reads the catalog lists them all.
+    pub own_rows_only: Option<&'static str>,
 }
 
 /// The kind table, in [`ObjectKind`] order.
-pub static KINDS: [KindInfo; 3] = [
+pub static KINDS: [KindInfo; 4] = [
     KindInfo {
         kind: ObjectKind::Schema,
         section: "schemas",
@@ -67,8 +74,10 @@ pub static KINDS: [KindInfo; 3] = [
         list_keys: &["create", "usage"],
         targets: &[Target::Redshift, Target::Postgres],
         example: "demo_ml",
+        example_list: "usage",
         parts_read_as: ("a schema name", ""),
         absent: ("", ""),
+        own_rows_only: None,
     },
     KindInfo {
         kind: ObjectKind::Model,
@@ -81,11 +90,13 @@ pub static KINDS: [KindInfo; 3] = [
         list_keys: &["execute"],
         targets: &[Target::Redshift],
         example: "demo_ml.customer_churn_auto_model",
+        example_list: "execute",
         parts_read_as: ("the model's schema name", "the model name"),
         absent: (
             "ML models exist only on Amazon Redshift (Redshift ML)",
             "PostgreSQL has no models",
         ),
+        own_rows_only: Some("svv_ml_model_info: \"regular users can see only their own data\"; ACCESS SYSTEM TABLE does not widen it"),
     },
     KindInfo {
         kind: ObjectKind::Function,
@@ -98,14 +109,59 @@ pub static KINDS: [KindInfo; 3] = [
         list_keys: &["execute"],
         targets: &[Target::Redshift, Target::Postgres],
         example: "demo_ml.score_customer",
+        example_list: "execute",
         parts_read_as: ("the function's schema name", "the function name"),
         absent: ("", ""),
+        own_rows_only: None,
+    },
+    // Tables, views, materialized views (and PostgreSQL's foreign and partitioned
+    // tables): GRANT ... ON TABLE takes them all, on both targets.
+    KindInfo {
+        kind: ObjectKind::Table,
+        section: "tables",
+        noun: "table",
+        sql: "TABLE",
+        parts: 2,
+        has_args: false,
+        privileges: &[
+            Privilege::Select,
+            Privilege::Insert,
+            Privilege::Update,
+            Privilege::Delete,
+            Privilege::Truncate,
+            Privilege::References,
+            Privilege::Trigger,
+            Privilege::Alter,
+            Privilege::Drop,
+        ],
+        list_keys: &[
+            "select",
+            "insert",
+            "update",
+            "delete",
+            "truncate",
+            "references",
+            "trigger",
+            "alter",
+            "drop",
+        ],
+        targets: &[Target::Redshift, Target::Postgres],
+        example: "demo_ml.churn_training",
+        example_list: "select",
+        parts_read_as: ("the table's schema name", "the table name"),
+        absent: ("", ""),
+        own_rows_only: Some("svv_redshift_tables and svv_mv_info: \"regular users can see only their own data\""),
     },
 ];
 
 impl ObjectKind {
     /// Every kind, in statement order.
-    pub const ALL: [ObjectKind; 3] = [ObjectKind::Schema, ObjectKind::Model, ObjectKind::Function];
+    pub const ALL: [ObjectKind; 4] = [
+        ObjectKind::Schema,
+        ObjectKind::Model,
+        ObjectKind::Function,
+        ObjectKind::Table,
+    ];
 
     pub fn info(self) -> &'static KindInfo {
         &KINDS[self as usize]
@@ -143,14 +199,25 @@ impl ObjectKind {
         self.privileges().any(|p| p == privilege)
     }
 
+    /// True when `privilege` can be granted on this kind on `target` (TRIGGER on a
+    /// table is PostgreSQL's, ALTER and DROP Redshift's: [`Privilege::targets`]).
+    pub fn allows_on(self, privilege: Privilege, target: Target) -> bool {
+        self.allows(privilege) && privilege.targets().contains(&target)
+    }
+
     /// The grants.yaml list keys of this kind (`create`, `usage`), in privilege order.
     pub fn list_keys(self) -> &'static [&'static str] {
         self.info().list_keys
     }
 
-    /// The privileges of this kind in words, for messages (`CREATE and USAGE`).
-    pub fn privilege_words(self) -> String {
-        let words: Vec<&str> = self.privileges().map(Privilege::sql).collect();
+    /// The privileges of this kind on `target` in words, for messages (`CREATE and
+    /// USAGE`).
+    pub fn privilege_words(self, target: Target) -> String {
+        let words: Vec<&str> = self
+            .privileges()
+            .filter(|&p| self.allows_on(p, target))
+            .map(Privilege::sql)
+            .collect();
         match words.split_last() {
             Some((last, [])) => last.to_string(),
             Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
@@ -196,6 +263,10 @@ impl ObjectKind {
                 schema: first,
                 name: second,
                 args,
+            },
+            ObjectKind::Table => Securable::Table {
+                schema: first,
+                name: second,
             },
         }
     }
@@ -252,6 +323,11 @@ pub enum Securable {
         name: String,
         args: Option<String>,
     },
+    /// A table, view or materialized view.
+    Table {
+        schema: String,
+        name: String,
+    },
 }
 
 impl Securable {
@@ -305,6 +381,7 @@ impl Securable {
             Securable::Schema { .. } => Some(ObjectKind::Schema),
             Securable::Model { .. } => Some(ObjectKind::Model),
             Securable::Function { .. } => Some(ObjectKind::Function),
+            Securable::Table { .. } => Some(ObjectKind::Table),
         }
     }
 
@@ -326,6 +403,11 @@ impl Securable {
                 first: schema,
                 second: Some(name),
                 args: args.as_deref(),
+            }),
+            Securable::Table { schema, name } => Some(NameParts {
+                first: schema,
+                second: Some(name),
+                args: None,
             }),
         }
     }
