@@ -176,6 +176,10 @@ fn format_2_snapshot_plans_as_its_format_1_twin() {
         let Ok(v1) = std::fs::read_to_string(dir.join("catalog.json")) else {
             continue;
         };
+        // A case with a kind format 1 never had (tables) is written in format 2.
+        if v1.contains("\"version\": 2") {
+            continue;
+        }
         assert!(v1.contains("\"version\": 1"), "{}", dir.display());
         let from_v1 = Snapshot::from_json(&v1).unwrap();
         let v2 = from_v1.to_json();

@@ -108,16 +108,16 @@ impl NamePart {
     }
 }
 
-/// One key of `schemas:`, `models:` or `functions:` with what it grants.
+/// One key of an object section (`schemas:`, `tables:`...) with what it grants.
 #[derive(Debug, Clone)]
 pub struct ObjectRule {
     /// The kind of object, by the section the key is in.
     pub kind: ObjectKind,
     /// The key as written (`demo_ml.*`).
     pub key: String,
-    /// For `schemas:` the schema name; for models and functions the schema part.
+    /// For `schemas:` the schema name; for two-part kinds the schema part.
     pub schema: NamePart,
-    /// For models and functions the object part; `None` for schemas.
+    /// For two-part kinds the object part; `None` for schemas.
     pub name: Option<NamePart>,
     /// Every privilege this rule grants. An empty list still claims the object: in
     /// authoritative mode its current grants are revoked.

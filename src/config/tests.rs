@@ -1190,6 +1190,82 @@ fn models_and_create_model_are_errors_on_postgres() {
     assert_eq!(c.rules_of(ObjectKind::Function).len(), 1);
 }
 
+#[test]
+fn table_privileges_are_checked_against_the_target() {
+    // Every list of both targets, in privilege order whatever the file's order.
+    let c = ok(concat!(
+        "target: postgres\n",
+        "groups: {g: {}}\n",
+        "tables:\n",
+        "  \"sales.*\": {trigger: [g], select: [g, public], references: [g]}\n",
+        "  s.t: {insert: [g], update: [g], delete: [g], truncate: [g]}\n",
+    ));
+    let rules = c.rules_of(ObjectKind::Table);
+    assert_eq!(rules.len(), 2);
+    let grp = g(PrincipalKind::Group, "g");
+    assert_eq!(
+        grants(&rules[0]),
+        [
+            (Privilege::Select, grp.clone()),
+            (Privilege::Select, Grantee::Public),
+            (Privilege::References, grp.clone()),
+            (Privilege::Trigger, grp.clone()),
+        ]
+    );
+    assert_eq!(glob(rules[0].name.as_ref().unwrap()), "*");
+    assert_eq!(
+        grants(&rules[1])
+            .iter()
+            .map(|(p, _)| *p)
+            .collect::<Vec<_>>(),
+        [
+            Privilege::Insert,
+            Privilege::Update,
+            Privilege::Delete,
+            Privilege::Truncate
+        ]
+    );
+
+    // TRIGGER is PostgreSQL's; ALTER and DROP are Redshift's: located errors, the
+    // other lists of the rule still read.
+    let e = one_error("groups: {g: {}}\ntables:\n  s.t: {select: [g], trigger: [g]}\n");
+    assert_eq!(
+        e.message,
+        "`trigger` (TRIGGER ON TABLE) exists only on postgres, and this file's target is redshift"
+    );
+    assert_eq!(at(&e), (3, 22, "tables.\"s.t\".trigger".into(), 7));
+    assert_eq!(
+        help(&e),
+        "remove `trigger`, or set `target:` to the server's kind"
+    );
+    let es = errors(concat!(
+        "target: postgres\n",
+        "groups: {g: {}}\n",
+        "tables:\n",
+        "  s.t:\n",
+        "    alter: [g]\n",
+        "    drop: [g]\n",
+    ));
+    assert_eq!(es.len(), 2, "{es:?}");
+    assert_eq!(
+        es[0].message,
+        "`alter` (ALTER ON TABLE) exists only on redshift, and this file's target is postgres"
+    );
+    assert_eq!(at(&es[0]), (5, 5, "tables.\"s.t\".alter".into(), 5));
+    assert_eq!(at(&es[1]), (6, 5, "tables.\"s.t\".drop".into(), 4));
+    let c = ok("groups: {g: {}}\ntables: {s.t: {alter: [g], drop: [g], select: [group:g]}}\n");
+    assert_eq!(
+        grants(&c.rules_of(ObjectKind::Table)[0])
+            .iter()
+            .map(|(p, _)| *p)
+            .collect::<Vec<_>>(),
+        [Privilege::Select, Privilege::Alter, Privilege::Drop]
+    );
+    // A key no table has.
+    let e = one_error("groups: {g: {}}\ntables: {s.t: {execute: [g]}}\n");
+    assert!(e.message.contains("`execute`"), "{e}");
+}
+
 // ---------------------------------------------------------------------------------------
 // Everything at once
 
