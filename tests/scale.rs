@@ -31,6 +31,7 @@ const BIGGER: Size = Size {
     schemas: 300,
     groups: 10,
     functions: 1_500,
+    tables: 4,
 };
 
 /// Every row's first column, as text.
@@ -357,7 +358,14 @@ fn generator_has_the_shape_of_issue_7() {
         assert_eq!(desired.len(), g.desired, "[{name}]");
         assert_eq!(desired.difference(&held).count(), g.missing, "[{name}]");
         assert_eq!(held.difference(&desired).count(), g.extra, "[{name}]");
-        assert_eq!(g.extra, g.desired / 20, "[{name}] 5% extra");
+        // 5% of the schemas' and functions' desired privileges, and 5% of the tables'
+        // (drawn apart): one short of 5% of the sum at most.
+        assert!(
+            g.extra.abs_diff(g.desired / 20) <= 1,
+            "[{name}] 5% extra: {} of {}",
+            g.extra,
+            g.desired
+        );
         assert!(g.missing > 0 && g.extra > 0, "[{name}] nothing to change");
 
         // The desired privileges: USAGE for about 30% of group × schema pairs, CREATE and

@@ -9,8 +9,12 @@
 //!   those, and EXECUTE on about half the function names of each usable schema;
 //! - the database starts with 20% of the desired privileges missing and extra privileges
 //!   (5% of the desired count) present, which a plan must grant and revoke;
+//! - tables (issue 19): the same names (`t0`, `t1`, ...) in every managed schema, SELECT
+//!   for a third of the schema's USAGE groups through one glob rule per schema, INSERT,
+//!   UPDATE and DELETE on one in ten for its CREATE groups;
 //! - grants grantplan must never touch: schemas and functions the file does not name,
-//!   and tables (never managed) inside managed schemas.
+//!   and a table (`bench_table`, which the file's `t*` globs do not match) inside managed
+//!   schemas.
 //!
 //! Everything is derived from a seed, so a size always gives the same catalog. The
 //! generator counts, independently of grantplan, the privileges a plan must change: the
@@ -31,6 +35,8 @@ pub struct Size {
     pub schemas: usize,
     pub groups: usize,
     pub functions: usize,
+    /// Tables in each schema, named `t0`, `t1`, ... in every schema (issue 19).
+    pub tables: usize,
 }
 
 pub const SMALL: Size = Size {
@@ -38,18 +44,21 @@ pub const SMALL: Size = Size {
     schemas: 20,
     groups: 5,
     functions: 100,
+    tables: 2,
 };
 pub const MEDIUM: Size = Size {
     name: "medium",
     schemas: 500,
     groups: 20,
     functions: 5_000,
+    tables: 5,
 };
 pub const LARGE: Size = Size {
     name: "large",
     schemas: 2_000,
     groups: 50,
     functions: 20_000,
+    tables: 20,
 };
 
 impl Size {
@@ -64,6 +73,10 @@ enum Priv {
     Usage,
     Create,
     Execute,
+    Select,
+    Insert,
+    Update,
+    Delete,
 }
 
 impl Priv {
@@ -72,6 +85,10 @@ impl Priv {
             Priv::Usage => "USAGE",
             Priv::Create => "CREATE",
             Priv::Execute => "EXECUTE",
+            Priv::Select => "SELECT",
+            Priv::Insert => "INSERT",
+            Priv::Update => "UPDATE",
+            Priv::Delete => "DELETE",
         }
     }
 }
@@ -81,6 +98,8 @@ impl Priv {
 enum Obj {
     Schema(usize),
     Function(usize),
+    /// A table, by index in `table_list`.
+    Table(usize),
 }
 
 struct Function {
@@ -112,6 +131,8 @@ pub struct Generated {
     /// The managed catalog as generated (for [`snapshot`]).
     schema_names: Vec<String>,
     function_list: Vec<Function>,
+    /// Managed tables: (schema index, name).
+    table_list: Vec<(usize, String)>,
     held: BTreeSet<(Obj, Priv, usize)>,
     desired_set: BTreeSet<(Obj, Priv, usize)>,
 }
@@ -150,6 +171,10 @@ impl Generated {
                     f.args.join(", ")
                 )
             }
+            Obj::Table(t) => {
+                let (s, name) = &self.table_list[t];
+                format!("table {}.{name}", self.schema_names[*s])
+            }
         };
         format!("{object} {} {}", p.sql(), self.roles[g])
     }
@@ -176,7 +201,12 @@ pub const MANAGED_GRANTS: &str = "WITH managed AS (\
                  FROM unnest(p.proargtypes::oid[]) WITH ORDINALITY u(t, i)) || ')', a.* \
          FROM pg_proc p JOIN managed m ON m.oid = p.pronamespace, \
               aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a \
-        WHERE a.grantee <> p.proowner) \
+        WHERE a.grantee <> p.proowner \
+       UNION ALL \
+       SELECT 'table ' || m.nspname || '.' || c.relname, a.* \
+         FROM pg_class c JOIN managed m ON m.oid = c.relnamespace, \
+              aclexplode(coalesce(c.relacl, acldefault('r', c.relowner))) a \
+        WHERE c.relkind = 'r' AND c.relname <> 'bench_table' AND a.grantee <> c.relowner) \
      SELECT object || ' ' || privilege_type || ' ' || coalesce(r.rolname, 'PUBLIC') || \
             CASE WHEN is_grantable THEN ' WITH GRANT OPTION' ELSE '' END \
        FROM acl LEFT JOIN pg_roles r ON r.oid = acl.grantee";
@@ -424,6 +454,52 @@ pub fn generate_shaped(
         }
     }
 
+    // Tables (issue 19): `size.tables` in every managed schema, the same names in each.
+    // Drawn from a stream of their own, after everything else, so that a seed draws the
+    // same schemas, functions and grants as before tables were generated. SELECT for
+    // the first third of the groups with USAGE on the schema (one glob rule per schema:
+    // few grantees on many objects); INSERT, UPDATE and DELETE on one table in ten for
+    // the groups with CREATE there (an exact rule each).
+    let mut trng = fastrand::Rng::with_seed(seed ^ 0x7461_626c_6573);
+    let tables: Vec<(usize, String)> = (0..size.schemas)
+        .flat_map(|s| (0..size.tables).map(move |j| (s, format!("t{j}"))))
+        .collect();
+    let readers = |s: usize| &usage[s][..usage[s].len().div_ceil(3)];
+    let mut table_desired: BTreeSet<(Obj, Priv, usize)> = BTreeSet::new();
+    for (i, (s, _)) in tables.iter().enumerate() {
+        let o = Obj::Table(i);
+        table_desired.extend(readers(*s).iter().map(|g| (o, Priv::Select, *g)));
+        if i % size.tables.max(1) % 10 == 0 {
+            for p in [Priv::Insert, Priv::Update, Priv::Delete] {
+                table_desired.extend(create[*s].iter().map(|g| (o, p, *g)));
+            }
+        }
+    }
+    for d in &table_desired {
+        if trng.f64() < held_fraction {
+            held.insert(*d);
+        } else {
+            missing += 1;
+        }
+    }
+    let want_extra = table_desired.len() / 20;
+    let mut table_extra = 0;
+    let mut attempts = 0;
+    while table_extra < want_extra && attempts < want_extra * 20 && !roles.is_empty() {
+        attempts += 1;
+        let p = [Priv::Select, Priv::Insert, Priv::Update, Priv::Delete][trng.usize(..4)];
+        let candidate = (
+            Obj::Table(trng.usize(..tables.len())),
+            p,
+            trng.usize(..roles.len()),
+        );
+        if !table_desired.contains(&candidate) && held.insert(candidate) {
+            table_extra += 1;
+        }
+    }
+    extra += table_extra;
+    desired.extend(table_desired);
+
     // SQL that builds it.
     let mut setup = Vec::new();
     // Functions get EXECUTE for PUBLIC by default; the managed ones must start without
@@ -449,6 +525,13 @@ pub fn generate_shaped(
             signature(f)
         ));
     }
+    for (s, name) in &tables {
+        setup.push(format!(
+            "CREATE TABLE {}.{} (id integer)",
+            q(&schemas[*s]),
+            q(name)
+        ));
+    }
     // Starting grants, one statement per object and privilege (all grantees at once).
     let mut grouped: BTreeMap<(Obj, Priv), Vec<usize>> = BTreeMap::new();
     for (o, p, g) in &held {
@@ -458,6 +541,10 @@ pub fn generate_shaped(
         let on = match o {
             Obj::Schema(s) => format!("SCHEMA {}", q(&schemas[*s])),
             Obj::Function(f) => format!("FUNCTION {}", signature(&functions[*f])),
+            Obj::Table(t) => {
+                let (s, name) = &tables[*t];
+                format!("TABLE {}.{}", q(&schemas[*s]), q(name))
+            }
         };
         let to: Vec<String> = gs.iter().map(|g| q(&roles[*g])).collect();
         setup.push(format!("GRANT {} ON {on} TO {}", p.sql(), to.join(", ")));
@@ -512,6 +599,20 @@ pub fn generate_shaped(
         let _ = writeln!(yaml, "  {}:", yaml_str(&key));
         let _ = writeln!(yaml, "    execute: {}", list(gs));
     }
+    if size.tables > 0 {
+        yaml.push_str("\ntables:\n");
+        for (s, name) in schemas.iter().enumerate() {
+            let _ = writeln!(yaml, "  {}:", yaml_str(&format!("{}.t*", key_part(name))));
+            let _ = writeln!(yaml, "    select: {}", list(readers(s)));
+            for j in (0..size.tables).step_by(10) {
+                let key = format!("{}.t{j}", key_part(name));
+                let _ = writeln!(yaml, "  {}:", yaml_str(&key));
+                for p in ["insert", "update", "delete"] {
+                    let _ = writeln!(yaml, "    {p}: {}", list(&create[s]));
+                }
+            }
+        }
+    }
 
     Generated {
         size,
@@ -524,6 +625,7 @@ pub fn generate_shaped(
         functions: functions.len(),
         schema_names: schemas,
         function_list: functions,
+        table_list: tables,
         held,
         desired_set: desired,
     }
@@ -560,6 +662,10 @@ pub fn snapshot(g: &Generated) -> grantplan::catalog::Snapshot {
                 Priv::Usage => Privilege::Usage,
                 Priv::Create => Privilege::Create,
                 Priv::Execute => Privilege::Execute,
+                Priv::Select => Privilege::Select,
+                Priv::Insert => Privilege::Insert,
+                Priv::Update => Privilege::Update,
+                Priv::Delete => Privilege::Delete,
             },
             grant_option: false,
         });
@@ -580,6 +686,16 @@ pub fn snapshot(g: &Generated) -> grantplan::catalog::Snapshot {
             },
             "postgres",
             acls.remove(&Obj::Function(i)).unwrap_or_default(),
+        ));
+    }
+    for (i, (s, name)) in g.table_list.iter().enumerate() {
+        snap.objects.push(ObjectInfo::new(
+            Securable::Table {
+                schema: g.schema_names[*s].clone(),
+                name: name.clone(),
+            },
+            "postgres",
+            acls.remove(&Obj::Table(i)).unwrap_or_default(),
         ));
     }
     snap.normalize();
