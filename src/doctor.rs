@@ -250,7 +250,10 @@ fn visibility(f: &Findings) -> Vec<Check> {
                 "read the whole catalog (principals: {}, {})",
                 s.principals.len(),
                 ObjectKind::ALL
+                    .into_iter()
+                    .filter(|k| k.exists_on(s.target))
                     .map(|k| format!("{}: {}", k.section(), s.objects_of(k).len()))
+                    .collect::<Vec<_>>()
                     .join(", ")
             ),
         )],

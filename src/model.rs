@@ -51,6 +51,14 @@ impl Target {
         }
     }
 
+    /// What a server of this target is called in advice (`a Redshift cluster`).
+    pub fn server_noun(self) -> &'static str {
+        match self {
+            Target::Redshift => "a Redshift cluster",
+            Target::Postgres => "a PostgreSQL server",
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Target::Redshift => "redshift",

@@ -1944,11 +1944,18 @@ pub(crate) mod tests {
                  SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES or TRIGGER)",
             ),
             (
-                "GRANT USAGE ON SEQUENCE s.t TO x;",
+                "GRANT USAGE ON DOMAIN s.t TO x;",
                 Postgres,
                 1,
                 16,
-                "found `SEQUENCE`, expected SCHEMA, FUNCTION or TABLE",
+                "found `DOMAIN`, expected SCHEMA, FUNCTION, TABLE or SEQUENCE",
+            ),
+            (
+                "GRANT USAGE ON SEQUENCE s.t TO GROUP g;",
+                Redshift,
+                1,
+                16,
+                "Redshift has no sequences",
             ),
             (
                 "GRANT USAGE ON TABLE s.t TO x;",

@@ -438,7 +438,8 @@ async fn progress_names_each_query_and_counts_its_rows() {
             "memberships",
             "schemas",
             "functions",
-            "tables"
+            "tables",
+            "sequences"
         ],
         "{seen:?}"
     );
@@ -471,7 +472,8 @@ async fn progress_names_each_query_and_counts_its_rows() {
             "memberships",
             "schemas",
             "functions",
-            "tables"
+            "tables",
+            "sequences"
         ]
     );
     // Roles are cluster-wide and other tests create some meanwhile: compare this

@@ -123,21 +123,38 @@ pub const TABLES_QUERY: &str = concat!(
      WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')"
 );
 
+/// One row per sequence: schema, name, owner, ACL as text (as in [`TABLES_QUERY`]; the
+/// built-in default gives the owner everything and PUBLIC nothing). Sequences of an
+/// extension are left out.
+pub const SEQUENCES_QUERY: &str = concat!(
+    "SELECT n.nspname, c.relname, pg_get_userbyid(c.relowner), \
+     array_to_string(coalesce(c.relacl, acldefault('s', c.relowner)), ',') \
+     FROM pg_class c \
+     JOIN pg_namespace n ON n.oid = c.relnamespace \
+     WHERE c.relkind = 'S' \
+     AND ",
+    user_schemas!(),
+    " AND NOT EXISTS (SELECT 1 FROM pg_depend d \
+     WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')"
+);
+
 /// Every query a read runs, in order, each exactly once (after [`SEARCH_PATH`]; in
 /// [`read`], between [`BEGIN`] and [`COMMIT`]).
-pub const QUERIES: [&str; 6] = [
+pub const QUERIES: [&str; 7] = [
     SERVER_QUERY,
     ROLES_QUERY,
     MEMBERSHIPS_QUERY,
     SCHEMAS_QUERY,
     FUNCTIONS_QUERY,
     TABLES_QUERY,
+    SEQUENCES_QUERY,
 ];
 
 pub use super::wire::ReadError;
 pub use crate::db::describe_error;
 
-/// Reads principals, memberships, schemas, functions and tables with their grants.
+/// Reads principals, memberships, schemas, functions, tables and sequences with their
+/// grants.
 ///
 /// Runs [`BEGIN`], [`SEARCH_PATH`], each of [`QUERIES`] once, then [`COMMIT`]: the
 /// number of statements does not depend on the catalog's size. Must be called outside a
@@ -251,6 +268,23 @@ pub async fn read_in_transaction_with(
             'D' => Some(Privilege::Truncate),
             'x' => Some(Privilege::References),
             't' => Some(Privilege::Trigger),
+            _ => None,
+        })?;
+        objects.push(ObjectInfo::new(object, c.text(2)?, grants));
+        Ok(())
+    })
+    .await?;
+
+    each_row(client, T, "sequences", SEQUENCES_QUERY, progress, |c| {
+        let object = Securable::Sequence {
+            schema: c.text(0)?.to_string(),
+            name: c.text(1)?.to_string(),
+        };
+        // The ACL letters of a sequence (ddl-priv, Table 5.2).
+        let grants = grants(&c, 3, &logins, |letter| match letter {
+            'U' => Some(Privilege::Usage),
+            'r' => Some(Privilege::Select),
+            'w' => Some(Privilege::Update),
             _ => None,
         })?;
         objects.push(ObjectInfo::new(object, c.text(2)?, grants));

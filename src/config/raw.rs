@@ -19,7 +19,7 @@ use crate::model::{Mode, ObjectKind, Target};
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(
     deny_unknown_fields,
-    expecting = "a mapping of grants.yaml keys (target, mode, ignore, groups, roles, users, schemas, models, functions, tables, cluster)"
+    expecting = "a mapping of grants.yaml keys (target, mode, ignore, groups, roles, users, schemas, models, functions, tables, sequences, cluster)"
 )]
 #[schemars(title = "grantplan grants.yaml")]
 pub(crate) struct RawConfig {
@@ -48,6 +48,8 @@ pub(crate) struct RawConfig {
     /// Tables, views and materialized views, `schema.table` (globs allowed in either
     /// part).
     pub tables: Option<IndexMap<String, Option<RawTable>>>,
+    /// Sequences, `schema.sequence` (globs allowed in either part). PostgreSQL only.
+    pub sequences: Option<IndexMap<String, Option<RawSequence>>>,
     /// The Redshift cluster's ML setup outside SQL: the IAM role Redshift and SageMaker
     /// assume, for `grantplan iam`. Redshift only.
     pub cluster: Option<RawCluster>,
@@ -218,6 +220,22 @@ pub(crate) struct RawTable {
     pub drop: Option<Vec<String>>,
 }
 
+/// Who may use, read and set a sequence (PostgreSQL).
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a mapping with `usage`, `select` and `update`, or nothing"
+)]
+#[schemars(rename = "Sequence")]
+pub(crate) struct RawSequence {
+    /// Grantees of USAGE (currval and nextval).
+    pub usage: Option<Vec<String>>,
+    /// Grantees of SELECT (currval).
+    pub select: Option<Vec<String>>,
+    /// Grantees of UPDATE (nextval and setval).
+    pub update: Option<Vec<String>>,
+}
+
 /// One rule of an object section as written: its key, then its lists of grantees in the
 /// order of its kind's privileges ([`crate::model::KindInfo::privileges`]).
 pub(crate) type RawRule = (String, Vec<Option<Vec<String>>>);
@@ -256,6 +274,9 @@ impl RawConfig {
                     e.alter,
                     e.drop,
                 ]
+            }),
+            ObjectKind::Sequence => each(self.sequences.take(), |e: RawSequence| {
+                vec![e.usage, e.select, e.update]
             }),
         }
     }
@@ -470,7 +491,7 @@ mod tests {
         assert_eq!(
             expectation(&[], None),
             "grants.yaml is a mapping of keys: target, mode, ignore, case_sensitive_identifiers, \
-             groups, roles, users, schemas, models, functions, tables, cluster"
+             groups, roles, users, schemas, models, functions, tables, sequences, cluster"
         );
         assert_eq!(
             at("tables"),

@@ -212,6 +212,7 @@ pub(crate) fn resolve(file: &str, mut raw: RawConfig, marks: &Marks) -> (Config,
             rules.extend(r.rules(kind, entries));
         } else if marks.contains(section) {
             let loc = r.key_loc(section);
+            let there = kind.info().targets[0];
             r.errors.push(
                 Diagnostic::error(format!(
                     "`{section}:` cannot be used with `target: {target}`: {}",
@@ -219,9 +220,9 @@ pub(crate) fn resolve(file: &str, mut raw: RawConfig, marks: &Marks) -> (Config,
                 ))
                 .at(Some(loc))
                 .help(format!(
-                    "set `target: {}` if this file manages a Redshift cluster, or remove the \
+                    "set `target: {there}` if this file manages {}, or remove the \
                      `{section}:` section",
-                    kind.info().targets[0]
+                    there.server_noun()
                 )),
             );
         }

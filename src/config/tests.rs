@@ -1185,6 +1185,20 @@ fn models_and_create_model_are_errors_on_postgres() {
         "set `target: redshift` if this file manages a Redshift cluster, or remove the `models:` section"
     );
 
+    // Sequences are PostgreSQL's.
+    let e = one_error("groups: {g: {}}\nsequences: {s.q: {usage: [g]}}\n");
+    assert_eq!(
+        e.message,
+        "`sequences:` cannot be used with `target: redshift`: Redshift has no sequences (it numbers rows with IDENTITY columns)"
+    );
+    assert_eq!(at(&e), (2, 1, "sequences".into(), 9));
+    assert_eq!(
+        help(&e),
+        "set `target: postgres` if this file manages a PostgreSQL server, or remove the `sequences:` section"
+    );
+    let c = ok("target: postgres\ngroups: {g: {}}\nsequences: {s.q: {usage: [g], update: [g]}}\n");
+    assert_eq!(c.rules_of(ObjectKind::Sequence).len(), 1);
+
     // Functions are fine on both targets.
     let c = ok("target: postgres\ngroups: {g: {}}\nfunctions: {s.f: {execute: [g]}}\n");
     assert_eq!(c.rules_of(ObjectKind::Function).len(), 1);

@@ -21,6 +21,7 @@ pub enum ObjectKind {
     Model,
     Function,
     Table,
+    Sequence,
 }
 
 /// What grantplan knows about one [`ObjectKind`].
@@ -62,7 +63,7 @@ pub struct KindInfo {
 }
 
 /// The kind table, in [`ObjectKind`] order.
-pub static KINDS: [KindInfo; 4] = [
+pub static KINDS: [KindInfo; 5] = [
     KindInfo {
         kind: ObjectKind::Schema,
         section: "schemas",
@@ -152,15 +153,36 @@ pub static KINDS: [KindInfo; 4] = [
         absent: ("", ""),
         own_rows_only: Some("svv_redshift_tables and svv_mv_info: \"regular users can see only their own data\""),
     },
+    // Sequences: PostgreSQL's (relkind S); Redshift has none (IDENTITY columns instead).
+    KindInfo {
+        kind: ObjectKind::Sequence,
+        section: "sequences",
+        noun: "sequence",
+        sql: "SEQUENCE",
+        parts: 2,
+        has_args: false,
+        privileges: &[Privilege::Usage, Privilege::Select, Privilege::Update],
+        list_keys: &["usage", "select", "update"],
+        targets: &[Target::Postgres],
+        example: "app.orders_id_seq",
+        example_list: "usage",
+        parts_read_as: ("the sequence's schema name", "the sequence name"),
+        absent: (
+            "Redshift has no sequences (it numbers rows with IDENTITY columns)",
+            "Redshift has no sequences",
+        ),
+        own_rows_only: None,
+    },
 ];
 
 impl ObjectKind {
     /// Every kind, in statement order.
-    pub const ALL: [ObjectKind; 4] = [
+    pub const ALL: [ObjectKind; 5] = [
         ObjectKind::Schema,
         ObjectKind::Model,
         ObjectKind::Function,
         ObjectKind::Table,
+        ObjectKind::Sequence,
     ];
 
     pub fn info(self) -> &'static KindInfo {
@@ -268,6 +290,10 @@ impl ObjectKind {
                 schema: first,
                 name: second,
             },
+            ObjectKind::Sequence => Securable::Sequence {
+                schema: first,
+                name: second,
+            },
         }
     }
 }
@@ -328,6 +354,11 @@ pub enum Securable {
         schema: String,
         name: String,
     },
+    /// A sequence (PostgreSQL).
+    Sequence {
+        schema: String,
+        name: String,
+    },
 }
 
 impl Securable {
@@ -382,6 +413,7 @@ impl Securable {
             Securable::Model { .. } => Some(ObjectKind::Model),
             Securable::Function { .. } => Some(ObjectKind::Function),
             Securable::Table { .. } => Some(ObjectKind::Table),
+            Securable::Sequence { .. } => Some(ObjectKind::Sequence),
         }
     }
 
@@ -404,11 +436,13 @@ impl Securable {
                 second: Some(name),
                 args: args.as_deref(),
             }),
-            Securable::Table { schema, name } => Some(NameParts {
-                first: schema,
-                second: Some(name),
-                args: None,
-            }),
+            Securable::Table { schema, name } | Securable::Sequence { schema, name } => {
+                Some(NameParts {
+                    first: schema,
+                    second: Some(name),
+                    args: None,
+                })
+            }
         }
     }
 }
