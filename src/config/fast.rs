@@ -1,6 +1,7 @@
 //! The typed fast path: the big sections of a clean grants.yaml (`groups:`, `roles:`,
-//! `users:`, `schemas:`, `models:`, `functions:`) read from the marks instead of
-//! through serde_yaml.
+//! `users:`, and every object section: `schemas:`, `tables:`...) read from the marks
+//! instead of through serde_yaml. Object sections are read by the kind table (each
+//! rule's lists by its kind's list keys), so a new kind needs nothing here.
 //!
 //! Why it exists: serde_yaml holds every event of a document in memory before it
 //! deserializes any of it (about a hundred bytes per value), on top of the marks. Read
@@ -28,7 +29,8 @@ use std::ops::Range;
 use indexmap::IndexMap;
 
 use super::marks::{Marks, NodeId, NodeKind};
-use super::raw::{RawConfig, RawExecute, RawGroup, RawSchema, RawUser};
+use super::raw::{RawConfig, RawGroup, RawRule, RawUser};
+use crate::model::ObjectKind;
 
 type Section<T> = Option<IndexMap<String, Option<T>>>;
 
@@ -38,9 +40,8 @@ pub(crate) struct Sections {
     groups: Section<RawGroup>,
     roles: Section<RawGroup>,
     users: Section<RawUser>,
-    schemas: Section<RawSchema>,
-    models: Section<RawExecute>,
-    functions: Section<RawExecute>,
+    /// The object sections taken, each rule's lists in its kind's privilege order.
+    objects: Vec<(ObjectKind, Vec<RawRule>)>,
     /// Character ranges of the sections' values, in file order: cut before serde_yaml
     /// reads the rest.
     pub ranges: Vec<Range<usize>>,
@@ -53,9 +54,7 @@ impl Sections {
         !(self.groups.is_some() && raw.groups.is_some()
             || self.roles.is_some() && raw.roles.is_some()
             || self.users.is_some() && raw.users.is_some()
-            || self.schemas.is_some() && raw.schemas.is_some()
-            || self.models.is_some() && raw.models.is_some()
-            || self.functions.is_some() && raw.functions.is_some())
+            || self.objects.iter().any(|(k, _)| raw.has_section(*k)))
     }
 
     /// Puts the sections taken here into `raw`.
@@ -68,9 +67,7 @@ impl Sections {
         put(&mut raw.groups, self.groups);
         put(&mut raw.roles, self.roles);
         put(&mut raw.users, self.users);
-        put(&mut raw.schemas, self.schemas);
-        put(&mut raw.models, self.models);
-        put(&mut raw.functions, self.functions);
+        raw.fast_rules = self.objects;
     }
 }
 
@@ -87,9 +84,17 @@ pub(crate) fn sections(text: &str, marks: &Marks) -> Option<Sections> {
     s.groups = m.section(root, "groups", &mut ranges, |m, id| m.group(id));
     s.roles = m.section(root, "roles", &mut ranges, |m, id| m.group(id));
     s.users = m.section(root, "users", &mut ranges, |m, id| m.user(id));
-    s.schemas = m.section(root, "schemas", &mut ranges, |m, id| m.schema(id));
-    s.models = m.section(root, "models", &mut ranges, |m, id| m.execute(id));
-    s.functions = m.section(root, "functions", &mut ranges, |m, id| m.execute(id));
+    for kind in ObjectKind::ALL {
+        let rules = m.section(root, kind.section(), &mut ranges, |m, id| m.rule(kind, id));
+        if let Some(rules) = rules {
+            let n = kind.list_keys().len();
+            let rules = rules
+                .into_iter()
+                .map(|(key, lists)| (key, lists.unwrap_or_else(|| vec![None; n])))
+                .collect();
+            s.objects.push((kind, rules));
+        }
+    }
     if ranges.is_empty() {
         return None;
     }
@@ -189,25 +194,31 @@ impl Reader<'_> {
         })
     }
 
-    fn schema(&self, id: NodeId) -> Option<Option<RawSchema>> {
-        self.mapping(id, |m, s: &mut RawSchema, key, c| {
-            match key {
-                "create" if s.create.is_none() => s.create = m.list(c)?,
-                "usage" if s.usage.is_none() => s.usage = m.list(c)?,
-                _ => return None,
+    /// One rule of an object section of `kind`: its lists by the kind's list keys (each
+    /// at most once, no other key), in the kind's privilege order; or nothing.
+    fn rule(&self, kind: ObjectKind, id: NodeId) -> Option<Option<Vec<Option<Vec<String>>>>> {
+        let node = self.marks.node(id);
+        if !node.faithful {
+            return None;
+        }
+        match node.kind {
+            NodeKind::Null => Some(None),
+            NodeKind::Mapping => {
+                let keys = kind.list_keys();
+                let mut lists: Vec<Option<Vec<String>>> = vec![None; keys.len()];
+                let mut seen = vec![false; keys.len()];
+                for &c in self.marks.children(id) {
+                    let key = self.marks.key_of(c)?;
+                    let i = keys.iter().position(|k| *k == key)?;
+                    if std::mem::replace(&mut seen[i], true) {
+                        return None;
+                    }
+                    lists[i] = self.list(c)?;
+                }
+                Some(Some(lists))
             }
-            Some(())
-        })
-    }
-
-    fn execute(&self, id: NodeId) -> Option<Option<RawExecute>> {
-        self.mapping(id, |m, e: &mut RawExecute, key, c| {
-            match key {
-                "execute" if e.execute.is_none() => e.execute = m.list(c)?,
-                _ => return None,
-            }
-            Some(())
-        })
+            _ => None,
+        }
     }
 
     /// `Option<bool>` as serde_yaml reads it: nothing, or a plain `true` / `false` in
@@ -279,6 +290,7 @@ pub(crate) fn cut(text: &str, ranges: &[Range<usize>]) -> String {
 #[cfg(test)]
 mod tests {
     use super::super::{marks, raw, typed};
+    use crate::model::ObjectKind;
     use proptest::prelude::*;
 
     /// What serde_yaml alone makes of `text`, and what the fast path makes of it, for a
@@ -289,7 +301,7 @@ mod tests {
             return None;
         }
         let show = |r: Result<raw::RawConfig, serde_yaml::Error>| match r {
-            Ok(raw) => format!("ok {raw:?}"),
+            Ok(raw) => format!("ok {}", raw.normalized()),
             Err(e) => format!("err {e}"),
         };
         let slow = show(serde_yaml::from_str(text));
@@ -311,7 +323,38 @@ mod tests {
         let scan = marks::scan("g.yaml", text);
         let s = super::sections(text, &scan.marks).expect("taken");
         assert_eq!(s.ranges.len(), 6);
-        assert!(s.groups.is_some() && s.functions.is_some());
+        assert!(s.groups.is_some());
+        let kinds: Vec<_> = s.objects.iter().map(|(k, _)| *k).collect();
+        assert_eq!(
+            kinds,
+            [ObjectKind::Schema, ObjectKind::Model, ObjectKind::Function]
+        );
+    }
+
+    #[test]
+    fn every_object_section_is_read_by_its_kinds_list_keys() {
+        let text = "groups: {a: {}}\ntables:\n  s.t: {drop: [a], select: [a, public]}\n  's.*': ~\n  s.u: {}\nsequences: {s.q: {update: [a]}}\n";
+        assert!(same(text));
+        let scan = marks::scan("g.yaml", text);
+        let s = super::sections(text, &scan.marks).expect("taken");
+        let (kind, rules) = &s.objects[0];
+        assert_eq!(*kind, ObjectKind::Table);
+        let select = Some(vec!["a".to_string(), "public".to_string()]);
+        let drop = Some(vec!["a".to_string()]);
+        let mut lists = vec![None; 9];
+        lists[0] = select;
+        lists[8] = drop;
+        assert_eq!(rules[0], ("s.t".to_string(), lists));
+        assert_eq!(rules[1], ("s.*".to_string(), vec![None; 9]));
+        assert_eq!(s.objects[1].0, ObjectKind::Sequence);
+        // A key no list of the kind has, or one listed twice: the marks pass refuses the
+        // file before any typed read.
+        for text in [
+            "tables: {s.t: {execute: [a]}}\n",
+            "tables: {s.t: {select: [a], select: [b]}}\n",
+        ] {
+            assert!(both(text).is_none(), "{text}");
+        }
     }
 
     #[test]

@@ -53,6 +53,11 @@ pub(crate) struct RawConfig {
     /// The Redshift cluster's ML setup outside SQL: the IAM role Redshift and SageMaker
     /// assume, for `grantplan iam`. Redshift only.
     pub cluster: Option<RawCluster>,
+    /// Object sections the fast path read from the marks (`fast.rs`), each rule's lists
+    /// already in its kind's privilege order; [`RawConfig::take_rules`] takes them first.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub fast_rules: Vec<(ObjectKind, Vec<RawRule>)>,
 }
 
 /// The IAM side of Redshift ML: what `grantplan iam` needs to write the role's trust
@@ -245,6 +250,9 @@ impl RawConfig {
     /// the kind's privileges. The typed sections are what serde reads and what the JSON
     /// Schema describes; everything after this takes kinds from the kind table.
     pub(crate) fn take_rules(&mut self, kind: ObjectKind) -> Vec<RawRule> {
+        if let Some(i) = self.fast_rules.iter().position(|(k, _)| *k == kind) {
+            return self.fast_rules.swap_remove(i).1;
+        }
         fn each<T>(
             section: Option<IndexMap<String, Option<T>>>,
             lists: impl Fn(T) -> Vec<Option<Vec<String>>>,
@@ -279,6 +287,28 @@ impl RawConfig {
                 vec![e.usage, e.select, e.update]
             }),
         }
+    }
+}
+
+impl RawConfig {
+    /// True when serde read the section of `kind` (the fast path checks that a section
+    /// it cut out came out absent).
+    pub(crate) fn has_section(&self, kind: ObjectKind) -> bool {
+        match kind {
+            ObjectKind::Schema => self.schemas.is_some(),
+            ObjectKind::Model => self.models.is_some(),
+            ObjectKind::Function => self.functions.is_some(),
+            ObjectKind::Table => self.tables.is_some(),
+            ObjectKind::Sequence => self.sequences.is_some(),
+        }
+    }
+
+    /// The file as read, whichever path read its object sections: every section's rules
+    /// taken, then the rest. Tests compare the fast path with serde_yaml alone by it.
+    #[cfg(test)]
+    pub(crate) fn normalized(mut self) -> String {
+        let rules = ObjectKind::ALL.map(|k| (k, self.take_rules(k)));
+        format!("{self:?} {rules:?}")
     }
 }
 
