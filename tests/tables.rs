@@ -315,3 +315,205 @@ async fn tables_views_and_materialized_views_plan_apply_and_converge() {
     assert_eq!(table_acl(&k.client, "app").await, want);
     let _ = (&k.db, &k.other);
 }
+
+/// A YAML double-quoted string.
+fn yaml_str(s: &str) -> String {
+    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+/// An object key naming exactly `schema.table`: each part in double quotes with `"`
+/// doubled (grants.yaml's key grammar), so no character is a separator or a glob.
+fn exact_key(schema: &str, table: &str) -> String {
+    let part = |p: &str| format!("\"{}\"", p.replace('"', "\"\""));
+    yaml_str(&format!("{}.{}", part(schema), part(table)))
+}
+
+#[tokio::test]
+async fn hostile_table_names_plan_apply_converge_and_read_back_from_a_plan_file() {
+    let (db, c) = common::fresh_db("tables_hostile").await;
+    let url = common::server().admin_url(&db);
+    let q = common::quote_ident;
+    // 63 bytes, PostgreSQL's limit: two-byte letters and one ASCII.
+    let long_schema = format!("{}s", "é".repeat(31));
+    let long_table = format!("{}t", "ß".repeat(31));
+    assert_eq!((long_schema.len(), long_table.len()), (63, 63));
+    let odd_schema = "we\"ird; Schema".to_string();
+    let tables: Vec<(String, String)> = [
+        "select",
+        "Select",
+        "a\"b",
+        "x; DROP TABLE y; --",
+        "with space",
+        "UPPER",
+        "日本🦀",
+        "it's",
+        long_table.as_str(),
+    ]
+    .iter()
+    .map(|t| (odd_schema.clone(), t.to_string()))
+    .chain([
+        (long_schema.clone(), long_table.clone()),
+        (long_schema.clone(), "order".to_string()),
+    ])
+    .collect();
+    let role = common::unique("Tbl \"Reader\"; x");
+    let writer = common::unique("tbl select");
+    let mut setup = format!(
+        "CREATE ROLE {} NOLOGIN; CREATE SCHEMA {}; CREATE SCHEMA {};",
+        q(&role),
+        q(&odd_schema),
+        q(&long_schema)
+    );
+    for (i, (s, t)) in tables.iter().enumerate() {
+        // Views and materialized views among them.
+        let kind = match i % 3 {
+            0 => format!("TABLE {}.{} (id int)", q(s), q(t)),
+            1 => format!("VIEW {}.{} AS SELECT 1 AS id", q(s), q(t)),
+            _ => format!("MATERIALIZED VIEW {}.{} AS SELECT 1 AS id", q(s), q(t)),
+        };
+        setup.push_str(&format!("CREATE {kind};"));
+    }
+    exec(&c, &setup).await;
+
+    // Every table by its exact name but the long schema's, matched by a glob in the
+    // table part under a quoted schema.
+    let mut yaml = format!(
+        "target: postgres\nroles:\n  {}: {{}}\n  {}: {{}}\ntables:\n",
+        yaml_str(&role),
+        yaml_str(&writer)
+    );
+    for (s, t) in tables.iter().filter(|(s, _)| *s == odd_schema) {
+        yaml.push_str(&format!(
+            "  {}:\n    select: [{}]\n    trigger: [{}]\n",
+            exact_key(s, t),
+            yaml_str(&role),
+            yaml_str(&writer)
+        ));
+    }
+    yaml.push_str(&format!(
+        "  {}:\n    select: [{}, public]\n    update: [{}]\n",
+        yaml_str(&format!("\"{long_schema}\".*")),
+        yaml_str(&writer),
+        yaml_str(&role)
+    ));
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(&dir, "grants.yaml", &yaml);
+    let mut want = BTreeSet::new();
+    for (s, t) in &tables {
+        if *s == odd_schema {
+            want.insert((s.clone(), t.clone(), role.clone(), "SELECT".to_string()));
+            want.insert((s.clone(), t.clone(), writer.clone(), "TRIGGER".to_string()));
+        } else {
+            for (g, p) in [
+                (&writer, "SELECT"),
+                (&"public".to_string(), "SELECT"),
+                (&role, "UPDATE"),
+            ] {
+                want.insert((s.clone(), t.clone(), g.clone(), p.to_string()));
+            }
+        }
+    }
+
+    // plan --out writes a plan file; apply reads it back and runs exactly that.
+    let out_dir = dir.path().join("plans");
+    std::fs::create_dir(&out_dir).unwrap();
+    let plan = common::run(
+        common::grantplan()
+            .args(["plan", "--database-url", &url, "-f"])
+            .arg(&file)
+            .arg("--out")
+            .arg(&out_dir),
+    );
+    assert_eq!(plan.code, 0, "{}\n{yaml}", plan.stderr);
+    let files: Vec<_> = std::fs::read_dir(&out_dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    let text = std::fs::read_to_string(&files[0]).unwrap();
+    assert!(text.contains("ON TABLE"), "{text}");
+    assert!(text.contains(&q(&odd_schema)), "{text}");
+    assert!(!text.contains("REVOKE"), "{text}");
+    let apply = common::run(
+        common::grantplan()
+            .args(["apply", "--yes", "--database-url", &url, "-f"])
+            .arg(&file)
+            .arg(&files[0]),
+    );
+    assert_eq!(apply.code, 0, "{}\n{}\n{text}", apply.stdout, apply.stderr);
+
+    let got: BTreeSet<(String, String, String, String)> = c
+        .query(
+            "SELECT n.nspname::text, c.relname::text, coalesce(r.rolname, 'public')::text,
+                    a.privilege_type::text
+               FROM pg_class c
+               JOIN pg_namespace n ON n.oid = c.relnamespace,
+                    aclexplode(coalesce(c.relacl, acldefault('r', c.relowner))) a
+               LEFT JOIN pg_roles r ON r.oid = a.grantee
+              WHERE n.nspname = ANY($1) AND a.grantee <> c.relowner",
+            &[&vec![odd_schema.clone(), long_schema.clone()]],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3)))
+        .collect();
+    assert_eq!(got, want, "{text}");
+
+    let converged = run(&["plan", "--detailed-exitcode"], &file, &url);
+    assert_eq!(
+        converged.code, 0,
+        "{}\n{}\n{yaml}",
+        converged.stdout, converged.stderr
+    );
+
+    // A grant by hand on a hostile name is revoked, through a plan file again.
+    exec(
+        &c,
+        &format!(
+            "GRANT DELETE ON {}.{} TO {}",
+            q(&odd_schema),
+            q("x; DROP TABLE y; --"),
+            q(&role)
+        ),
+    )
+    .await;
+    let plan = run(&["plan"], &file, &url);
+    assert_eq!(
+        statements(&plan),
+        [format!(
+            "REVOKE DELETE ON TABLE {}.{} FROM {};",
+            q(&odd_schema),
+            q("x; DROP TABLE y; --"),
+            q(&role)
+        )],
+    );
+    std::fs::remove_file(&files[0]).unwrap();
+    let plan = common::run(
+        common::grantplan()
+            .args(["plan", "--database-url", &url, "-f"])
+            .arg(&file)
+            .arg("--out")
+            .arg(&out_dir),
+    );
+    assert_eq!(plan.code, 0, "{}", plan.stderr);
+    let plan_file = std::fs::read_dir(&out_dir)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let apply = common::run(
+        common::grantplan()
+            .args(["apply", "--yes", "--database-url", &url, "-f"])
+            .arg(&file)
+            .arg(&plan_file),
+    );
+    assert_eq!(apply.code, 0, "{}\n{}", apply.stdout, apply.stderr);
+    let converged = run(&["plan", "--detailed-exitcode"], &file, &url);
+    assert_eq!(
+        converged.code, 0,
+        "{}\n{}",
+        converged.stdout, converged.stderr
+    );
+}
