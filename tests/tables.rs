@@ -517,3 +517,140 @@ async fn hostile_table_names_plan_apply_converge_and_read_back_from_a_plan_file(
         converged.stdout, converged.stderr
     );
 }
+
+/// A privilege the target does not have is a located error in every command that reads
+/// the file, and nothing is sent to a database: the URL names a port that must never
+/// see a connection.
+#[test]
+fn a_privilege_the_target_lacks_is_a_located_error_before_any_connection() {
+    let (port, listener) = common::untouched_listener();
+    let url = format!("postgres://admin@127.0.0.1:{port}/dev?sslmode=disable");
+    let dir = tempfile::tempdir().unwrap();
+    let redshift = write(
+        &dir,
+        "redshift.yaml",
+        "target: redshift\ngroups:\n  g: {}\ntables:\n  \"sales.*\":\n    select: [g]\n    trigger: [g]\n",
+    );
+    let postgres = write(
+        &dir,
+        "postgres.yaml",
+        "target: postgres\nroles:\n  g: {}\ntables:\n  sales.orders:\n    select: [g]\n    alter: [g]\n    drop: [g]\n",
+    );
+    let cases: [(&Path, &[(&str, &str)]); 2] = [
+        (
+            &redshift,
+            &[("redshift.yaml:7:5", "`tables.\"sales.*\".trigger`")],
+        ),
+        (
+            &postgres,
+            &[
+                ("postgres.yaml:7:5", "`tables.\"sales.orders\".alter`"),
+                ("postgres.yaml:8:5", "`tables.\"sales.orders\".drop`"),
+            ],
+        ),
+    ];
+    for (file, located) in cases {
+        for args in [&["plan"][..], &["apply", "--yes"], &["diff"]] {
+            let out = run(args, file, &url);
+            let context = format!("{args:?} {}: {}", file.display(), out.stderr);
+            assert_eq!(out.code, 1, "{context}");
+            assert!(out.stdout.is_empty(), "{context}\n{}", out.stdout);
+            for (at, path) in located {
+                assert!(
+                    out.stderr
+                        .contains(&format!("--> {}", dir.path().join(at).display())),
+                    "{context}"
+                );
+                assert!(
+                    out.stderr.contains(&format!("at YAML path {path}")),
+                    "{context}"
+                );
+            }
+            // The summary line of several errors says so; the listener proves it.
+            if located.len() > 1 {
+                assert!(
+                    out.stderr.contains(&format!(
+                        "{} errors; nothing was sent to the database",
+                        located.len()
+                    )),
+                    "{context}"
+                );
+            }
+            common::assert_nobody_connected(&listener, &context);
+        }
+        let validate = common::run(common::grantplan().arg("validate").arg("-f").arg(file));
+        assert_eq!(validate.code, 1, "{}", validate.stderr);
+        assert!(
+            validate.stderr.contains("exists only on"),
+            "{}",
+            validate.stderr
+        );
+    }
+    let rs = run(&["plan"], &redshift, &url);
+    assert!(
+        rs.stderr
+            .contains("`trigger` (TRIGGER ON TABLE) exists only on postgres"),
+        "{}",
+        rs.stderr
+    );
+    let pg = run(&["plan"], &postgres, &url);
+    assert!(
+        pg.stderr
+            .contains("`alter` (ALTER ON TABLE) exists only on redshift")
+            && pg
+                .stderr
+                .contains("`drop` (DROP ON TABLE) exists only on redshift"),
+        "{}",
+        pg.stderr
+    );
+    common::assert_nobody_connected(&listener, "validate and plan");
+}
+
+/// `export` of a database with table grants writes a tables: section that plans no
+/// change against the same database.
+#[tokio::test]
+async fn an_exported_file_with_tables_plans_no_change() {
+    let k = kinds("tables_export").await;
+    exec(
+        &k.client,
+        &format!(
+            "CREATE ROLE {r} NOLOGIN; CREATE ROLE {w} NOLOGIN;
+             GRANT SELECT ON app.orders, app.orders_v, app.orders_mv TO {r};
+             GRANT INSERT, UPDATE, TRIGGER ON app.orders TO {w};
+             GRANT SELECT ON app.events TO PUBLIC;
+             GRANT REFERENCES ON app.theirs TO {w};",
+            r = k.readers,
+            w = k.writers
+        ),
+    )
+    .await;
+    let before = table_acl(&k.client, "app").await;
+    let export = common::run(common::grantplan().args(["export", "--database-url", &k.url]));
+    assert_eq!(export.code, 0, "{}", export.stderr);
+    assert!(export.stdout.contains("\ntables:\n"), "{}", export.stdout);
+    for name in [
+        "app.orders",
+        "app.orders_v",
+        "app.orders_mv",
+        "app.events",
+        "app.theirs",
+    ] {
+        assert!(export.stdout.contains(name), "{name}: {}", export.stdout);
+    }
+    assert!(export.stdout.contains("trigger:"), "{}", export.stdout);
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(&dir, "exported.yaml", &export.stdout);
+    let plan = run(&["plan", "--detailed-exitcode"], &file, &k.url);
+    assert_eq!(
+        plan.code, 0,
+        "{}\n{}\n{}",
+        plan.stdout, plan.stderr, export.stdout
+    );
+    assert!(plan.stdout.contains("-- no changes"), "{}", plan.stdout);
+    // And applying it changes nothing.
+    let apply = run(&["apply", "--yes"], &file, &k.url);
+    assert_eq!(apply.code, 0, "{}\n{}", apply.stdout, apply.stderr);
+    assert_eq!(table_acl(&k.client, "app").await, before);
+    assert!(before.contains(&("theirs".into(), k.writers.clone(), "REFERENCES".into())));
+    assert!(before.contains(&("theirs".into(), k.intruder.clone(), "SELECT".into())));
+}
