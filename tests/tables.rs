@@ -654,3 +654,121 @@ async fn an_exported_file_with_tables_plans_no_change() {
     assert!(before.contains(&("theirs".into(), k.writers.clone(), "REFERENCES".into())));
     assert!(before.contains(&("theirs".into(), k.intruder.clone(), "SELECT".into())));
 }
+
+// ---- Redshift, against the recreated catalog -------------------------------------------
+
+fn redshift_data(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/redshift")
+        .join(name)
+}
+
+const REDSHIFT_SCENARIO: [&str; 3] = ["seed_fresh.sql", "beyond_this_database.sql", "tables.sql"];
+
+/// A database holding the fixture catalog and the table scenario, whose search_path
+/// puts the recreated catalog before pg_catalog.
+async fn redshift_fixture(hint: &str) -> (String, Client) {
+    let (db, c) = common::fresh_db(hint).await;
+    exec(
+        &c,
+        &std::fs::read_to_string(redshift_data("catalog.sql")).unwrap(),
+    )
+    .await;
+    for s in REDSHIFT_SCENARIO {
+        exec(&c, &std::fs::read_to_string(redshift_data(s)).unwrap()).await;
+    }
+    exec(
+        &c,
+        &format!(
+            "ALTER DATABASE {} SET search_path = redshift_catalog, pg_catalog",
+            common::quote_ident(&db)
+        ),
+    )
+    .await;
+    (db, c)
+}
+
+async fn redshift_read(url: &str) -> Result<Snapshot, ReadError> {
+    let flags = grantplan::db::ConnectFlags {
+        sslmode: Some(grantplan::tls::SslMode::Disable),
+        ..Default::default()
+    };
+    let settings = grantplan::db::settings(url, &flags, &|_| None).unwrap();
+    let session = grantplan::db::connect(&settings, Some(Target::Redshift))
+        .await
+        .unwrap();
+    assert_eq!(session.target, Target::Redshift, "{}", session.evidence);
+    catalog::read(&session.client, session.target).await
+}
+
+/// The binary, told that plaintext is fine (the test server speaks no TLS).
+fn redshift_run(args: &[&str], file: &Path, url: &str) -> Run {
+    common::run(
+        common::grantplan()
+            .env("PGSSLMODE", "disable")
+            .args(args)
+            .arg("-f")
+            .arg(file)
+            .arg("--database-url")
+            .arg(url),
+    )
+}
+
+fn acl(grantee: Grantee, privilege: Privilege, grant_option: bool) -> Acl {
+    Acl {
+        grantee,
+        privilege,
+        grant_option,
+    }
+}
+
+#[tokio::test]
+async fn the_redshift_reader_lists_this_databases_tables_with_owners_and_grants() {
+    let (db, _c) = redshift_fixture("rs_tables_read").await;
+    let snap = redshift_read(&common::server().admin_url(&db))
+        .await
+        .unwrap();
+    let group = |n: &str| Grantee::principal(PrincipalKind::Group, n);
+    let user = |n: &str| Grantee::principal(PrincipalKind::User, n);
+    let role = |n: &str| Grantee::principal(PrincipalKind::Role, n);
+    let tables: Vec<(String, String, Vec<Acl>)> = snap
+        .objects_of(ObjectKind::Table)
+        .iter()
+        .map(|t| (t.object.display_name(), t.owner.clone(), t.grants.clone()))
+        .collect();
+    assert_eq!(
+        tables,
+        vec![
+            (
+                "demo_ml.churn_training".to_string(),
+                "alice".to_string(),
+                vec![]
+            ),
+            (
+                "sales.orders".to_string(),
+                "postgres".to_string(),
+                vec![
+                    acl(group("marketing_analyst_grp"), Privilege::Select, false),
+                    acl(group("retention_analyst_grp"), Privilege::Alter, false),
+                    acl(role("sales_reader"), Privilege::Select, false),
+                    acl(user("alice"), Privilege::Insert, true),
+                    acl(user("bob"), Privilege::Drop, false),
+                ]
+            ),
+            (
+                "sales.orders_by_day".to_string(),
+                "carol".to_string(),
+                vec![acl(Grantee::Public, Privilege::Select, false)]
+            ),
+            (
+                "sales.orders_mv".to_string(),
+                "bob".to_string(),
+                vec![
+                    acl(group("retention_analyst_grp"), Privilege::Select, false),
+                    acl(user("bob"), Privilege::Select, false),
+                ]
+            ),
+        ]
+    );
+    assert!(snap.sees_every(ObjectKind::Table));
+}
