@@ -878,3 +878,59 @@ async fn a_redshift_tables_section_plans_redshift_sql() {
         out.stderr
     );
 }
+
+/// A non-superuser login, even with ACCESS SYSTEM TABLE, sees only the tables it owns in
+/// svv_redshift_tables and svv_mv_info: a file with tables: is a located error and
+/// nothing is planned; the same file without tables: plans.
+#[tokio::test]
+async fn a_redshift_non_superuser_cannot_plan_a_tables_section() {
+    let (db, c) = redshift_fixture("rs_tables_viewer").await;
+    let viewer = common::unique("viewer");
+    exec(&c, &common::redshift_viewer_sql(&viewer)).await;
+    exec(&c, &common::redshift_access_system_table_sql(&viewer)).await;
+    let url = common::server().url(&db, &viewer);
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(&dir, "grants.yaml", REDSHIFT_TABLES_YAML);
+
+    let snap = redshift_read(&url).await.unwrap();
+    assert!(!snap.sees_every(ObjectKind::Table));
+    assert!(snap.sees_every(ObjectKind::Schema));
+
+    for args in [&["plan"][..], &["apply", "--yes"], &["diff"]] {
+        let out = redshift_run(args, &file, &url);
+        assert_eq!(out.code, 1, "{args:?}: {}\n{}", out.stdout, out.stderr);
+        assert!(out.stdout.is_empty(), "{args:?}: {}", out.stdout);
+        assert!(
+            out.stderr.contains(&format!(
+                "the login `{viewer}` is not a superuser, and Redshift shows a non-superuser \
+                 only the tables it owns"
+            )),
+            "{args:?}: {}",
+            out.stderr
+        );
+        // Located at the section's first entry.
+        assert!(
+            out.stderr.contains(&format!("--> {}:11:3", file.display()))
+                && out
+                    .stderr
+                    .contains("at YAML path `tables.\"sales.orders\"`"),
+            "{args:?}: {}",
+            out.stderr
+        );
+        assert_eq!(
+            out.stderr.matches("is not a superuser").count(),
+            1,
+            "one error for the one section: {}",
+            out.stderr
+        );
+    }
+
+    // Without tables:, the same login plans the rest (nothing to change).
+    let no_tables = REDSHIFT_TABLES_YAML.split("tables:\n").next().unwrap();
+    assert!(!no_tables.contains("sales."), "{no_tables}");
+    let file = write(&dir, "no_tables.yaml", no_tables);
+    let out = redshift_run(&["plan", "--detailed-exitcode"], &file, &url);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("-- no changes"), "{}", out.stdout);
+    assert!(!out.stderr.contains("tables it owns"), "{}", out.stderr);
+}
