@@ -99,7 +99,6 @@ fn set(rows: &[(&str, &str, &str)]) -> BTreeSet<(String, String, String)> {
 // ---- PostgreSQL -------------------------------------------------------------------------
 
 struct Kinds {
-    db: String,
     client: Client,
     url: String,
     readers: String,
@@ -137,7 +136,6 @@ async fn kinds(hint: &str) -> Kinds {
     )
     .await;
     Kinds {
-        db,
         client,
         url,
         readers,
@@ -313,7 +311,38 @@ async fn tables_views_and_materialized_views_plan_apply_and_converge() {
     let mut want = kinds_expected(&k);
     want.insert(("orders".into(), i.clone(), "DELETE".into()));
     assert_eq!(table_acl(&k.client, "app").await, want);
-    let _ = (&k.db, &k.other);
+
+    // `ignore:` in authoritative mode: the intruder's grant is neither revoked nor warned
+    // about, and the rest is converged.
+    let ignoring = write(
+        &dir,
+        "ignore.yaml",
+        &kinds_yaml(&k, "authoritative").replace(
+            "mode: authoritative\n",
+            &format!("mode: authoritative\nignore: [\"{}\"]\n", k.intruder),
+        ),
+    );
+    let plan = run(&["plan", "--detailed-exitcode"], &ignoring, &k.url);
+    assert_eq!(plan.code, 0, "{}\n{}", plan.stdout, plan.stderr);
+    assert!(!plan.stderr.contains(i.as_str()), "{}", plan.stderr);
+    // Without it, the grant is revoked (and only it).
+    let plan = run(&["plan"], &file, &k.url);
+    assert_eq!(
+        statements(&plan),
+        [format!("REVOKE DELETE ON TABLE app.orders FROM {i};")]
+    );
+    // The other role still owns its table, with every privilege, though the file lists
+    // only readers there.
+    let owner: String = k
+        .client
+        .query_one(
+            "SELECT pg_get_userbyid(relowner)::text FROM pg_class WHERE oid = 'app.theirs'::regclass",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(owner, k.other);
 }
 
 /// A YAML double-quoted string.
