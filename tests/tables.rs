@@ -963,3 +963,48 @@ async fn a_redshift_non_superuser_cannot_plan_a_tables_section() {
     assert!(out.stdout.contains("-- no changes"), "{}", out.stdout);
     assert!(!out.stderr.contains("tables it owns"), "{}", out.stderr);
 }
+
+/// A Redshift plan file with table statements is read back; one edited to grant TRIGGER
+/// (PostgreSQL's, not Redshift's) is refused at its line, before any statement runs.
+#[tokio::test]
+async fn a_redshift_plan_file_with_a_trigger_grant_is_refused() {
+    let (db, _c) = redshift_fixture("rs_tables_planfile").await;
+    let url = common::server().admin_url(&db);
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(&dir, "grants.yaml", REDSHIFT_TABLES_YAML);
+    let plan_file = dir.path().join("plan.sql");
+    let out = common::run(
+        common::grantplan()
+            .env("PGSSLMODE", "disable")
+            .args(["plan", "--database-url", &url, "-f"])
+            .arg(&file)
+            .arg("--out")
+            .arg(&plan_file),
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let text = std::fs::read_to_string(&plan_file).unwrap();
+    let grant = "GRANT TRUNCATE ON TABLE sales.orders TO GROUP marketing_analyst_grp;";
+    assert!(text.contains(grant), "{text}");
+    let line = text.lines().position(|l| l == grant).unwrap() + 1;
+    // Resealed, as anyone can: the seal proves no review, only that the file is whole.
+    let edited = text.replace(grant, &grant.replace("TRUNCATE", "TRIGGER"));
+    std::fs::write(&plan_file, grantplan::fuzzing::reseal(&edited)).unwrap();
+    let out = common::run(
+        common::grantplan()
+            .env("PGSSLMODE", "disable")
+            .args(["apply", "--yes", "--database-url", &url, "-f"])
+            .arg(&file)
+            .arg(&plan_file),
+    );
+    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr.contains(&format!(
+            "{}: TRIGGER cannot be granted on a table; a table takes SELECT, INSERT, UPDATE, \
+             DELETE, TRUNCATE, REFERENCES, ALTER and DROP (line {line} of the file)",
+            plan_file.display()
+        )),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stdout.is_empty(), "{}", out.stdout);
+}
