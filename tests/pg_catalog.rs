@@ -335,10 +335,21 @@ async fn reads_exact_principals_memberships_schemas_and_functions() {
     expected.sort();
     assert_eq!(snap.objects_of(ObjectKind::Function), expected);
 
-    // Deterministic and round-trips through the snapshot file format.
+    // Deterministic and round-trips through the snapshot file format. Other tests of
+    // this binary create roles meanwhile (roles are cluster-wide): both reads are
+    // compared on this test's roles and the built-in ones only.
     let again = read(&c).await;
-    assert_eq!(again, snap);
-    assert_eq!(again.to_json(), snap.to_json());
+    let scoped = |snap: &Snapshot| {
+        let keep =
+            |name: &str| mine.contains(name) || name == "postgres" || name.starts_with("pg_");
+        let mut s = snap.clone();
+        s.principals.retain(|p| keep(&p.name));
+        s.memberships
+            .retain(|m| keep(&m.parent.name) && keep(&m.member.name));
+        s
+    };
+    assert_eq!(scoped(&again), scoped(&snap));
+    assert_eq!(scoped(&again).to_json(), scoped(&snap).to_json());
     assert_eq!(Snapshot::from_json(&snap.to_json()).unwrap(), snap);
 
     // The reader left no transaction open: the session is usable as before.
