@@ -577,6 +577,11 @@ fn planned_from_json(plan_json: &str) -> (Vec<PlannedChange>, Vec<String>) {
                     ),
                     Some(name.to_string()),
                 ),
+                "table" => (
+                    "TABLE",
+                    format!("{}.{}", q(on["schema"].as_str().unwrap()), q(name)),
+                    Some(name.to_string()),
+                ),
                 other => panic!("the statement shapes know no {other}"),
             };
             for g in st["grantees"].as_array().unwrap() {
