@@ -870,7 +870,7 @@ impl<'a> Exporter<'a> {
         }
         match kind {
             ObjectKind::Model => self.collect_models(),
-            ObjectKind::Function => self.collect_functions(),
+            _ if kind.info().has_args && kind.exists_on(self.t) => self.collect_overloaded(kind),
             _ if kind.exists_on(self.t) => self.collect_objects(kind),
             _ => Vec::new(),
         }
@@ -909,34 +909,31 @@ impl<'a> Exporter<'a> {
         self.collect_objects(ObjectKind::Model)
     }
 
-    /// One entry per function name: the union of its overloads' grants, and a warning
-    /// naming the overloads that lack part of it (the plan grants them the difference).
-    fn collect_functions(&mut self) -> Vec<Entry> {
+    /// One entry per function (or procedure) name: the union of its overloads' grants,
+    /// and a warning naming the overloads that lack part of it (the plan grants them the
+    /// difference).
+    fn collect_overloaded(&mut self, kind: ObjectKind) -> Vec<Entry> {
         let mut by_name: BTreeMap<(&str, &str), Vec<(&str, &crate::catalog::ObjectInfo)>> =
             BTreeMap::new();
         let snap = self.snap;
-        for f in snap.objects_of(ObjectKind::Function) {
+        let noun = kind.noun();
+        for f in snap.objects_of(kind) {
             let p = f.parts();
-            let name = p.second.expect("a function's name has two parts");
+            let name = p.second.expect("an overloaded kind's name has two parts");
             let args = p
                 .args
-                .expect("a snapshot's function has its argument types");
+                .expect("a snapshot's overload has its argument types");
             by_name.entry((p.first, name)).or_default().push((args, f));
         }
         let mut out = Vec::new();
         for ((schema, name), overloads) in by_name {
-            let Some(key) = self.writable_key(ObjectKind::Function.noun(), &[schema, name]) else {
+            let Some(key) = self.writable_key(noun, &[schema, name]) else {
                 continue;
             };
             let mut union: BTreeSet<Grantee> = BTreeSet::new();
             for (args, f) in &overloads {
-                let object = format!("function `{schema}.{name}({args})`");
-                let lists = self.lists(
-                    &f.grants,
-                    &f.owner,
-                    &object,
-                    ObjectKind::Function.info().privileges,
-                );
+                let object = format!("{noun} `{schema}.{name}({args})`");
+                let lists = self.lists(&f.grants, &f.owner, &object, kind.info().privileges);
                 union.extend(lists.into_values().flatten());
             }
             let mut differences = Vec::new();
@@ -965,11 +962,11 @@ impl<'a> Exporter<'a> {
                         Statement::change(
                             true,
                             vec![Privilege::Execute],
-                            Securable::Function {
-                                schema: schema.to_string(),
-                                name: name.to_string(),
-                                args: Some(args.to_string()),
-                            },
+                            kind.object(
+                                schema.to_string(),
+                                name.to_string(),
+                                Some(args.to_string()),
+                            ),
                             grantee,
                         )
                         .render(self.t),
@@ -979,14 +976,14 @@ impl<'a> Exporter<'a> {
             if !differences.is_empty() {
                 self.warn(
                     format!(
-                        "the overloads of function `{schema}.{name}` hold different EXECUTE \
-                         grants, and grants.yaml grants EXECUTE per function name (on every \
+                        "the overloads of {noun} `{schema}.{name}` hold different EXECUTE \
+                         grants, and grants.yaml grants EXECUTE per {noun} name (on every \
                          overload): the export lists the union, so planning this file will \
                          grant the difference: {}",
                         differences.join(" ")
                     ),
                     format!(
-                        "apply that, or remove `{key}` from the file to leave the function's \
+                        "apply that, or remove `{key}` from the file to leave the {noun}'s \
                          grants unmanaged"
                     ),
                 );

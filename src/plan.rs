@@ -980,29 +980,30 @@ impl<'a> Planner<'a> {
             .collect();
         if matched.is_empty() {
             self.missing(kind, rule);
-        } else if self.offline && kind == ObjectKind::Function {
-            // Offline, a function's overloads (its argument types) are unknown.
-            // PostgreSQL accepts `ON FUNCTION s.f` for a function with one overload;
-            // Redshift's grammar requires the argument list, so there the statements
-            // would not run and are left out rather than shown.
+        } else if self.offline && kind.info().has_args {
+            // Offline, a function's (or procedure's) overloads, its argument types, are
+            // unknown. PostgreSQL accepts `ON FUNCTION s.f` for a function with one
+            // overload; Redshift's grammar requires the argument list, so there the
+            // statements would not run and are left out rather than shown.
             let redshift = self.config.target == Target::Redshift;
+            let noun = kind.noun();
             self.warnings.push(
                 Diagnostic::warning(if redshift {
                     format!(
-                        "offline, the overloads of function `{}` are unknown, and Redshift needs their argument types: its grants are left out of this offline plan",
+                        "offline, the overloads of {noun} `{}` are unknown, and Redshift needs their argument types: its grants are left out of this offline plan",
                         rule.key
                     )
                 } else {
                     format!(
-                        "offline, the overloads of function `{}` are unknown: its statements name no argument types",
+                        "offline, the overloads of {noun} `{}` are unknown: its statements name no argument types",
                         rule.key
                     )
                 })
                 .at(Some(rule.loc.clone()))
                 .help(if redshift {
-                    "plan against the cluster (--database-url) or a snapshot (--catalog) for one statement per overload"
+                    "plan against the cluster (--database-url) or a snapshot (--catalog) for one statement per overload".to_string()
                 } else {
-                    "PostgreSQL accepts that only for a function with one overload: plan against a database or snapshot for one statement per overload"
+                    format!("PostgreSQL accepts that only for a {noun} with one overload: plan against a database or snapshot for one statement per overload")
                 }),
             );
             if redshift {

@@ -1948,7 +1948,7 @@ pub(crate) mod tests {
                 Postgres,
                 1,
                 16,
-                "found `DOMAIN`, expected SCHEMA, FUNCTION, TABLE or SEQUENCE",
+                "found `DOMAIN`, expected SCHEMA, FUNCTION, TABLE, SEQUENCE or PROCEDURE",
             ),
             (
                 "GRANT USAGE ON SEQUENCE s.t TO GROUP g;",

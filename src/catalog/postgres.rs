@@ -90,17 +90,18 @@ pub const SCHEMAS_QUERY: &str = concat!(
     user_schemas!()
 );
 
-/// One row per plain function: schema, name, identity argument types, owner, ACL as text
-/// (as in [`SCHEMAS_QUERY`]). Aggregates, window functions and procedures are left out,
-/// and so are functions that belong to an extension (not the user's to manage; the
-/// extension's scripts reset their grants).
+/// One row per plain function and procedure: schema, name, identity argument types,
+/// owner, ACL as text (as in [`SCHEMAS_QUERY`]; the default gives PUBLIC EXECUTE on both),
+/// and `prokind` (`f` or `p`). Aggregates and window functions are left out, and so are
+/// functions that belong to an extension (not the user's to manage; the extension's
+/// scripts reset their grants).
 pub const FUNCTIONS_QUERY: &str = concat!(
     "SELECT n.nspname, p.proname, oidvectortypes(p.proargtypes), \
      pg_get_userbyid(p.proowner), \
-     array_to_string(coalesce(p.proacl, acldefault('f', p.proowner)), ',') \
+     array_to_string(coalesce(p.proacl, acldefault('f', p.proowner)), ','), p.prokind \
      FROM pg_proc p \
      JOIN pg_namespace n ON n.oid = p.pronamespace \
-     WHERE p.prokind = 'f' \
+     WHERE p.prokind IN ('f', 'p') \
      AND ",
     user_schemas!(),
     " AND NOT EXISTS (SELECT 1 FROM pg_depend d \
@@ -153,8 +154,8 @@ pub const QUERIES: [&str; 7] = [
 pub use super::wire::ReadError;
 pub use crate::db::describe_error;
 
-/// Reads principals, memberships, schemas, functions, tables and sequences with their
-/// grants.
+/// Reads principals, memberships, schemas, functions, procedures, tables and sequences
+/// with their grants.
 ///
 /// Runs [`BEGIN`], [`SEARCH_PATH`], each of [`QUERIES`] once, then [`COMMIT`]: the
 /// number of statements does not depend on the catalog's size. Must be called outside a
@@ -241,10 +242,11 @@ pub async fn read_in_transaction_with(
     .await?;
 
     each_row(client, T, "functions", FUNCTIONS_QUERY, progress, |c| {
-        let object = Securable::Function {
-            schema: c.text(0)?.to_string(),
-            name: c.text(1)?.to_string(),
-            args: Some(c.text(2)?.to_string()),
+        let (schema, name) = (c.text(0)?.to_string(), c.text(1)?.to_string());
+        let args = Some(c.text(2)?.to_string());
+        let object = match c.text(5)? {
+            "p" => Securable::Procedure { schema, name, args },
+            _ => Securable::Function { schema, name, args },
         };
         let grants = grants(&c, 4, &logins, |letter| {
             (letter == 'X').then_some(Privilege::Execute)

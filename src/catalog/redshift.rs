@@ -128,14 +128,15 @@ pub const CREATE_MODEL_QUERY: &str = "SELECT identity_type, identity_name, admin
 pub const LANGUAGE_ACL_QUERY: &str =
     "SELECT array_to_string(lanacl, ',') FROM pg_language WHERE lanname = 'mlfunc'";
 
-/// Every user-defined function (not procedures, not model prediction functions).
+/// Every user-defined function and stored procedure (r_PG_PROC_INFO `prokind`: `f` a
+/// function, `p` a procedure), not model prediction functions; `prokind` last.
 pub const FUNCTIONS_QUERY: &str = concat!(
-    "SELECT n.nspname, p.proname, oidvectortypes(p.proargtypes), u.usename \
+    "SELECT n.nspname, p.proname, oidvectortypes(p.proargtypes), u.usename, p.prokind \
      FROM pg_proc_info p \
      JOIN pg_namespace n ON n.oid = p.pronamespace \
      JOIN pg_language l ON l.oid = p.prolang \
      LEFT JOIN pg_user u ON u.usesysid = p.proowner \
-     WHERE p.prokind = 'f' AND l.lanname <> 'mlfunc' AND ",
+     WHERE p.prokind IN ('f', 'p') AND l.lanname <> 'mlfunc' AND ",
     user_schemas!()
 );
 
@@ -518,10 +519,13 @@ pub async fn read_in_transaction_with(
         {
             continue; // a datashare's function: not this database's to grant on
         }
-        let object = Securable::Function {
-            schema: key.0.clone(),
-            name: key.1.clone(),
-            args: Some(key.2.clone()),
+        let (schema, name, args) = (key.0.clone(), key.1.clone(), Some(key.2.clone()));
+        // svv_function_privileges lists procedures' grants too, with nothing that tells
+        // them apart (§12.3 of docs/research/redshift-catalog.md): the listing says which
+        // is which, and the grants below are matched to it.
+        let object = match c.text(4)? {
+            "p" => Securable::Procedure { schema, name, args },
+            _ => Securable::Function { schema, name, args },
         };
         let owner = c.opt(3)?.unwrap_or_default();
         functions.insert(key, ObjectInfo::new(object, owner, Vec::new()));
@@ -542,7 +546,7 @@ pub async fn read_in_transaction_with(
             c.text(2)?.to_string(),
         );
         // Grants on functions the listing leaves out (model prediction functions,
-        // procedures, system schemas) are not managed.
+        // system schemas) are not managed.
         if let Some(f) = functions.get_mut(&key) {
             f.grants.push(Acl {
                 grantee: identity(&c, 3)?,

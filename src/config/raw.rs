@@ -19,7 +19,7 @@ use crate::model::{Mode, ObjectKind, Target};
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(
     deny_unknown_fields,
-    expecting = "a mapping of grants.yaml keys (target, mode, ignore, groups, roles, users, schemas, models, functions, tables, sequences, cluster)"
+    expecting = "a mapping of grants.yaml keys (target, mode, ignore, groups, roles, users, schemas, models, functions, tables, sequences, procedures, cluster)"
 )]
 #[schemars(title = "grantplan grants.yaml")]
 pub(crate) struct RawConfig {
@@ -50,6 +50,8 @@ pub(crate) struct RawConfig {
     pub tables: Option<IndexMap<String, Option<RawTable>>>,
     /// Sequences, `schema.sequence` (globs allowed in either part). PostgreSQL only.
     pub sequences: Option<IndexMap<String, Option<RawSequence>>>,
+    /// Stored procedures, `schema.procedure`: EXECUTE on every overload (globs allowed).
+    pub procedures: Option<IndexMap<String, Option<RawExecute>>>,
     /// The Redshift cluster's ML setup outside SQL: the IAM role Redshift and SageMaker
     /// assume, for `grantplan iam`. Redshift only.
     pub cluster: Option<RawCluster>,
@@ -184,7 +186,7 @@ pub(crate) struct RawSchema {
     pub usage: Option<Vec<String>>,
 }
 
-/// Who may execute a model or function.
+/// Who may execute a model, function or procedure.
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(
     deny_unknown_fields,
@@ -286,6 +288,7 @@ impl RawConfig {
             ObjectKind::Sequence => each(self.sequences.take(), |e: RawSequence| {
                 vec![e.usage, e.select, e.update]
             }),
+            ObjectKind::Procedure => each(self.procedures.take(), |e: RawExecute| vec![e.execute]),
         }
     }
 }
@@ -300,6 +303,7 @@ impl RawConfig {
             ObjectKind::Function => self.functions.is_some(),
             ObjectKind::Table => self.tables.is_some(),
             ObjectKind::Sequence => self.sequences.is_some(),
+            ObjectKind::Procedure => self.procedures.is_some(),
         }
     }
 
@@ -521,7 +525,8 @@ mod tests {
         assert_eq!(
             expectation(&[], None),
             "grants.yaml is a mapping of keys: target, mode, ignore, case_sensitive_identifiers, \
-             groups, roles, users, schemas, models, functions, tables, sequences, cluster"
+             groups, roles, users, schemas, models, functions, tables, sequences, procedures, \
+             cluster"
         );
         assert_eq!(
             at("tables"),

@@ -22,6 +22,7 @@ pub enum ObjectKind {
     Function,
     Table,
     Sequence,
+    Procedure,
 }
 
 /// What grantplan knows about one [`ObjectKind`].
@@ -63,7 +64,7 @@ pub struct KindInfo {
 }
 
 /// The kind table, in [`ObjectKind`] order.
-pub static KINDS: [KindInfo; 5] = [
+pub static KINDS: [KindInfo; 6] = [
     KindInfo {
         kind: ObjectKind::Schema,
         section: "schemas",
@@ -173,16 +174,35 @@ pub static KINDS: [KindInfo; 5] = [
         ),
         own_rows_only: None,
     },
+    // Stored procedures: EXECUTE, every overload, both targets (r_GRANT: `ON PROCEDURE
+    // name(argtypes)`; PostgreSQL 11 and later).
+    KindInfo {
+        kind: ObjectKind::Procedure,
+        section: "procedures",
+        noun: "procedure",
+        sql: "PROCEDURE",
+        parts: 2,
+        has_args: true,
+        privileges: &[Privilege::Execute],
+        list_keys: &["execute"],
+        targets: &[Target::Redshift, Target::Postgres],
+        example: "demo_ml.refresh_features",
+        example_list: "execute",
+        parts_read_as: ("the procedure's schema name", "the procedure name"),
+        absent: ("", ""),
+        own_rows_only: None,
+    },
 ];
 
 impl ObjectKind {
     /// Every kind, in statement order.
-    pub const ALL: [ObjectKind; 5] = [
+    pub const ALL: [ObjectKind; 6] = [
         ObjectKind::Schema,
         ObjectKind::Model,
         ObjectKind::Function,
         ObjectKind::Table,
         ObjectKind::Sequence,
+        ObjectKind::Procedure,
     ];
 
     pub fn info(self) -> &'static KindInfo {
@@ -294,6 +314,11 @@ impl ObjectKind {
                 schema: first,
                 name: second,
             },
+            ObjectKind::Procedure => Securable::Procedure {
+                schema: first,
+                name: second,
+                args,
+            },
         }
     }
 }
@@ -359,6 +384,12 @@ pub enum Securable {
         schema: String,
         name: String,
     },
+    /// One overload of a stored procedure; `args` as for [`Securable::Function`].
+    Procedure {
+        schema: String,
+        name: String,
+        args: Option<String>,
+    },
 }
 
 impl Securable {
@@ -414,6 +445,7 @@ impl Securable {
             Securable::Function { .. } => Some(ObjectKind::Function),
             Securable::Table { .. } => Some(ObjectKind::Table),
             Securable::Sequence { .. } => Some(ObjectKind::Sequence),
+            Securable::Procedure { .. } => Some(ObjectKind::Procedure),
         }
     }
 
@@ -431,7 +463,8 @@ impl Securable {
                 second: Some(name),
                 args: None,
             }),
-            Securable::Function { schema, name, args } => Some(NameParts {
+            Securable::Function { schema, name, args }
+            | Securable::Procedure { schema, name, args } => Some(NameParts {
                 first: schema,
                 second: Some(name),
                 args: args.as_deref(),
