@@ -1008,3 +1008,124 @@ async fn a_redshift_plan_file_with_a_trigger_grant_is_refused() {
     );
     assert!(out.stdout.is_empty(), "{}", out.stdout);
 }
+
+// ---- Procedures and sequences (PostgreSQL) -----------------------------------------------
+
+/// `(object, grantee, privilege)` of every non-owner ACL entry on the procedures (by
+/// signature) and sequences of `schema`, PUBLIC as "public".
+async fn routine_and_sequence_acl(c: &Client, schema: &str) -> BTreeSet<(String, String, String)> {
+    c.query(
+        "SELECT p.oid::regprocedure::text, coalesce(r.rolname, 'public')::text,
+                a.privilege_type::text
+           FROM pg_proc p
+           JOIN pg_namespace n ON n.oid = p.pronamespace,
+                aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a
+           LEFT JOIN pg_roles r ON r.oid = a.grantee
+          WHERE n.nspname = $1 AND p.prokind = 'p' AND a.grantee <> p.proowner
+         UNION ALL
+         SELECT c.relname::text, coalesce(r.rolname, 'public')::text, a.privilege_type::text
+           FROM pg_class c
+           JOIN pg_namespace n ON n.oid = c.relnamespace,
+                aclexplode(coalesce(c.relacl, acldefault('s', c.relowner))) a
+           LEFT JOIN pg_roles r ON r.oid = a.grantee
+          WHERE n.nspname = $1 AND c.relkind = 'S' AND a.grantee <> c.relowner",
+        &[&schema],
+    )
+    .await
+    .unwrap()
+    .iter()
+    .map(|r| (r.get(0), r.get(1), r.get(2)))
+    .collect()
+}
+
+#[tokio::test]
+async fn procedures_and_sequences_with_hostile_names_plan_apply_and_converge() {
+    let (db, client) = common::fresh_db("procseq").await;
+    let url = common::server().admin_url(&db);
+    let app = common::unique("ps_app");
+    let readers = common::unique("ps_readers");
+    let schema = "Ops; \"x\" 日本";
+    let s = common::quote_ident(schema);
+    let (ap, rd) = (common::quote_ident(&app), common::quote_ident(&readers));
+    exec(
+        &client,
+        &format!(
+            "CREATE ROLE {ap} NOLOGIN; CREATE ROLE {rd} NOLOGIN;
+             CREATE SCHEMA {s};
+             CREATE PROCEDURE {s}.\"select\"(integer) LANGUAGE sql AS 'SELECT 1';
+             CREATE PROCEDURE {s}.\"select\"(text, integer) LANGUAGE sql AS 'SELECT 1';
+             CREATE PROCEDURE {s}.\"Other Proc\"() LANGUAGE sql AS 'SELECT 1';
+             CREATE SEQUENCE {s}.\"ids; --\";
+             CREATE SEQUENCE {s}.plain_seq;
+             GRANT UPDATE ON SEQUENCE {s}.plain_seq TO {rd};"
+        ),
+    )
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let key = |name: &str| {
+        format!(
+            "'{}.{}'",
+            common::quote_ident(schema).replace('\'', "''"),
+            common::quote_ident(name).replace('\'', "''")
+        )
+    };
+    let yaml = format!(
+        "target: postgres\nroles:\n  {app}: {{}}\n  {readers}: {{}}\nprocedures:\n  {}:\n    execute: [{app}]\n  {}:\n    execute: []\nsequences:\n  '{}.*':\n    usage: [{app}]\n  {}:\n    select: [{readers}]\n",
+        key("select"),
+        key("Other Proc"),
+        common::quote_ident(schema).replace('\'', "''"),
+        key("plain_seq"),
+    );
+    let file = write(&dir, "grants.yaml", &yaml);
+
+    // The plan: PUBLIC's default EXECUTE on every procedure is revoked (the
+    // file claims them), each overload is named, the sequence's hand grant goes.
+    let out = run(&["plan"], &file, &url);
+    let plan = statements(&out).join("\n");
+    for part in [
+        "REVOKE EXECUTE ON PROCEDURE",
+        "\"select\"(integer)",
+        "\"select\"(text, integer)",
+        "\"Other Proc\"()",
+        "GRANT USAGE ON SEQUENCE",
+        "\"ids; --\"",
+        "REVOKE UPDATE ON SEQUENCE",
+    ] {
+        assert!(plan.contains(part), "{part}\n{plan}");
+    }
+
+    // Through a reviewed plan file, read back before it runs.
+    let plans = dir.path().join("plans");
+    let out = common::run(
+        common::grantplan()
+            .args(["plan", "--out"])
+            .arg(format!("{}/", plans.display()))
+            .arg("-f")
+            .arg(&file)
+            .arg("--database-url")
+            .arg(&url),
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let planfile = std::fs::read_dir(&plans)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let out = run(&["apply", "--yes", planfile.to_str().unwrap()], &file, &url);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+
+    let acl = routine_and_sequence_acl(&client, schema).await;
+    let sig = |name: &str, args: &str| format!("{}.{}({args})", s, common::quote_ident(name));
+    let expected = set(&[
+        (&sig("select", "integer"), &app, "EXECUTE"),
+        (&sig("select", "text,integer"), &app, "EXECUTE"),
+        ("ids; --", &app, "USAGE"),
+        ("plain_seq", &app, "USAGE"),
+        ("plain_seq", &readers, "SELECT"),
+    ]);
+    assert_eq!(acl, expected);
+
+    let out = run(&["plan", "--detailed-exitcode"], &file, &url);
+    assert_eq!(out.code, 0, "converged: {}\n{}", out.stdout, out.stderr);
+}
