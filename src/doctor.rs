@@ -15,6 +15,8 @@ use crate::plan::{self, PlanOptions};
 use crate::state::Fact;
 use std::fmt::Write as _;
 
+mod ml;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Status {
     Pass,
@@ -93,6 +95,7 @@ pub fn examine(f: &Findings) -> Vec<Check> {
     if let (Some(config), Ok(snapshot)) = (f.config, f.catalog) {
         if config.target == f.target {
             checks.extend(declared(config, snapshot, f.setup.ok()));
+            checks.extend(ml::access(config, snapshot));
         }
     }
     if f.target == Target::Redshift {
@@ -860,6 +863,7 @@ mod tests {
                 (Status::Pass, "catalog"),
                 (Status::Warn, "declared"),
                 (Status::Pass, "plan"),
+                (Status::Warn, "ML access"),
                 (Status::Pass, "IAM role"),
                 (Status::Pass, "ASSUMEROLE"),
             ]
@@ -867,9 +871,14 @@ mod tests {
         assert!(checks[4]
             .detail
             .contains("no model matches `demo_ml.churn`"));
+        // analysts hold CREATE MODEL and USAGE on demo_ml, but not CREATE there.
+        assert_eq!(
+            checks[6].fix.as_deref(),
+            Some("add it to grants.yaml: GRANT CREATE ON SCHEMA demo_ml TO GROUP analysts;")
+        );
         assert_eq!(exit_code(&checks), 0);
         let text = render("admin@cluster:5439/dev", &checks);
-        assert!(text.ends_with("no blockers, 1 warning\n"), "{text}");
+        assert!(text.ends_with("no blockers, 2 warnings\n"), "{text}");
     }
 
     #[test]
