@@ -937,31 +937,47 @@ impl<'a> Planner<'a> {
     /// The existing objects a rule names or matches; warns (or errors under `--strict`)
     /// when it names nothing.
     fn expand(&mut self, kind: ObjectKind, rule: &'a ObjectRule) -> Vec<usize> {
-        if kind == ObjectKind::Schema && !self.world.non_local.is_empty() {
+        if !self.world.non_local.is_empty() {
             match &rule.schema {
                 NamePart::Exact(name) => {
                     if let Some(k) = self.world.non_local.get(name) {
+                        let what = if kind == ObjectKind::Schema {
+                            format!("schema {}", crate::ident::quote(name))
+                        } else {
+                            format!(
+                                "{} `{}` is in schema {}, which",
+                                kind.noun(),
+                                rule.key,
+                                crate::ident::quote(name)
+                            )
+                        };
                         self.errors.push(
                             Diagnostic::error(format!(
-                                "schema {} is {}, not this database's own, so grantplan does not \
+                                "{what} is {}, not this database's own, so grantplan does not \
                                  manage it: {}",
-                                crate::ident::quote(name),
                                 k.describe(),
                                 k.why()
                             ))
                             .at(Some(rule.loc.clone()))
-                            .help(format!("remove it from schemas: in {}", self.config.file)),
+                            .help(format!(
+                                "remove it from {}: in {}",
+                                kind.section(),
+                                self.config.file
+                            )),
                         );
                         return Vec::new();
                     }
                 }
-                NamePart::Glob(_) => {
+                NamePart::Glob(_) if kind == ObjectKind::Schema => {
                     for (name, k) in &self.world.non_local {
                         if rule.schema.matches(name) {
                             self.skipped.entry(name.clone()).or_insert((*k, &rule.loc));
                         }
                     }
                 }
+                // A glob over the schemas of a two-part kind: the non-local schemas'
+                // objects are not in the catalog, so it matches none of them.
+                NamePart::Glob(_) => {}
             }
         }
         if self.offline && rule.is_glob() {

@@ -877,23 +877,50 @@ async fn a_redshift_tables_section_plans_redshift_sql() {
          spectrum.clicks:\n    select: [marketing_analyst_grp]\n",
     );
     let out = redshift_run(&["plan"], &named, &url);
-    // Today each is "does not exist" (a located warning), not yet the schemas: section's
-    // "not this database's own" error for a datashare or external schema.
-    assert_eq!(out.code, 0, "{}", out.stderr);
-    assert!(out.stdout.contains("-- no changes"), "{}", out.stdout);
-    for (line, key) in [
-        (5, "sales.orders_archive"),
-        (7, "sales_share.shared_orders"),
-        (9, "spectrum.clicks"),
+    // A table in a datashare or external schema is refused like the schema itself would
+    // be: exit 1, nothing planned.
+    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    for (line, key, schema, what) in [
+        (
+            7,
+            "sales_share.shared_orders",
+            "sales_share",
+            "a datashare schema",
+        ),
+        (9, "spectrum.clicks", "spectrum", "an external schema"),
     ] {
+        let message = format!(
+            "error: table `{key}` is in schema {schema}, which is {what}, not this \
+             database's own, so grantplan does not manage it"
+        );
         assert!(
-            out.stderr
-                .contains(&format!("warning: table `{key}` does not exist"))
-                && out.stderr.contains(&format!("named.yaml:{line}:3")),
+            out.stderr.contains(&message) && out.stderr.contains(&format!("named.yaml:{line}:3")),
             "{key}: {}",
             out.stderr
         );
     }
+    assert!(
+        out.stderr.contains("remove it from tables: in"),
+        "{}",
+        out.stderr
+    );
+    // Another database's table does not exist here: a located warning, no statement.
+    let other = write(
+        &dir,
+        "other.yaml",
+        "target: redshift\ngroups:\n  marketing_analyst_grp: {}\ntables:\n  \
+         sales.orders_archive:\n    select: [marketing_analyst_grp]\n",
+    );
+    let out = redshift_run(&["plan"], &other, &url);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.contains("-- no changes"), "{}", out.stdout);
+    assert!(
+        out.stderr
+            .contains("warning: table `sales.orders_archive` does not exist")
+            && out.stderr.contains("other.yaml:5:3"),
+        "{}",
+        out.stderr
+    );
     assert!(
         !out.stdout.contains("GRANT"),
         "{}\n{}",
