@@ -909,9 +909,9 @@ impl<'a> Exporter<'a> {
         self.collect_objects(ObjectKind::Model)
     }
 
-    /// One entry per function (or procedure) name: the union of its overloads' grants,
-    /// and a warning naming the overloads that lack part of it (the plan grants them the
-    /// difference).
+    /// One entry per function (or procedure) name when its overloads hold the same
+    /// grants; otherwise one entry per overload (`s.f(integer)`), which grants.yaml reads
+    /// as a rule for that overload alone.
     fn collect_overloaded(&mut self, kind: ObjectKind) -> Vec<Entry> {
         let mut by_name: BTreeMap<(&str, &str), Vec<(&str, &crate::catalog::ObjectInfo)>> =
             BTreeMap::new();
@@ -930,69 +930,40 @@ impl<'a> Exporter<'a> {
             let Some(key) = self.writable_key(noun, &[schema, name]) else {
                 continue;
             };
+            let mut each = Vec::with_capacity(overloads.len());
             let mut union: BTreeSet<Grantee> = BTreeSet::new();
             for (args, f) in &overloads {
                 let object = format!("{noun} `{schema}.{name}({args})`");
                 let lists = self.lists(&f.grants, &f.owner, &object, kind.info().privileges);
-                union.extend(lists.into_values().flatten());
+                union.extend(lists.values().flatten().cloned());
+                each.push((*args, lists));
             }
-            let mut differences = Vec::new();
-            for (args, f) in &overloads {
-                let held: BTreeSet<Grantee> = f
-                    .grants
-                    .iter()
-                    .filter(|a| a.privilege == Privilege::Execute)
-                    .map(|a| self.t.canonical(&a.grantee))
-                    .collect();
-                for g in &union {
-                    let owner = g.as_principal().is_some_and(|p| {
-                        let p = self.info(p).map_or(p.clone(), |i| i.principal());
-                        self.is_owner(&f.owner, &p)
+            // Whether every overload holds the union (its owner need not: an owner holds
+            // everything on what it owns).
+            let alike = overloads.iter().zip(&each).all(|((_, f), (_, lists))| {
+                union.iter().all(|g| {
+                    lists.values().flatten().any(|h| h == g)
+                        || g.as_principal().is_some_and(|p| {
+                            let p = self.info(p).map_or(p.clone(), |i| i.principal());
+                            self.is_owner(&f.owner, &p)
+                        })
+                })
+            });
+            if alike {
+                let mut lists = BTreeMap::new();
+                if !union.is_empty() {
+                    lists.insert(Privilege::Execute, union);
+                }
+                out.push(Entry { key, lists });
+            } else {
+                // One rule per overload, each the whole truth for its overload.
+                for (args, lists) in each {
+                    out.push(Entry {
+                        key: format!("{key}({args})"),
+                        lists,
                     });
-                    if held.contains(g) || owner {
-                        continue;
-                    }
-                    let grantee = match g {
-                        Grantee::Public => Grantee::Public,
-                        Grantee::Principal(p) => {
-                            Grantee::Principal(self.info(p).map_or(p.clone(), |i| i.principal()))
-                        }
-                    };
-                    differences.push(
-                        Statement::change(
-                            true,
-                            vec![Privilege::Execute],
-                            kind.object(
-                                schema.to_string(),
-                                name.to_string(),
-                                Some(args.to_string()),
-                            ),
-                            grantee,
-                        )
-                        .render(self.t),
-                    );
                 }
             }
-            if !differences.is_empty() {
-                self.warn(
-                    format!(
-                        "the overloads of {noun} `{schema}.{name}` hold different EXECUTE \
-                         grants, and grants.yaml grants EXECUTE per {noun} name (on every \
-                         overload): the export lists the union, so planning this file will \
-                         grant the difference: {}",
-                        differences.join(" ")
-                    ),
-                    format!(
-                        "apply that, or remove `{key}` from the file to leave the {noun}'s \
-                         grants unmanaged"
-                    ),
-                );
-            }
-            let mut lists = BTreeMap::new();
-            if !union.is_empty() {
-                lists.insert(Privilege::Execute, union);
-            }
-            out.push(Entry { key, lists });
         }
         out
     }
@@ -1650,7 +1621,7 @@ mod tests {
     }
 
     #[test]
-    fn overloads_with_different_grants_warn_and_plan_the_difference() {
+    fn overloads_with_different_grants_are_a_rule_each() {
         let snap = B::new(Target::Redshift)
             .p(&user("owner"))
             .p(&grp("analysts"))
@@ -1665,37 +1636,18 @@ mod tests {
             .function("demo_ml", "other", "integer", "owner", &[&grp("analysts")])
             .done();
         let e = export(&snap);
-        assert_eq!(e.warnings.len(), 1, "{}", lines(&e.warnings));
-        let w = e.warnings[0].to_string();
-        assert!(w.contains("`demo_ml.score`"), "{w}");
+        assert!(e.warnings.is_empty(), "{}", lines(&e.warnings));
         assert!(
-            w.contains("GRANT EXECUTE ON FUNCTION demo_ml.score(integer) TO PUBLIC;"),
-            "{w}"
-        );
-        assert!(
-            w.contains("GRANT EXECUTE ON FUNCTION demo_ml.score(character varying, integer) TO GROUP analysts;"),
-            "{w}"
-        );
-        assert!(
-            e.yaml.contains("# The export reported 1 warning(s)"),
+            e.yaml.contains(
+                "functions:\n  demo_ml.other:\n    execute:\n    - analysts\n  \
+                 demo_ml.score(character varying, integer):\n    execute:\n    - public\n  \
+                 demo_ml.score(integer):\n    execute:\n    - analysts\n"
+            ),
             "{}",
             e.yaml
         );
-        assert!(
-            e.yaml
-                .contains("  demo_ml.score:\n    execute:\n    - analysts\n    - public\n"),
-            "{}",
-            e.yaml
-        );
-        // The plan grants exactly what the warning says, and nothing else.
-        let statements = replan(&snap, &e);
-        assert_eq!(
-            statements,
-            [
-                "GRANT EXECUTE ON FUNCTION demo_ml.score(character varying, integer) TO GROUP analysts;",
-                "GRANT EXECUTE ON FUNCTION demo_ml.score(integer) TO PUBLIC;",
-            ]
-        );
+        // Each overload's rule is the whole truth for it: nothing to change.
+        assert_eq!(replan(&snap, &e), Vec::<String>::new());
     }
 
     #[test]

@@ -34,6 +34,7 @@ use std::collections::BTreeSet;
 /// of times on a large catalog, where SipHash showed in profiles; the seed is still random
 /// per process, and the names come from the operator's grants.yaml and catalog.
 type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
+type HashSet<K> = std::collections::HashSet<K, foldhash::fast::RandomState>;
 use std::sync::Arc;
 
 /// Options that change what counts as an error.
@@ -513,7 +514,7 @@ fn exact_securable(rule: &ObjectRule) -> Option<Securable> {
         (Some(Exact(name)), true) => name.clone(),
         _ => return None,
     };
-    Some(kind.object(first.clone(), second, None))
+    Some(kind.object(first.clone(), second, rule.args.clone()))
 }
 
 /// Objects sorted and unique; of two entries for one object the later wins (as a map
@@ -852,18 +853,32 @@ impl<'a> Planner<'a> {
                 );
             }
         }
+        // What each rule names or matches, in file order; the objects a rule for one
+        // overload names are that rule's alone: the rules for its name leave them be.
+        let mut expanded: Vec<Vec<usize>> = Vec::with_capacity(config.rules.len());
+        let mut by_overload: HashSet<usize> = HashSet::default();
         for rule in &config.rules {
             let kind = rule.kind;
-            if self
+            let partial = self
                 .world
                 .partial
                 .as_ref()
-                .is_some_and(|(_, kinds)| kinds.contains(&kind))
-            {
-                continue;
+                .is_some_and(|(_, kinds)| kinds.contains(&kind));
+            let matched = if partial {
+                Vec::new()
+            } else {
+                self.expand(kind, rule)
+            };
+            if rule.args.is_some() {
+                by_overload.extend(matched.iter().copied());
+            }
+            expanded.push(matched);
+        }
+        for (rule, mut matched) in config.rules.iter().zip(expanded) {
+            if rule.args.is_none() && !by_overload.is_empty() {
+                matched.retain(|i| !by_overload.contains(i));
             }
             {
-                let matched = self.expand(kind, rule);
                 if matched.is_empty() {
                     continue;
                 }
@@ -996,7 +1011,7 @@ impl<'a> Planner<'a> {
             .collect();
         if matched.is_empty() {
             self.missing(kind, rule);
-        } else if self.offline && kind.info().has_args {
+        } else if self.offline && kind.info().has_args && rule.args.is_none() {
             // Offline, a function's (or procedure's) overloads, its argument types, are
             // unknown. PostgreSQL accepts `ON FUNCTION s.f` for a function with one
             // overload; Redshift's grammar requires the argument list, so there the

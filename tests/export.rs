@@ -179,7 +179,7 @@ async fn a_postgres_database_exports_to_a_file_that_plans_nothing() {
 }
 
 #[tokio::test]
-async fn overloads_with_different_grants_warn_and_plan_the_difference() {
+async fn overloads_with_different_grants_export_as_one_rule_each() {
     let (db, c) = common::fresh_db("export_overloads").await;
     let runner = common::unique("runner");
     let r = q(&runner);
@@ -191,8 +191,12 @@ async fn overloads_with_different_grants_warn_and_plan_the_difference() {
              CREATE SCHEMA s;
              CREATE FUNCTION s.f(integer) RETURNS integer LANGUAGE sql AS 'SELECT 1';
              CREATE FUNCTION s.f(text) RETURNS integer LANGUAGE sql AS 'SELECT 2';
+             CREATE FUNCTION s.g(integer) RETURNS integer LANGUAGE sql AS 'SELECT 1';
+             CREATE FUNCTION s.g(text) RETURNS integer LANGUAGE sql AS 'SELECT 2';
              REVOKE EXECUTE ON FUNCTION s.f(integer), s.f(text) FROM PUBLIC;
+             REVOKE EXECUTE ON FUNCTION s.g(integer), s.g(text) FROM PUBLIC;
              GRANT EXECUTE ON FUNCTION s.f(integer) TO {r};
+             GRANT EXECUTE ON FUNCTION s.g(integer), s.g(text) TO {r};
              COMMIT;"
         ),
     )
@@ -200,28 +204,29 @@ async fn overloads_with_different_grants_warn_and_plan_the_difference() {
     let url = common::server().admin_url(&db);
     let dir = tempfile::tempdir().unwrap();
     let (out, file) = export(&url, &dir);
-    assert!(
-        out.stderr
-            .contains("warning: the overloads of function `s.f` hold different EXECUTE grants"),
-        "{}",
-        out.stderr
-    );
-    assert!(
-        out.stderr
-            .contains(&format!("GRANT EXECUTE ON FUNCTION s.f(text) TO {runner};")),
-        "{}",
-        out.stderr
-    );
-    assert!(
-        out.stdout.contains("  s.f:\n    execute:\n"),
-        "{}",
-        out.stdout
-    );
+    assert!(!out.stderr.contains("warning"), "{}", out.stderr);
+    // s.f's overloads differ: a rule each; s.g's agree: one rule for the name.
+    let runner_list = format!("    execute:\n    - {runner}\n");
+    for expected in [
+        format!("  s.f(integer):\n{runner_list}"),
+        "  s.f(text): {}\n".to_string(),
+        format!("  s.g:\n{runner_list}"),
+    ] {
+        assert!(out.stdout.contains(&expected), "{expected}\n{}", out.stdout);
+    }
+    assert!(!out.stdout.contains("  s.f:"), "{}", out.stdout);
+    let out = plan(&file, &url);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("-- no changes"), "{}", out.stdout);
+    // Each overload rule is the whole truth for its overload.
+    exec(&c, &format!("GRANT EXECUTE ON FUNCTION s.f(text) TO {r}")).await;
     let out = plan(&file, &url);
     assert_eq!(out.code, 2, "{}\n{}", out.stdout, out.stderr);
     assert_eq!(
         statements(&out.stdout),
-        [format!("GRANT EXECUTE ON FUNCTION s.f(text) TO {runner};")]
+        [format!(
+            "REVOKE EXECUTE ON FUNCTION s.f(text) FROM {runner};"
+        )]
     );
 }
 
@@ -289,28 +294,27 @@ async fn the_redshift_drift_scenario_exports_to_a_file_that_plans_nothing() {
 }
 
 /// The contract scenario has two overloads of `demo_ml.score_customer`, only one of
-/// which PUBLIC may execute: grants.yaml grants per function name, so the export warns
-/// and the plan grants the difference. Once the overloads agree, the round trip is exact.
+/// which PUBLIC may execute: the export writes a rule for each, and the round trip is
+/// exact. Once the overloads agree, one rule for the name.
 #[tokio::test]
-async fn the_redshift_contract_scenario_round_trips_once_its_overloads_agree() {
+async fn the_redshift_contract_scenario_round_trips_with_a_rule_per_overload() {
     let (db, c) = fixture("rs_export_contract", &["seed_fresh.sql", "contract.sql"]).await;
     let url = common::server().admin_url(&db);
     let dir = tempfile::tempdir().unwrap();
     let (out, file) = export(&url, &dir);
+    assert!(out.stderr.is_empty(), "no warnings:\n{}", out.stderr);
     assert!(
-        out.stderr.contains(
-            "warning: the overloads of function `demo_ml.score_customer` hold different EXECUTE grants"
-        ),
+        out.stdout
+            .contains("  demo_ml.score_customer(character varying, integer):\n")
+            && out
+                .stdout
+                .contains("  demo_ml.score_customer(integer): {}\n"),
         "{}",
-        out.stderr
+        out.stdout
     );
-    assert_eq!(out.stderr.matches("warning:").count(), 1, "{}", out.stderr);
     let out = plan(&file, &url);
-    assert_eq!(out.code, 2, "{}\n{}", out.stdout, out.stderr);
-    assert_eq!(
-        statements(&out.stdout),
-        ["GRANT EXECUTE ON FUNCTION demo_ml.score_customer(integer) TO PUBLIC;"]
-    );
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("-- no changes"), "{}", out.stdout);
 
     exec(
         &c,

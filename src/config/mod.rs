@@ -119,6 +119,11 @@ pub struct ObjectRule {
     pub schema: NamePart,
     /// For two-part kinds the object part; `None` for schemas.
     pub name: Option<NamePart>,
+    /// For a kind with argument lists, a key that names one overload
+    /// (`demo_ml.score(integer, text)`): its argument types, written as the server
+    /// writes identity arguments (`integer, text`). Such a rule wins over the rules for
+    /// the name on that overload.
+    pub args: Option<String>,
     /// Every privilege this rule grants. An empty list still claims the object: in
     /// authoritative mode its current grants are revoked.
     pub grants: Vec<RuleGrant>,
@@ -142,6 +147,7 @@ impl ObjectRule {
                 (None, None) => true,
                 _ => false,
             }
+            && self.args.as_deref().is_none_or(|a| parts.args == Some(a))
     }
 }
 

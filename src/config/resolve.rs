@@ -844,7 +844,26 @@ impl Resolver<'_> {
             let path = key_path(kind.section(), &key);
             let found = marks.descend_next(in_section, &key, &mut next_rule);
             let loc = located(file, &path, marks.key_span(found));
-            let parts = self.object_key(kind, &key, &loc);
+            let (name_key, args) = if kind.info().has_args {
+                match split_args(&key) {
+                    Ok(split) => split,
+                    Err(problem) => {
+                        self.error(
+                            format!("cannot read {} key `{key}`: {problem}", kind.noun()),
+                            &loc,
+                            format!(
+                                "name one overload as `{}(integer, text)`: the argument types \
+                                 in parentheses after the name, as the server writes them",
+                                kind.info().example
+                            ),
+                        );
+                        (key.as_str(), None)
+                    }
+                }
+            } else {
+                (key.as_str(), None)
+            };
+            let parts = self.object_key(kind, name_key, &loc);
 
             let mut grants: Vec<RuleGrant> =
                 Vec::with_capacity(lists.iter().flatten().map(Vec::len).sum());
@@ -901,13 +920,15 @@ impl Resolver<'_> {
             }
 
             let Some(mut parts) = parts else { continue };
-            let identity: Vec<(bool, String)> = parts
+            let mut identity: Vec<(bool, String)> = parts
                 .iter()
                 .map(|p| match p {
                     NamePart::Exact(n) => (false, n.clone()),
                     NamePart::Glob(g) => (true, g.as_str().to_string()),
                 })
                 .collect();
+            // One overload is not its name: both may be listed.
+            identity.extend(args.iter().map(|a| (false, format!("({a})"))));
             if let Some((line, first)) = seen.get(&identity) {
                 let (line, first) = (*line, first.clone());
                 self.error(
@@ -923,11 +944,22 @@ impl Resolver<'_> {
             seen.insert(identity, (loc.line, key.clone()));
             let name = if parts.len() > 1 { parts.pop() } else { None };
             let schema = parts.pop().expect("a key has at least one part");
+            if args.is_some() && (schema.is_glob() || name.as_ref().is_some_and(NamePart::is_glob))
+            {
+                self.error(
+                    format!("`{key}` names one overload of a glob; an overload's name is exact"),
+                    &loc,
+                    "name one overload of one name, or leave out the argument types to match \
+                     every overload",
+                );
+                continue;
+            }
             out.push(ObjectRule {
                 kind,
                 key,
                 schema,
                 name,
+                args,
                 grants,
                 loc,
             });
@@ -1262,5 +1294,76 @@ impl Resolver<'_> {
             redshift_downloads: raw.redshift_downloads.unwrap_or(true),
             loc,
         })
+    }
+}
+
+/// A key of a kind with argument lists split into its name and, when it names one
+/// overload (`s.f(integer, text)`), the argument types as the server writes identity
+/// arguments: separated by `, `, runs of spaces as one, ASCII letters outside double
+/// quotes in lower case (type names are case-insensitive unless quoted). The `(` is the
+/// first outside double quotes; the key must then end with `)`.
+fn split_args(key: &str) -> Result<(&str, Option<String>), String> {
+    let mut quoted = false;
+    let Some(open) = key.char_indices().find_map(|(i, c)| {
+        if c == '"' {
+            quoted = !quoted;
+        }
+        (c == '(' && !quoted).then_some(i)
+    }) else {
+        return Ok((key, None));
+    };
+    let Some(inner) = key[open + 1..].strip_suffix(')') else {
+        return Err("its argument types do not end with `)`".to_string());
+    };
+    let mut types = Vec::new();
+    let (mut depth, mut quoted, mut current) = (0usize, false, String::new());
+    for c in inner.chars() {
+        match c {
+            '"' => quoted = !quoted,
+            '(' if !quoted => depth += 1,
+            ')' if !quoted => depth = depth.saturating_sub(1),
+            ',' if !quoted && depth == 0 => {
+                types.push(std::mem::take(&mut current));
+                continue;
+            }
+            _ => {}
+        }
+        current.push(if quoted { c } else { c.to_ascii_lowercase() });
+    }
+    types.push(current);
+    let types: Vec<String> = types
+        .iter()
+        .map(|t| t.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect();
+    if types.len() == 1 && types[0].is_empty() {
+        return Ok((&key[..open], Some(String::new())));
+    }
+    if types.iter().any(String::is_empty) {
+        return Err("an argument type is empty".to_string());
+    }
+    Ok((&key[..open], Some(types.join(", "))))
+}
+
+#[cfg(test)]
+mod split_args_tests {
+    use super::split_args;
+
+    #[test]
+    fn argument_types_are_written_as_the_server_writes_them() {
+        assert_eq!(split_args("s.f"), Ok(("s.f", None)));
+        assert_eq!(split_args("s.f()"), Ok(("s.f", Some(String::new()))));
+        assert_eq!(
+            split_args("s.f(INTEGER ,  character   varying)"),
+            Ok(("s.f", Some("integer, character varying".into())))
+        );
+        assert_eq!(
+            split_args("\"a(b\".\"F(x)\"(numeric(10,2), \"My Type\")"),
+            Ok((
+                "\"a(b\".\"F(x)\"",
+                Some("numeric(10,2), \"My Type\"".into())
+            ))
+        );
+        assert!(split_args("s.f(integer").is_err());
+        assert!(split_args("s.f(integer,)").is_err());
     }
 }
