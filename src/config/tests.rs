@@ -1205,6 +1205,53 @@ fn models_and_create_model_are_errors_on_postgres() {
 }
 
 #[test]
+fn a_key_with_argument_types_names_one_overload() {
+    let c = ok(concat!(
+        "groups: {g: {}}\n",
+        "functions:\n",
+        "  s.f: {execute: [g]}\n",
+        "  's.f(INTEGER,   text)': {execute: []}\n",
+        "  's.f()': {execute: [g]}\n",
+        "procedures:\n",
+        "  '\"P(x)\".run(character varying)': {execute: [g]}\n",
+    ));
+    let f = c.rules_of(ObjectKind::Function);
+    assert_eq!(f.len(), 3);
+    assert_eq!(f[0].args, None);
+    assert_eq!(f[1].args.as_deref(), Some("integer, text"));
+    assert_eq!(exact(&f[1].schema), "s");
+    assert_eq!(exact(f[1].name.as_ref().unwrap()), "f");
+    assert_eq!(f[2].args.as_deref(), Some(""));
+    let p = &c.rules_of(ObjectKind::Procedure)[0];
+    // Redshift folds even a quoted name (case_sensitive_identifiers is off).
+    assert_eq!(exact(&p.schema), "p(x)");
+    assert_eq!(p.args.as_deref(), Some("character varying"));
+
+    // The same overload twice is one entry written twice.
+    let e =
+        one_error("groups: {g: {}}\nfunctions:\n  's.f(integer)': {}\n  's.f( INTEGER )': {}\n");
+    assert!(e.message.contains("names the same function"), "{e}");
+    // An overload of a glob, an unclosed list.
+    let e = one_error("groups: {g: {}}\nfunctions:\n  's.*(integer)': {execute: [g]}\n");
+    assert_eq!(
+        e.message,
+        "`s.*(integer)` names one overload of a glob; an overload's name is exact"
+    );
+    assert_eq!(at(&e).0, 3);
+    let e = one_error("groups: {g: {}}\nfunctions:\n  's.f(integer': {execute: [g]}\n");
+    assert_eq!(
+        e.message,
+        "cannot read function key `s.f(integer`: its argument types do not end with `)`"
+    );
+    // On a kind without argument lists a `(` is part of the name, as any character is.
+    let c = ok("groups: {g: {}}\ntables:\n  's.t(integer)': {select: [g]}\n");
+    assert_eq!(
+        exact(c.rules_of(ObjectKind::Table)[0].name.as_ref().unwrap()),
+        "t(integer)"
+    );
+}
+
+#[test]
 fn table_privileges_are_checked_against_the_target() {
     // Every list of both targets, in privilege order whatever the file's order.
     let c = ok(concat!(
