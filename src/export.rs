@@ -109,7 +109,15 @@ struct Doc {
     /// The object sections (`schemas`, `models`, ...), in kind order, the empty ones
     /// left out.
     #[serde(flatten)]
-    objects: IndexMap<&'static str, IndexMap<String, DocLists>>,
+    objects: IndexMap<&'static str, DocSection>,
+}
+
+/// One object section: rules by key, or (`database:`) the one rule itself.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum DocSection {
+    Rules(IndexMap<String, DocLists>),
+    One(DocLists),
 }
 
 #[derive(Serialize)]
@@ -1168,9 +1176,21 @@ impl<'a> Exporter<'a> {
         }
         let mut sections = IndexMap::new();
         for (kind, entries) in objects {
-            if !entries.is_empty() {
-                sections.insert(kind.section(), self.section(kind, entries));
+            if entries.is_empty() {
+                continue;
             }
+            let mut rules = self.section(kind, entries);
+            let section = match rules.pop() {
+                Some((_, lists)) if kind.info().single && rules.is_empty() => {
+                    DocSection::One(lists)
+                }
+                Some(last) => {
+                    rules.insert(last.0, last.1);
+                    DocSection::Rules(rules)
+                }
+                None => continue,
+            };
+            sections.insert(kind.section(), section);
         }
         let ignore: Vec<String> = self.ignore.iter().map(|n| ignore_pattern(n)).collect();
         let doc = Doc {

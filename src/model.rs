@@ -336,11 +336,15 @@ pub enum Privilege {
     Alter,
     /// DROP on a table (Redshift only: r_GRANT).
     Drop,
+    /// TEMP (TEMPORARY) on a database: create temporary tables in it.
+    Temp,
+    /// CONNECT on a database (PostgreSQL only: Redshift has none).
+    Connect,
 }
 
 impl Privilege {
     /// Every privilege, in statement order.
-    pub const ALL: [Privilege; 13] = [
+    pub const ALL: [Privilege; 15] = [
         Privilege::CreateModel,
         Privilege::Create,
         Privilege::Usage,
@@ -354,15 +358,17 @@ impl Privilege {
         Privilege::Trigger,
         Privilege::Alter,
         Privilege::Drop,
+        Privilege::Temp,
+        Privilege::Connect,
     ];
 
-    /// The targets whose GRANT has this privilege at all. TRIGGER is PostgreSQL's
-    /// (Redshift's r_GRANT has no TRIGGER); ALTER and DROP on a table are Redshift's
-    /// (PostgreSQL has neither as a privilege: only the owner alters or drops).
+    /// The targets whose GRANT has this privilege at all. TRIGGER and CONNECT are
+    /// PostgreSQL's (Redshift's r_GRANT has neither); ALTER and DROP on a table are
+    /// Redshift's (PostgreSQL has neither as a privilege: only the owner alters or drops).
     pub fn targets(self) -> &'static [Target] {
         match self {
             Privilege::CreateModel | Privilege::Alter | Privilege::Drop => &[Target::Redshift],
-            Privilege::Trigger => &[Target::Postgres],
+            Privilege::Trigger | Privilege::Connect => &[Target::Postgres],
             _ => &[Target::Redshift, Target::Postgres],
         }
     }
@@ -407,6 +413,8 @@ impl Privilege {
             Privilege::Trigger => "TRIGGER",
             Privilege::Alter => "ALTER",
             Privilege::Drop => "DROP",
+            Privilege::Temp => "TEMP",
+            Privilege::Connect => "CONNECT",
         }
     }
 }

@@ -894,11 +894,22 @@ impl<'a> Planner<'a> {
                     });
                     grants.extend(id.map(|id| (id, g.privilege)));
                 }
+                // PUBLIC's built-in privileges on the database (TEMP, and CONNECT on
+                // PostgreSQL) change only when the file names `public` there: listing who
+                // may create schemas is no decision about every login's temporary tables.
+                let keep_public = (rule.kind.info().single
+                    && !rule.grants.iter().any(|g| *g.grantee == Grantee::Public))
+                .then(|| self.world.grantees.id(&Grantee::Public));
                 for object in matched {
                     // The first rule that names or matches an object is where findings
                     // about it point.
                     self.origin[object].get_or_insert(&rule.loc);
-                    desired[object].get_or_insert_with(Vec::new).extend(&grants);
+                    let want = desired[object].get_or_insert_with(Vec::new);
+                    want.extend(&grants);
+                    if let Some(public) = keep_public {
+                        let held = &self.world.objects[object].1.held;
+                        want.extend(held.iter().filter(|(g, _)| *g == public));
+                    }
                 }
             }
         }
@@ -994,6 +1005,21 @@ impl<'a> Planner<'a> {
                 // objects are not in the catalog, so it matches none of them.
                 NamePart::Glob(_) => {}
             }
+        }
+        if self.offline && kind.info().single {
+            self.warnings.push(
+                Diagnostic::warning(format!(
+                    "offline, the name of the {} is unknown: its grants are left out of this \
+                     offline plan",
+                    kind.noun()
+                ))
+                .at(Some(rule.loc.clone()))
+                .help(
+                    "plan against the server (--database-url) or a snapshot (--catalog) to see \
+                     its statements",
+                ),
+            );
+            return Vec::new();
         }
         if self.offline && rule.is_glob() {
             // The contract: offline, globs match nothing (not even the objects the file

@@ -1923,17 +1923,17 @@ pub(crate) mod tests {
                 1,
                 7,
                 "found `RULE`, expected a privilege grantplan manages (CREATE MODEL, CREATE, \
-                 USAGE, EXECUTE, SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, ALTER or \
-                 DROP) or ROLE",
+                 USAGE, EXECUTE, SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, ALTER, \
+                 DROP or TEMP) or ROLE",
             ),
             (
-                "GRANT CONNECT ON TABLE s.t TO x;",
+                "GRANT TEMPORARY ON TABLE s.t TO x;",
                 Postgres,
                 1,
                 7,
-                "found `CONNECT`, expected a privilege grantplan manages (CREATE, USAGE, \
-                 EXECUTE, SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES or TRIGGER) or a \
-                 role name",
+                "found `TEMPORARY`, expected a privilege grantplan manages (CREATE, USAGE, \
+                 EXECUTE, SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER, TEMP or \
+                 CONNECT) or a role name",
             ),
             (
                 "GRANT USAGE, RULE ON SCHEMA s TO x;",
@@ -1941,14 +1941,14 @@ pub(crate) mod tests {
                 1,
                 14,
                 "found `RULE`, expected a privilege grantplan manages (CREATE, USAGE, EXECUTE, \
-                 SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES or TRIGGER)",
+                 SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER, TEMP or CONNECT)",
             ),
             (
                 "GRANT USAGE ON DOMAIN s.t TO x;",
                 Postgres,
                 1,
                 16,
-                "found `DOMAIN`, expected SCHEMA, FUNCTION, TABLE, SEQUENCE or PROCEDURE",
+                "found `DOMAIN`, expected SCHEMA, FUNCTION, TABLE, SEQUENCE, PROCEDURE or DATABASE",
             ),
             (
                 "GRANT USAGE ON SEQUENCE s.t TO GROUP g;",

@@ -450,7 +450,8 @@ async fn progress_names_each_query_and_counts_its_rows() {
             "schemas",
             "functions",
             "tables",
-            "sequences"
+            "sequences",
+            "database"
         ],
         "{seen:?}"
     );
@@ -484,7 +485,8 @@ async fn progress_names_each_query_and_counts_its_rows() {
             "schemas",
             "functions",
             "tables",
-            "sequences"
+            "sequences",
+            "database"
         ]
     );
     // Roles are cluster-wide and other tests create some meanwhile: compare this

@@ -1156,3 +1156,169 @@ async fn procedures_and_sequences_with_hostile_names_plan_apply_and_converge() {
     let out = run(&["plan", "--detailed-exitcode"], &file, &url);
     assert_eq!(out.code, 0, "converged: {}\n{}", out.stdout, out.stderr);
 }
+
+// ---- The database ------------------------------------------------------------------------
+
+/// `(grantee, privilege)` of the current database's ACL, the owner's own left out.
+async fn database_acl(c: &Client) -> BTreeSet<(String, String)> {
+    c.query(
+        "SELECT coalesce(r.rolname, 'public')::text, a.privilege_type::text
+           FROM pg_database d,
+                aclexplode(coalesce(d.datacl, acldefault('d', d.datdba))) a
+           LEFT JOIN pg_roles r ON r.oid = a.grantee
+          WHERE d.datname = current_database() AND a.grantee <> d.datdba",
+        &[],
+    )
+    .await
+    .unwrap()
+    .iter()
+    .map(|r| (r.get(0), r.get(1)))
+    .collect()
+}
+
+#[tokio::test]
+async fn the_database_section_plans_applies_and_leaves_public_alone_unless_named() {
+    let (db, client) = common::fresh_db("database_sec").await;
+    let url = common::server().admin_url(&db);
+    let etl = common::unique("db_etl");
+    let analysts = common::unique("db_analysts");
+    let stranger = common::unique("db_stranger");
+    let (e, a, st) = (
+        common::quote_ident(&etl),
+        common::quote_ident(&analysts),
+        common::quote_ident(&stranger),
+    );
+    let d = common::quote_ident(&db);
+    exec(
+        &client,
+        &format!(
+            "CREATE ROLE {e} NOLOGIN; CREATE ROLE {a} NOLOGIN; CREATE ROLE {st} NOLOGIN;
+             GRANT CREATE ON DATABASE {d} TO {st};"
+        ),
+    )
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let yaml = format!(
+        "target: postgres\nroles:\n  {etl}: {{}}\n  {analysts}: {{}}\ndatabase:\n  create: [{etl}]\n  temp: [{analysts}]\n"
+    );
+    let file = write(&dir, "grants.yaml", &yaml);
+    let out = run(&["plan"], &file, &url);
+    assert_eq!(
+        statements(&out),
+        [
+            format!("GRANT CREATE ON DATABASE {d} TO {e};"),
+            format!("GRANT TEMP ON DATABASE {d} TO {a};"),
+            format!("REVOKE CREATE ON DATABASE {d} FROM {st};"),
+        ]
+        .map(|l| l.replace("\"", "")),
+        "{}",
+        out.stderr
+    );
+    let out = run(&["apply", "--yes"], &file, &url);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    // PUBLIC keeps its built-in TEMP and CONNECT: the file does not name it.
+    assert_eq!(
+        database_acl(&client).await,
+        [
+            (etl.as_str(), "CREATE"),
+            (analysts.as_str(), "TEMPORARY"),
+            ("public", "TEMPORARY"),
+            ("public", "CONNECT"),
+        ]
+        .iter()
+        .map(|(g, p)| (g.to_string(), p.to_string()))
+        .collect()
+    );
+    let out = run(&["plan", "--detailed-exitcode"], &file, &url);
+    assert_eq!(out.code, 0, "converged: {}\n{}", out.stdout, out.stderr);
+
+    // Naming public makes the file the whole truth for it too.
+    let named = write(
+        &dir,
+        "named.yaml",
+        &format!("{yaml}  connect: [public, {analysts}]\n"),
+    );
+    let out = run(&["plan"], &named, &url);
+    assert_eq!(
+        statements(&out),
+        [
+            format!("GRANT CONNECT ON DATABASE {db} TO {analysts};"),
+            format!("REVOKE TEMP ON DATABASE {db} FROM PUBLIC;"),
+        ],
+        "{}",
+        out.stderr
+    );
+
+    // Offline, the database's name is unknown: nothing, and a warning that says so.
+    let out = common::run(common::grantplan().args(["plan", "-f"]).arg(&file));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("offline, the name of the database is unknown"),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stdout.contains("DATABASE"), "{}", out.stdout);
+
+    // CONNECT is PostgreSQL's.
+    let redshift = write(
+        &dir,
+        "redshift.yaml",
+        "groups: {g: {}}\ndatabase:\n  temp: [g]\n  connect: [g]\n",
+    );
+    let out = common::run(common::grantplan().args(["validate", "-f"]).arg(&redshift));
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(
+        out.stderr.contains(
+            "`connect` (CONNECT ON DATABASE) exists only on postgres, and this file's target is redshift"
+        ) && out.stderr.contains("redshift.yaml:4:3"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[tokio::test]
+async fn the_redshift_database_is_read_from_its_views_and_planned() {
+    let (db, _c) = redshift_fixture("rs_database").await;
+    let url = common::server().admin_url(&db);
+    let snap = redshift_read(&url).await.unwrap();
+    let got: Vec<(String, String, Vec<Acl>)> = snap
+        .objects_of(ObjectKind::Database)
+        .iter()
+        .map(|o| {
+            (
+                o.parts().first.to_string(),
+                o.owner.clone(),
+                o.grants.clone(),
+            )
+        })
+        .collect();
+    // The seed's row for this database, PUBLIC's TEMP; not the other database's CREATE.
+    assert_eq!(
+        got,
+        [(
+            db.clone(),
+            "postgres".to_string(),
+            vec![Acl {
+                grantee: Grantee::Public,
+                privilege: Privilege::Temp,
+                grant_option: false,
+            }]
+        )]
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(
+        &dir,
+        "grants.yaml",
+        "target: redshift\ngroups:\n  retention_analyst_grp: {}\ndatabase:\n  create: [retention_analyst_grp]\n  temp: [public]\n",
+    );
+    let out = redshift_run(&["plan"], &file, &url);
+    assert_eq!(
+        statements(&out),
+        [format!(
+            "GRANT CREATE ON DATABASE {db} TO GROUP retention_analyst_grp;"
+        )],
+        "{}",
+        out.stderr
+    );
+}

@@ -139,9 +139,15 @@ pub const SEQUENCES_QUERY: &str = concat!(
      WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')"
 );
 
+/// The database connected to: name, owner, ACL as text (the built-in default gives the
+/// owner everything and PUBLIC TEMP and CONNECT).
+pub const DATABASE_QUERY: &str = "SELECT d.datname, pg_get_userbyid(d.datdba), \
+     array_to_string(coalesce(d.datacl, acldefault('d', d.datdba)), ',') \
+     FROM pg_database d WHERE d.datname = current_database()";
+
 /// Every query a read runs, in order, each exactly once (after [`SEARCH_PATH`]; in
 /// [`read`], between [`BEGIN`] and [`COMMIT`]).
-pub const QUERIES: [&str; 7] = [
+pub const QUERIES: [&str; 8] = [
     SERVER_QUERY,
     ROLES_QUERY,
     MEMBERSHIPS_QUERY,
@@ -149,13 +155,14 @@ pub const QUERIES: [&str; 7] = [
     FUNCTIONS_QUERY,
     TABLES_QUERY,
     SEQUENCES_QUERY,
+    DATABASE_QUERY,
 ];
 
 pub use super::wire::ReadError;
 pub use crate::db::describe_error;
 
-/// Reads principals, memberships, schemas, functions, procedures, tables and sequences
-/// with their grants.
+/// Reads principals, memberships, schemas, functions, procedures, tables, sequences and
+/// the database with their grants.
 ///
 /// Runs [`BEGIN`], [`SEARCH_PATH`], each of [`QUERIES`] once, then [`COMMIT`]: the
 /// number of statements does not depend on the catalog's size. Must be called outside a
@@ -290,6 +297,22 @@ pub async fn read_in_transaction_with(
             _ => None,
         })?;
         objects.push(ObjectInfo::new(object, c.text(2)?, grants));
+        Ok(())
+    })
+    .await?;
+
+    each_row(client, T, "database", DATABASE_QUERY, progress, |c| {
+        let object = Securable::Database {
+            name: c.text(0)?.to_string(),
+        };
+        // The ACL letters of a database (ddl-priv, Table 5.1).
+        let grants = grants(&c, 2, &logins, |letter| match letter {
+            'C' => Some(Privilege::Create),
+            'T' => Some(Privilege::Temp),
+            'c' => Some(Privilege::Connect),
+            _ => None,
+        })?;
+        objects.push(ObjectInfo::new(object, c.text(1)?, grants));
         Ok(())
     })
     .await?;

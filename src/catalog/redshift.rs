@@ -161,9 +161,21 @@ pub const TABLE_PRIVILEGES_QUERY: &str = "SELECT namespace_name, relation_name, 
      privilege_type, identity_type, identity_name, admin_option \
      FROM svv_relation_privileges";
 
+/// The database connected to and its owner (r_SVV_REDSHIFT_DATABASES: `database_owner`
+/// is a user id; `database_type` local or shared).
+pub const DATABASE_QUERY: &str = "SELECT d.database_name, u.usename \
+     FROM svv_redshift_databases d LEFT JOIN pg_user u ON u.usesysid = d.database_owner \
+     WHERE d.database_name = current_database() AND d.database_type = 'local'";
+
+/// CREATE and TEMP on the database connected to (r_SVV_DATABASE_PRIVILEGES, scope
+/// DATABASE: not the default privileges it also lists).
+pub const DATABASE_PRIVILEGES_QUERY: &str = "SELECT privilege_type, identity_type, \
+     identity_name, admin_option FROM svv_database_privileges \
+     WHERE database_name = current_database() AND privilege_scope = 'DATABASE'";
+
 /// Every query a read runs, in order, each exactly once (between [`BEGIN`] and
 /// [`COMMIT`]); a read refused for visibility stops after the first four.
-pub const QUERIES: [&str; 19] = [
+pub const QUERIES: [&str; 21] = [
     SERVER_QUERY,
     USER_GRANTS_QUERY,
     ROLE_GRANTS_QUERY,
@@ -183,6 +195,8 @@ pub const QUERIES: [&str; 19] = [
     TABLES_QUERY,
     MATERIALIZED_VIEWS_QUERY,
     TABLE_PRIVILEGES_QUERY,
+    DATABASE_QUERY,
+    DATABASE_PRIVILEGES_QUERY,
 ];
 
 /// The login and the cluster's default IAM role, for `grantplan doctor`.
@@ -642,6 +656,46 @@ pub async fn read_in_transaction_with(
         }
     }
     snap.objects.extend(tables.into_values());
+
+    // The database connected to, and CREATE and TEMP on it.
+    let mut database: Option<ObjectInfo> = None;
+    for r in rows(client, T, "database", DATABASE_QUERY, progress).await? {
+        let c = Cols::new(&r, T, "database");
+        let object = Securable::Database {
+            name: c.text(0)?.to_string(),
+        };
+        database = Some(ObjectInfo::new(
+            object,
+            c.opt(1)?.unwrap_or_default(),
+            Vec::new(),
+        ));
+    }
+    for r in rows(
+        client,
+        T,
+        "database privileges",
+        DATABASE_PRIVILEGES_QUERY,
+        progress,
+    )
+    .await?
+    {
+        let c = Cols::new(&r, T, "database privileges");
+        // r_SVV_DATABASE_PRIVILEGES: USAGE, CREATE, TEMPORARY, TEMP, ALTER; the page's
+        // sample shows PUBLIC's default as TEMP. USAGE and ALTER are not managed.
+        let privilege = match c.text(0)? {
+            "CREATE" => Privilege::Create,
+            "TEMP" | "TEMPORARY" => Privilege::Temp,
+            _ => continue,
+        };
+        if let Some(d) = database.as_mut() {
+            d.grants.push(Acl {
+                grantee: identity(&c, 1)?,
+                privilege,
+                grant_option: c.flag(3)?,
+            });
+        }
+    }
+    snap.objects.extend(database);
 
     snap.normalize();
     Ok(snap)

@@ -84,7 +84,7 @@ pub(crate) fn sections(text: &str, marks: &Marks) -> Option<Sections> {
     s.groups = m.section(root, "groups", &mut ranges, |m, id| m.group(id));
     s.roles = m.section(root, "roles", &mut ranges, |m, id| m.group(id));
     s.users = m.section(root, "users", &mut ranges, |m, id| m.user(id));
-    for kind in ObjectKind::ALL {
+    for kind in ObjectKind::ALL.into_iter().filter(|k| !k.info().single) {
         let rules = m.section(root, kind.section(), &mut ranges, |m, id| m.rule(kind, id));
         if let Some(rules) = rules {
             let n = kind.list_keys().len();

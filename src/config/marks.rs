@@ -755,7 +755,11 @@ impl Ctx {
                 "roles" => Ctx::Principals(PrincipalKind::Role),
                 "users" => Ctx::Principals(PrincipalKind::User),
                 "cluster" => Ctx::Object(CLUSTER_KEYS),
-                _ => ObjectKind::from_section(key).map_or(Ctx::Free, Ctx::Objects),
+                _ => match ObjectKind::from_section(key) {
+                    Some(kind) if kind.info().single => Ctx::Object(kind.list_keys()),
+                    Some(kind) => Ctx::Objects(kind),
+                    None => Ctx::Free,
+                },
             },
             Ctx::Principals(k) => Ctx::Principal(k),
             Ctx::Objects(kind) => Ctx::Object(kind.list_keys()),

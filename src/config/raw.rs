@@ -19,7 +19,7 @@ use crate::model::{Mode, ObjectKind, Target};
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(
     deny_unknown_fields,
-    expecting = "a mapping of grants.yaml keys (target, mode, ignore, groups, roles, users, schemas, models, functions, tables, sequences, procedures, cluster)"
+    expecting = "a mapping of grants.yaml keys (target, mode, ignore, groups, roles, users, schemas, models, functions, tables, sequences, procedures, database, cluster)"
 )]
 #[schemars(title = "grantplan grants.yaml")]
 pub(crate) struct RawConfig {
@@ -52,6 +52,9 @@ pub(crate) struct RawConfig {
     pub sequences: Option<IndexMap<String, Option<RawSequence>>>,
     /// Stored procedures, `schema.procedure`: EXECUTE on every overload (globs allowed).
     pub procedures: Option<IndexMap<String, Option<RawExecute>>>,
+    /// The database connected to: who may create schemas in it, create temporary
+    /// tables, and (PostgreSQL) connect.
+    pub database: Option<RawDatabase>,
     /// The Redshift cluster's ML setup outside SQL: the IAM role Redshift and SageMaker
     /// assume, for `grantplan iam`. Redshift only.
     pub cluster: Option<RawCluster>,
@@ -243,6 +246,26 @@ pub(crate) struct RawSequence {
     pub update: Option<Vec<String>>,
 }
 
+/// Who may create schemas in the database, create temporary tables in it, and connect
+/// to it (PostgreSQL).
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a mapping with `create`, `temp` and `connect` (PostgreSQL)"
+)]
+#[schemars(rename = "Database")]
+pub(crate) struct RawDatabase {
+    /// Grantees of CREATE (schemas).
+    pub create: Option<Vec<String>>,
+    /// Grantees of TEMP (temporary tables).
+    pub temp: Option<Vec<String>>,
+    /// Grantees of CONNECT (PostgreSQL only).
+    pub connect: Option<Vec<String>>,
+}
+
+/// The key of the one rule of a single section (`database:`), in messages and paths.
+pub(crate) const SINGLE_KEY: &str = "(the database connected to)";
+
 /// One rule of an object section as written: its key, then its lists of grantees in the
 /// order of its kind's privileges ([`crate::model::KindInfo::privileges`]).
 pub(crate) type RawRule = (String, Vec<Option<Vec<String>>>);
@@ -289,6 +312,11 @@ impl RawConfig {
                 vec![e.usage, e.select, e.update]
             }),
             ObjectKind::Procedure => each(self.procedures.take(), |e: RawExecute| vec![e.execute]),
+            ObjectKind::Database => self
+                .database
+                .take()
+                .map(|d| vec![(SINGLE_KEY.to_string(), vec![d.create, d.temp, d.connect])])
+                .unwrap_or_default(),
         }
     }
 }
@@ -304,6 +332,7 @@ impl RawConfig {
             ObjectKind::Table => self.tables.is_some(),
             ObjectKind::Sequence => self.sequences.is_some(),
             ObjectKind::Procedure => self.procedures.is_some(),
+            ObjectKind::Database => self.database.is_some(),
         }
     }
 
@@ -526,7 +555,7 @@ mod tests {
             expectation(&[], None),
             "grants.yaml is a mapping of keys: target, mode, ignore, case_sensitive_identifiers, \
              groups, roles, users, schemas, models, functions, tables, sequences, procedures, \
-             cluster"
+             database, cluster"
         );
         assert_eq!(
             at("tables"),

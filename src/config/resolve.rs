@@ -840,10 +840,19 @@ impl Resolver<'_> {
         let mut next_rule = 0;
         // Who each entry of the current list names (see `grantee`).
         let mut listed: Vec<usize> = Vec::new();
+        let single = kind.info().single;
         for (key, lists) in entries {
-            let path = key_path(kind.section(), &key);
-            let found = marks.descend_next(in_section, &key, &mut next_rule);
-            let loc = located(file, &path, marks.key_span(found));
+            // A single section (`database:`) is itself the rule: its lists are its keys.
+            let (path, found, loc) = if single {
+                let path = kind.section().to_string();
+                let loc = self.key_loc(&path);
+                (path, in_section, loc)
+            } else {
+                let path = key_path(kind.section(), &key);
+                let found = marks.descend_next(in_section, &key, &mut next_rule);
+                let loc = located(file, &path, marks.key_span(found));
+                (path, found, loc)
+            };
             let (name_key, args) = if kind.info().has_args {
                 match split_args(&key) {
                     Ok(split) => split,
@@ -863,7 +872,15 @@ impl Resolver<'_> {
             } else {
                 (key.as_str(), None)
             };
-            let parts = self.object_key(kind, name_key, &loc);
+            let parts = if single {
+                // Whatever the database is called: the one the plan connects to (the
+                // catalog lists that one alone).
+                Some(vec![NamePart::Glob(
+                    glob::Pattern::new("*").expect("a valid pattern"),
+                )])
+            } else {
+                self.object_key(kind, name_key, &loc)
+            };
 
             let mut grants: Vec<RuleGrant> =
                 Vec::with_capacity(lists.iter().flatten().map(Vec::len).sum());

@@ -23,6 +23,7 @@ pub enum ObjectKind {
     Table,
     Sequence,
     Procedure,
+    Database,
 }
 
 /// What grantplan knows about one [`ObjectKind`].
@@ -61,10 +62,13 @@ pub struct KindInfo {
     /// ones it owns: the view and the documentation's words, for messages. `None` when
     /// every login that reads the catalog lists them all.
     pub own_rows_only: Option<&'static str>,
+    /// The section is one rule, for the one object of the kind a connection has (the
+    /// database connected to): its lists, not a mapping of names to lists.
+    pub single: bool,
 }
 
 /// The kind table, in [`ObjectKind`] order.
-pub static KINDS: [KindInfo; 6] = [
+pub static KINDS: [KindInfo; 7] = [
     KindInfo {
         kind: ObjectKind::Schema,
         section: "schemas",
@@ -80,6 +84,7 @@ pub static KINDS: [KindInfo; 6] = [
         parts_read_as: ("a schema name", ""),
         absent: ("", ""),
         own_rows_only: None,
+        single: false,
     },
     KindInfo {
         kind: ObjectKind::Model,
@@ -99,6 +104,7 @@ pub static KINDS: [KindInfo; 6] = [
             "PostgreSQL has no models",
         ),
         own_rows_only: Some("svv_ml_model_info: \"regular users can see only their own data\"; ACCESS SYSTEM TABLE does not widen it"),
+        single: false,
     },
     KindInfo {
         kind: ObjectKind::Function,
@@ -115,6 +121,7 @@ pub static KINDS: [KindInfo; 6] = [
         parts_read_as: ("the function's schema name", "the function name"),
         absent: ("", ""),
         own_rows_only: None,
+        single: false,
     },
     // Tables, views, materialized views (and PostgreSQL's foreign and partitioned
     // tables): GRANT ... ON TABLE takes them all, on both targets.
@@ -153,6 +160,7 @@ pub static KINDS: [KindInfo; 6] = [
         parts_read_as: ("the table's schema name", "the table name"),
         absent: ("", ""),
         own_rows_only: Some("svv_redshift_tables and svv_mv_info: \"regular users can see only their own data\""),
+        single: false,
     },
     // Sequences: PostgreSQL's (relkind S); Redshift has none (IDENTITY columns instead).
     KindInfo {
@@ -173,6 +181,7 @@ pub static KINDS: [KindInfo; 6] = [
             "Redshift has no sequences",
         ),
         own_rows_only: None,
+        single: false,
     },
     // Stored procedures: EXECUTE, every overload, both targets (r_GRANT: `ON PROCEDURE
     // name(argtypes)`; PostgreSQL 11 and later).
@@ -191,18 +200,40 @@ pub static KINDS: [KindInfo; 6] = [
         parts_read_as: ("the procedure's schema name", "the procedure name"),
         absent: ("", ""),
         own_rows_only: None,
+        single: false,
+    },
+    // The database connected to: CREATE (schemas), TEMP, and CONNECT on PostgreSQL.
+    KindInfo {
+        kind: ObjectKind::Database,
+        section: "database",
+        noun: "database",
+        sql: "DATABASE",
+        parts: 1,
+        has_args: false,
+        privileges: &[Privilege::Create, Privilege::Temp, Privilege::Connect],
+        list_keys: &["create", "temp", "connect"],
+        targets: &[Target::Redshift, Target::Postgres],
+        example: "dev",
+        example_list: "temp",
+        parts_read_as: ("a database name", ""),
+        absent: ("", ""),
+        own_rows_only: Some(
+            "svv_redshift_databases: \"regular users can see only their own data\"",
+        ),
+        single: true,
     },
 ];
 
 impl ObjectKind {
     /// Every kind, in statement order.
-    pub const ALL: [ObjectKind; 6] = [
+    pub const ALL: [ObjectKind; 7] = [
         ObjectKind::Schema,
         ObjectKind::Model,
         ObjectKind::Function,
         ObjectKind::Table,
         ObjectKind::Sequence,
         ObjectKind::Procedure,
+        ObjectKind::Database,
     ];
 
     pub fn info(self) -> &'static KindInfo {
@@ -319,6 +350,7 @@ impl ObjectKind {
                 name: second,
                 args,
             },
+            ObjectKind::Database => Securable::Database { name: first },
         }
     }
 }
@@ -390,6 +422,10 @@ pub enum Securable {
         name: String,
         args: Option<String>,
     },
+    /// The database connected to.
+    Database {
+        name: String,
+    },
 }
 
 impl Securable {
@@ -446,6 +482,7 @@ impl Securable {
             Securable::Table { .. } => Some(ObjectKind::Table),
             Securable::Sequence { .. } => Some(ObjectKind::Sequence),
             Securable::Procedure { .. } => Some(ObjectKind::Procedure),
+            Securable::Database { .. } => Some(ObjectKind::Database),
         }
     }
 
@@ -453,7 +490,7 @@ impl Securable {
     pub fn name_parts(&self) -> Option<NameParts<'_>> {
         match self {
             Securable::CreateModel => None,
-            Securable::Schema { name } => Some(NameParts {
+            Securable::Schema { name } | Securable::Database { name } => Some(NameParts {
                 first: name,
                 second: None,
                 args: None,

@@ -317,6 +317,19 @@ CREATE TABLE redshift_catalog.svv_mv_info (
     autorefresh char(1)
 );
 
+-- r_SVV_REDSHIFT_DATABASES: "all the databases that a user has access to", the cluster's
+-- and those created from datashares. database_owner: "The database owner user ID";
+-- database_type: "Possible types are local or shared databases" (the sample row reads
+-- `dev | 1 | local | NULL | Serializable`); database_acl is "for internal use only".
+CREATE TABLE redshift_catalog.svv_redshift_databases (
+    database_name varchar(128),
+    database_owner integer,
+    database_type varchar(32),
+    database_acl varchar(128),
+    database_options varchar(128),
+    database_isolation_level varchar(128)
+);
+
 -- The new relations are readable by every login too (the GRANT above only covered the
 -- relations that existed when it ran).
 GRANT SELECT ON ALL TABLES IN SCHEMA redshift_catalog TO PUBLIC;

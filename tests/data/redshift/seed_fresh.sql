@@ -33,3 +33,14 @@ INSERT INTO redshift_catalog.svv_ml_model_info VALUES
 INSERT INTO redshift_catalog.pg_proc_info VALUES
     (300000, 'ml_fn_customer_churn_auto', 200000, 100, 100005,
      '1043 23 1043 1043 1700 23', 'f');
+
+-- The database connected to, owned by the admin, and PUBLIC's built-in TEMP on it (as the
+-- sample of r_SVV_DATABASE_PRIVILEGES shows it: `TEMP | public | public`). Another
+-- database of the cluster, and a database made from a datashare, are not this one.
+INSERT INTO redshift_catalog.svv_redshift_databases VALUES
+    (current_database(), 100, 'local', NULL, NULL, 'Serializable'),
+    ('other_db', 101, 'local', NULL, NULL, 'Serializable'),
+    ('shared_db', 101, 'shared', NULL, NULL, 'Snapshot Isolation');
+INSERT INTO redshift_catalog.svv_database_privileges VALUES
+    (current_database(), 'TEMP', 0, 'public', 'public', false, 'DATABASE'),
+    ('other_db', 'CREATE', 102, 'bob', 'user', false, 'DATABASE');
