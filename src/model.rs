@@ -342,6 +342,15 @@ pub enum Privilege {
     Connect,
 }
 
+/// Words as a sentence lists them: `a, b or c` (`last` is `or` or `and`).
+pub(crate) fn joined(words: &[&str], last: &str) -> String {
+    match words.split_last() {
+        Some((only, [])) => only.to_string(),
+        Some((final_word, rest)) => format!("{} {last} {final_word}", rest.join(", ")),
+        None => String::new(),
+    }
+}
+
 impl Privilege {
     /// Every privilege, in statement order.
     pub const ALL: [Privilege; 15] = [
@@ -391,11 +400,7 @@ impl Privilege {
             .filter(|p| p.exists_on(target))
             .map(Privilege::sql)
             .collect();
-        match words.split_last() {
-            Some((last, [])) => last.to_string(),
-            Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
-            None => String::new(),
-        }
+        joined(&words, "or")
     }
 
     pub fn sql(self) -> &'static str {

@@ -37,7 +37,7 @@
 use super::acl::{for_each_entry, AclError};
 use super::wire::{each_row, in_own_transaction, no_progress, rows, run, Cols, Progress};
 use super::{Acl, Membership, ObjectInfo, PrincipalInfo, ServerInfo, Snapshot};
-use crate::model::{Grantee, Principal, PrincipalKind, Privilege, Securable, Target};
+use crate::model::{Grantee, ObjectKind, Principal, PrincipalKind, Privilege, Target};
 use std::collections::HashMap;
 
 /// Whether each role may log in, by name.
@@ -80,19 +80,20 @@ pub const MEMBERSHIPS_QUERY: &str = "SELECT DISTINCT p.rolname, p.rolcanlogin, \
      JOIN pg_roles p ON p.oid = a.roleid \
      JOIN pg_roles m ON m.oid = a.member";
 
-/// One row per schema: name, owner, ACL as text (items joined by `,`; see
-/// [`super::acl`]), the built-in default when the ACL is NULL.
+/// One row per schema. Every object query returns the same columns, read by
+/// `object_row`: the schema (or the one-part name), the name within it, the identity
+/// argument types, the owner, the ACL as text (items joined by `,`; see [`super::acl`]),
+/// the built-in default when the ACL is NULL; NULL where the kind has no such part.
 pub const SCHEMAS_QUERY: &str = concat!(
-    "SELECT n.nspname, pg_get_userbyid(n.nspowner), \
+    "SELECT n.nspname, NULL, NULL, pg_get_userbyid(n.nspowner), \
      array_to_string(coalesce(n.nspacl, acldefault('n', n.nspowner)), ',') \
      FROM pg_namespace n \
      WHERE ",
     user_schemas!()
 );
 
-/// One row per plain function and procedure: schema, name, identity argument types,
-/// owner, ACL as text (as in [`SCHEMAS_QUERY`]; the default gives PUBLIC EXECUTE on both),
-/// and `prokind` (`f` or `p`). Aggregates and window functions are left out, and so are
+/// One row per plain function and procedure, as in [`SCHEMAS_QUERY`] (the default ACL
+/// gives PUBLIC EXECUTE on both), then `prokind` (`f` or `p`). Aggregates and window functions are left out, and so are
 /// functions that belong to an extension (not the user's to manage; the extension's
 /// scripts reset their grants).
 pub const FUNCTIONS_QUERY: &str = concat!(
@@ -108,12 +109,12 @@ pub const FUNCTIONS_QUERY: &str = concat!(
      WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')"
 );
 
-/// One row per table, partitioned table, view, materialized view and foreign table:
-/// schema, name, owner, ACL as text (as in [`SCHEMAS_QUERY`]; the built-in default gives
-/// the owner everything and PUBLIC nothing). Sequences (relkind `S`) are not tables, and
+/// One row per table, partitioned table, view, materialized view and foreign table, as
+/// in [`SCHEMAS_QUERY`] (the built-in default gives the owner everything and PUBLIC
+/// nothing). Sequences (relkind `S`) are not tables, and
 /// relations that belong to an extension are left out, as for functions.
 pub const TABLES_QUERY: &str = concat!(
-    "SELECT n.nspname, c.relname, pg_get_userbyid(c.relowner), \
+    "SELECT n.nspname, c.relname, NULL, pg_get_userbyid(c.relowner), \
      array_to_string(coalesce(c.relacl, acldefault('r', c.relowner)), ',') \
      FROM pg_class c \
      JOIN pg_namespace n ON n.oid = c.relnamespace \
@@ -124,11 +125,11 @@ pub const TABLES_QUERY: &str = concat!(
      WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')"
 );
 
-/// One row per sequence: schema, name, owner, ACL as text (as in [`TABLES_QUERY`]; the
-/// built-in default gives the owner everything and PUBLIC nothing). Sequences of an
+/// One row per sequence, as in [`SCHEMAS_QUERY`] (the built-in default gives the owner
+/// everything and PUBLIC nothing). Sequences of an
 /// extension are left out.
 pub const SEQUENCES_QUERY: &str = concat!(
-    "SELECT n.nspname, c.relname, pg_get_userbyid(c.relowner), \
+    "SELECT n.nspname, c.relname, NULL, pg_get_userbyid(c.relowner), \
      array_to_string(coalesce(c.relacl, acldefault('s', c.relowner)), ',') \
      FROM pg_class c \
      JOIN pg_namespace n ON n.oid = c.relnamespace \
@@ -139,9 +140,9 @@ pub const SEQUENCES_QUERY: &str = concat!(
      WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')"
 );
 
-/// The database connected to: name, owner, ACL as text (the built-in default gives the
+/// The database connected to, as in [`SCHEMAS_QUERY`] (the built-in default gives the
 /// owner everything and PUBLIC TEMP and CONNECT).
-pub const DATABASE_QUERY: &str = "SELECT d.datname, pg_get_userbyid(d.datdba), \
+pub const DATABASE_QUERY: &str = "SELECT d.datname, NULL, NULL, pg_get_userbyid(d.datdba), \
      array_to_string(coalesce(d.datacl, acldefault('d', d.datdba)), ',') \
      FROM pg_database d WHERE d.datname = current_database()";
 
@@ -234,88 +235,26 @@ pub async fn read_in_transaction_with(
         .collect();
 
     let mut objects = Vec::new();
-    each_row(client, T, "schemas", SCHEMAS_QUERY, progress, |c| {
-        let object = Securable::Schema {
-            name: c.text(0)?.to_string(),
-        };
-        let grants = grants(&c, 2, &logins, |letter| match letter {
-            'U' => Some(Privilege::Usage),
-            'C' => Some(Privilege::Create),
-            _ => None,
-        })?;
-        objects.push(ObjectInfo::new(object, c.text(1)?, grants));
-        Ok(())
-    })
-    .await?;
-
-    each_row(client, T, "functions", FUNCTIONS_QUERY, progress, |c| {
-        let (schema, name) = (c.text(0)?.to_string(), c.text(1)?.to_string());
-        let args = Some(c.text(2)?.to_string());
-        let object = match c.text(5)? {
-            "p" => Securable::Procedure { schema, name, args },
-            _ => Securable::Function { schema, name, args },
-        };
-        let grants = grants(&c, 4, &logins, |letter| {
-            (letter == 'X').then_some(Privilege::Execute)
-        })?;
-        objects.push(ObjectInfo::new(object, c.text(3)?, grants));
-        Ok(())
-    })
-    .await?;
-
-    each_row(client, T, "tables", TABLES_QUERY, progress, |c| {
-        let object = Securable::Table {
-            schema: c.text(0)?.to_string(),
-            name: c.text(1)?.to_string(),
-        };
-        // The ACL letters of a relation (ddl-priv, Table 5.1).
-        let grants = grants(&c, 3, &logins, |letter| match letter {
-            'r' => Some(Privilege::Select),
-            'a' => Some(Privilege::Insert),
-            'w' => Some(Privilege::Update),
-            'd' => Some(Privilege::Delete),
-            'D' => Some(Privilege::Truncate),
-            'x' => Some(Privilege::References),
-            't' => Some(Privilege::Trigger),
-            _ => None,
-        })?;
-        objects.push(ObjectInfo::new(object, c.text(2)?, grants));
-        Ok(())
-    })
-    .await?;
-
-    each_row(client, T, "sequences", SEQUENCES_QUERY, progress, |c| {
-        let object = Securable::Sequence {
-            schema: c.text(0)?.to_string(),
-            name: c.text(1)?.to_string(),
-        };
-        // The ACL letters of a sequence (ddl-priv, Table 5.2).
-        let grants = grants(&c, 3, &logins, |letter| match letter {
-            'U' => Some(Privilege::Usage),
-            'r' => Some(Privilege::Select),
-            'w' => Some(Privilege::Update),
-            _ => None,
-        })?;
-        objects.push(ObjectInfo::new(object, c.text(2)?, grants));
-        Ok(())
-    })
-    .await?;
-
-    each_row(client, T, "database", DATABASE_QUERY, progress, |c| {
-        let object = Securable::Database {
-            name: c.text(0)?.to_string(),
-        };
-        // The ACL letters of a database (ddl-priv, Table 5.1).
-        let grants = grants(&c, 2, &logins, |letter| match letter {
-            'C' => Some(Privilege::Create),
-            'T' => Some(Privilege::Temp),
-            'c' => Some(Privilege::Connect),
-            _ => None,
-        })?;
-        objects.push(ObjectInfo::new(object, c.text(1)?, grants));
-        Ok(())
-    })
-    .await?;
+    let kinds: [(&str, &str, ObjectKind); 5] = [
+        ("schemas", SCHEMAS_QUERY, ObjectKind::Schema),
+        ("functions", FUNCTIONS_QUERY, ObjectKind::Function),
+        ("tables", TABLES_QUERY, ObjectKind::Table),
+        ("sequences", SEQUENCES_QUERY, ObjectKind::Sequence),
+        ("database", DATABASE_QUERY, ObjectKind::Database),
+    ];
+    for (step, query, kind) in kinds {
+        each_row(client, T, step, query, progress, |c| {
+            // The functions query lists procedures too, told apart by `prokind`.
+            let kind = if kind == ObjectKind::Function && c.text(5)? == "p" {
+                ObjectKind::Procedure
+            } else {
+                kind
+            };
+            objects.push(object_row(&c, kind, &logins)?);
+            Ok(())
+        })
+        .await?;
+    }
     drop(logins);
     snap.objects = objects;
 
@@ -353,6 +292,40 @@ fn kind_of(login: bool) -> PrincipalKind {
 /// `privilege` maps, with their grant options. A grantee the roles query did not list
 /// (created by another session between the two queries of a READ COMMITTED read) reads as
 /// a role that cannot log in; the kind is informational and the planner erases it.
+/// One row of an object query (see [`SCHEMAS_QUERY`]) as an object of `kind`.
+fn object_row(c: &Cols, kind: ObjectKind, logins: &Logins) -> Result<ObjectInfo, ReadError> {
+    let first = c.text(0)?.to_string();
+    let second = c.opt(1)?.unwrap_or_default().to_string();
+    let args = c.opt(2)?.map(str::to_string);
+    let grants = grants(c, 4, logins, |letter| {
+        privilege_of(letter).filter(|&p| kind.allows(p))
+    })?;
+    Ok(ObjectInfo::new(
+        kind.object(first, second, args),
+        c.text(3)?,
+        grants,
+    ))
+}
+
+/// What an ACL letter grants (ddl-priv, Table 5.1): one meaning whatever the object.
+fn privilege_of(letter: char) -> Option<Privilege> {
+    Some(match letter {
+        'r' => Privilege::Select,
+        'a' => Privilege::Insert,
+        'w' => Privilege::Update,
+        'd' => Privilege::Delete,
+        'D' => Privilege::Truncate,
+        'x' => Privilege::References,
+        't' => Privilege::Trigger,
+        'X' => Privilege::Execute,
+        'U' => Privilege::Usage,
+        'C' => Privilege::Create,
+        'c' => Privilege::Connect,
+        'T' => Privilege::Temp,
+        _ => return None,
+    })
+}
+
 fn grants(
     c: &Cols,
     i: usize,

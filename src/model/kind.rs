@@ -291,11 +291,7 @@ impl ObjectKind {
             .filter(|&p| self.allows_on(p, target))
             .map(Privilege::sql)
             .collect();
-        match words.split_last() {
-            Some((last, [])) => last.to_string(),
-            Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
-            None => String::new(),
-        }
+        super::joined(&words, "and")
     }
 
     /// The SQL words of the kinds that exist on `target`, for messages
@@ -306,11 +302,7 @@ impl ObjectKind {
             .filter(|k| k.exists_on(target))
             .map(ObjectKind::sql)
             .collect();
-        match words.split_last() {
-            Some((last, [])) => last.to_string(),
-            Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
-            None => String::new(),
-        }
+        super::joined(&words, "or")
     }
 
     /// The kind whose grants.yaml section is `section`.
