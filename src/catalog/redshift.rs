@@ -45,7 +45,7 @@ use super::acl::parse_acl;
 use super::wire::{in_own_transaction, no_progress, rows, Cols, Progress, ReadError};
 use super::{Acl, Membership, NonLocalKind, NonLocalSchema, ObjectInfo, PrincipalInfo, Snapshot};
 use crate::ident::quote;
-use crate::model::{Grantee, Principal, PrincipalKind, Privilege, Securable, Target};
+use crate::model::{Grantee, ObjectKind, Principal, PrincipalKind, Privilege, Securable, Target};
 use std::collections::{BTreeMap, BTreeSet};
 use tokio_postgres::Client;
 
@@ -633,16 +633,8 @@ pub async fn read_in_transaction_with(
         // r_SVV_RELATION_PRIVILEGES documents INSERT, SELECT, UPDATE, DELETE, REFERENCES
         // and DROP; ALTER and TRUNCATE are r_GRANT's. Anything else (a legacy RULE or
         // TRIGGER) is not a privilege grantplan manages on Redshift, and is left alone.
-        let privilege = match c.text(2)? {
-            "SELECT" => Privilege::Select,
-            "INSERT" => Privilege::Insert,
-            "UPDATE" => Privilege::Update,
-            "DELETE" => Privilege::Delete,
-            "TRUNCATE" => Privilege::Truncate,
-            "REFERENCES" => Privilege::References,
-            "ALTER" => Privilege::Alter,
-            "DROP" => Privilege::Drop,
-            _ => continue,
+        let Some(privilege) = privilege_named(c.text(2)?, ObjectKind::Table) else {
+            continue;
         };
         let key = (c.text(0)?.to_string(), c.text(1)?.to_string());
         // A grant on a relation the listing left out (a system or datashare schema's, or
@@ -682,10 +674,8 @@ pub async fn read_in_transaction_with(
         let c = Cols::new(&r, T, "database privileges");
         // r_SVV_DATABASE_PRIVILEGES: USAGE, CREATE, TEMPORARY, TEMP, ALTER; the page's
         // sample shows PUBLIC's default as TEMP. USAGE and ALTER are not managed.
-        let privilege = match c.text(0)? {
-            "CREATE" => Privilege::Create,
-            "TEMP" | "TEMPORARY" => Privilege::Temp,
-            _ => continue,
+        let Some(privilege) = privilege_named(c.text(0)?, ObjectKind::Database) else {
+            continue;
         };
         if let Some(d) = database.as_mut() {
             d.grants.push(Acl {
@@ -780,6 +770,17 @@ fn identity(c: &Cols, i: usize) -> Result<Grantee, ReadError> {
             )))
         }
     })
+}
+
+/// The privilege an `svv_*_privileges` view's `privilege_type` names, when `kind` takes
+/// it on Redshift (TEMPORARY is TEMP's other spelling); `None` for one grantplan does not
+/// manage there.
+fn privilege_named(text: &str, kind: ObjectKind) -> Option<Privilege> {
+    let text = if text == "TEMPORARY" { "TEMP" } else { text };
+    Privilege::ALL
+        .into_iter()
+        .find(|p| p.sql() == text)
+        .filter(|&p| kind.allows_on(p, T))
 }
 
 /// A `char(n)` value without its blank padding.
