@@ -2828,36 +2828,28 @@ pub(crate) mod tests {
         // One to three objects of one kind (and grantees, below): a statement naming more
         // than one of either is laid out one per line (`crate::sql`).
         let some = || 1..4usize;
-        let mut objects = vec![
-            (
-                prop::sample::subsequence(vec![Create, Usage], 1..=2),
-                prop::collection::vec(name().prop_map(|n| Securable::Schema { name: n }), some()),
-            )
-                .boxed(),
-            (
-                Just(vec![Execute]),
-                prop::collection::vec(
-                    (name(), name(), any_args(target)).prop_map(|(schema, name, args)| {
-                        Securable::Function { schema, name, args }
-                    }),
-                    some(),
-                ),
-            )
-                .boxed(),
-        ];
-        if target == Redshift {
-            objects.push((Just(vec![CreateModel]), Just(vec![Securable::CreateModel])).boxed());
+        // Every kind of the target, from the kind table: some of the privileges it takes
+        // there, on one to three objects with any names (and argument lists).
+        let mut objects = Vec::new();
+        for kind in ObjectKind::ALL.into_iter().filter(|k| k.exists_on(target)) {
+            let privileges: Vec<Privilege> = kind
+                .privileges()
+                .filter(|&p| kind.allows_on(p, target))
+                .collect();
+            let n = privileges.len();
+            let object = (name(), name(), any_args(target)).prop_map(move |(a, b, args)| {
+                kind.object(a, b, args.filter(|_| kind.info().has_args))
+            });
             objects.push(
                 (
-                    Just(vec![Execute]),
-                    prop::collection::vec(
-                        (name(), name())
-                            .prop_map(|(schema, name)| Securable::Model { schema, name }),
-                        some(),
-                    ),
+                    prop::sample::subsequence(privileges, 1..=n),
+                    prop::collection::vec(object, some()),
                 )
                     .boxed(),
             );
+        }
+        if target == Redshift {
+            objects.push((Just(vec![CreateModel]), Just(vec![Securable::CreateModel])).boxed());
         }
         let privileges_on = prop::strategy::Union::new(objects);
         let create_kinds = match target {
