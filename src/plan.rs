@@ -1329,12 +1329,15 @@ impl<'a> Planner<'a> {
 
     /// For each object (by index): the place of its (kind, name) among all names, and how
     /// many objects of the world share that kind and name (the length of the server's
-    /// name list a statement naming it rebuilds; 0 for schemas, looked up by OID).
+    /// name list a statement naming it rebuilds; 0 for a kind not found through such a
+    /// list, [`crate::model::KindInfo::found_by_name_list`]).
     fn same_name_counts(&self) -> Vec<(usize, usize)> {
         let objects = &self.world.objects;
+        // Only kinds the server finds through a list of every object of a name.
         let name = |i: usize| -> Option<(ObjectKind, &str)> {
             let o = &objects[i].0;
-            Some((o.object_kind()?, o.name_parts()?.second?))
+            let kind = o.object_kind().filter(|k| k.info().found_by_name_list)?;
+            Some((kind, o.name_parts()?.second?))
         };
         let mut counts: HashMap<(ObjectKind, &str), (usize, usize)> = HashMap::default();
         for i in 0..objects.len() {

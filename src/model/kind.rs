@@ -65,6 +65,11 @@ pub struct KindInfo {
     /// The section is one rule, for the one object of the kind a connection has (the
     /// database connected to): its lists, not a mapping of names to lists.
     pub single: bool,
+    /// The server finds an object of this kind named in a GRANT by listing every object
+    /// of its name, in every schema (functions, procedures and models: PostgreSQL's
+    /// LookupFuncWithArgs), so where schemas repeat names the planner shapes statements
+    /// by name (`plan.rs`, `group`). A table is found by schema and name at once.
+    pub found_by_name_list: bool,
 }
 
 /// The kind table, in [`ObjectKind`] order.
@@ -84,6 +89,7 @@ pub static KINDS: [KindInfo; 7] = [
         parts_read_as: ("a schema name", ""),
         absent: ("", ""),
         own_rows_only: None,
+        found_by_name_list: false,
         single: false,
     },
     KindInfo {
@@ -104,6 +110,7 @@ pub static KINDS: [KindInfo; 7] = [
             "PostgreSQL has no models",
         ),
         own_rows_only: Some("svv_ml_model_info: \"regular users can see only their own data\"; ACCESS SYSTEM TABLE does not widen it"),
+        found_by_name_list: true,
         single: false,
     },
     KindInfo {
@@ -121,6 +128,7 @@ pub static KINDS: [KindInfo; 7] = [
         parts_read_as: ("the function's schema name", "the function name"),
         absent: ("", ""),
         own_rows_only: None,
+        found_by_name_list: true,
         single: false,
     },
     // Tables, views, materialized views (and PostgreSQL's foreign and partitioned
@@ -160,6 +168,7 @@ pub static KINDS: [KindInfo; 7] = [
         parts_read_as: ("the table's schema name", "the table name"),
         absent: ("", ""),
         own_rows_only: Some("svv_redshift_tables and svv_mv_info: \"regular users can see only their own data\""),
+        found_by_name_list: false,
         single: false,
     },
     // Sequences: PostgreSQL's (relkind S); Redshift has none (IDENTITY columns instead).
@@ -181,6 +190,7 @@ pub static KINDS: [KindInfo; 7] = [
             "Redshift has no sequences",
         ),
         own_rows_only: None,
+        found_by_name_list: false,
         single: false,
     },
     // Stored procedures: EXECUTE, every overload, both targets (r_GRANT: `ON PROCEDURE
@@ -200,6 +210,7 @@ pub static KINDS: [KindInfo; 7] = [
         parts_read_as: ("the procedure's schema name", "the procedure name"),
         absent: ("", ""),
         own_rows_only: None,
+        found_by_name_list: true,
         single: false,
     },
     // The database connected to: CREATE (schemas), TEMP, and CONNECT on PostgreSQL.
@@ -220,6 +231,7 @@ pub static KINDS: [KindInfo; 7] = [
         own_rows_only: Some(
             "svv_redshift_databases: \"regular users can see only their own data\"",
         ),
+        found_by_name_list: false,
         single: true,
     },
 ];
