@@ -3,20 +3,15 @@
 
 mod common;
 
+use common::exec;
+
 use common::Run;
 use std::path::{Path, PathBuf};
-use tokio_postgres::Client;
 
 fn data(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/data/redshift")
         .join(name)
-}
-
-async fn exec(c: &Client, sql: &str) {
-    c.batch_execute(sql)
-        .await
-        .unwrap_or_else(|e| panic!("{}\n{sql}", common::describe(&e)));
 }
 
 fn doctor(file: Option<&Path>, url: &str) -> Run {

@@ -10,11 +10,14 @@
 
 mod common;
 
+use common::redshift_fixture as fixture;
+
+use common::exec;
+
 use common::Run;
 use grantplan::catalog::{Acl, ObjectInfo, PrincipalInfo, Snapshot};
 use grantplan::model::{Grantee, PrincipalKind, Privilege, Securable, Target};
 use std::path::{Path, PathBuf};
-use tokio_postgres::Client;
 
 /// The binary with a clean environment. The test server has no TLS, which grantplan
 /// refuses for a Redshift server unless told: PGSSLMODE=disable.
@@ -47,12 +50,6 @@ fn plan(file: &Path, url: &str) -> Run {
         "--database-url",
         url,
     ])
-}
-
-async fn exec(c: &Client, sql: &str) {
-    c.batch_execute(sql)
-        .await
-        .unwrap_or_else(|e| panic!("{}\n{sql}", common::describe(&e)));
 }
 
 fn q(name: &str) -> String {
@@ -232,35 +229,6 @@ async fn overloads_with_different_grants_export_as_one_rule_each() {
 
 // ---------------------------------------------------------------------------------------
 // Redshift, on the recreated catalog.
-
-fn redshift_data(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data/redshift")
-        .join(name)
-}
-
-/// A database holding the fixture catalog and the given scenario files, in order (as
-/// in redshift_catalog.rs).
-async fn fixture(hint: &str, scenarios: &[&str]) -> (String, Client) {
-    let (db, c) = common::fresh_db(hint).await;
-    exec(
-        &c,
-        &std::fs::read_to_string(redshift_data("catalog.sql")).unwrap(),
-    )
-    .await;
-    for s in scenarios {
-        exec(&c, &std::fs::read_to_string(redshift_data(s)).unwrap()).await;
-    }
-    exec(
-        &c,
-        &format!(
-            "ALTER DATABASE {} SET search_path = redshift_catalog, pg_catalog",
-            q(&db)
-        ),
-    )
-    .await;
-    (db, c)
-}
 
 /// The export without its per-run header line (the database name is unique per run).
 fn body(yaml: &str) -> String {

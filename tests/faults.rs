@@ -15,6 +15,8 @@
 
 mod common;
 
+use common::exec;
+
 use common::Server;
 use std::path::{Path, PathBuf};
 use std::process::{Output, Stdio};
@@ -176,12 +178,6 @@ fn assert_same(what: &str, expected: &[String], actual: &[String]) {
         &gone[..gone.len().min(20)],
         &new[..new.len().min(20)]
     );
-}
-
-async fn exec(c: &Client, sql: &str) {
-    c.batch_execute(sql)
-        .await
-        .unwrap_or_else(|e| panic!("{}\n{}", common::describe(&e), &sql[..sql.len().min(300)]));
 }
 
 fn run(args: &[&str], file: &Path, url: &str) -> common::Run {

@@ -6,6 +6,8 @@
 
 mod common;
 
+use common::exec;
+
 use common::{fresh_db, quote_ident as q, unique};
 use grantplan::catalog::postgres::{self, ReadError, QUERIES};
 use grantplan::catalog::{Acl, Membership, ObjectInfo, PrincipalInfo, Progress, Snapshot};
@@ -66,12 +68,6 @@ fn name_of_63_bytes(base: &str) -> String {
     }
     assert_eq!(s.len(), 63);
     s
-}
-
-async fn exec(c: &tokio_postgres::Client, sql: &str) {
-    c.batch_execute(sql)
-        .await
-        .unwrap_or_else(|e| panic!("{sql}\n{}", common::describe(&e)));
 }
 
 async fn read(c: &tokio_postgres::Client) -> Snapshot {

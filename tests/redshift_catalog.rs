@@ -11,11 +11,14 @@
 
 mod common;
 
+use common::redshift_fixture as fixture;
+
+use common::exec;
+
 use common::Run;
 use grantplan::catalog::{self, redshift, Acl, Membership, ReadError, Snapshot};
 use grantplan::model::{Grantee, ObjectKind, Principal, PrincipalKind, Privilege, Target};
 use std::path::{Path, PathBuf};
-use tokio_postgres::Client;
 
 fn data(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -25,30 +28,6 @@ fn data(name: &str) -> PathBuf {
 
 fn root_file(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(name)
-}
-
-async fn exec(c: &Client, sql: &str) {
-    c.batch_execute(sql)
-        .await
-        .unwrap_or_else(|e| panic!("{}\n{sql}", common::describe(&e)));
-}
-
-/// A database holding the fixture catalog and the given scenario files, in order.
-async fn fixture(hint: &str, scenarios: &[&str]) -> (String, Client) {
-    let (db, c) = common::fresh_db(hint).await;
-    exec(&c, &std::fs::read_to_string(data("catalog.sql")).unwrap()).await;
-    for s in scenarios {
-        exec(&c, &std::fs::read_to_string(data(s)).unwrap()).await;
-    }
-    exec(
-        &c,
-        &format!(
-            "ALTER DATABASE {} SET search_path = redshift_catalog, pg_catalog",
-            common::quote_ident(&db)
-        ),
-    )
-    .await;
-    (db, c)
 }
 
 /// Connection settings as the binary builds them. The test server speaks no TLS, and a

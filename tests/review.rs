@@ -4,18 +4,14 @@
 
 mod common;
 
+use common::exec;
+
 use common::Run;
 use std::path::{Path, PathBuf};
 use tokio_postgres::Client;
 
 fn run(args: &[&str], extra: &[&Path]) -> Run {
     common::run(common::grantplan().args(args).args(extra))
-}
-
-async fn exec(c: &Client, sql: &str) {
-    c.batch_execute(sql)
-        .await
-        .unwrap_or_else(|e| panic!("{}\n{sql}", common::describe(&e)));
 }
 
 /// `(grantee, privilege)` rows of a schema's ACL, PUBLIC as `public`.

@@ -5,9 +5,13 @@
 
 mod common;
 
+use common::redshift_read;
+
+use common::exec;
+
 use common::Run;
-use grantplan::catalog::{self, Acl, ReadError, Snapshot};
-use grantplan::model::{Grantee, ObjectKind, PrincipalKind, Privilege, Target};
+use grantplan::catalog::Acl;
+use grantplan::model::{Grantee, ObjectKind, PrincipalKind, Privilege};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use tokio_postgres::Client;
@@ -27,12 +31,6 @@ fn write(dir: &tempfile::TempDir, name: &str, yaml: &str) -> PathBuf {
     let path = dir.path().join(name);
     std::fs::write(&path, yaml).unwrap();
     path
-}
-
-async fn exec(c: &Client, sql: &str) {
-    c.batch_execute(sql)
-        .await
-        .unwrap_or_else(|e| panic!("{}\n{sql}", common::describe(&e)));
 }
 
 /// The plan's statements: stdout without its `-- plan for ...` header.
@@ -686,48 +684,11 @@ async fn an_exported_file_with_tables_plans_no_change() {
 
 // ---- Redshift, against the recreated catalog -------------------------------------------
 
-fn redshift_data(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data/redshift")
-        .join(name)
-}
-
 const REDSHIFT_SCENARIO: [&str; 3] = ["seed_fresh.sql", "beyond_this_database.sql", "tables.sql"];
 
-/// A database holding the fixture catalog and the table scenario, whose search_path
-/// puts the recreated catalog before pg_catalog.
+/// A database holding the fixture catalog and the table scenario.
 async fn redshift_fixture(hint: &str) -> (String, Client) {
-    let (db, c) = common::fresh_db(hint).await;
-    exec(
-        &c,
-        &std::fs::read_to_string(redshift_data("catalog.sql")).unwrap(),
-    )
-    .await;
-    for s in REDSHIFT_SCENARIO {
-        exec(&c, &std::fs::read_to_string(redshift_data(s)).unwrap()).await;
-    }
-    exec(
-        &c,
-        &format!(
-            "ALTER DATABASE {} SET search_path = redshift_catalog, pg_catalog",
-            common::quote_ident(&db)
-        ),
-    )
-    .await;
-    (db, c)
-}
-
-async fn redshift_read(url: &str) -> Result<Snapshot, ReadError> {
-    let flags = grantplan::db::ConnectFlags {
-        sslmode: Some(grantplan::tls::SslMode::Disable),
-        ..Default::default()
-    };
-    let settings = grantplan::db::settings(url, &flags, &|_| None).unwrap();
-    let session = grantplan::db::connect(&settings, Some(Target::Redshift))
-        .await
-        .unwrap();
-    assert_eq!(session.target, Target::Redshift, "{}", session.evidence);
-    catalog::read(&session.client, session.target).await
+    common::redshift_fixture(hint, &REDSHIFT_SCENARIO).await
 }
 
 /// The binary, told that plaintext is fine (the test server speaks no TLS).

@@ -227,6 +227,71 @@ pub async fn connect(url: &str) -> Client {
     client
 }
 
+/// Runs `sql` (one or more statements), panicking with the server's error and the SQL
+/// (its first 2,000 bytes: some tests run very long scripts).
+pub async fn exec(c: &Client, sql: &str) {
+    c.batch_execute(sql).await.unwrap_or_else(|e| {
+        let end = (0..=sql.len().min(2_000))
+            .rev()
+            .find(|&i| sql.is_char_boundary(i))
+            .unwrap_or(0);
+        panic!("{}\n{}", describe(&e), &sql[..end])
+    });
+}
+
+/// A file of `tests/data/redshift`: the recreated Redshift catalog and its scenarios.
+pub fn redshift_data(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/redshift")
+        .join(name)
+}
+
+/// A fresh database holding the recreated Redshift catalog (`catalog.sql`) and the given
+/// scenario files, in order, whose search_path puts the recreated views before
+/// pg_catalog, so the Redshift reader's SQL runs against them unchanged.
+pub async fn redshift_fixture(hint: &str, scenarios: &[&str]) -> (String, Client) {
+    let (db, c) = fresh_db(hint).await;
+    exec(
+        &c,
+        &std::fs::read_to_string(redshift_data("catalog.sql")).unwrap(),
+    )
+    .await;
+    for s in scenarios {
+        exec(&c, &std::fs::read_to_string(redshift_data(s)).unwrap()).await;
+    }
+    exec(
+        &c,
+        &format!(
+            "ALTER DATABASE {} SET search_path = redshift_catalog, pg_catalog",
+            quote_ident(&db)
+        ),
+    )
+    .await;
+    (db, c)
+}
+
+/// Connects to a recreated Redshift catalog the way the binary does (plaintext asked
+/// for: the test server speaks no TLS) and reads it with the Redshift reader.
+pub async fn redshift_read(
+    url: &str,
+) -> Result<grantplan::catalog::Snapshot, grantplan::catalog::ReadError> {
+    let flags = grantplan::db::ConnectFlags {
+        sslmode: Some(grantplan::tls::SslMode::Disable),
+        ..Default::default()
+    };
+    let settings = grantplan::db::settings(url, &flags, &|_| None).unwrap();
+    let session = grantplan::db::connect(&settings, Some(grantplan::model::Target::Redshift))
+        .await
+        .unwrap();
+    assert_eq!(
+        session.target,
+        grantplan::model::Target::Redshift,
+        "{}",
+        session.evidence
+    );
+    grantplan::catalog::read(&session.client, session.target).await
+}
+
 /// `"name"` with `"` doubled: always quoted, for test SQL only.
 pub fn quote_ident(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
