@@ -445,8 +445,7 @@ async fn progress_names_each_query_and_counts_its_rows() {
             "memberships",
             "schemas",
             "functions",
-            "tables",
-            "sequences",
+            "relations",
             "database"
         ],
         "{seen:?}"
@@ -461,7 +460,7 @@ async fn progress_names_each_query_and_counts_its_rows() {
     assert_eq!(last("schemas"), 31); // s0..s29 and public
     assert_eq!(last("functions"), 60);
     assert_eq!(snap.objects_of(ObjectKind::Function).len(), 60);
-    assert_eq!(last("tables"), 0);
+    assert_eq!(last("relations"), 0);
 
     exec(&c, "BEGIN").await;
     let seen = std::sync::Mutex::new(Vec::<&str>::new());
@@ -480,8 +479,7 @@ async fn progress_names_each_query_and_counts_its_rows() {
             "memberships",
             "schemas",
             "functions",
-            "tables",
-            "sequences",
+            "relations",
             "database"
         ]
     );

@@ -109,31 +109,18 @@ pub const FUNCTIONS_QUERY: &str = concat!(
      WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')"
 );
 
-/// One row per table, partitioned table, view, materialized view and foreign table, as
-/// in [`SCHEMAS_QUERY`] (the built-in default gives the owner everything and PUBLIC
-/// nothing). Sequences (relkind `S`) are not tables, and
-/// relations that belong to an extension are left out, as for functions.
-pub const TABLES_QUERY: &str = concat!(
+/// One row per table, partitioned table, view, materialized view, foreign table and
+/// sequence, as in [`SCHEMAS_QUERY`] (the built-in default gives the owner everything and
+/// PUBLIC nothing), then `relkind` (`S` for a sequence). Relations that belong to an
+/// extension are left out, as for functions.
+pub const RELATIONS_QUERY: &str = concat!(
     "SELECT n.nspname, c.relname, NULL, pg_get_userbyid(c.relowner), \
-     array_to_string(coalesce(c.relacl, acldefault('r', c.relowner)), ',') \
+     array_to_string(coalesce(c.relacl, \
+     acldefault(CASE c.relkind WHEN 'S' THEN 's' ELSE 'r' END::\"char\", c.relowner)), ','), \
+     c.relkind \
      FROM pg_class c \
      JOIN pg_namespace n ON n.oid = c.relnamespace \
-     WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') \
-     AND ",
-    user_schemas!(),
-    " AND NOT EXISTS (SELECT 1 FROM pg_depend d \
-     WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')"
-);
-
-/// One row per sequence, as in [`SCHEMAS_QUERY`] (the built-in default gives the owner
-/// everything and PUBLIC nothing). Sequences of an
-/// extension are left out.
-pub const SEQUENCES_QUERY: &str = concat!(
-    "SELECT n.nspname, c.relname, NULL, pg_get_userbyid(c.relowner), \
-     array_to_string(coalesce(c.relacl, acldefault('s', c.relowner)), ',') \
-     FROM pg_class c \
-     JOIN pg_namespace n ON n.oid = c.relnamespace \
-     WHERE c.relkind = 'S' \
+     WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S') \
      AND ",
     user_schemas!(),
     " AND NOT EXISTS (SELECT 1 FROM pg_depend d \
@@ -148,14 +135,13 @@ pub const DATABASE_QUERY: &str = "SELECT d.datname, NULL, NULL, pg_get_userbyid(
 
 /// Every query a read runs, in order, each exactly once (after [`SEARCH_PATH`]; in
 /// [`read`], between [`BEGIN`] and [`COMMIT`]).
-pub const QUERIES: [&str; 8] = [
+pub const QUERIES: [&str; 7] = [
     SERVER_QUERY,
     ROLES_QUERY,
     MEMBERSHIPS_QUERY,
     SCHEMAS_QUERY,
     FUNCTIONS_QUERY,
-    TABLES_QUERY,
-    SEQUENCES_QUERY,
+    RELATIONS_QUERY,
     DATABASE_QUERY,
 ];
 
@@ -235,20 +221,20 @@ pub async fn read_in_transaction_with(
         .collect();
 
     let mut objects = Vec::new();
-    let kinds: [(&str, &str, ObjectKind); 5] = [
+    let kinds: [(&str, &str, ObjectKind); 4] = [
         ("schemas", SCHEMAS_QUERY, ObjectKind::Schema),
         ("functions", FUNCTIONS_QUERY, ObjectKind::Function),
-        ("tables", TABLES_QUERY, ObjectKind::Table),
-        ("sequences", SEQUENCES_QUERY, ObjectKind::Sequence),
+        ("relations", RELATIONS_QUERY, ObjectKind::Table),
         ("database", DATABASE_QUERY, ObjectKind::Database),
     ];
     for (step, query, kind) in kinds {
         each_row(client, T, step, query, progress, |c| {
-            // The functions query lists procedures too, told apart by `prokind`.
-            let kind = if kind == ObjectKind::Function && c.text(5)? == "p" {
-                ObjectKind::Procedure
-            } else {
-                kind
+            // The functions query lists procedures too, told apart by `prokind`; the
+            // relations query sequences, by `relkind`.
+            let kind = match kind {
+                ObjectKind::Function if c.text(5)? == "p" => ObjectKind::Procedure,
+                ObjectKind::Table if c.text(5)? == "S" => ObjectKind::Sequence,
+                _ => kind,
             };
             objects.push(object_row(&c, kind, &logins)?);
             Ok(())
