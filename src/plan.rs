@@ -895,11 +895,17 @@ impl<'a> Planner<'a> {
                     grants.extend(id.map(|id| (id, g.privilege)));
                 }
                 // PUBLIC's built-in privileges on the database (TEMP, and CONNECT on
-                // PostgreSQL) change only when the file names `public` there: listing who
-                // may create schemas is no decision about every login's temporary tables.
-                let keep_public = (rule.kind.info().single
-                    && !rule.grants.iter().any(|g| *g.grantee == Grantee::Public))
-                .then(|| self.world.grantees.id(&Grantee::Public));
+                // PostgreSQL) change only when the file says so: where the section names
+                // `public`, and only for the privileges whose lists it writes. Listing who
+                // may create schemas is no decision about every login's temporary tables,
+                // and `temp: [public]` none about every login's CONNECT.
+                let names_public = rule.grants.iter().any(|g| *g.grantee == Grantee::Public);
+                let keep_public = rule
+                    .kind
+                    .info()
+                    .single
+                    .then(|| self.world.grantees.id(&Grantee::Public));
+                let kept = |p: Privilege| !(names_public && rule.written.contains(&p));
                 for object in matched {
                     // The first rule that names or matches an object is where findings
                     // about it point.
@@ -908,7 +914,7 @@ impl<'a> Planner<'a> {
                     want.extend(&grants);
                     if let Some(public) = keep_public {
                         let held = &self.world.objects[object].1.held;
-                        want.extend(held.iter().filter(|(g, _)| *g == public));
+                        want.extend(held.iter().filter(|&&(g, p)| g == public && kept(p)));
                     }
                 }
             }

@@ -1283,3 +1283,68 @@ async fn the_redshift_database_is_read_from_its_views_and_planned() {
         out.stderr
     );
 }
+
+#[tokio::test]
+async fn a_database_with_a_hostile_name_applies_from_a_plan_file_and_converges() {
+    let name = common::unique("Ops; \"DB\" 日本 select");
+    let admin = common::connect(&common::server().admin_url("postgres")).await;
+    exec(
+        &admin,
+        &format!("CREATE DATABASE {}", common::quote_ident(&name)),
+    )
+    .await;
+    let url = common::server().admin_url(&name);
+    let client = common::connect(&url).await;
+    let role = common::unique("db_hostile_role");
+    exec(
+        &client,
+        &format!("CREATE ROLE {} NOLOGIN", common::quote_ident(&role)),
+    )
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(
+        &dir,
+        "grants.yaml",
+        &format!("target: postgres\nroles:\n  {role}: {{}}\ndatabase:\n  create: [{role}]\n  temp: [{role}, public]\n"),
+    );
+    let out = run(&["plan"], &file, &url);
+    assert_eq!(
+        statements(&out),
+        [format!(
+            "GRANT CREATE, TEMP ON DATABASE {} TO {role};",
+            common::quote_ident(&name)
+        )],
+        "{}",
+        out.stderr
+    );
+    let plans = dir.path().join("plans");
+    let out = common::run(
+        common::grantplan()
+            .args(["plan", "--out"])
+            .arg(format!("{}/", plans.display()))
+            .arg("-f")
+            .arg(&file)
+            .arg("--database-url")
+            .arg(&url),
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let planfile = std::fs::read_dir(&plans)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let out = run(&["apply", "--yes", planfile.to_str().unwrap()], &file, &url);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    let acl = database_acl(&client).await;
+    for (g, p) in [
+        (role.as_str(), "CREATE"),
+        (role.as_str(), "TEMPORARY"),
+        ("public", "TEMPORARY"),
+        ("public", "CONNECT"),
+    ] {
+        assert!(acl.contains(&(g.to_string(), p.to_string())), "{acl:?}");
+    }
+    let out = run(&["plan", "--detailed-exitcode"], &file, &url);
+    assert_eq!(out.code, 0, "converged: {}\n{}", out.stdout, out.stderr);
+}

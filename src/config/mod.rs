@@ -127,6 +127,9 @@ pub struct ObjectRule {
     /// Every privilege this rule grants. An empty list still claims the object: in
     /// authoritative mode its current grants are revoked.
     pub grants: Vec<RuleGrant>,
+    /// The privileges whose list the rule writes (`temp: []` included), in privilege
+    /// order: for the database, PUBLIC's built-in privileges change only where written.
+    pub written: Vec<Privilege>,
     pub loc: Location,
 }
 

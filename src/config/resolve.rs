@@ -884,6 +884,7 @@ impl Resolver<'_> {
 
             let mut grants: Vec<RuleGrant> =
                 Vec::with_capacity(lists.iter().flatten().map(Vec::len).sum());
+            let mut written: Vec<Privilege> = Vec::new();
             let mut next_list = 0;
             let info = kind.info();
             for ((&privilege, &field), list) in
@@ -909,6 +910,9 @@ impl Resolver<'_> {
                         format!("remove `{field}`, or set `target:` to the server's kind"),
                     );
                     continue;
+                }
+                if list.is_some() {
+                    written.push(privilege);
                 }
                 let list = list.unwrap_or_default();
                 listed.clear();
@@ -978,6 +982,7 @@ impl Resolver<'_> {
                 name,
                 args,
                 grants,
+                written,
                 loc,
             });
         }
