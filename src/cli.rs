@@ -563,7 +563,7 @@ pub fn man_page() -> String {
 }
 
 /// Whether what goes to standard error is coloured: `--color`, and for `auto` a
-/// terminal without NO_COLOR (https://no-color.org: set to anything non-empty).
+/// terminal without NO_COLOR (<https://no-color.org>: set to anything non-empty).
 fn color() -> bool {
     match COLOR.get().copied().unwrap_or(ColorChoice::Auto) {
         ColorChoice::Always => true,
@@ -642,7 +642,7 @@ fn print(text: &str) -> Result<(), Failure> {
     write_stdout(text).map_err(|e| Failure::Message(format!("cannot write output: {e}")))
 }
 
-/// [`print`]'s write, with the error as it came.
+/// [`print()`]'s write, with the error as it came.
 fn write_stdout(text: &str) -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {

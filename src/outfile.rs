@@ -105,7 +105,7 @@ pub enum Existing {
 }
 
 /// Checks `path` before any work is done (a connection, a catalog read), so that a
-/// destination that will be refused is refused first. [`write`] checks again when it
+/// destination that will be refused is refused first. [`write()`] checks again when it
 /// writes: this is only the early, friendly answer.
 pub fn check(path: &Path, if_exists: IfExists) -> Result<(), Error> {
     match std::fs::symlink_metadata(path) {

@@ -272,7 +272,7 @@ pub fn load(path: &std::path::Path) -> Result<PlanFile, Error> {
     read(&name, &text)
 }
 
-/// The lines of a plan file, exactly as [`write`] joined them: split at `\n` only, so a
+/// The lines of a plan file, exactly as [`write()`] joined them: split at `\n` only, so a
 /// `\r` inside a quoted name (a catalog can hold a function called `"a\r\nb"`) is kept
 /// and the statement reads back as written. A file whose first line ends in `\r` was
 /// converted to CRLF line ends (a checkout on Windows): one `\r` is taken off each line.

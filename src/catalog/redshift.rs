@@ -23,9 +23,10 @@
 //!   cluster with no database column, so for a superuser a grant on a model the first
 //!   view does not list is another database's and is left out, while for anyone else it
 //!   is kept as a model with an unknown owner (and the planner refuses to plan models
-//!   from such a login at all: [`Snapshot::sees_every_model`]). Grants are per model;
-//!   `model_version` rows are merged.
-//! - **Functions** are listed from `pg_proc_info` (`prokind = 'f'`: not procedures), with
+//!   from such a login at all: [`Snapshot::sees_every`]). Grants are per model;
+//!   `model_version` rows are merged. Tables (`svv_redshift_tables`, `svv_mv_info`) and
+//!   the database (`svv_redshift_databases`) are listed the same way.
+//! - **Functions and procedures** are listed from `pg_proc_info` (`prokind` `f` or `p`), with
 //!   `oidvectortypes(proargtypes)` as the argument list, the same text
 //!   `svv_function_privileges.argument_types` holds (AWS's sample joins the two on it).
 //!   Model prediction functions (language `mlfunc`) are left out: their privileges cannot
