@@ -737,12 +737,17 @@ async fn the_redshift_reader_lists_this_databases_tables_with_owners_and_grants(
             (
                 "sales.orders".to_string(),
                 "postgres".to_string(),
+                // ALTER and TRUNCATE from pg_class.relacl (the owner's own item
+                // included), the others from svv_relation_privileges.
                 vec![
                     acl(group("marketing_analyst_grp"), Privilege::Select, false),
                     acl(group("retention_analyst_grp"), Privilege::Alter, false),
                     acl(role("sales_reader"), Privilege::Select, false),
+                    acl(role("sales_reader"), Privilege::Truncate, false),
                     acl(user("alice"), Privilege::Insert, true),
                     acl(user("bob"), Privilege::Drop, false),
+                    acl(user("postgres"), Privilege::Truncate, false),
+                    acl(user("postgres"), Privilege::Alter, false),
                 ]
             ),
             (
@@ -794,11 +799,14 @@ async fn a_redshift_tables_section_plans_redshift_sql() {
     // owners' grants (bob on orders_mv) and alice's admin option stay; the other
     // database's orders_archive and orders_other_mv, which the glob's pattern matches,
     // and the datashare's and external schema's tables are neither granted on nor
-    // revoked from; the RULE row is not a grant grantplan manages.
+    // revoked from; the RULE row is not a grant grantplan manages. The role's TRUNCATE,
+    // which only pg_class.relacl shows, is revoked; the group's ALTER, likewise shown
+    // only there, is kept.
     assert_eq!(
         statements(&out),
         [
             "GRANT TRUNCATE ON TABLE sales.orders TO GROUP marketing_analyst_grp;",
+            "REVOKE TRUNCATE ON TABLE sales.orders FROM ROLE sales_reader;",
             "GRANT SELECT ON TABLE sales.orders TO dave;",
             "REVOKE DROP ON TABLE sales.orders FROM bob;",
             "GRANT SELECT, DROP ON TABLE sales.orders_by_day TO GROUP retention_analyst_grp;",

@@ -162,6 +162,18 @@ pub const TABLE_PRIVILEGES_QUERY: &str = "SELECT namespace_name, relation_name, 
      privilege_type, identity_type, identity_name, admin_option \
      FROM svv_relation_privileges";
 
+/// The ACLs of tables and views, for the two table privileges r_SVV_RELATION_PRIVILEGES
+/// does not list (its privilege_type is "INSERT, SELECT, UPDATE, DELETE, REFERENCES, or
+/// DROP") but r_GRANT grants: ALTER and TRUNCATE, letters `A` and `P` (r_PG_DEFAULT_ACL:
+/// "D: DROP, P: TRUNCATE, A: ALTER"). Without them a file's `alter:` or `truncate:` would
+/// be granted again by every plan. Items as text, group items `group name=...`.
+pub const TABLE_ACLS_QUERY: &str = concat!(
+    "SELECT n.nspname, c.relname, array_to_string(c.relacl, ',') FROM pg_class c \
+     JOIN pg_namespace n ON n.oid = c.relnamespace \
+     WHERE c.relkind IN ('r', 'v') AND c.relacl IS NOT NULL AND ",
+    user_schemas!()
+);
+
 /// The database connected to and its owner (r_SVV_REDSHIFT_DATABASES: `database_owner`
 /// is a user id; `database_type` local or shared).
 pub const DATABASE_QUERY: &str = "SELECT d.database_name, u.usename \
@@ -176,7 +188,7 @@ pub const DATABASE_PRIVILEGES_QUERY: &str = "SELECT privilege_type, identity_typ
 
 /// Every query a read runs, in order, each exactly once (between [`BEGIN`] and
 /// [`COMMIT`]); a read refused for visibility stops after the first four.
-pub const QUERIES: [&str; 21] = [
+pub const QUERIES: [&str; 22] = [
     SERVER_QUERY,
     USER_GRANTS_QUERY,
     ROLE_GRANTS_QUERY,
@@ -196,6 +208,7 @@ pub const QUERIES: [&str; 21] = [
     TABLES_QUERY,
     MATERIALIZED_VIEWS_QUERY,
     TABLE_PRIVILEGES_QUERY,
+    TABLE_ACLS_QUERY,
     DATABASE_QUERY,
     DATABASE_PRIVILEGES_QUERY,
 ];
@@ -646,6 +659,29 @@ pub async fn read_in_transaction_with(
                 privilege,
                 grant_option: c.flag(5)?,
             });
+        }
+    }
+    for r in rows(client, T, "table ACLs", TABLE_ACLS_QUERY, progress).await? {
+        let c = Cols::new(&r, T, "table ACLs");
+        let key = (c.text(0)?.to_string(), c.text(1)?.to_string());
+        let Some(t) = tables.get_mut(&key) else {
+            continue;
+        };
+        let Some(text) = c.opt(2)? else { continue };
+        let items = parse_acl(text).map_err(|e| c.unexpected(e.to_string()))?;
+        for item in items {
+            for (letter, grant_option) in item.privileges {
+                let privilege = match letter {
+                    'A' => Privilege::Alter,
+                    'P' => Privilege::Truncate,
+                    _ => continue,
+                };
+                t.grants.push(Acl {
+                    grantee: item.grantee.clone(),
+                    privilege,
+                    grant_option,
+                });
+            }
         }
     }
     snap.objects.extend(tables.into_values());

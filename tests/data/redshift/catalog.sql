@@ -330,6 +330,42 @@ CREATE TABLE redshift_catalog.svv_redshift_databases (
     database_isolation_level varchar(128)
 );
 
+-- PG_CLASS: Redshift keeps PostgreSQL 8.0's catalog table (r_PG_CLASS_INFO: "PG_CLASS_INFO
+-- shows the following columns in addition to the columns in PG_CLASS"); its columns as
+-- the PostgreSQL 8.0 documentation lists them (catalog-pg-class), the oid system column
+-- written out as for pg_namespace above. relacl is `aclitem[]`, whose items may read
+-- `group NAME=.../grantor` and use Redshift's letters (r_PG_DEFAULT_ACL: "D: DROP,
+-- P: TRUNCATE, A: ALTER", R: RULE): stored as text[], as lanacl is. The reader takes
+-- ALTER and TRUNCATE from it, which svv_relation_privileges does not list.
+CREATE TABLE redshift_catalog.pg_class (
+    oid oid NOT NULL,
+    relname name NOT NULL,
+    relnamespace oid NOT NULL,
+    reltype oid NOT NULL DEFAULT 0,
+    relowner integer NOT NULL,
+    relam oid NOT NULL DEFAULT 0,
+    relfilenode oid NOT NULL DEFAULT 0,
+    reltablespace oid NOT NULL DEFAULT 0,
+    relpages integer NOT NULL DEFAULT 0,
+    reltuples real NOT NULL DEFAULT 0,
+    reltoastrelid oid NOT NULL DEFAULT 0,
+    reltoastidxid oid NOT NULL DEFAULT 0,
+    relhasindex boolean NOT NULL DEFAULT false,
+    relisshared boolean NOT NULL DEFAULT false,
+    relkind "char" NOT NULL,
+    relnatts smallint NOT NULL DEFAULT 0,
+    relchecks smallint NOT NULL DEFAULT 0,
+    reltriggers smallint NOT NULL DEFAULT 0,
+    relukeys smallint NOT NULL DEFAULT 0,
+    relfkeys smallint NOT NULL DEFAULT 0,
+    relrefs smallint NOT NULL DEFAULT 0,
+    relhasoids boolean NOT NULL DEFAULT false,
+    relhaspkey boolean NOT NULL DEFAULT false,
+    relhasrules boolean NOT NULL DEFAULT false,
+    relhassubclass boolean NOT NULL DEFAULT false,
+    relacl text[]
+);
+
 -- The new relations are readable by every login too (the GRANT above only covered the
 -- relations that existed when it ran).
 GRANT SELECT ON ALL TABLES IN SCHEMA redshift_catalog TO PUBLIC;

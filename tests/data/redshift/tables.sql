@@ -10,9 +10,10 @@
 -- - svv_mv_info: char(128) columns, blank-padded by PostgreSQL as by Redshift; one
 --   materialized view of this database, one of another.
 -- - svv_relation_privileges: the current database's explicit grants (no database
---   column), to a group, a user (one with admin_option), a role and public; a DROP and an
---   ALTER grant; a RULE row (a legacy privilege grantplan does not manage: ignored); the
---   owner of the materialized view listed like any grantee (never revoked).
+--   column), to a group, a user (one with admin_option), a role and public; a DROP grant;
+--   a RULE row (a legacy privilege grantplan does not manage: ignored); the owner of the
+--   materialized view listed like any grantee (never revoked). Its page lists no ALTER or
+--   TRUNCATE: those are in pg_class.relacl (letters A and P), with the owner's own item.
 INSERT INTO redshift_catalog.pg_namespace (oid, nspname, nspowner, nspacl) VALUES
     (200300, 'sales', 100, NULL);
 INSERT INTO redshift_catalog.svv_redshift_schemas VALUES
@@ -42,9 +43,21 @@ VALUES
     ('sales', 'orders', 'SELECT', 420, 'sales_reader', 'role', false),
     ('sales', 'orders', 'INSERT', 101, 'alice', 'user', true),
     ('sales', 'orders', 'DROP', 102, 'bob', 'user', false),
-    ('sales', 'orders', 'ALTER', 200, 'retention_analyst_grp', 'group', false),
     ('sales', 'orders', 'RULE', 101, 'alice', 'user', false),
     ('sales', 'orders_by_day', 'SELECT', 0, 'public', 'public', false),
     ('sales', 'orders_mv', 'SELECT', 200, 'retention_analyst_grp', 'group', false),
     ('sales', 'orders_mv', 'SELECT', 102, 'bob', 'user', false),
     ('sales_share', 'shared_orders', 'SELECT', 201, 'marketing_analyst_grp', 'group', false);
+
+-- sales.orders' ACL as Redshift's pg_class keeps it: the owner's item, and ALTER to the
+-- retention group and TRUNCATE to the sales_reader role, which only the ACL shows.
+INSERT INTO redshift_catalog.pg_class (oid, relname, relnamespace, relowner, relkind, relacl)
+VALUES
+    (300100, 'orders', 200300, 100, 'r',
+     ARRAY[current_user || '=arwdRxtDPA/' || current_user,
+           'group retention_analyst_grp=A/' || current_user,
+           'role sales_reader=rP/' || current_user,
+           'group marketing_analyst_grp=r/' || current_user,
+           'alice=a*/' || current_user,
+           'bob=D/' || current_user]),
+    (300101, 'orders_by_day', 200300, 103, 'v', NULL);
