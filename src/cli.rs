@@ -832,12 +832,20 @@ fn validate(path: &Path) -> Outcome {
     let n = |n: usize, one: &'static str, many: &'static str| {
         format!("{n} {}", output::plural(n, one, many))
     };
-    let kinds = crate::model::ObjectKind::ALL
-        .map(|k| {
+    // The kinds of the target; a single section (`database:`) only when written.
+    let kinds: Vec<String> = crate::model::ObjectKind::ALL
+        .into_iter()
+        .filter(|k| k.exists_on(config.target))
+        .filter_map(|k| {
             let info = k.info();
-            n(config.rules_of(k).len(), info.noun, info.section)
+            let rules = config.rules_of(k).len();
+            match info.single {
+                true => (rules > 0).then(|| format!("the {}", info.noun)),
+                false => Some(n(rules, info.noun, info.section)),
+            }
         })
-        .join(", ");
+        .collect();
+    let kinds = kinds.join(", ");
     print(&format!(
         "{} is valid (target {}, mode {}): {}, {}, {}, {}{cluster}\n",
         config.file,

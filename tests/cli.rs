@@ -108,11 +108,26 @@ fn json_format_is_a_document_with_every_statement() {
 
 #[test]
 fn validate_accepts_the_shipped_file() {
+    grantplan().arg("validate").assert().code(0).stdout(
+        "grants.yaml is valid (target redshift, mode authoritative): 2 groups, 0 roles, \
+             0 users, 1 schema, 1 model, 0 functions, 0 tables, 0 procedures\n",
+    );
+}
+
+#[test]
+fn validate_counts_the_kinds_of_the_target_and_names_the_database_when_written() {
     grantplan()
-        .arg("validate")
+        .args(["validate", "-f", "-"])
+        .write_stdin(
+            "target: postgres\nroles: {app: {}}\ntables: {s.t: {select: [app]}}\n\
+             database: {connect: [app]}\n",
+        )
         .assert()
         .code(0)
-        .stdout(contains("grants.yaml is valid"));
+        .stdout(
+            "<stdin> is valid (target postgres, mode authoritative): 0 groups, 1 role, 0 users, \
+             0 schemas, 0 functions, 1 table, 0 sequences, 0 procedures, the database\n",
+        );
 }
 
 #[test]
