@@ -233,9 +233,29 @@ fn grant_or_revoke(
     privileges: &[Privilege],
     on: &[Securable],
     grantees: &[Grantee],
-    grantee: fn(&mut String, &Grantee),
+    (target, grantee): (Target, fn(&mut String, &Grantee)),
 ) -> String {
     let mut out = String::with_capacity(48 + 28 * (on.len() + grantees.len()));
+    // Default privileges: one role's (and schema's) future objects of one kind, named
+    // before the verb; `ON TABLES` then names no object.
+    let default = match on.first() {
+        Some(Securable::Default { role, schema, of }) => {
+            out.push_str("ALTER DEFAULT PRIVILEGES FOR ");
+            // Redshift's grammar has FOR USER only (r_ALTER_DEFAULT_PRIVILEGES).
+            out.push_str(match target {
+                Target::Redshift => "USER ",
+                Target::Postgres => "ROLE ",
+            });
+            crate::ident::push_quoted(&mut out, role);
+            if let Some(schema) = schema {
+                out.push_str(" IN SCHEMA ");
+                crate::ident::push_quoted(&mut out, schema);
+            }
+            out.push(' ');
+            of.defaults_sql(target)
+        }
+        _ => None,
+    };
     out.push_str(verb);
     for (i, p) in privileges.iter().enumerate() {
         out.push_str(if i == 0 { " " } else { ", " });
@@ -243,13 +263,18 @@ fn grant_or_revoke(
     }
     // The kind word is written once (`ON FUNCTION a(int), b(text)`); CREATE MODEL is
     // granted on nothing: no `ON` and no object.
-    let objects = match on.first().and_then(Securable::object_kind) {
-        Some(kind) => {
+    let objects = match (default, on.first().and_then(Securable::object_kind)) {
+        (Some(word), _) => {
+            out.push_str(" ON ");
+            out.push_str(word);
+            &[]
+        }
+        (None, Some(kind)) => {
             out.push_str(" ON ");
             out.push_str(kind.sql());
             on
         }
-        None => &[],
+        (None, None) => &[],
     };
     if on.len() <= 1 && grantees.len() <= 1 {
         for object in objects {
@@ -463,7 +488,7 @@ fn render_redshift(s: &Statement, breaks: &mut Vec<usize>) -> String {
             privileges,
             on,
             grantees,
-            redshift_grantee_into,
+            (Target::Redshift, redshift_grantee_into),
         ),
         Statement::Revoke {
             privileges,
@@ -475,7 +500,7 @@ fn render_redshift(s: &Statement, breaks: &mut Vec<usize>) -> String {
             privileges,
             on,
             grantees,
-            redshift_grantee_into,
+            (Target::Redshift, redshift_grantee_into),
         ),
     }
 }
@@ -506,7 +531,7 @@ fn render_postgres(s: &Statement, breaks: &mut Vec<usize>) -> String {
             privileges,
             on,
             grantees,
-            postgres_grantee_into,
+            (Target::Postgres, postgres_grantee_into),
         ),
         Statement::Revoke {
             privileges,
@@ -518,7 +543,7 @@ fn render_postgres(s: &Statement, breaks: &mut Vec<usize>) -> String {
             privileges,
             on,
             grantees,
-            postgres_grantee_into,
+            (Target::Postgres, postgres_grantee_into),
         ),
     }
 }

@@ -295,6 +295,19 @@ impl ObjectKind {
         self.info().list_keys
     }
 
+    /// The SQL word of this kind in ALTER DEFAULT PRIVILEGES (`TABLES`), for the kinds
+    /// default privileges cover on `target`: tables and functions on both, sequences on
+    /// PostgreSQL (where FUNCTIONS also covers procedures), procedures on Redshift.
+    pub fn defaults_sql(self, target: Target) -> Option<&'static str> {
+        match (self, target) {
+            (ObjectKind::Table, _) => Some("TABLES"),
+            (ObjectKind::Function, _) => Some("FUNCTIONS"),
+            (ObjectKind::Sequence, Target::Postgres) => Some("SEQUENCES"),
+            (ObjectKind::Procedure, Target::Redshift) => Some("PROCEDURES"),
+            _ => None,
+        }
+    }
+
     /// The privileges of this kind on `target` in words, for messages (`CREATE and
     /// USAGE`).
     pub fn privilege_words(self, target: Target) -> String {
@@ -430,17 +443,35 @@ pub enum Securable {
     Database {
         name: String,
     },
+    /// What objects of kind `of` that `role` creates later (in `schema`, or anywhere)
+    /// will be granted: ALTER DEFAULT PRIVILEGES. No object of its own: `object_kind`
+    /// is `None`, as for CREATE MODEL.
+    Default {
+        role: String,
+        schema: Option<String>,
+        #[schemars(with = "String")]
+        of: ObjectKind,
+    },
 }
 
 impl Securable {
     /// The kind word used in messages and counts (`schema`, `model`, ...).
     pub fn kind(&self) -> &'static str {
-        self.object_kind().map_or("create_model", ObjectKind::noun)
+        match self {
+            Securable::Default { .. } => "default_privileges",
+            _ => self.object_kind().map_or("create_model", ObjectKind::noun),
+        }
     }
 
     /// A human-readable name, unquoted (`demo_ml.score(integer)`); for messages only,
     /// never for SQL.
     pub fn display_name(&self) -> String {
+        if let Securable::Default { role, schema, of } = self {
+            let place = schema
+                .as_ref()
+                .map_or(String::new(), |s| format!(" in {s}"));
+            return format!("default privileges of {role}{place} on {}", of.section());
+        }
         let Some(parts) = self.name_parts() else {
             return "CREATE MODEL".to_string();
         };
@@ -487,13 +518,14 @@ impl Securable {
             Securable::Sequence { .. } => Some(ObjectKind::Sequence),
             Securable::Procedure { .. } => Some(ObjectKind::Procedure),
             Securable::Database { .. } => Some(ObjectKind::Database),
+            Securable::Default { .. } => None,
         }
     }
 
     /// The parts of this object's name; `None` for CREATE MODEL.
     pub fn name_parts(&self) -> Option<NameParts<'_>> {
         match self {
-            Securable::CreateModel => None,
+            Securable::CreateModel | Securable::Default { .. } => None,
             Securable::Schema { name } | Securable::Database { name } => Some(NameParts {
                 first: name,
                 second: None,
