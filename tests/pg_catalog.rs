@@ -19,6 +19,17 @@ use std::time::{Duration, Instant};
 
 use Privilege::{Create, Execute, Usage};
 
+/// The steps of a read, in order, as progress names them.
+const STEPS: [&str; 7] = [
+    "server",
+    "roles",
+    "memberships",
+    "schemas",
+    "functions",
+    "relations",
+    "database",
+];
+
 fn user(name: &str) -> Grantee {
     Grantee::principal(PrincipalKind::User, name)
 }
@@ -437,19 +448,7 @@ async fn progress_names_each_query_and_counts_its_rows() {
 
     let mut steps: Vec<&str> = seen.iter().map(|p| p.step).collect();
     steps.dedup();
-    assert_eq!(
-        steps,
-        [
-            "server",
-            "roles",
-            "memberships",
-            "schemas",
-            "functions",
-            "relations",
-            "database"
-        ],
-        "{seen:?}"
-    );
+    assert_eq!(steps, STEPS, "{seen:?}");
     let last = |step: &str| seen.iter().rev().find(|p| p.step == step).unwrap().rows;
     let first = |step: &str| seen.iter().find(|p| p.step == step).unwrap().rows;
     for step in steps {
@@ -471,18 +470,7 @@ async fn progress_names_each_query_and_counts_its_rows() {
     exec(&c, "ROLLBACK").await;
     let mut steps = seen.into_inner().unwrap();
     steps.dedup();
-    assert_eq!(
-        steps,
-        [
-            "server",
-            "roles",
-            "memberships",
-            "schemas",
-            "functions",
-            "relations",
-            "database"
-        ]
-    );
+    assert_eq!(steps, STEPS);
     // Roles are cluster-wide and other tests create some meanwhile: compare this
     // database's own objects.
     assert_eq!(

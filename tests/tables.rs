@@ -33,6 +33,29 @@ fn write(dir: &tempfile::TempDir, name: &str, yaml: &str) -> PathBuf {
     path
 }
 
+/// `plan --out DIR/` then `apply --yes` of the file it wrote (read back before it runs):
+/// the apply's result.
+fn apply_through_plan_file(dir: &tempfile::TempDir, file: &Path, url: &str) -> Run {
+    let plans = dir.path().join("plans");
+    let out = common::run(
+        common::grantplan()
+            .args(["plan", "--out"])
+            .arg(format!("{}/", plans.display()))
+            .arg("-f")
+            .arg(file)
+            .arg("--database-url")
+            .arg(url),
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let planfile = std::fs::read_dir(&plans)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    run(&["apply", "--yes", planfile.to_str().unwrap()], file, url)
+}
+
 /// The plan's statements: stdout without its `-- plan for ...` header.
 fn statements(out: &Run) -> Vec<String> {
     assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
@@ -1091,24 +1114,7 @@ async fn procedures_and_sequences_with_hostile_names_plan_apply_and_converge() {
     }
 
     // Through a reviewed plan file, read back before it runs.
-    let plans = dir.path().join("plans");
-    let out = common::run(
-        common::grantplan()
-            .args(["plan", "--out"])
-            .arg(format!("{}/", plans.display()))
-            .arg("-f")
-            .arg(&file)
-            .arg("--database-url")
-            .arg(&url),
-    );
-    assert_eq!(out.code, 0, "{}", out.stderr);
-    let planfile = std::fs::read_dir(&plans)
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .path();
-    let out = run(&["apply", "--yes", planfile.to_str().unwrap()], &file, &url);
+    let out = apply_through_plan_file(&dir, &file, &url);
     assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
 
     let acl = routine_and_sequence_acl(&client, schema).await;
@@ -1325,24 +1331,7 @@ async fn a_database_with_a_hostile_name_applies_from_a_plan_file_and_converges()
         "{}",
         out.stderr
     );
-    let plans = dir.path().join("plans");
-    let out = common::run(
-        common::grantplan()
-            .args(["plan", "--out"])
-            .arg(format!("{}/", plans.display()))
-            .arg("-f")
-            .arg(&file)
-            .arg("--database-url")
-            .arg(&url),
-    );
-    assert_eq!(out.code, 0, "{}", out.stderr);
-    let planfile = std::fs::read_dir(&plans)
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .path();
-    let out = run(&["apply", "--yes", planfile.to_str().unwrap()], &file, &url);
+    let out = apply_through_plan_file(&dir, &file, &url);
     assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
     let acl = database_acl(&client).await;
     for (g, p) in [

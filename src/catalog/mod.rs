@@ -301,6 +301,15 @@ impl Snapshot {
         Some(&mut self.objects[i])
     }
 
+    /// Whether `schema` is one of the database's non-local schemas (external or
+    /// datashare), whose objects are not managed ([`Snapshot::non_local_schemas`] is
+    /// sorted by [`Snapshot::normalize`] and by the Redshift reader as it fills it).
+    pub fn is_non_local(&self, schema: &str) -> bool {
+        self.non_local_schemas
+            .binary_search_by(|s| s.name.as_str().cmp(schema))
+            .is_ok()
+    }
+
     /// An empty snapshot of `target`, to be filled by a reader.
     pub fn empty(target: Target) -> Self {
         Snapshot {

@@ -540,11 +540,7 @@ pub async fn read_in_transaction_with(
             c.text(1)?.to_string(),
             c.text(2)?.to_string(),
         );
-        if snap
-            .non_local_schemas
-            .binary_search_by(|s| s.name.as_str().cmp(&key.0))
-            .is_ok()
-        {
+        if snap.is_non_local(&key.0) {
             continue; // a datashare's function: not this database's to grant on
         }
         let (schema, name, args) = (key.0.clone(), key.1.clone(), Some(key.2.clone()));
@@ -587,16 +583,11 @@ pub async fn read_in_transaction_with(
 
     // Tables, views and materialized views, and their grants.
     let mut tables: BTreeMap<(String, String), ObjectInfo> = BTreeMap::new();
-    let local = |schema: &str| {
-        snap.non_local_schemas
-            .binary_search_by(|s| s.name.as_str().cmp(schema))
-            .is_err()
-    };
     for r in rows(client, T, "tables", TABLES_QUERY, progress).await? {
         let c = Cols::new(&r, T, "tables");
         // varchar columns: no blank padding to take off.
         let (schema, name) = (c.text(0)?.to_string(), c.text(1)?.to_string());
-        if !local(&schema) {
+        if snap.is_non_local(&schema) {
             continue; // a datashare's table: not this database's to grant on
         }
         let object = Securable::Table {
@@ -620,7 +611,7 @@ pub async fn read_in_transaction_with(
             continue;
         }
         let (schema, name) = (unpad(c.text(0)?), unpad(c.text(1)?));
-        if !local(&schema) {
+        if snap.is_non_local(&schema) {
             continue;
         }
         let owner = unpad(c.text(2)?);

@@ -149,10 +149,11 @@ impl Reader<'_> {
                 .is_some_and(|t| !t.contains(['\t', '\u{feff}']))
     }
 
-    /// A mapping read by `fields`, or nothing (`None` inside).
-    fn mapping<T: Default>(
+    /// A mapping read by `fields` into what `start` makes, or nothing (`None` inside).
+    fn mapping<T>(
         &self,
         id: NodeId,
+        start: impl FnOnce() -> T,
         fields: impl Fn(&Self, &mut T, &str, NodeId) -> Option<()>,
     ) -> Option<Option<T>> {
         let node = self.marks.node(id);
@@ -162,7 +163,7 @@ impl Reader<'_> {
         match node.kind {
             NodeKind::Null => Some(None),
             NodeKind::Mapping => {
-                let mut t = T::default();
+                let mut t = start();
                 for &c in self.marks.children(id) {
                     let key = self.marks.key_of(c)?;
                     fields(self, &mut t, key, c)?;
@@ -174,7 +175,7 @@ impl Reader<'_> {
     }
 
     fn group(&self, id: NodeId) -> Option<Option<RawGroup>> {
-        self.mapping(id, |m, g: &mut RawGroup, key, c| {
+        self.mapping(id, RawGroup::default, |m, g: &mut RawGroup, key, c| {
             match key {
                 "create_model" if g.create_model.is_none() => g.create_model = m.boolean(c)?,
                 "members" if g.members.is_none() => g.members = m.list(c)?,
@@ -185,7 +186,7 @@ impl Reader<'_> {
     }
 
     fn user(&self, id: NodeId) -> Option<Option<RawUser>> {
-        self.mapping(id, |m, u: &mut RawUser, key, c| {
+        self.mapping(id, RawUser::default, |m, u: &mut RawUser, key, c| {
             match key {
                 "create_model" if u.create_model.is_none() => u.create_model = m.boolean(c)?,
                 _ => return None,
@@ -197,28 +198,22 @@ impl Reader<'_> {
     /// One rule of an object section of `kind`: its lists by the kind's list keys (each
     /// at most once, no other key), in the kind's privilege order; or nothing.
     fn rule(&self, kind: ObjectKind, id: NodeId) -> Option<Option<Vec<Option<Vec<String>>>>> {
-        let node = self.marks.node(id);
-        if !node.faithful {
-            return None;
-        }
-        match node.kind {
-            NodeKind::Null => Some(None),
-            NodeKind::Mapping => {
-                let keys = kind.list_keys();
-                let mut lists: Vec<Option<Vec<String>>> = vec![None; keys.len()];
-                let mut seen = vec![false; keys.len()];
-                for &c in self.marks.children(id) {
-                    let key = self.marks.key_of(c)?;
-                    let i = keys.iter().position(|k| *k == key)?;
-                    if std::mem::replace(&mut seen[i], true) {
-                        return None;
-                    }
-                    lists[i] = self.list(c)?;
+        type Lists = (Vec<Option<Vec<String>>>, Vec<bool>);
+        let keys = kind.list_keys();
+        let read = self.mapping(
+            id,
+            || (vec![None; keys.len()], vec![false; keys.len()]),
+            |m, (lists, seen): &mut Lists, key, c| {
+                let i = keys.iter().position(|k| *k == key)?;
+                // A key given twice (which the marks pass reports anyway): not taken here.
+                if std::mem::replace(&mut seen[i], true) {
+                    return None;
                 }
-                Some(Some(lists))
-            }
-            _ => None,
-        }
+                lists[i] = m.list(c)?;
+                Some(())
+            },
+        )?;
+        Some(read.map(|(lists, _)| lists))
     }
 
     /// `Option<bool>` as serde_yaml reads it: nothing, or a plain `true` / `false` in

@@ -43,7 +43,11 @@ pub(super) fn access(config: &Config, snapshot: &Snapshot) -> Vec<Check> {
             if !seen.insert((schema.clone(), grantee.clone())) {
                 continue;
             }
-            if !w.holds(&grantee, Privilege::Usage, &schema_object(schema)) {
+            if !w.holds(
+                &w.holders(&grantee),
+                Privilege::Usage,
+                &schema_object(schema),
+            ) {
                 checks.push(
                     Check::new(
                         Status::Warn,
@@ -94,17 +98,18 @@ impl World<'_> {
     /// The CREATE MODEL holder `g`: CREATE on at least one schema; SELECT on the tables
     /// the file names in each schema it may build in.
     fn builder(&self, g: &Grantee) -> Vec<Check> {
+        let holders = self.holders(g);
         let schemas: Vec<String> = self.schema_names();
         let builds_in: Vec<&String> = schemas
             .iter()
-            .filter(|s| self.holds(g, Privilege::Create, &schema_object(s)))
+            .filter(|s| self.holds(&holders, Privilege::Create, &schema_object(s)))
             .collect();
         if builds_in.is_empty() {
             // The schema to suggest: one it may already use, else the first the file
             // names.
             let suggested = schemas
                 .iter()
-                .find(|s| self.holds(g, Privilege::Usage, &schema_object(s)))
+                .find(|s| self.holds(&holders, Privilege::Usage, &schema_object(s)))
                 .or(schemas.first());
             let check = Check::new(
                 Status::Warn,
@@ -123,7 +128,7 @@ impl World<'_> {
         let mut checks = Vec::new();
         for schema in builds_in {
             for table in self.named_tables(schema) {
-                if !self.holds(g, Privilege::Select, &table) {
+                if !self.holds(&holders, Privilege::Select, &table) {
                     let name = table.display_name();
                     checks.push(
                         Check::new(
@@ -234,10 +239,10 @@ impl World<'_> {
         out
     }
 
-    /// Whether `g` will hold `privilege` on `on` once grants.yaml is applied.
-    fn holds(&self, g: &Grantee, privilege: Privilege, on: &Securable) -> bool {
+    /// Whether a grantee whose privileges come from `holders` ([`World::holders`]) will
+    /// hold `privilege` on `on` once grants.yaml is applied.
+    fn holds(&self, holders: &BTreeSet<Grantee>, privilege: Privilege, on: &Securable) -> bool {
         let t = self.target();
-        let holders = self.holders(g);
         let has = |x: &Grantee| holders.contains(&t.canonical(x));
         let kind = on.object_kind().expect("an object");
         let rules: Vec<&ObjectRule> = self
