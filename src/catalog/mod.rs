@@ -294,13 +294,6 @@ impl Snapshot {
         Some(&self.objects[i])
     }
 
-    /// The object `on`, to change (tests and tools that edit a snapshot); the list
-    /// stays sorted as long as the object itself is not replaced by another.
-    pub fn object_mut(&mut self, on: &Securable) -> Option<&mut ObjectInfo> {
-        let i = self.objects.binary_search_by(|o| o.object.cmp(on)).ok()?;
-        Some(&mut self.objects[i])
-    }
-
     /// Whether `schema` is one of the database's non-local schemas (external or
     /// datashare), whose objects are not managed ([`Snapshot::non_local_schemas`] is
     /// sorted by [`Snapshot::normalize`] and by the Redshift reader as it fills it).
