@@ -131,6 +131,65 @@ pub struct Snapshot {
     /// it left out and a name can be refused with the reason. Absent from the JSON when
     /// empty (always on PostgreSQL).
     pub non_local_schemas: Vec<NonLocalSchema>,
+    /// Default privileges as the server stores them (PostgreSQL `pg_default_acl`,
+    /// Redshift `svv_default_privileges`), sorted by (role, schema, kind). A role without
+    /// a global entry (no schema) for a kind has the built-in default, which is not
+    /// listed: the server deletes an entry equal to it, so absent and built-in are one
+    /// state ([`DefaultInfo::built_in`]). Absent from the JSON when empty.
+    pub default_privileges: Vec<DefaultInfo>,
+}
+
+/// What objects of one kind that one role creates later, in one schema or anywhere, are
+/// granted as they are created: one ALTER DEFAULT PRIVILEGES entry of the server.
+///
+/// The field order is the sort order, the order of [`Securable::Default`]'s fields.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DefaultInfo {
+    /// The role (PostgreSQL) or user (Redshift) whose new objects these are: `FOR ROLE`
+    /// / `FOR USER`.
+    pub role: String,
+    /// `IN SCHEMA`; `None` for the global entry, which applies in every schema.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schema: Option<String>,
+    /// The kind of the new objects: `table`, `sequence`, `function` or `procedure`
+    /// (PostgreSQL keeps one entry for functions and procedures: `function`).
+    pub of: ObjectKind,
+    /// As the server lists them; a PostgreSQL global entry includes the role's own.
+    pub grants: Vec<Acl>,
+}
+
+impl DefaultInfo {
+    /// The object the planner manages for this entry.
+    pub fn securable(&self) -> Securable {
+        Securable::Default {
+            role: self.role.clone(),
+            schema: self.schema.clone(),
+            of: self.of,
+        }
+    }
+
+    /// What a global entry (no schema) holds while the server has none for its role and
+    /// kind, besides the role's own privileges: PUBLIC may EXECUTE new functions, on both
+    /// targets (PostgreSQL's `acldefault`, measured in
+    /// docs/research/postgres-default-privileges.md; Redshift's
+    /// udf-security-and-privileges: "By default, the PUBLIC user group has execute
+    /// permission for new UDFs"). New procedures on Redshift, and every other kind, give
+    /// nobody else anything. A per-schema entry only adds to the global one: it is
+    /// empty while absent.
+    pub fn built_in(target: Target, schema: Option<&str>, of: ObjectKind) -> &'static [Acl] {
+        static PUBLIC_EXECUTE: [Acl; 1] = [Acl {
+            grantee: Grantee::Public,
+            privilege: Privilege::Execute,
+            grant_option: false,
+        }];
+        let _ = target; // the same on both targets, as far as the documentation says
+        if schema.is_none() && of == ObjectKind::Function {
+            &PUBLIC_EXECUTE
+        } else {
+            &[]
+        }
+    }
 }
 
 /// Identity of the server a snapshot was read from. Never holds a password.
@@ -315,6 +374,7 @@ impl Snapshot {
             objects: Vec::new(),
             create_model: Vec::new(),
             non_local_schemas: Vec::new(),
+            default_privileges: Vec::new(),
         }
     }
 
@@ -347,6 +407,12 @@ impl Snapshot {
         self.create_model.dedup();
         self.non_local_schemas.sort_unstable();
         self.non_local_schemas.dedup_by(|a, b| a.name == b.name);
+        for d in &mut self.default_privileges {
+            d.grants.sort_unstable();
+            d.grants.dedup();
+        }
+        self.default_privileges.sort_unstable();
+        self.default_privileges.dedup();
     }
 
     /// Reads a snapshot from JSON, refusing other formats and versions with a message
@@ -459,6 +525,29 @@ pub enum SnapshotError {
         name: String,
         kind: ObjectKind,
     },
+    /// A default-privileges entry for a kind the target keeps none for.
+    #[error(
+        "invalid snapshot: default_privileges[{index}] is for {}, and {target} keeps default \
+         privileges only for {}",
+        kind.section(),
+        defaults_kinds(*target)
+    )]
+    BadDefault {
+        index: usize,
+        kind: ObjectKind,
+        target: Target,
+    },
+}
+
+/// The sections of the kinds `target` keeps default privileges for (`tables, functions
+/// and sequences`), for messages.
+pub(crate) fn defaults_kinds(target: Target) -> String {
+    let words: Vec<&str> = ObjectKind::ALL
+        .into_iter()
+        .filter(|k| k.defaults_sql(target).is_some())
+        .map(ObjectKind::section)
+        .collect();
+    crate::model::joined(&words, "and")
 }
 
 /// `1 and 2`: the versions this build reads, for the messages.
@@ -600,6 +689,8 @@ struct SnapshotV2 {
     create_model: Vec<Grantee>,
     #[serde(default)]
     non_local_schemas: Vec<NonLocalSchema>,
+    #[serde(default)]
+    default_privileges: Vec<DefaultInfo>,
 }
 
 /// One format-2 object as read; `type` is the kind's noun, its name in plan JSON. One
@@ -640,6 +731,16 @@ impl SnapshotV2 {
         snap.memberships = self.memberships;
         snap.create_model = self.create_model;
         snap.non_local_schemas = self.non_local_schemas;
+        if let Some((index, d)) = (self.default_privileges.iter().enumerate())
+            .find(|(_, d)| d.of.defaults_sql(self.target).is_none())
+        {
+            return Err(SnapshotError::BadDefault {
+                index,
+                kind: d.of,
+                target: self.target,
+            });
+        }
+        snap.default_privileges = self.default_privileges;
         snap.objects.reserve_exact(self.objects.len());
         for (i, o) in self.objects.into_iter().enumerate() {
             let kind = o.kind;
@@ -719,6 +820,8 @@ impl Serialize for Snapshot {
             create_model: &'a [Grantee],
             #[serde(skip_serializing_if = "<[_]>::is_empty")]
             non_local_schemas: &'a [NonLocalSchema],
+            #[serde(skip_serializing_if = "<[_]>::is_empty")]
+            default_privileges: &'a [DefaultInfo],
         }
         Out {
             format: SNAPSHOT_FORMAT,
@@ -730,6 +833,7 @@ impl Serialize for Snapshot {
             objects: ObjectsOut(&self.objects),
             create_model: &self.create_model,
             non_local_schemas: &self.non_local_schemas,
+            default_privileges: &self.default_privileges,
         }
         .serialize(s)
     }
