@@ -19,8 +19,8 @@
 //! name) the grantees in the order grants.yaml declares them, then PUBLIC, then grantees the
 //! file does not declare. Privileges of one grantee on one object merge into one statement.
 
-use crate::catalog::{Acl, NonLocalKind, Snapshot};
-use crate::config::{Config, NamePart, ObjectRule};
+use crate::catalog::{Acl, DefaultInfo, NonLocalKind, Snapshot};
+use crate::config::{Config, DefaultRule, NamePart, ObjectRule};
 use crate::diag::{Diagnostic, Location};
 use crate::model::{
     Grantee, Mode, ObjectKind, Principal, PrincipalKind, Privilege, Securable, Target,
@@ -237,6 +237,8 @@ fn plan_world(
         scope: Scope::default(),
         skipped: Default::default(),
         suggestions_left: SUGGESTION_BUDGET,
+        default_matches: Vec::new(),
+        default_index: Vec::new(),
         declared: {
             let mut declared = HashMap::default();
             for (i, d) in config.principals.iter().enumerate() {
@@ -366,6 +368,15 @@ impl World {
                 },
             ));
         }
+        for d in &snap.default_privileges {
+            objects.push((
+                d.securable(),
+                ObjectState {
+                    owner: Some(d.role.clone()),
+                    held: held(&d.grants),
+                },
+            ));
+        }
         if t == Target::Redshift {
             let mut create_model: Vec<(Gid, Privilege)> = snap
                 .create_model
@@ -447,6 +458,18 @@ impl World {
         }
     }
 
+    /// The objects of `kind`, in name order: a run of the sorted objects.
+    fn objects_of_kind(
+        &self,
+        kind: ObjectKind,
+    ) -> impl Iterator<Item = &(Securable, ObjectState)> + '_ {
+        let start = kind.object(String::new(), String::new(), None);
+        let from = self.objects.partition_point(|(o, _)| *o < start);
+        self.objects[from..]
+            .iter()
+            .take_while(move |(o, _)| o.object_kind() == Some(kind))
+    }
+
     /// The index of `on`, if it exists.
     fn find(&self, on: &Securable) -> Option<usize> {
         self.objects.binary_search_by(|(k, _)| k.cmp(on)).ok()
@@ -502,6 +525,29 @@ impl World {
     }
 }
 
+/// A rule's grants as (grantee, privilege) pairs; grantees in `ignore:` left out.
+/// `numbers` maps each grantee entry (by the address of the resolver's shared `Arc`) to
+/// its number, so each principal is canonicalised and matched against `ignore:` once.
+fn numbered(
+    grants: &[crate::config::RuleGrant],
+    numbers: &mut HashMap<*const Grantee, Option<Gid>>,
+    config: &Config,
+    grantees: &mut Grantees,
+) -> Vec<(Gid, Privilege)> {
+    let mut out: Vec<(Gid, Privilege)> = Vec::with_capacity(grants.len());
+    for g in grants {
+        let id = *numbers.entry(Arc::as_ptr(&g.grantee)).or_insert_with(|| {
+            let ignored = match &*g.grantee {
+                Grantee::Principal(p) => config.is_ignored(&p.name),
+                Grantee::Public => false,
+            };
+            (!ignored).then(|| grantees.id(&config.target.canonical(&g.grantee)))
+        });
+        out.extend(id.map(|id| (id, g.privilege)));
+    }
+    out
+}
+
 /// The securable an exact (non-glob) rule names; functions offline have unknown overloads.
 fn exact_securable(rule: &ObjectRule) -> Option<Securable> {
     use crate::config::NamePart::Exact;
@@ -550,6 +596,10 @@ struct Planner<'a> {
     skipped: std::collections::BTreeMap<String, (NonLocalKind, &'a Location)>,
     /// Name comparisons "did you mean" suggestions may still make.
     suggestions_left: usize,
+    /// The defaults each of `config.defaults` manages (see [`Planner::default_objects`]).
+    default_matches: Vec<Vec<Securable>>,
+    /// Each managed default as (index in `config.defaults`, object index).
+    default_index: Vec<(usize, usize)>,
 }
 
 /// Name comparisons the planner's "did you mean" suggestions may make in one plan.
@@ -569,6 +619,7 @@ impl<'a> Planner<'a> {
     fn run(mut self) -> Result<Plan, Vec<Diagnostic>> {
         let target = self.config.target;
         let mut statements = Vec::new();
+        self.default_objects();
 
         // 1. Principals: create missing groups and roles; users must exist.
         let mut created = BTreeSet::new();
@@ -607,6 +658,7 @@ impl<'a> Planner<'a> {
 
         // 3. Privileges on every managed object.
         let desired = self.desired();
+        self.check_defaults_add_only(&desired);
         let ranks = self.ranks();
         let mut recorder = Recorder::new(&self.world);
         let mut changes: Vec<Change> = Vec::new();
@@ -658,6 +710,41 @@ impl<'a> Planner<'a> {
                 );
                 continue;
             }
+            if let (
+                Securable::Default { role, schema, of },
+                Target::Redshift,
+                Mode::Authoritative,
+            ) = (securable, target, self.config.mode)
+            {
+                // Redshift's REVOKE ... ON TABLES lists no DROP (§12.6 of
+                // docs/research/redshift-catalog.md): only REVOKE ALL takes it back.
+                if let Some((g, _)) = revokes.iter().find(|(_, p)| p.contains(&Privilege::Drop)) {
+                    let g = self.display_grantee(self.world.grantees.get(*g));
+                    let place = schema
+                        .as_ref()
+                        .map(|s| format!(" IN SCHEMA {}", crate::ident::quote(s)))
+                        .unwrap_or_default();
+                    self.errors.push(
+                        Diagnostic::error(format!(
+                            "{} holds DROP in the {}, which the file does not list, and \
+                             Redshift's ALTER DEFAULT PRIVILEGES ... REVOKE has no DROP \
+                             (r_ALTER_DEFAULT_PRIVILEGES): grantplan cannot take it back alone",
+                            grantee_words(&g),
+                            securable.display_name()
+                        ))
+                        .at(self.origin[object].cloned())
+                        .help(format!(
+                            "take every default privilege from it with ALTER DEFAULT PRIVILEGES \
+                             FOR USER {}{place} REVOKE ALL ON {} FROM {}; then plan again \
+                             (the plan grants back what the file lists); or add it to `drop:`",
+                            crate::ident::quote(role),
+                            of.defaults_sql(target).unwrap_or_default(),
+                            Statement::grantee_sql(&g, target)
+                        )),
+                    );
+                    continue;
+                }
+            }
             revokes.sort_by_key(|(g, _)| ranks[*g as usize]);
             for (grantee, privileges) in revokes {
                 if self.config.mode == Mode::Additive {
@@ -670,6 +757,11 @@ impl<'a> Planner<'a> {
                     .render(target);
                     let what = match securable {
                         Securable::CreateModel => privilege_words(&privileges),
+                        Securable::Default { .. } => format!(
+                            "{} in the {}",
+                            privilege_words(&privileges),
+                            securable.display_name()
+                        ),
                         _ => format!(
                             "{} on {} {}",
                             privilege_words(&privileges),
@@ -709,6 +801,98 @@ impl<'a> Planner<'a> {
             warnings: self.warnings,
             scope: self.scope,
         })
+    }
+
+    /// A default in a schema only adds to the global one (measured on PostgreSQL and
+    /// documented for Redshift: docs/research/postgres-default-privileges.md, §12.6 of
+    /// redshift-catalog.md): what the global default gives, a per-schema entry cannot
+    /// take away. A per-schema rule that leaves out what the global default will give
+    /// (as this plan leaves it, or as the server holds it where the file has no global
+    /// rule) could never be met: an error naming both ways out, not a REVOKE that
+    /// changes nothing and is planned again forever.
+    fn check_defaults_add_only(&mut self, desired: &[Option<Pairs>]) {
+        if self.config.mode == Mode::Additive {
+            return;
+        }
+        let target = self.config.target;
+        let public = self.world.grantees.id(&Grantee::Public);
+        for (r, object) in self.default_index.clone() {
+            let rule = &self.config.defaults[r];
+            let (
+                Securable::Default {
+                    role,
+                    schema: Some(_),
+                    of,
+                },
+                state,
+            ) = &self.world.objects[object]
+            else {
+                continue;
+            };
+            let global = Securable::Default {
+                role: role.clone(),
+                schema: None,
+                of: *of,
+            };
+            let built_in: Vec<(Gid, Privilege)>;
+            let gives: &[(Gid, Privilege)] = match self.world.find(&global) {
+                Some(i) => desired[i]
+                    .as_deref()
+                    .unwrap_or(&self.world.objects[i].1.held),
+                None => {
+                    built_in = DefaultInfo::built_in(target, None, *of)
+                        .iter()
+                        .map(|a| (public, a.privilege))
+                        .collect();
+                    &built_in
+                }
+            };
+            let want = desired[object].as_deref().unwrap_or_default();
+            let mut missing: Vec<(Gid, Vec<Privilege>)> = Vec::new();
+            for &(g, p) in gives {
+                let grantee = self.world.grantees.get(g);
+                if want.contains(&(g, p))
+                    || self.is_protected(state, grantee)
+                    || (g == public
+                        && rule.keep_public
+                        && DefaultInfo::built_in(target, None, *of)
+                            .iter()
+                            .any(|a| a.privilege == p))
+                {
+                    continue;
+                }
+                match missing.last_mut() {
+                    Some((last, ps)) if *last == g => ps.push(p),
+                    _ => missing.push((g, vec![p])),
+                }
+            }
+            for (g, privileges) in missing {
+                let g = self.display_grantee(self.world.grantees.get(g));
+                let lists: Vec<&str> = privileges
+                    .iter()
+                    .filter_map(|&p| crate::model::list_key(p))
+                    .collect();
+                self.errors.push(
+                    Diagnostic::error(format!(
+                        "{}: {} would still get {} on them from the global default of {} `{}`, \
+                         and a default in a schema only adds to the global one",
+                        rule.describe(),
+                        grantee_words(&g),
+                        privilege_words(&privileges),
+                        rule.role.kind,
+                        rule.role.name
+                    ))
+                    .at(Some(rule.loc.clone()))
+                    .help(format!(
+                        "list it under `{}` here, or take {} from the global default (a \
+                         default_privileges: entry for `{}` without `schema:`)",
+                        lists.join("`, `"),
+                        privilege_words(&privileges),
+                        rule.role.name
+                    )),
+                );
+            }
+        }
     }
 
     /// Statements that make every `members:` list exact.
@@ -883,17 +1067,7 @@ impl<'a> Planner<'a> {
                     continue;
                 }
                 // The rule's grants, numbered once for all the objects it matches.
-                let mut grants: Vec<(Gid, Privilege)> = Vec::with_capacity(rule.grants.len());
-                for g in &rule.grants {
-                    let id = *numbers.entry(Arc::as_ptr(&g.grantee)).or_insert_with(|| {
-                        let ignored = match &*g.grantee {
-                            Grantee::Principal(p) => config.is_ignored(&p.name),
-                            Grantee::Public => false,
-                        };
-                        (!ignored).then(|| self.world.grantees.id(&target.canonical(&g.grantee)))
-                    });
-                    grants.extend(id.map(|id| (id, g.privilege)));
-                }
+                let grants = numbered(&rule.grants, &mut numbers, config, &mut self.world.grantees);
                 // PUBLIC's built-in privileges on the database (TEMP, and CONNECT on
                 // PostgreSQL) change only when the file says so: where the section names
                 // `public`, and only for the privileges whose lists it writes. Listing who
@@ -916,6 +1090,31 @@ impl<'a> Planner<'a> {
                         let held = &self.world.objects[object].1.held;
                         want.extend(held.iter().filter(|&&(g, p)| g == public && kept(p)));
                     }
+                }
+            }
+        }
+        // Default privileges, each rule's defaults like a rule's objects. PUBLIC's
+        // built-in holdings stay as they are unless the rule lists PUBLIC or says
+        // `keep_public: false`.
+        let public = self.world.grantees.id(&Grantee::Public);
+        let matches = std::mem::take(&mut self.default_matches);
+        for (r, (rule, matched)) in config.defaults.iter().zip(matches).enumerate() {
+            let grants = numbered(&rule.grants, &mut numbers, config, &mut self.world.grantees);
+            for on in matched {
+                let object = self.world.find(&on).expect("added by default_objects");
+                self.origin[object].get_or_insert(&rule.loc);
+                self.default_index.push((r, object));
+                let want = desired[object].get_or_insert_with(Vec::new);
+                want.extend(&grants);
+                if rule.keep_public {
+                    let Securable::Default { schema, .. } = &on else {
+                        unreachable!("a default")
+                    };
+                    let built_in = DefaultInfo::built_in(target, schema.as_deref(), rule.kind);
+                    let held = &self.world.objects[object].1.held;
+                    want.extend(held.iter().filter(|&&(g, p)| {
+                        g == public && built_in.iter().any(|a| a.privilege == p)
+                    }));
                 }
             }
         }
@@ -964,6 +1163,135 @@ impl<'a> Planner<'a> {
             }
         }
         desired
+    }
+
+    /// The defaults each `default_privileges:` rule manages, into `default_matches`; the
+    /// ones the server lists no entry for are added to the world holding what an absent
+    /// entry holds ([`DefaultInfo::built_in`]), so they are compared like any object.
+    ///
+    /// A global rule is one default. A rule with `schema:` is one per schema it names or
+    /// matches: a schema that does not exist is left out with a warning (an error under
+    /// `--strict`), a non-local one refused; offline, named schemas are taken to exist
+    /// and globs match nothing, as for objects.
+    fn default_objects(&mut self) {
+        let config = self.config;
+        let target = config.target;
+        let mut added: Vec<(Securable, ObjectState)> = Vec::new();
+        let public = self.world.grantees.id(&Grantee::Public);
+        for rule in &config.defaults {
+            let role = target.canonical_principal(&rule.role).name;
+            let schemas: Vec<Option<String>> = match &rule.schema {
+                None => vec![None],
+                Some(part) => self.default_schemas(rule, part),
+            };
+            let mut matched = Vec::with_capacity(schemas.len());
+            for schema in schemas {
+                let on = Securable::Default {
+                    role: role.clone(),
+                    schema,
+                    of: rule.kind,
+                };
+                if self.world.find(&on).is_none() && !added.iter().any(|(o, _)| *o == on) {
+                    let Securable::Default { schema, .. } = &on else {
+                        unreachable!("a default")
+                    };
+                    let mut held: Vec<(Gid, Privilege)> =
+                        DefaultInfo::built_in(target, schema.as_deref(), rule.kind)
+                            .iter()
+                            .map(|a| {
+                                debug_assert_eq!(a.grantee, Grantee::Public);
+                                (public, a.privilege)
+                            })
+                            .collect();
+                    held.sort_unstable();
+                    added.push((
+                        on.clone(),
+                        ObjectState {
+                            owner: Some(role.clone()),
+                            held,
+                        },
+                    ));
+                }
+                matched.push(on);
+            }
+            self.default_matches.push(matched);
+        }
+        if !added.is_empty() {
+            let objects = std::mem::take(&mut self.world.objects);
+            self.world.objects = sorted_unique(objects.into_iter().chain(added).collect());
+            self.origin = vec![None; self.world.objects.len()];
+        }
+    }
+
+    /// The schemas a `default_privileges:` rule's `schema:` names or matches.
+    fn default_schemas(&mut self, rule: &DefaultRule, part: &NamePart) -> Vec<Option<String>> {
+        let loc = Some(rule.loc.clone());
+        if let NamePart::Exact(name) = part {
+            if let Some(k) = self.world.non_local.get(name) {
+                self.errors.push(
+                    Diagnostic::error(format!(
+                        "schema {} is {}, not this database's own, so grantplan does not manage \
+                         default privileges in it: {}",
+                        crate::ident::quote(name),
+                        k.describe(),
+                        k.why()
+                    ))
+                    .at(loc)
+                    .help(format!(
+                        "remove the entry from default_privileges: in {}",
+                        self.config.file
+                    )),
+                );
+                return Vec::new();
+            }
+            if self.offline {
+                return vec![Some(name.clone())];
+            }
+        } else if self.offline {
+            self.warnings.push(
+                Diagnostic::warning(format!(
+                    "`schema: {}` matches no schema: an offline plan knows no objects, so globs \
+                     match nothing",
+                    part.as_str()
+                ))
+                .at(loc),
+            );
+            return Vec::new();
+        }
+        let schemas: Vec<Option<String>> = self
+            .world
+            .objects_of_kind(ObjectKind::Schema)
+            .filter_map(|(o, _)| o.name_parts())
+            .filter(|p| part.matches(p.first))
+            .map(|p| Some(p.first.to_string()))
+            .collect();
+        if schemas.is_empty() {
+            self.scope.no_match("schema", part.as_str().to_string());
+            let what = if part.is_glob() {
+                format!("`schema: {}` matches no schema", part.as_str())
+            } else {
+                format!("schema `{}` does not exist", part.as_str())
+            };
+            let d = Diagnostic::warning(format!(
+                "{what}, so the {} are left out of this plan",
+                rule.describe()
+            ))
+            .at(loc)
+            .help("create the schema, or plan again once it exists");
+            if self.options.strict && !part.is_glob() {
+                let mut d = d;
+                d.severity = crate::diag::Severity::Error;
+                d.help = Some(format!(
+                    "--strict makes a missing schema an error: create it, or remove the entry \
+                     from {}",
+                    self.config.file
+                ));
+                self.errors.push(d);
+            } else {
+                self.warnings.push(d);
+            }
+        }
+        schemas
     }
 
     /// The existing objects a rule names or matches; warns (or errors under `--strict`)
@@ -1199,7 +1527,9 @@ impl<'a> Planner<'a> {
         // (grant, kind, privileges, grantees, name): `name` is the place of the objects'
         // name in a per-grantee group of objects whose name several objects share, else
         // `NO_NAME`.
-        type Key = (bool, &'static str, Vec<Privilege>, Vec<Gid>, usize);
+        // `alone`: the object's index for an object that is a statement of its own (a
+        // default privilege), else `NO_NAME`.
+        type Key = (bool, &'static str, Vec<Privilege>, Vec<Gid>, usize, usize);
         type Groups = indexmap::IndexMap<Key, Vec<usize>, foldhash::fast::RandomState>;
         const NO_NAME: usize = usize::MAX;
         let same_name = self.same_name_counts();
@@ -1220,6 +1550,10 @@ impl<'a> Planner<'a> {
                 (place, shared) if shared > 1 => place,
                 _ => NO_NAME,
             };
+            let alone = match self.world.objects[index].0 {
+                Securable::Default { .. } => index,
+                _ => NO_NAME,
+            };
             // Per (grant or revoke, privileges): the grantees, in rank order.
             type Same<'c> = ((bool, &'c Vec<Privilege>), Vec<Gid>);
             let mut same: Vec<Same> = Vec::new();
@@ -1230,13 +1564,20 @@ impl<'a> Planner<'a> {
                     None => same.push((key, vec![c.grantee])),
                 }
                 by_grantee
-                    .entry((c.grant, kind, c.privileges.clone(), vec![c.grantee], name))
+                    .entry((
+                        c.grant,
+                        kind,
+                        c.privileges.clone(),
+                        vec![c.grantee],
+                        name,
+                        alone,
+                    ))
                     .or_default()
                     .push(index);
             }
             for ((grant, privileges), grantees) in same {
                 by_set
-                    .entry((grant, kind, privileges.clone(), grantees, NO_NAME))
+                    .entry((grant, kind, privileges.clone(), grantees, NO_NAME, alone))
                     .or_default()
                     .push(index);
             }
@@ -1249,6 +1590,8 @@ impl<'a> Planner<'a> {
         // GRANT on one invalidates it. So grantee sets win where names are unique (fewer
         // rows rewritten), one grantee and one name a statement where schemas repeat
         // names (one rebuild a statement, and up to [`MAX_OBJECTS_OF_ONE_NAME`] objects).
+        // A default privilege (ALTER DEFAULT PRIVILEGES changes one role's defaults, in
+        // one schema or all, for one kind) is alone in its groups.
         let limit = |name: usize| match name {
             NO_NAME => MAX_OBJECTS_PER_STATEMENT,
             _ => MAX_OBJECTS_OF_ONE_NAME,
@@ -1256,7 +1599,7 @@ impl<'a> Planner<'a> {
         let cost = |groups: &Groups, kind: &str| -> f64 {
             let mut cost = 0.0;
             let mut names: Vec<(usize, usize)> = Vec::new();
-            for ((.., name), objects) in groups.iter().filter(|((_, k, ..), _)| *k == kind) {
+            for ((.., name, _), objects) in groups.iter().filter(|((_, k, ..), _)| *k == kind) {
                 for chunk in objects.chunks(limit(*name)) {
                     cost += 20.0 + 30.0 * chunk.len() as f64;
                     names.clear();
@@ -1299,7 +1642,7 @@ impl<'a> Planner<'a> {
                 first_of_name.entry(name).or_insert(c.object);
             }
         }
-        groups.sort_by_cached_key(|((.., name), objects)| match *name {
+        groups.sort_by_cached_key(|((.., name, _), objects)| match *name {
             NO_NAME => (objects.iter().min().copied(), 0),
             _ => (first_of_name.get(name).copied(), objects.len()),
         });
@@ -1310,7 +1653,7 @@ impl<'a> Planner<'a> {
             self.name_order(&changes)
         };
         let mut statements = Vec::new();
-        for ((grant, _, privileges, grantees, name), mut objects) in groups {
+        for ((grant, _, privileges, grantees, name, _), mut objects) in groups {
             if name != NO_NAME {
                 objects.sort_unstable_by_key(|&i| by_name[i]);
             }

@@ -113,6 +113,17 @@ impl Statement {
         }
     }
 
+    /// How `g` is written as a grantee on `target` (`GROUP "a b"`, `PUBLIC`), for advice
+    /// that quotes a statement grantplan does not plan.
+    pub fn grantee_sql(g: &Grantee, target: Target) -> String {
+        let mut out = String::new();
+        match target {
+            Target::Redshift => redshift_grantee_into(&mut out, g),
+            Target::Postgres => postgres_grantee_into(&mut out, g),
+        }
+        out
+    }
+
     /// A short word for counting and summaries.
     pub fn kind(&self) -> &'static str {
         match self {

@@ -56,6 +56,7 @@ pub(crate) static TOP_KEYS: std::sync::LazyLock<Vec<&'static str>> =
             "users",
         ];
         keys.extend(ObjectKind::ALL.map(ObjectKind::section));
+        keys.push("default_privileges");
         keys.push("cluster");
         keys
     });
@@ -73,6 +74,18 @@ pub(crate) const CLUSTER_KEYS: &[&str] = &[
     "redshift_downloads",
 ];
 pub(crate) const GROUP_KEYS: &[&str] = &["create_model", "members"];
+/// Keys of one `default_privileges:` entry, in the order the documentation lists them:
+/// whose new objects, where, PUBLIC's built-in, then one key per kind that has defaults
+/// on some target (the kind's section).
+pub(crate) const DEFAULT_KEYS: &[&str] = &[
+    "for",
+    "schema",
+    "keep_public",
+    "tables",
+    "functions",
+    "sequences",
+    "procedures",
+];
 pub(crate) const USER_KEYS: &[&str] = &["create_model"];
 
 /// The deepest nesting of collections grants.yaml may have. A valid file needs four
@@ -731,6 +744,10 @@ enum Ctx {
     Objects(ObjectKind),
     /// One schema, model or function rule; the slice is its valid keys.
     Object(&'static [&'static str]),
+    /// `default_privileges:`, a list of entries.
+    Defaults,
+    /// One `default_privileges:` entry.
+    Default,
     /// Anything else: only duplicates are checked.
     Free,
     /// Inside an entry that is already an error: nothing is checked or recorded.
@@ -744,6 +761,7 @@ impl Ctx {
             Ctx::Principal(PrincipalKind::User) => Some(USER_KEYS),
             Ctx::Principal(_) => Some(GROUP_KEYS),
             Ctx::Object(keys) => Some(keys),
+            Ctx::Default => Some(DEFAULT_KEYS),
             _ => None,
         }
     }
@@ -755,6 +773,7 @@ impl Ctx {
                 "roles" => Ctx::Principals(PrincipalKind::Role),
                 "users" => Ctx::Principals(PrincipalKind::User),
                 "cluster" => Ctx::Object(CLUSTER_KEYS),
+                "default_privileges" => Ctx::Defaults,
                 _ => match ObjectKind::from_section(key) {
                     Some(kind) if kind.info().single => Ctx::Object(kind.list_keys()),
                     Some(kind) => Ctx::Objects(kind),
@@ -763,6 +782,12 @@ impl Ctx {
             },
             Ctx::Principals(k) => Ctx::Principal(k),
             Ctx::Objects(kind) => Ctx::Object(kind.list_keys()),
+            // A kind's lists, as in its section's rules; `for`, `schema` and
+            // `keep_public` are scalars.
+            Ctx::Default => match ObjectKind::from_section(key) {
+                Some(kind) => Ctx::Object(kind.list_keys()),
+                None => Ctx::Free,
+            },
             Ctx::Skip => Ctx::Skip,
             _ => Ctx::Free,
         }
@@ -771,6 +796,7 @@ impl Ctx {
     fn item(self) -> Ctx {
         match self {
             Ctx::Skip => Ctx::Skip,
+            Ctx::Defaults => Ctx::Default,
             _ => Ctx::Free,
         }
     }
@@ -1796,6 +1822,10 @@ fn belongs(key: &str) -> Option<&'static str> {
             Some("under a group, role or user: `groups: {analysts: {create_model: true}}`")
         }
         "members" => Some("under a group or role: `groups: {analysts: {members: [alice]}}`"),
+        "for" | "keep_public" => Some(
+            "in a `default_privileges:` entry: \
+             `default_privileges: [{for: role:etl, tables: {select: [analysts]}}]`",
+        ),
         k if CLUSTER_KEYS.contains(&k) => Some(
             "under `cluster:`, the Redshift cluster's IAM setup: \
              `cluster: {account_id: \"123456789012\", region: us-east-1, ...}`",

@@ -52,6 +52,8 @@ pub struct Config {
     /// The rules of the object sections (`schemas:`, `models:`, `functions:`): kind by
     /// kind in [`ObjectKind`] order, each kind's in file order.
     pub rules: Vec<ObjectRule>,
+    /// `default_privileges:`: one rule per kind an entry writes, in file order.
+    pub defaults: Vec<DefaultRule>,
     /// `cluster:`: the Redshift cluster's ML role (`grantplan iam`, `grantplan doctor`);
     /// `None` when the file has no such section.
     pub cluster: Option<Cluster>,
@@ -106,6 +108,14 @@ impl NamePart {
     pub fn is_glob(&self) -> bool {
         matches!(self, NamePart::Glob(_))
     }
+
+    /// The name, or the glob's pattern, as written (after folding).
+    pub fn as_str(&self) -> &str {
+        match self {
+            NamePart::Exact(n) => n,
+            NamePart::Glob(g) => g.as_str(),
+        }
+    }
 }
 
 /// One key of an object section (`schemas:`, `tables:`...) with what it grants.
@@ -151,6 +161,49 @@ impl ObjectRule {
                 _ => false,
             }
             && self.args.as_deref().is_none_or(|a| parts.args == Some(a))
+    }
+}
+
+/// What one `default_privileges:` entry says of one kind: what `role`'s objects of
+/// `kind` created later (in the schemas `schema` names, or anywhere) get.
+#[derive(Debug, Clone)]
+pub struct DefaultRule {
+    /// `for:`, as declared (folded).
+    pub role: Principal,
+    /// `schema:`: `None` for the global default.
+    pub schema: Option<NamePart>,
+    /// The kind of the new objects (the entry's key: `tables`, ...).
+    pub kind: ObjectKind,
+    /// As an [`ObjectRule`]'s: every privilege granted; an empty list still claims the
+    /// default, whose grants are then revoked in authoritative mode.
+    pub grants: Vec<RuleGrant>,
+    /// The privileges whose list is written, in privilege order.
+    pub written: Vec<Privilege>,
+    /// `keep_public:` (default true): PUBLIC's built-in holdings are left as they are
+    /// unless listed.
+    pub keep_public: bool,
+    /// The kind's key in the entry (`default_privileges[0].tables`).
+    pub loc: Location,
+}
+
+impl DefaultRule {
+    /// Where `grant` (one of this rule's) is written: its list entry.
+    pub fn grant_location(&self, grant: &RuleGrant) -> Location {
+        resolve::grant_location(&self.loc, grant)
+    }
+
+    /// `for: role:etl, schema: demo_ml, tables` for messages.
+    pub fn describe(&self) -> String {
+        let place = match &self.schema {
+            Some(s) => format!(" in schema `{}`", s.as_str()),
+            None => String::new(),
+        };
+        format!(
+            "default privileges of {} `{}`{place} on new {}",
+            self.role.kind,
+            self.role.name,
+            self.kind.section()
+        )
     }
 }
 

@@ -19,7 +19,7 @@ use crate::model::{Mode, ObjectKind, Target};
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(
     deny_unknown_fields,
-    expecting = "a mapping of grants.yaml keys (target, mode, ignore, groups, roles, users, schemas, models, functions, tables, sequences, procedures, database, cluster)"
+    expecting = "a mapping of grants.yaml keys (target, mode, ignore, groups, roles, users, schemas, models, functions, tables, sequences, procedures, database, default_privileges, cluster)"
 )]
 #[schemars(title = "grantplan grants.yaml")]
 pub(crate) struct RawConfig {
@@ -55,6 +55,9 @@ pub(crate) struct RawConfig {
     /// The database connected to: who may create schemas in it, create temporary
     /// tables, and (PostgreSQL) connect.
     pub database: Option<RawDatabase>,
+    /// What objects created later get as they are created (ALTER DEFAULT PRIVILEGES):
+    /// one entry per creating principal (and schema).
+    pub default_privileges: Option<Vec<RawDefault>>,
     /// The Redshift cluster's ML setup outside SQL: the IAM role Redshift and SageMaker
     /// assume, for `grantplan iam`. Redshift only.
     pub cluster: Option<RawCluster>,
@@ -263,6 +266,103 @@ pub(crate) struct RawDatabase {
     pub connect: Option<Vec<String>>,
 }
 
+/// What one principal's objects created later get as they are created: ALTER DEFAULT
+/// PRIVILEGES FOR ROLE (FOR USER on Redshift). Authoritative for the (`for`, `schema`)
+/// pair alone: other principals' and schemas' defaults are left as they are.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a mapping with `for`, and `schema`, `keep_public`, `tables`, `functions`, \
+                 `sequences` (PostgreSQL) or `procedures` (Redshift)"
+)]
+#[schemars(rename = "DefaultPrivileges")]
+pub(crate) struct RawDefault {
+    /// Whose new objects: a declared name or `kind:NAME` (a user on Redshift, whose
+    /// grammar has FOR USER only).
+    #[serde(rename = "for")]
+    #[schemars(required)]
+    pub for_: Option<String>,
+    /// Only objects created in this schema (IN SCHEMA): a name, or a glob over existing
+    /// schemas. Without it, the principal's global default, in every schema. A
+    /// per-schema default only adds to the global one.
+    pub schema: Option<String>,
+    /// `false`: PUBLIC's built-in EXECUTE on new functions (global entries) is managed
+    /// like any grant, so it is revoked when `execute:` does not list `public`. Default
+    /// `true`: left as it is unless listed.
+    pub keep_public: Option<bool>,
+    /// New tables, views and materialized views: as under `tables:`, but no `alter` on
+    /// Redshift.
+    pub tables: Option<RawTable>,
+    /// New functions (and procedures, on PostgreSQL): `execute`.
+    pub functions: Option<RawExecute>,
+    /// New sequences (PostgreSQL): `usage`, `select`, `update`.
+    pub sequences: Option<RawSequence>,
+    /// New stored procedures (Redshift; PostgreSQL's `functions:` covers them): `execute`.
+    pub procedures: Option<RawExecute>,
+}
+
+impl RawDefault {
+    /// The entry's kinds that are written, each with its lists in the order of the
+    /// kind's privileges, in kind order.
+    pub(crate) fn take_lists(&mut self) -> Vec<(ObjectKind, Vec<Option<Vec<String>>>)> {
+        let mut out = Vec::new();
+        if let Some(t) = self.tables.take() {
+            out.push((ObjectKind::Table, t.lists()));
+        }
+        if let Some(f) = self.functions.take() {
+            out.push((ObjectKind::Function, f.lists()));
+        }
+        if let Some(s) = self.sequences.take() {
+            out.push((ObjectKind::Sequence, s.lists()));
+        }
+        if let Some(p) = self.procedures.take() {
+            out.push((ObjectKind::Procedure, p.lists()));
+        }
+        out.sort_by_key(|(k, _)| *k);
+        out
+    }
+}
+
+/// A rule's lists of grantees in the order of its kind's privileges
+/// ([`crate::model::KindInfo::privileges`]).
+trait Lists {
+    fn lists(self) -> Vec<Option<Vec<String>>>;
+}
+
+impl Lists for RawSchema {
+    fn lists(self) -> Vec<Option<Vec<String>>> {
+        vec![self.create, self.usage]
+    }
+}
+
+impl Lists for RawExecute {
+    fn lists(self) -> Vec<Option<Vec<String>>> {
+        vec![self.execute]
+    }
+}
+
+impl Lists for RawTable {
+    fn lists(self) -> Vec<Option<Vec<String>>> {
+        vec![
+            self.select,
+            self.insert,
+            self.update,
+            self.delete,
+            self.truncate,
+            self.references,
+            self.trigger,
+            self.alter,
+            self.drop,
+        ]
+    }
+}
+
+impl Lists for RawSequence {
+    fn lists(self) -> Vec<Option<Vec<String>>> {
+        vec![self.usage, self.select, self.update]
+    }
+}
+
 /// The key of the one rule of a single section (`database:`), in messages and paths.
 pub(crate) const SINGLE_KEY: &str = "(the database connected to)";
 
@@ -278,40 +378,20 @@ impl RawConfig {
         if let Some(i) = self.fast_rules.iter().position(|(k, _)| *k == kind) {
             return self.fast_rules.swap_remove(i).1;
         }
-        fn each<T>(
-            section: Option<IndexMap<String, Option<T>>>,
-            lists: impl Fn(T) -> Vec<Option<Vec<String>>>,
-        ) -> Vec<RawRule>
-        where
-            T: Default,
-        {
+        fn each<T: Default + Lists>(section: Option<IndexMap<String, Option<T>>>) -> Vec<RawRule> {
             section
                 .unwrap_or_default()
                 .into_iter()
-                .map(|(k, e)| (k, lists(e.unwrap_or_default())))
+                .map(|(k, e)| (k, e.unwrap_or_default().lists()))
                 .collect()
         }
         match kind {
-            ObjectKind::Schema => each(self.schemas.take(), |e: RawSchema| vec![e.create, e.usage]),
-            ObjectKind::Model => each(self.models.take(), |e: RawExecute| vec![e.execute]),
-            ObjectKind::Function => each(self.functions.take(), |e: RawExecute| vec![e.execute]),
-            ObjectKind::Table => each(self.tables.take(), |e: RawTable| {
-                vec![
-                    e.select,
-                    e.insert,
-                    e.update,
-                    e.delete,
-                    e.truncate,
-                    e.references,
-                    e.trigger,
-                    e.alter,
-                    e.drop,
-                ]
-            }),
-            ObjectKind::Sequence => each(self.sequences.take(), |e: RawSequence| {
-                vec![e.usage, e.select, e.update]
-            }),
-            ObjectKind::Procedure => each(self.procedures.take(), |e: RawExecute| vec![e.execute]),
+            ObjectKind::Schema => each(self.schemas.take()),
+            ObjectKind::Model => each(self.models.take()),
+            ObjectKind::Function => each(self.functions.take()),
+            ObjectKind::Table => each(self.tables.take()),
+            ObjectKind::Sequence => each(self.sequences.take()),
+            ObjectKind::Procedure => each(self.procedures.take()),
             ObjectKind::Database => self
                 .database
                 .take()
@@ -555,7 +635,7 @@ mod tests {
             expectation(&[], None),
             "grants.yaml is a mapping of keys: target, mode, ignore, case_sensitive_identifiers, \
              groups, roles, users, schemas, models, functions, tables, sequences, procedures, \
-             database, cluster"
+             database, default_privileges, cluster"
         );
         assert_eq!(
             at("tables"),

@@ -10,10 +10,12 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use super::cluster::{self, Cluster, Partition, Problem};
-use super::marks::{index_path, key_path, located, nearest, Marks, NodeKind, Span, NOWHERE};
+use super::marks::{index_path, key_path, located, nearest, Found, Marks, NodeKind, Span, NOWHERE};
 use super::names::{split_key, split_prefix, KeyPart};
-use super::raw::{RawAccountId, RawCluster, RawConfig, RawRule};
-use super::{Config, DeclaredPrincipal, IgnorePattern, Member, NamePart, ObjectRule, RuleGrant};
+use super::raw::{RawAccountId, RawCluster, RawConfig, RawDefault, RawRule};
+use super::{
+    Config, DeclaredPrincipal, DefaultRule, IgnorePattern, Member, NamePart, ObjectRule, RuleGrant,
+};
 use crate::diag::{Diagnostic, Location};
 use crate::ident;
 use crate::model::{Grantee, ObjectKind, Principal, PrincipalKind, Privilege, Target};
@@ -74,14 +76,19 @@ impl GrantLoc {
 impl ObjectRule {
     /// Where `grant` (one of this rule's) is written: its list entry.
     pub fn grant_location(&self, grant: &RuleGrant) -> Location {
-        let list = key_path(&self.loc.path, list_key(grant.privilege));
-        Location {
-            file: self.loc.file.clone(),
-            line: grant.loc.line as usize,
-            column: grant.loc.column as usize,
-            path: index_path(&list, grant.loc.index as usize),
-            len: grant.loc.len as usize,
-        }
+        grant_location(&self.loc, grant)
+    }
+}
+
+/// Where `grant` is written, in the rule whose key is at `rule`: its list entry.
+pub(super) fn grant_location(rule: &Location, grant: &RuleGrant) -> Location {
+    let list = key_path(&rule.path, list_key(grant.privilege));
+    Location {
+        file: rule.file.clone(),
+        line: grant.loc.line as usize,
+        column: grant.loc.column as usize,
+        path: index_path(&list, grant.loc.index as usize),
+        len: grant.loc.len as usize,
     }
 }
 
@@ -227,6 +234,7 @@ pub(crate) fn resolve(file: &str, mut raw: RawConfig, marks: &Marks) -> (Config,
             );
         }
     }
+    let defaults = r.defaults(raw.default_privileges.take());
     let cluster = r.cluster(raw.cluster);
 
     let config = Config {
@@ -239,6 +247,7 @@ pub(crate) fn resolve(file: &str, mut raw: RawConfig, marks: &Marks) -> (Config,
         ignore,
         principals,
         rules,
+        defaults,
         cluster,
         warnings: r.warnings,
     };
@@ -882,63 +891,7 @@ impl Resolver<'_> {
                 self.object_key(kind, name_key, &loc)
             };
 
-            let mut grants: Vec<RuleGrant> =
-                Vec::with_capacity(lists.iter().flatten().map(Vec::len).sum());
-            let mut written: Vec<Privilege> = Vec::new();
-            let mut next_list = 0;
-            let info = kind.info();
-            for ((&privilege, &field), list) in
-                info.privileges.iter().zip(info.list_keys).zip(lists)
-            {
-                let in_list = marks.descend_next(found, field, &mut next_list);
-                if list.is_some() && !privilege.exists_on(self.target) {
-                    let at = located(file, &key_path(&path, field), marks.key_span(in_list));
-                    let only = privilege
-                        .targets()
-                        .iter()
-                        .map(|t| t.to_string())
-                        .collect::<Vec<_>>();
-                    self.error(
-                        format!(
-                            "`{field}` ({} ON {}) exists only on {}, and this file's target is {}",
-                            privilege.sql(),
-                            kind.sql(),
-                            only.join(" and "),
-                            self.target
-                        ),
-                        &at,
-                        format!("remove `{field}`, or set `target:` to the server's kind"),
-                    );
-                    continue;
-                }
-                if list.is_some() {
-                    written.push(privilege);
-                }
-                let list = list.unwrap_or_default();
-                listed.clear();
-                let mut repeats = Repeats::new();
-                for (i, text) in list.iter().enumerate() {
-                    let span = marks.value_span(marks.index(in_list, i));
-                    let at = || located(file, &index_path(&key_path(&path, field), i), span);
-                    let Some((grantee, who)) = self.grantee(text, &at) else {
-                        continue;
-                    };
-                    if repeats.seen(listed.iter(), &who) {
-                        self.warn(
-                            format!("`{text}` is listed twice in `{field}`"),
-                            &at(),
-                            "remove the repeated entry",
-                        );
-                        continue;
-                    }
-                    listed.push(who);
-                    grants.push(RuleGrant {
-                        privilege,
-                        grantee,
-                        loc: GrantLoc::new(span.unwrap_or(NOWHERE), i),
-                    });
-                }
-            }
+            let (grants, written) = self.lists(kind, &path, found, lists, &mut listed, None);
 
             let Some(mut parts) = parts else { continue };
             let mut identity: Vec<(bool, String)> = parts
@@ -987,6 +940,87 @@ impl Resolver<'_> {
             });
         }
         out
+    }
+
+    /// Resolves one rule's lists of grantees (`lists`, in the order of `kind`'s
+    /// privileges) at `path`, whose node is `found`: its grants, and the privileges whose
+    /// list it writes. A list of a privilege the target lacks is an error and left out;
+    /// so is one `refuse` gives a reason for (message, help). `listed` is scratch space.
+    fn lists(
+        &mut self,
+        kind: ObjectKind,
+        path: &str,
+        found: Found,
+        lists: Vec<Option<Vec<String>>>,
+        listed: &mut Vec<usize>,
+        refuse: Option<&dyn Fn(Privilege, &str) -> Option<(String, String)>>,
+    ) -> (Vec<RuleGrant>, Vec<Privilege>) {
+        let (file, marks) = (self.file, self.marks);
+        let mut grants: Vec<RuleGrant> =
+            Vec::with_capacity(lists.iter().flatten().map(Vec::len).sum());
+        let mut written: Vec<Privilege> = Vec::new();
+        let mut next_list = 0;
+        let info = kind.info();
+        for ((&privilege, &field), list) in info.privileges.iter().zip(info.list_keys).zip(lists) {
+            let in_list = marks.descend_next(found, field, &mut next_list);
+            if list.is_some() && !privilege.exists_on(self.target) {
+                let at = located(file, &key_path(path, field), marks.key_span(in_list));
+                let only = privilege
+                    .targets()
+                    .iter()
+                    .map(|t| t.to_string())
+                    .collect::<Vec<_>>();
+                self.error(
+                    format!(
+                        "`{field}` ({} ON {}) exists only on {}, and this file's target is {}",
+                        privilege.sql(),
+                        kind.sql(),
+                        only.join(" and "),
+                        self.target
+                    ),
+                    &at,
+                    format!("remove `{field}`, or set `target:` to the server's kind"),
+                );
+                continue;
+            }
+            if let Some((message, help)) = list
+                .as_ref()
+                .and(refuse)
+                .and_then(|refuse| refuse(privilege, field))
+            {
+                let at = located(file, &key_path(path, field), marks.key_span(in_list));
+                self.error(message, &at, help);
+                continue;
+            }
+            if list.is_some() {
+                written.push(privilege);
+            }
+            let list = list.unwrap_or_default();
+            listed.clear();
+            let mut repeats = Repeats::new();
+            for (i, text) in list.iter().enumerate() {
+                let span = marks.value_span(marks.index(in_list, i));
+                let at = || located(file, &index_path(&key_path(path, field), i), span);
+                let Some((grantee, who)) = self.grantee(text, &at) else {
+                    continue;
+                };
+                if repeats.seen(listed.iter(), &who) {
+                    self.warn(
+                        format!("`{text}` is listed twice in `{field}`"),
+                        &at(),
+                        "remove the repeated entry",
+                    );
+                    continue;
+                }
+                listed.push(who);
+                grants.push(RuleGrant {
+                    privilege,
+                    grantee,
+                    loc: GrantLoc::new(span.unwrap_or(NOWHERE), i),
+                });
+            }
+        }
+        (grants, written)
     }
 
     /// Parses and checks an object key: one part for a schema, `schema.name` otherwise.
@@ -1113,6 +1147,178 @@ fn and_list(items: &[String]) -> String {
 impl Resolver<'_> {
     fn problem(&mut self, p: Problem, loc: &Location) {
         self.error(p.message, loc, p.help);
+    }
+
+    /// Resolves `default_privileges:`: each entry's `for:` (a declared principal; a user
+    /// on Redshift), `schema:` and each kind it writes, into one rule per kind.
+    fn defaults(&mut self, raw: Option<Vec<RawDefault>>) -> Vec<DefaultRule> {
+        const SECTION: &str = "default_privileges";
+        let (file, marks, target) = (self.file, self.marks, self.target);
+        let mut out = Vec::new();
+        let in_section = marks.locate(SECTION);
+        let mut listed = Vec::new();
+        // Each (principal, schema) pair an entry names, with the entry's path.
+        let mut seen: HashMap<(Principal, Option<String>), String> = HashMap::new();
+        for (i, mut entry) in raw.unwrap_or_default().into_iter().enumerate() {
+            let path = index_path(SECTION, i);
+            let found = marks.index(in_section, i);
+            let entry_loc = located(file, &path, marks.value_span(found));
+            let role = match entry.for_.take() {
+                None => {
+                    self.error(
+                        format!("{path} has no `for:`: whose new objects it is about"),
+                        &entry_loc,
+                        "write the role (a user on Redshift) that creates the objects: \
+                         `for: role:etl`",
+                    );
+                    None
+                }
+                Some(text) => {
+                    let at_path = key_path(&path, "for");
+                    let span = marks.value_span(marks.descend(found, "for"));
+                    let at = || located(file, &at_path, span);
+                    match self.grantee(&text, &at).map(|(g, _)| g) {
+                        None => None,
+                        Some(g) => match &*g {
+                            Grantee::Public => {
+                                self.error(
+                                    "`for: public` names no one whose objects get defaults",
+                                    &at(),
+                                    "write the role (a user on Redshift) that creates the objects",
+                                );
+                                None
+                            }
+                            Grantee::Principal(p)
+                                if target == Target::Redshift && p.kind != PrincipalKind::User =>
+                            {
+                                self.error(
+                                    format!(
+                                        "`for:` names {} `{}`; Redshift sets default privileges \
+                                         for users only (ALTER DEFAULT PRIVILEGES FOR USER)",
+                                        p.kind, p.name
+                                    ),
+                                    &at(),
+                                    "name the user that creates the objects (declared under \
+                                     `users:`)",
+                                );
+                                None
+                            }
+                            Grantee::Principal(p) => Some(p.clone()),
+                        },
+                    }
+                }
+            };
+            let schema = match entry.schema.take() {
+                None => Some(None),
+                Some(text) => {
+                    let at = located(
+                        file,
+                        &key_path(&path, "schema"),
+                        marks.value_span(marks.descend(found, "schema")),
+                    );
+                    self.object_key(ObjectKind::Schema, &text, &at)
+                        .and_then(|mut parts| parts.pop())
+                        .map(Some)
+                }
+            };
+            let keep_public = entry.keep_public.unwrap_or(true);
+            let kinds = entry.take_lists();
+            if kinds.is_empty() {
+                self.warn(
+                    format!("{path} names no kind of object: it changes nothing"),
+                    &entry_loc,
+                    format!(
+                        "add the kinds whose new objects get grants: {}",
+                        crate::catalog::defaults_kinds(target)
+                    ),
+                );
+            }
+            let mut rules = Vec::new();
+            for (kind, lists) in kinds {
+                let kind_path = key_path(&path, kind.section());
+                let kind_found = marks.descend(found, kind.section());
+                let loc = located(file, &kind_path, marks.key_span(kind_found));
+                if kind.defaults_sql(target).is_none() {
+                    let why = match (kind, target) {
+                        (ObjectKind::Procedure, Target::Postgres) => {
+                            "PostgreSQL keeps one default for functions and procedures: \
+                             write `functions:`"
+                        }
+                        (ObjectKind::Sequence, Target::Redshift) => "Redshift has no sequences",
+                        _ => "the target keeps no default privileges for them",
+                    };
+                    self.error(
+                        format!(
+                            "`{}:` cannot be a default privilege on {}: {why}",
+                            kind.section(),
+                            target_name(target)
+                        ),
+                        &loc,
+                        format!(
+                            "{} keeps default privileges for {}",
+                            target_name(target),
+                            crate::catalog::defaults_kinds(target)
+                        ),
+                    );
+                    continue;
+                }
+                let refuse = |p: Privilege, field: &str| {
+                    (!kind.defaults_allow(p, target)).then(|| {
+                        (
+                            format!(
+                                "`{field}` cannot be a default privilege on {}: its ALTER \
+                                 DEFAULT PRIVILEGES ... ON {} has no {}",
+                                target_name(target),
+                                kind.defaults_sql(target).unwrap_or_default(),
+                                p.sql()
+                            ),
+                            format!(
+                                "remove `{field}`; grant it on each object under `{}:`",
+                                kind.section()
+                            ),
+                        )
+                    })
+                };
+                let (grants, written) = self.lists(
+                    kind,
+                    &kind_path,
+                    kind_found,
+                    lists,
+                    &mut listed,
+                    Some(&refuse),
+                );
+                rules.push((kind, grants, written, loc));
+            }
+            let (Some(role), Some(schema)) = (role, schema) else {
+                continue;
+            };
+            let pair = (
+                target.canonical_principal(&role),
+                schema.as_ref().map(|s| s.as_str().to_string()),
+            );
+            if let Some(first) = seen.get(&pair) {
+                let first = first.clone();
+                self.error(
+                    format!("{path} is for the same principal and schema as {first}"),
+                    &entry_loc,
+                    "merge the two entries into one",
+                );
+                continue;
+            }
+            seen.insert(pair, path.clone());
+            for (kind, grants, written, loc) in rules {
+                out.push(DefaultRule {
+                    role: role.clone(),
+                    schema: schema.clone(),
+                    kind,
+                    grants,
+                    written,
+                    keep_public,
+                    loc,
+                });
+            }
+        }
+        out
     }
 
     /// Checks and resolves `cluster:`. `None` when the section is absent or wrong.

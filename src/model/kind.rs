@@ -308,6 +308,23 @@ impl ObjectKind {
         }
     }
 
+    /// True when ALTER DEFAULT PRIVILEGES can GRANT `privilege` on new objects of this
+    /// kind on `target`: the kind has defaults there and takes the privilege, except
+    /// ALTER on Redshift's TABLES, which its grammar leaves out (r_ALTER_DEFAULT_PRIVILEGES;
+    /// docs/research/redshift-catalog.md §12.6).
+    pub fn defaults_allow(self, privilege: Privilege, target: Target) -> bool {
+        self.defaults_sql(target).is_some()
+            && self.allows_on(privilege, target)
+            && !(target == Target::Redshift && privilege == Privilege::Alter)
+    }
+
+    /// True when ALTER DEFAULT PRIVILEGES can REVOKE `privilege` by name: Redshift's
+    /// REVOKE ... ON TABLES lists no DROP (only ALL takes it back, §12.6).
+    pub fn defaults_revocable(self, privilege: Privilege, target: Target) -> bool {
+        self.defaults_allow(privilege, target)
+            && !(target == Target::Redshift && privilege == Privilege::Drop)
+    }
+
     /// The privileges of this kind on `target` in words, for messages (`CREATE and
     /// USAGE`).
     pub fn privilege_words(self, target: Target) -> String {
