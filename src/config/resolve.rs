@@ -80,6 +80,10 @@ impl ObjectRule {
     }
 }
 
+/// Why a list may not be written where it is, beyond the target lacking its privilege:
+/// (message, help), or `None` when it may (see `Resolver::lists`).
+type Refusal = dyn Fn(Privilege, &str) -> Option<(String, String)>;
+
 /// Where `grant` is written, in the rule whose key is at `rule`: its list entry.
 pub(super) fn grant_location(rule: &Location, grant: &RuleGrant) -> Location {
     let list = key_path(&rule.path, list_key(grant.privilege));
@@ -953,7 +957,7 @@ impl Resolver<'_> {
         found: Found,
         lists: Vec<Option<Vec<String>>>,
         listed: &mut Vec<usize>,
-        refuse: Option<&dyn Fn(Privilege, &str) -> Option<(String, String)>>,
+        refuse: Option<&Refusal>,
     ) -> (Vec<RuleGrant>, Vec<Privilege>) {
         let (file, marks) = (self.file, self.marks);
         let mut grants: Vec<RuleGrant> =
