@@ -82,7 +82,7 @@ impl ObjectRule {
 
 /// Why a list may not be written where it is, beyond the target lacking its privilege:
 /// (message, help), or `None` when it may (see `Resolver::lists`).
-type Refusal = dyn Fn(Privilege, &str) -> Option<(String, String)>;
+type Refusal<'a> = dyn Fn(Privilege, &str) -> Option<(String, String)> + 'a;
 
 /// Where `grant` is written, in the rule whose key is at `rule`: its list entry.
 pub(super) fn grant_location(rule: &Location, grant: &RuleGrant) -> Location {
@@ -957,7 +957,7 @@ impl Resolver<'_> {
         found: Found,
         lists: Vec<Option<Vec<String>>>,
         listed: &mut Vec<usize>,
-        refuse: Option<&Refusal>,
+        refuse: Option<&Refusal<'_>>,
     ) -> (Vec<RuleGrant>, Vec<Privilege>) {
         let (file, marks) = (self.file, self.marks);
         let mut grants: Vec<RuleGrant> =
