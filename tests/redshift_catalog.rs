@@ -720,3 +720,90 @@ async fn a_roles_create_model_converges_wherever_it_is_recorded() {
         assert_eq!(out.code, 0, "{hint}: {}\n{}", out.stdout, out.stderr);
     }
 }
+
+/// Default privileges from `svv_default_privileges` (r_SVV_DEFAULT_PRIVILEGES), one row
+/// per privilege: gathered into one entry per (owner, schema, kind), a NULL schema_name
+/// being the global entry; RELATION, FUNCTION and PROCEDURE are tables, functions and
+/// procedures, any other object_type is skipped; grantees of every grantee_type the page
+/// lists (user, role, public) and group, which its grantee_id allows; admin_option is
+/// the grant option; privileges Redshift does not take on the kind (RULE, TRIGGER) are
+/// left out, the entry kept.
+#[tokio::test]
+async fn default_privileges_are_read_from_svv_default_privileges() {
+    let (db, c) = fixture("rs_defaults", &["seed_fresh.sql"]).await;
+    exec(
+        &c,
+        r#"INSERT INTO redshift_catalog.svv_default_privileges
+               (schema_name, object_type, owner_id, owner_name, owner_type, privilege_type,
+                grantee_id, grantee_name, grantee_type, admin_option) VALUES
+           (NULL, 'RELATION', 101, 'alice', 'user', 'SELECT', 102, 'bob', 'user', false),
+           (NULL, 'RELATION', 101, 'alice', 'user', 'RULE', 102, 'bob', 'user', false),
+           (NULL, 'RELATION', 101, 'alice', 'user', 'TRIGGER', 102, 'bob', 'user', false),
+           ('public', 'RELATION', 101, 'alice', 'user', 'INSERT', 201, 'marketing_analyst_grp', 'group', true),
+           ('public', 'RELATION', 101, 'alice', 'user', 'DROP', 400, 'ml_admin', 'role', false),
+           ('demo_ml', 'FUNCTION', 101, 'alice', 'user', 'EXECUTE', 0, NULL, 'public', false),
+           (NULL, 'PROCEDURE', 101, 'alice', 'user', 'EXECUTE', 400, 'ml_admin', 'role', true),
+           ('we"ird; select ü', 'FUNCTION', 103, 'carol "c"; ü', 'user', 'EXECUTE', 102, 'bob', 'user', false),
+           (NULL, 'RELATION', 103, 'carol "c"; ü', 'user', 'RULE', 102, 'bob', 'user', false),
+           (NULL, 'TYPE', 101, 'alice', 'user', 'USAGE', 102, 'bob', 'user', false)"#,
+    )
+    .await;
+    let snap = read(&common::server().admin_url(&db)).await.unwrap();
+
+    let user = |n: &str| Grantee::principal(PrincipalKind::User, n);
+    let role = |n: &str| Grantee::principal(PrincipalKind::Role, n);
+    let with_option = |a: Acl| Acl {
+        grant_option: true,
+        ..a
+    };
+    let entry = |role: &str, schema: Option<&str>, of, mut grants: Vec<Acl>| {
+        grants.sort();
+        catalog::DefaultInfo {
+            role: role.into(),
+            schema: schema.map(str::to_string),
+            of,
+            grants,
+        }
+    };
+    let odd = "carol \"c\"; ü";
+    let mut expected = vec![
+        entry(
+            "alice",
+            None,
+            ObjectKind::Table,
+            vec![acl(user("bob"), Privilege::Select)],
+        ),
+        entry(
+            "alice",
+            Some("public"),
+            ObjectKind::Table,
+            vec![
+                with_option(acl(group("marketing_analyst_grp"), Privilege::Insert)),
+                acl(role("ml_admin"), Privilege::Drop),
+            ],
+        ),
+        entry(
+            "alice",
+            Some("demo_ml"),
+            ObjectKind::Function,
+            vec![acl(Grantee::Public, Privilege::Execute)],
+        ),
+        entry(
+            "alice",
+            None,
+            ObjectKind::Procedure,
+            vec![with_option(acl(role("ml_admin"), Privilege::Execute))],
+        ),
+        entry(
+            odd,
+            Some("we\"ird; select ü"),
+            ObjectKind::Function,
+            vec![acl(user("bob"), Privilege::Execute)],
+        ),
+        // Its one row's privilege is not one Redshift takes on tables: an entry with none.
+        entry(odd, None, ObjectKind::Table, vec![]),
+    ];
+    expected.sort();
+    assert_eq!(snap.default_privileges, expected);
+    assert_eq!(Snapshot::from_json(&snap.to_json()).unwrap(), snap);
+}

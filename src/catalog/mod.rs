@@ -926,4 +926,54 @@ mod tests {
             "{err}"
         );
     }
+
+    #[test]
+    fn default_privileges_round_trip_and_a_kind_without_defaults_is_refused() {
+        let mut s = Snapshot::empty(Target::Postgres);
+        let acl = |grantee, privilege| Acl {
+            grantee,
+            privilege,
+            grant_option: false,
+        };
+        s.default_privileges = vec![
+            DefaultInfo {
+                role: "etl".into(),
+                schema: None,
+                of: ObjectKind::Function,
+                grants: vec![acl(
+                    Grantee::principal(PrincipalKind::User, "etl"),
+                    Privilege::Execute,
+                )],
+            },
+            DefaultInfo {
+                role: "etl".into(),
+                schema: Some("s".into()),
+                of: ObjectKind::Table,
+                grants: vec![acl(Grantee::Public, Privilege::Select)],
+            },
+        ];
+        s.normalize();
+        let json = s.to_json();
+        assert!(json.contains("\"of\": \"function\""), "{json}");
+        assert_eq!(Snapshot::from_json(&json).unwrap(), s);
+        // Absent when empty.
+        let empty = Snapshot::empty(Target::Postgres).to_json();
+        assert!(!empty.contains("default_privileges"), "{empty}");
+
+        let bad = json.replace("\"of\": \"table\"", "\"of\": \"schema\"");
+        let e = Snapshot::from_json(&bad).unwrap_err();
+        assert!(
+            matches!(
+                e,
+                SnapshotError::BadDefault {
+                    index: 1,
+                    kind: ObjectKind::Schema,
+                    target: Target::Postgres
+                }
+            ),
+            "{e:?}"
+        );
+        let err = e.to_string();
+        assert!(err.contains("default_privileges[1]"), "{err}");
+    }
 }

@@ -1,7 +1,7 @@
 //! The PostgreSQL catalog reader: a live server into a [`Snapshot`].
 //!
 //! Why it reads the way it does:
-//! - **A fixed number of queries**, whatever the catalog holds: the five bulk queries in
+//! - **A fixed number of queries**, whatever the catalog holds: the bulk queries in
 //!   [`QUERIES`], run once each, inside one transaction. Nothing is ever asked per schema,
 //!   role or function, so a catalog of ten thousand objects costs the same round trips
 //!   as an empty one.
@@ -36,7 +36,7 @@
 
 use super::acl::{for_each_entry, AclError};
 use super::wire::{each_row, in_own_transaction, no_progress, rows, run, Cols, Progress};
-use super::{Acl, Membership, ObjectInfo, PrincipalInfo, ServerInfo, Snapshot};
+use super::{Acl, DefaultInfo, Membership, ObjectInfo, PrincipalInfo, ServerInfo, Snapshot};
 use crate::model::{Grantee, ObjectKind, Principal, PrincipalKind, Privilege, Target};
 use std::collections::HashMap;
 
@@ -133,9 +133,22 @@ pub const DATABASE_QUERY: &str = "SELECT d.datname, NULL, NULL, pg_get_userbyid(
      array_to_string(coalesce(d.datacl, acldefault('d', d.datdba)), ',') \
      FROM pg_database d WHERE d.datname = current_database()";
 
+/// Default privileges (`pg_default_acl`), one row per entry: the role whose new objects
+/// they are (unquoted: `pg_get_userbyid`, not `::regrole`), the schema (NULL for a
+/// global entry, whose `defaclnamespace` is 0), `defaclobjtype` (`r` tables, `S`
+/// sequences, `f` functions and procedures: PostgreSQL keeps one entry for both), the ACL
+/// as text. Types (`T`) and schemas (`n`) are not managed and not read. The ACL is never
+/// NULL (a global entry starts from `acldefault` and includes the role's own privileges;
+/// docs/research/postgres-default-privileges.md).
+pub const DEFAULTS_QUERY: &str = "SELECT pg_get_userbyid(d.defaclrole), n.nspname, \
+     d.defaclobjtype, array_to_string(d.defaclacl, ',') \
+     FROM pg_default_acl d \
+     LEFT JOIN pg_namespace n ON n.oid = d.defaclnamespace \
+     WHERE d.defaclobjtype IN ('r', 'S', 'f')";
+
 /// Every query a read runs, in order, each exactly once (after [`SEARCH_PATH`]; in
 /// [`read`], between [`BEGIN`] and [`COMMIT`]).
-pub const QUERIES: [&str; 7] = [
+pub const QUERIES: [&str; 8] = [
     SERVER_QUERY,
     ROLES_QUERY,
     MEMBERSHIPS_QUERY,
@@ -143,13 +156,15 @@ pub const QUERIES: [&str; 7] = [
     FUNCTIONS_QUERY,
     RELATIONS_QUERY,
     DATABASE_QUERY,
+    DEFAULTS_QUERY,
 ];
 
 pub use super::wire::ReadError;
 pub use crate::db::describe_error;
 
 /// Reads principals, memberships, schemas, functions, procedures, tables, sequences and
-/// the database with their grants.
+/// the database with their grants, and the default privileges of tables, sequences and
+/// functions.
 ///
 /// Runs [`BEGIN`], [`SEARCH_PATH`], each of [`QUERIES`] once, then [`COMMIT`]: the
 /// number of statements does not depend on the catalog's size. Must be called outside a
@@ -241,8 +256,34 @@ pub async fn read_in_transaction_with(
         })
         .await?;
     }
-    drop(logins);
     snap.objects = objects;
+
+    each_row(
+        client,
+        T,
+        "default privileges",
+        DEFAULTS_QUERY,
+        progress,
+        |c| {
+            let of = match c.text(2)? {
+                "r" => ObjectKind::Table,
+                "S" => ObjectKind::Sequence,
+                "f" => ObjectKind::Function,
+                other => return Err(c.unexpected(format!("defaclobjtype `{other}`"))),
+            };
+            snap.default_privileges.push(DefaultInfo {
+                role: c.text(0)?.to_string(),
+                schema: c.opt(1)?.map(str::to_string),
+                of,
+                grants: grants(&c, 3, &logins, |letter| {
+                    privilege_of(letter).filter(|&p| of.allows(p))
+                })?,
+            });
+            Ok(())
+        },
+    )
+    .await?;
+    drop(logins);
 
     snap.normalize();
     Ok(snap)
@@ -274,10 +315,6 @@ fn kind_of(login: bool) -> PrincipalKind {
     }
 }
 
-/// The managed grants in the ACL text of column `i`: each item's privilege letters that
-/// `privilege` maps, with their grant options. A grantee the roles query did not list
-/// (created by another session between the two queries of a READ COMMITTED read) reads as
-/// a role that cannot log in; the kind is informational and the planner erases it.
 /// One row of an object query (see [`SCHEMAS_QUERY`]) as an object of `kind`.
 fn object_row(c: &Cols, kind: ObjectKind, logins: &Logins) -> Result<ObjectInfo, ReadError> {
     let first = c.text(0)?.to_string();
@@ -312,6 +349,10 @@ fn privilege_of(letter: char) -> Option<Privilege> {
     })
 }
 
+/// The managed grants in the ACL text of column `i`: each item's privilege letters that
+/// `privilege` maps, with their grant options. A grantee the roles query did not list
+/// (created by another session between the two queries of a READ COMMITTED read) reads as
+/// a role that cannot log in; the kind is informational and the planner erases it.
 fn grants(
     c: &Cols,
     i: usize,

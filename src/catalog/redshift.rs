@@ -44,7 +44,9 @@
 
 use super::acl::parse_acl;
 use super::wire::{in_own_transaction, no_progress, rows, Cols, Progress, ReadError};
-use super::{Acl, Membership, NonLocalKind, NonLocalSchema, ObjectInfo, PrincipalInfo, Snapshot};
+use super::{
+    Acl, DefaultInfo, Membership, NonLocalKind, NonLocalSchema, ObjectInfo, PrincipalInfo, Snapshot,
+};
 use crate::ident::quote;
 use crate::model::{Grantee, ObjectKind, Principal, PrincipalKind, Privilege, Securable, Target};
 use std::collections::{BTreeMap, BTreeSet};
@@ -186,9 +188,20 @@ pub const DATABASE_PRIVILEGES_QUERY: &str = "SELECT privilege_type, identity_typ
      identity_name, admin_option FROM svv_database_privileges \
      WHERE database_name = current_database() AND privilege_scope = 'DATABASE'";
 
+/// Default privileges, one row per privilege of an entry (r_SVV_DEFAULT_PRIVILEGES):
+/// `schema_name` (NULL for an entry without IN SCHEMA: not documented on the page, implied
+/// by AWS's sample that filters `schema_name IS NOT NULL`), `object_type` (RELATION,
+/// FUNCTION or PROCEDURE), `owner_name` (the user whose new objects they are),
+/// `privilege_type`, `grantee_type` (user, role or public on the page; group too, as
+/// `grantee_id` may be a group's), `grantee_name` (in the page's sample output, not its
+/// column table), `admin_option`. All `text` (and a boolean): nothing to trim.
+pub const DEFAULTS_QUERY: &str = "SELECT schema_name, object_type, owner_name, \
+     privilege_type, grantee_type, grantee_name, admin_option \
+     FROM svv_default_privileges";
+
 /// Every query a read runs, in order, each exactly once (between [`BEGIN`] and
 /// [`COMMIT`]); a read refused for visibility stops after the first four.
-pub const QUERIES: [&str; 22] = [
+pub const QUERIES: [&str; 23] = [
     SERVER_QUERY,
     USER_GRANTS_QUERY,
     ROLE_GRANTS_QUERY,
@@ -211,6 +224,7 @@ pub const QUERIES: [&str; 22] = [
     TABLE_ACLS_QUERY,
     DATABASE_QUERY,
     DATABASE_PRIVILEGES_QUERY,
+    DEFAULTS_QUERY,
 ];
 
 /// The login and the cluster's default IAM role, for `grantplan doctor`.
@@ -277,8 +291,8 @@ pub async fn read_setup(client: &Client) -> Result<super::Setup, ReadError> {
 pub const SYSTEM_TABLE_ROLES: [&str; 4] =
     ["sys:monitor", "sys:operator", "sys:dba", "sys:superuser"];
 
-/// Reads principals, memberships, schemas, models, functions, their grants and CREATE
-/// MODEL in a transaction of its own ([`BEGIN`], [`QUERIES`], [`COMMIT`]). Must be called
+/// Reads principals, memberships, schemas, models, functions, their grants, CREATE
+/// MODEL and default privileges in a transaction of its own ([`BEGIN`], [`QUERIES`], [`COMMIT`]). Must be called
 /// outside a transaction; on error the transaction is rolled back.
 pub async fn read(client: &Client) -> Result<Snapshot, ReadError> {
     read_with(client, &no_progress).await
@@ -714,6 +728,42 @@ pub async fn read_in_transaction_with(
         }
     }
     snap.objects.extend(database);
+
+    // Default privileges: one row per privilege, gathered into one entry per (owner,
+    // schema, kind). An entry exists as soon as a row names it, even when none of its
+    // privileges is one grantplan manages there.
+    let mut defaults: BTreeMap<(String, Option<String>, ObjectKind), Vec<Acl>> = BTreeMap::new();
+    for r in rows(client, T, "default privileges", DEFAULTS_QUERY, progress).await? {
+        let c = Cols::new(&r, T, "default privileges");
+        // r_SVV_DEFAULT_PRIVILEGES: "Possible values are RELATION, FUNCTION, or
+        // PROCEDURE". Anything else is not a kind grantplan keeps defaults for.
+        let of = match c.text(1)? {
+            "RELATION" => ObjectKind::Table,
+            "FUNCTION" => ObjectKind::Function,
+            "PROCEDURE" => ObjectKind::Procedure,
+            _ => continue,
+        };
+        let key = (c.text(2)?.to_string(), c.opt(0)?.map(str::to_string), of);
+        let grants = defaults.entry(key).or_default();
+        // The page lists INSERT, SELECT, UPDATE, DELETE, RULE, REFERENCES, TRIGGER, DROP
+        // and EXECUTE; RULE and TRIGGER are not managed on Redshift.
+        if let Some(privilege) = privilege_named(c.text(3)?, of) {
+            grants.push(Acl {
+                grantee: identity(&c, 4)?,
+                privilege,
+                grant_option: c.flag(6)?,
+            });
+        }
+    }
+    snap.default_privileges = defaults
+        .into_iter()
+        .map(|((role, schema, of), grants)| DefaultInfo {
+            role,
+            schema,
+            of,
+            grants,
+        })
+        .collect();
 
     snap.normalize();
     Ok(snap)
