@@ -110,6 +110,22 @@ struct Doc {
     /// left out.
     #[serde(flatten)]
     objects: IndexMap<&'static str, DocSection>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    default_privileges: Vec<DocDefault>,
+}
+
+/// One `default_privileges:` entry: whose new objects, where, and each kind's lists.
+#[derive(Serialize)]
+struct DocDefault {
+    #[serde(rename = "for")]
+    for_: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    schema: Option<String>,
+    /// `Some(false)` where PUBLIC lacks its built-in EXECUTE on new functions.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    keep_public: Option<bool>,
+    #[serde(flatten)]
+    kinds: IndexMap<&'static str, DocLists>,
 }
 
 /// One object section: rules by key, or (`database:`) the one rule itself.
@@ -152,6 +168,15 @@ struct Decl {
     members: Option<Vec<Principal>>,
 }
 
+/// One `default_privileges:` entry: the principal whose new objects these are
+/// (canonical), the schema, PUBLIC's built-in kept or not, and each kind's lists.
+struct DefaultEntry {
+    role: Principal,
+    schema: Option<String>,
+    keep_public: bool,
+    kinds: Vec<(ObjectKind, BTreeMap<Privilege, BTreeSet<Grantee>>)>,
+}
+
 /// One object entry: its key and, per privilege, the canonical grantees to list.
 struct Entry {
     key: String,
@@ -173,6 +198,9 @@ struct Exporter<'a> {
     warnings: Vec<Diagnostic>,
     /// Grants held WITH GRANT OPTION by listed grantees, for one summary warning.
     grant_options: Vec<String>,
+    /// Principals a `for:` names (canonical): declared even when they are superusers,
+    /// whose objects get defaults like anyone's.
+    owners: BTreeSet<Principal>,
 }
 
 /// Why a name cannot be written in grants.yaml, or `None` when it can.
@@ -386,6 +414,7 @@ impl<'a> Exporter<'a> {
             case_sensitive: false,
             warnings: Vec::new(),
             grant_options: Vec::new(),
+            owners: BTreeSet::new(),
         }
     }
 
@@ -430,6 +459,7 @@ impl<'a> Exporter<'a> {
             .into_iter()
             .map(|kind| (kind, self.collect(kind)))
             .collect();
+        let defaults = self.collect_defaults();
         if !self.grant_options.is_empty() {
             let n = self.grant_options.len();
             let shown: Vec<String> = self.grant_options.iter().take(5).cloned().collect();
@@ -457,7 +487,7 @@ impl<'a> Exporter<'a> {
                 .map(|d| d.name.as_str())
                 .chain(self.written_object_parts())
                 .any(|n| n.chars().any(|c| c.is_ascii_uppercase()));
-        self.render(objects)
+        self.render(objects, defaults)
     }
 
     /// Object name parts the file writes (for the case check).
@@ -976,6 +1006,83 @@ impl<'a> Exporter<'a> {
         out
     }
 
+    /// The `default_privileges:` entries: one per (principal, schema) the server keeps
+    /// defaults for, each kind's lists without the principal's own entry (an owner's)
+    /// and without PUBLIC's built-in EXECUTE on new functions, which the file keeps by
+    /// default; where PUBLIC lacks it, `keep_public: false`.
+    fn collect_defaults(&mut self) -> Vec<DefaultEntry> {
+        let snap = self.snap;
+        let t = self.t;
+        let mut out: Vec<DefaultEntry> = Vec::new();
+        for d in &snap.default_privileges {
+            if d.of.defaults_sql(t).is_none() {
+                continue;
+            }
+            let kind = match t {
+                Target::Redshift => PrincipalKind::User,
+                Target::Postgres => PrincipalKind::Role,
+            };
+            let role = Principal::new(kind, d.role.clone());
+            let mut names = vec![d.role.as_str()];
+            names.extend(d.schema.as_deref());
+            if let Some(why) = names.iter().find_map(|n| unwritable(t, n)) {
+                self.warn(
+                    format!(
+                        "the {} cannot be written in grants.yaml ({why}); they are left out, so \
+                         grantplan does not manage them",
+                        d.securable().display_name()
+                    ),
+                    "rename the role or schema on the server to manage them",
+                );
+                continue;
+            }
+            if self.info(&role).is_none() || self.reserved(&d.role) || self.ignored(&d.role) {
+                self.warn(
+                    format!(
+                        "the {} are left out: `{}` is not a principal grantplan can declare",
+                        d.securable().display_name(),
+                        d.role
+                    ),
+                    "take a new snapshot: it should list every principal",
+                );
+                continue;
+            }
+            let object = d.securable().display_name();
+            let allowed: Vec<Privilege> =
+                d.of.privileges()
+                    .filter(|&p| d.of.defaults_allow(p, t))
+                    .collect();
+            let mut lists = self.lists(&d.grants, &d.role, &object, &allowed);
+            let built_in = crate::catalog::DefaultInfo::built_in(t, d.schema.as_deref(), d.of);
+            let mut keep_public = true;
+            for a in built_in {
+                let held = lists
+                    .get_mut(&a.privilege)
+                    .is_some_and(|l| l.remove(&Grantee::Public));
+                if !held {
+                    keep_public = false;
+                }
+            }
+            lists.retain(|_, l| !l.is_empty());
+            let key = self.canon(&role);
+            self.needed.insert(key.clone());
+            self.owners.insert(key.clone());
+            match out.last_mut() {
+                Some(e) if e.role == key && e.schema == d.schema => {
+                    e.keep_public &= keep_public;
+                    e.kinds.push((d.of, lists));
+                }
+                _ => out.push(DefaultEntry {
+                    role: key,
+                    schema: d.schema.clone(),
+                    keep_public,
+                    kinds: vec![(d.of, lists)],
+                }),
+            }
+        }
+        out
+    }
+
     /// Declares every needed principal not declared yet (users, and on PostgreSQL login
     /// roles), and sets `create_model`.
     fn declare_users(&mut self, create_model: &BTreeSet<Principal>) {
@@ -987,7 +1094,8 @@ impl<'a> Exporter<'a> {
             let Some(info) = self.info(&key) else {
                 continue;
             };
-            if info.superuser || self.reserved(&info.name) || self.ignored(&info.name) {
+            let owner = self.owners.contains(&key);
+            if (info.superuser && !owner) || self.reserved(&info.name) || self.ignored(&info.name) {
                 continue;
             }
             self.decls.insert(
@@ -1133,7 +1241,11 @@ impl<'a> Exporter<'a> {
         out
     }
 
-    fn render(mut self, objects: Vec<(ObjectKind, Vec<Entry>)>) -> Export {
+    fn render(
+        mut self,
+        objects: Vec<(ObjectKind, Vec<Entry>)>,
+        defaults: Vec<DefaultEntry>,
+    ) -> Export {
         let mut groups = IndexMap::new();
         let mut roles = IndexMap::new();
         let mut users = IndexMap::new();
@@ -1192,6 +1304,46 @@ impl<'a> Exporter<'a> {
             };
             sections.insert(kind.section(), section);
         }
+        let mut default_privileges = Vec::with_capacity(defaults.len());
+        for e in defaults {
+            let Some(for_) = self.decls.get(&e.role).and_then(|d| self.grantee_text(d)) else {
+                self.warn(
+                    format!(
+                        "`{}` could not be written as `for:`; its default privileges are left out",
+                        e.role.name
+                    ),
+                    "please report this",
+                );
+                continue;
+            };
+            let mut kinds = IndexMap::new();
+            // The order of an entry's keys (`tables`, `functions`, ...).
+            let mut each = e.kinds;
+            each.sort_by_key(|(k, _)| {
+                crate::config::DEFAULT_KEYS
+                    .iter()
+                    .position(|key| *key == k.section())
+            });
+            for (kind, lists) in each {
+                let info = kind.info();
+                let mut doc = DocLists::new();
+                for (p, key) in info.privileges.iter().zip(info.list_keys) {
+                    if let Some(g) = lists.get(p) {
+                        let list = self.grantee_list(g);
+                        if !list.is_empty() {
+                            doc.insert(*key, list);
+                        }
+                    }
+                }
+                kinds.insert(kind.section(), doc);
+            }
+            default_privileges.push(DocDefault {
+                for_,
+                schema: e.schema.as_deref().map(key_part),
+                keep_public: (!e.keep_public).then_some(false),
+                kinds,
+            });
+        }
         let ignore: Vec<String> = self.ignore.iter().map(|n| ignore_pattern(n)).collect();
         let doc = Doc {
             target: self.t,
@@ -1213,6 +1365,7 @@ impl<'a> Exporter<'a> {
             roles,
             users,
             objects: sections,
+            default_privileges,
         };
         let body = serde_yaml::to_string(&doc).expect("the export document serializes");
         let body = for_every_reader(&body, &ignore);
@@ -1354,6 +1507,21 @@ mod tests {
         }
         fn create_model(mut self, g: &Grantee) -> Self {
             self.0.create_model.push(g.clone());
+            self
+        }
+        fn default(
+            mut self,
+            role: &str,
+            schema: Option<&str>,
+            of: ObjectKind,
+            grants: &[(&Grantee, Privilege)],
+        ) -> Self {
+            self.0.default_privileges.push(crate::catalog::DefaultInfo {
+                role: role.into(),
+                schema: schema.map(str::to_string),
+                of,
+                grants: Self::acls(grants),
+            });
             self
         }
         fn done(mut self) -> Snapshot {
@@ -1515,6 +1683,96 @@ mod tests {
             e.warnings
         );
         assert_eq!(replan(&snap, &e), Vec::<String>::new());
+    }
+
+    #[test]
+    fn default_privileges_round_trip_on_both_targets() {
+        use ObjectKind::{Function, Procedure, Sequence, Table};
+        use Privilege::{Execute, Insert, Select, Update, Usage};
+        // PostgreSQL: a global entry holds the role's own privileges (left out: an
+        // owner's) and, for functions, PUBLIC's built-in EXECUTE unless it was revoked
+        // (then `keep_public: false`); a superuser's defaults are written too, and
+        // hostile names quoted where the key grammar needs it.
+        let etl = role("etl");
+        let an = role("analysts");
+        let su = user("postgres");
+        let mut b = B::new(Target::Postgres)
+            .superuser(&su)
+            .p(&etl)
+            .p(&an)
+            .default(
+                "etl",
+                None,
+                Table,
+                &[(&etl, Select), (&etl, Insert), (&an, Select)],
+            )
+            .default("etl", None, Function, &[(&etl, Execute), (&an, Execute)])
+            .default(
+                "etl",
+                Some("sales.*"),
+                Sequence,
+                &[(&an, Usage), (&an, Update)],
+            )
+            .default(
+                "postgres",
+                None,
+                Function,
+                &[(&su, Execute), (&Grantee::Public, Execute)],
+            )
+            .default("postgres", None, Table, &[(&su, Select), (&an, Select)]);
+        for name in HOSTILE {
+            b = b.p(&role(name)).default(
+                name,
+                Some(name),
+                Table,
+                &[(&an, Insert), (&role(name), Select)],
+            );
+        }
+        let e = round_trip(&b.done());
+        let y = &e.yaml;
+        assert!(
+            y.contains(
+                "\n- for: etl\n  keep_public: false\n  tables:\n    select:\n    \
+                 - analysts\n  functions:\n    execute:\n    - analysts\n- for: etl\n  schema: \
+                 '\"sales.*\"'\n  sequences:\n    usage:\n    - analysts\n    update:\n    - \
+                 analysts\n"
+            ),
+            "{y}"
+        );
+        // PUBLIC's built-in is kept by default: nothing written for it.
+        assert!(
+            y.contains(
+                "- for: postgres\n  tables:\n    select:\n    - analysts\n  functions: {}\n"
+            ),
+            "{y}"
+        );
+        assert!(y.contains("users:\n  postgres: {}\n"), "{y}");
+        // Redshift: `for:` is a user, grantees are groups, procedures have defaults.
+        let etl = user("etl");
+        let g = grp("analysts");
+        let snap = B::new(Target::Redshift)
+            .superuser(&user("admin"))
+            .p(&etl)
+            .p(&g)
+            .default("etl", Some("demo_ml"), Table, &[(&g, Select)])
+            .default("etl", Some("demo_ml"), Procedure, &[(&g, Execute)])
+            .default(
+                "etl",
+                None,
+                Function,
+                &[(&Grantee::Public, Execute), (&g, Execute)],
+            )
+            .done();
+        let e = round_trip(&snap);
+        assert!(
+            e.yaml.ends_with(
+                "default_privileges:\n- for: etl\n  functions:\n    execute:\n    - analysts\n\
+                 - for: etl\n  schema: demo_ml\n  tables:\n    select:\n    - analysts\n  \
+                 procedures:\n    execute:\n    - analysts\n"
+            ),
+            "{}",
+            e.yaml
+        );
     }
 
     #[test]

@@ -1985,10 +1985,243 @@ mod tests {
             self.0.create_model.push(g.parse().unwrap());
             self
         }
+        fn default(
+            mut self,
+            role: &str,
+            schema: Option<&str>,
+            of: ObjectKind,
+            grants: Vec<Acl>,
+        ) -> Cat {
+            self.0.default_privileges.push(DefaultInfo {
+                role: role.into(),
+                schema: schema.map(str::to_string),
+                of,
+                grants,
+            });
+            self
+        }
         fn done(mut self) -> Snapshot {
             self.0.normalize();
             self.0
         }
+    }
+
+    fn errors(r: Result<Plan, Vec<Diagnostic>>) -> Vec<String> {
+        match r {
+            Ok(p) => panic!("planned {:?}", sql(&p)),
+            Err(d) => d.iter().map(|d| d.to_string()).collect(),
+        }
+    }
+
+    const DEFAULTS_PG: &str = "target: postgres\nroles:\n  etl: {}\n  an: {}\n  ot: {}\n";
+
+    fn defaults_catalog() -> Cat {
+        Cat::new(Target::Postgres)
+            .principal(Role, "etl", false)
+            .principal(Role, "an", false)
+            .principal(Role, "ot", false)
+            .principal(User, "admin", true)
+            .schema("s1", "etl", vec![])
+            .schema("s2", "etl", vec![])
+            .schema("t1", "etl", vec![])
+    }
+
+    #[test]
+    fn default_privileges_start_from_the_built_in_and_keep_publics_unless_told() {
+        // No entry on the server: the built-in (PUBLIC may execute new functions) is
+        // what is held, so listing PUBLIC plans nothing and leaving it out keeps it.
+        let snap = defaults_catalog().done();
+        let yaml = format!(
+            "{DEFAULTS_PG}default_privileges:\n  - for: etl\n    functions: {{execute: [an]}}\n    tables: {{select: [an, etl]}}\n"
+        );
+        let p = plan(&config(&yaml), Some(&snap), PlanOptions::default()).unwrap();
+        assert_eq!(
+            sql(&p),
+            [
+                "ALTER DEFAULT PRIVILEGES FOR ROLE etl GRANT EXECUTE ON FUNCTIONS TO an;",
+                "ALTER DEFAULT PRIVILEGES FOR ROLE etl GRANT SELECT ON TABLES TO an;",
+            ]
+        );
+        let yaml = format!(
+            "{DEFAULTS_PG}default_privileges:\n  - for: etl\n    keep_public: false\n    functions: {{execute: [an]}}\n"
+        );
+        let p = plan(&config(&yaml), Some(&snap), PlanOptions::default()).unwrap();
+        assert_eq!(
+            sql(&p),
+            [
+                "ALTER DEFAULT PRIVILEGES FOR ROLE etl GRANT EXECUTE ON FUNCTIONS TO an;",
+                "ALTER DEFAULT PRIVILEGES FOR ROLE etl REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;",
+            ]
+        );
+        // The server's entry after those two statements: converged, the role's own
+        // privileges never revoked.
+        let snap = defaults_catalog()
+            .default(
+                "etl",
+                None,
+                ObjectKind::Function,
+                vec![
+                    acl("role:etl", Privilege::Execute),
+                    acl("role:an", Privilege::Execute),
+                ],
+            )
+            .done();
+        let p = plan(&config(&yaml), Some(&snap), PlanOptions::default()).unwrap();
+        assert_eq!(sql(&p), Vec::<String>::new());
+        // keep_public: true leaves the missing built-in missing.
+        let yaml = format!(
+            "{DEFAULTS_PG}default_privileges:\n  - for: etl\n    functions: {{execute: [an]}}\n"
+        );
+        let p = plan(&config(&yaml), Some(&snap), PlanOptions::default()).unwrap();
+        assert_eq!(sql(&p), Vec::<String>::new());
+    }
+
+    #[test]
+    fn default_privileges_are_authoritative_only_for_the_pairs_the_file_lists() {
+        let snap = defaults_catalog()
+            .default(
+                "etl",
+                Some("s1"),
+                ObjectKind::Table,
+                vec![acl("role:ot", Privilege::Insert)],
+            )
+            .default(
+                "etl",
+                Some("s2"),
+                ObjectKind::Table,
+                vec![acl("role:ot", Privilege::Insert)],
+            )
+            .default(
+                "other",
+                None,
+                ObjectKind::Table,
+                vec![acl("role:an", Privilege::Select)],
+            )
+            .done();
+        let yaml = format!(
+            "{DEFAULTS_PG}default_privileges:\n  - for: etl\n    schema: \"s*\"\n    tables: {{select: [an]}}\n"
+        );
+        let p = plan(&config(&yaml), Some(&snap), PlanOptions::default()).unwrap();
+        // Each schema the glob matches is its own statement; `t1` and other's global
+        // default are left alone.
+        assert_eq!(
+            sql(&p),
+            [
+                "ALTER DEFAULT PRIVILEGES FOR ROLE etl IN SCHEMA s1 GRANT SELECT ON TABLES TO an;",
+                "ALTER DEFAULT PRIVILEGES FOR ROLE etl IN SCHEMA s1 REVOKE INSERT ON TABLES FROM ot;",
+                "ALTER DEFAULT PRIVILEGES FOR ROLE etl IN SCHEMA s2 GRANT SELECT ON TABLES TO an;",
+                "ALTER DEFAULT PRIVILEGES FOR ROLE etl IN SCHEMA s2 REVOKE INSERT ON TABLES FROM ot;",
+            ]
+        );
+        // Additive: the REVOKEs are warnings that name them.
+        let additive = format!("mode: additive\n{yaml}");
+        let p = plan(&config(&additive), Some(&snap), PlanOptions::default()).unwrap();
+        assert_eq!(sql(&p).len(), 2);
+        let warned: Vec<String> = p.warnings.iter().map(|d| d.to_string()).collect();
+        assert!(
+            warned.iter().any(|w| w
+                .contains("INSERT in the default privileges of etl in s1 on tables")
+                && w.contains("REVOKE INSERT ON TABLES FROM ot")),
+            "{warned:#?}"
+        );
+        // A schema that does not exist: a warning, and an error under --strict.
+        let yaml = format!(
+            "{DEFAULTS_PG}default_privileges:\n  - for: etl\n    schema: nope\n    tables: {{select: [an]}}\n"
+        );
+        let p = plan(&config(&yaml), Some(&snap), PlanOptions::default()).unwrap();
+        assert!(sql(&p).is_empty());
+        assert!(
+            p.warnings[0]
+                .to_string()
+                .contains("schema `nope` does not exist"),
+            "{:?}",
+            p.warnings
+        );
+        let e = errors(plan(
+            &config(&yaml),
+            Some(&snap),
+            PlanOptions { strict: true },
+        ));
+        assert!(
+            e[0].contains("--strict makes a missing schema an error"),
+            "{e:?}"
+        );
+    }
+
+    #[test]
+    fn a_default_in_a_schema_cannot_take_away_what_the_global_one_gives() {
+        // The server's global default gives `an` SELECT; the file's schema entry leaves
+        // it out: no statement could do that.
+        let snap = defaults_catalog()
+            .default(
+                "etl",
+                None,
+                ObjectKind::Table,
+                vec![
+                    acl("role:etl", Privilege::Select),
+                    acl("role:an", Privilege::Select),
+                ],
+            )
+            .done();
+        let yaml = format!(
+            "{DEFAULTS_PG}default_privileges:\n  - for: etl\n    schema: s1\n    tables: {{select: []}}\n"
+        );
+        let e = errors(plan(&config(&yaml), Some(&snap), PlanOptions::default()));
+        assert_eq!(e.len(), 1, "{e:?}");
+        assert!(
+            e[0].contains("default privileges of role `etl` in schema `s1` on new tables: role `an` would still get SELECT")
+                && e[0].contains("grants.yaml:9:5"),
+            "{e:?}"
+        );
+        // The file's own global rule decides: taking SELECT from it there is the fix.
+        let fixed = format!("{yaml}  - for: etl\n    tables: {{}}\n");
+        let p = plan(&config(&fixed), Some(&snap), PlanOptions::default()).unwrap();
+        assert_eq!(
+            sql(&p),
+            ["ALTER DEFAULT PRIVILEGES FOR ROLE etl REVOKE SELECT ON TABLES FROM an;"]
+        );
+        // PUBLIC's built-in EXECUTE on functions is kept, so a schema entry need not
+        // list it; with keep_public: false it must.
+        let yaml = format!(
+            "{DEFAULTS_PG}default_privileges:\n  - for: etl\n    schema: s1\n    functions: {{execute: [an]}}\n"
+        );
+        assert!(plan(&config(&yaml), Some(&snap), PlanOptions::default()).is_ok());
+        let yaml = format!(
+            "{DEFAULTS_PG}default_privileges:\n  - for: etl\n    schema: s1\n    keep_public: false\n    functions: {{execute: [an]}}\n"
+        );
+        let e = errors(plan(&config(&yaml), Some(&snap), PlanOptions::default()));
+        assert!(e[0].contains("PUBLIC would still get EXECUTE"), "{e:?}");
+    }
+
+    #[test]
+    fn redshift_defaults_are_for_users_and_drop_is_not_revoked_alone() {
+        let snap = Cat::new(Target::Redshift)
+            .principal(User, "etl", false)
+            .principal(Group, "an", false)
+            .schema("s1", "etl", vec![])
+            .default(
+                "etl",
+                Some("s1"),
+                ObjectKind::Table,
+                vec![acl("group:an", Privilege::Drop)],
+            )
+            .done();
+        let yaml = "users:\n  etl: {}\ngroups:\n  an: {}\ndefault_privileges:\n  - for: etl\n    schema: s1\n    tables: {select: [an]}\n    procedures: {execute: [an]}\n";
+        let e = errors(plan(&config(yaml), Some(&snap), PlanOptions::default()));
+        assert!(
+            e[0].contains("group `an` holds DROP in the default privileges of etl in s1 on tables")
+                && e[0].contains("REVOKE ALL ON TABLES FROM GROUP an"),
+            "{e:?}"
+        );
+        let yaml = yaml.replace("{select: [an]}", "{select: [an], drop: [an]}");
+        let p = plan(&config(&yaml), Some(&snap), PlanOptions::default()).unwrap();
+        assert_eq!(
+            sql(&p),
+            [
+                "ALTER DEFAULT PRIVILEGES FOR USER etl IN SCHEMA s1 GRANT SELECT ON TABLES TO GROUP an;",
+                "ALTER DEFAULT PRIVILEGES FOR USER etl IN SCHEMA s1 GRANT EXECUTE ON PROCEDURES TO GROUP an;",
+            ]
+        );
     }
 
     const SEED: &str = include_str!("../grants.yaml");

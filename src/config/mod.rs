@@ -18,7 +18,7 @@ mod tests;
 mod typed;
 
 pub use cluster::{Cluster, KmsKey, Partition, PolicyStyle};
-pub(crate) use marks::nearest;
+pub(crate) use marks::{nearest, DEFAULT_KEYS};
 pub use resolve::{GrantLoc, CLUSTER_EXAMPLE};
 
 use std::sync::Arc;
