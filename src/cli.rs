@@ -845,7 +845,14 @@ fn validate(path: &Path) -> Outcome {
             }
         })
         .collect();
-    let kinds = kinds.join(", ");
+    let mut kinds = kinds.join(", ");
+    if !config.defaults.is_empty() {
+        let n = config.defaults.len();
+        kinds.push_str(&format!(
+            ", {n} default {} (principal, schema and kind)",
+            output::plural(n, "privilege", "privileges")
+        ));
+    }
     print(&format!(
         "{} is valid (target {}, mode {}): {}, {}, {}, {}{cluster}\n",
         config.file,

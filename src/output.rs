@@ -408,9 +408,12 @@ pub fn markdown_with(plan: &Plan, source: &Source, options: &MarkdownOptions) ->
                 _ => continue,
             };
             let Some(first) = on.first() else { continue };
-            let label = first
-                .object_kind()
-                .map_or("CREATE MODEL", crate::model::ObjectKind::section);
+            let label = match first {
+                crate::model::Securable::Default { .. } => "default privileges",
+                _ => first
+                    .object_kind()
+                    .map_or("CREATE MODEL", crate::model::ObjectKind::section),
+            };
             let row = match rows.iter().position(|r| r.0 == label) {
                 Some(i) => &mut rows[i],
                 None => {
@@ -620,6 +623,29 @@ mod tests {
             warnings: Vec::new(),
             scope: Default::default(),
         }
+    }
+
+    #[test]
+    fn the_markdown_table_has_a_row_for_default_privileges_apart_from_create_model() {
+        let default = Statement::Revoke {
+            privileges: vec![Privilege::Execute],
+            on: vec![Securable::Default {
+                role: "etl".into(),
+                schema: None,
+                of: crate::model::ObjectKind::Function,
+            }],
+            grantees: vec![Grantee::Public],
+        };
+        let create_model = Statement::Grant {
+            privileges: vec![Privilege::CreateModel],
+            on: vec![Securable::CreateModel],
+            grantees: vec![Grantee::principal(PrincipalKind::Group, "g")],
+        };
+        let md = markdown(&plan_of(vec![create_model, default]), &Source::Offline);
+        assert!(
+            md.contains("| CREATE MODEL | 1 | 0 |\n| default privileges | 0 | 1 |\n"),
+            "{md}"
+        );
     }
 
     #[test]

@@ -120,13 +120,15 @@ fn validate_counts_the_kinds_of_the_target_and_names_the_database_when_written()
         .args(["validate", "-f", "-"])
         .write_stdin(
             "target: postgres\nroles: {app: {}}\ntables: {s.t: {select: [app]}}\n\
-             database: {connect: [app]}\n",
+             database: {connect: [app]}\n\
+             default_privileges: [{for: app, tables: {select: [app]}, functions: {}}]\n",
         )
         .assert()
         .code(0)
         .stdout(
             "<stdin> is valid (target postgres, mode authoritative): 0 groups, 1 role, 0 users, \
-             0 schemas, 0 functions, 1 table, 0 sequences, 0 procedures, the database\n",
+             0 schemas, 0 functions, 1 table, 0 sequences, 0 procedures, the database, \
+             2 default privileges (principal, schema and kind)\n",
         );
 }
 
