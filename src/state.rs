@@ -331,6 +331,16 @@ fn grantee_words(out: &mut String, g: &Grantee) {
 }
 
 fn object_words(on: &Securable) -> String {
+    if let Securable::Default { role, schema, of } = on {
+        let mut out = format!("default privileges of {}", quote(role));
+        if let Some(schema) = schema {
+            out.push_str(" in schema ");
+            out.push_str(&quote(schema));
+        }
+        out.push_str(" on ");
+        out.push_str(of.section());
+        return out;
+    }
     let (Some(kind), Some(parts)) = (on.object_kind(), on.name_parts()) else {
         return "CREATE MODEL".to_string();
     };
@@ -426,6 +436,28 @@ mod tests {
             [(Arc::new(group("interns")), Privilege::Usage)],
         );
         s
+    }
+
+    #[test]
+    fn a_default_privilege_is_named_as_what_it_is() {
+        let on = Securable::Default {
+            role: "etl owner".into(),
+            schema: Some("demo_ml".into()),
+            of: crate::model::ObjectKind::Table,
+        };
+        assert_eq!(
+            object_words(&on),
+            "default privileges of \"etl owner\" in schema demo_ml on tables"
+        );
+        let global = Securable::Default {
+            role: "etl".into(),
+            schema: None,
+            of: crate::model::ObjectKind::Function,
+        };
+        assert_eq!(
+            object_words(&global),
+            "default privileges of etl on functions"
+        );
     }
 
     #[test]
