@@ -415,6 +415,15 @@ fn grantable(plan: &crate::plan::Plan, snapshot: &Snapshot, setup: &Setup) -> Ve
                     if *o == Securable::CreateModel {
                         continue; // the login check says who grants CREATE MODEL
                     }
+                    // Default privileges: only the role itself (or a member of it, on
+                    // PostgreSQL) or a superuser may change them (ALTER DEFAULT
+                    // PRIVILEGES, both targets' pages).
+                    if let Securable::Default { role, .. } = o {
+                        if !me.contains(role) {
+                            refused.push(format!("the {} (for {})", o.display_name(), quote(role)));
+                        }
+                        continue;
+                    }
                     let ok = object(o).is_some_and(|(owner, acl)| {
                         me.contains(owner)
                             || privileges.iter().all(|p: &Privilege| {

@@ -137,6 +137,50 @@ async fn postgres_superuser_and_a_plain_login() {
     assert!(line(&out.stdout, "pass", "declared").is_none());
 }
 
+/// Default privileges may be changed only by their role (or a member of it) or a
+/// superuser: doctor names the ones the login may not change, and passes once it may.
+#[tokio::test]
+async fn default_privileges_are_grantable_only_by_their_role() {
+    let (db, client) = common::fresh_db("doctor_defaults").await;
+    let plain = common::unique("dplain");
+    let etl = common::unique("detl");
+    let an = common::unique("dan");
+    exec(
+        &client,
+        &format!("CREATE ROLE {plain} LOGIN; CREATE ROLE {etl}; CREATE ROLE {an};"),
+    )
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("grants.yaml");
+    std::fs::write(
+        &file,
+        format!(
+            "target: postgres\nroles:\n  {plain}: {{}}\n  {etl}: {{}}\n  {an}: {{}}\n\
+             default_privileges:\n  - for: {etl}\n    tables: {{select: [{an}]}}\n  \
+             - for: {plain}\n    tables: {{select: [{an}]}}\n"
+        ),
+    )
+    .unwrap();
+    let out = doctor(Some(&file), &common::server().url(&db, &plain));
+    let refused =
+        line(&out.stdout, "FAIL", "grantable").unwrap_or_else(|| panic!("{}", out.stdout));
+    assert!(
+        refused.ends_with(&format!(
+            "may not grant or revoke on 1 object the plan changes, owning neither them nor the \
+             privileges WITH GRANT OPTION: the default privileges of {etl} on tables (for {etl})"
+        )),
+        "{refused}"
+    );
+    exec(&client, &format!("GRANT {etl} TO {plain}")).await;
+    let out = doctor(Some(&file), &common::server().url(&db, &plain));
+    assert!(
+        line(&out.stdout, "pass", "grantable")
+            .is_some_and(|l| l.contains("may run every statement of the plan")),
+        "{}",
+        out.stdout
+    );
+}
+
 /// The seed's cluster, checked with the shipped grants.yaml: a superuser passes; the
 /// IAM checks see the default role and the ASSUMEROLE grants.
 #[tokio::test]
