@@ -299,7 +299,9 @@ fn generator_is_deterministic_and_independent_of_the_role_prefix() {
         )
     );
     assert_eq!(
-        a.grants_yaml.replace("'p_g", "'other_g"),
+        a.grants_yaml
+            .replace("'p_g", "'other_g")
+            .replace("'p_owner", "'other_owner"),
         other_prefix.grants_yaml
     );
 }

@@ -12,6 +12,9 @@
 //! - tables (issue 19): the same names (`t0`, `t1`, ...) in every managed schema, SELECT
 //!   for a third of the schema's USAGE groups through one glob rule per schema, INSERT,
 //!   UPDATE and DELETE on one in ten for its CREATE groups;
+//! - default privileges (issue 19): a few owner roles, each with a global default (SELECT
+//!   on new tables, EXECUTE on new functions, for the first group) and a default on new
+//!   tables in every managed schema it owns, for the schema's readers: one per schema;
 //! - grants grantplan must never touch: schemas and functions the file does not name,
 //!   and a table (`bench_table`, which the file's `t*` globs do not match) inside managed
 //!   schemas.
@@ -100,7 +103,34 @@ enum Obj {
     Function(usize),
     /// A table, by index in `table_list`.
     Table(usize),
+    /// A default privilege, by index in `default_list`.
+    Default(usize),
 }
+
+/// What a default privilege covers: new tables or new functions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum DefKind {
+    Tables,
+    Functions,
+}
+
+impl DefKind {
+    fn sql(self) -> &'static str {
+        match self {
+            DefKind::Tables => "TABLES",
+            DefKind::Functions => "FUNCTIONS",
+        }
+    }
+    fn section(self) -> &'static str {
+        match self {
+            DefKind::Tables => "tables",
+            DefKind::Functions => "functions",
+        }
+    }
+}
+
+/// Roles that own (create) objects and have default privileges.
+const DEFAULT_OWNERS: usize = 3;
 
 struct Function {
     schema: usize,
@@ -133,6 +163,8 @@ pub struct Generated {
     function_list: Vec<Function>,
     /// Managed tables: (schema index, name).
     table_list: Vec<(usize, String)>,
+    /// Managed default privileges: (owner role index, schema index or global, kind).
+    default_list: Vec<(usize, Option<usize>, DefKind)>,
     held: BTreeSet<(Obj, Priv, usize)>,
     desired_set: BTreeSet<(Obj, Priv, usize)>,
 }
@@ -175,6 +207,11 @@ impl Generated {
                 let (s, name) = &self.table_list[t];
                 format!("table {}.{name}", self.schema_names[*s])
             }
+            Obj::Default(d) => {
+                let (owner, s, kind) = self.default_list[d];
+                let schema = s.map_or("*", |s| self.schema_names[s].as_str());
+                format!("default {} {schema} {}", self.roles[owner], kind.section())
+            }
         };
         format!("{object} {} {}", p.sql(), self.roles[g])
     }
@@ -206,7 +243,15 @@ pub const MANAGED_GRANTS: &str = "WITH managed AS (\
        SELECT 'table ' || m.nspname || '.' || c.relname, a.* \
          FROM pg_class c JOIN managed m ON m.oid = c.relnamespace, \
               aclexplode(coalesce(c.relacl, acldefault('r', c.relowner))) a \
-        WHERE c.relkind = 'r' AND c.relname <> 'bench_table' AND a.grantee <> c.relowner) \
+        WHERE c.relkind = 'r' AND c.relname <> 'bench_table' AND a.grantee <> c.relowner \
+       UNION ALL \
+       SELECT 'default ' || pg_get_userbyid(d.defaclrole) || ' ' || coalesce(n.nspname, '*') || \
+              ' ' || CASE d.defaclobjtype WHEN 'r' THEN 'tables' WHEN 'f' THEN 'functions' \
+              ELSE d.defaclobjtype::text END, a.* \
+         FROM pg_default_acl d LEFT JOIN pg_namespace n ON n.oid = d.defaclnamespace, \
+              aclexplode(d.defaclacl) a \
+        WHERE a.grantee <> d.defaclrole \
+          AND NOT (d.defaclnamespace = 0 AND d.defaclobjtype = 'f' AND a.grantee = 0)) \
      SELECT object || ' ' || privilege_type || ' ' || coalesce(r.rolname, 'PUBLIC') || \
             CASE WHEN is_grantable THEN ' WITH GRANT OPTION' ELSE '' END \
        FROM acl LEFT JOIN pg_roles r ON r.oid = acl.grantee";
@@ -324,7 +369,7 @@ pub fn generate_shaped(
     grantees: Grantees,
 ) -> Generated {
     let mut rng = fastrand::Rng::with_seed(seed);
-    let roles: Vec<String> = (0..size.groups).map(|i| format!("{prefix}_g{i}")).collect();
+    let mut roles: Vec<String> = (0..size.groups).map(|i| format!("{prefix}_g{i}")).collect();
     let schemas: Vec<String> = (0..size.schemas).map(schema_name).collect();
 
     // Functions, spread evenly over the schemas; one in five overloads the previous name.
@@ -500,6 +545,63 @@ pub fn generate_shaped(
     extra += table_extra;
     desired.extend(table_desired);
 
+    // Default privileges (issue 19): `DEFAULT_OWNERS` owner roles (added after every
+    // draw above, so those stay the same), each with a global default (SELECT on new
+    // tables and EXECUTE on new functions, for the first group) and a default on new
+    // tables in each managed schema it owns (schema s: owner s % DEFAULT_OWNERS) for the
+    // schema's readers and the first group (a default in a schema only adds to the
+    // global one, so it lists what the global gives). A stream of its own.
+    let mut drng = fastrand::Rng::with_seed(seed ^ 0x6465_6661_756c_7473);
+    let mut default_list: Vec<(usize, Option<usize>, DefKind)> = Vec::new();
+    let mut default_desired: BTreeSet<(Obj, Priv, usize)> = BTreeSet::new();
+    if size.groups > 0 {
+        let owners: Vec<usize> = (0..DEFAULT_OWNERS)
+            .map(|i| {
+                roles.push(format!("{prefix}_owner{i}"));
+                roles.len() - 1
+            })
+            .collect();
+        for &o in &owners {
+            for (kind, p) in [
+                (DefKind::Tables, Priv::Select),
+                (DefKind::Functions, Priv::Execute),
+            ] {
+                default_list.push((o, None, kind));
+                default_desired.insert((Obj::Default(default_list.len() - 1), p, 0));
+            }
+        }
+        for s in 0..size.schemas {
+            default_list.push((owners[s % owners.len()], Some(s), DefKind::Tables));
+            let d = Obj::Default(default_list.len() - 1);
+            default_desired.insert((d, Priv::Select, 0));
+            default_desired.extend(readers(s).iter().map(|g| (d, Priv::Select, *g)));
+        }
+    }
+    for d in &default_desired {
+        if drng.f64() < held_fraction {
+            held.insert(*d);
+        } else {
+            missing += 1;
+        }
+    }
+    let want_extra = default_desired.len() / 20;
+    let mut default_extra = 0;
+    let mut attempts = 0;
+    while default_extra < want_extra && attempts < want_extra * 20 {
+        attempts += 1;
+        let d = drng.usize(..default_list.len());
+        let p = match default_list[d].2 {
+            DefKind::Tables => Priv::Select,
+            DefKind::Functions => Priv::Execute,
+        };
+        let candidate = (Obj::Default(d), p, drng.usize(..size.groups));
+        if !default_desired.contains(&candidate) && held.insert(candidate) {
+            default_extra += 1;
+        }
+    }
+    extra += default_extra;
+    desired.extend(default_desired);
+
     // SQL that builds it.
     let mut setup = Vec::new();
     // Functions get EXECUTE for PUBLIC by default; the managed ones must start without
@@ -538,6 +640,19 @@ pub fn generate_shaped(
         grouped.entry((*o, *p)).or_default().push(*g);
     }
     for ((o, p), gs) in &grouped {
+        let to: Vec<String> = gs.iter().map(|g| q(&roles[*g])).collect();
+        if let Obj::Default(d) = o {
+            let (owner, schema, kind) = default_list[*d];
+            let place = schema.map_or(String::new(), |s| format!(" IN SCHEMA {}", q(&schemas[s])));
+            setup.push(format!(
+                "ALTER DEFAULT PRIVILEGES FOR ROLE {}{place} GRANT {} ON {} TO {}",
+                q(&roles[owner]),
+                p.sql(),
+                kind.sql(),
+                to.join(", ")
+            ));
+            continue;
+        }
         let on = match o {
             Obj::Schema(s) => format!("SCHEMA {}", q(&schemas[*s])),
             Obj::Function(f) => format!("FUNCTION {}", signature(&functions[*f])),
@@ -545,8 +660,8 @@ pub fn generate_shaped(
                 let (s, name) = &tables[*t];
                 format!("TABLE {}.{}", q(&schemas[*s]), q(name))
             }
+            Obj::Default(_) => unreachable!("written above"),
         };
-        let to: Vec<String> = gs.iter().map(|g| q(&roles[*g])).collect();
         setup.push(format!("GRANT {} ON {on} TO {}", p.sql(), to.join(", ")));
     }
     // Outside the file's scope: one unmanaged schema per 20 managed ones, with two
@@ -614,6 +729,44 @@ pub fn generate_shaped(
         }
     }
 
+    if !default_list.is_empty() {
+        yaml.push_str("\ndefault_privileges:\n");
+        let mut entries: BTreeMap<(usize, Option<usize>), Vec<(DefKind, Vec<usize>)>> =
+            BTreeMap::new();
+        for (i, (owner, schema, kind)) in default_list.iter().enumerate() {
+            let gs: Vec<usize> = desired
+                .range(
+                    (Obj::Default(i), Priv::Usage, 0)..=(Obj::Default(i), Priv::Delete, usize::MAX),
+                )
+                .map(|(_, _, g)| *g)
+                .collect::<BTreeSet<usize>>()
+                .into_iter()
+                .collect();
+            entries
+                .entry((*owner, *schema))
+                .or_default()
+                .push((*kind, gs));
+        }
+        for ((owner, schema), kinds) in entries {
+            let _ = writeln!(yaml, "  - for: {}", yaml_str(&roles[owner]));
+            if let Some(s) = schema {
+                let _ = writeln!(yaml, "    schema: {}", yaml_str(&key_part(&schemas[s])));
+            }
+            for (kind, gs) in kinds {
+                let list_key = match kind {
+                    DefKind::Tables => "select",
+                    DefKind::Functions => "execute",
+                };
+                let _ = writeln!(
+                    yaml,
+                    "    {}: {{{list_key}: {}}}",
+                    kind.section(),
+                    list(&gs)
+                );
+            }
+        }
+    }
+
     Generated {
         size,
         setup,
@@ -626,6 +779,7 @@ pub fn generate_shaped(
         schema_names: schemas,
         function_list: functions,
         table_list: tables,
+        default_list,
         held,
         desired_set: desired,
     }
@@ -634,8 +788,8 @@ pub fn generate_shaped(
 /// The managed part of the generated catalog as a grantplan snapshot (what a reader
 /// would return for it), owned by `postgres`: for planner figures without a database.
 pub fn snapshot(g: &Generated) -> grantplan::catalog::Snapshot {
-    use grantplan::catalog::{Acl, ObjectInfo, PrincipalInfo, Snapshot};
-    use grantplan::model::{Grantee, PrincipalKind, Privilege, Securable};
+    use grantplan::catalog::{Acl, DefaultInfo, ObjectInfo, PrincipalInfo, Snapshot};
+    use grantplan::model::{Grantee, ObjectKind, PrincipalKind, Privilege, Securable};
     let mut snap = Snapshot::empty(grantplan::model::Target::Postgres);
     snap.server.database = "generated".into();
     snap.server.login = "postgres".into();
@@ -698,6 +852,50 @@ pub fn snapshot(g: &Generated) -> grantplan::catalog::Snapshot {
             acls.remove(&Obj::Table(i)).unwrap_or_default(),
         ));
     }
+    for (i, (owner, schema, kind)) in g.default_list.iter().enumerate() {
+        let mut grants = acls.remove(&Obj::Default(i)).unwrap_or_default();
+        if grants.is_empty() {
+            continue; // the server keeps no entry (equal to the built-in)
+        }
+        let (of, own): (ObjectKind, &[Privilege]) = match kind {
+            DefKind::Tables => (
+                ObjectKind::Table,
+                &[
+                    Privilege::Select,
+                    Privilege::Insert,
+                    Privilege::Update,
+                    Privilege::Delete,
+                    Privilege::Truncate,
+                    Privilege::References,
+                    Privilege::Trigger,
+                ],
+            ),
+            DefKind::Functions => (ObjectKind::Function, &[Privilege::Execute]),
+        };
+        // A global entry holds the role's own privileges, and PUBLIC's EXECUTE on
+        // functions (docs/research/postgres-default-privileges.md).
+        if schema.is_none() {
+            let me = Grantee::principal(PrincipalKind::Role, g.roles[*owner].clone());
+            grants.extend(own.iter().map(|&privilege| Acl {
+                grantee: me.clone(),
+                privilege,
+                grant_option: false,
+            }));
+            if *kind == DefKind::Functions {
+                grants.push(Acl {
+                    grantee: Grantee::Public,
+                    privilege: Privilege::Execute,
+                    grant_option: false,
+                });
+            }
+        }
+        snap.default_privileges.push(DefaultInfo {
+            role: g.roles[*owner].clone(),
+            schema: schema.map(|s| g.schema_names[s].clone()),
+            of,
+            grants,
+        });
+    }
     snap.normalize();
     snap
 }
@@ -705,6 +903,11 @@ pub fn snapshot(g: &Generated) -> grantplan::catalog::Snapshot {
 /// Privileges held in `snap` (every grantee × privilege × object).
 pub fn snapshot_privileges(snap: &grantplan::catalog::Snapshot) -> usize {
     snap.objects.iter().map(|o| o.grants.len()).sum::<usize>()
+        + snap
+            .default_privileges
+            .iter()
+            .map(|d| d.grants.len())
+            .sum::<usize>()
 }
 
 /// Runs the setup statements over `client`, many per round trip.
