@@ -731,8 +731,9 @@ pub fn generate_shaped(
 
     if !default_list.is_empty() {
         yaml.push_str("\ndefault_privileges:\n");
-        let mut entries: BTreeMap<(usize, Option<usize>), Vec<(DefKind, Vec<usize>)>> =
-            BTreeMap::new();
+        // (owner, schema) -> each kind with its grantees: one entry each.
+        type Entries = BTreeMap<(usize, Option<usize>), Vec<(DefKind, Vec<usize>)>>;
+        let mut entries = Entries::new();
         for (i, (owner, schema, kind)) in default_list.iter().enumerate() {
             let gs: Vec<usize> = desired
                 .range(
