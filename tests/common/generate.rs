@@ -858,26 +858,18 @@ pub fn snapshot(g: &Generated) -> grantplan::catalog::Snapshot {
         if grants.is_empty() {
             continue; // the server keeps no entry (equal to the built-in)
         }
-        let (of, own): (ObjectKind, &[Privilege]) = match kind {
-            DefKind::Tables => (
-                ObjectKind::Table,
-                &[
-                    Privilege::Select,
-                    Privilege::Insert,
-                    Privilege::Update,
-                    Privilege::Delete,
-                    Privilege::Truncate,
-                    Privilege::References,
-                    Privilege::Trigger,
-                ],
-            ),
-            DefKind::Functions => (ObjectKind::Function, &[Privilege::Execute]),
+        let of = match kind {
+            DefKind::Tables => ObjectKind::Table,
+            DefKind::Functions => ObjectKind::Function,
         };
+        let own = of
+            .privileges()
+            .filter(|&p| of.allows_on(p, grantplan::model::Target::Postgres));
         // A global entry holds the role's own privileges, and PUBLIC's EXECUTE on
         // functions (docs/research/postgres-default-privileges.md).
         if schema.is_none() {
             let me = Grantee::principal(PrincipalKind::Role, g.roles[*owner].clone());
-            grants.extend(own.iter().map(|&privilege| Acl {
+            grants.extend(own.map(|privilege| Acl {
                 grantee: me.clone(),
                 privilege,
                 grant_option: false,
