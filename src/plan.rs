@@ -1177,6 +1177,7 @@ impl<'a> Planner<'a> {
         let config = self.config;
         let target = config.target;
         let mut added: Vec<(Securable, ObjectState)> = Vec::new();
+        let mut adding: HashSet<Securable> = HashSet::default();
         let public = self.world.grantees.id(&Grantee::Public);
         for rule in &config.defaults {
             let role = target.canonical_principal(&rule.role).name;
@@ -1191,7 +1192,7 @@ impl<'a> Planner<'a> {
                     schema,
                     of: rule.kind,
                 };
-                if self.world.find(&on).is_none() && !added.iter().any(|(o, _)| *o == on) {
+                if self.world.find(&on).is_none() && adding.insert(on.clone()) {
                     let Securable::Default { schema, .. } = &on else {
                         unreachable!("a default")
                     };
@@ -1245,6 +1246,9 @@ impl<'a> Planner<'a> {
                 return Vec::new();
             }
             if self.offline {
+                return vec![Some(name.clone())];
+            }
+            if self.world.find(&Securable::Schema { name: name.clone() }).is_some() {
                 return vec![Some(name.clone())];
             }
         } else if self.offline {
