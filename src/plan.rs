@@ -1248,7 +1248,11 @@ impl<'a> Planner<'a> {
             if self.offline {
                 return vec![Some(name.clone())];
             }
-            if self.world.find(&Securable::Schema { name: name.clone() }).is_some() {
+            if self
+                .world
+                .find(&Securable::Schema { name: name.clone() })
+                .is_some()
+            {
                 return vec![Some(name.clone())];
             }
         } else if self.offline {

@@ -1231,3 +1231,65 @@ fn default_privileges_file_errors_are_located_before_any_connection() {
         );
     }
 }
+
+/// `diff` (text and JSON) and `plan --format markdown` name each default privilege by
+/// its role, schema and kind, never as CREATE MODEL (which PostgreSQL does not have),
+/// and the JSON diff's `removed` holds the PUBLIC EXECUTE that keep_public: false
+/// takes away.
+#[tokio::test]
+async fn diff_and_markdown_name_default_privileges_not_create_model() {
+    let pg = Pg::new();
+    let (url, _c) = pg.database("dp_diff").await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(&dir, "grants.yaml", &pg.yaml("authoritative"));
+    let (e, s) = (&pg.etl, &pg.scoring);
+    let mut wrong = Vec::new();
+
+    let text = run(&["diff"], &file, &url);
+    assert_eq!(text.code, 0, "{}", text.stderr);
+    if text.stdout.contains("CREATE MODEL") {
+        wrong.push(format!("diff says CREATE MODEL:\n{}", text.stdout));
+    }
+    // The per-schema default that gives scoring SELECT is named as such.
+    let named = text.stdout.lines().any(|l| {
+        l.starts_with('+')
+            && l.contains(&format!("SELECT held by role {s}"))
+            && l.contains(e.as_str())
+            && l.contains("demo_ml")
+            && l.contains("tables")
+    });
+    if !named {
+        wrong.push(format!(
+            "no diff line names etl's demo_ml tables default:\n{}",
+            text.stdout
+        ));
+    }
+
+    let json = run(&["diff", "--format", "json"], &file, &url);
+    assert_eq!(json.code, 0, "{}", json.stderr);
+    let doc: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    let removed: Vec<&str> = doc["removed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    if !removed
+        .iter()
+        .any(|l| l.contains(s.as_str()) && l.contains("EXECUTE held by PUBLIC"))
+    {
+        wrong.push(format!(
+            "the plan revokes EXECUTE from PUBLIC in scoring's default, but `removed` is {removed:?}"
+        ));
+    }
+
+    let md = run(&["plan", "--format", "markdown"], &file, &url);
+    assert_eq!(md.code, 0, "{}", md.stderr);
+    if md.stdout.contains("CREATE MODEL") {
+        wrong.push(format!(
+            "plan --format markdown says CREATE MODEL:\n{}",
+            md.stdout
+        ));
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n\n"));
+}
