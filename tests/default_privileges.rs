@@ -1293,3 +1293,52 @@ async fn diff_and_markdown_name_default_privileges_not_create_model() {
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n\n"));
 }
+
+/// Whether PUBLIC still holds its built-in EXECUTE on a user's new functions is read
+/// from `pg_default_acl` too (r_PG_DEFAULT_ACL): svv_default_privileges need not list a
+/// global entry that holds only the owner's own privileges, and without this a
+/// `keep_public: false` REVOKE would be planned again after every apply.
+#[tokio::test]
+async fn redshift_public_execute_on_new_functions_is_read_from_pg_default_acl() {
+    let (db, c) = common::redshift_fixture("dp_rs_acl", &["seed_fresh.sql"]).await;
+    let url = common::server().admin_url(&db);
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(
+        &dir,
+        "grants.yaml",
+        "target: redshift\nusers:\n  bob: {}\ndefault_privileges:\n  - for: bob\n    \
+         keep_public: false\n    functions: {execute: []}\n",
+    );
+    let revoke = ["ALTER DEFAULT PRIVILEGES FOR USER bob REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;"];
+    // No entry anywhere: the built-in default, PUBLIC may execute.
+    let out = redshift_run(&["plan"], &file, &url);
+    assert_eq!(statements(&out), revoke, "{}", out.stderr);
+    // The entry the REVOKE leaves (bob's own EXECUTE), which the view does not list.
+    exec(
+        &c,
+        "INSERT INTO redshift_catalog.pg_default_acl VALUES (102, 0, 'f', ARRAY['bob=X/bob']);",
+    )
+    .await;
+    let out = redshift_run(&["plan", "--detailed-exitcode"], &file, &url);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    // An entry whose items still give PUBLIC EXECUTE (`=X/bob`), and another user's:
+    // only bob's is managed.
+    exec(
+        &c,
+        "UPDATE redshift_catalog.pg_default_acl SET defaclacl = ARRAY['=X/bob', 'bob=X/bob'];
+         INSERT INTO redshift_catalog.pg_default_acl VALUES (101, 0, 'f', ARRAY['=X/alice']);",
+    )
+    .await;
+    let out = redshift_run(&["plan"], &file, &url);
+    assert_eq!(statements(&out), revoke, "{}", out.stderr);
+    // A per-schema entry or another kind is not read from there.
+    exec(
+        &c,
+        "DELETE FROM redshift_catalog.pg_default_acl;
+         INSERT INTO redshift_catalog.pg_default_acl VALUES
+           (102, 2200, 'f', ARRAY['bob=X/bob']), (102, 0, 'r', ARRAY['bob=r/bob']);",
+    )
+    .await;
+    let out = redshift_run(&["plan"], &file, &url);
+    assert_eq!(statements(&out), revoke, "{}", out.stderr);
+}

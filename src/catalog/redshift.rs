@@ -199,9 +199,21 @@ pub const DEFAULTS_QUERY: &str = "SELECT schema_name, object_type, owner_name, \
      privilege_type, grantee_type, grantee_name, admin_option \
      FROM svv_default_privileges";
 
+/// The users with a global default on new functions, and its items
+/// (r_PG_DEFAULT_ACL: `defacluser`, `defaclnamespace` 0 "if no schema is specified",
+/// `defaclobjtype` f, `defaclacl` with PUBLIC's item written `=X/grantor`). Whether such
+/// an entry exists decides whether PUBLIC still holds its built-in EXECUTE: where
+/// svv_default_privileges lists no row for an entry (does it list the owner's own
+/// privileges? Not documented), the entry's existence here says the built-in no longer
+/// applies, so a `keep_public: false` REVOKE is not planned again forever. Superusers
+/// see every row ("regular users can see only their own data").
+pub const DEFAULT_ACLS_QUERY: &str = "SELECT u.usename, array_to_string(d.defaclacl, ',') \
+     FROM pg_default_acl d JOIN pg_user u ON u.usesysid = d.defacluser \
+     WHERE d.defaclnamespace = 0 AND d.defaclobjtype = 'f'";
+
 /// Every query a read runs, in order, each exactly once (between [`BEGIN`] and
 /// [`COMMIT`]); a read refused for visibility stops after the first four.
-pub const QUERIES: [&str; 23] = [
+pub const QUERIES: [&str; 24] = [
     SERVER_QUERY,
     USER_GRANTS_QUERY,
     ROLE_GRANTS_QUERY,
@@ -225,6 +237,7 @@ pub const QUERIES: [&str; 23] = [
     DATABASE_QUERY,
     DATABASE_PRIVILEGES_QUERY,
     DEFAULTS_QUERY,
+    DEFAULT_ACLS_QUERY,
 ];
 
 /// The login and the cluster's default IAM role, for `grantplan doctor`.
@@ -753,6 +766,34 @@ pub async fn read_in_transaction_with(
                 privilege,
                 grant_option: c.flag(6)?,
             });
+        }
+    }
+    // Global defaults on new functions as pg_default_acl keeps them: the entry exists
+    // (PUBLIC's built-in no longer applies), and PUBLIC's EXECUTE if its item has `X`.
+    for r in rows(
+        client,
+        T,
+        "default privilege ACLs",
+        DEFAULT_ACLS_QUERY,
+        progress,
+    )
+    .await?
+    {
+        let c = Cols::new(&r, T, "default privilege ACLs");
+        let key = (c.text(0)?.to_string(), None, ObjectKind::Function);
+        let grants = defaults.entry(key).or_default();
+        let Some(text) = c.opt(1)? else { continue };
+        let items = parse_acl(text).map_err(|e| c.unexpected(e.to_string()))?;
+        for item in items.into_iter().filter(|i| i.grantee == Grantee::Public) {
+            for (letter, grant_option) in item.privileges {
+                if letter == 'X' {
+                    grants.push(Acl {
+                        grantee: Grantee::Public,
+                        privilege: Privilege::Execute,
+                        grant_option,
+                    });
+                }
+            }
         }
     }
     snap.default_privileges = defaults
