@@ -29,7 +29,7 @@ use std::ops::Range;
 use indexmap::IndexMap;
 
 use super::marks::{Marks, NodeId, NodeKind};
-use super::raw::{RawConfig, RawGroup, RawRule, RawUser};
+use super::raw::{RawConfig, RawDefault, RawGroup, RawRule, RawUser};
 use crate::model::ObjectKind;
 
 type Section<T> = Option<IndexMap<String, Option<T>>>;
@@ -42,6 +42,8 @@ pub(crate) struct Sections {
     users: Section<RawUser>,
     /// The object sections taken, each rule's lists in its kind's privilege order.
     objects: Vec<(ObjectKind, Vec<RawRule>)>,
+    /// `default_privileges:`, each entry's kinds as lists.
+    defaults: Option<Vec<RawDefault>>,
     /// Character ranges of the sections' values, in file order: cut before serde_yaml
     /// reads the rest.
     pub ranges: Vec<Range<usize>>,
@@ -54,7 +56,8 @@ impl Sections {
         !(self.groups.is_some() && raw.groups.is_some()
             || self.roles.is_some() && raw.roles.is_some()
             || self.users.is_some() && raw.users.is_some()
-            || self.objects.iter().any(|(k, _)| raw.has_section(*k)))
+            || self.objects.iter().any(|(k, _)| raw.has_section(*k))
+            || self.defaults.is_some() && raw.default_privileges.is_some())
     }
 
     /// Puts the sections taken here into `raw`.
@@ -68,6 +71,9 @@ impl Sections {
         put(&mut raw.roles, self.roles);
         put(&mut raw.users, self.users);
         raw.fast_rules = self.objects;
+        if self.defaults.is_some() {
+            raw.default_privileges = self.defaults;
+        }
     }
 }
 
@@ -95,6 +101,7 @@ pub(crate) fn sections(text: &str, marks: &Marks) -> Option<Sections> {
             s.objects.push((kind, rules));
         }
     }
+    s.defaults = m.defaults(root, &mut ranges);
     if ranges.is_empty() {
         return None;
     }
@@ -137,6 +144,63 @@ impl Reader<'_> {
         }
         ranges.push(range);
         Some(out)
+    }
+
+    /// `default_privileges:` when it is a list every entry of which
+    /// [`Reader::default_entry`] reads.
+    fn defaults(&self, root: NodeId, ranges: &mut Vec<Range<usize>>) -> Option<Vec<RawDefault>> {
+        let id = self.marks.child(root, "default_privileges")?;
+        let node = self.marks.node(id);
+        if node.kind != NodeKind::Sequence || !node.faithful {
+            return None;
+        }
+        let range = self.marks.range(id)?;
+        if !self.cuttable(&range) {
+            return None;
+        }
+        let entries = self.marks.children(id);
+        let mut out = Vec::with_capacity(entries.len());
+        for &e in entries {
+            // A null entry is serde's error to report.
+            out.push(self.default_entry(e)??);
+        }
+        ranges.push(range);
+        Some(out)
+    }
+
+    /// One `default_privileges:` entry: `for` and `schema` strings, `keep_public`, and
+    /// each kind's lists by its list keys (a key at most once, no other key).
+    fn default_entry(&self, id: NodeId) -> Option<Option<RawDefault>> {
+        self.mapping(id, RawDefault::default, |m, d: &mut RawDefault, key, c| {
+            match key {
+                "for" if d.for_.is_none() => d.for_ = Some(m.string(c)?),
+                "schema" if d.schema.is_none() => d.schema = Some(m.string(c)?),
+                "keep_public" if d.keep_public.is_none() => d.keep_public = m.boolean(c)?,
+                _ => {
+                    let kind = ObjectKind::from_section(key)?;
+                    if kind.defaults_sql(crate::model::Target::Postgres).is_none()
+                        && kind.defaults_sql(crate::model::Target::Redshift).is_none()
+                        || d.fast_lists.iter().any(|(k, _)| *k == kind)
+                    {
+                        return None;
+                    }
+                    // A kind written `~` is absent, as serde reads it.
+                    if let Some(lists) = m.rule(kind, c)? {
+                        d.fast_lists.push((kind, lists));
+                    }
+                }
+            }
+            Some(())
+        })
+    }
+
+    /// A string as serde_yaml reads it: a scalar every reader reads as that text.
+    fn string(&self, id: NodeId) -> Option<String> {
+        let node = self.marks.node(id);
+        if node.kind != NodeKind::Scalar || !node.faithful {
+            return None;
+        }
+        self.marks.scalar(node).map(str::to_string)
     }
 
     /// True when the section's byte range is within the text, not empty, and holds no
@@ -353,6 +417,41 @@ mod tests {
     }
 
     #[test]
+    fn default_privileges_are_read_from_the_marks_as_serde_reads_them() {
+        let text = "roles: {etl: {}}\ndefault_privileges:\n- for: etl\n  schema: 's*'\n  keep_public: false\n  tables: {select: [a, public], drop: [b]}\n  functions: ~\n- {for: role:etl, procedures: {execute: []}, sequences: {}}\ntarget: postgres\n";
+        assert!(same(text));
+        let scan = marks::scan("g.yaml", text);
+        let s = super::sections(text, &scan.marks).expect("taken");
+        let mut defaults = s.defaults.expect("default_privileges taken");
+        assert_eq!(defaults.len(), 2);
+        assert_eq!(defaults[0].for_.as_deref(), Some("etl"));
+        assert_eq!(defaults[0].schema.as_deref(), Some("s*"));
+        assert_eq!(defaults[0].keep_public, Some(false));
+        let lists = defaults[0].take_lists();
+        assert_eq!(lists.len(), 1, "functions: ~ is absent, as serde reads it");
+        assert_eq!(lists[0].0, ObjectKind::Table);
+        let kinds: Vec<_> = defaults[1].take_lists().iter().map(|(k, _)| *k).collect();
+        assert_eq!(kinds, [ObjectKind::Sequence, ObjectKind::Procedure]);
+        // Shapes serde reads otherwise, or refuses: serde reads them.
+        for text in [
+            "default_privileges: [~]\n",
+            "default_privileges: {for: a}\n",
+            "default_privileges: [{for: ~}]\n",
+            "default_privileges: [{for: [a]}]\n",
+            "default_privileges: [{for: a, keep_public: yes}]\n",
+            "default_privileges: [{for: a, tables: [a]}]\n",
+            "default_privileges: [{for: a, tables: {select: a}}]\n",
+            "default_privileges: [{for: !!str a}]\n",
+            "default_privileges: [{for: 1, schema: true}]\n",
+            "default_privileges: []\n",
+        ] {
+            if both(text).is_some() {
+                same(text);
+            }
+        }
+    }
+
+    #[test]
     fn an_error_outside_the_sections_is_serde_yamls_over_the_whole_text() {
         // Reported at its line and column in the file, not in the cut text.
         let text = "groups: {a: {}}\nschemas:\n  s: {usage: [a]}\ntarget: 7\nmode: nope\n";
@@ -493,11 +592,47 @@ mod tests {
             })
     }
 
+    /// A `default_privileges:` entry: `for`, maybe `schema` and `keep_public`, and kinds.
+    fn default_entry() -> impl Strategy<Value = String> {
+        (
+            token(),
+            prop::option::of(token()),
+            prop::option::of(token()),
+            prop::collection::vec(
+                (
+                    prop::sample::select(vec!["tables", "functions", "sequences", "procedures"]),
+                    prop::sample::select(vec!["select", "execute", "usage"]),
+                    prop::collection::vec(token(), 0..3),
+                ),
+                0..3,
+            ),
+        )
+            .prop_map(|(who, schema, keep, kinds)| {
+                let mut e = format!("  - for: {who}\n");
+                if let Some(s) = schema {
+                    e.push_str(&format!("    schema: {s}\n"));
+                }
+                if let Some(k) = keep {
+                    e.push_str(&format!("    keep_public: {k}\n"));
+                }
+                let mut seen = Vec::new();
+                for (kind, key, items) in kinds {
+                    if seen.contains(&kind) {
+                        continue;
+                    }
+                    seen.push(kind);
+                    e.push_str(&format!("    {kind}: {{{key}: [{}]}}\n", items.join(", ")));
+                }
+                e
+            })
+    }
+
     fn document() -> impl Strategy<Value = String> {
         (
             prop::collection::vec(rule(&["create_model", "members"]), 0..3),
             prop::collection::vec(rule(&["create", "usage"]), 0..3),
             prop::collection::vec(rule(&["execute"]), 0..3),
+            prop::collection::vec(default_entry(), 0..3),
             prop::sample::select(vec![
                 "",
                 "target: postgres\n",
@@ -507,19 +642,24 @@ mod tests {
             ]),
             any::<bool>(),
         )
-            .prop_map(|(groups, schemas, functions, other, other_first)| {
-                let body = format!(
-                    "groups:\n{}schemas:\n{}functions:\n{}",
-                    groups.concat(),
-                    schemas.concat(),
-                    functions.concat()
-                );
-                if other_first {
-                    format!("{other}{body}")
-                } else {
-                    format!("{body}{other}")
-                }
-            })
+            .prop_map(
+                |(groups, schemas, functions, defaults, other, other_first)| {
+                    let mut body = format!(
+                        "groups:\n{}schemas:\n{}functions:\n{}",
+                        groups.concat(),
+                        schemas.concat(),
+                        functions.concat()
+                    );
+                    if !defaults.is_empty() {
+                        body.push_str(&format!("default_privileges:\n{}", defaults.concat()));
+                    }
+                    if other_first {
+                        format!("{other}{body}")
+                    } else {
+                        format!("{body}{other}")
+                    }
+                },
+            )
     }
 
     proptest! {

@@ -299,13 +299,18 @@ pub(crate) struct RawDefault {
     pub sequences: Option<RawSequence>,
     /// New stored procedures (Redshift; PostgreSQL's `functions:` covers them): `execute`.
     pub procedures: Option<RawExecute>,
+    /// Kinds the fast path read from the marks (`fast.rs`), each with its lists in its
+    /// kind's privilege order; [`RawDefault::take_lists`] takes them with the others.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub fast_lists: Vec<(ObjectKind, Vec<Option<Vec<String>>>)>,
 }
 
 impl RawDefault {
     /// The entry's kinds that are written, each with its lists in the order of the
     /// kind's privileges, in kind order.
     pub(crate) fn take_lists(&mut self) -> Vec<(ObjectKind, Vec<Option<Vec<String>>>)> {
-        let mut out = Vec::new();
+        let mut out = std::mem::take(&mut self.fast_lists);
         if let Some(t) = self.tables.take() {
             out.push((ObjectKind::Table, t.lists()));
         }
@@ -421,7 +426,16 @@ impl RawConfig {
     #[cfg(test)]
     pub(crate) fn normalized(mut self) -> String {
         let rules = ObjectKind::ALL.map(|k| (k, self.take_rules(k)));
-        format!("{self:?} {rules:?}")
+        let defaults: Option<Vec<_>> = self.default_privileges.take().map(|entries| {
+            entries
+                .into_iter()
+                .map(|mut d| {
+                    let lists = d.take_lists();
+                    (d.for_, d.schema, d.keep_public, lists)
+                })
+                .collect()
+        });
+        format!("{self:?} {rules:?} {defaults:?}")
     }
 }
 
