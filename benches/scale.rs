@@ -544,17 +544,23 @@ struct PlannedChange {
     grantee: String,
 }
 
-/// The plan's changes, one per (object, grantee), in plan order, and the plan's own
-/// statements.
-fn planned_from_json(plan_json: &str) -> (Vec<PlannedChange>, Vec<String>) {
+/// The plan's changes, one per (object, grantee), in plan order; the plan's own
+/// statements; and its default-privilege statements, which every shape runs as they are
+/// (ALTER DEFAULT PRIVILEGES names one role, schema and kind: nothing to group).
+fn planned_from_json(plan_json: &str) -> (Vec<PlannedChange>, Vec<String>, Vec<String>) {
     let doc: serde_json::Value = serde_json::from_str(plan_json).unwrap();
     let q = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
     let mut changes = Vec::new();
     let mut own = Vec::new();
+    let mut defaults = Vec::new();
     for st in doc["statements"].as_array().unwrap() {
         own.push(st["sql"].as_str().unwrap().to_string());
         let action = st["action"].as_str().unwrap();
         if action != "grant" && action != "revoke" {
+            continue;
+        }
+        if st["on"][0]["type"] == "default" {
+            defaults.push(st["sql"].as_str().unwrap().to_string());
             continue;
         }
         let privileges: Vec<&str> = st["privileges"]
@@ -597,7 +603,7 @@ fn planned_from_json(plan_json: &str) -> (Vec<PlannedChange>, Vec<String>) {
             }
         }
     }
-    (changes, own)
+    (changes, own, defaults)
 }
 
 /// (grant, privileges, kind) of a group of changes.
@@ -767,9 +773,16 @@ async fn run_on_copy(
 /// [`SHAPE_RUNS`] times, one after the other in turn, and keeps its best wall: a single
 /// run on this shared machine was seen at twice another's time for the same statements.
 async fn shape_baselines(port: u16, db: &str, plan_json: &str) -> Vec<ShapeRun> {
-    let (changes, own) = planned_from_json(plan_json);
+    let (changes, own, defaults) = planned_from_json(plan_json);
     let mut shapes = vec![("grantplan's plan, as planned", own)];
-    shapes.extend(statement_shapes(&changes));
+    shapes.extend(
+        statement_shapes(&changes)
+            .into_iter()
+            .map(|(shape, mut statements)| {
+                statements.extend(defaults.iter().cloned());
+                (shape, statements)
+            }),
+    );
     let mut runs: Vec<ShapeRun> = Vec::new();
     for (of, (shape, statements)) in shapes.iter().enumerate() {
         let modes: &[bool] = if *shape == SCRIPT_SHAPE {
