@@ -1069,16 +1069,14 @@ impl<'a> Planner<'a> {
                 // The rule's grants, numbered once for all the objects it matches.
                 let grants = numbered(&rule.grants, &mut numbers, config, &mut self.world.grantees);
                 // PUBLIC's built-in privileges on the database (TEMP, and CONNECT on
-                // PostgreSQL) change only when the file says so: where the section names
-                // `public`, and only for the privileges whose lists it writes. Listing who
-                // may create schemas is no decision about every login's temporary tables,
-                // and `temp: [public]` none about every login's CONNECT.
+                // PostgreSQL) and on the schema `public` (USAGE, and CREATE before
+                // PostgreSQL 15 and on Redshift) change only when the file says so: where
+                // the rule names `public`, and only for the privileges whose lists it
+                // writes. Listing who may create schemas is no decision about every
+                // login's temporary tables, `temp: [public]` none about every login's
+                // CONNECT, and `"*": {usage: [analysts]}` none about who may use `public`.
                 let names_public = rule.grants.iter().any(|g| *g.grantee == Grantee::Public);
-                let keep_public = rule
-                    .kind
-                    .info()
-                    .single
-                    .then(|| self.world.grantees.id(&Grantee::Public));
+                let public = self.world.grantees.id(&Grantee::Public);
                 let kept = |p: Privilege| !(names_public && rule.written.contains(&p));
                 for object in matched {
                     // The first rule that names or matches an object is where findings
@@ -1086,9 +1084,11 @@ impl<'a> Planner<'a> {
                     self.origin[object].get_or_insert(&rule.loc);
                     let want = desired[object].get_or_insert_with(Vec::new);
                     want.extend(&grants);
-                    if let Some(public) = keep_public {
-                        let held = &self.world.objects[object].1.held;
-                        want.extend(held.iter().filter(|&&(g, p)| g == public && kept(p)));
+                    let (on, state) = &self.world.objects[object];
+                    let built_in_public = rule.kind.info().single
+                        || matches!(on, Securable::Schema { name } if name == "public");
+                    if built_in_public {
+                        want.extend(state.held.iter().filter(|&&(g, p)| g == public && kept(p)));
                     }
                 }
             }
@@ -2228,6 +2228,52 @@ mod tests {
             [
                 "ALTER DEFAULT PRIVILEGES FOR USER etl IN SCHEMA s1 GRANT SELECT ON TABLES TO GROUP an;",
                 "ALTER DEFAULT PRIVILEGES FOR USER etl IN SCHEMA s1 GRANT EXECUTE ON PROCEDURES TO GROUP an;",
+            ]
+        );
+    }
+
+    #[test]
+    fn publics_built_in_privileges_on_the_schema_public_change_only_when_the_file_says_so() {
+        let snap = Cat::new(Target::Postgres)
+            .principal(Role, "an", false)
+            .schema(
+                "public",
+                "pg_database_owner",
+                vec![
+                    acl("public", Privilege::Usage),
+                    acl("public", Privilege::Create),
+                ],
+            )
+            .schema("s", "postgres", vec![acl("public", Privilege::Usage)])
+            .done();
+        let head = "target: postgres\nroles: {an: {}}\nschemas:\n";
+        let planned = |rules: &str| {
+            sql(&plan(
+                &config(&format!("{head}{rules}")),
+                Some(&snap),
+                PlanOptions::default(),
+            )
+            .unwrap())
+        };
+        // Naming who else may use it is no decision about everyone: PUBLIC keeps both.
+        assert_eq!(
+            planned("  public: {usage: [an]}\n"),
+            ["GRANT USAGE ON SCHEMA \"public\" TO an;"]
+        );
+        // A glob over every schema neither; on another schema PUBLIC is any grantee.
+        assert_eq!(
+            planned("  \"*\": {usage: [an]}\n"),
+            [
+                "GRANT USAGE ON SCHEMA\n    \"public\",\n    s\n  TO an;",
+                "REVOKE USAGE ON SCHEMA s FROM PUBLIC;",
+            ]
+        );
+        // Naming public, and writing `create:`: the classic hardening, and only it.
+        assert_eq!(
+            planned("  public: {usage: [an, public], create: []}\n"),
+            [
+                "GRANT USAGE ON SCHEMA \"public\" TO an;",
+                "REVOKE CREATE ON SCHEMA \"public\" FROM PUBLIC;",
             ]
         );
     }
