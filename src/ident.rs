@@ -32,6 +32,22 @@ pub fn push_quoted(out: &mut String, name: &str) {
     }
 }
 
+/// Appends `text` as an SQL string literal: `'text'`, every `'` inside doubled. The one
+/// literal grantplan writes is an IAM role's ARN (`GRANT ASSUMEROLE ON 'arn:...'`), whose
+/// characters the loader and the reader check; a backslash, which Redshift may read as
+/// an escape, never reaches here (the config refuses it, and so does the plan-file
+/// reader).
+pub fn push_literal(out: &mut String, text: &str) {
+    out.push('\'');
+    for c in text.chars() {
+        if c == '\'' {
+            out.push('\'');
+        }
+        out.push(c);
+    }
+    out.push('\'');
+}
+
 /// `"name"`, every `"` inside doubled.
 fn push_delimited(out: &mut String, name: &str) {
     out.push('"');

@@ -340,6 +340,13 @@ pub enum Privilege {
     Temp,
     /// CONNECT on a database (PostgreSQL only: Redshift has none).
     Connect,
+    /// Use of an IAM role in COPY (Redshift's ASSUMEROLE `FOR COPY`). Like the other
+    /// purposes below, and CREATE MODEL as a purpose, only on [`Securable::IamRole`].
+    Copy,
+    /// Use of an IAM role in UNLOAD (ASSUMEROLE `FOR UNLOAD`).
+    Unload,
+    /// Use of an IAM role in CREATE EXTERNAL FUNCTION (ASSUMEROLE `FOR EXTERNAL FUNCTION`).
+    ExternalFunction,
 }
 
 /// Words as a sentence lists them: `a, b or c` (`last` is `or` or `and`).
@@ -371,12 +378,26 @@ impl Privilege {
         Privilege::Connect,
     ];
 
+    /// The purposes an IAM role is granted for (`GRANT ASSUMEROLE ... FOR ...`), in
+    /// statement order; CREATE MODEL is both this and the system right.
+    pub const PURPOSES: [Privilege; 4] = [
+        Privilege::CreateModel,
+        Privilege::Copy,
+        Privilege::Unload,
+        Privilege::ExternalFunction,
+    ];
+
     /// The targets whose GRANT has this privilege at all. TRIGGER and CONNECT are
     /// PostgreSQL's (Redshift's r_GRANT has neither); ALTER and DROP on a table are
     /// Redshift's (PostgreSQL has neither as a privilege: only the owner alters or drops).
     pub fn targets(self) -> &'static [Target] {
         match self {
-            Privilege::CreateModel | Privilege::Alter | Privilege::Drop => &[Target::Redshift],
+            Privilege::CreateModel
+            | Privilege::Alter
+            | Privilege::Drop
+            | Privilege::Copy
+            | Privilege::Unload
+            | Privilege::ExternalFunction => &[Target::Redshift],
             Privilege::Trigger | Privilege::Connect => &[Target::Postgres],
             _ => &[Target::Redshift, Target::Postgres],
         }
@@ -420,6 +441,9 @@ impl Privilege {
             Privilege::Drop => "DROP",
             Privilege::Temp => "TEMP",
             Privilege::Connect => "CONNECT",
+            Privilege::Copy => "COPY",
+            Privilege::Unload => "UNLOAD",
+            Privilege::ExternalFunction => "EXTERNAL FUNCTION",
         }
     }
 }

@@ -247,6 +247,38 @@ fn grant_or_revoke(
     (target, grantee): (Target, fn(&mut String, &Grantee)),
 ) -> String {
     let mut out = String::with_capacity(48 + 28 * (on.len() + grantees.len()));
+    // ASSUMEROLE: the IAM role after ON, the purposes after the grantees (r_GRANT:
+    // `GRANT ASSUMEROLE ON { 'iam_role' | default } TO ... FOR { ... } [, ...]`).
+    if let Some(Securable::IamRole { arn }) = on.first() {
+        out.push_str(verb);
+        out.push_str(" ASSUMEROLE ON ");
+        match arn {
+            Some(arn) => crate::ident::push_literal(&mut out, arn),
+            None => out.push_str("default"),
+        }
+        match grantees {
+            [one] => {
+                out.push(' ');
+                out.push_str(to);
+                out.push(' ');
+                grantee(&mut out, one);
+                out.push(' ');
+            }
+            _ => {
+                line_break(&mut out, breaks, CLAUSE_INDENT);
+                out.push_str(to);
+                one_per_line(&mut out, breaks, grantees, grantee);
+                line_break(&mut out, breaks, CLAUSE_INDENT);
+            }
+        }
+        out.push_str("FOR");
+        for (i, p) in privileges.iter().enumerate() {
+            out.push_str(if i == 0 { " " } else { ", " });
+            out.push_str(p.sql());
+        }
+        out.push(';');
+        return out;
+    }
     // Default privileges: one role's (and schema's) future objects of one kind, named
     // before the verb; `ON TABLES` then names no object.
     let default = match on.first() {

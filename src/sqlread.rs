@@ -827,6 +827,16 @@ impl<'a> Reader<'a> {
                 why: "grantplan never writes REVOKE GRANT OPTION FOR or ADMIN OPTION FOR",
             }));
         }
+        if self.at("ASSUMEROLE") {
+            if self.target == Target::Postgres {
+                return Err(self.error(ReadErrorKind::RedshiftOnly {
+                    found: "`ASSUMEROLE`".to_string(),
+                    why: "PostgreSQL has no IAM roles",
+                }));
+            }
+            self.advance();
+            return self.assume_role(grant);
+        }
         let next = bare_word(self.peek_token());
         let is_privilege = next.as_deref().is_some_and(|w| {
             w == "ALL"
@@ -909,6 +919,92 @@ impl<'a> Reader<'a> {
         privileges.sort();
         let statement = Statement::change_many(grant, privileges, on, grantees);
         Ok((statement, "grantee"))
+    }
+
+    /// After `GRANT ASSUMEROLE` / `REVOKE ASSUMEROLE` (Redshift): `ON 'arn'` or `ON
+    /// default`, one role; `TO` / `FROM` the grantees; `FOR` the purposes (CREATE MODEL,
+    /// COPY, UNLOAD, EXTERNAL FUNCTION), as grantplan writes them (never `ON ALL`, never
+    /// `FOR ALL`).
+    fn assume_role(&mut self, grant: bool) -> Res<(Statement, &'static str)> {
+        self.expect("ON", "`ON` and the IAM role: its ARN in quotes, or default")?;
+        let arn = match self.peek_token().clone() {
+            Token::SingleQuotedString(arn) => {
+                if arn.is_empty() || arn.contains(['\\', '\'']) || arn.chars().any(char::is_control)
+                {
+                    return Err(self.unexpected(
+                        "an IAM role's ARN (grantplan writes none that is empty or holds a \
+                         quote, a backslash or a control character)",
+                    ));
+                }
+                self.advance();
+                Some(arn)
+            }
+            _ if self.eat("DEFAULT") => None,
+            _ if self.at("ALL") => {
+                let found = describe(self.peek_token());
+                return Err(self.error(ReadErrorKind::Forbidden {
+                    found,
+                    why: "grantplan names each IAM role and never writes ON ALL",
+                }));
+            }
+            _ => return Err(self.unexpected("the IAM role: its ARN in quotes, or default")),
+        };
+        if self.peek_token() == &Token::Comma {
+            return Err(self.error(ReadErrorKind::List { what: "IAM role" }));
+        }
+        let verb = if grant { "TO" } else { "FROM" };
+        self.expect(verb, &format!("`{verb}` and the grantee"))?;
+        let mut grantees = vec![self.grantee()?];
+        while self.peek_token() == &Token::Comma {
+            self.advance();
+            grantees.push(self.grantee()?);
+        }
+        self.expect(
+            "FOR",
+            "`FOR` and what the role may be used for (CREATE MODEL, COPY, UNLOAD or EXTERNAL \
+             FUNCTION)",
+        )?;
+        let mut purposes: Vec<Privilege> = Vec::new();
+        loop {
+            let at = self.here();
+            let purpose = if self.eat("CREATE") {
+                self.expect("MODEL", "`MODEL`")?;
+                Privilege::CreateModel
+            } else if self.eat("COPY") {
+                Privilege::Copy
+            } else if self.eat("UNLOAD") {
+                Privilege::Unload
+            } else if self.eat("EXTERNAL") {
+                self.expect("FUNCTION", "`FUNCTION`")?;
+                Privilege::ExternalFunction
+            } else if self.at("ALL") {
+                let found = describe(self.peek_token());
+                return Err(self.error(ReadErrorKind::Forbidden {
+                    found,
+                    why: "grantplan lists each purpose and never writes FOR ALL",
+                }));
+            } else {
+                return Err(self.unexpected("CREATE MODEL, COPY, UNLOAD or EXTERNAL FUNCTION"));
+            };
+            if purposes.contains(&purpose) {
+                return Err(at_loc(
+                    at,
+                    ReadErrorKind::DuplicatePrivilege { privilege: purpose },
+                ));
+            }
+            purposes.push(purpose);
+            if self.peek_token() == &Token::Comma {
+                self.advance();
+            } else {
+                break;
+            }
+        }
+        purposes.sort();
+        let on = vec![Securable::IamRole { arn }];
+        Ok((
+            Statement::change_many(grant, purposes, on, grantees),
+            "purpose",
+        ))
     }
 
     /// After `ALTER`: `DEFAULT PRIVILEGES FOR ROLE r [IN SCHEMA s] GRANT privileges ON
@@ -1491,6 +1587,82 @@ pub(crate) mod tests {
     }
     fn grant(privileges: &[Privilege], on: Securable, grantee: Grantee) -> Statement {
         Statement::change(true, privileges.to_vec(), on, grantee)
+    }
+
+    #[test]
+    fn assumerole_is_written_and_read_back_as_redshift_writes_it() {
+        let role = |arn: Option<&str>| Securable::IamRole {
+            arn: arn.map(str::to_string),
+        };
+        let arn = "arn:aws:iam::123456789012:role/RedshiftML";
+        let cases = [
+            (
+                Statement::change_many(
+                    true,
+                    vec![Privilege::CreateModel],
+                    vec![role(Some(arn))],
+                    vec![g(Group, "retention_analyst_grp")],
+                ),
+                "GRANT ASSUMEROLE ON 'arn:aws:iam::123456789012:role/RedshiftML' TO GROUP \
+                 retention_analyst_grp FOR CREATE MODEL;"
+                    .to_string(),
+            ),
+            (
+                Statement::change_many(
+                    false,
+                    vec![
+                        Privilege::CreateModel,
+                        Privilege::Copy,
+                        Privilege::ExternalFunction,
+                    ],
+                    vec![role(None)],
+                    vec![Grantee::Public, g(Role, "etl"), g(User, "select")],
+                ),
+                "REVOKE ASSUMEROLE ON default\n  FROM\n    PUBLIC,\n    ROLE etl,\n    \
+                 \"select\"\n  FOR CREATE MODEL, COPY, EXTERNAL FUNCTION;"
+                    .to_string(),
+            ),
+        ];
+        for (statement, sql) in cases {
+            assert_eq!(statement.render(Redshift), sql);
+            assert_eq!(
+                read(&sql, Redshift),
+                Ok(vec![statement.canonical(Redshift)]),
+                "{sql}"
+            );
+        }
+        // What grantplan never writes: ON ALL, FOR ALL, two roles, and ASSUMEROLE on
+        // PostgreSQL.
+        for (sql, target, piece) in [
+            (
+                "GRANT ASSUMEROLE ON ALL TO GROUP g FOR COPY;",
+                Redshift,
+                "never writes ON ALL",
+            ),
+            (
+                "GRANT ASSUMEROLE ON default TO GROUP g FOR ALL;",
+                Redshift,
+                "never writes FOR ALL",
+            ),
+            (
+                "GRANT ASSUMEROLE ON 'arn:a', 'arn:b' TO GROUP g FOR COPY;",
+                Redshift,
+                "one IAM role per statement",
+            ),
+            (
+                "GRANT ASSUMEROLE ON default TO PUBLIC FOR COPY, COPY;",
+                Redshift,
+                "COPY",
+            ),
+            (
+                "GRANT ASSUMEROLE ON default TO a FOR COPY;",
+                Postgres,
+                "PostgreSQL has no IAM roles",
+            ),
+        ] {
+            let e = read(sql, target).unwrap_err().to_string();
+            assert!(e.contains(piece), "{sql}: {e}");
+        }
     }
 
     #[test]
@@ -3041,6 +3213,17 @@ pub(crate) mod tests {
         }
         if target == Redshift {
             objects.push((Just(vec![CreateModel]), Just(vec![Securable::CreateModel])).boxed());
+            // An IAM role, by ARN or the cluster's default, for one or more purposes.
+            let arn = prop::option::of(
+                "arn:aws(-cn|-us-gov)?:iam::[0-9]{12}:role/[A-Za-z0-9_+=,.@/-]{1,30}",
+            );
+            objects.push(
+                (
+                    prop::sample::subsequence(Privilege::PURPOSES.to_vec(), 1..=4),
+                    arn.prop_map(|arn| vec![Securable::IamRole { arn }]),
+                )
+                    .boxed(),
+            );
         }
         // Default privileges: one role's (and schema's) future objects of one kind a
         // statement.

@@ -469,6 +469,13 @@ pub enum Securable {
         #[schemars(with = "String")]
         of: ObjectKind,
     },
+    /// An IAM role, by ARN (`None`: the cluster's default role, `ON default`), whose use
+    /// in CREATE MODEL, COPY, UNLOAD and external functions is granted (Redshift's
+    /// ASSUMEROLE; the privileges are [`Privilege::PURPOSES`]). No object of the
+    /// database: `object_kind` is `None`.
+    IamRole {
+        arn: Option<String>,
+    },
 }
 
 impl Securable {
@@ -476,6 +483,7 @@ impl Securable {
     pub fn kind(&self) -> &'static str {
         match self {
             Securable::Default { .. } => "default_privileges",
+            Securable::IamRole { .. } => "assume_role",
             _ => self.object_kind().map_or("create_model", ObjectKind::noun),
         }
     }
@@ -488,6 +496,9 @@ impl Securable {
                 .as_ref()
                 .map_or(String::new(), |s| format!(" in {s}"));
             return format!("default privileges of {role}{place} on {}", of.section());
+        }
+        if let Securable::IamRole { arn } = self {
+            return format!("IAM role {}", arn.as_deref().unwrap_or("default"));
         }
         let Some(parts) = self.name_parts() else {
             return "CREATE MODEL".to_string();
@@ -535,14 +546,14 @@ impl Securable {
             Securable::Sequence { .. } => Some(ObjectKind::Sequence),
             Securable::Procedure { .. } => Some(ObjectKind::Procedure),
             Securable::Database { .. } => Some(ObjectKind::Database),
-            Securable::Default { .. } => None,
+            Securable::Default { .. } | Securable::IamRole { .. } => None,
         }
     }
 
     /// The parts of this object's name; `None` for CREATE MODEL.
     pub fn name_parts(&self) -> Option<NameParts<'_>> {
         match self {
-            Securable::CreateModel | Securable::Default { .. } => None,
+            Securable::CreateModel | Securable::Default { .. } | Securable::IamRole { .. } => None,
             Securable::Schema { name } | Securable::Database { name } => Some(NameParts {
                 first: name,
                 second: None,
