@@ -404,10 +404,11 @@ impl Privilege {
     }
 
     /// True when the privilege can be granted on `target`: the target has it, on a kind
-    /// of object that exists there (or it is CREATE MODEL, granted on no object).
+    /// of object that exists there (or it is CREATE MODEL, granted on no object, or a
+    /// purpose an IAM role is granted for).
     pub fn exists_on(self, target: Target) -> bool {
         self.targets().contains(&target)
-            && (self == Privilege::CreateModel
+            && (Privilege::PURPOSES.contains(&self)
                 || KINDS
                     .iter()
                     .any(|k| k.targets.contains(&target) && k.privileges.contains(&self)))

@@ -368,6 +368,15 @@ impl World {
                 },
             ));
         }
+        for r in &snap.iam_roles {
+            objects.push((
+                r.securable(),
+                ObjectState {
+                    owner: None,
+                    held: held(&r.grants),
+                },
+            ));
+        }
         for d in &snap.default_privileges {
             objects.push((
                 d.securable(),
@@ -762,6 +771,11 @@ impl<'a> Planner<'a> {
                             privilege_words(&privileges),
                             securable.display_name()
                         ),
+                        Securable::IamRole { .. } => format!(
+                            "ASSUMEROLE for {} on {}",
+                            privilege_words(&privileges),
+                            securable.display_name()
+                        ),
                         _ => format!(
                             "{} on {} {}",
                             privilege_words(&privileges),
@@ -1118,6 +1132,25 @@ impl<'a> Planner<'a> {
                 }
             }
         }
+        // ASSUMEROLE: each IAM role `assume_role:` names, the whole truth for the purposes
+        // its entry writes alone; PUBLIC's share changes only where the entry names
+        // `public` (as on the database: the usage notes' `revoke assumerole on all from
+        // public for all` is an operator's decision, not a side effect of listing a
+        // group).
+        for rule in &config.assume_roles {
+            let grants = numbered(&rule.grants, &mut numbers, config, &mut self.world.grantees);
+            let on = Securable::IamRole {
+                arn: rule.arn.clone(),
+            };
+            let object = self.world.find(&on).expect("added by default_objects");
+            self.origin[object].get_or_insert(&rule.loc);
+            let names_public = rule.grants.iter().any(|g| *g.grantee == Grantee::Public);
+            let want = desired[object].get_or_insert_with(Vec::new);
+            want.extend(&grants);
+            want.extend(self.world.objects[object].1.held.iter().filter(|&&(g, p)| {
+                !rule.written.contains(&p) || (g == public && !names_public)
+            }));
+        }
         for want in desired.iter_mut().flatten() {
             want.sort_unstable();
             want.dedup();
@@ -1216,6 +1249,16 @@ impl<'a> Planner<'a> {
                 matched.push(on);
             }
             self.default_matches.push(matched);
+        }
+        // The IAM roles `assume_role:` names: one the server lists no grant on holds
+        // none.
+        for rule in &config.assume_roles {
+            let on = Securable::IamRole {
+                arn: rule.arn.clone(),
+            };
+            if self.world.find(&on).is_none() && adding.insert(on.clone()) {
+                added.push((on, ObjectState::default()));
+            }
         }
         if !added.is_empty() {
             let objects = std::mem::take(&mut self.world.objects);
@@ -1559,7 +1602,7 @@ impl<'a> Planner<'a> {
                 _ => NO_NAME,
             };
             let alone = match self.world.objects[index].0 {
-                Securable::Default { .. } => index,
+                Securable::Default { .. } | Securable::IamRole { .. } => index,
                 _ => NO_NAME,
             };
             // Per (grant or revoke, privileges): the grantees, in rank order.

@@ -137,6 +137,31 @@ pub struct Snapshot {
     /// listed: the server deletes an entry equal to it, so absent and built-in are one
     /// state ([`DefaultInfo::built_in`]). Absent from the JSON when empty.
     pub default_privileges: Vec<DefaultInfo>,
+    /// Redshift: who may use each IAM role for what (`svv_iam_privileges`), one entry per
+    /// role a grant names, sorted by role; the privileges are [`Privilege::PURPOSES`].
+    /// Absent from the JSON when empty (always on PostgreSQL).
+    pub iam_roles: Vec<IamRoleInfo>,
+}
+
+/// The ASSUMEROLE grants on one IAM role.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IamRoleInfo {
+    /// The role's ARN; absent for the cluster's default role (`ON default`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arn: Option<String>,
+    /// Each a purpose (`CREATE_MODEL`, `COPY`, `UNLOAD`, `EXTERNAL_FUNCTION`) held by a
+    /// grantee.
+    pub grants: Vec<Acl>,
+}
+
+impl IamRoleInfo {
+    /// The object the planner manages for this role.
+    pub fn securable(&self) -> Securable {
+        Securable::IamRole {
+            arn: self.arn.clone(),
+        }
+    }
 }
 
 /// What objects of one kind that one role creates later, in one schema or anywhere, are
@@ -375,6 +400,7 @@ impl Snapshot {
             create_model: Vec::new(),
             non_local_schemas: Vec::new(),
             default_privileges: Vec::new(),
+            iam_roles: Vec::new(),
         }
     }
 
@@ -413,6 +439,20 @@ impl Snapshot {
         }
         self.default_privileges.sort_unstable();
         self.default_privileges.dedup();
+        for r in &mut self.iam_roles {
+            r.grants.sort_unstable();
+            r.grants.dedup();
+        }
+        self.iam_roles.sort_unstable();
+        self.iam_roles.dedup_by(|later, earlier| {
+            let same = later.arn == earlier.arn;
+            if same {
+                earlier.grants.append(&mut later.grants);
+                earlier.grants.sort_unstable();
+                earlier.grants.dedup();
+            }
+            same
+        });
     }
 
     /// Reads a snapshot from JSON, refusing other formats and versions with a message
@@ -537,6 +577,12 @@ pub enum SnapshotError {
         kind: ObjectKind,
         target: Target,
     },
+    /// An IAM role's grant of something no ASSUMEROLE grants.
+    #[error(
+        "invalid snapshot: iam_roles[{index}] holds {privilege}, which is not what an IAM role \
+         is granted for (CREATE MODEL, COPY, UNLOAD or EXTERNAL FUNCTION)"
+    )]
+    BadIamRole { index: usize, privilege: Privilege },
 }
 
 /// The sections of the kinds `target` keeps default privileges for (`tables, functions
@@ -691,6 +737,8 @@ struct SnapshotV2 {
     non_local_schemas: Vec<NonLocalSchema>,
     #[serde(default)]
     default_privileges: Vec<DefaultInfo>,
+    #[serde(default)]
+    iam_roles: Vec<IamRoleInfo>,
 }
 
 /// One format-2 object as read; `type` is the kind's noun, its name in plan JSON. One
@@ -741,6 +789,18 @@ impl SnapshotV2 {
             });
         }
         snap.default_privileges = self.default_privileges;
+        if let Some((index, a)) = self.iam_roles.iter().enumerate().find_map(|(i, r)| {
+            r.grants
+                .iter()
+                .find(|a| !Privilege::PURPOSES.contains(&a.privilege))
+                .map(|a| (i, a))
+        }) {
+            return Err(SnapshotError::BadIamRole {
+                index,
+                privilege: a.privilege,
+            });
+        }
+        snap.iam_roles = self.iam_roles;
         snap.objects.reserve_exact(self.objects.len());
         for (i, o) in self.objects.into_iter().enumerate() {
             let kind = o.kind;
@@ -822,6 +882,8 @@ impl Serialize for Snapshot {
             non_local_schemas: &'a [NonLocalSchema],
             #[serde(skip_serializing_if = "<[_]>::is_empty")]
             default_privileges: &'a [DefaultInfo],
+            #[serde(skip_serializing_if = "<[_]>::is_empty")]
+            iam_roles: &'a [IamRoleInfo],
         }
         Out {
             format: SNAPSHOT_FORMAT,
@@ -834,6 +896,7 @@ impl Serialize for Snapshot {
             create_model: &self.create_model,
             non_local_schemas: &self.non_local_schemas,
             default_privileges: &self.default_privileges,
+            iam_roles: &self.iam_roles,
         }
         .serialize(s)
     }

@@ -45,7 +45,8 @@
 use super::acl::parse_acl;
 use super::wire::{in_own_transaction, no_progress, rows, Cols, Progress, ReadError};
 use super::{
-    Acl, DefaultInfo, Membership, NonLocalKind, NonLocalSchema, ObjectInfo, PrincipalInfo, Snapshot,
+    Acl, DefaultInfo, IamRoleInfo, Membership, NonLocalKind, NonLocalSchema, ObjectInfo,
+    PrincipalInfo, Snapshot,
 };
 use crate::ident::quote;
 use crate::model::{Grantee, ObjectKind, Principal, PrincipalKind, Privilege, Securable, Target};
@@ -213,7 +214,7 @@ pub const DEFAULT_ACLS_QUERY: &str = "SELECT u.usename, array_to_string(d.defacl
 
 /// Every query a read runs, in order, each exactly once (between [`BEGIN`] and
 /// [`COMMIT`]); a read refused for visibility stops after the first four.
-pub const QUERIES: [&str; 24] = [
+pub const QUERIES: [&str; 25] = [
     SERVER_QUERY,
     USER_GRANTS_QUERY,
     ROLE_GRANTS_QUERY,
@@ -238,6 +239,7 @@ pub const QUERIES: [&str; 24] = [
     DATABASE_PRIVILEGES_QUERY,
     DEFAULTS_QUERY,
     DEFAULT_ACLS_QUERY,
+    ASSUME_ROLE_QUERY,
 ];
 
 /// The login and the cluster's default IAM role, for `grantplan doctor`.
@@ -796,6 +798,28 @@ pub async fn read_in_transaction_with(
             }
         }
     }
+    // Who may use which IAM role for what (r_SVV_IAM_PRIVILEGES).
+    let mut iam: BTreeMap<Option<String>, Vec<Acl>> = BTreeMap::new();
+    for r in rows(client, T, "ASSUMEROLE grants", ASSUME_ROLE_QUERY, progress).await? {
+        let c = Cols::new(&r, T, "ASSUMEROLE grants");
+        let Some(arn) = iam_role(c.text(0)?) else {
+            continue;
+        };
+        let grantee = identity(&c, 2)?;
+        let grants = iam.entry(arn).or_default();
+        for &privilege in purposes(c.text(1)?) {
+            grants.push(Acl {
+                grantee: grantee.clone(),
+                privilege,
+                grant_option: false,
+            });
+        }
+    }
+    snap.iam_roles = iam
+        .into_iter()
+        .map(|(arn, grants)| IamRoleInfo { arn, grants })
+        .collect();
+
     snap.default_privileges = defaults
         .into_iter()
         .map(|((role, schema, of), grants)| DefaultInfo {
@@ -889,6 +913,34 @@ fn identity(c: &Cols, i: usize) -> Result<Grantee, ReadError> {
             )))
         }
     })
+}
+
+/// The IAM role an `svv_iam_privileges.iam_arn` names: `Some(None)` for the cluster's
+/// default role (the page's sample writes it `default-aws-iam-role`), `Some(arn)` for an
+/// ARN, `None` for anything else (a grant `ON ALL`, not managed).
+fn iam_role(text: &str) -> Option<Option<String>> {
+    let text = text.trim();
+    if text.eq_ignore_ascii_case("default-aws-iam-role") || text.eq_ignore_ascii_case("default") {
+        Some(None)
+    } else if text.starts_with("arn:") {
+        Some(Some(text.to_string()))
+    } else {
+        None
+    }
+}
+
+/// The purposes an `svv_iam_privileges.command_type` names: the page lists COPY, UNLOAD,
+/// CREATE MODEL and EXTERNAL FUNCTION, and its sample shows `EXFUNC`; `ALL` (as `FOR
+/// ALL` might be kept) is every purpose. Anything else: none.
+fn purposes(text: &str) -> &'static [Privilege] {
+    match text.trim().to_ascii_uppercase().as_str() {
+        "CREATE MODEL" => &[Privilege::CreateModel],
+        "COPY" => &[Privilege::Copy],
+        "UNLOAD" => &[Privilege::Unload],
+        "EXTERNAL FUNCTION" | "EXFUNC" => &[Privilege::ExternalFunction],
+        "ALL" => &Privilege::PURPOSES,
+        _ => &[],
+    }
 }
 
 /// The privilege an `svv_*_privileges` view's `privilege_type` names, when `kind` takes

@@ -57,6 +57,7 @@ pub(crate) static TOP_KEYS: std::sync::LazyLock<Vec<&'static str>> =
         ];
         keys.extend(ObjectKind::ALL.map(ObjectKind::section));
         keys.push("default_privileges");
+        keys.push("assume_role");
         keys.push("cluster");
         keys
     });
@@ -748,6 +749,8 @@ enum Ctx {
     Defaults,
     /// One `default_privileges:` entry.
     Default,
+    /// `assume_role:`: keys are IAM roles.
+    IamRoles,
     /// Anything else: only duplicates are checked.
     Free,
     /// Inside an entry that is already an error: nothing is checked or recorded.
@@ -774,6 +777,7 @@ impl Ctx {
                 "users" => Ctx::Principals(PrincipalKind::User),
                 "cluster" => Ctx::Object(CLUSTER_KEYS),
                 "default_privileges" => Ctx::Defaults,
+                "assume_role" => Ctx::IamRoles,
                 _ => match ObjectKind::from_section(key) {
                     Some(kind) if kind.info().single => Ctx::Object(kind.list_keys()),
                     Some(kind) => Ctx::Objects(kind),
@@ -782,6 +786,7 @@ impl Ctx {
             },
             Ctx::Principals(k) => Ctx::Principal(k),
             Ctx::Objects(kind) => Ctx::Object(kind.list_keys()),
+            Ctx::IamRoles => Ctx::Object(super::raw::ASSUME_ROLE_KEYS),
             // A kind's lists, as in its section's rules; `for`, `schema` and
             // `keep_public` are scalars.
             Ctx::Default => match ObjectKind::from_section(key) {
@@ -1822,6 +1827,10 @@ fn belongs(key: &str) -> Option<&'static str> {
             Some("under a group, role or user: `groups: {analysts: {create_model: true}}`")
         }
         "members" => Some("under a group or role: `groups: {analysts: {members: [alice]}}`"),
+        "copy" | "unload" | "external_function" => Some(
+            "under an IAM role in `assume_role:`: \
+             `assume_role: {default: {copy: [etl_grp]}}`",
+        ),
         "for" | "keep_public" => Some(
             "in a `default_privileges:` entry: \
              `default_privileges: [{for: role:etl, tables: {select: [analysts]}}]`",

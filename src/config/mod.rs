@@ -54,6 +54,8 @@ pub struct Config {
     pub rules: Vec<ObjectRule>,
     /// `default_privileges:`: one rule per kind an entry writes, in file order.
     pub defaults: Vec<DefaultRule>,
+    /// `assume_role:`: one rule per IAM role, in file order (Redshift).
+    pub assume_roles: Vec<AssumeRoleRule>,
     /// `cluster:`: the Redshift cluster's ML role (`grantplan iam`, `grantplan doctor`);
     /// `None` when the file has no such section.
     pub cluster: Option<Cluster>,
@@ -204,6 +206,30 @@ impl DefaultRule {
             self.role.name,
             self.kind.section()
         )
+    }
+}
+
+/// Who may use one IAM role for what: `assume_role:` entry.
+#[derive(Debug, Clone)]
+pub struct AssumeRoleRule {
+    /// The role's ARN; `None` for the cluster's default role (`default`).
+    pub arn: Option<String>,
+    /// The key as written.
+    pub key: String,
+    /// Each grantee with a purpose ([`Privilege::PURPOSES`]); `all:` is all four.
+    pub grants: Vec<RuleGrant>,
+    /// The purposes whose lists the entry writes: the rule is the whole truth for these
+    /// alone.
+    pub written: Vec<Privilege>,
+    /// The key's place.
+    pub loc: Location,
+}
+
+impl AssumeRoleRule {
+    /// Where `grant` (one of this rule's) is written: its list entry (for `all:`, the
+    /// `all` list).
+    pub fn grant_location(&self, grant: &RuleGrant) -> Location {
+        resolve::grant_location(&self.loc, grant)
     }
 }
 

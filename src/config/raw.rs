@@ -19,7 +19,7 @@ use crate::model::{Mode, ObjectKind, Target};
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(
     deny_unknown_fields,
-    expecting = "a mapping of grants.yaml keys (target, mode, ignore, groups, roles, users, schemas, models, functions, tables, sequences, procedures, database, default_privileges, cluster)"
+    expecting = "a mapping of grants.yaml keys (target, mode, ignore, groups, roles, users, schemas, models, functions, tables, sequences, procedures, database, default_privileges, assume_role, cluster)"
 )]
 #[schemars(title = "grantplan grants.yaml")]
 pub(crate) struct RawConfig {
@@ -58,6 +58,10 @@ pub(crate) struct RawConfig {
     /// What objects created later get as they are created (ALTER DEFAULT PRIVILEGES):
     /// one entry per creating principal (and schema).
     pub default_privileges: Option<Vec<RawDefault>>,
+    /// Who may use which IAM role for what (Redshift's GRANT ASSUMEROLE), by the role's
+    /// ARN, `default` (the cluster's default IAM role), or the name of the role
+    /// `cluster:` sets up. Redshift only.
+    pub assume_role: Option<IndexMap<String, Option<RawAssumeRole>>>,
     /// The Redshift cluster's ML setup outside SQL: the IAM role Redshift and SageMaker
     /// assume, for `grantplan iam`. Redshift only.
     pub cluster: Option<RawCluster>,
@@ -365,6 +369,45 @@ impl Lists for RawTable {
 impl Lists for RawSequence {
     fn lists(self) -> Vec<Option<Vec<String>>> {
         vec![self.usage, self.select, self.update]
+    }
+}
+
+/// Who may use one IAM role, and for what: each list a purpose of `GRANT ASSUMEROLE ...
+/// FOR`. Authoritative only for the purposes written.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a mapping with `create_model`, `copy`, `unload`, `external_function` and `all`"
+)]
+#[schemars(rename = "AssumeRole")]
+pub(crate) struct RawAssumeRole {
+    /// Grantees that may use the role in CREATE MODEL.
+    pub create_model: Option<Vec<String>>,
+    /// Grantees that may use the role in COPY.
+    pub copy: Option<Vec<String>>,
+    /// Grantees that may use the role in UNLOAD.
+    pub unload: Option<Vec<String>>,
+    /// Grantees that may use the role in CREATE EXTERNAL FUNCTION.
+    pub external_function: Option<Vec<String>>,
+    /// Grantees that may use the role for all four.
+    pub all: Option<Vec<String>>,
+}
+
+/// The list keys of an `assume_role:` entry, in the order of
+/// [`crate::model::Privilege::PURPOSES`], then `all`.
+pub(crate) const ASSUME_ROLE_KEYS: &[&str] =
+    &["create_model", "copy", "unload", "external_function", "all"];
+
+impl RawAssumeRole {
+    /// The lists in [`ASSUME_ROLE_KEYS`] order.
+    pub(crate) fn lists(self) -> Vec<Option<Vec<String>>> {
+        vec![
+            self.create_model,
+            self.copy,
+            self.unload,
+            self.external_function,
+            self.all,
+        ]
     }
 }
 

@@ -12,9 +12,12 @@ use std::sync::Arc;
 use super::cluster::{self, Cluster, Partition, Problem};
 use super::marks::{index_path, key_path, located, nearest, Found, Marks, NodeKind, Span, NOWHERE};
 use super::names::{split_key, split_prefix, KeyPart};
-use super::raw::{RawAccountId, RawCluster, RawConfig, RawDefault, RawRule};
+use super::raw::{
+    RawAccountId, RawAssumeRole, RawCluster, RawConfig, RawDefault, RawRule, ASSUME_ROLE_KEYS,
+};
 use super::{
-    Config, DeclaredPrincipal, DefaultRule, IgnorePattern, Member, NamePart, ObjectRule, RuleGrant,
+    AssumeRoleRule, Config, DeclaredPrincipal, DefaultRule, IgnorePattern, Member, NamePart,
+    ObjectRule, RuleGrant,
 };
 use crate::diag::{Diagnostic, Location};
 use crate::ident;
@@ -78,6 +81,24 @@ impl ObjectRule {
     pub fn grant_location(&self, grant: &RuleGrant) -> Location {
         grant_location(&self.loc, grant)
     }
+}
+
+/// Whether `arn` reads as an IAM role's ARN (IAM's role names: letters, digits and
+/// `_+=,.@-`, with a path of `/`-separated such names): `Err` says what is wrong.
+fn iam_role_arn(arn: &str) -> Result<(), &'static str> {
+    let rest = ["arn:aws:iam::", "arn:aws-cn:iam::", "arn:aws-us-gov:iam::"]
+        .iter()
+        .find_map(|p| arn.strip_prefix(p))
+        .ok_or("it does not start with arn:aws:iam:: (or arn:aws-cn / arn:aws-us-gov)")?;
+    let (account, role) = rest.split_once(":role/").ok_or("it has no `:role/` part")?;
+    if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
+        return Err("the account id is not 12 digits");
+    }
+    let name_char = |c: char| c.is_ascii_alphanumeric() || "_+=,.@-/".contains(c);
+    if role.is_empty() || role.ends_with('/') || !role.chars().all(name_char) {
+        return Err("the role name holds a character IAM does not allow (letters, digits, _+=,.@- and / between path parts)");
+    }
+    Ok(())
 }
 
 /// Why a list may not be written where it is, beyond the target lacking its privilege:
@@ -239,7 +260,9 @@ pub(crate) fn resolve(file: &str, mut raw: RawConfig, marks: &Marks) -> (Config,
         }
     }
     let defaults = r.defaults(raw.default_privileges.take());
+    let assume_role = raw.assume_role.take();
     let cluster = r.cluster(raw.cluster);
+    let assume_roles = r.assume_roles(assume_role, cluster.as_ref());
 
     let config = Config {
         file: file.to_string(),
@@ -252,6 +275,7 @@ pub(crate) fn resolve(file: &str, mut raw: RawConfig, marks: &Marks) -> (Config,
         principals,
         rules,
         defaults,
+        assume_roles,
         cluster,
         warnings: r.warnings,
     };
@@ -959,13 +983,28 @@ impl Resolver<'_> {
         listed: &mut Vec<usize>,
         refuse: Option<&Refusal<'_>>,
     ) -> (Vec<RuleGrant>, Vec<Privilege>) {
+        let info = kind.info();
+        let on = (kind.sql(), info.privileges, info.list_keys);
+        self.lists_of(on, path, found, lists, listed, refuse)
+    }
+
+    /// [`Resolver::lists`] for lists of `privileges` under `keys` (in the same order),
+    /// granted `ON what`.
+    fn lists_of(
+        &mut self,
+        (what, privileges, keys): (&str, &[Privilege], &[&'static str]),
+        path: &str,
+        found: Found,
+        lists: Vec<Option<Vec<String>>>,
+        listed: &mut Vec<usize>,
+        refuse: Option<&Refusal<'_>>,
+    ) -> (Vec<RuleGrant>, Vec<Privilege>) {
         let (file, marks) = (self.file, self.marks);
         let mut grants: Vec<RuleGrant> =
             Vec::with_capacity(lists.iter().flatten().map(Vec::len).sum());
         let mut written: Vec<Privilege> = Vec::new();
         let mut next_list = 0;
-        let info = kind.info();
-        for ((&privilege, &field), list) in info.privileges.iter().zip(info.list_keys).zip(lists) {
+        for ((&privilege, &field), list) in privileges.iter().zip(keys).zip(lists) {
             let in_list = marks.descend_next(found, field, &mut next_list);
             if list.is_some() && !privilege.exists_on(self.target) {
                 let at = located(file, &key_path(path, field), marks.key_span(in_list));
@@ -978,7 +1017,7 @@ impl Resolver<'_> {
                     format!(
                         "`{field}` ({} ON {}) exists only on {}, and this file's target is {}",
                         privilege.sql(),
-                        kind.sql(),
+                        what,
                         only.join(" and "),
                         self.target
                     ),
@@ -1321,6 +1360,118 @@ impl Resolver<'_> {
                     loc,
                 });
             }
+        }
+        out
+    }
+
+    /// Resolves `assume_role:`: each key an IAM role (an ARN, `default`, or the name of
+    /// the role `cluster:` sets up), each list a purpose; Redshift only.
+    fn assume_roles(
+        &mut self,
+        raw: Option<indexmap::IndexMap<String, Option<RawAssumeRole>>>,
+        cluster: Option<&Cluster>,
+    ) -> Vec<AssumeRoleRule> {
+        const SECTION: &str = "assume_role";
+        let (file, marks) = (self.file, self.marks);
+        let Some(raw) = raw else { return Vec::new() };
+        if self.target != Target::Redshift {
+            let loc = self.key_loc(SECTION);
+            self.error(
+                format!(
+                    "`{SECTION}:` cannot be used with `target: {}`: ASSUMEROLE grants who may \
+                     use a Redshift cluster's IAM roles",
+                    self.target
+                ),
+                &loc,
+                "set `target: redshift` if this file manages a Redshift cluster, or remove the \
+                 `assume_role:` section",
+            );
+            return Vec::new();
+        }
+        let in_section = marks.locate(SECTION);
+        let mut next = 0;
+        let mut listed = Vec::new();
+        let mut seen: HashMap<Option<String>, String> = HashMap::new();
+        let mut out = Vec::new();
+        for (key, entry) in raw {
+            let path = key_path(SECTION, &key);
+            let found = marks.descend_next(in_section, &key, &mut next);
+            let loc = located(file, &path, marks.key_span(found));
+            let arn = if key == "default" {
+                Some(None)
+            } else if key.starts_with("arn:") {
+                match iam_role_arn(&key) {
+                    Ok(()) => Some(Some(key.clone())),
+                    Err(why) => {
+                        self.error(
+                            format!("`{key}` is not an IAM role's ARN: {why}"),
+                            &loc,
+                            "write it as arn:aws:iam::123456789012:role/NAME (arn:aws-cn or \
+                             arn:aws-us-gov in those partitions)",
+                        );
+                        None
+                    }
+                }
+            } else if let Some(c) = cluster.filter(|c| c.role_name == key) {
+                Some(Some(c.role_arn()))
+            } else {
+                let named = match cluster {
+                    Some(c) => format!(", or `{}` (the role `cluster:` sets up)", c.role_name),
+                    None => String::new(),
+                };
+                self.error(
+                    format!("`{key}` names no IAM role"),
+                    &loc,
+                    format!("write the role's ARN (arn:aws:iam::ACCOUNT:role/NAME), `default` (the cluster's default IAM role){named}"),
+                );
+                None
+            };
+            let mut lists = entry.unwrap_or_default().lists();
+            let all = lists.pop().expect("`all` is the last list");
+            let (mut grants, mut written) = self.lists_of(
+                ("IAM ROLE", &Privilege::PURPOSES, &ASSUME_ROLE_KEYS[..4]),
+                &path,
+                found,
+                lists,
+                &mut listed,
+                None,
+            );
+            // `all:` stands for every purpose.
+            let (every, all_written) = self.lists_of(
+                ("IAM ROLE", &[Privilege::CreateModel], &ASSUME_ROLE_KEYS[4..]),
+                &path,
+                found,
+                vec![all],
+                &mut listed,
+                None,
+            );
+            if !all_written.is_empty() {
+                written = Privilege::PURPOSES.to_vec();
+            }
+            for g in every {
+                grants.extend(Privilege::PURPOSES.iter().map(|&privilege| RuleGrant {
+                    privilege,
+                    ..g.clone()
+                }));
+            }
+            let Some(arn) = arn else { continue };
+            if let Some(first) = seen.get(&arn) {
+                let first = first.clone();
+                self.error(
+                    format!("`{key}` names the same IAM role as `{first}`"),
+                    &loc,
+                    "merge the two entries into one",
+                );
+                continue;
+            }
+            seen.insert(arn.clone(), key.clone());
+            out.push(AssumeRoleRule {
+                arn,
+                key,
+                grants,
+                written,
+                loc,
+            });
         }
         out
     }
