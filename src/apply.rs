@@ -186,6 +186,8 @@ pub enum Notice<'a> {
         statements: usize,
         round_trips: usize,
     },
+    /// The statements that run after the commit ran, each committed on its own.
+    AfterCommit { server: &'a str, statements: usize },
     /// A signal arrived while COMMIT was under way: the apply is complete all the same,
     /// and the exit code the signal would have given is not used.
     SignalDuringCommit(Signal),
@@ -227,6 +229,11 @@ impl fmt::Display for Notice<'_> {
                 "applied {statements} {} to {server} in one transaction ({round_trips} {})",
                 output::plural(*statements, "statement", "statements"),
                 output::plural(*round_trips, "round trip", "round trips")
+            ),
+            Notice::AfterCommit { server, statements } => write!(
+                f,
+                "then ran {statements} ASSUMEROLE {} on {server}, each committed on its own",
+                output::plural(*statements, "statement", "statements")
             ),
             Notice::SignalDuringCommit(signal) => write!(
                 f,
@@ -282,6 +289,9 @@ pub struct Committed {
     pub sql: Vec<String>,
     /// The warnings of the plan made inside the transaction, with [`Request::record`].
     pub warnings: Vec<Diagnostic>,
+    /// Statements run after the commit, each on its own
+    /// ([`crate::sql::Statement::after_commit`]).
+    pub after_commit: usize,
 }
 
 /// What [`Outcome::Nothing`] and [`Outcome::AlreadyApplied`] found.
@@ -355,6 +365,22 @@ pub enum Error {
         server: String,
         config: String,
         remaining: Vec<String>,
+    },
+    /// The transaction committed; of the statements run after it, one at a time
+    /// ([`crate::sql::Statement::after_commit`]), `ran` did before `statement` failed.
+    #[error(
+        "the transaction committed ({committed} {}); then {ran} of {total} ASSUMEROLE \
+         statements applied, and the next failed, so the rest did not run\n  statement: \
+         {shown}\n  server: {server}\n  run apply again to converge: it plans what is left",
+        output::plural(*.committed, "statement", "statements"),
+        shown = crate::sql::headline(.statement)
+    )]
+    AfterCommit {
+        committed: usize,
+        ran: usize,
+        total: usize,
+        statement: String,
+        server: String,
     },
 }
 
@@ -616,16 +642,6 @@ impl ReviewedPlan {
             now,
         )
     }
-
-    /// The SQL to run: exactly the file's statements (the checks proved a plan made now
-    /// gives the same ones).
-    fn sql(&self) -> Vec<String> {
-        self.file
-            .statements
-            .iter()
-            .map(|s| s.render(self.file.header.target))
-            .collect()
-    }
 }
 
 /// Runs one apply: see the module documentation for its steps and why each is there.
@@ -675,14 +691,16 @@ struct Run<'a> {
 enum Ready<'a> {
     /// Nothing to do; the transaction was rolled back. The plan's warnings, if recorded.
     Nothing(Vec<Diagnostic>),
-    /// The statements ran and the catalog matches: COMMIT is next.
-    Commit(executor::ApplyTransaction<'a>, Committed),
+    /// The statements ran and the catalog matches: COMMIT is next, then the statements
+    /// that run after it.
+    Commit(executor::ApplyTransaction<'a>, Committed, Vec<String>),
 }
 
 /// What the work inside the transaction found.
 enum Inside {
     Nothing(Vec<Diagnostic>),
-    Ran(Committed),
+    /// What ran, and the statements to run after COMMIT.
+    Ran(Committed, Vec<String>),
 }
 
 impl Run<'_> {
@@ -756,12 +774,18 @@ impl Run<'_> {
         unchanged(self.request.reviewed, self.session.target, warnings)
     }
 
-    /// The SQL to run: with a plan file exactly its statements, otherwise the plan's.
-    fn sql(&self, plan: &Plan) -> Vec<String> {
-        match self.request.reviewed {
-            Some(reviewed) => reviewed.sql(),
-            None => plan.sql_statements(),
-        }
+    /// The SQL to run: with a plan file exactly its statements, otherwise the plan's;
+    /// those inside the transaction, and those after it
+    /// ([`crate::sql::Statement::after_commit`]).
+    fn sql(&self, plan: &Plan) -> (Vec<String>, Vec<String>) {
+        let (statements, target) = match self.request.reviewed {
+            Some(reviewed) => (&reviewed.file.statements, reviewed.file.header.target),
+            None => (&plan.statements, plan.target),
+        };
+        let (after, inside): (Vec<&Statement>, Vec<&Statement>) =
+            statements.iter().partition(|s| s.after_commit());
+        let render = |v: Vec<&Statement>| v.into_iter().map(|s| s.render(target)).collect();
+        (render(inside), render(after))
     }
 
     /// The apply transaction, with SIGINT / SIGTERM watched until COMMIT is sent.
@@ -776,9 +800,9 @@ impl Run<'_> {
             }
             ready = self.until_commit(confirmed) => ready?,
         };
-        let (tx, committed) = match ready {
+        let (tx, mut committed, after) = match ready {
             Ready::Nothing(warnings) => return Ok(self.unchanged(warnings)),
-            Ready::Commit(tx, committed) => (tx, committed),
+            Ready::Commit(tx, committed, after) => (tx, committed, after),
         };
         // Not interruptible: once COMMIT is sent, only its answer tells what happened.
         tx.commit().await?;
@@ -789,6 +813,30 @@ impl Run<'_> {
         });
         if let Some(signal) = futures_util::FutureExt::now_or_never(interrupts.next()) {
             self.ui.notice(&Notice::SignalDuringCommit(signal));
+        }
+        if !after.is_empty() {
+            let meter = self.ui.running(after.len());
+            let done =
+                executor::run_after_commit(&self.session.client, &after, &mut |n| meter.update(n))
+                    .await;
+            meter.finish();
+            if let Some((statement, server)) = done.failed {
+                return Err(Error::AfterCommit {
+                    committed: committed.statements,
+                    ran: done.ran,
+                    total: done.total,
+                    statement,
+                    server,
+                });
+            }
+            committed.after_commit = done.ran;
+            if self.request.record {
+                committed.sql.extend(after);
+            }
+            self.ui.notice(&Notice::AfterCommit {
+                server: &self.server,
+                statements: done.ran,
+            });
         }
         Ok(Outcome::Applied(committed))
     }
@@ -808,7 +856,7 @@ impl Run<'_> {
                 executor::ApplyTransaction::begin(&session.client, session.target, &self.timeouts)
                     .await?;
             match self.inside(&tx, confirmed).await {
-                Ok(Inside::Ran(committed)) => Ok(Ready::Commit(tx, committed)),
+                Ok(Inside::Ran(committed, after)) => Ok(Ready::Commit(tx, committed, after)),
                 Ok(Inside::Nothing(warnings)) => {
                     tx.rollback().await;
                     Ok(Ready::Nothing(warnings))
@@ -872,7 +920,7 @@ impl Run<'_> {
                 ))]);
             }
         }
-        let sql = self.sql(&plan);
+        let (sql, after) = self.sql(&plan);
         let meter = self.ui.running(sql.len());
         let result = tx.execute(&sql, &mut |done| meter.update(done)).await;
         meter.finish();
@@ -891,13 +939,17 @@ impl Run<'_> {
         if target == Target::Postgres {
             self.check_converged(tx, applied.statements).await?;
         }
-        Ok(Inside::Ran(Committed {
-            target,
-            statements: applied.statements,
-            round_trips: applied.batches,
-            sql,
-            warnings,
-        }))
+        Ok(Inside::Ran(
+            Committed {
+                target,
+                statements: applied.statements,
+                round_trips: applied.batches,
+                sql,
+                warnings,
+                after_commit: 0,
+            },
+            after,
+        ))
     }
 
     /// After the statements, inside the same transaction: reads the catalog again (its

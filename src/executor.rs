@@ -561,6 +561,44 @@ fn line_at(sql: &str, at: usize) -> Option<(usize, &str)> {
     None
 }
 
+/// What the statements run after the transaction committed did
+/// ([`crate::sql::Statement::after_commit`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AfterCommit {
+    /// How many ran, in order, each committed on its own.
+    pub ran: usize,
+    pub total: usize,
+    /// The first that failed, and the server's error; the ones after it did not run.
+    pub failed: Option<(String, String)>,
+}
+
+/// Runs `statements` outside any transaction, one a round trip, each committed by the
+/// server on its own (statements that may not run in a transaction block), stopping at
+/// the first that fails. `done` is told how many have run.
+pub async fn run_after_commit(
+    client: &Client,
+    statements: &[String],
+    done: &mut dyn FnMut(usize),
+) -> AfterCommit {
+    let total = statements.len();
+    for (i, sql) in statements.iter().enumerate() {
+        // Alone in its query string: several in one would be one implicit transaction.
+        if let Err(e) = client.batch_execute(sql).await {
+            return AfterCommit {
+                ran: i,
+                total,
+                failed: Some((sql.clone(), describe_error(&e))),
+            };
+        }
+        done(i + 1);
+    }
+    AfterCommit {
+        ran: total,
+        total,
+        failed: None,
+    }
+}
+
 /// Runs one batch; on error, how many of its statements completed before the failing one.
 async fn run_batch(
     client: &Client,

@@ -112,6 +112,9 @@ struct Doc {
     objects: IndexMap<&'static str, DocSection>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     default_privileges: Vec<DocDefault>,
+    /// By the role's ARN, or `default`: each purpose's grantees.
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    assume_role: IndexMap<String, DocLists>,
 }
 
 /// One `default_privileges:` entry: whose new objects, where, and each kind's lists.
@@ -460,6 +463,7 @@ impl<'a> Exporter<'a> {
             .map(|kind| (kind, self.collect(kind)))
             .collect();
         let defaults = self.collect_defaults();
+        let iam_roles = self.collect_iam_roles();
         if !self.grant_options.is_empty() {
             let n = self.grant_options.len();
             let shown: Vec<String> = self.grant_options.iter().take(5).cloned().collect();
@@ -487,7 +491,7 @@ impl<'a> Exporter<'a> {
                 .map(|d| d.name.as_str())
                 .chain(self.written_object_parts())
                 .any(|n| n.chars().any(|c| c.is_ascii_uppercase()));
-        self.render(objects, defaults)
+        self.render(objects, defaults, iam_roles)
     }
 
     /// Object name parts the file writes (for the case check).
@@ -1083,6 +1087,20 @@ impl<'a> Exporter<'a> {
         out
     }
 
+    /// The `assume_role:` entries: one per IAM role the server lists grants on, each
+    /// purpose's grantees (superusers, who always keep ASSUMEROLE, left out).
+    fn collect_iam_roles(&mut self) -> Vec<(String, BTreeMap<Privilege, BTreeSet<Grantee>>)> {
+        let snap = self.snap;
+        let mut out = Vec::new();
+        for r in &snap.iam_roles {
+            let key = r.arn.clone().unwrap_or_else(|| "default".to_string());
+            let object = format!("IAM role {key}");
+            let lists = self.lists(&r.grants, "", &object, &Privilege::PURPOSES);
+            out.push((key, lists));
+        }
+        out
+    }
+
     /// Declares every needed principal not declared yet (users, and on PostgreSQL login
     /// roles), and sets `create_model`.
     fn declare_users(&mut self, create_model: &BTreeSet<Principal>) {
@@ -1245,6 +1263,7 @@ impl<'a> Exporter<'a> {
         mut self,
         objects: Vec<(ObjectKind, Vec<Entry>)>,
         defaults: Vec<DefaultEntry>,
+        iam_roles: Vec<(String, BTreeMap<Privilege, BTreeSet<Grantee>>)>,
     ) -> Export {
         let mut groups = IndexMap::new();
         let mut roles = IndexMap::new();
@@ -1344,6 +1363,22 @@ impl<'a> Exporter<'a> {
                 kinds,
             });
         }
+        let mut assume_role = IndexMap::new();
+        for (key, lists) in iam_roles {
+            let mut doc = DocLists::new();
+            for (p, list_key) in Privilege::PURPOSES
+                .iter()
+                .zip(crate::config::ASSUME_ROLE_KEYS)
+            {
+                if let Some(g) = lists.get(p) {
+                    let list = self.grantee_list(g);
+                    if !list.is_empty() {
+                        doc.insert(*list_key, list);
+                    }
+                }
+            }
+            assume_role.insert(key, doc);
+        }
         let ignore: Vec<String> = self.ignore.iter().map(|n| ignore_pattern(n)).collect();
         let doc = Doc {
             target: self.t,
@@ -1366,6 +1401,7 @@ impl<'a> Exporter<'a> {
             users,
             objects: sections,
             default_privileges,
+            assume_role,
         };
         let body = serde_yaml::to_string(&doc).expect("the export document serializes");
         let body = for_every_reader(&body, &ignore);

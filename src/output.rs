@@ -49,7 +49,12 @@ pub fn sql(plan: &Plan, source: &Source) -> String {
         out.push_str("-- no changes: the server already matches the file\n");
     }
     let mut noted = false;
+    let mut after = false;
     for statement in &plan.statements {
+        if statement.after_commit() && !std::mem::replace(&mut after, true) {
+            out.push_str(crate::sql::AFTER_COMMIT_NOTE);
+            out.push('\n');
+        }
         let (text, escaped) = shown(statement, plan.target);
         if escaped && !noted {
             out.push_str(ESCAPED_NOTE);
@@ -469,10 +474,17 @@ pub fn markdown_with(plan: &Plan, source: &Source, options: &MarkdownOptions) ->
     if !plan.is_empty() {
         // Shown, not run: control and bidirectional characters escaped, as in `sql`. A
         // statement is shown whole or not at all (it may span lines: `crate::sql`).
+        let mut after = false;
         let statements: Vec<String> = plan
             .statements
             .iter()
-            .map(|s| shown(s, plan.target).0)
+            .map(|s| {
+                let text = shown(s, plan.target).0;
+                match s.after_commit() && !std::mem::replace(&mut after, true) {
+                    true => format!("{}\n{text}", crate::sql::AFTER_COMMIT_NOTE),
+                    false => text,
+                }
+            })
             .collect();
         let fence = "`".repeat(
             statements

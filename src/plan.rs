@@ -1147,9 +1147,11 @@ impl<'a> Planner<'a> {
             let names_public = rule.grants.iter().any(|g| *g.grantee == Grantee::Public);
             let want = desired[object].get_or_insert_with(Vec::new);
             want.extend(&grants);
-            want.extend(self.world.objects[object].1.held.iter().filter(|&&(g, p)| {
-                !rule.written.contains(&p) || (g == public && !names_public)
-            }));
+            want.extend(
+                self.world.objects[object].1.held.iter().filter(|&&(g, p)| {
+                    !rule.written.contains(&p) || (g == public && !names_public)
+                }),
+            );
         }
         for want in desired.iter_mut().flatten() {
             want.sort_unstable();

@@ -59,7 +59,14 @@ pub fn write(header: &Header, statements: &[Statement]) -> String {
         format!("-- catalog: {}", header.catalog),
         format!("-- statements: {}", statements.len()),
     ];
-    let body: Vec<String> = statements.iter().map(|s| s.render(header.target)).collect();
+    let mut after = false;
+    let mut body: Vec<String> = Vec::with_capacity(statements.len() + 1);
+    for s in statements {
+        if s.after_commit() && !std::mem::replace(&mut after, true) {
+            body.push(crate::sql::AFTER_COMMIT_NOTE.to_string());
+        }
+        body.push(s.render(header.target));
+    }
     let seal = seal_of(&lines, body.iter().map(String::as_str));
     lines.push(format!("-- seal: {seal}"));
     lines.extend(body);

@@ -78,7 +78,28 @@ pub enum Statement {
     },
 }
 
+/// The comment written before the statements that run after the transaction commits
+/// ([`Statement::after_commit`]), wherever a plan is shown or written.
+pub const AFTER_COMMIT_NOTE: &str = "-- after the transaction above commits, one at a time: \
+     Redshift does not document GRANT ASSUMEROLE inside a transaction block, so these are \
+     not part of its all-or-nothing; one that fails stops the rest, and apply again \
+     converges";
+
 impl Statement {
+    /// True for a statement that `apply` runs after the transaction commits, each
+    /// committed on its own: GRANT and REVOKE ASSUMEROLE. r_GRANT forbids a GRANT "on an
+    /// external resource" in a transaction block without saying what that is, and
+    /// SVL_MULTI_STATEMENT_VIOLATIONS lists GRANT among the commands restricted there
+    /// (docs/research/redshift-catalog.md §13); outside a transaction they are always
+    /// allowed, so they never risk failing the whole apply.
+    pub fn after_commit(&self) -> bool {
+        matches!(
+            self,
+            Statement::Grant { on, .. } | Statement::Revoke { on, .. }
+                if matches!(on.first(), Some(Securable::IamRole { .. }))
+        )
+    }
+
     /// A GRANT (`grant`) or a REVOKE of `privileges` on one object to or from one
     /// grantee.
     pub fn change(

@@ -19,6 +19,7 @@ mod typed;
 
 pub use cluster::{Cluster, KmsKey, Partition, PolicyStyle};
 pub(crate) use marks::{nearest, DEFAULT_KEYS};
+pub(crate) use raw::ASSUME_ROLE_KEYS;
 pub use resolve::{GrantLoc, CLUSTER_EXAMPLE};
 
 use std::sync::Arc;

@@ -692,7 +692,7 @@ mod tests {
             expectation(&[], None),
             "grants.yaml is a mapping of keys: target, mode, ignore, case_sensitive_identifiers, \
              groups, roles, users, schemas, models, functions, tables, sequences, procedures, \
-             database, default_privileges, cluster"
+             database, default_privileges, assume_role, cluster"
         );
         assert_eq!(
             at("tables"),

@@ -1438,7 +1438,11 @@ impl Resolver<'_> {
             );
             // `all:` stands for every purpose.
             let (every, all_written) = self.lists_of(
-                ("IAM ROLE", &[Privilege::CreateModel], &ASSUME_ROLE_KEYS[4..]),
+                (
+                    "IAM ROLE",
+                    &[Privilege::CreateModel],
+                    &ASSUME_ROLE_KEYS[4..],
+                ),
                 &path,
                 found,
                 vec![all],

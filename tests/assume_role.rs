@@ -1,0 +1,265 @@
+//! `assume_role:` (Redshift's GRANT ASSUMEROLE) end to end: planned from the recreated
+//! Redshift catalog (tests/data/redshift/catalog.sql, `svv_iam_privileges` from its AWS
+//! page, r_SVV_IAM_PRIVILEGES), written to a plan file and read back, exported and
+//! planned again; and the phase that runs after the transaction commits, on a real
+//! PostgreSQL, with statements PostgreSQL refuses inside a transaction block standing in
+//! for ASSUMEROLE.
+
+mod common;
+
+use common::exec;
+use common::Run;
+use std::path::{Path, PathBuf};
+
+fn run(args: &[&str], file: &Path, url: &str) -> Run {
+    common::run(
+        common::grantplan()
+            .env("PGSSLMODE", "disable")
+            .args(args)
+            .arg("-f")
+            .arg(file)
+            .arg("--database-url")
+            .arg(url),
+    )
+}
+
+fn write(dir: &tempfile::TempDir, name: &str, yaml: &str) -> PathBuf {
+    let path = dir.path().join(name);
+    std::fs::write(&path, yaml).unwrap();
+    path
+}
+
+/// The plan's lines after its `-- plan for` header.
+fn statements(out: &Run) -> Vec<String> {
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    let mut lines = out.stdout.lines();
+    let header = lines.next().unwrap_or_default();
+    assert!(header.starts_with("-- plan for "), "{}", out.stdout);
+    lines.map(str::to_string).collect()
+}
+
+const ARN: &str = "arn:aws:iam::123456789012:role/RedshiftML";
+
+/// The seed's users alice (101) and bob (102) and groups retention_analyst_grp (200) and
+/// marketing_analyst_grp (201); the cluster: section names the role by its name.
+const YAML: &str = "target: redshift
+groups:
+  retention_analyst_grp: {}
+  marketing_analyst_grp: {}
+users:
+  alice: {}
+  bob: {}
+assume_role:
+  RedshiftML:
+    create_model: [retention_analyst_grp, marketing_analyst_grp]
+    copy: [bob]
+  default:
+    external_function: [bob]
+cluster:
+  account_id: \"123456789012\"
+  region: us-east-1
+  role_name: RedshiftML
+  bucket: my-ml-bucket
+";
+
+/// `svv_iam_privileges` rows as r_SVV_IAM_PRIVILEGES shows them: one per command, PUBLIC
+/// as id 0 `public`, the default role as `default-aws-iam-role`, external functions as
+/// the sample's `EXFUNC`.
+const ROWS: &str = "INSERT INTO redshift_catalog.svv_iam_privileges
+    (iam_arn, command_type, identity_id, identity_name, identity_type) VALUES
+  ('arn:aws:iam::123456789012:role/RedshiftML', 'CREATE MODEL', 200, 'retention_analyst_grp', 'group'),
+  ('arn:aws:iam::123456789012:role/RedshiftML', 'COPY', 101, 'alice', 'user'),
+  ('arn:aws:iam::123456789012:role/RedshiftML', 'UNLOAD', 101, 'alice', 'user'),
+  ('default-aws-iam-role', 'EXFUNC', 0, 'public', 'public');";
+
+#[tokio::test]
+async fn assumerole_plans_grants_and_revokes_for_the_purposes_written_and_keeps_publics_share() {
+    let (db, c) = common::redshift_fixture("ar_plan", &["seed_fresh.sql"]).await;
+    exec(&c, ROWS).await;
+    let url = common::server().admin_url(&db);
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(&dir, "grants.yaml", YAML);
+    let out = run(&["plan"], &file, &url);
+    // alice's COPY goes (the file writes copy:), her UNLOAD stays (it writes no unload:);
+    // PUBLIC's EXFUNC on the default role stays (the entry does not name public).
+    assert_eq!(
+        statements(&out),
+        [
+            "-- after the transaction above commits, one at a time: Redshift does not document \
+             GRANT ASSUMEROLE inside a transaction block, so these are not part of its \
+             all-or-nothing; one that fails stops the rest, and apply again converges",
+            "GRANT ASSUMEROLE ON default TO bob FOR EXTERNAL FUNCTION;",
+            &format!(
+                "GRANT ASSUMEROLE ON '{ARN}' TO GROUP marketing_analyst_grp FOR CREATE MODEL;"
+            ),
+            &format!("REVOKE ASSUMEROLE ON '{ARN}' FROM alice FOR COPY;"),
+            &format!("GRANT ASSUMEROLE ON '{ARN}' TO bob FOR COPY;"),
+        ],
+        "{}",
+        out.stderr
+    );
+
+    // The plan file carries the note and the statements, and reads back as them.
+    let plans = dir.path().join("plans");
+    let written = run(
+        &["plan", "--out", &format!("{}/", plans.display())],
+        &file,
+        &url,
+    );
+    assert_eq!(written.code, 0, "{}", written.stderr);
+    let path = std::fs::read_dir(&plans)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        text.contains("\n-- after the transaction above commits"),
+        "{text}"
+    );
+    let file_read = grantplan::planfile::load(&path).unwrap();
+    assert_eq!(file_read.statements.len(), 4);
+    assert!(file_read.statements.iter().all(|s| s.after_commit()));
+
+    // Naming public makes PUBLIC's share of the written purposes the file's to decide.
+    let named = write(
+        &dir,
+        "named.yaml",
+        &YAML.replace(
+            "external_function: [bob]",
+            "external_function: [bob]\n    copy: [public]",
+        ),
+    );
+    let out = run(&["plan"], &named, &url);
+    let lines = statements(&out);
+    assert!(
+        lines.contains(
+            &"REVOKE ASSUMEROLE ON default FROM PUBLIC FOR EXTERNAL FUNCTION;".to_string()
+        ) && lines.contains(&"GRANT ASSUMEROLE ON default TO PUBLIC FOR COPY;".to_string()),
+        "{lines:#?}"
+    );
+
+    // The cluster after those statements: nothing left to do.
+    exec(
+        &c,
+        "INSERT INTO redshift_catalog.svv_iam_privileges VALUES
+          ('default-aws-iam-role', 'EXTERNAL FUNCTION', 102, 'bob', 'user'),
+          ('arn:aws:iam::123456789012:role/RedshiftML', 'CREATE MODEL', 201, 'marketing_analyst_grp', 'group'),
+          ('arn:aws:iam::123456789012:role/RedshiftML', 'COPY', 102, 'bob', 'user');
+         DELETE FROM redshift_catalog.svv_iam_privileges
+          WHERE identity_name = 'alice' AND command_type = 'COPY';",
+    )
+    .await;
+    let out = run(&["plan", "--detailed-exitcode"], &file, &url);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+
+    // Exported, the cluster's ASSUMEROLE grants plan nothing against it.
+    let exported = common::run(common::grantplan().env("PGSSLMODE", "disable").args([
+        "export",
+        "--database-url",
+        &url,
+    ]));
+    assert_eq!(exported.code, 0, "{}", exported.stderr);
+    assert!(
+        exported.stdout.contains(
+            "assume_role:\n  default:\n    external_function:\n    - bob\n    - public\n"
+        ),
+        "{}",
+        exported.stdout
+    );
+    let export_file = write(&dir, "exported.yaml", &exported.stdout);
+    let out = run(&["plan", "--detailed-exitcode"], &export_file, &url);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+}
+
+#[test]
+fn assume_role_errors_are_located_before_any_connection() {
+    let dir = tempfile::tempdir().unwrap();
+    for (yaml, piece, place) in [
+        (
+            "target: postgres\nroles: {r: {}}\nassume_role:\n  default: {copy: [r]}\n",
+            "`assume_role:` cannot be used with `target: postgres`",
+            ":3:1",
+        ),
+        (
+            "groups: {g: {}}\nassume_role:\n  RedshiftML: {copy: [g]}\n",
+            "`RedshiftML` names no IAM role",
+            ":3:3",
+        ),
+        (
+            "groups: {g: {}}\nassume_role:\n  \"arn:aws:iam::12345:role/x\": {copy: [g]}\n",
+            "the account id is not 12 digits",
+            ":3:3",
+        ),
+        (
+            "groups: {g: {}}\nassume_role:\n  default: {copy: [g], usage: [g]}\n",
+            "unknown key `usage`",
+            ":3:24",
+        ),
+    ] {
+        let file = write(&dir, "grants.yaml", yaml);
+        let out = common::run(
+            common::grantplan()
+                .args(["plan", "-f"])
+                .arg(&file)
+                .args(["--database-url", "postgres://nobody@127.0.0.1:1/none"]),
+        );
+        assert_eq!(out.code, 1, "{yaml}: {}", out.stderr);
+        assert!(out.stderr.contains(piece), "{yaml}: {}", out.stderr);
+        assert!(out.stderr.contains(place), "{yaml}: {}", out.stderr);
+        assert!(out.stdout.is_empty(), "{}", out.stdout);
+    }
+}
+
+/// The after-commit phase on a real server: each statement alone, outside any
+/// transaction block (CREATE DATABASE, which PostgreSQL refuses inside one, stands for a
+/// statement Redshift may refuse there), stopping at the first failure with what ran
+/// before it kept.
+#[tokio::test]
+async fn the_after_commit_phase_runs_each_statement_outside_a_transaction_and_stops_at_a_failure() {
+    let (db, _c) = common::fresh_db("ar_phase").await;
+    let client = common::connect(&common::server().admin_url(&db)).await;
+    let (a, b) = (common::unique("ar_db_a"), common::unique("ar_db_b"));
+    let statements = vec![
+        format!("CREATE DATABASE {a}"),
+        format!("CREATE DATABASE {a}"), // exists: fails
+        format!("CREATE DATABASE {b}"),
+    ];
+    let mut seen = Vec::new();
+    let done =
+        grantplan::executor::run_after_commit(&client, &statements, &mut |n| seen.push(n)).await;
+    assert_eq!(done.ran, 1);
+    assert_eq!(done.total, 3);
+    let (failed, server) = done.failed.expect("the second fails");
+    assert_eq!(failed, statements[1]);
+    assert!(server.contains("already exists"), "{server}");
+    assert_eq!(seen, [1]);
+    let exists = |name: String| {
+        let client = &client;
+        async move {
+            client
+                .query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&name])
+                .await
+                .unwrap()
+                .is_some()
+        }
+    };
+    assert!(exists(a.clone()).await, "the first ran and stayed");
+    assert!(!exists(b.clone()).await, "the third never ran");
+    // Run together in one query string they would be one implicit transaction, which
+    // CREATE DATABASE refuses: the phase never does that.
+    let done = grantplan::executor::run_after_commit(
+        &client,
+        &[format!("CREATE DATABASE {b}")],
+        &mut |_| {},
+    )
+    .await;
+    assert_eq!((done.ran, done.failed), (1, None));
+    for name in [a, b] {
+        client
+            .batch_execute(&format!("DROP DATABASE {name}"))
+            .await
+            .unwrap();
+    }
+}
