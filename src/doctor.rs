@@ -418,6 +418,15 @@ fn grantable(plan: &crate::plan::Plan, snapshot: &Snapshot, setup: &Setup) -> Ve
                     // Default privileges: only the role itself (or a member of it, on
                     // PostgreSQL) or a superuser may change them (ALTER DEFAULT
                     // PRIVILEGES, both targets' pages).
+                    // ASSUMEROLE: "Only a superuser can grant or revoke" it (r_GRANT,
+                    // docs/research/redshift-catalog.md §13.2).
+                    if let Securable::IamRole { .. } = o {
+                        refused.push(format!(
+                            "ASSUMEROLE on the {} (superusers only)",
+                            o.display_name()
+                        ));
+                        continue;
+                    }
                     if let Securable::Default { role, .. } = o {
                         if !me.contains(role) {
                             refused.push(format!("the {} (for {})", o.display_name(), quote(role)));
@@ -752,6 +761,34 @@ mod tests {
         assert!(checks
             .iter()
             .any(|c| c.status == Status::Fail && c.detail == "group analysts does not exist"));
+    }
+
+    /// ASSUMEROLE is a superuser's to grant (r_GRANT): a login with ACCESS SYSTEM TABLE
+    /// plans it, and is told it cannot apply it.
+    #[test]
+    fn assumerole_is_grantable_by_superusers_only() {
+        let c = config("groups:\n  analysts: {}\nassume_role:\n  default: {copy: [analysts]}\n");
+        let setup = Setup {
+            login: "ci".into(),
+            sees_all_grants: true,
+            ..Setup::default()
+        };
+        let mut snap = Snapshot::empty(Target::Redshift);
+        snap.server.login = "ci".into();
+        snap.principals.push(PrincipalInfo {
+            kind: PrincipalKind::Group,
+            name: "analysts".into(),
+            login: false,
+            superuser: false,
+        });
+        let checks = examine(&findings(Target::Redshift, Some(&c), &setup, Ok(&snap)));
+        let g = checks.iter().find(|c| c.topic == "grantable").unwrap();
+        assert_eq!(g.status, Status::Fail, "{g:?}");
+        assert!(
+            g.detail
+                .ends_with(": ASSUMEROLE on the IAM role default (superusers only)"),
+            "{g:?}"
+        );
     }
 
     /// What apply needs, per object: ownership (directly or through a role the login

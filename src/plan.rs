@@ -315,6 +315,8 @@ struct World {
     /// Schemas that are not the database's own (Redshift external and datashare
     /// schemas), by name: globs leave them out, a name is refused.
     non_local: std::collections::BTreeMap<String, NonLocalKind>,
+    /// The login the catalog was read as, and whether it is a superuser (`None` offline).
+    login: Option<(String, bool)>,
     /// `None` when the object lists are complete; else the login that read an incomplete
     /// lists of the kinds it cannot list whole (a Redshift non-superuser:
     /// [`Snapshot::sees_every`]), with the login.
@@ -426,6 +428,7 @@ impl World {
                 .iter()
                 .map(|s| (s.name.clone(), s.kind))
                 .collect(),
+            login: Some((snap.server.login.clone(), snap.server.login_superuser)),
             partial: {
                 let kinds: Vec<ObjectKind> = ObjectKind::ALL
                     .into_iter()
@@ -463,6 +466,7 @@ impl World {
             objects: sorted_unique(objects),
             grantees: Grantees::default(),
             non_local: Default::default(),
+            login: None,
             partial: None,
         }
     }
@@ -803,6 +807,26 @@ impl<'a> Planner<'a> {
             }
         }
         statements.extend(self.group(changes, &ranks));
+        if let Some((login, false)) = &self.world.login {
+            if let Some(first) = statements.iter().find(|s| s.after_commit()) {
+                let object = match first {
+                    Statement::Grant { on, .. } | Statement::Revoke { on, .. } => on.first(),
+                    _ => None,
+                };
+                let origin = object
+                    .and_then(|o| self.world.find(o))
+                    .and_then(|i| self.origin[i].cloned());
+                self.warnings.push(
+                    Diagnostic::warning(format!(
+                        "the login `{login}` is not a superuser, and only a superuser may grant \
+                         or revoke ASSUMEROLE (r_GRANT): apply would fail at these statements, \
+                         after the rest of the plan committed"
+                    ))
+                    .at(origin)
+                    .help("apply as a superuser, or plan the other sections alone"),
+                );
+            }
+        }
 
         if !self.errors.is_empty() {
             return Err(self.errors);
@@ -2320,6 +2344,31 @@ mod tests {
                 "GRANT USAGE ON SCHEMA \"public\" TO an;",
                 "REVOKE CREATE ON SCHEMA \"public\" FROM PUBLIC;",
             ]
+        );
+    }
+
+    #[test]
+    fn assumerole_is_planned_last_and_a_non_superuser_is_told_it_cannot_apply_it() {
+        let mut snap = Cat::new(Target::Redshift)
+            .principal(Group, "g", false)
+            .principal(User, "ci", false)
+            .done();
+        let yaml = "groups: {g: {}}\nassume_role:\n  default: {copy: [g]}\n";
+        let p = plan(&config(yaml), Some(&snap), PlanOptions::default()).unwrap();
+        assert_eq!(
+            sql(&p),
+            ["GRANT ASSUMEROLE ON default TO GROUP g FOR COPY;"]
+        );
+        assert!(p.statements[0].after_commit());
+        assert!(p.warnings.is_empty(), "{:?}", p.warnings);
+        snap.server.login = "ci".into();
+        snap.server.login_superuser = false;
+        let p = plan(&config(yaml), Some(&snap), PlanOptions::default()).unwrap();
+        let w = p.warnings[0].to_string();
+        assert!(
+            w.contains("the login `ci` is not a superuser, and only a superuser may grant or revoke ASSUMEROLE")
+                && w.contains("grants.yaml:3:3"),
+            "{w}"
         );
     }
 
