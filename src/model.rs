@@ -347,6 +347,41 @@ pub enum Privilege {
     Unload,
     /// Use of an IAM role in CREATE EXTERNAL FUNCTION (ASSUMEROLE `FOR EXTERNAL FUNCTION`).
     ExternalFunction,
+    // Redshift's system permissions (RBAC), granted to roles on no object
+    // ([`Securable::System`]), in r_GRANT's order; CREATE MODEL is [`Privilege::CreateModel`].
+    CreateUser,
+    DropUser,
+    AlterUser,
+    CreateSchema,
+    DropSchema,
+    AlterDefaultPrivileges,
+    AccessCatalog,
+    AccessSystemTable,
+    CreateTable,
+    DropTable,
+    AlterTable,
+    CreateOrReplaceFunction,
+    CreateOrReplaceExternalFunction,
+    DropFunction,
+    CreateOrReplaceProcedure,
+    DropProcedure,
+    CreateOrReplaceView,
+    DropView,
+    DropModel,
+    CreateDatashare,
+    AlterDatashare,
+    DropDatashare,
+    CreateLibrary,
+    DropLibrary,
+    CreateRole,
+    DropRole,
+    TruncateTable,
+    Vacuum,
+    Analyze,
+    Cancel,
+    IgnoreRls,
+    ExplainRls,
+    ExplainMasking,
 }
 
 /// Words as a sentence lists them: `a, b or c` (`last` is `or` or `and`).
@@ -387,6 +422,50 @@ impl Privilege {
         Privilege::ExternalFunction,
     ];
 
+    /// Redshift's system permissions other than CREATE MODEL, in r_GRANT's order
+    /// (docs/research/redshift-catalog.md §13.6: the union of r_GRANT's grammar and
+    /// r_roles-system-privileges).
+    pub const SYSTEM: [Privilege; 33] = [
+        Privilege::CreateUser,
+        Privilege::DropUser,
+        Privilege::AlterUser,
+        Privilege::CreateSchema,
+        Privilege::DropSchema,
+        Privilege::AlterDefaultPrivileges,
+        Privilege::AccessCatalog,
+        Privilege::AccessSystemTable,
+        Privilege::CreateTable,
+        Privilege::DropTable,
+        Privilege::AlterTable,
+        Privilege::CreateOrReplaceFunction,
+        Privilege::CreateOrReplaceExternalFunction,
+        Privilege::DropFunction,
+        Privilege::CreateOrReplaceProcedure,
+        Privilege::DropProcedure,
+        Privilege::CreateOrReplaceView,
+        Privilege::DropView,
+        Privilege::DropModel,
+        Privilege::CreateDatashare,
+        Privilege::AlterDatashare,
+        Privilege::DropDatashare,
+        Privilege::CreateLibrary,
+        Privilege::DropLibrary,
+        Privilege::CreateRole,
+        Privilege::DropRole,
+        Privilege::TruncateTable,
+        Privilege::Vacuum,
+        Privilege::Analyze,
+        Privilege::Cancel,
+        Privilege::IgnoreRls,
+        Privilege::ExplainRls,
+        Privilege::ExplainMasking,
+    ];
+
+    /// True for a system permission (CREATE MODEL included).
+    pub fn is_system(self) -> bool {
+        self == Privilege::CreateModel || Privilege::SYSTEM.contains(&self)
+    }
+
     /// The targets whose GRANT has this privilege at all. TRIGGER and CONNECT are
     /// PostgreSQL's (Redshift's r_GRANT has neither); ALTER and DROP on a table are
     /// Redshift's (PostgreSQL has neither as a privilege: only the owner alters or drops).
@@ -398,6 +477,7 @@ impl Privilege {
             | Privilege::Copy
             | Privilege::Unload
             | Privilege::ExternalFunction => &[Target::Redshift],
+            p if Privilege::SYSTEM.contains(&p) => &[Target::Redshift],
             Privilege::Trigger | Privilege::Connect => &[Target::Postgres],
             _ => &[Target::Redshift, Target::Postgres],
         }
@@ -409,6 +489,7 @@ impl Privilege {
     pub fn exists_on(self, target: Target) -> bool {
         self.targets().contains(&target)
             && (Privilege::PURPOSES.contains(&self)
+                || self.is_system()
                 || KINDS
                     .iter()
                     .any(|k| k.targets.contains(&target) && k.privileges.contains(&self)))
@@ -445,6 +526,39 @@ impl Privilege {
             Privilege::Copy => "COPY",
             Privilege::Unload => "UNLOAD",
             Privilege::ExternalFunction => "EXTERNAL FUNCTION",
+            Privilege::CreateUser => "CREATE USER",
+            Privilege::DropUser => "DROP USER",
+            Privilege::AlterUser => "ALTER USER",
+            Privilege::CreateSchema => "CREATE SCHEMA",
+            Privilege::DropSchema => "DROP SCHEMA",
+            Privilege::AlterDefaultPrivileges => "ALTER DEFAULT PRIVILEGES",
+            Privilege::AccessCatalog => "ACCESS CATALOG",
+            Privilege::AccessSystemTable => "ACCESS SYSTEM TABLE",
+            Privilege::CreateTable => "CREATE TABLE",
+            Privilege::DropTable => "DROP TABLE",
+            Privilege::AlterTable => "ALTER TABLE",
+            Privilege::CreateOrReplaceFunction => "CREATE OR REPLACE FUNCTION",
+            Privilege::CreateOrReplaceExternalFunction => "CREATE OR REPLACE EXTERNAL FUNCTION",
+            Privilege::DropFunction => "DROP FUNCTION",
+            Privilege::CreateOrReplaceProcedure => "CREATE OR REPLACE PROCEDURE",
+            Privilege::DropProcedure => "DROP PROCEDURE",
+            Privilege::CreateOrReplaceView => "CREATE OR REPLACE VIEW",
+            Privilege::DropView => "DROP VIEW",
+            Privilege::DropModel => "DROP MODEL",
+            Privilege::CreateDatashare => "CREATE DATASHARE",
+            Privilege::AlterDatashare => "ALTER DATASHARE",
+            Privilege::DropDatashare => "DROP DATASHARE",
+            Privilege::CreateLibrary => "CREATE LIBRARY",
+            Privilege::DropLibrary => "DROP LIBRARY",
+            Privilege::CreateRole => "CREATE ROLE",
+            Privilege::DropRole => "DROP ROLE",
+            Privilege::TruncateTable => "TRUNCATE TABLE",
+            Privilege::Vacuum => "VACUUM",
+            Privilege::Analyze => "ANALYZE",
+            Privilege::Cancel => "CANCEL",
+            Privilege::IgnoreRls => "IGNORE RLS",
+            Privilege::ExplainRls => "EXPLAIN RLS",
+            Privilege::ExplainMasking => "EXPLAIN MASKING",
         }
     }
 }

@@ -827,6 +827,9 @@ impl<'a> Reader<'a> {
                 why: "grantplan never writes REVOKE GRANT OPTION FOR or ADMIN OPTION FOR",
             }));
         }
+        if self.target == Target::Redshift && self.system_ahead() {
+            return self.system_permissions(grant);
+        }
         if self.at("ASSUMEROLE") {
             if self.target == Target::Postgres {
                 return Err(self.error(ReadErrorKind::RedshiftOnly {
@@ -919,6 +922,89 @@ impl<'a> Reader<'a> {
         privileges.sort();
         let statement = Statement::change_many(grant, privileges, on, grantees);
         Ok((statement, "grantee"))
+    }
+
+    /// Whether a list of system permissions comes next (Redshift): a word only they
+    /// start with, or CREATE, ALTER, DROP or TRUNCATE followed by the second word of one
+    /// (`DROP TABLE` is a permission, `DROP ON` or `DROP,` a table privilege). CREATE
+    /// MODEL is read as ever, on its own.
+    fn system_ahead(&self) -> bool {
+        let first = bare_word(self.peek_token());
+        let second = bare_word(self.peek2_token());
+        let (Some(first), second) = (first.as_deref(), second.as_deref()) else {
+            return false;
+        };
+        if first == "CREATE" && second == Some("MODEL") {
+            return false;
+        }
+        Privilege::SYSTEM.iter().any(|p| {
+            let mut words = p.sql().split(' ');
+            words.next() == Some(first)
+                && match words.next() {
+                    None => true,
+                    Some(w) => second == Some(w),
+                }
+        })
+    }
+
+    /// `GRANT` / `REVOKE` of system permissions (Redshift): each phrase of
+    /// [`Privilege::SYSTEM`], separated by `,`, then `TO` / `FROM` roles only
+    /// (r_GRANT: "you can only grant permissions to roles, not users").
+    fn system_permissions(&mut self, grant: bool) -> Res<(Statement, &'static str)> {
+        let verb = if grant { "TO" } else { "FROM" };
+        let mut privileges: Vec<Privilege> = Vec::new();
+        loop {
+            let at = self.here();
+            let mut phrase = String::new();
+            while let Some(w) = bare_word(self.peek_token()) {
+                if w == verb {
+                    break;
+                }
+                if !phrase.is_empty() {
+                    phrase.push(' ');
+                }
+                phrase.push_str(&w);
+                self.advance();
+            }
+            let Some(&p) = Privilege::SYSTEM.iter().find(|p| p.sql() == phrase) else {
+                return Err(at_loc(
+                    at,
+                    ReadErrorKind::Unexpected {
+                        found: format!("`{phrase}`"),
+                        expected: "a system permission (r_GRANT's list)".to_string(),
+                    },
+                ));
+            };
+            if privileges.contains(&p) {
+                return Err(at_loc(
+                    at,
+                    ReadErrorKind::DuplicatePrivilege { privilege: p },
+                ));
+            }
+            privileges.push(p);
+            if self.peek_token() == &Token::Comma {
+                self.advance();
+            } else {
+                break;
+            }
+        }
+        self.expect(verb, &format!("`{verb}` and the roles"))?;
+        let mut grantees = Vec::new();
+        loop {
+            if !self.at("ROLE") {
+                return Err(self.unexpected("ROLE and a role name: system permissions go to roles"));
+            }
+            grantees.push(self.grantee()?);
+            if self.peek_token() == &Token::Comma {
+                self.advance();
+            } else {
+                break;
+            }
+        }
+        privileges.sort();
+        let statement =
+            Statement::change_many(grant, privileges, vec![Securable::System], grantees);
+        Ok((statement, "role"))
     }
 
     /// After `GRANT ASSUMEROLE` / `REVOKE ASSUMEROLE` (Redshift): `ON 'arn'` or `ON
@@ -1587,6 +1673,49 @@ pub(crate) mod tests {
     }
     fn grant(privileges: &[Privilege], on: Securable, grantee: Grantee) -> Statement {
         Statement::change(true, privileges.to_vec(), on, grantee)
+    }
+
+    #[test]
+    fn system_permissions_are_written_and_read_back_and_go_to_roles_only() {
+        let s = Statement::change_many(
+            true,
+            vec![
+                Privilege::DropTable,
+                Privilege::DropModel,
+                Privilege::AccessSystemTable,
+            ],
+            vec![Securable::System],
+            vec![g(Role, "ml_admin"), g(Role, "select")],
+        );
+        let sql =
+            "GRANT ACCESS SYSTEM TABLE, DROP TABLE, DROP MODEL\n  TO\n    ROLE ml_admin,\n    \
+                   ROLE \"select\";";
+        let mut sorted = s.clone();
+        if let Statement::Grant { privileges, .. } = &mut sorted {
+            privileges.sort();
+        }
+        assert_eq!(sorted.render(Redshift), sql);
+        assert_eq!(read(sql, Redshift), Ok(vec![sorted.canonical(Redshift)]));
+        // A table privilege that starts like one is still a table privilege.
+        let t = one("GRANT DROP, TRUNCATE ON TABLE s.t TO GROUP g;", Redshift);
+        assert!(
+            matches!(t, Statement::Grant { on, .. } if matches!(on[0], Securable::Table { .. }))
+        );
+        for (sql, piece) in [
+            (
+                "GRANT DROP MODEL TO GROUP g;",
+                "system permissions go to roles",
+            ),
+            (
+                "GRANT DROP MODEL TO alice;",
+                "system permissions go to roles",
+            ),
+            ("GRANT VACUUM ALL TO ROLE r;", "a system permission"),
+            ("REVOKE VACUUM, VACUUM FROM ROLE r;", "VACUUM"),
+        ] {
+            let e = read(sql, Redshift).unwrap_err().to_string();
+            assert!(e.contains(piece), "{sql}: {e}");
+        }
     }
 
     #[test]
@@ -3279,11 +3408,26 @@ pub(crate) mod tests {
         .boxed()
     }
 
-    /// A statement with its target.
+    /// A statement with its target: Redshift's system permissions go to roles only.
     fn any_target_statement() -> impl Strategy<Value = (Target, Statement)> {
+        let system = (
+            prop::sample::subsequence(Privilege::SYSTEM.to_vec(), 1..=4),
+            prop::collection::vec(
+                any_name(Redshift).prop_map(|n| Grantee::principal(Role, n)),
+                1..=3,
+            ),
+            any::<bool>(),
+        )
+            .prop_map(|(privileges, grantees, grant)| {
+                (
+                    Redshift,
+                    Statement::change_many(grant, privileges, vec![Securable::System], grantees),
+                )
+            });
         prop_oneof![
             any_statement(Redshift).prop_map(|s| (Redshift, s)),
             any_statement(Postgres).prop_map(|s| (Postgres, s)),
+            system,
         ]
     }
 

@@ -425,6 +425,9 @@ impl<'de> Deserialize<'de> for ObjectKind {
 pub enum Securable {
     /// The cluster-wide CREATE MODEL right (Redshift only).
     CreateModel,
+    /// Redshift's other system permissions ([`Privilege::SYSTEM`]), granted to roles on
+    /// no object (`GRANT DROP MODEL TO ROLE r`).
+    System,
     Schema {
         name: String,
     },
@@ -484,6 +487,7 @@ impl Securable {
         match self {
             Securable::Default { .. } => "default_privileges",
             Securable::IamRole { .. } => "assume_role",
+            Securable::System => "system",
             _ => self.object_kind().map_or("create_model", ObjectKind::noun),
         }
     }
@@ -499,6 +503,9 @@ impl Securable {
         }
         if let Securable::IamRole { arn } = self {
             return format!("IAM role {}", arn.as_deref().unwrap_or("default"));
+        }
+        if *self == Securable::System {
+            return "system permissions".to_string();
         }
         let Some(parts) = self.name_parts() else {
             return "CREATE MODEL".to_string();
@@ -546,14 +553,17 @@ impl Securable {
             Securable::Sequence { .. } => Some(ObjectKind::Sequence),
             Securable::Procedure { .. } => Some(ObjectKind::Procedure),
             Securable::Database { .. } => Some(ObjectKind::Database),
-            Securable::Default { .. } | Securable::IamRole { .. } => None,
+            Securable::Default { .. } | Securable::IamRole { .. } | Securable::System => None,
         }
     }
 
     /// The parts of this object's name; `None` for CREATE MODEL.
     pub fn name_parts(&self) -> Option<NameParts<'_>> {
         match self {
-            Securable::CreateModel | Securable::Default { .. } | Securable::IamRole { .. } => None,
+            Securable::CreateModel
+            | Securable::System
+            | Securable::Default { .. }
+            | Securable::IamRole { .. } => None,
             Securable::Schema { name } | Securable::Database { name } => Some(NameParts {
                 first: name,
                 second: None,
