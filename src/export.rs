@@ -145,6 +145,9 @@ struct DocGroup {
     create_model: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     members: Option<Vec<String>>,
+    /// A role's system permissions, when it holds any.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    system: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -1101,6 +1104,20 @@ impl<'a> Exporter<'a> {
         out
     }
 
+    /// The system permissions the snapshot says role `d` holds, as `system:` lists them.
+    fn system_of(&self, d: &Decl) -> Vec<String> {
+        self.snap
+            .system_permissions
+            .iter()
+            .filter(|a| {
+                a.grantee
+                    .as_principal()
+                    .is_some_and(|p| p.kind == PrincipalKind::Role && p.name == d.name)
+            })
+            .map(|a| a.privilege.sql().to_ascii_lowercase())
+            .collect()
+    }
+
     /// Declares every needed principal not declared yet (users, and on PostgreSQL login
     /// roles), and sets `create_model`.
     fn declare_users(&mut self, create_model: &BTreeSet<Principal>) {
@@ -1293,9 +1310,14 @@ impl<'a> Exporter<'a> {
                         texts.dedup();
                         texts.into_iter().map(|(_, t)| t).collect()
                     });
+                    let system = match kind {
+                        PrincipalKind::Role => self.system_of(d),
+                        _ => Vec::new(),
+                    };
                     let entry = DocGroup {
                         create_model: d.create_model,
                         members,
+                        system,
                     };
                     if kind == PrincipalKind::Group {
                         groups.insert(d.name.clone(), entry);

@@ -379,6 +379,15 @@ impl World {
                 },
             ));
         }
+        if t == Target::Redshift {
+            objects.push((
+                Securable::System,
+                ObjectState {
+                    owner: None,
+                    held: held(&snap.system_permissions),
+                },
+            ));
+        }
         for d in &snap.default_privileges {
             objects.push((
                 d.securable(),
@@ -453,6 +462,7 @@ impl World {
         let mut objects = Vec::new();
         if t == Target::Redshift {
             objects.push((Securable::CreateModel, ObjectState::default()));
+            objects.push((Securable::System, ObjectState::default()));
         }
         for rule in &config.rules {
             if let Some(s) = exact_securable(rule) {
@@ -1044,6 +1054,35 @@ impl<'a> Planner<'a> {
                 }
                 let g = target.canonical(&Grantee::Principal(d.principal.clone()));
                 want.push((self.world.grantees.id(&g), Privilege::CreateModel));
+            }
+        }
+
+        // System permissions: the whole truth for each role whose `system:` is written;
+        // other holders' are left as they are.
+        if target == Target::Redshift {
+            let object = self
+                .world
+                .find(&Securable::System)
+                .expect("a Redshift world has the system permissions");
+            let mut managed: HashSet<Gid> = HashSet::default();
+            let mut want: Pairs = Vec::new();
+            for d in &self.config.principals {
+                let Some(system) = &d.system else { continue };
+                if self.config.is_ignored(&d.principal.name) {
+                    continue;
+                }
+                let g = self
+                    .world
+                    .grantees
+                    .id(&target.canonical(&Grantee::Principal(d.principal.clone())));
+                managed.insert(g);
+                want.extend(system.iter().map(|&p| (g, p)));
+                self.origin[object].get_or_insert(&d.loc);
+            }
+            if !managed.is_empty() {
+                let held = &self.world.objects[object].1.held;
+                want.extend(held.iter().filter(|(g, _)| !managed.contains(g)));
+                desired[object] = Some(want);
             }
         }
 

@@ -263,3 +263,64 @@ async fn the_after_commit_phase_runs_each_statement_outside_a_transaction_and_st
             .unwrap();
     }
 }
+
+/// A role's `system:` list: the whole truth for the roles that write one, read back from
+/// `svv_system_privileges` (r_SVV_SYSTEM_PRIVILEGES; its sample row is sys:superuser's
+/// ALTER TABLE, left alone as a reserved role's), exported and planned again.
+#[tokio::test]
+async fn system_permissions_are_exact_for_the_roles_that_list_them() {
+    let (db, c) = common::redshift_fixture("ar_system", &["seed_fresh.sql"]).await;
+    exec(
+        &c,
+        "INSERT INTO redshift_catalog.svv_roles VALUES (410, 'ml_admin', 'admin', NULL),
+           (411, 'etl', 'admin', NULL);
+         INSERT INTO redshift_catalog.svv_system_privileges VALUES
+           ('DROP MODEL', 410, 'ml_admin', 'role'),
+           ('VACUUM', 410, 'ml_admin', 'role'),
+           ('ANALYZE', 411, 'etl', 'role'),
+           ('ALTER TABLE', 103, 'sys:superuser', 'role');",
+    )
+    .await;
+    let url = common::server().admin_url(&db);
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(
+        &dir,
+        "grants.yaml",
+        "target: redshift\nroles:\n  ml_admin:\n    system: [drop model, access system table, create model]\n  etl: {}\n",
+    );
+    // etl writes no system: its ANALYZE stays; sys:superuser's is the server's own.
+    assert_eq!(
+        statements(&run(&["plan"], &file, &url)),
+        [
+            "GRANT CREATE MODEL TO ROLE ml_admin;",
+            "REVOKE VACUUM FROM ROLE ml_admin;",
+            "GRANT ACCESS SYSTEM TABLE TO ROLE ml_admin;",
+        ]
+    );
+    exec(
+        &c,
+        "DELETE FROM redshift_catalog.svv_system_privileges WHERE system_privilege = 'VACUUM';
+         INSERT INTO redshift_catalog.svv_system_privileges VALUES
+           ('ACCESS SYSTEM TABLE', 410, 'ml_admin', 'role'),
+           ('CREATE MODEL', 410, 'ml_admin', 'role');",
+    )
+    .await;
+    let out = run(&["plan", "--detailed-exitcode"], &file, &url);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    let exported = common::run(common::grantplan().env("PGSSLMODE", "disable").args([
+        "export",
+        "--database-url",
+        &url,
+    ]));
+    assert_eq!(exported.code, 0, "{}", exported.stderr);
+    assert!(
+        exported
+            .stdout
+            .contains("  etl:\n    members: []\n    system:\n    - analyze\n"),
+        "{}",
+        exported.stdout
+    );
+    let export_file = write(&dir, "exported.yaml", &exported.stdout);
+    let out = run(&["plan", "--detailed-exitcode"], &export_file, &url);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+}

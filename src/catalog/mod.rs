@@ -141,6 +141,10 @@ pub struct Snapshot {
     /// role a grant names, sorted by role; the privileges are [`Privilege::PURPOSES`].
     /// Absent from the JSON when empty (always on PostgreSQL).
     pub iam_roles: Vec<IamRoleInfo>,
+    /// Redshift: who holds each system permission (RBAC, `svv_system_privileges`) other
+    /// than CREATE MODEL (which is in `create_model`), sorted. Absent from the JSON when
+    /// empty.
+    pub system_permissions: Vec<Acl>,
 }
 
 /// The ASSUMEROLE grants on one IAM role.
@@ -401,6 +405,7 @@ impl Snapshot {
             non_local_schemas: Vec::new(),
             default_privileges: Vec::new(),
             iam_roles: Vec::new(),
+            system_permissions: Vec::new(),
         }
     }
 
@@ -443,6 +448,8 @@ impl Snapshot {
             r.grants.sort_unstable();
             r.grants.dedup();
         }
+        self.system_permissions.sort_unstable();
+        self.system_permissions.dedup();
         self.iam_roles.sort_unstable();
         self.iam_roles.dedup_by(|later, earlier| {
             let same = later.arn == earlier.arn;
@@ -583,6 +590,12 @@ pub enum SnapshotError {
          is granted for (CREATE MODEL, COPY, UNLOAD or EXTERNAL FUNCTION)"
     )]
     BadIamRole { index: usize, privilege: Privilege },
+    /// A system permission entry of a privilege that is none.
+    #[error(
+        "invalid snapshot: system_permissions[{index}] is {privilege}, which is not one of \
+         Redshift's system permissions"
+    )]
+    BadSystemPermission { index: usize, privilege: Privilege },
 }
 
 /// The sections of the kinds `target` keeps default privileges for (`tables, functions
@@ -739,6 +752,8 @@ struct SnapshotV2 {
     default_privileges: Vec<DefaultInfo>,
     #[serde(default)]
     iam_roles: Vec<IamRoleInfo>,
+    #[serde(default)]
+    system_permissions: Vec<Acl>,
 }
 
 /// One format-2 object as read; `type` is the kind's noun, its name in plan JSON. One
@@ -801,6 +816,15 @@ impl SnapshotV2 {
             });
         }
         snap.iam_roles = self.iam_roles;
+        if let Some((index, a)) = (self.system_permissions.iter().enumerate())
+            .find(|(_, a)| !Privilege::SYSTEM.contains(&a.privilege))
+        {
+            return Err(SnapshotError::BadSystemPermission {
+                index,
+                privilege: a.privilege,
+            });
+        }
+        snap.system_permissions = self.system_permissions;
         snap.objects.reserve_exact(self.objects.len());
         for (i, o) in self.objects.into_iter().enumerate() {
             let kind = o.kind;
@@ -884,6 +908,8 @@ impl Serialize for Snapshot {
             default_privileges: &'a [DefaultInfo],
             #[serde(skip_serializing_if = "<[_]>::is_empty")]
             iam_roles: &'a [IamRoleInfo],
+            #[serde(skip_serializing_if = "<[_]>::is_empty")]
+            system_permissions: &'a [Acl],
         }
         Out {
             format: SNAPSHOT_FORMAT,
@@ -897,6 +923,7 @@ impl Serialize for Snapshot {
             non_local_schemas: &self.non_local_schemas,
             default_privileges: &self.default_privileges,
             iam_roles: &self.iam_roles,
+            system_permissions: &self.system_permissions,
         }
         .serialize(s)
     }

@@ -79,11 +79,11 @@ pub const USER_GRANTS_QUERY: &str = "SELECT user_name, role_name FROM svv_user_g
 /// Roles granted to roles: `role_name` holds `granted_role_name`.
 pub const ROLE_GRANTS_QUERY: &str = "SELECT role_name, granted_role_name FROM svv_role_grants";
 
-/// Who holds ACCESS SYSTEM TABLE, and CREATE MODEL as a system permission of a role
-/// (identity_type `user` or `role`).
+/// Every system permission and who holds it (identity_type `user` or `role`,
+/// r_SVV_SYSTEM_PRIVILEGES): ACCESS SYSTEM TABLE decides what the login sees, CREATE
+/// MODEL counts as the ML right, and every one is a role's `system:`.
 pub const SYSTEM_PRIVILEGES_QUERY: &str = "SELECT system_privilege, identity_type, \
-     identity_name FROM svv_system_privileges \
-     WHERE system_privilege IN ('ACCESS SYSTEM TABLE', 'CREATE MODEL')";
+     identity_name FROM svv_system_privileges";
 
 /// Every user: name, superuser.
 pub const USERS_QUERY: &str = "SELECT usename, usesuper FROM pg_user";
@@ -359,6 +359,7 @@ pub async fn read_in_transaction_with(
         user_roles,
         role_roles,
         create_model,
+        system,
     } = read_access(
         client,
         &snap.server.login,
@@ -368,6 +369,7 @@ pub async fn read_in_transaction_with(
     .await?
     .map_err(ReadError::PartialVisibility)?;
     snap.create_model = create_model;
+    snap.system_permissions = system;
 
     // Principals and memberships.
     for r in rows(client, T, "users", USERS_QUERY, progress).await? {
@@ -842,6 +844,9 @@ struct Access {
     role_roles: Vec<(String, String)>,
     /// Roles (and users) holding CREATE MODEL as a system permission.
     create_model: Vec<Grantee>,
+    /// Every other system permission grantplan knows ([`Privilege::SYSTEM`]) and its
+    /// holder.
+    system: Vec<Acl>,
 }
 
 /// Reads role grants and system permissions (three queries: [`USER_GRANTS_QUERY`],
@@ -857,6 +862,7 @@ async fn read_access(
         user_roles: Vec::new(),
         role_roles: Vec::new(),
         create_model: Vec::new(),
+        system: Vec::new(),
     };
     for r in rows(client, T, "user grants", USER_GRANTS_QUERY, progress).await? {
         let c = Cols::new(&r, T, "user grants");
@@ -881,12 +887,29 @@ async fn read_access(
     .await?
     {
         let c = Cols::new(&r, T, "system privileges");
-        if c.text(0)? == "CREATE MODEL" {
+        let permission = c.text(0)?;
+        if permission == "CREATE MODEL" {
             // `GRANT CREATE MODEL TO ROLE r` is also the RBAC system permission's
             // grammar (r_GRANT): wherever the cluster records it, it counts.
             access.create_model.push(identity(&c, 1)?);
-        } else {
+            continue;
+        }
+        if permission == "ACCESS SYSTEM TABLE" {
             holders.push((c.text(1)?.to_string(), c.text(2)?.to_string()));
+        }
+        // No page lists the stored strings (research §13.6, fact 27): the grammar's
+        // words are taken, any spacing and case; others are not managed.
+        let words: Vec<String> = permission
+            .split_whitespace()
+            .map(str::to_ascii_uppercase)
+            .collect();
+        let phrase = words.join(" ");
+        if let Some(&privilege) = Privilege::SYSTEM.iter().find(|p| p.sql() == phrase) {
+            access.system.push(Acl {
+                grantee: identity(&c, 1)?,
+                privilege,
+                grant_option: false,
+            });
         }
     }
     Ok(check_visibility(

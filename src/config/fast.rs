@@ -243,6 +243,7 @@ impl Reader<'_> {
             match key {
                 "create_model" if g.create_model.is_none() => g.create_model = m.boolean(c)?,
                 "members" if g.members.is_none() => g.members = m.list(c)?,
+                "system" if g.system.is_none() => g.system = m.list(c)?,
                 _ => return None,
             }
             Some(())

@@ -74,7 +74,7 @@ pub(crate) const CLUSTER_KEYS: &[&str] = &[
     "policy",
     "redshift_downloads",
 ];
-pub(crate) const GROUP_KEYS: &[&str] = &["create_model", "members"];
+pub(crate) const GROUP_KEYS: &[&str] = &["create_model", "members", "system"];
 /// Keys of one `default_privileges:` entry, in the order the documentation lists them:
 /// whose new objects, where, PUBLIC's built-in, then one key per kind that has defaults
 /// on some target (the kind's section).
@@ -1801,6 +1801,10 @@ fn unknown_key(ctx: Ctx, key: &str, path: &str, valid: &[&str]) -> Diagnostic {
     let help = if ctx == Ctx::Principal(PrincipalKind::User) && key == "members" {
         "users have no members; to put this user in a group or role, list it under that \
          group's or role's `members:`"
+            .to_string()
+    } else if ctx == Ctx::Principal(PrincipalKind::User) && key == "system" {
+        "system permissions go to roles only (r_GRANT: \"you can only grant permissions to \
+         roles, not users\"): give a role `system:` and list this user in its `members:`"
             .to_string()
     } else {
         match (nearest(key, valid.iter().copied()), belongs(key)) {

@@ -82,6 +82,10 @@ pub struct DeclaredPrincipal {
     pub create_model: bool,
     /// `None` when `members` is absent: membership is then not managed.
     pub members: Option<Vec<Member>>,
+    /// A role's `system:` permissions ([`Privilege::SYSTEM`]; CREATE MODEL written there
+    /// sets `create_model`); `None` when absent: its system permissions are then not
+    /// managed.
+    pub system: Option<Vec<Privilege>>,
     /// The declaring key.
     pub loc: Location,
 }

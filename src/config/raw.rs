@@ -158,7 +158,7 @@ impl<'de> Deserialize<'de> for RawAccountId {
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(
     deny_unknown_fields,
-    expecting = "a mapping with `create_model` and `members`, or nothing"
+    expecting = "a mapping with `create_model`, `members` and (a role) `system`, or nothing"
 )]
 #[schemars(rename = "GroupOrRole")]
 pub(crate) struct RawGroup {
@@ -167,6 +167,9 @@ pub(crate) struct RawGroup {
     /// When present, membership is exactly this list: users, or `role:NAME` for a role
     /// member of a role.
     pub members: Option<Vec<String>>,
+    /// Redshift, roles only: when present, the role's system permissions are exactly this
+    /// list (`create model`, `drop model`, `access system table`, ...).
+    pub system: Option<Vec<String>>,
 }
 
 /// An existing user.

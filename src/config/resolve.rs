@@ -157,8 +157,14 @@ impl<T: Clone + Eq + std::hash::Hash> Repeats<T> {
     }
 }
 
-/// One principal entry as written: kind, name, `create_model`, `members`.
-type RawPrincipal = (PrincipalKind, String, Option<bool>, Option<Vec<String>>);
+/// One principal entry as written: kind, name, `create_model`, `members`, `system`.
+type RawPrincipal = (
+    PrincipalKind,
+    String,
+    Option<bool>,
+    Option<Vec<String>>,
+    Option<Vec<String>>,
+);
 
 struct Resolver<'a> {
     file: &'a str,
@@ -217,17 +223,18 @@ pub(crate) fn resolve(file: &str, mut raw: RawConfig, marks: &Marks) -> (Config,
     ] {
         for (name, e) in section.unwrap_or_default() {
             let e = e.unwrap_or_default();
-            entries.push((kind, name, e.create_model, e.members));
+            entries.push((kind, name, e.create_model, e.members, e.system));
         }
     }
     for (name, e) in raw.users.unwrap_or_default() {
         let e = e.unwrap_or_default();
-        entries.push((PrincipalKind::User, name, e.create_model, None));
+        entries.push((PrincipalKind::User, name, e.create_model, None, None));
     }
     let mut principals = Vec::new();
     let mut members = Vec::new();
-    for (kind, name, create_model, list) in entries {
-        let (p, path) = r.declare(kind, &name, create_model);
+    for (kind, name, create_model, list, system) in entries {
+        let (mut p, path) = r.declare(kind, &name, create_model);
+        p.system = r.system(&mut p, &path, system);
         principals.push(p);
         members.push((path, list));
     }
@@ -529,9 +536,86 @@ impl Resolver<'_> {
             principal: Principal::new(kind, folded),
             create_model,
             members: None,
+            system: None,
             loc,
         };
         (principal, path)
+    }
+
+    /// Resolves a `system:` list (Redshift roles only): each entry a system permission
+    /// in any case and spacing (`drop model`, `ACCESS SYSTEM TABLE`); `create model` sets
+    /// `create_model`, which grants the same.
+    fn system(
+        &mut self,
+        p: &mut DeclaredPrincipal,
+        path: &str,
+        list: Option<Vec<String>>,
+    ) -> Option<Vec<Privilege>> {
+        let list = list?;
+        let (file, marks) = (self.file, self.marks);
+        let at_key = self.key_loc(&key_path(path, "system"));
+        if self.target != Target::Redshift || p.principal.kind != PrincipalKind::Role {
+            let why = if self.target != Target::Redshift {
+                "system permissions are Redshift's (RBAC)".to_string()
+            } else {
+                format!(
+                    "system permissions go to roles only (r_GRANT: \"you can only grant \
+                     permissions to roles, not users\"), and `{}` is {}",
+                    p.principal.name,
+                    a(p.principal.kind)
+                )
+            };
+            self.error(
+                format!("`system:` cannot be used here: {why}"),
+                &at_key,
+                "declare a role under `roles:` with `system:`, and make the users members of it",
+            );
+            return None;
+        }
+        let in_list = marks.locate(&key_path(path, "system"));
+        let mut out: Vec<Privilege> = Vec::new();
+        for (i, text) in list.iter().enumerate() {
+            let span = marks.value_span(marks.index(in_list, i));
+            let at = located(file, &index_path(&key_path(path, "system"), i), span);
+            let words: Vec<String> = text
+                .split_whitespace()
+                .map(str::to_ascii_uppercase)
+                .collect();
+            let phrase = words.join(" ");
+            if phrase == "CREATE MODEL" {
+                p.create_model = true;
+                continue;
+            }
+            match Privilege::SYSTEM.iter().find(|s| s.sql() == phrase) {
+                Some(&s) if out.contains(&s) => self.warn(
+                    format!("`{text}` is listed twice in `system`"),
+                    &at,
+                    "remove the repeated entry",
+                ),
+                Some(&s) => out.push(s),
+                None => {
+                    let names: Vec<String> = Privilege::SYSTEM
+                        .iter()
+                        .map(|s| s.sql().to_ascii_lowercase())
+                        .collect();
+                    let near =
+                        nearest(&text.to_ascii_lowercase(), names.iter().map(String::as_str))
+                            .map(|n| format!("did you mean `{n}`? "))
+                            .unwrap_or_default();
+                    let near = format!("{near}T");
+                    self.error(
+                        format!("`{text}` is not one of Redshift's system permissions"),
+                        &at,
+                        format!(
+                            "{near}he permissions are r_GRANT's: {}, and create model",
+                            names.join(", ")
+                        ),
+                    );
+                }
+            }
+        }
+        out.sort();
+        Some(out)
     }
 
     /// Resolves the `members:` list of `owner` (declared at `path`).

@@ -667,7 +667,7 @@ fn unknown_keys_suggest_the_nearest_valid_key() {
     assert_eq!(e.message, "unknown key `create_modle` in `groups.a`");
     assert_eq!(
         help(&e),
-        "did you mean `create_model`? Valid keys here: `create_model`, `members`"
+        "did you mean `create_model`? Valid keys here: `create_model`, `members`, `system`"
     );
 
     let e = one_error("schemas:\n  s: {colour: blue}\n");
