@@ -806,11 +806,14 @@ impl Run<'_> {
         };
         // Not interruptible: once COMMIT is sent, only its answer tells what happened.
         tx.commit().await?;
-        self.ui.notice(&Notice::Committed {
-            server: &self.server,
-            statements: committed.statements,
-            round_trips: committed.round_trips,
-        });
+        // An empty transaction before the after-commit statements is no news.
+        if committed.statements > 0 || after.is_empty() {
+            self.ui.notice(&Notice::Committed {
+                server: &self.server,
+                statements: committed.statements,
+                round_trips: committed.round_trips,
+            });
+        }
         if let Some(signal) = futures_util::FutureExt::now_or_never(interrupts.next()) {
             self.ui.notice(&Notice::SignalDuringCommit(signal));
         }

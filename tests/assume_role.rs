@@ -324,3 +324,27 @@ async fn system_permissions_are_exact_for_the_roles_that_list_them() {
     let out = run(&["plan", "--detailed-exitcode"], &export_file, &url);
     assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
 }
+
+/// `apply` end to end against the recreated catalog: the transaction (here with nothing
+/// in it: the plan is ASSUMEROLE alone) commits, then the ASSUMEROLE statements run one
+/// at a time; PostgreSQL under the look-alike has no ASSUMEROLE, so the first fails, and
+/// the result says exactly what committed, how many ran, and to apply again.
+#[tokio::test]
+async fn apply_reports_what_committed_and_how_many_assumerole_statements_ran() {
+    let (db, c) = common::redshift_fixture("ar_apply", &["seed_fresh.sql"]).await;
+    exec(&c, ROWS).await;
+    let url = common::server().admin_url(&db);
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(&dir, "grants.yaml", YAML);
+    let out = run(&["apply", "--yes"], &file, &url);
+    assert!(!out.stderr.contains("in one transaction"), "{}", out.stderr);
+    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    for piece in [
+        "the transaction committed (0 statements); then 0 of 4 ASSUMEROLE statements applied, \
+         and the next failed, so the rest did not run",
+        "statement: GRANT ASSUMEROLE ON default TO bob FOR EXTERNAL FUNCTION;",
+        "run apply again to converge: it plans what is left",
+    ] {
+        assert!(out.stderr.contains(piece), "{piece}\n{}", out.stderr);
+    }
+}
