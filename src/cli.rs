@@ -1479,6 +1479,36 @@ fn doctor_cmd(args: DoctorArgs) -> Outcome {
 }
 
 /// `grantplan iam`: the role's documents to stdout, or into `--out DIR`.
+/// The `iam` output's last section: the ASSUMEROLE statements an offline plan of
+/// `config` gives (every `assume_role:` grant), or a line saying there are none.
+fn assume_role_section(config: &config::Config) -> String {
+    let mut out = String::from(
+        "\n# --- ASSUMEROLE grants in grants.yaml (`grantplan apply` runs them, after its \
+         transaction; commands.sh does not) ---\n",
+    );
+    let statements: Vec<String> = plan::plan(config, None, PlanOptions::default())
+        .map(|p| {
+            p.statements
+                .iter()
+                .filter(|s| s.after_commit())
+                .map(|s| s.render(config.target))
+                .collect()
+        })
+        .unwrap_or_default();
+    if statements.is_empty() {
+        out.push_str(
+            "-- none: grants.yaml has no assume_role: section, so who may use the role is \
+             not managed (until `REVOKE ASSUMEROLE ON ALL FROM PUBLIC FOR ALL`, every user \
+             may)\n",
+        );
+    }
+    for s in statements {
+        out.push_str(&s);
+        out.push('\n');
+    }
+    out
+}
+
 fn iam_cmd(args: IamArgs) -> Outcome {
     let config = load_config(args.file.path())?;
     report_diagnostics(&config.warnings);
@@ -1502,8 +1532,12 @@ fn iam_cmd(args: IamArgs) -> Outcome {
         ))]));
     };
     let files = crate::iam::files(cluster);
+    // The other half of who may use the role: the ASSUMEROLE grants the file asks for,
+    // as an offline plan writes them (apply runs them; commands.sh does not).
+    let grants = assume_role_section(&config);
     let Some(dir) = &args.out else {
         print(&crate::iam::render(&files))?;
+        print(&grants)?;
         eprintln!(
             "grantplan calls no AWS API: review these documents, write them with --out DIR, \
              then run commands.sh there"
@@ -1533,6 +1567,7 @@ fn iam_cmd(args: IamArgs) -> Outcome {
         crate::outfile::write(&path, if_exists, |w| w.write_all(f.contents.as_bytes()))?;
         eprintln!("wrote {}", path.display());
     }
+    print(&grants)?;
     for stale in crate::iam::ALL_FILES {
         let path = dir.join(stale);
         if !files.iter().any(|f| f.name == *stale) && path.exists() {

@@ -497,7 +497,17 @@ fn iam_prints_every_document_headed_by_its_file_name() {
     let text = std::fs::read_to_string(root().join(CASE_01)).unwrap();
     let config = grantplan::config::parse(CASE_01, &text).unwrap();
     let files = iam::files(config.cluster.as_ref().unwrap());
-    assert_eq!(stdout, iam::render(&files));
+    // The policies, then the ASSUMEROLE grants the file asks for: none here.
+    assert_eq!(
+        stdout,
+        format!(
+            "{}\n# --- ASSUMEROLE grants in grants.yaml (`grantplan apply` runs them, after its \
+             transaction; commands.sh does not) ---\n-- none: grants.yaml has no assume_role: \
+             section, so who may use the role is not managed (until `REVOKE ASSUMEROLE ON ALL \
+             FROM PUBLIC FOR ALL`, every user may)\n",
+            iam::render(&files)
+        )
+    );
     for f in &files {
         assert!(
             stdout.contains(&format!("# --- {} ---\n", f.name)),
@@ -524,7 +534,9 @@ fn iam_out_writes_the_files_and_warns_about_stale_ones() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{out:?}");
-    assert!(out.stdout.is_empty());
+    // Only the ASSUMEROLE section goes to stdout; the documents go to files.
+    let stdout = String::from_utf8(out.stdout.clone()).unwrap();
+    assert!(stdout.starts_with("\n# --- ASSUMEROLE grants"), "{stdout}");
     let mut names: Vec<String> = std::fs::read_dir(&out_dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
@@ -735,4 +747,30 @@ fn the_readme_cluster_examples_load_and_name_every_file() {
     let config =
         grantplan::config::parse("README.md", example).unwrap_or_else(|e| panic!("{e:#?}"));
     assert!(config.cluster.is_some());
+}
+
+/// `iam` shows, next to the role's documents, who grants.yaml lets use the role: the
+/// ASSUMEROLE statements `apply` runs, the `cluster:` role named by its name.
+#[test]
+fn iam_shows_the_assumerole_grants_the_file_asks_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("grants.yaml");
+    std::fs::write(
+        &file,
+        "groups:\n  retention_analyst_grp: {create_model: true}\nassume_role:\n  RedshiftML:\n    \
+         create_model: [retention_analyst_grp]\ncluster:\n  account_id: \"123456789012\"\n  \
+         region: us-east-1\n  role_name: RedshiftML\n  bucket: my-ml-bucket\n",
+    )
+    .unwrap();
+    let out = grantplan().args(["iam", "-f"]).arg(&file).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        stdout.ends_with(
+            "commands.sh does not) ---\nGRANT ASSUMEROLE ON \
+             'arn:aws:iam::123456789012:role/RedshiftML' TO GROUP retention_analyst_grp FOR \
+             CREATE MODEL;\n"
+        ),
+        "{stdout}"
+    );
 }
