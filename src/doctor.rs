@@ -569,16 +569,50 @@ fn assume_role(setup: &Setup, config: Option<&Config>) -> Vec<Check> {
         )
         .fix("run doctor as a superuser, or as a login holding ACCESS SYSTEM TABLE")];
     }
+    // Where grants.yaml decides PUBLIC's share of a role, say what taking it away does.
+    let mut checks = Vec::new();
+    for rule in config.map_or(&[][..], |c| c.assume_roles.as_slice()) {
+        if !rule.grants.iter().any(|g| *g.grantee == Grantee::Public)
+            && !rule.written.is_empty()
+            && setup
+                .assume_role
+                .iter()
+                .any(|a| a.grantee == Grantee::Public)
+        {
+            let purposes: Vec<&str> = rule.written.iter().map(|p| p.sql()).collect();
+            checks.push(
+                Check::new(
+                    Status::Warn,
+                    "ASSUMEROLE",
+                    format!(
+                        "grants.yaml decides PUBLIC's use of IAM role {} for {} only where its \
+                         assume_role: entry names public; this one does not, so PUBLIC keeps what \
+                         it holds",
+                        rule.arn.as_deref().unwrap_or("default"),
+                        purposes.join(", ")
+                    ),
+                )
+                .fix(
+                    "to restrict it, add `public` to one list of the entry and leave it out of the \
+                     others: users without their own grant then get \"ERROR: User ... does not \
+                     have ASSUMEROLE permission on IAM role ... for COPY\" (r_GRANT usage notes; \
+                     superusers always keep it)",
+                ),
+            );
+        }
+    }
     if setup.assume_role.is_empty() {
-        return vec![Check::new(
+        checks.push(Check::new(
             Status::Pass,
             "ASSUMEROLE",
-            "IAM role use is not restricted: every user may use the cluster's roles for \
-             CREATE MODEL (until REVOKE ASSUMEROLE ON ALL FROM PUBLIC FOR ALL)",
-        )];
+            "IAM role use is not restricted: \"by default, IAM roles that are available to an \
+             Amazon Redshift cluster are available to all users on that cluster\" (Management \
+             Guide), for CREATE MODEL too, until REVOKE ASSUMEROLE ON ALL FROM PUBLIC FOR ALL",
+        ));
+        return checks;
     }
     let Some(config) = config else {
-        return Vec::new();
+        return checks;
     };
     let covers = |g: &Grantee| {
         setup.assume_role.iter().any(|a| {
@@ -586,7 +620,6 @@ fn assume_role(setup: &Setup, config: Option<&Config>) -> Vec<Check> {
                 && (a.grantee == Grantee::Public || a.grantee == *g)
         })
     };
-    let mut checks = Vec::new();
     for d in config.principals.iter().filter(|d| d.create_model) {
         let g = Grantee::Principal(d.principal.clone());
         if covers(&g) {
@@ -619,7 +652,10 @@ fn assume_role(setup: &Setup, config: Option<&Config>) -> Vec<Check> {
             )),
         );
     }
-    if checks.is_empty() {
+    if !checks
+        .iter()
+        .any(|c| c.status == Status::Warn && c.detail.contains("may create models"))
+    {
         checks.push(Check::new(
             Status::Pass,
             "ASSUMEROLE",
@@ -761,6 +797,45 @@ mod tests {
         assert!(checks
             .iter()
             .any(|c| c.status == Status::Fail && c.detail == "group analysts does not exist"));
+    }
+
+    /// Where grants.yaml leaves PUBLIC's share of an IAM role alone, doctor says so and
+    /// what restricting it would do (r_GRANT usage notes).
+    #[test]
+    fn doctor_says_what_public_keeps_of_an_iam_role_and_what_taking_it_does() {
+        use crate::catalog::AssumeRole;
+        let c = config("groups:\n  g: {}\nassume_role:\n  default: {copy: [g]}\n");
+        let setup = Setup {
+            login: "admin".into(),
+            superuser: true,
+            sees_all_grants: true,
+            assume_role: vec![AssumeRole {
+                iam_arn: "default-aws-iam-role".into(),
+                command: "COPY".into(),
+                grantee: Grantee::Public,
+            }],
+            ..Setup::default()
+        };
+        let checks = assume_role(&setup, Some(&c));
+        let w = checks
+            .iter()
+            .find(|c| c.status == Status::Warn)
+            .unwrap_or_else(|| panic!("{checks:?}"));
+        assert!(
+            w.detail.contains("PUBLIC's use of IAM role default for COPY only where its assume_role: entry names public"),
+            "{w:?}"
+        );
+        assert!(
+            w.fix
+                .as_deref()
+                .is_some_and(|f| f.contains("does not have ASSUMEROLE permission")),
+            "{w:?}"
+        );
+        // Named: nothing to say.
+        let c = config("groups:\n  g: {}\nassume_role:\n  default: {copy: [g, public]}\n");
+        assert!(assume_role(&setup, Some(&c))
+            .iter()
+            .all(|c| c.status == Status::Pass));
     }
 
     /// ASSUMEROLE is a superuser's to grant (r_GRANT): a login with ACCESS SYSTEM TABLE
