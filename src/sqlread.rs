@@ -913,11 +913,7 @@ impl<'a> Reader<'a> {
             on
         };
         self.expect(verb, &format!("`{verb}` and the grantee"))?;
-        let mut grantees = vec![self.grantee()?];
-        while self.peek_token() == &Token::Comma {
-            self.advance();
-            grantees.push(self.grantee()?);
-        }
+        let grantees = self.grantees()?;
         let mut privileges: Vec<Privilege> = privileges.into_iter().map(|(p, _)| p).collect();
         privileges.sort();
         let statement = Statement::change_many(grant, privileges, on, grantees);
@@ -1040,11 +1036,7 @@ impl<'a> Reader<'a> {
         }
         let verb = if grant { "TO" } else { "FROM" };
         self.expect(verb, &format!("`{verb}` and the grantee"))?;
-        let mut grantees = vec![self.grantee()?];
-        while self.peek_token() == &Token::Comma {
-            self.advance();
-            grantees.push(self.grantee()?);
-        }
+        let grantees = self.grantees()?;
         self.expect(
             "FOR",
             "`FOR` and what the role may be used for (CREATE MODEL, COPY, UNLOAD or EXTERNAL \
@@ -1157,11 +1149,7 @@ impl<'a> Reader<'a> {
         }
         let verb = if grant { "TO" } else { "FROM" };
         self.expect(verb, &format!("`{verb}` and the grantee"))?;
-        let mut grantees = vec![self.grantee()?];
-        while self.peek_token() == &Token::Comma {
-            self.advance();
-            grantees.push(self.grantee()?);
-        }
+        let grantees = self.grantees()?;
         let mut privileges: Vec<Privilege> = privileges.into_iter().map(|(p, _)| p).collect();
         privileges.sort();
         let on = vec![Securable::Default { role, schema, of }];
@@ -1454,6 +1442,16 @@ impl<'a> Reader<'a> {
 
     /// After `TO` / `FROM`: Redshift `GROUP g`, `ROLE r`, `PUBLIC` or a bare user name;
     /// PostgreSQL `PUBLIC` or a role name.
+    /// One grantee or more, separated by `,`.
+    fn grantees(&mut self) -> Res<Vec<Grantee>> {
+        let mut grantees = vec![self.grantee()?];
+        while self.peek_token() == &Token::Comma {
+            self.advance();
+            grantees.push(self.grantee()?);
+        }
+        Ok(grantees)
+    }
+
     fn grantee(&mut self) -> Res<Grantee> {
         if self.eat("PUBLIC") {
             return Ok(Grantee::Public);

@@ -3,21 +3,12 @@
 
 mod common;
 
-use common::{grantplan, Run};
-use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
-use tokio_postgres::Client;
+use common::run_with as run;
 
-fn run(args: &[&str], file: &Path, url: &str) -> Run {
-    common::run(
-        common::grantplan()
-            .args(args)
-            .arg("-f")
-            .arg(file)
-            .arg("--database-url")
-            .arg(url),
-    )
-}
+use common::grantplan;
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use tokio_postgres::Client;
 
 fn write_config(dir: &tempfile::TempDir, yaml: &str) -> PathBuf {
     let path = dir.path().join("grants.yaml");

@@ -7,27 +7,10 @@
 
 mod common;
 
+use common::{run_redshift as run, write};
+
 use common::exec;
 use common::Run;
-use std::path::{Path, PathBuf};
-
-fn run(args: &[&str], file: &Path, url: &str) -> Run {
-    common::run(
-        common::grantplan()
-            .env("PGSSLMODE", "disable")
-            .args(args)
-            .arg("-f")
-            .arg(file)
-            .arg("--database-url")
-            .arg(url),
-    )
-}
-
-fn write(dir: &tempfile::TempDir, name: &str, yaml: &str) -> PathBuf {
-    let path = dir.path().join(name);
-    std::fs::write(&path, yaml).unwrap();
-    path
-}
 
 /// The plan's lines after its `-- plan for` header.
 fn statements(out: &Run) -> Vec<String> {

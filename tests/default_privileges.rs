@@ -9,29 +9,14 @@
 
 mod common;
 
+use common::{run_redshift as redshift_run, run_with as run, write};
+
 use common::exec;
 
 use common::Run;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use tokio_postgres::Client;
-
-fn run(args: &[&str], file: &Path, url: &str) -> Run {
-    common::run(
-        common::grantplan()
-            .args(args)
-            .arg("-f")
-            .arg(file)
-            .arg("--database-url")
-            .arg(url),
-    )
-}
-
-fn write(dir: &tempfile::TempDir, name: &str, yaml: &str) -> PathBuf {
-    let path = dir.path().join(name);
-    std::fs::write(&path, yaml).unwrap();
-    path
-}
 
 /// `plan --out DIR/` then `apply --yes` of the file it wrote (read back before it
 /// runs): the plan file and the apply's result.
@@ -954,18 +939,6 @@ default_privileges:
 // ---- Redshift, against the recreated catalog ---------------------------------------------
 
 /// The binary, told that plaintext is fine (the test server speaks no TLS).
-fn redshift_run(args: &[&str], file: &Path, url: &str) -> Run {
-    common::run(
-        common::grantplan()
-            .env("PGSSLMODE", "disable")
-            .args(args)
-            .arg("-f")
-            .arg(file)
-            .arg("--database-url")
-            .arg(url),
-    )
-}
-
 /// The seed's users alice (101) and bob (102), groups retention_analyst_grp (200) and
 /// marketing_analyst_grp (201); a role ml_admin the plan creates unless the fixture has
 /// it. Line 12 is the first entry's `tables:`, line 17 the second's.

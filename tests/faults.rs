@@ -15,6 +15,8 @@
 
 mod common;
 
+use common::run_with as run;
+
 use common::exec;
 
 use common::Server;
@@ -178,17 +180,6 @@ fn assert_same(what: &str, expected: &[String], actual: &[String]) {
         &gone[..gone.len().min(20)],
         &new[..new.len().min(20)]
     );
-}
-
-fn run(args: &[&str], file: &Path, url: &str) -> common::Run {
-    common::run(
-        common::grantplan()
-            .args(args)
-            .arg("-f")
-            .arg(file)
-            .arg("--database-url")
-            .arg(url),
-    )
 }
 
 /// A grantplan process running in the background.

@@ -5,6 +5,8 @@
 
 mod common;
 
+use common::{run_redshift as redshift_run, run_with as run, write};
+
 use common::redshift_read;
 
 use common::exec;
@@ -13,25 +15,8 @@ use common::Run;
 use grantplan::catalog::Acl;
 use grantplan::model::{Grantee, ObjectKind, PrincipalKind, Privilege};
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use tokio_postgres::Client;
-
-fn run(args: &[&str], file: &Path, url: &str) -> Run {
-    common::run(
-        common::grantplan()
-            .args(args)
-            .arg("-f")
-            .arg(file)
-            .arg("--database-url")
-            .arg(url),
-    )
-}
-
-fn write(dir: &tempfile::TempDir, name: &str, yaml: &str) -> PathBuf {
-    let path = dir.path().join(name);
-    std::fs::write(&path, yaml).unwrap();
-    path
-}
 
 /// `plan --out DIR/` then `apply --yes` of the file it wrote (read back before it runs):
 /// the apply's result.
@@ -715,18 +700,6 @@ async fn redshift_fixture(hint: &str) -> (String, Client) {
 }
 
 /// The binary, told that plaintext is fine (the test server speaks no TLS).
-fn redshift_run(args: &[&str], file: &Path, url: &str) -> Run {
-    common::run(
-        common::grantplan()
-            .env("PGSSLMODE", "disable")
-            .args(args)
-            .arg("-f")
-            .arg(file)
-            .arg("--database-url")
-            .arg(url),
-    )
-}
-
 fn acl(grantee: Grantee, privilege: Privilege, grant_option: bool) -> Acl {
     Acl {
         grantee,

@@ -633,6 +633,35 @@ pub struct Run {
 
 /// Runs `cmd` to the end. A generous timeout turns a hang into a failure instead of a
 /// stuck CI job.
+/// `grantplan ARGS -f FILE --database-url URL`, run.
+pub fn run_with(args: &[&str], file: &Path, url: &str) -> Run {
+    run(grantplan()
+        .args(args)
+        .arg("-f")
+        .arg(file)
+        .arg("--database-url")
+        .arg(url))
+}
+
+/// [`run_with`] against the recreated Redshift catalog, which speaks no TLS (a Redshift
+/// target requires it by default).
+pub fn run_redshift(args: &[&str], file: &Path, url: &str) -> Run {
+    run(grantplan()
+        .env("PGSSLMODE", "disable")
+        .args(args)
+        .arg("-f")
+        .arg(file)
+        .arg("--database-url")
+        .arg(url))
+}
+
+/// Writes `text` to `name` in `dir`; its path.
+pub fn write(dir: &tempfile::TempDir, name: &str, text: &str) -> PathBuf {
+    let path = dir.path().join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
 pub fn run(cmd: &mut assert_cmd::Command) -> Run {
     run_within(cmd, Duration::from_secs(120))
 }
