@@ -385,7 +385,7 @@ pub fn explain(
         access: None,
         verdicts: Vec::new(),
     };
-    let w = World { snap };
+    let w = World::new(snap);
     match subject {
         Subject::Principal(p) => {
             e.principal = Some(p.clone());
@@ -452,6 +452,19 @@ pub fn explain_change(
 
 struct World<'a> {
     snap: &'a Snapshot,
+    /// Each member's direct parents, in membership order (indexed once: the model view
+    /// follows every principal's memberships).
+    parents_of: BTreeMap<&'a Principal, Vec<&'a Principal>>,
+}
+
+impl<'a> World<'a> {
+    fn new(snap: &'a Snapshot) -> Self {
+        let mut parents_of: BTreeMap<&Principal, Vec<&Principal>> = BTreeMap::new();
+        for m in &snap.memberships {
+            parents_of.entry(&m.member).or_default().push(&m.parent);
+        }
+        World { snap, parents_of }
+    }
 }
 
 /// Who a principal's privileges come from: itself, each group or role it belongs to
@@ -499,14 +512,14 @@ impl World<'_> {
         let mut parents: BTreeMap<Principal, Vec<Principal>> = BTreeMap::new();
         let mut todo: VecDeque<(Principal, Vec<Principal>)> = VecDeque::from([(p.clone(), vec![])]);
         while let Some((q, chain)) = todo.pop_front() {
-            for m in self.snap.memberships.iter().filter(|m| m.member == q) {
-                if m.parent == *p || parents.contains_key(&m.parent) {
+            for &parent in self.parents_of.get(&q).into_iter().flatten() {
+                if parent == p || parents.contains_key(parent) {
                     continue;
                 }
                 let mut next = chain.clone();
-                next.push(m.parent.clone());
-                parents.insert(m.parent.clone(), next.clone());
-                todo.push_back((m.parent.clone(), next));
+                next.push(parent.clone());
+                parents.insert(parent.clone(), next.clone());
+                todo.push_back((parent.clone(), next));
             }
         }
         Holders {
@@ -836,9 +849,9 @@ pub fn render(e: &Explanation) -> String {
             }
         }
         let a = &t.assume_role;
-        let role = match (&a.arn, a.from) {
-            (Some(arn), _) => format!("{arn} (grants.yaml's cluster: role)"),
-            (None, _) => "the cluster's default IAM role (no cluster: role given)".to_string(),
+        let role = match &a.arn {
+            Some(arn) => format!("{arn} (grants.yaml's cluster: role)"),
+            None => "the cluster's default IAM role (no cluster: role given)".to_string(),
         };
         match a.state {
             AssumeState::Held => {
