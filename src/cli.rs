@@ -83,6 +83,11 @@ pub enum Command {
     /// the AWS CLI commands that create it, from grants.yaml's `cluster:` section.
     /// grantplan calls no AWS API.
     Iam(IamArgs),
+    /// Who can train (CREATE MODEL) and who can run (EXECUTE) on Redshift, and why: for
+    /// one principal (--who) or one model (--model), every path that gives or withholds
+    /// the ability, from a live catalog or a snapshot; --after shows the state after the
+    /// plan of grants.yaml.
+    Explain(ExplainArgs),
     /// Print the JSON Schema of grants.yaml (for editors; the repository ships it as
     /// grants.schema.json), or of a JSON output: plan, diff, doctor, apply.
     Schema {
@@ -357,6 +362,34 @@ pub struct IamArgs {
     pub force: ForceArg,
 }
 
+#[derive(Args, Debug)]
+#[command(group(clap::ArgGroup::new("subject").required(true).args(["who", "model"])))]
+pub struct ExplainArgs {
+    /// The principal to explain: group:NAME, role:NAME, user:NAME, or a bare NAME that
+    /// exactly one principal of the catalog has.
+    #[arg(long, value_name = "PRINCIPAL")]
+    pub who: Option<String>,
+    /// The model to explain: SCHEMA.MODEL (who owns it, who can run it and why).
+    #[arg(long, value_name = "SCHEMA.MODEL")]
+    pub model: Option<String>,
+    /// The grants file: its `cluster:` role is the IAM role CREATE MODEL uses (without
+    /// one, the cluster's default role), and --after plans it. Default: ./grants.yaml
+    /// when it exists.
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    #[command(flatten)]
+    pub db: DbArg,
+    #[command(flatten)]
+    pub catalog: CatalogArg,
+    /// Explain the state after the plan of grants.yaml is applied (planned against the
+    /// same catalog, nothing sent), and say which verdicts the plan changes.
+    #[arg(long)]
+    pub after: bool,
+    /// `text`: for people, one line per path; `json`: the same as a document.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: TextOrJson,
+}
+
 /// Why a command stopped; rendered once, by [`Failure::report`].
 enum Failure {
     /// Located findings (bad grants.yaml, missing users, ...).
@@ -454,6 +487,7 @@ fn run(cli: Cli) -> Outcome {
         Command::Export(args) => export_cmd(args),
         Command::Doctor(args) => doctor_cmd(args),
         Command::Iam(args) => iam_cmd(args),
+        Command::Explain(args) => explain_cmd(args),
         Command::Schema { of } => {
             print(&match of {
                 None => config::json_schema(),
@@ -1476,6 +1510,76 @@ fn doctor_cmd(args: DoctorArgs) -> Outcome {
         TextOrJson::Json => print(&output::to_json(&crate::doctor::document(&server, &checks)))?,
     }
     Ok(crate::doctor::exit_code(&checks))
+}
+
+/// `grantplan explain`: reads the catalog (and grants.yaml when there is one), explains
+/// the principal or model asked about, now or after the plan.
+fn explain_cmd(args: ExplainArgs) -> Outcome {
+    use crate::explain;
+    let path = match &args.file {
+        Some(p) => Some(p.clone()),
+        None => Some(PathBuf::from(DEFAULT_FILE)).filter(|p| p.exists()),
+    };
+    let config = path.as_deref().map(load_config).transpose()?;
+    if args.after && config.is_none() {
+        return Err(Failure::Message(
+            "--after explains the state after the plan of grants.yaml, and there is no \
+             ./grants.yaml: pass -f FILE"
+                .to_string(),
+        ));
+    }
+    let (snapshot, source) =
+        catalog_source(args.catalog.catalog.as_deref(), &args.db, config.as_ref())?;
+    let Some(snapshot) = snapshot else {
+        return Err(Failure::Message(
+            "explain needs a catalog: pass --catalog SNAPSHOT.json (written by `grantplan \
+             snapshot`) or --database-url URL"
+                .to_string(),
+        ));
+    };
+    let source = match &source {
+        Source::Offline => "offline".to_string(),
+        Source::Database { server } => server.clone(),
+        Source::Snapshot { file } => format!("snapshot {file}"),
+    };
+    let fail = |e: explain::Error| Failure::Message(e.to_string());
+    explain::supported(snapshot.target).map_err(fail)?;
+    let query = match (args.who, args.model) {
+        (Some(who), _) => explain::Query::Who(who),
+        (None, Some(model)) => explain::Query::Model(model),
+        (None, None) => unreachable!("clap requires --who or --model"),
+    };
+    let role = config
+        .as_ref()
+        .and_then(|c| c.cluster.as_ref())
+        .map(|c| c.role_arn());
+    let explanation = match config.as_ref().filter(|_| args.after) {
+        Some(config) => {
+            let plan = plan::plan(config, Some(&snapshot), PlanOptions::default())?;
+            report_diagnostics(&plan.warnings);
+            let mut after = snapshot.clone();
+            explain::apply_statements(&mut after, &plan.statements);
+            let subject = explain::resolve(&after, &query, &source).map_err(fail)?;
+            explain::explain_change(
+                &snapshot,
+                &after,
+                &subject,
+                role.as_deref(),
+                &source,
+                &config.file,
+                plan.statements.len(),
+            )
+        }
+        None => {
+            let subject = explain::resolve(&snapshot, &query, &source).map_err(fail)?;
+            explain::explain(&snapshot, &subject, role.as_deref(), &source)
+        }
+    };
+    match args.format {
+        TextOrJson::Text => print(&diag::visible_lines(&explain::render(&explanation)))?,
+        TextOrJson::Json => print(&output::to_json(&explanation))?,
+    }
+    Ok(0)
 }
 
 /// `grantplan iam`: the role's documents to stdout, or into `--out DIR`.

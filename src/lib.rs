@@ -27,6 +27,7 @@ pub mod db;
 pub mod diag;
 mod doctor;
 pub mod executor;
+pub mod explain;
 mod export;
 // The fuzz targets' checks: fuzz/ enables the feature, and so do the tests (Cargo.toml).
 #[cfg(any(test, feature = "fuzzing"))]
