@@ -880,6 +880,13 @@ fn validate(path: &Path) -> Outcome {
         })
         .collect();
     let mut kinds = kinds.join(", ");
+    if !config.assume_roles.is_empty() {
+        let n = config.assume_roles.len();
+        kinds.push_str(&format!(
+            ", {n} IAM {} (assume_role)",
+            output::plural(n, "role", "roles")
+        ));
+    }
     if !config.defaults.is_empty() {
         let n = config.defaults.len();
         kinds.push_str(&format!(

@@ -157,6 +157,20 @@ async fn assumerole_plans_grants_and_revokes_for_the_purposes_written_and_keeps_
 }
 
 #[test]
+fn validate_counts_the_iam_roles() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(&dir, "grants.yaml", YAML);
+    let out = common::run(common::grantplan().args(["validate", "-f"]).arg(&file));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout
+            .contains(", 0 procedures, 2 IAM roles (assume_role); cluster role RedshiftML"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
 fn assume_role_errors_are_located_before_any_connection() {
     let dir = tempfile::tempdir().unwrap();
     for (yaml, piece, place) in [
