@@ -345,3 +345,32 @@ async fn apply_reports_what_committed_and_how_many_assumerole_statements_ran() {
         assert!(out.stderr.contains(piece), "{piece}\n{}", out.stderr);
     }
 }
+
+/// The README's walkthrough from the IAM role to the model plans what it says: the seed's
+/// four statements, then, after the comment, the ASSUMEROLE grant.
+#[test]
+fn the_readme_walkthrough_plans_what_it_describes() {
+    let readme =
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+            .unwrap();
+    let section = &readme[readme
+        .find("### From the IAM role to the model")
+        .expect("the walkthrough")..];
+    let yaml = section
+        .split("```yaml\n")
+        .nth(1)
+        .and_then(|s| s.split("```").next())
+        .unwrap();
+    let config = grantplan::config::parse("README.md", yaml).unwrap_or_else(|e| panic!("{e:#?}"));
+    let plan = grantplan::plan::plan(&config, None, Default::default()).unwrap();
+    let sql = plan.sql_statements();
+    assert_eq!(sql.len(), 5, "{sql:#?}");
+    assert_eq!(
+        sql[4],
+        format!("GRANT ASSUMEROLE ON '{ARN}' TO GROUP retention_analyst_grp FOR CREATE MODEL;")
+    );
+    assert!(
+        section.contains(&sql[4].replace(";", "")[..40]),
+        "the text quotes it"
+    );
+}
