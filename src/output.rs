@@ -661,6 +661,22 @@ mod tests {
     }
 
     #[test]
+    fn assumerole_statements_come_after_a_note_that_they_run_after_the_commit() {
+        let assume = Statement::Grant {
+            privileges: vec![Privilege::CreateModel],
+            on: vec![Securable::IamRole { arn: None }],
+            grantees: vec![Grantee::principal(PrincipalKind::Group, "g")],
+        };
+        let p = plan_of(vec![grant("s"), assume.clone(), assume]);
+        for text in [sql(&p, &Source::Offline), markdown(&p, &Source::Offline)] {
+            let note = text.find(crate::sql::AFTER_COMMIT_NOTE).expect("the note");
+            assert_eq!(text.matches(crate::sql::AFTER_COMMIT_NOTE).count(), 1, "{text}");
+            assert!(note < text.find("GRANT ASSUMEROLE").unwrap(), "{text}");
+            assert!(note > text.find("GRANT USAGE ON SCHEMA s").unwrap(), "{text}");
+        }
+    }
+
+    #[test]
     fn a_name_with_backticks_cannot_close_the_sql_fence() {
         let p = plan_of(vec![grant("a```b")]);
         let md = markdown(&p, &Source::Offline);
