@@ -670,9 +670,16 @@ mod tests {
         let p = plan_of(vec![grant("s"), assume.clone(), assume]);
         for text in [sql(&p, &Source::Offline), markdown(&p, &Source::Offline)] {
             let note = text.find(crate::sql::AFTER_COMMIT_NOTE).expect("the note");
-            assert_eq!(text.matches(crate::sql::AFTER_COMMIT_NOTE).count(), 1, "{text}");
+            assert_eq!(
+                text.matches(crate::sql::AFTER_COMMIT_NOTE).count(),
+                1,
+                "{text}"
+            );
             assert!(note < text.find("GRANT ASSUMEROLE").unwrap(), "{text}");
-            assert!(note > text.find("GRANT USAGE ON SCHEMA s").unwrap(), "{text}");
+            assert!(
+                note > text.find("GRANT USAGE ON SCHEMA s").unwrap(),
+                "{text}"
+            );
         }
     }
 
