@@ -151,6 +151,26 @@ pub struct DbArg {
     /// $PGCONNECT_TIMEOUT (whole seconds, as libpq reads them), else 10s.
     #[arg(long, value_name = "DURATION", value_parser = parse_connect_timeout)]
     pub connect_timeout: Option<std::time::Duration>,
+    /// Log in with temporary credentials from Redshift's GetClusterCredentials instead of
+    /// a password, as the URL's user (the database user), asked with the standard AWS
+    /// credential chain (environment, profile, SSO, web identity, container and instance
+    /// roles). Also iam=true in the URL, as AWS's redshift_connector writes it.
+    #[arg(long)]
+    pub iam: bool,
+    /// With --iam: the provisioned cluster's identifier (cluster_identifier= in the URL).
+    #[arg(long, value_name = "ID")]
+    pub cluster_id: Option<String>,
+    /// With --iam: the AWS region (region= in the URL). Default: the SDK's (AWS_REGION,
+    /// the profile's).
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+    /// With --iam: database groups the temporary user joins, comma-separated (db_groups=
+    /// in the URL).
+    #[arg(long, value_name = "GROUPS")]
+    pub db_groups: Option<String>,
+    /// With --iam: create the database user if it does not exist (auto_create=true).
+    #[arg(long)]
+    pub auto_create: bool,
 }
 
 /// Written by hand so that the URL's password never reaches a debug print.
@@ -167,6 +187,11 @@ impl std::fmt::Debug for DbArg {
             .field("sslmode", &self.sslmode)
             .field("ca_file", &self.ca_file)
             .field("connect_timeout", &self.connect_timeout)
+            .field("iam", &self.iam)
+            .field("cluster_id", &self.cluster_id)
+            .field("region", &self.region)
+            .field("db_groups", &self.db_groups)
+            .field("auto_create", &self.auto_create)
             .finish()
     }
 }
@@ -733,6 +758,11 @@ fn connection(db: &DbArg) -> Result<Option<db::Settings>, Failure> {
         sslmode: db.sslmode,
         ca_file: db.ca_file.as_deref(),
         connect_timeout: db.connect_timeout,
+        iam: db.iam,
+        cluster_id: db.cluster_id.as_deref(),
+        region: db.region.as_deref(),
+        db_groups: db.db_groups.as_deref(),
+        auto_create: db.auto_create,
     };
     match db::url_from(db.database_url.as_deref(), &env) {
         None => Ok(None),

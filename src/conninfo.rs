@@ -60,6 +60,12 @@ pub const KEYWORDS: &[Keyword] = &[
     kw("keepalives_interval", None),
     kw("keepalives_count", None),
     kw("tcp_user_timeout", None),
+    // IAM login (src/iam_login.rs), named as AWS's redshift_connector names them.
+    kw("iam", None),
+    kw("cluster_identifier", None),
+    kw("region", None),
+    kw("db_groups", None),
+    kw("auto_create", None),
 ];
 
 const fn kw(name: &'static str, env: Option<&'static str>) -> Keyword {

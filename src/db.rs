@@ -97,6 +97,18 @@ pub enum SettingsError {
          {UNENCODED_URL_ADVICE}"
     )]
     SlashBeforeAt,
+    /// `--iam` without the cluster to ask.
+    #[error(
+        "an IAM login needs the cluster's identifier: pass --cluster-id ID or write \
+         cluster_identifier=ID in the database URL"
+    )]
+    IamNoCluster,
+    /// A cluster identifier without `--iam`.
+    #[error(
+        "a cluster identifier was given but no IAM login was asked for: pass --iam (or write \
+         iam=true in the database URL) to log in with temporary credentials"
+    )]
+    IamNotAsked,
     /// A host decoded from `%40` holds an `@`.
     #[error(
         "the database URL's host contains `@`: write an `@` in the user name or password as \
@@ -480,6 +492,10 @@ const UNENCODED_URL_ADVICE: &str = "The URL was not used: no host was looked up 
 pub enum PasswordSource {
     Url,
     Env,
+    /// A temporary password from GetClusterCredentials for `cluster`.
+    Iam {
+        cluster: String,
+    },
     /// The password file, and the line that matched.
     File {
         path: PathBuf,
@@ -492,6 +508,10 @@ impl fmt::Display for PasswordSource {
         match self {
             PasswordSource::Url => f.write_str("from the database URL"),
             PasswordSource::Env => f.write_str("from $PGPASSWORD"),
+            PasswordSource::Iam { cluster } => write!(
+                f,
+                "a temporary password from GetClusterCredentials for cluster {cluster} (IAM login)"
+            ),
             PasswordSource::File { path, line } => {
                 write!(f, "from the password file {} line {line}", path.display())
             }
@@ -595,6 +615,13 @@ pub struct ConnectFlags<'a> {
     pub ca_file: Option<&'a Path>,
     /// `--connect-timeout`; zero waits as long as it takes.
     pub connect_timeout: Option<Duration>,
+    /// `--iam`: log in with temporary credentials from GetClusterCredentials.
+    pub iam: bool,
+    /// `--cluster-id`, `--region`, `--db-groups` (comma-separated), `--auto-create`.
+    pub cluster_id: Option<&'a str>,
+    pub region: Option<&'a str>,
+    pub db_groups: Option<&'a str>,
+    pub auto_create: bool,
 }
 
 /// TLS settings as they were given. The mode is resolved at [`connect`], because its
@@ -624,6 +651,8 @@ pub struct Settings {
     pub connect_timeout: ConnectTimeout,
     /// Where the password came from; `None`: no password was given.
     pub password: Option<PasswordSource>,
+    /// An IAM login: the password is asked of Redshift when connecting.
+    pub iam: Option<crate::iam_login::IamLogin>,
     /// Things to tell the user that do not stop the connection: a password file that was
     /// not used, and why. Typed, so a caller can tell which; shown as their `Display`.
     pub warnings: Vec<crate::pgpass::Unused>,
@@ -665,6 +694,13 @@ pub fn settings(
                 Err(warning) => warnings.push(warning),
             }
         }
+    }
+    let iam = iam_login(&given, flags)?;
+    if let Some(login) = &iam {
+        // The password is Redshift's to give: any other is not used.
+        password = Some(PasswordSource::Iam {
+            cluster: login.cluster.clone(),
+        });
     }
     let connect_timeout = if let Some(limit) = flags.connect_timeout {
         ConnectTimeout {
@@ -719,8 +755,47 @@ pub fn settings(
         },
         connect_timeout,
         password,
+        iam,
         warnings,
     })
+}
+
+/// The IAM login the flags or the connection string ask for (`--iam`, `iam=true`), with
+/// its cluster, region, groups and auto-create; the flag beats the string.
+fn iam_login(
+    given: &crate::conninfo::Given,
+    flags: &ConnectFlags<'_>,
+) -> Result<Option<crate::iam_login::IamLogin>, SettingsError> {
+    let truthy = |v: &str| matches!(v.to_ascii_lowercase().as_str(), "true" | "1" | "yes" | "on");
+    let wanted = flags.iam || given.get("iam").is_some_and(truthy);
+    if !wanted {
+        if given.get("cluster_identifier").is_some() || flags.cluster_id.is_some() {
+            return Err(SettingsError::IamNotAsked);
+        }
+        return Ok(None);
+    }
+    let pick = |flag: Option<&str>, key: &str| {
+        flag.map(str::to_string)
+            .or_else(|| given.get(key).map(str::to_string))
+            .filter(|v| !v.is_empty())
+    };
+    let cluster =
+        pick(flags.cluster_id, "cluster_identifier").ok_or(SettingsError::IamNoCluster)?;
+    let db_groups = pick(flags.db_groups, "db_groups")
+        .map(|g| {
+            g.split(',')
+                .map(str::trim)
+                .filter(|g| !g.is_empty())
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok(Some(crate::iam_login::IamLogin {
+        cluster,
+        region: pick(flags.region, "region"),
+        db_groups,
+        auto_create: flags.auto_create || given.get("auto_create").is_some_and(truthy),
+    }))
 }
 
 /// What a password file line is matched against, as libpq matches it: the first host
@@ -1040,6 +1115,9 @@ pub enum ConnectError {
     #[error("cannot ask {server} for its version: {error}")]
     Version { server: String, error: String },
     /// No sslmode was set and a Redshift server declined TLS.
+    /// The IAM login's credentials could not be had (nothing was sent to the database).
+    #[error("{0}\n  help: {help}", help = .0.help())]
+    Iam(crate::iam_login::IamError),
     #[error(
         "{server} is a Redshift server ({evidence}) but the connection is not encrypted: the \
          server declined TLS, and TLS is required for Redshift unless you say otherwise; \
@@ -1188,7 +1266,9 @@ impl ConnectError {
             | ConnectError::TlsSetup { .. }
             | ConnectError::RedshiftUnencrypted { .. } => true,
             ConnectError::Failed { tls, .. } => *tls,
-            ConnectError::TimedOut { .. } | ConnectError::Version { .. } => false,
+            ConnectError::TimedOut { .. } | ConnectError::Version { .. } | ConnectError::Iam(_) => {
+                false
+            }
         }
     }
 
@@ -1199,6 +1279,7 @@ impl ConnectError {
         match self {
             ConnectError::TimedOut { timeout, .. } => timed_out(timeout),
             ConnectError::Failed { attempt, .. } => attempt.reason(),
+            ConnectError::Iam(e) => format!("{e}\n  help: {}", e.help()),
             ConnectError::TlsMode(_)
             | ConnectError::TlsSetup { .. }
             | ConnectError::Version { .. }
@@ -1320,6 +1401,17 @@ pub async fn connect_detailed(
     })?;
     let mut config = settings.config.clone();
     config.ssl_mode(mode.for_tokio_postgres());
+    if let Some(login) = &settings.iam {
+        let user = config.get_user().unwrap_or_default().to_string();
+        let dbname = config
+            .get_dbname()
+            .map_or_else(|| user.clone(), str::to_string);
+        let temporary = crate::iam_login::temporary_user(login, &user, &dbname)
+            .await
+            .map_err(ConnectError::Iam)?;
+        config.user(&temporary.user);
+        config.password(temporary.password.as_bytes());
+    }
     let attempt = config.connect(connector.clone());
     let connected = match settings.connect_timeout.limit {
         // tokio-postgres tries the hosts one after the other: each gets the limit.
@@ -2251,8 +2343,54 @@ mod tests {
         ConnectFlags {
             sslmode: mode,
             ca_file: ca.map(Path::new),
-            connect_timeout: None,
+            ..Default::default()
         }
+    }
+
+    #[test]
+    fn an_iam_login_is_asked_by_flag_or_url_and_needs_its_cluster() {
+        let env = env_of(&[]);
+        let url = "postgres://alice@ml.example.com:5439/dev?iam=true&cluster_identifier=ml\
+                   &region=eu-west-1&db_groups=a,%20b&auto_create=1";
+        let s = settings(url, &ConnectFlags::default(), &env).unwrap();
+        assert_eq!(
+            s.iam,
+            Some(crate::iam_login::IamLogin {
+                cluster: "ml".into(),
+                region: Some("eu-west-1".into()),
+                db_groups: vec!["a".into(), "b".into()],
+                auto_create: true,
+            })
+        );
+        assert_eq!(
+            s.password,
+            Some(PasswordSource::Iam {
+                cluster: "ml".into()
+            })
+        );
+        // The flags beat the URL.
+        let flags = ConnectFlags {
+            iam: true,
+            cluster_id: Some("other"),
+            ..Default::default()
+        };
+        let s = settings(url, &flags, &env).unwrap();
+        assert_eq!(s.iam.unwrap().cluster, "other");
+        // No IAM login asked: none, and a cluster alone is refused.
+        let plain = "postgres://alice@ml.example.com:5439/dev";
+        assert_eq!(
+            settings(plain, &ConnectFlags::default(), &env).unwrap().iam,
+            None
+        );
+        let e = settings(
+            &format!("{plain}?cluster_identifier=ml"),
+            &ConnectFlags::default(),
+            &env,
+        )
+        .unwrap_err();
+        assert!(matches!(e, SettingsError::IamNotAsked), "{e}");
+        let e = settings(&format!("{plain}?iam=true"), &ConnectFlags::default(), &env).unwrap_err();
+        assert!(matches!(e, SettingsError::IamNoCluster), "{e}");
     }
 
     #[test]

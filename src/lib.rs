@@ -34,6 +34,7 @@ mod export;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod iam;
+pub mod iam_login;
 mod ident;
 mod input;
 pub mod keywords;
