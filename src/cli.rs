@@ -1719,9 +1719,12 @@ fn iam_cmd(args: IamArgs) -> Outcome {
             .help("delete it, so that nobody applies it by mistake")]);
         }
     }
+    let run = match cluster.serverless {
+        None => "CLUSTER_ID=<your cluster> sh commands.sh",
+        Some(_) => "sh commands.sh",
+    };
     eprintln!(
-        "grantplan calls no AWS API: review the files, then run `CLUSTER_ID=<your cluster> \
-         sh commands.sh` in {}",
+        "grantplan calls no AWS API: review the files, then run `{run}` in {}",
         dir.display()
     );
     Ok(0)

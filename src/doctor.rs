@@ -519,6 +519,27 @@ fn declared_role(config: Option<&Config>) -> Option<String> {
         .map(|c| c.role_arn())
 }
 
+/// The AWS CLI command that makes `arn` the default IAM role: of the cluster, or of the
+/// Serverless namespace `cluster:` names (whose `--iam-roles` replaces its list of roles,
+/// docs/research/serverless.md).
+fn set_default_role(config: Option<&Config>, arn: &str) -> String {
+    match config
+        .and_then(|c| c.cluster.as_ref())
+        .and_then(|c| c.serverless.as_ref())
+    {
+        Some(sv) => format!(
+            "aws redshift-serverless update-namespace --namespace-name {} --iam-roles {arn} \
+             (and every other role the namespace keeps: the list is replaced) \
+             --default-iam-role-arn {arn}",
+            sv.namespace
+        ),
+        None => format!(
+            "aws redshift modify-cluster-iam-roles --cluster-identifier CLUSTER \
+             --default-iam-role-arn {arn}"
+        ),
+    }
+}
+
 fn default_iam_role(setup: &Setup, config: Option<&Config>) -> Check {
     let declared = declared_role(config);
     match (&setup.default_iam_role, declared) {
@@ -531,9 +552,8 @@ fn default_iam_role(setup: &Setup, config: Option<&Config>) -> Check {
             ),
         )
         .fix(format!(
-            "aws redshift modify-cluster-iam-roles --cluster-identifier CLUSTER \
-             --default-iam-role-arn {want} (grantplan iam writes its policies), or fix \
-             cluster: in grants.yaml"
+            "{} (grantplan iam writes its policies), or fix cluster: in grants.yaml",
+            set_default_role(config, &want)
         )),
         (Some(arn), _) => Check::new(
             Status::Pass,
@@ -547,9 +567,8 @@ fn default_iam_role(setup: &Setup, config: Option<&Config>) -> Check {
              IAM_ROLE 'arn:...'",
         )
         .fix(format!(
-            "grantplan iam writes the role's policies; then aws redshift modify-cluster-iam-roles \
-             --cluster-identifier CLUSTER --default-iam-role-arn {}",
-            declared.unwrap_or_else(|| "ROLE_ARN".to_string())
+            "grantplan iam writes the role's policies; then {}",
+            set_default_role(config, &declared.unwrap_or_else(|| "ROLE_ARN".to_string()))
         )),
     }
 }
@@ -1059,6 +1078,18 @@ mod tests {
             .fix
             .unwrap()
             .ends_with("--default-iam-role-arn arn:aws:iam::123456789012:role/RedshiftML"));
+
+        // A Serverless namespace: its own command, which names the namespace.
+        let c = config(&format!(
+            "{SEED}cluster:\n  account_id: \"123456789012\"\n  region: us-east-1\n  workgroup: ml-wg\n  namespace: ml-ns\n  role_name: RedshiftML\n  bucket: ml-bucket\n"
+        ));
+        let fix = default_iam_role(&setup, Some(&c)).fix.unwrap();
+        assert!(
+            fix.contains("aws redshift-serverless update-namespace --namespace-name ml-ns"),
+            "{fix}"
+        );
+        assert!(fix.contains("the list is replaced"), "{fix}");
+        assert!(!fix.contains("modify-cluster-iam-roles"), "{fix}");
     }
 
     #[test]

@@ -43,6 +43,25 @@
 //!   `AmazonForecastFullAccess` is attached (the seed documents Forecast's permissions
 //!   only as that managed policy).
 //!
+//! Redshift Serverless (`workgroup` and `namespace` in `cluster:`; sources quoted in
+//! docs/research/serverless.md):
+//!
+//! - the trust policy adds `redshift-serverless.amazonaws.com` after
+//!   `redshift.amazonaws.com`: the Management Guide's "Granting permissions to Amazon
+//!   Redshift Serverless" (`serverless-security-other-services`) asks that the trust
+//!   relationship "contains redshift-serverless.amazonaws.com and redshift.amazonaws.com as
+//!   principal service names"; the seed's SageMaker (and Forecast) principals stay;
+//! - the permission policies are the provisioned ones: no source gives Serverless other
+//!   permissions for Redshift ML;
+//! - the role is associated with the namespace by `aws redshift-serverless
+//!   update-namespace --iam-roles ARN --default-iam-role-arn ARN` instead of
+//!   `modify-cluster-iam-roles`. The API reference (`API_UpdateNamespace`) has each of the
+//!   two "updated together with" the other, so the role becomes the namespace's default;
+//!   `--iam-roles` sets the namespace's whole list (an update of the default without "the
+//!   entire list of IAM roles" is refused, terraform-provider-aws#39268), so commands.sh
+//!   says to add the namespace's other roles to it. No admin user name or password is
+//!   needed: UpdateNamespace takes them only to change them.
+//!
 //! Output is deterministic: JSON is pretty-printed with keys in the seed's order
 //! (`Version`, `Statement`; `Effect`, `Principal`, `Action`, `Resource`) and ends with a
 //! newline.
@@ -140,10 +159,18 @@ fn allow(action: OneOrMany, resource: OneOrMany) -> Statement {
     }
 }
 
-/// The services that may assume the role: Redshift and SageMaker, and Forecast when
-/// Forecast models are used.
+/// Redshift Serverless's service principal, which its trust relationship needs beside
+/// `redshift.amazonaws.com`.
+pub const REDSHIFT_SERVERLESS_PRINCIPAL: &str = "redshift-serverless.amazonaws.com";
+
+/// The services that may assume the role: Redshift (and Redshift Serverless, for a
+/// namespace) and SageMaker, and Forecast when Forecast models are used.
 pub fn service_principals(cluster: &Cluster) -> Vec<&'static str> {
-    let mut v = vec!["redshift.amazonaws.com", "sagemaker.amazonaws.com"];
+    let mut v = vec!["redshift.amazonaws.com"];
+    if cluster.serverless.is_some() {
+        v.push(REDSHIFT_SERVERLESS_PRINCIPAL);
+    }
+    v.push("sagemaker.amazonaws.com");
     if cluster.forecast {
         v.push("forecast.amazonaws.com");
     }
@@ -396,8 +423,18 @@ fn sh(word: &str) -> String {
     }
 }
 
+/// How to run `commands.sh`: a provisioned cluster's identifier is not in grants.yaml, so
+/// it is given as `CLUSTER_ID`; a Serverless namespace is named in it.
+pub fn run_hint(cluster: &Cluster) -> &'static str {
+    match cluster.serverless {
+        None => "CLUSTER_ID=my-cluster sh commands.sh",
+        Some(_) => "sh commands.sh",
+    }
+}
+
 /// `commands.sh`: the AWS CLI commands that create the role, give it its permissions and
-/// attach it to the cluster. `written` are the other files, which it refers to.
+/// associate it with the cluster (or the Serverless namespace). `written` are the other
+/// files, which it refers to.
 pub fn commands(cluster: &Cluster, written: &[&str]) -> String {
     let role = sh(&cluster.role_name);
     let region = sh(&cluster.region);
@@ -406,6 +443,7 @@ pub fn commands(cluster: &Cluster, written: &[&str]) -> String {
         PolicyStyle::Restrictive => "the restrictive policy",
         PolicyStyle::Managed => "AWS managed policies",
     };
+    let serverless = cluster.serverless.as_ref();
     let mut s = String::from("#!/bin/sh\n");
     let comment = |s: &mut String, text: &str| {
         for l in wrap(text, 86) {
@@ -422,21 +460,36 @@ pub fn commands(cluster: &Cluster, written: &[&str]) -> String {
              {} describes it: role {} in account {}, region {} (partition {}), with {style}. \
              Written by `grantplan iam`: grantplan itself calls no AWS API. Review them, then \
              run them from the directory that holds the policy files, with credentials allowed \
-             to create IAM roles and modify the cluster:",
+             to create IAM roles and {}:",
             cluster.loc.file,
             cluster.role_name,
             cluster.account_id,
             cluster.region,
             cluster.partition,
+            match serverless {
+                None => "modify the cluster".to_string(),
+                Some(sv) => format!(
+                    "update namespace {} of Redshift Serverless (workgroup {}); the namespace's \
+                     admin user name and password are not needed (update-namespace takes them \
+                     only to change them)",
+                    sv.namespace, sv.workgroup
+                ),
+            },
         ),
     );
-    s.push_str("#\n#   CLUSTER_ID=my-cluster sh commands.sh\n#\n");
-    comment(
-        &mut s,
-        "CLUSTER_ID is a placeholder: the cluster identifier is not in grants.yaml.",
-    );
+    s.push_str(&format!("#\n#   {}\n#\n", run_hint(cluster)));
+    if serverless.is_none() {
+        comment(
+            &mut s,
+            "CLUSTER_ID is a placeholder: the cluster identifier is not in grants.yaml.",
+        );
+    }
     s.push_str("set -eu\n");
-    s.push_str(": \"${CLUSTER_ID:?set CLUSTER_ID to the identifier of the Redshift cluster}\"\n");
+    if serverless.is_none() {
+        s.push_str(
+            ": \"${CLUSTER_ID:?set CLUSTER_ID to the identifier of the Redshift cluster}\"\n",
+        );
+    }
 
     let iam = |verb: &str| format!("aws iam {verb} --region {region} --role-name {role}");
     s.push('\n');
@@ -507,6 +560,35 @@ pub fn commands(cluster: &Cluster, written: &[&str]) -> String {
         }
     }
     s.push('\n');
+    if let Some(sv) = serverless {
+        let namespace = sh(&sv.namespace);
+        comment(
+            &mut s,
+            &format!(
+                "Associate the role with namespace {} and make it the namespace's default IAM \
+                 role (CREATE MODEL ... IAM_ROLE default): the API takes --iam-roles and \
+                 --default-iam-role-arn together.",
+                sv.namespace
+            ),
+        );
+        comment(
+            &mut s,
+            &format!(
+                "CAUTION: --iam-roles REPLACES the namespace's list of IAM roles, it does not \
+                 add to it. Add the ARNs of the namespace's other roles to the list, \
+                 separated by spaces, or they are taken away from it (`aws redshift-serverless \
+                 get-namespace --namespace-name {} --region {}` shows them, under iamRoles). \
+                 To keep another default role, write its ARN after --default-iam-role-arn.",
+                sv.namespace, cluster.region
+            ),
+        );
+        s.push_str(&format!(
+            "aws redshift-serverless update-namespace --namespace-name {namespace} \\\n    \
+             --iam-roles {role_arn} \\\n    --default-iam-role-arn {role_arn} \\\n    \
+             --region {region}\n"
+        ));
+        return s;
+    }
     comment(
         &mut s,
         "Associate the role with the cluster (CLUSTER_ID: the placeholder above).",
@@ -548,6 +630,7 @@ mod tests {
             forecast: false,
             policy: PolicyStyle::Restrictive,
             redshift_downloads: true,
+            serverless: None,
             loc: Location {
                 file: "grants.yaml".into(),
                 line: 1,

@@ -276,18 +276,28 @@ fn the_trust_policy_is_the_seeds_with_forecast_only_when_used() {
         } else {
             SEED_TRUST_EN
         };
-        assert_eq!(
-            trust,
-            serde_json::from_str::<Value>(seed).unwrap(),
-            "{}",
-            case.name
-        );
+        let mut want = serde_json::from_str::<Value>(seed).unwrap();
+        // Serverless: the Management Guide's `redshift-serverless.amazonaws.com` after
+        // `redshift.amazonaws.com` (src/iam.rs, docs/research/serverless.md).
+        if case.cluster.serverless.is_some() {
+            want["Statement"][0]["Principal"]["Service"]
+                .as_array_mut()
+                .unwrap()
+                .insert(1, json!("redshift-serverless.amazonaws.com"));
+        }
+        assert_eq!(trust, want, "{}", case.name);
         let s = &trust["Statement"][0];
         assert_eq!(s["Effect"], "Allow");
         assert_eq!(s["Action"], "sts:AssumeRole");
         let services = strings(&s["Principal"]["Service"]);
         assert!(services.contains(&"redshift.amazonaws.com"));
         assert!(services.contains(&"sagemaker.amazonaws.com"));
+        assert_eq!(
+            services.contains(&"redshift-serverless.amazonaws.com"),
+            case.cluster.serverless.is_some(),
+            "{}",
+            case.name
+        );
         assert_eq!(
             services.contains(&"forecast.amazonaws.com"),
             case.cluster.forecast,
@@ -428,6 +438,7 @@ fn the_cases_cover_the_variants_the_issue_names() {
     assert!(has(&|c| c.policy == PolicyStyle::Managed && c.forecast));
     assert!(has(&|c| c.partition == Partition::AwsCn));
     assert!(has(&|c| c.partition == Partition::AwsUsGov));
+    assert!(has(&|c| c.serverless.is_some()));
 }
 
 #[test]
@@ -466,6 +477,34 @@ fn commands_create_the_role_attach_every_policy_and_name_the_placeholder() {
                 case.name
             );
         }
+        if let Some(sv) = &c.serverless {
+            // The namespace, not a cluster: no placeholder, and the warning that the list
+            // of roles is replaced.
+            let arn = c.role_arn();
+            assert!(
+                sh.ends_with(&format!(
+                    "aws redshift-serverless update-namespace --namespace-name {} \\\n    \
+                     --iam-roles {arn} \\\n    --default-iam-role-arn {arn} \\\n    \
+                     --region {}\n",
+                    sv.namespace, c.region
+                )),
+                "{}",
+                case.name
+            );
+            assert!(!sh.contains("CLUSTER_ID"), "{}", case.name);
+            assert!(!sh.contains("modify-cluster-iam-roles"), "{}", case.name);
+            assert!(
+                prose.contains("--iam-roles REPLACES the namespace's list of IAM roles"),
+                "{}",
+                case.name
+            );
+            assert!(
+                prose.contains("Add the ARNs of the namespace's other roles to the list"),
+                "{}",
+                case.name
+            );
+            continue;
+        }
         assert!(sh.contains(&format!(
             "--cluster-identifier \"$CLUSTER_ID\" \\\n    --add-iam-roles {}",
             c.role_arn()
@@ -475,6 +514,7 @@ fn commands_create_the_role_attach_every_policy_and_name_the_placeholder() {
             "# aws redshift modify-cluster-iam-roles --region {}",
             c.region
         )));
+        assert!(!sh.contains("redshift-serverless"), "{}", case.name);
     }
 }
 
@@ -715,6 +755,47 @@ redshift modify-cluster-iam-roles --region us-east-2 --cluster-identifier my-clu
     );
 }
 
+#[test]
+fn serverless_commands_sh_updates_the_namespace_without_a_cluster_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let bin = fake_aws(dir.path());
+    let out = grantplan()
+        .args([
+            "iam",
+            "-f",
+            "tests/data/iam/08_serverless/grants.yaml",
+            "--out",
+        ])
+        .arg(dir.path().join("iam"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("then run `sh commands.sh` in"), "{stderr}");
+    assert!(!stderr.contains("CLUSTER_ID"), "{stderr}");
+
+    let syntax = std::process::Command::new("sh")
+        .args(["-n", "commands.sh"])
+        .current_dir(dir.path().join("iam"))
+        .status()
+        .unwrap();
+    assert!(syntax.success());
+
+    // No CLUSTER_ID is asked for: the namespace is in grants.yaml.
+    let (ok, log) = run_commands(dir.path(), &bin, None);
+    assert!(ok);
+    let arn = "arn:aws:iam::123456789012:role/RedshiftML";
+    assert_eq!(
+        log,
+        format!(
+            "iam create-role --region us-west-2 --role-name RedshiftML --assume-role-policy-document file://trust-policy.json
+iam put-role-policy --region us-west-2 --role-name RedshiftML --policy-name redshift-ml --policy-document file://permission-policy.json
+redshift-serverless update-namespace --namespace-name ml-namespace --iam-roles {arn} --default-iam-role-arn {arn} --region us-west-2
+"
+        )
+    );
+}
+
 /// The README's `cluster:` examples load, and its Cluster setup section names every file
 /// `grantplan iam` may write.
 #[test]
@@ -738,6 +819,28 @@ fn the_readme_cluster_examples_load_and_name_every_file() {
     for name in iam::ALL_FILES {
         assert!(section.contains(&format!("`{name}`")), "{name}");
     }
+    // The Serverless example loads as Serverless.
+    let section = &section[..section[3..].find("\n## ").map_or(section.len(), |i| i + 3)];
+    let serverless = section
+        .split("```yaml\n")
+        .map(|s| s.split("```").next().unwrap())
+        .find(|s| s.contains("workgroup:"))
+        .expect("a Serverless example");
+    let config =
+        grantplan::config::parse("README.md", &format!("groups: {{g: {{}}}}\n{serverless}"))
+            .unwrap_or_else(|e| panic!("{e:#?}"));
+    let sv = config
+        .cluster
+        .unwrap()
+        .serverless
+        .expect("workgroup and namespace");
+    assert!(section.contains(
+        "update-namespace --namespace-name\n  NAMESPACE --iam-roles ROLE_ARN --default-iam-role-arn ROLE_ARN"
+    ));
+    assert_eq!(
+        (sv.workgroup.as_str(), sv.namespace.as_str()),
+        ("ml-workgroup", "ml-namespace")
+    );
     let reference = &readme[readme.find("## Configuration reference").unwrap()..];
     let example = reference
         .split("```yaml\n")

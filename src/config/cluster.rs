@@ -23,6 +23,11 @@
 //!   `Resource` must be the key ARN; a key id, alias name or alias ARN cannot identify a
 //!   key there. Key ids are `1234abcd-12ab-34cd-56ef-1234567890ab` (single-Region) or
 //!   `mrk-` and 32 hex digits (multi-Region), per the KMS API reference.
+//! - Redshift Serverless `workgroup` and `namespace`: the Redshift Serverless API
+//!   reference, `CreateNamespace`'s `namespaceName` ("Length Constraints: Minimum length of
+//!   3. Maximum length of 64. Pattern: `^[a-z0-9-]+$`") and the same constraints on
+//!   `workgroupName` (`DeleteWorkgroup`; see docs/research/serverless.md): 3 to 64
+//!   characters of lower-case letters, digits and `-`.
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -98,6 +103,14 @@ pub struct KmsKey {
     pub arn: String,
 }
 
+/// A Redshift Serverless data warehouse: the namespace the role is associated with, and
+/// the workgroup that serves it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Serverless {
+    pub workgroup: String,
+    pub namespace: String,
+}
+
 /// The resolved `cluster:` section: everything needed to write the ML role's policies.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cluster {
@@ -121,6 +134,8 @@ pub struct Cluster {
     /// Keep the seed's `redshift-downloads` bucket (AWS's sample data) in the S3
     /// statements of the restrictive policy.
     pub redshift_downloads: bool,
+    /// `workgroup` and `namespace`: Redshift Serverless; `None`: a provisioned cluster.
+    pub serverless: Option<Serverless>,
     /// The `cluster` key.
     pub loc: Location,
 }
@@ -345,6 +360,60 @@ fn suggest_role_name(name: &str) -> String {
     } else {
         s.chars().take(64).collect()
     }
+}
+
+/// Checks a Redshift Serverless workgroup or namespace name (`key` is `workgroup` or
+/// `namespace`): 3 to 64 characters of `[a-z0-9-]`.
+pub(crate) fn serverless_name(key: &str, name: &str) -> Result<(), Problem> {
+    let rule = format!(
+        "a Redshift Serverless {key} name is 3 to 64 characters of lower-case letters, \
+         digits and `-`"
+    );
+    if name.starts_with("arn:") {
+        return Err(problem(
+            format!("`{key}` `{name}` is an ARN"),
+            format!(
+                "write the {key}'s name alone (its ARN holds an id, not the name); \
+                 `aws redshift-serverless list-{key}s` lists the names"
+            ),
+        ));
+    }
+    if let Some(bad) = name
+        .chars()
+        .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-'))
+    {
+        let what = match bad {
+            c if c.is_ascii_uppercase() => "upper-case letters".to_string(),
+            ' ' => "a space".to_string(),
+            c => format!("`{}`", c.escape_default()),
+        };
+        let fixed: String = name
+            .to_ascii_lowercase()
+            .chars()
+            .map(|c| if c == '_' || c == ' ' { '-' } else { c })
+            .collect();
+        let hint = if (3..=64).contains(&fixed.len())
+            && fixed
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        {
+            format!(" (`{fixed}`?)")
+        } else {
+            String::new()
+        };
+        return Err(problem(
+            format!("{key} name `{name}` contains {what}"),
+            format!("{rule}; write the name of the {key} as it exists{hint}"),
+        ));
+    }
+    let n = name.chars().count();
+    if !(3..=64).contains(&n) {
+        return Err(problem(
+            format!("{key} name `{name}` is {n} characters long"),
+            rule,
+        ));
+    }
+    Ok(())
 }
 
 /// Reserved starts and ends of general purpose bucket names (Amazon S3, "General purpose
@@ -634,6 +703,40 @@ mod tests {
         let e = role_name("arn:aws:iam::123456789012:role/ml").unwrap_err();
         assert!(e.help.contains("`ml`"), "{e:?}");
         assert!(role_name("rôle").is_err());
+    }
+
+    #[test]
+    fn serverless_names_are_three_to_sixty_four_lower_case_letters_digits_and_hyphens() {
+        for ok in [
+            "abc",
+            "default-workgroup",
+            "ns-1",
+            "123",
+            "---",
+            &"a".repeat(64),
+        ] {
+            assert!(serverless_name("namespace", ok).is_ok(), "{ok}");
+        }
+        for (bad, says) in [
+            ("ab", "2 characters"),
+            ("", "0 characters"),
+            (&"a".repeat(65), "65 characters"),
+            ("My-Namespace", "upper-case letters"),
+            ("my_namespace", "`_`"),
+            ("my namespace", "a space"),
+            ("ns.1", "`.`"),
+            (
+                "arn:aws:redshift-serverless:us-east-1:123456789012:namespace/x",
+                "an ARN",
+            ),
+        ] {
+            let e = serverless_name("namespace", bad).unwrap_err();
+            assert!(e.message.contains(says), "{bad}: {e:?}");
+        }
+        let e = serverless_name("workgroup", "My_Workgroup").unwrap_err();
+        assert!(e.message.starts_with("workgroup name"), "{e:?}");
+        assert!(e.help.contains("(`my-workgroup`?)"), "{e:?}");
+        assert!(e.help.contains("3 to 64 characters"), "{e:?}");
     }
 
     #[test]

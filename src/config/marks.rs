@@ -66,6 +66,8 @@ pub(crate) const CLUSTER_KEYS: &[&str] = &[
     "account_id",
     "region",
     "partition",
+    "workgroup",
+    "namespace",
     "role_name",
     "bucket",
     "kms_key_id",

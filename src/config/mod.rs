@@ -17,7 +17,7 @@ mod resolve;
 mod tests;
 mod typed;
 
-pub use cluster::{Cluster, KmsKey, Partition, PolicyStyle};
+pub use cluster::{Cluster, KmsKey, Partition, PolicyStyle, Serverless};
 pub(crate) use marks::{nearest, DEFAULT_KEYS};
 pub(crate) use raw::ASSUME_ROLE_KEYS;
 pub use resolve::{GrantLoc, CLUSTER_EXAMPLE};

@@ -78,10 +78,13 @@ pub(crate) struct RawConfig {
 #[serde(
     deny_unknown_fields,
     expecting = "a mapping with `account_id`, `region`, `role_name`, `bucket` and optional \
-                 `partition`, `kms_key_id`, `enhanced_vpc_routing`, `forecast`, `policy`, \
-                 `redshift_downloads`"
+                 `partition`, `workgroup` and `namespace`, `kms_key_id`, \
+                 `enhanced_vpc_routing`, `forecast`, `policy`, `redshift_downloads`"
 )]
-#[schemars(rename = "Cluster")]
+#[schemars(
+    rename = "Cluster",
+    extend("dependentRequired" = {"workgroup": ["namespace"], "namespace": ["workgroup"]})
+)]
 pub(crate) struct RawCluster {
     /// The 12-digit id of the AWS account that owns the cluster, in quotes
     /// (`"012345678901"`: unquoted, YAML drops leading zeros).
@@ -93,6 +96,16 @@ pub(crate) struct RawCluster {
     /// `aws`, `aws-cn` or `aws-us-gov`; default: the partition of `region`. Must agree
     /// with it.
     pub partition: Option<super::cluster::Partition>,
+    /// Redshift Serverless: the workgroup's name (3 to 64 characters of lower-case
+    /// letters, digits and `-`). Written together with `namespace`; without both, the
+    /// section describes a provisioned cluster.
+    #[schemars(length(min = 3, max = 64), pattern(r"^[a-z0-9-]+$"))]
+    pub workgroup: Option<String>,
+    /// Redshift Serverless: the name of the workgroup's namespace, which `grantplan iam`
+    /// associates the role with (3 to 64 characters of lower-case letters, digits and
+    /// `-`). Written together with `workgroup`.
+    #[schemars(length(min = 3, max = 64), pattern(r"^[a-z0-9-]+$"))]
+    pub namespace: Option<String>,
     /// The IAM role Redshift and SageMaker assume: 1 to 64 characters of letters, digits
     /// and `_+=,.@-`.
     #[schemars(required, length(min = 1, max = 64), pattern(r"^[A-Za-z0-9_+=,.@-]+$"))]
@@ -575,6 +588,9 @@ pub(crate) fn cluster_expectation(field: &str) -> String {
         "role_name" => "`role_name` is the IAM role's name, e.g. `RedshiftML`".to_string(),
         "bucket" => "`bucket` is the S3 bucket's name, e.g. `my-ml-bucket`".to_string(),
         "kms_key_id" => "`kms_key_id` is a KMS key id or key ARN (a string)".to_string(),
+        "workgroup" | "namespace" => format!(
+            "`{field}` is the name of the Redshift Serverless {field}, e.g. `{field}: ml-{field}`"
+        ),
         _ => "see the `cluster:` reference in the README".to_string(),
     }
 }

@@ -1688,6 +1688,8 @@ impl Resolver<'_> {
             }
         });
 
+        let serverless = self.serverless(raw.workgroup, raw.namespace);
+
         // The key's form is checked even when the values it is placed in are wrong.
         let kms_key = match raw.kms_key_id {
             None => Some(None),
@@ -1748,7 +1750,10 @@ impl Resolver<'_> {
             Some(role_name),
             Some(bucket),
             Some(kms_key),
-        ) = (account_id, region, partition, role_name, bucket, kms_key)
+            Some(serverless),
+        ) = (
+            account_id, region, partition, role_name, bucket, kms_key, serverless,
+        )
         else {
             return None;
         };
@@ -1763,8 +1768,79 @@ impl Resolver<'_> {
             forecast: raw.forecast.unwrap_or(false),
             policy,
             redshift_downloads: raw.redshift_downloads.unwrap_or(true),
+            serverless,
             loc,
         })
+    }
+
+    /// `cluster.workgroup` and `cluster.namespace`: both (Redshift Serverless) or neither
+    /// (a provisioned cluster). `None` when they are wrong, after reporting why.
+    fn serverless(
+        &mut self,
+        workgroup: Option<String>,
+        namespace: Option<String>,
+    ) -> Option<Option<cluster::Serverless>> {
+        let mut ok = true;
+        // A key written with no value is pointed at, as for the required keys.
+        for (key, value) in [("workgroup", &workgroup), ("namespace", &namespace)] {
+            let path = key_path("cluster", key);
+            if value.is_none() && self.marks.contains(&path) {
+                let kloc = self.key_loc(&path);
+                self.error(
+                    format!("`cluster.{key}` has no value"),
+                    &kloc,
+                    super::raw::cluster_expectation(key),
+                );
+                ok = false;
+            }
+        }
+        let mut check = |key: &str, name: &Option<String>| match name {
+            Some(name) => match cluster::serverless_name(key, name) {
+                Ok(()) => true,
+                Err(p) => {
+                    let vloc = self.value_loc(&key_path("cluster", key));
+                    self.problem(p, &vloc);
+                    false
+                }
+            },
+            None => true,
+        };
+        ok &= check("workgroup", &workgroup);
+        ok &= check("namespace", &namespace);
+        match (workgroup, namespace) {
+            (Some(workgroup), Some(namespace)) => ok.then_some(Some(cluster::Serverless {
+                workgroup,
+                namespace,
+            })),
+            (None, None) => ok.then_some(None),
+            (Some(_), None) if ok => {
+                let kloc = self.key_loc("cluster.workgroup");
+                self.error(
+                    "`cluster.workgroup` is written without `namespace`: Redshift Serverless \
+                     takes both",
+                    &kloc,
+                    "add the name of the workgroup's namespace, which the IAM role is \
+                     associated with (`aws redshift-serverless get-workgroup --workgroup-name \
+                     NAME --query workgroup.namespaceName` prints it): `namespace: NAME`; for a \
+                     provisioned cluster, remove `workgroup`",
+                );
+                None
+            }
+            (None, Some(_)) if ok => {
+                let kloc = self.key_loc("cluster.namespace");
+                self.error(
+                    "`cluster.namespace` is written without `workgroup`: Redshift Serverless \
+                     takes both",
+                    &kloc,
+                    "add the name of the workgroup that serves the namespace \
+                     (`aws redshift-serverless list-workgroups` lists them with their \
+                     namespaces): `workgroup: NAME`; for a provisioned cluster, remove \
+                     `namespace`",
+                );
+                None
+            }
+            _ => None,
+        }
     }
 }
 

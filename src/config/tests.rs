@@ -1825,6 +1825,99 @@ fn every_cluster_problem_is_reported_in_one_run() {
 }
 
 #[test]
+fn a_serverless_cluster_names_its_workgroup_and_namespace() {
+    let c = ok(&with_cluster(&format!(
+        "{MINIMAL_CLUSTER}  workgroup: ml-workgroup\n  namespace: ml-namespace\n"
+    )));
+    let cl = c.cluster.unwrap();
+    assert_eq!(
+        cl.serverless,
+        Some(Serverless {
+            workgroup: "ml-workgroup".into(),
+            namespace: "ml-namespace".into(),
+        })
+    );
+    assert!(c.warnings.is_empty(), "{:?}", c.warnings);
+    // Without them, a provisioned cluster.
+    assert_eq!(
+        ok(&with_cluster(MINIMAL_CLUSTER))
+            .cluster
+            .unwrap()
+            .serverless,
+        None
+    );
+}
+
+#[test]
+fn a_workgroup_without_a_namespace_is_a_located_error_and_the_reverse() {
+    let e = one_error(&cluster_with("workgroup", "ml-workgroup"));
+    assert_eq!(
+        e.message,
+        "`cluster.workgroup` is written without `namespace`: Redshift Serverless takes both"
+    );
+    assert_eq!(at(&e), (8, 3, "cluster.workgroup".into(), 9));
+    assert!(help(&e).contains("`namespace: NAME`"), "{}", help(&e));
+    assert!(help(&e).contains("remove `workgroup`"), "{}", help(&e));
+    assert!(
+        e.to_string().contains("grants.yaml:8:3"),
+        "file and line: {e}"
+    );
+
+    let e = one_error(&cluster_with("namespace", "ml-namespace"));
+    assert_eq!(
+        e.message,
+        "`cluster.namespace` is written without `workgroup`: Redshift Serverless takes both"
+    );
+    assert_eq!(at(&e), (8, 3, "cluster.namespace".into(), 9));
+    assert!(help(&e).contains("`workgroup: NAME`"), "{}", help(&e));
+    assert!(help(&e).contains("remove `namespace`"), "{}", help(&e));
+
+    // Written with no value: pointed at, as the required keys are.
+    let e = one_error(&(cluster_with("workgroup", "") + "  namespace: ml-namespace\n"));
+    assert_eq!(e.message, "`cluster.workgroup` has no value");
+    assert_eq!(at(&e), (8, 3, "cluster.workgroup".into(), 9));
+    assert!(
+        help(&e).contains("Redshift Serverless workgroup"),
+        "{}",
+        help(&e)
+    );
+}
+
+#[test]
+fn bad_serverless_names_are_located_errors() {
+    let text = with_cluster(&format!(
+        "{MINIMAL_CLUSTER}  workgroup: ML_Workgroup\n  namespace: ml-namespace\n"
+    ));
+    let e = one_error(&text);
+    assert_eq!(
+        e.message,
+        "workgroup name `ML_Workgroup` contains upper-case letters"
+    );
+    assert_eq!(at(&e), (8, 14, "cluster.workgroup".into(), 12));
+    assert!(help(&e).contains("(`ml-workgroup`?)"), "{}", help(&e));
+
+    let text = with_cluster(&format!(
+        "{MINIMAL_CLUSTER}  workgroup: ml-workgroup\n  namespace: ns\n"
+    ));
+    let e = one_error(&text);
+    assert_eq!(e.message, "namespace name `ns` is 2 characters long");
+    assert_eq!(at(&e), (9, 14, "cluster.namespace".into(), 2));
+    assert!(help(&e).contains("3 to 64 characters"), "{}", help(&e));
+
+    // Both wrong: both reported, and no complaint that one is missing.
+    let text = with_cluster(&format!(
+        "{MINIMAL_CLUSTER}  workgroup: a.b\n  namespace: {}\n",
+        "n".repeat(65)
+    ));
+    let paths: Vec<String> = errors(&text).iter().map(|e| at(e).2).collect();
+    assert_eq!(paths, ["cluster.workgroup", "cluster.namespace"]);
+    // A bad name alone is reported as bad, not also as lacking its partner.
+    let e = one_error(&cluster_with("namespace", "my namespace"));
+    assert_eq!(at(&e).2, "cluster.namespace");
+    assert!(e.message.contains("a space"), "{}", e.message);
+}
+
+#[test]
 fn redshift_downloads_outside_the_aws_partition_warns_until_chosen() {
     let c = ok(&cluster_with("region", "cn-north-1"));
     assert_eq!(c.warnings.len(), 1);
@@ -1860,6 +1953,16 @@ fn the_json_schema_describes_cluster() {
     assert_eq!(keys.len(), marks::CLUSTER_KEYS.len());
     for k in marks::CLUSTER_KEYS {
         assert!(cluster["properties"].get(k).is_some(), "{k}");
+    }
+    // Serverless: both names or neither, each of the API's pattern.
+    assert_eq!(
+        cluster["dependentRequired"],
+        serde_json::json!({"workgroup": ["namespace"], "namespace": ["workgroup"]})
+    );
+    for k in ["workgroup", "namespace"] {
+        assert_eq!(cluster["properties"][k]["pattern"], "^[a-z0-9-]+$", "{k}");
+        assert_eq!(cluster["properties"][k]["minLength"], 3, "{k}");
+        assert_eq!(cluster["properties"][k]["maxLength"], 64, "{k}");
     }
 }
 
