@@ -160,6 +160,10 @@ pub struct DbArg {
     /// With --iam: the provisioned cluster's identifier (cluster_identifier= in the URL).
     #[arg(long, value_name = "ID")]
     pub cluster_id: Option<String>,
+    /// With --iam: the Serverless workgroup's name, for GetCredentials
+    /// (serverless_work_group= in the URL).
+    #[arg(long, value_name = "NAME", conflicts_with = "cluster_id")]
+    pub workgroup: Option<String>,
     /// With --iam: the AWS region (region= in the URL). Default: the SDK's (AWS_REGION,
     /// the profile's).
     #[arg(long, value_name = "REGION")]
@@ -189,6 +193,7 @@ impl std::fmt::Debug for DbArg {
             .field("connect_timeout", &self.connect_timeout)
             .field("iam", &self.iam)
             .field("cluster_id", &self.cluster_id)
+            .field("workgroup", &self.workgroup)
             .field("region", &self.region)
             .field("db_groups", &self.db_groups)
             .field("auto_create", &self.auto_create)
@@ -760,6 +765,7 @@ fn connection(db: &DbArg) -> Result<Option<db::Settings>, Failure> {
         connect_timeout: db.connect_timeout,
         iam: db.iam,
         cluster_id: db.cluster_id.as_deref(),
+        workgroup: db.workgroup.as_deref(),
         region: db.region.as_deref(),
         db_groups: db.db_groups.as_deref(),
         auto_create: db.auto_create,

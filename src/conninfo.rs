@@ -63,6 +63,7 @@ pub const KEYWORDS: &[Keyword] = &[
     // IAM login (src/iam_login.rs), named as AWS's redshift_connector names them.
     kw("iam", None),
     kw("cluster_identifier", None),
+    kw("serverless_work_group", None),
     kw("region", None),
     kw("db_groups", None),
     kw("auto_create", None),

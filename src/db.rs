@@ -99,10 +99,24 @@ pub enum SettingsError {
     SlashBeforeAt,
     /// `--iam` without the cluster to ask.
     #[error(
-        "an IAM login needs the cluster's identifier: pass --cluster-id ID or write \
-         cluster_identifier=ID in the database URL"
+        "an IAM login needs the cluster's identifier or the Serverless workgroup's name: pass \
+         --cluster-id ID or --workgroup NAME, or write cluster_identifier=ID or \
+         serverless_work_group=NAME in the database URL"
     )]
     IamNoCluster,
+    /// `--db-groups` or `--auto-create` with a workgroup.
+    #[error(
+        "--db-groups and --auto-create are GetClusterCredentials' (a provisioned cluster's): \
+         a Serverless workgroup's GetCredentials takes the groups from the AWS identity's \
+         RedshiftDbGroups tag and creates the user itself"
+    )]
+    IamClusterOnly,
+    /// Both a cluster and a workgroup.
+    #[error(
+        "an IAM login goes to a provisioned cluster or to a Serverless workgroup, not both: \
+         give --cluster-id or --workgroup"
+    )]
+    IamBoth,
     /// A cluster identifier without `--iam`.
     #[error(
         "a cluster identifier was given but no IAM login was asked for: pass --iam (or write \
@@ -492,9 +506,9 @@ const UNENCODED_URL_ADVICE: &str = "The URL was not used: no host was looked up 
 pub enum PasswordSource {
     Url,
     Env,
-    /// A temporary password from GetClusterCredentials for `cluster`.
+    /// A temporary password from the IAM login's API for `endpoint`.
     Iam {
-        cluster: String,
+        endpoint: crate::iam_login::Endpoint,
     },
     /// The password file, and the line that matched.
     File {
@@ -508,9 +522,10 @@ impl fmt::Display for PasswordSource {
         match self {
             PasswordSource::Url => f.write_str("from the database URL"),
             PasswordSource::Env => f.write_str("from $PGPASSWORD"),
-            PasswordSource::Iam { cluster } => write!(
+            PasswordSource::Iam { endpoint } => write!(
                 f,
-                "a temporary password from GetClusterCredentials for cluster {cluster} (IAM login)"
+                "a temporary password from {} for {endpoint} (IAM login)",
+                endpoint.call()
             ),
             PasswordSource::File { path, line } => {
                 write!(f, "from the password file {} line {line}", path.display())
@@ -617,8 +632,10 @@ pub struct ConnectFlags<'a> {
     pub connect_timeout: Option<Duration>,
     /// `--iam`: log in with temporary credentials from GetClusterCredentials.
     pub iam: bool,
-    /// `--cluster-id`, `--region`, `--db-groups` (comma-separated), `--auto-create`.
+    /// `--cluster-id` or `--workgroup`, `--region`, `--db-groups` (comma-separated),
+    /// `--auto-create`.
     pub cluster_id: Option<&'a str>,
+    pub workgroup: Option<&'a str>,
     pub region: Option<&'a str>,
     pub db_groups: Option<&'a str>,
     pub auto_create: bool,
@@ -699,7 +716,7 @@ pub fn settings(
     if let Some(login) = &iam {
         // The password is Redshift's to give: any other is not used.
         password = Some(PasswordSource::Iam {
-            cluster: login.cluster.clone(),
+            endpoint: login.endpoint.clone(),
         });
     }
     let connect_timeout = if let Some(limit) = flags.connect_timeout {
@@ -769,7 +786,11 @@ fn iam_login(
     let truthy = |v: &str| matches!(v.to_ascii_lowercase().as_str(), "true" | "1" | "yes" | "on");
     let wanted = flags.iam || given.get("iam").is_some_and(truthy);
     if !wanted {
-        if given.get("cluster_identifier").is_some() || flags.cluster_id.is_some() {
+        if given.get("cluster_identifier").is_some()
+            || given.get("serverless_work_group").is_some()
+            || flags.cluster_id.is_some()
+            || flags.workgroup.is_some()
+        {
             return Err(SettingsError::IamNotAsked);
         }
         return Ok(None);
@@ -779,9 +800,16 @@ fn iam_login(
             .or_else(|| given.get(key).map(str::to_string))
             .filter(|v| !v.is_empty())
     };
-    let cluster =
-        pick(flags.cluster_id, "cluster_identifier").ok_or(SettingsError::IamNoCluster)?;
-    let db_groups = pick(flags.db_groups, "db_groups")
+    let endpoint = match (
+        pick(flags.cluster_id, "cluster_identifier"),
+        pick(flags.workgroup, "serverless_work_group"),
+    ) {
+        (Some(c), None) => crate::iam_login::Endpoint::Cluster(c),
+        (None, Some(w)) => crate::iam_login::Endpoint::Workgroup(w),
+        (None, None) => return Err(SettingsError::IamNoCluster),
+        (Some(_), Some(_)) => return Err(SettingsError::IamBoth),
+    };
+    let db_groups: Vec<String> = pick(flags.db_groups, "db_groups")
         .map(|g| {
             g.split(',')
                 .map(str::trim)
@@ -790,11 +818,17 @@ fn iam_login(
                 .collect()
         })
         .unwrap_or_default();
+    let auto_create = flags.auto_create || given.get("auto_create").is_some_and(truthy);
+    if matches!(endpoint, crate::iam_login::Endpoint::Workgroup(_))
+        && (auto_create || !db_groups.is_empty())
+    {
+        return Err(SettingsError::IamClusterOnly);
+    }
     Ok(Some(crate::iam_login::IamLogin {
-        cluster,
+        endpoint,
         region: pick(flags.region, "region"),
         db_groups,
-        auto_create: flags.auto_create || given.get("auto_create").is_some_and(truthy),
+        auto_create,
     }))
 }
 
@@ -1117,7 +1151,7 @@ pub enum ConnectError {
     /// No sslmode was set and a Redshift server declined TLS.
     /// The IAM login's credentials could not be had (nothing was sent to the database).
     #[error("{0}\n  help: {help}", help = .0.help())]
-    Iam(crate::iam_login::IamError),
+    Iam(Box<crate::iam_login::IamError>),
     #[error(
         "{server} is a Redshift server ({evidence}) but the connection is not encrypted: the \
          server declined TLS, and TLS is required for Redshift unless you say otherwise; \
@@ -1408,7 +1442,7 @@ pub async fn connect_detailed(
             .map_or_else(|| user.clone(), str::to_string);
         let temporary = crate::iam_login::temporary_user(login, &user, &dbname)
             .await
-            .map_err(ConnectError::Iam)?;
+            .map_err(|e| ConnectError::Iam(Box::new(e)))?;
         config.user(&temporary.user);
         config.password(temporary.password.as_bytes());
     }
@@ -2356,7 +2390,7 @@ mod tests {
         assert_eq!(
             s.iam,
             Some(crate::iam_login::IamLogin {
-                cluster: "ml".into(),
+                endpoint: crate::iam_login::Endpoint::Cluster("ml".into()),
                 region: Some("eu-west-1".into()),
                 db_groups: vec!["a".into(), "b".into()],
                 auto_create: true,
@@ -2365,7 +2399,7 @@ mod tests {
         assert_eq!(
             s.password,
             Some(PasswordSource::Iam {
-                cluster: "ml".into()
+                endpoint: crate::iam_login::Endpoint::Cluster("ml".into())
             })
         );
         // The flags beat the URL.
@@ -2375,7 +2409,34 @@ mod tests {
             ..Default::default()
         };
         let s = settings(url, &flags, &env).unwrap();
-        assert_eq!(s.iam.unwrap().cluster, "other");
+        assert_eq!(
+            s.iam.unwrap().endpoint,
+            crate::iam_login::Endpoint::Cluster("other".into())
+        );
+        let s = settings(
+            "postgres://alice@wg.example.com:5439/dev?iam=1&serverless_work_group=wg",
+            &ConnectFlags::default(),
+            &env,
+        )
+        .unwrap();
+        assert_eq!(
+            s.iam.unwrap().endpoint,
+            crate::iam_login::Endpoint::Workgroup("wg".into())
+        );
+        let both = ConnectFlags {
+            iam: true,
+            workgroup: Some("wg"),
+            ..Default::default()
+        };
+        let e = settings(url, &both, &env).unwrap_err();
+        assert!(matches!(e, SettingsError::IamBoth), "{e}");
+        let e = settings(
+            "postgres://alice@wg/dev?iam=1&serverless_work_group=wg&db_groups=a",
+            &ConnectFlags::default(),
+            &env,
+        )
+        .unwrap_err();
+        assert!(matches!(e, SettingsError::IamClusterOnly), "{e}");
         // No IAM login asked: none, and a cluster alone is refused.
         let plain = "postgres://alice@ml.example.com:5439/dev";
         assert_eq!(

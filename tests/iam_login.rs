@@ -215,7 +215,7 @@ async fn the_temporary_user_redshift_gives_logs_in_and_nothing_secret_is_printed
     assert_eq!(out.code, 1, "{}", out.stderr);
     assert!(
         out.stderr
-            .contains("a temporary password from GetClusterCredentials for cluster ml-cluster"),
+            .contains("a temporary password from GetClusterCredentials for cluster `ml-cluster`"),
         "{}",
         out.stderr
     );
