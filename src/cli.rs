@@ -1521,6 +1521,11 @@ fn doctor_cmd(args: DoctorArgs) -> Outcome {
     };
     let conn = require_connection(&args.db, "doctor")?;
     let server = db::describe_target(&conn.config);
+    let authentication = match &conn.password {
+        Some(iam @ db::PasswordSource::Iam { .. }) => iam.to_string(),
+        Some(source) => format!("a password {source}"),
+        None => "no password".to_string(),
+    };
     let checks = runtime()?.block_on(async {
         let session = match db::connect_detailed(&conn, config.as_ref().map(|c| c.target)).await {
             Ok(s) => s,
@@ -1540,6 +1545,7 @@ fn doctor_cmd(args: DoctorArgs) -> Outcome {
             config: config.as_ref(),
             setup: setup.as_ref(),
             catalog: snapshot.as_ref(),
+            authentication: &authentication,
         })
     });
     if config.is_none() {

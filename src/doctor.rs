@@ -75,6 +75,10 @@ pub struct Findings<'a> {
     pub config: Option<&'a Config>,
     pub setup: Result<&'a Setup, &'a ReadError>,
     pub catalog: Result<&'a Snapshot, &'a ReadError>,
+    /// How the login authenticated, for the login line: `a password from $PGPASSWORD`,
+    /// `a temporary password from GetClusterCredentials for cluster `ml` (IAM login)`,
+    /// `no password`.
+    pub authentication: &'a str,
 }
 
 /// A check for a server that could not be reached: the only line there is. The error's
@@ -174,7 +178,7 @@ fn login(f: &Findings) -> Check {
             )
         }
     };
-    let who = format!("`{}`", setup.login);
+    let who = format!("`{}` (logged in with {})", setup.login, f.authentication);
     if setup.superuser {
         return Check::new(
             Status::Pass,
@@ -773,6 +777,7 @@ mod tests {
             config,
             setup: Ok(setup),
             catalog,
+            authentication: "a password from $PGPASSWORD",
         }
     }
 

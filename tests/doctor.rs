@@ -55,7 +55,7 @@ async fn postgres_superuser_and_a_plain_login() {
     assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
     assert!(line(&out.stdout, "pass", "login")
         .unwrap()
-        .contains("`postgres` is a superuser"));
+        .contains("`postgres` (logged in with no password) is a superuser"));
     assert!(line(&out.stdout, "pass", "server")
         .unwrap()
         .contains("a postgres server"));

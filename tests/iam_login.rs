@@ -205,6 +205,40 @@ async fn the_temporary_user_redshift_gives_logs_in_and_nothing_secret_is_printed
         assert!(!out.stdout.contains(secret) && !out.stderr.contains(secret));
     }
 
+    // doctor says how it logged in, and what the temporary user is.
+    http(moto().port, "POST", SEED, "").unwrap();
+    let mut cmd = common::grantplan();
+    cmd.env_remove("AWS_PROFILE")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env(
+            "AWS_ENDPOINT_URL",
+            format!("http://127.0.0.1:{}", moto().port),
+        )
+        .current_dir(std::env::temp_dir())
+        .args([
+            "doctor",
+            "--database-url",
+            &url,
+            "--iam",
+            "--cluster-id",
+            "ml-cluster",
+        ])
+        .args(["--region", "us-east-1"]);
+    for (k, v) in KEYS {
+        cmd.env(k, v);
+    }
+    let doc = common::run(&mut cmd);
+    assert!(
+        doc.stdout.contains(
+            "`IAM:alice` (logged in with a temporary password from GetClusterCredentials for \
+             cluster `ml-cluster` (IAM login)) is not a superuser"
+        ),
+        "{}\n{}",
+        doc.stdout,
+        doc.stderr
+    );
+    assert!(!doc.stdout.contains(&password) && !doc.stderr.contains(&password));
+
     // The database refusing the temporary user: said as such.
     http(moto().port, "POST", SEED, "").unwrap();
     admin
