@@ -187,11 +187,7 @@ pub async fn temporary_user_with(
             request
                 .send()
                 .await
-                .map(|out| TemporaryUser {
-                    user: out.db_user().unwrap_or(db_user).to_string(),
-                    password: out.db_password().unwrap_or_default().to_string(),
-                    expiration: out.expiration().map(|t| t.to_string()),
-                })
+                .map(|out| temporary(db_user, out.db_user(), out.db_password(), out.expiration()))
                 .map_err(failure)
         }
         Endpoint::Workgroup(workgroup) => aws_sdk_redshiftserverless::Client::new(conf)
@@ -200,13 +196,22 @@ pub async fn temporary_user_with(
             .db_name(db_name)
             .send()
             .await
-            .map(|out| TemporaryUser {
-                user: out.db_user().unwrap_or(db_user).to_string(),
-                password: out.db_password().unwrap_or_default().to_string(),
-                expiration: out.expiration().map(|t| t.to_string()),
-            })
+            .map(|out| temporary(db_user, out.db_user(), out.db_password(), out.expiration()))
             .map_err(failure),
     };
+    /// Either API's answer: the user it names (else the one asked for), its password.
+    fn temporary(
+        asked: &str,
+        user: Option<&str>,
+        password: Option<&str>,
+        expiration: Option<&aws_sdk_redshift::primitives::DateTime>,
+    ) -> TemporaryUser {
+        TemporaryUser {
+            user: user.unwrap_or(asked).to_string(),
+            password: password.unwrap_or_default().to_string(),
+            expiration: expiration.map(|t| t.to_string()),
+        }
+    }
     answer.map_err(|e| match e {
         Ok((code, message)) => IamError::Refused {
             endpoint: login.endpoint.clone(),

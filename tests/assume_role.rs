@@ -7,19 +7,9 @@
 
 mod common;
 
-use common::{run_redshift as run, write};
+use common::{plan_lines as statements, run_redshift as run, write};
 
 use common::exec;
-use common::Run;
-
-/// The plan's lines after its `-- plan for` header.
-fn statements(out: &Run) -> Vec<String> {
-    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
-    let mut lines = out.stdout.lines();
-    let header = lines.next().unwrap_or_default();
-    assert!(header.starts_with("-- plan for "), "{}", out.stdout);
-    lines.map(str::to_string).collect()
-}
 
 const ARN: &str = "arn:aws:iam::123456789012:role/RedshiftML";
 

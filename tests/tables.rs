@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{run_redshift as redshift_run, run_with as run, write};
+use common::{plan_lines as statements, run_redshift as redshift_run, run_with as run, write};
 
 use common::redshift_read;
 
@@ -39,15 +39,6 @@ fn apply_through_plan_file(dir: &tempfile::TempDir, file: &Path, url: &str) -> R
         .unwrap()
         .path();
     run(&["apply", "--yes", planfile.to_str().unwrap()], file, url)
-}
-
-/// The plan's statements: stdout without its `-- plan for ...` header.
-fn statements(out: &Run) -> Vec<String> {
-    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
-    let mut lines = out.stdout.lines();
-    let header = lines.next().unwrap_or_default();
-    assert!(header.starts_with("-- plan for "), "{}", out.stdout);
-    lines.map(str::to_string).collect()
 }
 
 /// `(relation, grantee, privilege)` of every ACL entry on the relations of `schema`

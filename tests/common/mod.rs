@@ -655,6 +655,15 @@ pub fn run_redshift(args: &[&str], file: &Path, url: &str) -> Run {
         .arg(url))
 }
 
+/// A successful plan's lines after its `-- plan for` header.
+pub fn plan_lines(out: &Run) -> Vec<String> {
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    let mut lines = out.stdout.lines();
+    let header = lines.next().unwrap_or_default();
+    assert!(header.starts_with("-- plan for "), "{}", out.stdout);
+    lines.map(str::to_string).collect()
+}
+
 /// Writes `text` to `name` in `dir`; its path.
 pub fn write(dir: &tempfile::TempDir, name: &str, text: &str) -> PathBuf {
     let path = dir.path().join(name);
