@@ -117,10 +117,11 @@ pub enum SettingsError {
          give --cluster-id or --workgroup"
     )]
     IamBoth,
-    /// A cluster identifier without `--iam`.
+    /// An IAM login's setting (cluster, workgroup, region, groups) without `--iam`.
     #[error(
-        "a cluster identifier was given but no IAM login was asked for: pass --iam (or write \
-         iam=true in the database URL) to log in with temporary credentials"
+        "an IAM login setting (cluster, workgroup, region, db groups or auto-create) was given \
+         but no IAM login was asked for: pass --iam (or write iam=true in the database URL) \
+         to log in with temporary credentials, or remove the setting"
     )]
     IamNotAsked,
     /// A host decoded from `%40` holds an `@`.
@@ -786,10 +787,19 @@ fn iam_login(
     let truthy = |v: &str| matches!(v.to_ascii_lowercase().as_str(), "true" | "1" | "yes" | "on");
     let wanted = flags.iam || given.get("iam").is_some_and(truthy);
     if !wanted {
-        if given.get("cluster_identifier").is_some()
-            || given.get("serverless_work_group").is_some()
+        let iam_only = [
+            "cluster_identifier",
+            "serverless_work_group",
+            "region",
+            "db_groups",
+        ];
+        if iam_only.iter().any(|k| given.get(k).is_some())
+            || given.get("auto_create").is_some_and(truthy)
             || flags.cluster_id.is_some()
             || flags.workgroup.is_some()
+            || flags.region.is_some()
+            || flags.db_groups.is_some()
+            || flags.auto_create
         {
             return Err(SettingsError::IamNotAsked);
         }
@@ -2449,6 +2459,13 @@ mod tests {
             &env,
         )
         .unwrap_err();
+        assert!(matches!(e, SettingsError::IamNotAsked), "{e}");
+        // So is any other IAM setting: it would be silently ignored.
+        let region = ConnectFlags {
+            region: Some("us-east-1"),
+            ..Default::default()
+        };
+        let e = settings(plain, &region, &env).unwrap_err();
         assert!(matches!(e, SettingsError::IamNotAsked), "{e}");
         let e = settings(&format!("{plain}?iam=true"), &ConnectFlags::default(), &env).unwrap_err();
         assert!(matches!(e, SettingsError::IamNoCluster), "{e}");
