@@ -9,58 +9,17 @@
 
 mod common;
 
-use common::{plan_lines as statements, run_redshift as redshift_run, run_with as run, write};
+use common::{
+    apply_through_plan_file, plan_lines as statements, run_redshift as redshift_run,
+    run_with as run, write,
+};
 
 use common::exec;
 
 use common::Run;
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use tokio_postgres::Client;
-
-/// `plan --out DIR/` then `apply --yes` of the file it wrote (read back before it
-/// runs): the plan file and the apply's result.
-fn apply_through_plan_file(
-    dir: &tempfile::TempDir,
-    file: &Path,
-    url: &str,
-    extra_env: &[(&str, &str)],
-) -> (PathBuf, Run) {
-    let plans = dir.path().join("plans");
-    let _ = std::fs::remove_dir_all(&plans);
-    let mut cmd = common::grantplan();
-    for (k, v) in extra_env {
-        cmd.env(k, v);
-    }
-    let out = common::run(
-        cmd.args(["plan", "--out"])
-            .arg(format!("{}/", plans.display()))
-            .arg("-f")
-            .arg(file)
-            .arg("--database-url")
-            .arg(url),
-    );
-    assert_eq!(out.code, 0, "{}", out.stderr);
-    let planfile = std::fs::read_dir(&plans)
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .path();
-    let mut cmd = common::grantplan();
-    for (k, v) in extra_env {
-        cmd.env(k, v);
-    }
-    let apply = common::run(
-        cmd.args(["apply", "--yes"])
-            .arg(&planfile)
-            .arg("-f")
-            .arg(file)
-            .arg("--database-url")
-            .arg(url),
-    );
-    (planfile, apply)
-}
 
 /// `plan --detailed-exitcode` says there is nothing to do.
 fn assert_converged(file: &Path, url: &str) {
@@ -296,7 +255,7 @@ async fn postgres_defaults_plan_apply_converge_and_reach_objects_created_later()
     assert_converged(&file, &url);
 
     // Through a reviewed plan file, in a second database (defaults are per database).
-    let (planfile, apply) = apply_through_plan_file(&dir, &file, &url2, &[]);
+    let (planfile, apply) = apply_through_plan_file(&dir, &file, &url2);
     assert_eq!(apply.code, 0, "{}\n{}", apply.stdout, apply.stderr);
     let text = std::fs::read_to_string(&planfile).unwrap();
     let body: Vec<&str> = text.lines().filter(|l| !l.starts_with("-- ")).collect();
@@ -711,7 +670,7 @@ default_privileges:
     let plan = run(&["plan"], &file, &url);
     assert_eq!(statements(&plan), expected, "{yaml}\n{}", plan.stderr);
 
-    let (planfile, apply) = apply_through_plan_file(&dir, &file, &url, &[]);
+    let (planfile, apply) = apply_through_plan_file(&dir, &file, &url);
     assert_eq!(apply.code, 0, "{}\n{}", apply.stdout, apply.stderr);
     let text = std::fs::read_to_string(&planfile).unwrap();
     let loaded = grantplan::planfile::load(&planfile).unwrap();

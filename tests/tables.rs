@@ -5,7 +5,10 @@
 
 mod common;
 
-use common::{plan_lines as statements, run_redshift as redshift_run, run_with as run, write};
+use common::{
+    apply_through_plan_file, plan_lines as statements, run_redshift as redshift_run,
+    run_with as run, write,
+};
 
 use common::redshift_read;
 
@@ -17,29 +20,6 @@ use grantplan::model::{Grantee, ObjectKind, PrincipalKind, Privilege};
 use std::collections::BTreeSet;
 use std::path::Path;
 use tokio_postgres::Client;
-
-/// `plan --out DIR/` then `apply --yes` of the file it wrote (read back before it runs):
-/// the apply's result.
-fn apply_through_plan_file(dir: &tempfile::TempDir, file: &Path, url: &str) -> Run {
-    let plans = dir.path().join("plans");
-    let out = common::run(
-        common::grantplan()
-            .args(["plan", "--out"])
-            .arg(format!("{}/", plans.display()))
-            .arg("-f")
-            .arg(file)
-            .arg("--database-url")
-            .arg(url),
-    );
-    assert_eq!(out.code, 0, "{}", out.stderr);
-    let planfile = std::fs::read_dir(&plans)
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .path();
-    run(&["apply", "--yes", planfile.to_str().unwrap()], file, url)
-}
 
 /// `(relation, grantee, privilege)` of every ACL entry on the relations of `schema`
 /// that is not the owner's own, PUBLIC as "public".
@@ -1078,7 +1058,7 @@ async fn procedures_and_sequences_with_hostile_names_plan_apply_and_converge() {
     }
 
     // Through a reviewed plan file, read back before it runs.
-    let out = apply_through_plan_file(&dir, &file, &url);
+    let out = apply_through_plan_file(&dir, &file, &url).1;
     assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
 
     let acl = routine_and_sequence_acl(&client, schema).await;
@@ -1295,7 +1275,7 @@ async fn a_database_with_a_hostile_name_applies_from_a_plan_file_and_converges()
         "{}",
         out.stderr
     );
-    let out = apply_through_plan_file(&dir, &file, &url);
+    let out = apply_through_plan_file(&dir, &file, &url).1;
     assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
     let acl = database_acl(&client).await;
     for (g, p) in [

@@ -655,6 +655,35 @@ pub fn run_redshift(args: &[&str], file: &Path, url: &str) -> Run {
         .arg(url))
 }
 
+/// `plan --out DIR/` (into `dir`'s `plans`, emptied first) then `apply --yes` of the file
+/// it wrote, read back before it runs: the plan file and the apply's result.
+pub fn apply_through_plan_file(dir: &tempfile::TempDir, file: &Path, url: &str) -> (PathBuf, Run) {
+    let plans = dir.path().join("plans");
+    let _ = std::fs::remove_dir_all(&plans);
+    let out = run(grantplan()
+        .args(["plan", "--out"])
+        .arg(format!("{}/", plans.display()))
+        .arg("-f")
+        .arg(file)
+        .arg("--database-url")
+        .arg(url));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let planfile = std::fs::read_dir(&plans)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let apply = run(grantplan()
+        .args(["apply", "--yes"])
+        .arg(&planfile)
+        .arg("-f")
+        .arg(file)
+        .arg("--database-url")
+        .arg(url));
+    (planfile, apply)
+}
+
 /// A successful plan's lines after its `-- plan for` header.
 pub fn plan_lines(out: &Run) -> Vec<String> {
     assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
