@@ -13,6 +13,21 @@ use common::exec;
 
 const ARN: &str = "arn:aws:iam::123456789012:role/RedshiftML";
 
+/// `export` of the cluster at `url`, checked to hold `expected` and to plan nothing when
+/// planned against the same cluster.
+fn export_round_trips(dir: &tempfile::TempDir, url: &str, expected: &str) {
+    let exported = common::run(common::grantplan().env("PGSSLMODE", "disable").args([
+        "export",
+        "--database-url",
+        url,
+    ]));
+    assert_eq!(exported.code, 0, "{}", exported.stderr);
+    assert!(exported.stdout.contains(expected), "{}", exported.stdout);
+    let export_file = write(dir, "exported.yaml", &exported.stdout);
+    let out = run(&["plan", "--detailed-exitcode"], &export_file, url);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+}
+
 /// The seed's users alice (101) and bob (102) and groups retention_analyst_grp (200) and
 /// marketing_analyst_grp (201); the cluster: section names the role by its name.
 const YAML: &str = "target: redshift
@@ -128,22 +143,11 @@ async fn assumerole_plans_grants_and_revokes_for_the_purposes_written_and_keeps_
     assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
 
     // Exported, the cluster's ASSUMEROLE grants plan nothing against it.
-    let exported = common::run(common::grantplan().env("PGSSLMODE", "disable").args([
-        "export",
-        "--database-url",
+    export_round_trips(
+        &dir,
         &url,
-    ]));
-    assert_eq!(exported.code, 0, "{}", exported.stderr);
-    assert!(
-        exported.stdout.contains(
-            "assume_role:\n  default:\n    external_function:\n    - bob\n    - public\n"
-        ),
-        "{}",
-        exported.stdout
+        "assume_role:\n  default:\n    external_function:\n    - bob\n    - public\n",
     );
-    let export_file = write(&dir, "exported.yaml", &exported.stdout);
-    let out = run(&["plan", "--detailed-exitcode"], &export_file, &url);
-    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
 }
 
 #[test]
@@ -294,22 +298,11 @@ async fn system_permissions_are_exact_for_the_roles_that_list_them() {
     .await;
     let out = run(&["plan", "--detailed-exitcode"], &file, &url);
     assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
-    let exported = common::run(common::grantplan().env("PGSSLMODE", "disable").args([
-        "export",
-        "--database-url",
+    export_round_trips(
+        &dir,
         &url,
-    ]));
-    assert_eq!(exported.code, 0, "{}", exported.stderr);
-    assert!(
-        exported
-            .stdout
-            .contains("  etl:\n    members: []\n    system:\n    - analyze\n"),
-        "{}",
-        exported.stdout
+        "  etl:\n    members: []\n    system:\n    - analyze\n",
     );
-    let export_file = write(&dir, "exported.yaml", &exported.stdout);
-    let out = run(&["plan", "--detailed-exitcode"], &export_file, &url);
-    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
 }
 
 /// `apply` end to end against the recreated catalog: the transaction (here with nothing
