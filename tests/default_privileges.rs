@@ -967,14 +967,7 @@ async fn redshift_defaults_plan_for_user_with_groups_and_procedures_and_read_bac
 
     // Through --out: the plan file reads back to the same statements.
     let plan_file = dir.path().join("plan.sql");
-    let out = common::run(
-        common::grantplan()
-            .env("PGSSLMODE", "disable")
-            .args(["plan", "--database-url", &url, "-f"])
-            .arg(&file)
-            .arg("--out")
-            .arg(&plan_file),
-    );
+    let out = redshift_run(&["plan", "--out", plan_file.to_str().unwrap()], &file, &url);
     assert_eq!(out.code, 0, "{}", out.stderr);
     let text = std::fs::read_to_string(&plan_file).unwrap();
     assert!(text.contains("\n-- target: redshift\n"), "{text}");

@@ -936,14 +936,7 @@ async fn a_redshift_plan_file_with_a_trigger_grant_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let file = write(&dir, "grants.yaml", REDSHIFT_TABLES_YAML);
     let plan_file = dir.path().join("plan.sql");
-    let out = common::run(
-        common::grantplan()
-            .env("PGSSLMODE", "disable")
-            .args(["plan", "--database-url", &url, "-f"])
-            .arg(&file)
-            .arg("--out")
-            .arg(&plan_file),
-    );
+    let out = redshift_run(&["plan", "--out", plan_file.to_str().unwrap()], &file, &url);
     assert_eq!(out.code, 0, "{}", out.stderr);
     let text = std::fs::read_to_string(&plan_file).unwrap();
     let grant = "GRANT TRUNCATE ON TABLE sales.orders TO GROUP marketing_analyst_grp;";
