@@ -334,7 +334,7 @@ fn for_every_reader(yaml: &str, ignore: &[String]) -> String {
                 } else {
                     None
                 };
-                if open.len() == 1 && open[0].1 % 2 == 0 {
+                if open.len() == 1 && open[0].1.is_multiple_of(2) {
                     top_key.clone_from(&value);
                 }
                 if let Some(replacement) = replacement {
@@ -348,7 +348,7 @@ fn for_every_reader(yaml: &str, ignore: &[String]) -> String {
                 }
             }
             Event::Scalar(value, ..) => {
-                if open.len() == 1 && open[0].1 % 2 == 0 {
+                if open.len() == 1 && open[0].1.is_multiple_of(2) {
                     top_key = value;
                 }
             }

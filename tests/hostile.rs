@@ -415,7 +415,7 @@ impl Names {
             }
             s.push_str(p);
         }
-        if self.next() % 3 == 0 {
+        if self.next().is_multiple_of(3) {
             while s.len() < room {
                 s.push(if room - s.len() >= 2 { 'é' } else { '_' });
             }

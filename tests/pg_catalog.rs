@@ -399,7 +399,7 @@ async fn acl_text_with_hostile_grantee_names_reads_exactly() {
     let snap = read(&c).await;
 
     let grantee = |i: usize| {
-        if i % 2 == 0 {
+        if i.is_multiple_of(2) {
             user(&names[i])
         } else {
             role(&names[i])

@@ -162,7 +162,7 @@ async fn stream_rows(
         if let SimpleQueryMessage::Row(row) = message.map_err(query_error)? {
             each(row)?;
             n += 1;
-            if n % REPORT_EVERY == 0 {
+            if n.is_multiple_of(REPORT_EVERY) {
                 progress(Progress {
                     step: what,
                     rows: n,

@@ -514,7 +514,7 @@ pub fn generate_shaped(
     for (i, (s, _)) in tables.iter().enumerate() {
         let o = Obj::Table(i);
         table_desired.extend(readers(*s).iter().map(|g| (o, Priv::Select, *g)));
-        if i % size.tables.max(1) % 10 == 0 {
+        if (i % size.tables.max(1)).is_multiple_of(10) {
             for p in [Priv::Insert, Priv::Update, Priv::Delete] {
                 table_desired.extend(create[*s].iter().map(|g| (o, p, *g)));
             }
